@@ -1,0 +1,56 @@
+package driver
+
+import (
+	"image"
+	"image/color"
+	"strings"
+	"testing"
+)
+
+func TestVirtualKeepsLastFrame(t *testing.T) {
+	d, err := Open("virtual", Settings{"width": 4, "height": 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := d.(*Virtual)
+	f := image.NewRGBA(image.Rect(0, 0, 4, 2))
+	f.Set(3, 1, color.RGBA{R: 200, G: 10, B: 5, A: 255})
+	if err := v.Draw(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Set(3, 1, color.RGBA{}) // the driver must have copied the frame
+	got, n := v.Snapshot()
+	if n != 1 || got.RGBAAt(3, 1) != (color.RGBA{R: 200, G: 10, B: 5, A: 255}) {
+		t.Fatalf("snapshot pixel %v after %d frames", got.RGBAAt(3, 1), n)
+	}
+	if err := v.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := v.Snapshot(); got.RGBAAt(3, 1) != (color.RGBA{A: 255}) {
+		t.Fatalf("after Halt pixel is %v, want black", got.RGBAAt(3, 1))
+	}
+	if err := v.Draw(image.NewRGBA(image.Rect(0, 0, 2, 2))); err == nil || !strings.Contains(err.Error(), "frame is") {
+		t.Fatalf("wrong-size frame: err = %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open("nope", nil); err == nil || !strings.Contains(err.Error(), `unknown driver "nope"`) {
+		t.Fatalf("unknown driver: %v", err)
+	}
+	if _, err := Open("virtual", Settings{"width": 4}); err == nil || !strings.Contains(err.Error(), `"height" is missing`) {
+		t.Fatalf("missing height: %v", err)
+	}
+	if _, err := Open("virtual", Settings{"width": 4.5, "height": 2}); err == nil || !strings.Contains(err.Error(), "whole number") {
+		t.Fatalf("fractional width: %v", err)
+	}
+}
+
+func TestRegisterRefusesDuplicates(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("registering virtual twice did not panic")
+		}
+	}()
+	Register("virtual", nil)
+}

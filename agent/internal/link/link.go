@@ -1,0 +1,300 @@
+// Package link keeps the agent's websocket to the controller up: it dials,
+// says hello, sends heartbeats, and when the link drops it dials again after
+// an exponential backoff with jitter, forever, until its context ends.
+package link
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Config says where and who the agent is.
+type Config struct {
+	Controller   string // ws:// or wss:// base URL of the controller
+	Name         string
+	AgentVersion string
+	Profile      string
+	Panel        protocol.Panel
+
+	MinBackoff time.Duration // first retry delay (default 500 ms)
+	MaxBackoff time.Duration // cap on the retry delay (default 30 s)
+}
+
+// Validate checks the config once at start-up.
+func (c *Config) Validate() error {
+	u, err := url.Parse(c.Controller)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return fmt.Errorf("controller URL %q must look like ws://HOST:PORT or wss://HOST", c.Controller)
+	}
+	if c.Name == "" {
+		return errors.New("the agent needs a name (--name)")
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = 500 * time.Millisecond
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 30 * time.Second
+	}
+	return c.Panel.Validate()
+}
+
+// URL is the websocket endpoint.
+func (c *Config) URL() string {
+	return strings.TrimRight(c.Controller, "/") + protocol.Path
+}
+
+// State is the link's state as reported to the rest of the agent.
+type State struct {
+	Connected bool
+	SessionID string
+	Attempt   int    // consecutive failed attempts
+	LastError string // why the last attempt or connection ended
+}
+
+// Client is the agent's side of the link.
+type Client struct {
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	state   State
+	changed chan struct{}
+}
+
+// New returns a client; call Run to connect.
+func New(cfg Config, log *slog.Logger) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, log: log, changed: make(chan struct{})}, nil
+}
+
+// State returns the current link state.
+func (c *Client) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Changed is closed at the next state change.
+func (c *Client) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed
+}
+
+func (c *Client) setState(f func(*State)) {
+	c.mu.Lock()
+	f(&c.state)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// Run keeps the link up until ctx ends.
+func (c *Client) Run(ctx context.Context) {
+	start := time.Now()
+	attempt := 0
+	for ctx.Err() == nil {
+		connected, err := c.session(ctx, start)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			attempt = 0
+		}
+		attempt++
+		c.setState(func(s *State) {
+			s.Connected, s.SessionID, s.Attempt = false, "", attempt
+			if err != nil {
+				s.LastError = err.Error()
+			}
+		})
+		delay := Backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff, rand.Float64)
+		// Log the first failures and then only when the delay is capped, so
+		// a controller that is down for a day does not flood the log.
+		if attempt <= 3 || attempt%20 == 0 {
+			c.log.Warn("controller link down; retrying", "controller", c.cfg.Controller, "attempt", attempt, "retry_in", delay.Round(time.Millisecond), "err", err)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Backoff is the delay before retry number attempt (1-based): exponential
+// from min, capped at max, with "equal jitter" (half fixed, half random) so a
+// fleet of agents does not reconnect in lockstep after a controller restart.
+func Backoff(attempt int, min, max time.Duration, rnd func() float64) time.Duration {
+	d := min
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	half := d / 2
+	return half + time.Duration(rnd()*float64(half))
+}
+
+// session runs one connection; it reports whether hello was answered.
+func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	ws, resp, err := dialer.DialContext(ctx, c.cfg.URL(), nil)
+	if err != nil {
+		if resp != nil {
+			return false, fmt.Errorf("controller answered %s to the websocket request", resp.Status)
+		}
+		return false, fmt.Errorf("cannot reach the controller: %w", err)
+	}
+	defer ws.Close()
+	ws.SetReadLimit(protocol.MaxMessageBytes)
+
+	// Close the socket when ctx ends so blocked reads return.
+	stop := context.AfterFunc(ctx, func() {
+		_ = ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "agent stopping"), time.Now().Add(time.Second))
+		ws.Close()
+	})
+	defer stop()
+
+	var wmu sync.Mutex // one writer at a time
+	send := func(typ string, body any) error {
+		env, err := protocol.NewEnvelope(typ, body, time.Now())
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		wmu.Lock()
+		defer wmu.Unlock()
+		_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		return ws.WriteMessage(websocket.TextMessage, data)
+	}
+
+	if err := send(protocol.TypeHello, protocol.Hello{
+		Name: c.cfg.Name, AgentVersion: c.cfg.AgentVersion, Profile: c.cfg.Profile, Panel: c.cfg.Panel,
+	}); err != nil {
+		return false, fmt.Errorf("send hello: %w", err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	welcome, err := readWelcome(ws)
+	if err != nil {
+		return false, err
+	}
+	c.setState(func(s *State) { *s = State{Connected: true, SessionID: welcome.SessionID} })
+	c.log.Info("connected to controller", "controller", c.cfg.Controller, "session", welcome.SessionID, "controller_version", welcome.ControllerVersion)
+
+	interval := time.Duration(welcome.HeartbeatSeconds) * time.Second
+	liveness := 3 * interval
+	_ = ws.SetReadDeadline(time.Now().Add(liveness))
+	ws.SetPingHandler(func(data string) error {
+		_ = ws.SetReadDeadline(time.Now().Add(liveness))
+		wmu.Lock()
+		defer wmu.Unlock()
+		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
+	})
+
+	hbDone := make(chan struct{})
+	hbErr := make(chan error, 1)
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for seq := int64(1); ; seq++ {
+			select {
+			case <-hbDone:
+				return
+			case <-t.C:
+				if err := send(protocol.TypeHeartbeat, protocol.Heartbeat{Seq: seq, UptimeMS: time.Since(start).Milliseconds()}); err != nil {
+					hbErr <- fmt.Errorf("send heartbeat: %w", err)
+					ws.Close()
+					return
+				}
+			}
+		}
+	}()
+	defer close(hbDone)
+
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			select {
+			case e := <-hbErr:
+				return true, e
+			default:
+			}
+			return true, describeClose(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(liveness))
+		env, err := protocol.Decode(data)
+		if err != nil {
+			c.log.Warn("malformed message from controller", "err", err)
+			_ = send(protocol.TypeError, protocol.Error{Code: protocol.ErrCodeBadMessage, Message: err.Error()})
+			continue
+		}
+		switch env.Type {
+		case protocol.TypeError:
+			var e protocol.Error
+			if err := protocol.DecodeBody(env, &e); err == nil {
+				c.log.Warn("controller reported an error", "ref", e.Ref, "code", e.Code, "message", e.Message)
+			}
+		case protocol.TypeAck:
+		default:
+			_ = send(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeUnknownType,
+				Message: fmt.Sprintf("message type %q is not known to this agent", env.Type)})
+		}
+	}
+}
+
+func readWelcome(ws *websocket.Conn) (protocol.Welcome, error) {
+	var w protocol.Welcome
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		return w, fmt.Errorf("waiting for welcome: %w", describeClose(err))
+	}
+	env, err := protocol.Decode(data)
+	if err != nil {
+		return w, err
+	}
+	if err := protocol.CheckVersion(env.V); err != nil {
+		return w, fmt.Errorf("controller speaks %w", err)
+	}
+	if env.Type != protocol.TypeWelcome {
+		return w, fmt.Errorf("expected welcome, controller sent %q", env.Type)
+	}
+	if err := protocol.DecodeBody(env, &w); err != nil {
+		return w, err
+	}
+	return w, nil
+}
+
+// describeClose turns a close frame into an error that carries the
+// controller's reason.
+func describeClose(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		if ce.Text != "" {
+			return fmt.Errorf("controller closed the link (%d): %s", ce.Code, ce.Text)
+		}
+		return fmt.Errorf("controller closed the link (%d)", ce.Code)
+	}
+	return err
+}

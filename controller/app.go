@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/server"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+const usage = `usage: pano-controller COMMAND [flags]
+
+commands:
+  serve     run the controller (HTTP API, dashboard, agent websocket)
+  version   print the version
+
+Run 'pano-controller COMMAND -h' for a command's flags.
+`
+
+// shutdownGrace bounds a clean stop: connections closed, database closed.
+const shutdownGrace = 5 * time.Second
+
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "pano-controller", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q; run 'pano-controller help' for the list", args[0])}
+	}
+	return report(err, stderr)
+}
+
+// usageError is a mistake on the command line (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// report prints err as one line and maps it to an exit code.
+func report(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "pano-controller: %s\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// newFlagSet returns a flag set that reports errors through its return value
+// only: the caller prints one line.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // printed by parseFlags for -h only; errors are one line
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "usage: pano-controller %s [flags]\n", fs.Name())
+			fs.PrintDefaults()
+			return err
+		}
+		return usageError{fmt.Sprintf("%s: %v; run 'pano-controller %s -h' for the flags", fs.Name(), err, fs.Name())}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q; run 'pano-controller %s -h' for the flags", fs.Name(), fs.Arg(0), fs.Name())}
+	}
+	return nil
+}
+
+type serveConfig struct {
+	listen   string
+	data     string
+	logLevel string
+}
+
+func (c serveConfig) validate() error {
+	if _, _, err := net.SplitHostPort(c.listen); err != nil {
+		return usageError{fmt.Sprintf("--listen %q is not HOST:PORT (for example 127.0.0.1:8080)", c.listen)}
+	}
+	if strings.TrimSpace(c.data) == "" {
+		return usageError{"--data must name a directory (for example ./var)"}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: use debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := newFlagSet("serve")
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to serve HTTP and the agent websocket on")
+	fs.StringVar(&cfg.data, "data", "./var", "data directory: holds pano.db and the asset files")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+
+	st, err := store.Open(ctx, cfg.data)
+	if err != nil {
+		return fmt.Errorf("cannot open the data directory %s: %w (choose a writable --data)", cfg.data, err)
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: the address is in use (stop the other program or choose another --listen)", cfg.listen)
+		}
+		return fmt.Errorf("cannot listen on %s: %w (choose another --listen)", cfg.listen, err)
+	}
+
+	h := hub.New(log, st, hub.Options{Version: version})
+	srv := &http.Server{
+		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("controller started", "version", version, "listen", "http://"+ln.Addr().String(), "data", cfg.data)
+	fmt.Fprintf(stdout, "pano-controller listening on http://%s (data in %s)\n", ln.Addr(), cfg.data)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	errSrv := srv.Shutdown(sctx)
+	errHub := h.Close(sctx)
+	if err := errors.Join(errSrv, errHub); err != nil {
+		log.Warn("shutdown did not finish in time", "err", err)
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

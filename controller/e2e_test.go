@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinaries builds pano-controller and pano-agent (without cgo, as on a
+// board) into a temporary directory.
+func buildBinaries(t *testing.T) (controller, agent string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds binaries; skipped with -short")
+	}
+	dir := t.TempDir()
+	controller = filepath.Join(dir, "pano-controller")
+	agent = filepath.Join(dir, "pano-agent")
+	for _, b := range []struct {
+		out, pkg, cgo string
+	}{{controller, ".", "1"}, {agent, "../agent", "0"}} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return controller, agent
+}
+
+// proc is a running binary whose stderr lines can be awaited.
+type proc struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	grew  chan struct{}
+	done  chan struct{}
+	err   error
+}
+
+func start(t *testing.T, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(bin, args...), grew: make(chan struct{}), done: make(chan struct{})}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout = p.cmd.Stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			close(p.grew)
+			p.grew = make(chan struct{})
+			p.mu.Unlock()
+		}
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(bin), strings.Join(p.output(), "\n"))
+		}
+	})
+	return p
+}
+
+func (p *proc) output() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+// waitLine waits for the n-th line (1-based) matching re and returns it.
+func (p *proc) waitLine(t *testing.T, re *regexp.Regexp, n int) string {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		p.mu.Lock()
+		grew := p.grew
+		seen := 0
+		for _, l := range p.lines {
+			if re.MatchString(l) {
+				seen++
+				if seen == n {
+					p.mu.Unlock()
+					return l
+				}
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-grew:
+		case <-p.done:
+			t.Fatalf("process exited (%v) before printing a line matching %q", p.err, re)
+		case <-deadline:
+			t.Fatalf("no line matching %q within 20 s", re)
+		}
+	}
+}
+
+// stop sends SIGTERM and returns the exit error and how long it took.
+func (p *proc) stop(t *testing.T) (error, time.Duration) {
+	t.Helper()
+	began := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+		return p.err, time.Since(began)
+	case <-time.After(10 * time.Second):
+		t.Fatal("process did not exit within 10 s of SIGTERM")
+		return nil, 0
+	}
+}
+
+var listeningRe = regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
+
+// TestAgentReconnectsAfterControllerRestart runs the real binaries over a
+// real websocket on loopback.
+func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
+	controllerBin, agentBin := buildBinaries(t)
+	data := t.TempDir()
+
+	ctl := start(t, controllerBin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	addr := listeningRe.FindStringSubmatch(ctl.waitLine(t, listeningRe, 1))[1]
+
+	ag := start(t, agentBin, "run", "--controller", "ws://"+addr, "--state", t.TempDir(),
+		"--name", "truong-hoc", "--set", "width=64", "--set", "height=32")
+	online := regexp.MustCompile(`msg="agent online" agent=truong-hoc .*panel=64x32`)
+	ctl.waitLine(t, online, 1)
+	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 1)
+
+	err, took := ctl.stop(t)
+	if err != nil {
+		t.Fatalf("controller exit after SIGTERM: %v", err)
+	}
+	if took > shutdownGrace {
+		t.Fatalf("controller took %v to stop, want at most %v", took, shutdownGrace)
+	}
+	ag.waitLine(t, regexp.MustCompile(`controller link down; retrying.*controller is shutting down`), 1)
+
+	// Same address again: the agent comes back by itself.
+	ctl2 := start(t, controllerBin, "serve", "--listen", addr, "--data", data)
+	ctl2.waitLine(t, online, 1)
+	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 2)
+
+	if err, _ := ag.stop(t); err != nil {
+		t.Fatalf("agent exit after SIGTERM: %v", err)
+	}
+	ctl2.waitLine(t, regexp.MustCompile(`msg="agent offline" agent=truong-hoc`), 1)
+}
+
+func TestServeBadInput(t *testing.T) {
+	controllerBin, _ := buildBinaries(t)
+	busy := start(t, controllerBin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	addr := listeningRe.FindStringSubmatch(busy.waitLine(t, listeningRe, 1))[1]
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", []string{"serve", "--bogus"}, 2, "flag provided but not defined: -bogus; run 'pano-controller serve -h'"},
+		{"unknown command", []string{"srve"}, 2, `unknown command "srve"`},
+		{"port in use", []string{"serve", "--listen", addr, "--data", t.TempDir()}, 1, "the address is in use (stop the other program or choose another --listen)"},
+		{"bad listen", []string{"serve", "--listen", "8080"}, 2, "is not HOST:PORT"},
+		{"unwritable data", []string{"serve", "--data", "/proc/pano"}, 1, "choose a writable --data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, controllerBin, tc.args...).CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+				t.Fatalf("exit = %v, want code %d; output:\n%s", err, tc.code, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Fatalf("output %q, want one line containing %q", out, tc.want)
+			}
+		})
+	}
+}

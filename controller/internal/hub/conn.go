@@ -1,0 +1,252 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+const (
+	writeWait    = 10 * time.Second
+	pingInterval = 30 * time.Second
+	sendQueue    = 32
+)
+
+type conn struct {
+	h         *Hub
+	ws        *websocket.Conn
+	remote    string
+	sessionID string
+	send      chan []byte
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu    sync.Mutex
+	info  AgentInfo
+	hello bool
+}
+
+func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
+	return &conn{
+		h:         h,
+		ws:        ws,
+		remote:    remote,
+		sessionID: protocol.NewID()[:12],
+		send:      make(chan []byte, sendQueue),
+		done:      make(chan struct{}),
+	}
+}
+
+func (c *conn) snapshot() (AgentInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.info, c.hello
+}
+
+// closeWith sends a close frame with code and reason, then closes the socket.
+// It runs once; later calls do nothing.
+func (c *conn) closeWith(code int, reason string) {
+	c.closeOnce.Do(func() {
+		msg := websocket.FormatCloseMessage(code, reason)
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+		close(c.done)
+		c.ws.Close()
+	})
+}
+
+// queue encodes a message for the write pump. A full queue means the agent
+// does not keep up: drop it rather than block the caller.
+func (c *conn) queue(typ string, body any) {
+	env, err := protocol.NewEnvelope(typ, body, c.h.opt.Now())
+	if err != nil {
+		c.h.log.Error("encode message", "type", typ, "err", err)
+		return
+	}
+	data, err := json.Marshal(env)
+	if err != nil {
+		c.h.log.Error("encode envelope", "type", typ, "err", err)
+		return
+	}
+	select {
+	case c.send <- data:
+	case <-c.done:
+	default:
+		c.h.log.Warn("agent too slow, dropping connection", "session", c.sessionID, "remote", c.remote)
+		c.closeWith(websocket.CloseTryAgainLater, "send queue full")
+	}
+}
+
+func (c *conn) writePump() {
+	defer c.h.wg.Done()
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case data := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+				c.closeWith(websocket.CloseAbnormalClosure, "write failed")
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.closeWith(websocket.CloseAbnormalClosure, "ping failed")
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// liveness is how long the controller waits for any message or pong before it
+// gives an agent up: three missed heartbeats.
+func (c *conn) liveness() time.Duration {
+	return 3 * time.Duration(c.h.opt.HeartbeatSeconds) * time.Second
+}
+
+func (c *conn) readPump() {
+	defer c.h.wg.Done()
+	defer c.h.remove(c)
+	defer c.closeWith(websocket.CloseNormalClosure, "")
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.opt.HelloTimeout))
+	c.ws.SetPongHandler(func(string) error {
+		c.mu.Lock()
+		ready := c.hello
+		c.mu.Unlock()
+		if ready {
+			_ = c.ws.SetReadDeadline(time.Now().Add(c.liveness()))
+		}
+		return nil
+	})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.logEnd(err)
+			return
+		}
+		if kind != websocket.TextMessage {
+			c.queue(protocol.TypeError, protocol.Error{Code: protocol.ErrCodeBadMessage, Message: "binary messages are not part of the protocol; send JSON text"})
+			continue
+		}
+		env, err := protocol.Decode(data)
+		if err != nil {
+			c.queue(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
+			continue
+		}
+		if err := protocol.CheckVersion(env.V); err != nil {
+			c.h.log.Warn("agent refused: unsupported protocol version", "remote", c.remote, "version", env.V)
+			c.closeWith(protocol.CloseUnsupportedVersion, err.Error())
+			return
+		}
+		if err := c.handle(env); err != nil {
+			var fatal fatalError
+			if errors.As(err, &fatal) {
+				c.h.log.Warn("agent refused", "remote", c.remote, "err", err)
+				c.closeWith(fatal.code, fatal.Error())
+				return
+			}
+			c.queue(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
+		}
+	}
+}
+
+// fatalError ends the connection with a close code.
+type fatalError struct {
+	code int
+	msg  string
+}
+
+func (e fatalError) Error() string { return e.msg }
+
+func (c *conn) handle(env protocol.Envelope) error {
+	c.mu.Lock()
+	ready := c.hello
+	c.mu.Unlock()
+	if !ready && env.Type != protocol.TypeHello {
+		return fatalError{protocol.CloseProtocolError, fmt.Sprintf("expected hello first, got %q", env.Type)}
+	}
+	switch env.Type {
+	case protocol.TypeHello:
+		if ready {
+			return errors.New("hello was already received on this connection")
+		}
+		var hello protocol.Hello
+		if err := protocol.DecodeBody(env, &hello); err != nil {
+			return fatalError{protocol.CloseProtocolError, err.Error()}
+		}
+		return c.onHello(hello)
+	case protocol.TypeHeartbeat:
+		var hb protocol.Heartbeat
+		if err := protocol.DecodeBody(env, &hb); err != nil {
+			return err
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.liveness()))
+		c.mu.Lock()
+		c.info.LastHeartbeat = c.h.opt.Now()
+		c.mu.Unlock()
+		c.h.notify()
+		return nil
+	case protocol.TypeAck:
+		var ack protocol.Ack
+		return protocol.DecodeBody(env, &ack)
+	case protocol.TypeError:
+		var e protocol.Error
+		if err := protocol.DecodeBody(env, &e); err != nil {
+			return err
+		}
+		c.h.log.Warn("agent reported an error", "agent", c.info.Name, "ref", e.Ref, "code", e.Code, "message", e.Message)
+		return nil
+	default:
+		// A newer agent may send types we do not know; say so, keep the link.
+		c.queue(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeUnknownType, Message: fmt.Sprintf("message type %q is not known to this controller", env.Type)})
+		return nil
+	}
+}
+
+func (c *conn) onHello(hello protocol.Hello) error {
+	now := c.h.opt.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.h.store.SeeAgent(ctx, store.Agent{
+		Name: hello.Name, AgentVersion: hello.AgentVersion, Profile: hello.Profile,
+		PanelWidth: hello.Panel.Width, PanelHeight: hello.Panel.Height, RemoteAddr: c.remote,
+	}, now)
+	if err != nil {
+		c.h.log.Error("record agent", "agent", hello.Name, "err", err)
+		return fatalError{websocket.CloseInternalServerErr, "controller could not record the agent; it will retry"}
+	}
+	c.mu.Lock()
+	c.hello = true
+	c.info = AgentInfo{
+		Name: hello.Name, SessionID: c.sessionID, AgentVersion: hello.AgentVersion, Profile: hello.Profile,
+		Panel: hello.Panel, RemoteAddr: c.remote, ConnectedAt: now, LastHeartbeat: now,
+	}
+	c.mu.Unlock()
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.liveness()))
+	c.queue(protocol.TypeWelcome, protocol.Welcome{
+		ControllerVersion: c.h.opt.Version,
+		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,
+		SessionID:         c.sessionID,
+	})
+	c.h.log.Info("agent online", "agent", hello.Name, "session", c.sessionID, "remote", c.remote,
+		"profile", hello.Profile, "panel", fmt.Sprintf("%dx%d", hello.Panel.Width, hello.Panel.Height))
+	c.h.notify()
+	return nil
+}
+
+func (c *conn) logEnd(err error) {
+	info, ok := c.snapshot()
+	if !ok {
+		return
+	}
+	c.h.log.Info("agent offline", "agent", info.Name, "session", c.sessionID, "reason", err)
+}

@@ -1,0 +1,185 @@
+// Package hub keeps one websocket connection per agent: it accepts agents,
+// answers their messages, and knows who is online.
+//
+// Each connection has a read pump and a write pump, read and write deadlines,
+// a ping ticker, a bounded outbound queue and a close that runs once. The hub
+// never blocks on a slow agent: when its queue is full it is dropped and will
+// reconnect.
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Store is what the hub records about agents.
+type Store interface {
+	SeeAgent(ctx context.Context, a store.Agent, at time.Time) error
+}
+
+// Options tune a hub; zero values take the defaults.
+type Options struct {
+	Version          string        // controller version sent in welcome
+	HeartbeatSeconds int           // how often agents send heartbeats (default 10)
+	HelloTimeout     time.Duration // time an agent has to say hello (default 10 s)
+	Now              func() time.Time
+}
+
+// AgentInfo is a live connection as the dashboard and metrics see it.
+type AgentInfo struct {
+	Name          string
+	SessionID     string
+	AgentVersion  string
+	Profile       string
+	Panel         protocol.Panel
+	RemoteAddr    string
+	ConnectedAt   time.Time
+	LastHeartbeat time.Time
+}
+
+// Hub owns every agent connection.
+type Hub struct {
+	log   *slog.Logger
+	store Store
+	opt   Options
+	up    websocket.Upgrader
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	changed chan struct{} // closed and replaced on every change
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// New returns a hub that records agents in st.
+func New(log *slog.Logger, st Store, opt Options) *Hub {
+	if opt.HeartbeatSeconds == 0 {
+		opt.HeartbeatSeconds = 10
+	}
+	if opt.HelloTimeout == 0 {
+		opt.HelloTimeout = 10 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Hub{
+		log:   log,
+		store: st,
+		opt:   opt,
+		up: websocket.Upgrader{
+			HandshakeTimeout: 10 * time.Second,
+			ReadBufferSize:   4096,
+			WriteBufferSize:  4096,
+		},
+		conns:   make(map[*conn]struct{}),
+		changed: make(chan struct{}),
+	}
+}
+
+// ServeHTTP upgrades an agent's request to a websocket and hands it to the
+// pumps, which the hub owns from then on.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.up.Upgrade(w, r, nil)
+	if err != nil {
+		// Upgrade has already written an HTTP error to the client.
+		h.log.Warn("agent websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	ws.SetReadLimit(protocol.MaxMessageBytes)
+	c := newConn(h, ws, r.RemoteAddr)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		c.closeWith(websocket.CloseGoingAway, "controller is shutting down")
+		ws.Close()
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(2)
+	h.mu.Unlock()
+	go c.writePump()
+	go c.readPump()
+}
+
+// Agents lists the agents that have said hello on a live connection, by name.
+func (h *Hub) Agents() []AgentInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]AgentInfo, 0, len(h.conns))
+	for c := range h.conns {
+		if info, ok := c.snapshot(); ok {
+			out = append(out, info)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Changed returns a channel that is closed at the next change of the set of
+// online agents or of their state. Read Agents after it fires.
+func (h *Hub) Changed() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.changed
+}
+
+// WaitFor blocks until cond holds for the online agents or ctx ends.
+func (h *Hub) WaitFor(ctx context.Context, cond func([]AgentInfo) bool) error {
+	for {
+		ch := h.Changed()
+		if cond(h.Agents()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (h *Hub) notify() {
+	h.mu.Lock()
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+}
+
+func (h *Hub) remove(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.notify()
+}
+
+// Close tells every agent the controller is going away, closes their
+// connections and waits for their pumps until ctx ends.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(websocket.CloseGoingAway, "controller is shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

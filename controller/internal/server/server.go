@@ -1,0 +1,121 @@
+// Package server wires the controller's HTTP surface onto echo: health,
+// metrics, the agent websocket and the dashboard.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/protocol"
+	"github.com/pano-signage/pano/web"
+)
+
+// Pinger is the store as /healthz sees it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the parts the server routes to.
+type Deps struct {
+	Log     *slog.Logger
+	Store   Pinger
+	Hub     *hub.Hub
+	Version string
+}
+
+// New builds the echo instance with every route registered.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pano_agents_online",
+			Help: "Agents connected to this controller that have said hello.",
+		}, func() float64 { return float64(len(d.Hub.Agents())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "pano_build_info",
+			Help:        "Build of this controller.",
+			ConstLabels: prometheus.Labels{"version": d.Version, "protocol": protocol.Version},
+		}, func() float64 { return 1 }),
+	)
+
+	e.GET("/healthz", healthz(d))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	e.GET(protocol.Path, echo.WrapHandler(d.Hub))
+	e.GET("/", dashboard(d))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
+	return e
+}
+
+func healthz(d Deps) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Store.Ping(ctx); err != nil {
+			d.Log.Error("health check: database", "err", err)
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "error"})
+		}
+		return c.JSON(http.StatusOK, map[string]any{
+			"status":        "ok",
+			"version":       d.Version,
+			"protocol":      protocol.Version,
+			"agents_online": len(d.Hub.Agents()),
+		})
+	}
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+// errorHandler answers errors as {"error":{"code","message"}} and never
+// shows internals: unexpected errors are logged and reported as "internal".
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, code, msg := http.StatusInternalServerError, "internal", "internal error; see the controller log"
+		if he, ok := err.(*echo.HTTPError); ok {
+			status = he.Code
+			code = http.StatusText(status)
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			} else {
+				msg = http.StatusText(status)
+			}
+		} else {
+			log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	}
+}

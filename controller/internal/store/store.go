@@ -1,0 +1,101 @@
+// Package store holds the controller's state in SQLite. All SQL lives in this
+// package, one file per table, with parameters always bound.
+//
+// The database runs in WAL mode with one writer connection and a pool of
+// readers, so reads never wait for a write and writes never race each other
+// for SQLite's lock.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "pano.db"
+
+// Store is the controller's database.
+type Store struct {
+	w *sql.DB // exactly one connection: the only writer
+	r *sql.DB // read-only pool
+}
+
+// Open creates dir when missing, opens (or creates) dir/pano.db and applies
+// pending migrations.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	w, err := openPool(path, false, 1)
+	if err != nil {
+		return nil, err
+	}
+	// Migrating (or just setting WAL mode) is the first write: an unwritable
+	// directory or file fails here, at start-up, not on the first request.
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	r, err := openPool(path, true, max(4, runtime.NumCPU()))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &Store{w: w, r: r}, nil
+}
+
+func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	if readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	errR := s.r.Close()
+	errW := s.w.Close()
+	if errW != nil {
+		return fmt.Errorf("store: close: %w", errW)
+	}
+	if errR != nil {
+		return fmt.Errorf("store: close: %w", errR)
+	}
+	return nil
+}
+
+// SchemaVersion reports how many migrations the database has applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	return schemaVersion(ctx, s.r)
+}
+
+// Ping checks that the database answers, for /healthz.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dir
+}
+
+func TestMigrationsApplyToEmptyDatabaseAndAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openTest(t)
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != len(migrations) {
+		t.Fatalf("schema version %d, want %d", v, len(migrations))
+	}
+	if err := s.SeeAgent(ctx, Agent{Name: "a", PanelWidth: 64, PanelHeight: 32}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Migrating again changes nothing and keeps the data.
+	if err := migrate(ctx, s.w); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	s.Close()
+	s2, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	if v, _ := s2.SchemaVersion(ctx); v != len(migrations) {
+		t.Fatalf("after reopen: schema version %d, want %d", v, len(migrations))
+	}
+	agents, err := s2.Agents(ctx)
+	if err != nil || len(agents) != 1 {
+		t.Fatalf("after reopen: agents = %v, %v", agents, err)
+	}
+	var mode string
+	if err := s2.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openTest(t)
+	if _, err := s.w.Exec(`PRAGMA user_version = 9999`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(ctx, dir)
+	if err == nil || !strings.Contains(err.Error(), "newer than this controller") {
+		t.Fatalf("Open = %v, want a 'newer schema' error", err)
+	}
+}
+
+func TestOpenUnwritableDirectory(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join("/proc", "pano-test"))
+	if err == nil || !strings.Contains(err.Error(), "create data directory") {
+		t.Fatalf("Open = %v, want a data directory error", err)
+	}
+}
+
+func TestSeeAgentUpdatesLastSeen(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	t0 := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{t0, t0.Add(time.Hour)} {
+		a := Agent{Name: "truong-hoc", AgentVersion: "v" + string(rune('0'+i)), Profile: "virtual", PanelWidth: 64, PanelHeight: 32, RemoteAddr: "127.0.0.1"}
+		if err := s.SeeAgent(ctx, a, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Agents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !got[0].FirstSeen.Equal(t0) || !got[0].LastSeen.Equal(t0.Add(time.Hour)) || got[0].AgentVersion != "v1" {
+		t.Fatalf("agents = %+v", got)
+	}
+}

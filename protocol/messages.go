@@ -1,0 +1,96 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Panel is the geometry of an LED panel in pixels.
+type Panel struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// Validate refuses empty or absurd geometries.
+func (p Panel) Validate() error {
+	if p.Width < 1 || p.Height < 1 || p.Width > 8192 || p.Height > 8192 {
+		return fmt.Errorf("panel %dx%d: width and height must be 1–8192 pixels", p.Width, p.Height)
+	}
+	return nil
+}
+
+// Hello is the agent's first message after the websocket opens.
+type Hello struct {
+	Name         string `json:"name"`          // the agent's display name, e.g. "truong-thcs-1"
+	AgentVersion string `json:"agent_version"` // build version of pano-agent
+	Profile      string `json:"profile"`       // firmware profile name, e.g. "virtual"
+	Panel        Panel  `json:"panel"`
+	PlanRevision int64  `json:"plan_revision"` // newest plan the agent holds, 0 for none
+}
+
+func (h *Hello) Validate() error {
+	if h.Name == "" {
+		return errors.New(`"name" is required`)
+	}
+	return h.Panel.Validate()
+}
+
+// Welcome answers Hello once the controller has accepted the agent.
+type Welcome struct {
+	ControllerVersion string `json:"controller_version"`
+	HeartbeatSeconds  int    `json:"heartbeat_seconds"` // how often the agent sends a heartbeat
+	SessionID         string `json:"session_id"`        // this connection, for logs on both sides
+}
+
+func (w *Welcome) Validate() error {
+	if w.HeartbeatSeconds < 1 {
+		return errors.New(`"heartbeat_seconds" must be at least 1`)
+	}
+	return nil
+}
+
+// Heartbeat is sent by the agent every Welcome.HeartbeatSeconds.
+type Heartbeat struct {
+	Seq      int64 `json:"seq"`
+	UptimeMS int64 `json:"uptime_ms"`
+}
+
+func (h *Heartbeat) Validate() error {
+	if h.Seq < 0 || h.UptimeMS < 0 {
+		return errors.New(`"seq" and "uptime_ms" must not be negative`)
+	}
+	return nil
+}
+
+// Ack confirms that the message with id Ref was received and handled.
+type Ack struct {
+	Ref string `json:"ref"`
+}
+
+func (a *Ack) Validate() error {
+	if a.Ref == "" {
+		return errors.New(`"ref" is required`)
+	}
+	return nil
+}
+
+// Error codes carried in Error.Code.
+const (
+	ErrCodeBadMessage  = "bad_message"  // the message could not be parsed or validated
+	ErrCodeUnknownType = "unknown_type" // the message type is not known to the receiver
+	ErrCodeNotReady    = "not_ready"    // a message other than hello arrived before hello
+)
+
+// Error reports a problem with the message Ref (empty when it had no usable id).
+type Error struct {
+	Ref     string `json:"ref,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Validate() error {
+	if e.Code == "" || e.Message == "" {
+		return errors.New(`"code" and "message" are required`)
+	}
+	return nil
+}

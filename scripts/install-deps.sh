@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that pano's build, demo and tests need and that
+# a fresh machine may lack. Says what it installs; does nothing when all is
+# there. Go (1.26) and gcc are prerequisites, not installed here.
+set -euo pipefail
+
+# Each entry is PACKAGE:PROBE, where PROBE is a command on PATH or a file path
+# that the package provides. Add an entry when a test or the demo needs a tool.
+need=(
+	curl:curl # make run waits for the controller with it
+)
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "install-deps: Go is not on PATH; install Go 1.26 and gcc, then run again" >&2
+	exit 1
+fi
+
+missing=()
+for entry in "${need[@]}"; do
+	pkg=${entry%%:*} probe=${entry#*:}
+	if [[ $probe == /* ]]; then
+		[ -e "$probe" ] || missing+=("$pkg")
+	else
+		command -v "$probe" >/dev/null 2>&1 || missing+=("$pkg")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

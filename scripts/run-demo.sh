@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The demo behind `make run`: the controller on ./var/pano.db and three
+# simulated screens (virtual driver). Ctrl-C stops all of them cleanly.
+# PANO_LISTEN changes the address (default 127.0.0.1:8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+listen=${PANO_LISTEN:-127.0.0.1:8080}
+data=./var
+mkdir -p "$data/logs"
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	echo
+	echo "stopping…"
+	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	echo "stopped."
+}
+trap stop INT TERM EXIT
+
+bin/pano-controller serve --listen "$listen" --data "$data" 2> >(tee -a "$data/logs/controller.log" >&2) &
+pids+=($!)
+
+# Wait for the controller to answer (or to exit with its own error).
+for _ in $(seq 1 100); do
+	if curl -fsS "http://$listen/healthz" >/dev/null 2>&1; then break; fi
+	if ! kill -0 "${pids[0]}" 2>/dev/null; then
+		trap - EXIT
+		echo "the controller did not start; see the line above" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+# name:width:height — the ward's three kinds of screen.
+for screen in truong-hoc:64:32 duong-chinh:128:64 trung-tam-phuong:192:96; do
+	IFS=: read -r name w h <<<"$screen"
+	bin/pano-agent run --controller "ws://$listen" --state "$data/agents/$name" \
+		--profile virtual --name "$name" --set "width=$w" --set "height=$h" \
+		2>>"$data/logs/agent-$name.log" &
+	pids+=($!)
+done
+
+cat <<MSG
+
+pano is running.
+  dashboard : http://$listen/            (English: http://$listen/?lang=en)
+  health    : http://$listen/healthz
+  metrics   : http://$listen/metrics
+  database  : $data/pano.db
+  logs      : $data/logs/
+  screens   : truong-hoc 64×32, duong-chinh 128×64, trung-tam-phuong 192×96 (virtual)
+Press Ctrl-C to stop.
+
+MSG
+wait "${pids[0]}"
