@@ -20,11 +20,30 @@ var goldenTime = time.Date(2026, 11, 25, 3, 4, 5, 678_000_000, time.UTC)
 // goldenMessages has one example of every message type. A new type must be
 // added here; TestGoldenCoversAllTypes checks that.
 var goldenMessages = map[string]any{
-	TypeHello:     &Hello{Name: "trung-tam-phuong", AgentVersion: "0.1.0", Profile: "virtual", Panel: Panel{Width: 128, Height: 64}, PlanRevision: 7},
-	TypeWelcome:   &Welcome{ControllerVersion: "0.1.0", HeartbeatSeconds: 10, SessionID: "s-1"},
-	TypeHeartbeat: &Heartbeat{Seq: 42, UptimeMS: 420000},
-	TypeAck:       &Ack{Ref: "00112233445566778899aabbccddeeff"},
-	TypeError:     &Error{Ref: "00112233445566778899aabbccddeeff", Code: ErrCodeBadMessage, Message: `"name" is required`},
+	TypeHello:        &Hello{Name: "trung-tam-phuong", AgentVersion: "0.1.0", Profile: "virtual", Panel: Panel{Width: 128, Height: 64}, PlanRevision: 7},
+	TypeWelcome:      &Welcome{ControllerVersion: "0.1.0", HeartbeatSeconds: 10, SessionID: "s-1"},
+	TypeHeartbeat:    &Heartbeat{Seq: 42, UptimeMS: 420000},
+	TypeAck:          &Ack{Ref: "00112233445566778899aabbccddeeff"},
+	TypeError:        &Error{Ref: "00112233445566778899aabbccddeeff", Code: ErrCodeBadMessage, Message: `"name" is required`},
+	TypePlan:         &PlanMessage{Plan: *goldenPlan()},
+	TypeTimeRequest:  &TimeRequest{T1: goldenTime},
+	TypeTimeResponse: &TimeResponse{T1: goldenTime, T2: goldenTime.Add(3 * time.Second), T3: goldenTime.Add(3*time.Second + time.Millisecond)},
+	TypeHealth: &Health{UptimeMS: 1000, AgentVersion: "0.1.0", PlanRevision: 4, CurrentItem: 11, CurrentAsset: sha('a'),
+		TargetFPS: 30, AchievedFPS: 29.9, DriverState: "ok", ClockOffsetMS: -2.5, ClockRTTMS: 1.25, CacheBytes: 4096,
+		SyncDone: 100, SyncTotal: 200, DiskFreeBytes: 1 << 30, MemoryBytes: 20 << 20, CPUTempC: ptr(48.5), At: goldenTime},
+	TypeScreenshot: &Screenshot{At: goldenTime, PNG: []byte("\x89PNG\r\n\x1a\n")},
+	TypePlayRecords: &PlayRecords{Records: []PlayRecord{{ID: "r-1", Display: 3, PlanRevision: 4, Entry: 100, Item: 11, Media: 7, Campaign: 1,
+		Start: goldenTime, End: goldenTime.Add(10 * time.Second)}}},
+	TypeCommand:       &Command{Name: CmdBrightness, Args: map[string]string{"percent": "40", "until": "2026-11-25T12:00:00Z"}},
+	TypeCommandResult: &CommandResult{Ref: "00112233445566778899aabbccddeeff", OK: true},
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func goldenPlan() *Plan {
+	p := testPlan()
+	p.Generated = goldenTime
+	return p
 }
 
 func TestGolden(t *testing.T) {
@@ -81,7 +100,8 @@ func TestGoldenCoversAllTypes(t *testing.T) {
 	if len(files) != len(goldenMessages) {
 		t.Fatalf("testdata has %d golden files, goldenMessages has %d types", len(files), len(goldenMessages))
 	}
-	for _, typ := range []string{TypeHello, TypeWelcome, TypeHeartbeat, TypeAck, TypeError} {
+	for _, typ := range []string{TypeHello, TypeWelcome, TypeHeartbeat, TypeAck, TypeError, TypePlan, TypeTimeRequest,
+		TypeTimeResponse, TypeHealth, TypeScreenshot, TypePlayRecords, TypeCommand, TypeCommandResult} {
 		if _, ok := goldenMessages[typ]; !ok {
 			t.Errorf("message type %q has no golden example", typ)
 		}

@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Panel is the geometry of an LED panel in pixels.
@@ -91,6 +92,52 @@ type Error struct {
 func (e *Error) Validate() error {
 	if e.Code == "" || e.Message == "" {
 		return errors.New(`"code" and "message" are required`)
+	}
+	return nil
+}
+
+// More message types (agent runtime).
+const (
+	TypePlan          = "plan"          // controller → agent: PlanMessage; answered by ack or error
+	TypeTimeRequest   = "time_request"  // agent → controller: TimeRequest
+	TypeTimeResponse  = "time_response" // controller → agent: TimeResponse
+	TypeHealth        = "health"        // agent → controller: Health
+	TypeScreenshot    = "screenshot"    // agent → controller: Screenshot
+	TypePlayRecords   = "play_records"  // agent → controller: PlayRecords; answered by ack
+	TypeCommand       = "command"       // controller → agent: Command; answered by CommandResult
+	TypeCommandResult = "command_result"
+)
+
+// PlanMessage carries a display's plan.
+type PlanMessage struct {
+	Plan Plan `json:"plan"`
+}
+
+func (m *PlanMessage) Validate() error { return m.Plan.Validate() }
+
+// TimeRequest starts one clock-sync exchange; T1 is the agent's send time.
+type TimeRequest struct {
+	T1 time.Time `json:"t1"`
+}
+
+func (r *TimeRequest) Validate() error {
+	if r.T1.IsZero() {
+		return errors.New(`"t1" is required`)
+	}
+	return nil
+}
+
+// TimeResponse echoes T1 with the controller's receive (T2) and send (T3)
+// times; the agent notes its receive time T4 (NTP's four timestamps).
+type TimeResponse struct {
+	T1 time.Time `json:"t1"`
+	T2 time.Time `json:"t2"`
+	T3 time.Time `json:"t3"`
+}
+
+func (r *TimeResponse) Validate() error {
+	if r.T1.IsZero() || r.T2.IsZero() || r.T3.IsZero() {
+		return errors.New(`"t1", "t2" and "t3" are required`)
 	}
 	return nil
 }

@@ -1,0 +1,123 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Health is the agent's state, sent every HealthInterval.
+type Health struct {
+	UptimeMS      int64     `json:"uptime_ms"`
+	AgentVersion  string    `json:"agent_version"`
+	PlanRevision  int64     `json:"plan_revision"`
+	CurrentItem   int64     `json:"current_item,omitempty"` // playlist item ID on screen, 0 for none
+	CurrentAsset  string    `json:"current_asset,omitempty"`
+	Fallback      string    `json:"fallback,omitempty"` // why the fallback shows, when it does
+	TargetFPS     float64   `json:"target_fps"`
+	AchievedFPS   float64   `json:"achieved_fps"`
+	FramesDropped int64     `json:"frames_dropped"`
+	Frozen        bool      `json:"frozen"` // the same frame for longer than the plan says
+	DriverState   string    `json:"driver_state"`
+	DriverError   string    `json:"driver_error,omitempty"`
+	ClockOffsetMS float64   `json:"clock_offset_ms"` // controller time − agent time
+	ClockRTTMS    float64   `json:"clock_rtt_ms"`
+	CacheBytes    int64     `json:"cache_bytes"`
+	SyncDone      int64     `json:"sync_done_bytes"`  // of the assets the next 48 h need
+	SyncTotal     int64     `json:"sync_total_bytes"` // idem
+	Missing       []string  `json:"missing_assets,omitempty"`
+	DiskFreeBytes int64     `json:"disk_free_bytes"`
+	MemoryBytes   int64     `json:"memory_bytes"`
+	CPUTempC      *float64  `json:"cpu_temp_c,omitempty"` // absent where the board has no sensor
+	PlayDropped   int64     `json:"play_records_dropped"` // proof-of-play records lost to the bound
+	At            time.Time `json:"at"`
+}
+
+func (h *Health) Validate() error {
+	if h.At.IsZero() {
+		return errors.New(`"at" is required`)
+	}
+	return nil
+}
+
+// Screenshot is the panel's last frame as a PNG at panel resolution.
+type Screenshot struct {
+	At  time.Time `json:"at"`
+	PNG []byte    `json:"png"` // base64 in JSON
+}
+
+func (s *Screenshot) Validate() error {
+	if len(s.PNG) < 8 || string(s.PNG[1:4]) != "PNG" {
+		return errors.New(`"png" is not a PNG image`)
+	}
+	return nil
+}
+
+// PlayRecord is one proof-of-play record: an item shown from Start to End.
+type PlayRecord struct {
+	ID           string    `json:"id"` // unique; the controller deduplicates by it
+	Display      int64     `json:"display"`
+	PlanRevision int64     `json:"plan_revision"`
+	Entry        int64     `json:"entry"`
+	Item         int64     `json:"item"`
+	Media        int64     `json:"media"`
+	Campaign     int64     `json:"campaign,omitempty"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+}
+
+// PlayRecords is a batch of proof-of-play records; the controller acks it
+// once stored.
+type PlayRecords struct {
+	Records []PlayRecord `json:"records"`
+	Dropped int64        `json:"dropped"` // records the agent had to drop, since it started counting
+}
+
+func (p *PlayRecords) Validate() error {
+	for i, r := range p.Records {
+		if r.ID == "" || r.Start.IsZero() || r.End.Before(r.Start) {
+			return fmt.Errorf("record %d: needs an id and start ≤ end", i)
+		}
+	}
+	return nil
+}
+
+// Commands the controller can send.
+const (
+	CmdIdentify    = "identify"     // flash the panel so a technician finds it
+	CmdTestPattern = "test_pattern" // Args: pattern, seconds
+	CmdBlank       = "blank"
+	CmdUnblank     = "unblank"
+	CmdBrightness  = "brightness" // Args: percent, until (RFC 3339)
+	CmdResync      = "resync"     // verify and re-fetch the cache
+	CmdRestart     = "restart_player"
+	CmdScreenshot  = "screenshot"
+)
+
+// Command is a remote command.
+type Command struct {
+	Name string            `json:"name"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+func (c *Command) Validate() error {
+	switch c.Name {
+	case CmdIdentify, CmdTestPattern, CmdBlank, CmdUnblank, CmdBrightness, CmdResync, CmdRestart, CmdScreenshot:
+		return nil
+	}
+	return fmt.Errorf("command %q is not known", c.Name)
+}
+
+// CommandResult answers a command (Ref is the command message's id).
+type CommandResult struct {
+	Ref   string `json:"ref"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+func (c *CommandResult) Validate() error {
+	if c.Ref == "" {
+		return errors.New(`"ref" is required`)
+	}
+	return nil
+}
