@@ -1,0 +1,302 @@
+// Package journal is the agent's proof-of-play journal: an append-only file
+// of JSON lines, one protocol.PlayRecord each, kept through restarts and
+// offline periods until the controller acknowledges it.
+//
+// Durability: Append returns once its record is fsynced; records that arrive
+// while an fsync runs share the next one (group commit), so a burst costs one
+// fsync. A crash can tear only the last line, which Open drops.
+//
+// Upload: a cursor file holds the byte offset up to which the controller has
+// acknowledged. Pending returns the records after it; Ack moves it.
+//
+// Bound: when the file outgrows MaxBytes, acknowledged records are dropped
+// first, then the oldest unacknowledged ones, which are counted in Dropped.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pano-signage/pano/agent/internal/atomicfile"
+	"github.com/pano-signage/pano/protocol"
+)
+
+const (
+	fileName   = "journal.jsonl"
+	cursorName = "journal.cursor"
+	// DefaultMaxBytes bounds the journal: about 50 000 records, months of play.
+	DefaultMaxBytes = 16 << 20
+)
+
+// Journal is safe for concurrent use.
+type Journal struct {
+	dir      string
+	maxBytes int64
+
+	mu      sync.Mutex
+	f       *os.File
+	size    int64 // bytes in the file
+	cursor  int64 // bytes acknowledged
+	dropped int64 // unacknowledged records lost to the bound, ever
+
+	// group commit
+	syncMu  sync.Mutex
+	written int64 // bytes written (under mu)
+	synced  int64 // bytes known durable (under syncMu)
+}
+
+// Open opens (or creates) the journal in dir. maxBytes ≤ 0 takes the default.
+func Open(dir string, maxBytes int64) (*Journal, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j := &Journal{dir: dir, maxBytes: maxBytes}
+	if err := j.readCursor(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, fileName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	size, err := validPrefix(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	// Drop a torn last line left by a crash.
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal: truncate torn tail: %w", err)
+	}
+	if _, err := f.Seek(size, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j.f, j.size, j.written, j.synced = f, size, size, size
+	if j.cursor > size {
+		j.cursor = size
+	}
+	return j, nil
+}
+
+// validPrefix returns the length of the longest prefix of complete, valid
+// lines.
+func validPrefix(f *os.File) (int64, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	r := bufio.NewReader(f)
+	var n int64
+	for {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return n, nil // a line without its newline is torn
+		}
+		if err != nil {
+			return 0, fmt.Errorf("journal: read: %w", err)
+		}
+		var rec protocol.PlayRecord
+		if json.Unmarshal(line, &rec) != nil || rec.ID == "" {
+			return n, nil
+		}
+		n += int64(len(line))
+	}
+}
+
+func (j *Journal) readCursor() error {
+	data, err := os.ReadFile(filepath.Join(j.dir, cursorName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) != 2 {
+		return nil // unreadable cursor: resend everything, the controller deduplicates
+	}
+	j.cursor, _ = strconv.ParseInt(fields[0], 10, 64)
+	j.dropped, _ = strconv.ParseInt(fields[1], 10, 64)
+	return nil
+}
+
+func (j *Journal) writeCursorLocked() error {
+	data := fmt.Sprintf("%d %d\n", j.cursor, j.dropped)
+	return atomicfile.WriteFile(filepath.Join(j.dir, cursorName), []byte(data), 0o600)
+}
+
+// Append adds a record and returns once it is durable.
+func (j *Journal) Append(rec protocol.PlayRecord) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("journal: encode: %w", err)
+	}
+	line = append(line, '\n')
+	j.mu.Lock()
+	if j.size+int64(len(line)) > j.maxBytes {
+		if err := j.compactLocked(int64(len(line))); err != nil {
+			j.mu.Unlock()
+			return err
+		}
+	}
+	if _, err := j.f.Write(line); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("journal: write: %w", err)
+	}
+	j.size += int64(len(line))
+	j.written += int64(len(line))
+	mine := j.written
+	f := j.f
+	j.mu.Unlock()
+	return j.syncUpTo(f, mine)
+}
+
+// syncUpTo returns once at least upTo bytes are durable; one fsync covers
+// every record written before it started.
+func (j *Journal) syncUpTo(f *os.File, upTo int64) error {
+	j.syncMu.Lock()
+	defer j.syncMu.Unlock()
+	if j.synced >= upTo {
+		return nil
+	}
+	j.mu.Lock()
+	target, current := j.written, j.f
+	j.mu.Unlock()
+	if f != current {
+		return nil // a compaction rewrote and fsynced the file since
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("journal: fsync: %w", err)
+	}
+	j.synced = target
+	return nil
+}
+
+// compactLocked makes room for need bytes: it drops the acknowledged
+// records, then the oldest pending ones, and rewrites the file atomically.
+func (j *Journal) compactLocked(need int64) error {
+	pending, err := j.readFromLocked(j.cursor)
+	if err != nil {
+		return err
+	}
+	budget := j.maxBytes/2 - need // leave room so compaction is rare
+	var kept [][]byte
+	var keptBytes int64
+	for i := len(pending) - 1; i >= 0; i-- {
+		if keptBytes+int64(len(pending[i])) > budget {
+			j.dropped += int64(i + 1)
+			break
+		}
+		kept = append(kept, pending[i])
+		keptBytes += int64(len(pending[i]))
+	}
+	path := filepath.Join(j.dir, fileName)
+	err = atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		for i := len(kept) - 1; i >= 0; i-- {
+			if _, err := w.Write(kept[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("journal: compact: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal: reopen: %w", err)
+	}
+	j.f.Close()
+	j.f, j.size, j.cursor = f, keptBytes, 0
+	j.syncMu.Lock()
+	j.written, j.synced = keptBytes, keptBytes
+	j.syncMu.Unlock()
+	return j.writeCursorLocked()
+}
+
+// readFromLocked returns the lines after offset.
+func (j *Journal) readFromLocked(offset int64) ([][]byte, error) {
+	data := make([]byte, j.size-offset)
+	if _, err := j.f.ReadAt(data, offset); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("journal: read: %w", err)
+	}
+	var lines [][]byte
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		lines = append(lines, data[:i+1])
+		data = data[i+1:]
+	}
+	return lines, nil
+}
+
+// Batch is a set of pending records and the cursor to acknowledge them with.
+type Batch struct {
+	Records []protocol.PlayRecord
+	Dropped int64
+	end     int64
+	gen     *os.File // the file generation the offsets refer to
+}
+
+// Pending returns up to max records not yet acknowledged.
+func (j *Journal) Pending(max int) (Batch, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	lines, err := j.readFromLocked(j.cursor)
+	if err != nil {
+		return Batch{}, err
+	}
+	b := Batch{Dropped: j.dropped, end: j.cursor, gen: j.f}
+	for _, l := range lines {
+		if len(b.Records) == max {
+			break
+		}
+		var rec protocol.PlayRecord
+		if err := json.Unmarshal(l, &rec); err != nil {
+			return Batch{}, fmt.Errorf("journal: decode: %w", err)
+		}
+		b.Records = append(b.Records, rec)
+		b.end += int64(len(l))
+	}
+	return b, nil
+}
+
+// Ack records that the controller stored b. A batch read before a
+// compaction is ignored: its records are resent and deduplicated.
+func (j *Journal) Ack(b Batch) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if b.gen != j.f || b.end <= j.cursor {
+		return nil
+	}
+	j.cursor = b.end
+	return j.writeCursorLocked()
+}
+
+// Stats reports pending bytes and dropped records.
+func (j *Journal) Stats() (pendingBytes, dropped int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.size - j.cursor, j.dropped
+}
+
+// Close closes the file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.f.Close()
+}

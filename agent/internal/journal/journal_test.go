@@ -1,0 +1,153 @@
+package journal
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+func rec(i int) protocol.PlayRecord {
+	t0 := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC).Add(time.Duration(i) * 10 * time.Second)
+	return protocol.PlayRecord{ID: fmt.Sprintf("r-%06d", i), Display: 3, PlanRevision: 1, Entry: 1, Item: 11, Media: 7, Start: t0, End: t0.Add(10 * time.Second)}
+}
+
+func TestAppendPendingAckSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := j.Append(rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := j.Pending(3)
+	if err != nil || len(b.Records) != 3 || b.Records[0].ID != "r-000000" {
+		t.Fatalf("pending %+v %v", b.Records, err)
+	}
+	if err := j.Ack(b); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	j, err = Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	b, _ = j.Pending(10)
+	if len(b.Records) != 2 || b.Records[0].ID != "r-000003" {
+		t.Fatalf("after reopen pending %+v", b.Records)
+	}
+}
+
+func TestTornTailIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := Open(dir, 0)
+	j.Append(rec(0))
+	j.Append(rec(1))
+	j.Close()
+	// A crash in the middle of a write leaves half a line.
+	f, _ := os.OpenFile(filepath.Join(dir, fileName), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"id":"r-000002","display":3,"sta`)
+	f.Close()
+
+	j, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Append(rec(3)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := j.Pending(10)
+	if len(b.Records) != 3 || b.Records[2].ID != "r-000003" {
+		t.Fatalf("records %+v", b.Records)
+	}
+}
+
+func TestBoundDropsOldestUnackedAndCounts(t *testing.T) {
+	dir := t.TempDir()
+	line := int64(len(mustLine(rec(0))))
+	j, err := Open(dir, 20*line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for i := 0; i < 50; i++ {
+		if err := j.Append(rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := j.Pending(1000)
+	pending, dropped := j.Stats()
+	if int64(len(b.Records))+dropped != 50 || dropped == 0 || pending > 20*line {
+		t.Fatalf("%d pending + %d dropped, %d bytes", len(b.Records), dropped, pending)
+	}
+	if last := b.Records[len(b.Records)-1].ID; last != "r-000049" {
+		t.Fatalf("newest record %s was not kept", last)
+	}
+	if b.Dropped != dropped {
+		t.Fatalf("batch reports %d dropped, journal %d", b.Dropped, dropped)
+	}
+}
+
+func TestAckedRecordsGoFirstWhenCompacting(t *testing.T) {
+	dir := t.TempDir()
+	line := int64(len(mustLine(rec(0))))
+	j, _ := Open(dir, 10*line)
+	defer j.Close()
+	for i := 0; i < 8; i++ {
+		j.Append(rec(i))
+	}
+	b, _ := j.Pending(8)
+	j.Ack(b)
+	for i := 8; i < 12; i++ {
+		j.Append(rec(i))
+	}
+	b, _ = j.Pending(100)
+	if _, dropped := j.Stats(); dropped != 0 || len(b.Records) != 4 {
+		t.Fatalf("dropped %d, pending %d; acknowledged records should have made room", dropped, len(b.Records))
+	}
+}
+
+func TestConcurrentAppendsAreAllDurable(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := Open(dir, 0)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				if err := j.Append(rec(w*100 + i)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	j.Close()
+	j, _ = Open(dir, 0)
+	defer j.Close()
+	b, _ := j.Pending(1000)
+	if len(b.Records) != 200 {
+		t.Fatalf("%d records after reopen, want 200", len(b.Records))
+	}
+}
+
+func mustLine(r protocol.PlayRecord) string {
+	dir, _ := os.MkdirTemp("", "j")
+	defer os.RemoveAll(dir)
+	j, _ := Open(dir, 0)
+	j.Append(r)
+	j.Close()
+	data, _ := os.ReadFile(filepath.Join(dir, fileName))
+	return string(data)
+}
