@@ -1,0 +1,456 @@
+// Package player turns a plan and the synced clock into frames on the panel.
+//
+// Every frame the player asks the plan's evaluator what is on at the current
+// controller time, and draws that item's frame for the instant: a still is
+// its rendition; a video shows frame k at item start + k/fps. Frames are
+// drawn at instants aligned to multiples of the frame interval on controller
+// time, so displays of a group draw the same frame at the same moment.
+//
+// An item whose asset is missing or broken gives its time to the next
+// playable item (and is reported); with nothing playable the panel shows the
+// plan's fallback and Status says why. Each item shown is recorded for proof
+// of play when it ends.
+package player
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Clock is controller time.
+type Clock interface {
+	Now() time.Time
+}
+
+// Assets is the cache as the player sees it.
+type Assets interface {
+	Has(sha string) bool
+	Path(sha string) string
+}
+
+// Recorder stores proof-of-play records.
+type Recorder interface {
+	Append(protocol.PlayRecord) error
+}
+
+// Options tune a player.
+type Options struct {
+	FPS     int // frames per second drawn (default 25)
+	Display int64
+}
+
+// Status is what the player reports in health.
+type Status struct {
+	PlanRevision  int64
+	CurrentItem   int64
+	CurrentAsset  string
+	Fallback      string // why the fallback shows, when it does
+	TargetFPS     float64
+	AchievedFPS   float64
+	FramesDropped int64
+	Frozen        bool
+	DriverState   string
+	DriverError   string
+	Broken        map[string]string // asset → why it cannot play
+	Blanked       bool
+}
+
+// Player is driven by Run; the other methods are safe to call from other
+// goroutines.
+type Player struct {
+	drv   driver.Driver
+	clk   Clock
+	files Assets
+	rec   Recorder
+	log   *slog.Logger
+	opt   Options
+
+	sched atomic.Pointer[protocol.Schedule]
+	cmds  chan func(now time.Time)
+	recs  chan protocol.PlayRecord
+
+	// Owned by the Run goroutine.
+	frame    *image.RGBA
+	cur      *showing
+	next     *showing
+	blanked  bool
+	identify time.Time // flash the panel until then
+	lastDraw time.Time
+	drawn    int64
+	fpsMark  time.Time
+	fpsCount int64
+
+	mu     sync.Mutex
+	status Status
+	broken map[string]string
+}
+
+type showing struct {
+	slot       protocol.Slot
+	src        source
+	firstFrame time.Time
+	revision   int64
+}
+
+func (s *showing) key() slotKey {
+	return slotKey{s.slot.Entry, s.slot.Index, s.slot.Start.UnixMilli()}
+}
+
+type slotKey struct {
+	entry int64
+	index int
+	start int64
+}
+
+func keyOf(s protocol.Slot) slotKey { return slotKey{s.Entry, s.Index, s.Start.UnixMilli()} }
+
+// New returns a player drawing on drv.
+func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Logger, opt Options) *Player {
+	if opt.FPS <= 0 {
+		opt.FPS = 25
+	}
+	p := &Player{
+		drv: drv, clk: clk, files: files, rec: rec, log: log, opt: opt,
+		cmds:   make(chan func(time.Time), 8),
+		recs:   make(chan protocol.PlayRecord, 256),
+		frame:  image.NewRGBA(drv.Bounds()),
+		broken: map[string]string{},
+	}
+	p.status.TargetFPS = float64(opt.FPS)
+	p.status.DriverState = "starting"
+	return p
+}
+
+// SetSchedule switches to a new plan from the next frame on.
+func (p *Player) SetSchedule(s *protocol.Schedule) {
+	p.sched.Store(s)
+	p.mu.Lock()
+	p.broken = map[string]string{} // a new plan may bring fixed files
+	p.mu.Unlock()
+}
+
+// Schedule returns the schedule in use, or nil.
+func (p *Player) Schedule() *protocol.Schedule { return p.sched.Load() }
+
+// Status returns a copy of the player's state.
+func (p *Player) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.status
+	s.Broken = make(map[string]string, len(p.broken))
+	for k, v := range p.broken {
+		s.Broken[k] = v
+	}
+	// The loop stalls or the driver hangs: the panel shows a stale frame.
+	if !p.lastDraw.IsZero() && p.clk.Now().Sub(p.lastDraw) > 2*time.Second {
+		s.Frozen = true
+	}
+	return s
+}
+
+// Blank turns the panel off (true) or back on (false).
+func (p *Player) Blank(on bool) { p.do(func(time.Time) { p.blanked = on }) }
+
+// Identify flashes the panel for d so a technician can find it.
+func (p *Player) Identify(d time.Duration) { p.do(func(now time.Time) { p.identify = now.Add(d) }) }
+
+func (p *Player) do(f func(time.Time)) {
+	select {
+	case p.cmds <- f:
+	default: // the loop is far behind; a command is not worth blocking for
+	}
+}
+
+// Run draws frames until ctx ends, then finishes the current record.
+func (p *Player) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); p.writeRecords() }()
+	defer func() {
+		p.end(p.clk.Now())
+		p.closeSources()
+		close(p.recs)
+		wg.Wait()
+	}()
+
+	interval := time.Second / time.Duration(p.opt.FPS)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	p.fpsMark = p.clk.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case f := <-p.cmds:
+			f(p.clk.Now())
+			continue
+		case <-timer.C:
+		}
+		now := p.clk.Now()
+		p.step(now)
+		p.account(now, interval)
+		next := now.Truncate(interval).Add(interval)
+		late := p.clk.Now().Sub(next)
+		if late > 0 {
+			// We overran at least one frame: skip to the next boundary.
+			skipped := int64(late/interval) + 1
+			p.mu.Lock()
+			p.status.FramesDropped += skipped
+			p.mu.Unlock()
+			next = next.Add(time.Duration(skipped) * interval)
+		}
+		timer.Reset(next.Sub(p.clk.Now()))
+	}
+}
+
+func (p *Player) account(now time.Time, interval time.Duration) {
+	p.fpsCount++
+	if el := now.Sub(p.fpsMark); el >= time.Second {
+		p.mu.Lock()
+		p.status.AchievedFPS = float64(p.fpsCount) / el.Seconds()
+		p.mu.Unlock()
+		p.fpsCount, p.fpsMark = 0, now
+	}
+}
+
+func (p *Player) playable(sha string) bool {
+	if !p.files.Has(sha) {
+		return false
+	}
+	p.mu.Lock()
+	_, bad := p.broken[sha]
+	p.mu.Unlock()
+	return !bad
+}
+
+// step draws the frame for instant now.
+func (p *Player) step(now time.Time) {
+	switch {
+	case !p.identify.IsZero() && now.Before(p.identify):
+		p.end(now)
+		fill := image.Black
+		if now.UnixMilli()/250%2 == 0 {
+			fill = image.White
+		}
+		draw.Draw(p.frame, p.frame.Bounds(), fill, image.Point{}, draw.Src)
+		p.show(now, "identify")
+		return
+	case p.blanked:
+		p.end(now)
+		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
+		p.show(now, "blanked")
+		return
+	}
+	sched := p.sched.Load()
+	if sched == nil {
+		p.fallback(now, protocol.FallbackBlack, "no plan yet")
+		return
+	}
+	// A broken asset found while loading gives way to the next item; the
+	// loop is bounded by the number of items that can break.
+	for tries := 0; tries < 64; tries++ {
+		slot, ok := sched.AtPlayable(now, p.playable)
+		if !ok {
+			p.fallback(now, sched.Plan().Fallback, p.whyNothing(sched, now))
+			return
+		}
+		if p.cur == nil || p.cur.key() != keyOf(slot) || p.cur.revision != sched.Plan().Revision {
+			p.end(now)
+			s, err := p.load(slot, sched.Plan().Revision)
+			if err != nil {
+				p.markBroken(slot.Item.Asset, err)
+				continue
+			}
+			p.cur = s
+			p.mu.Lock()
+			p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback = slot.Item.ID, slot.Item.Asset, ""
+			p.status.PlanRevision = sched.Plan().Revision
+			p.mu.Unlock()
+		}
+		if err := p.cur.src.Frame(now.Sub(p.cur.slot.Start), p.frame); err != nil {
+			p.markBroken(slot.Item.Asset, err)
+			p.end(now)
+			continue
+		}
+		if p.show(now, "ok") && p.cur.firstFrame.IsZero() {
+			p.cur.firstFrame = now
+		}
+		p.prepareNext(sched, slot, now)
+		return
+	}
+}
+
+// prepareNext loads the item that follows slot shortly before it is due,
+// so the switch costs no frame.
+func (p *Player) prepareNext(sched *protocol.Schedule, slot protocol.Slot, now time.Time) {
+	if slot.End.Sub(now) > time.Second {
+		return
+	}
+	nextSlot, ok := sched.AtPlayable(slot.End, p.playable)
+	if !ok || (p.next != nil && p.next.key() == keyOf(nextSlot)) {
+		return
+	}
+	if p.next != nil {
+		p.next.src.Close()
+		p.next = nil
+	}
+	if s, err := p.load(nextSlot, sched.Plan().Revision); err == nil {
+		p.next = s
+	}
+}
+
+func (p *Player) load(slot protocol.Slot, revision int64) (*showing, error) {
+	if p.next != nil && p.next.key() == keyOf(slot) && p.next.revision == revision {
+		s := p.next
+		p.next = nil
+		return s, nil
+	}
+	kind, fps := protocol.AssetImage, 0
+	for _, a := range p.sched.Load().Plan().Assets {
+		if a.SHA256 == slot.Item.Asset {
+			kind, fps = a.Kind, a.FPS
+			break
+		}
+	}
+	src, err := openSource(p.files.Path(slot.Item.Asset), kind, fps, p.frame.Bounds())
+	if err != nil {
+		return nil, err
+	}
+	return &showing{slot: slot, src: src, revision: revision}, nil
+}
+
+func (p *Player) markBroken(sha string, err error) {
+	p.mu.Lock()
+	_, known := p.broken[sha]
+	p.broken[sha] = err.Error()
+	p.mu.Unlock()
+	if !known {
+		p.log.Warn("asset cannot play; skipping it", "asset", short(sha), "err", err)
+	}
+}
+
+func (p *Player) whyNothing(sched *protocol.Schedule, now time.Time) string {
+	if _, ok := sched.At(now); !ok {
+		return "no schedule entry applies now"
+	}
+	var missing []string
+	for _, a := range sched.Plan().Assets {
+		if !p.playable(a.SHA256) {
+			missing = append(missing, short(a.SHA256))
+		}
+	}
+	sort.Strings(missing)
+	return fmt.Sprintf("nothing playable now: %d assets missing or broken %v", len(missing), missing)
+}
+
+func (p *Player) fallback(now time.Time, mode, why string) {
+	p.end(now)
+	switch mode {
+	case protocol.FallbackLastFrame:
+		// keep p.frame as it is
+	case protocol.FallbackIdleCard:
+		idleCard(p.frame)
+	default:
+		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
+	}
+	p.mu.Lock()
+	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback = 0, "", why
+	p.mu.Unlock()
+	p.show(now, "ok")
+}
+
+// show sends p.frame to the driver and reports whether it went out.
+func (p *Player) show(now time.Time, state string) bool {
+	err := p.drv.Draw(p.frame)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status.Blanked = p.blanked
+	if err != nil {
+		p.status.DriverState, p.status.DriverError = "error", err.Error()
+		return false
+	}
+	p.status.DriverState, p.status.DriverError = state, ""
+	p.lastDraw = now
+	p.drawn++
+	return true
+}
+
+// end closes the item on screen and records it for proof of play.
+func (p *Player) end(now time.Time) {
+	if p.cur == nil {
+		return
+	}
+	s := p.cur
+	p.cur = nil
+	s.src.Close()
+	if s.firstFrame.IsZero() {
+		return
+	}
+	rec := protocol.PlayRecord{
+		// One slot of one display has one ID, so a record written twice (a
+		// restart in the middle of an item) is deduplicated upstream.
+		ID:           fmt.Sprintf("%d-%d-%d-%d", p.opt.Display, s.slot.Entry, s.slot.Item.ID, s.slot.Start.UnixMilli()),
+		Display:      p.opt.Display,
+		PlanRevision: s.revision,
+		Entry:        s.slot.Entry,
+		Item:         s.slot.Item.ID,
+		Media:        s.slot.Item.Media,
+		Campaign:     s.slot.Item.Campaign,
+		Start:        s.firstFrame.UTC(),
+		End:          now.UTC(),
+	}
+	select {
+	case p.recs <- rec:
+	default:
+		p.log.Error("proof-of-play queue full; record lost", "id", rec.ID)
+	}
+}
+
+func (p *Player) writeRecords() {
+	for rec := range p.recs {
+		if p.rec == nil {
+			continue
+		}
+		if err := p.rec.Append(rec); err != nil {
+			p.log.Error("proof-of-play record not written", "id", rec.ID, "err", err)
+		}
+	}
+}
+
+func (p *Player) closeSources() {
+	if p.next != nil {
+		p.next.src.Close()
+		p.next = nil
+	}
+}
+
+// idleCard draws a dim frame with a bright border: the screen works and
+// waits for content.
+func idleCard(f *image.RGBA) {
+	b := f.Bounds()
+	draw.Draw(f, b, image.NewUniform(colorRGB(0, 0, 24)), image.Point{}, draw.Src)
+	border := image.NewUniform(colorRGB(0, 90, 160))
+	for _, r := range []image.Rectangle{
+		{b.Min, image.Pt(b.Max.X, b.Min.Y+1)}, {image.Pt(b.Min.X, b.Max.Y-1), b.Max},
+		{b.Min, image.Pt(b.Min.X+1, b.Max.Y)}, {image.Pt(b.Max.X-1, b.Min.Y), b.Max},
+	} {
+		draw.Draw(f, r, border, image.Point{}, draw.Src)
+	}
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
