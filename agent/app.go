@@ -142,7 +142,9 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	log.Info("agent started", "name", name, "controller", controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
-	cl.Run(ctx)
+	if err := cl.Run(ctx); err != nil {
+		return err
+	}
 	log.Info("agent stopped")
 	return nil
 }

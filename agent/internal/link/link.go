@@ -5,11 +5,13 @@ package link
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -30,6 +32,58 @@ type Config struct {
 
 	MinBackoff time.Duration // first retry delay (default 500 ms)
 	MaxBackoff time.Duration // cap on the retry delay (default 30 s)
+
+	Credential   string       // device credential, sent as a bearer token
+	TLS          *tls.Config  // for wss://; nil: system roots
+	PlanRevision func() int64 // newest plan held, sent in hello
+	Handler      Handler      // receives the session and its messages; may be nil
+}
+
+// Handler is the rest of the agent as the link sees it.
+type Handler interface {
+	// Connected is called once the controller has welcomed the agent; s can
+	// send until Disconnected is called.
+	Connected(s *Session)
+	// Message handles a message the link itself does not (anything but
+	// welcome and heartbeat). An error is reported to the controller.
+	Message(s *Session, env protocol.Envelope) error
+	Disconnected()
+}
+
+// ErrRefused means the controller will not accept this agent (unknown or
+// revoked credential): retrying cannot help, the agent must be enrolled again.
+var ErrRefused = errors.New("the controller refused this agent's credential")
+
+// Session is one live connection.
+type Session struct {
+	ID   string
+	mu   sync.Mutex
+	ws   *websocket.Conn
+	done chan struct{}
+}
+
+// Send queues nothing: it writes the message now, and returns its id.
+func (s *Session) Send(typ string, body any) (string, error) {
+	env, err := protocol.NewEnvelope(typ, body, time.Now())
+	if err != nil {
+		return "", err
+	}
+	data, err := json.Marshal(env)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.done:
+		return "", errors.New("link: session closed")
+	default:
+	}
+	_ = s.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if err := s.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+		return "", fmt.Errorf("link: send %s: %w", typ, err)
+	}
+	return env.ID, nil
 }
 
 // Validate checks the config once at start-up.
@@ -103,14 +157,19 @@ func (c *Client) setState(f func(*State)) {
 	c.mu.Unlock()
 }
 
-// Run keeps the link up until ctx ends.
-func (c *Client) Run(ctx context.Context) {
+// Run keeps the link up until ctx ends (nil) or the controller refuses the
+// agent (ErrRefused).
+func (c *Client) Run(ctx context.Context) error {
 	start := time.Now()
 	attempt := 0
 	for ctx.Err() == nil {
 		connected, err := c.session(ctx, start)
 		if ctx.Err() != nil {
-			return
+			return nil
+		}
+		if errors.Is(err, ErrRefused) {
+			c.setState(func(s *State) { s.Connected, s.LastError = false, err.Error() })
+			return err
 		}
 		if connected {
 			attempt = 0
@@ -132,10 +191,11 @@ func (c *Client) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return
+			return nil
 		case <-t.C:
 		}
 	}
+	return nil
 }
 
 // Backoff is the delay before retry number attempt (1-based): exponential
@@ -155,10 +215,17 @@ func Backoff(attempt int, min, max time.Duration, rnd func() float64) time.Durat
 
 // session runs one connection; it reports whether hello was answered.
 func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-	ws, resp, err := dialer.DialContext(ctx, c.cfg.URL(), nil)
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: c.cfg.TLS}
+	header := http.Header{}
+	if c.cfg.Credential != "" {
+		header.Set("Authorization", "Bearer "+c.cfg.Credential)
+	}
+	ws, resp, err := dialer.DialContext(ctx, c.cfg.URL(), header)
 	if err != nil {
 		if resp != nil {
+			if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+				return false, fmt.Errorf("%w (%s): enrol it again with a new code", ErrRefused, resp.Status)
+			}
 			return false, fmt.Errorf("controller answered %s to the websocket request", resp.Status)
 		}
 		return false, fmt.Errorf("cannot reach the controller: %w", err)
@@ -174,24 +241,19 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 	})
 	defer stop()
 
-	var wmu sync.Mutex // one writer at a time
-	send := func(typ string, body any) error {
-		env, err := protocol.NewEnvelope(typ, body, time.Now())
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(env)
-		if err != nil {
-			return err
-		}
-		wmu.Lock()
-		defer wmu.Unlock()
-		_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		return ws.WriteMessage(websocket.TextMessage, data)
-	}
+	sess := &Session{ws: ws, done: make(chan struct{})}
+	defer func() {
+		sess.mu.Lock()
+		close(sess.done)
+		sess.mu.Unlock()
+	}()
 
-	if err := send(protocol.TypeHello, protocol.Hello{
-		Name: c.cfg.Name, AgentVersion: c.cfg.AgentVersion, Profile: c.cfg.Profile, Panel: c.cfg.Panel,
+	var rev int64
+	if c.cfg.PlanRevision != nil {
+		rev = c.cfg.PlanRevision()
+	}
+	if _, err := sess.Send(protocol.TypeHello, protocol.Hello{
+		Name: c.cfg.Name, AgentVersion: c.cfg.AgentVersion, Profile: c.cfg.Profile, Panel: c.cfg.Panel, PlanRevision: rev,
 	}); err != nil {
 		return false, fmt.Errorf("send hello: %w", err)
 	}
@@ -200,16 +262,21 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	sess.ID = welcome.SessionID
 	c.setState(func(s *State) { *s = State{Connected: true, SessionID: welcome.SessionID} })
 	c.log.Info("connected to controller", "controller", c.cfg.Controller, "session", welcome.SessionID, "controller_version", welcome.ControllerVersion)
+	if h := c.cfg.Handler; h != nil {
+		h.Connected(sess)
+		defer h.Disconnected()
+	}
 
 	interval := time.Duration(welcome.HeartbeatSeconds) * time.Second
 	liveness := 3 * interval
 	_ = ws.SetReadDeadline(time.Now().Add(liveness))
 	ws.SetPingHandler(func(data string) error {
 		_ = ws.SetReadDeadline(time.Now().Add(liveness))
-		wmu.Lock()
-		defer wmu.Unlock()
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
 		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
 	})
 
@@ -223,7 +290,7 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 			case <-hbDone:
 				return
 			case <-t.C:
-				if err := send(protocol.TypeHeartbeat, protocol.Heartbeat{Seq: seq, UptimeMS: time.Since(start).Milliseconds()}); err != nil {
+				if _, err := sess.Send(protocol.TypeHeartbeat, protocol.Heartbeat{Seq: seq, UptimeMS: time.Since(start).Milliseconds()}); err != nil {
 					hbErr <- fmt.Errorf("send heartbeat: %w", err)
 					ws.Close()
 					return
@@ -247,22 +314,33 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 		env, err := protocol.Decode(data)
 		if err != nil {
 			c.log.Warn("malformed message from controller", "err", err)
-			_ = send(protocol.TypeError, protocol.Error{Code: protocol.ErrCodeBadMessage, Message: err.Error()})
+			_, _ = sess.Send(protocol.TypeError, protocol.Error{Code: protocol.ErrCodeBadMessage, Message: err.Error()})
 			continue
 		}
-		switch env.Type {
-		case protocol.TypeError:
+		if env.Type == protocol.TypeError {
 			var e protocol.Error
 			if err := protocol.DecodeBody(env, &e); err == nil {
 				c.log.Warn("controller reported an error", "ref", e.Ref, "code", e.Code, "message", e.Message)
 			}
-		case protocol.TypeAck:
-		default:
-			_ = send(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeUnknownType,
+		}
+		var herr error
+		if c.cfg.Handler != nil {
+			herr = c.cfg.Handler.Message(sess, env)
+		} else if env.Type != protocol.TypeError && env.Type != protocol.TypeAck {
+			herr = ErrUnknownType
+		}
+		if errors.Is(herr, ErrUnknownType) {
+			_, _ = sess.Send(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeUnknownType,
 				Message: fmt.Sprintf("message type %q is not known to this agent", env.Type)})
+		} else if herr != nil {
+			_, _ = sess.Send(protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: herr.Error()})
 		}
 	}
 }
+
+// ErrUnknownType is what a Handler returns for a message type it does not
+// know; the link tells the controller so.
+var ErrUnknownType = errors.New("unknown message type")
 
 func readWelcome(ws *websocket.Conn) (protocol.Welcome, error) {
 	var w protocol.Welcome
@@ -291,6 +369,9 @@ func readWelcome(ws *websocket.Conn) (protocol.Welcome, error) {
 func describeClose(err error) error {
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) {
+		if ce.Code == protocol.CloseUnauthorized {
+			return fmt.Errorf("%w: %s", ErrRefused, ce.Text)
+		}
 		if ce.Text != "" {
 			return fmt.Errorf("controller closed the link (%d): %s", ce.Code, ce.Text)
 		}
