@@ -454,3 +454,32 @@ func short(sha string) string {
 	}
 	return sha
 }
+
+// Snapshot returns a copy of the frame on the panel, or nil if the player
+// loop does not answer within a second.
+func (p *Player) Snapshot() *image.RGBA {
+	reply := make(chan *image.RGBA, 1)
+	p.do(func(time.Time) {
+		cp := image.NewRGBA(p.frame.Bounds())
+		copy(cp.Pix, p.frame.Pix)
+		reply <- cp
+	})
+	select {
+	case img := <-reply:
+		return img
+	case <-time.After(time.Second):
+		return nil
+	}
+}
+
+// Restart drops what the player holds (loaded items, the list of broken
+// assets) and starts the current item afresh.
+func (p *Player) Restart() {
+	p.do(func(now time.Time) {
+		p.end(now)
+		p.closeSources()
+		p.mu.Lock()
+		p.broken = map[string]string{}
+		p.mu.Unlock()
+	})
+}

@@ -1,0 +1,424 @@
+// Package daemon is the agent's runtime: it ties the link, the clock, the
+// cache, the player and the proof-of-play journal together, answers the
+// controller's messages and reports health.
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pano-signage/pano/agent/internal/cache"
+	"github.com/pano-signage/pano/agent/internal/clock"
+	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/agent/internal/journal"
+	"github.com/pano-signage/pano/agent/internal/link"
+	"github.com/pano-signage/pano/agent/internal/player"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Intervals of the agent's periodic work.
+const (
+	HealthInterval     = 10 * time.Second
+	ScreenshotInterval = 60 * time.Second
+	TimeSyncInterval   = 60 * time.Second
+	UploadInterval     = 5 * time.Second
+	SyncHorizon        = 48 * time.Hour // fetch what plays in the next 48 h
+	resyncInterval     = 5 * time.Minute
+	uploadBatch        = 500
+)
+
+// Daemon is one agent.
+type Daemon struct {
+	cfg     Config
+	dir     string
+	version string
+	log     *slog.Logger
+	drv     driver.Driver
+
+	Clock   *clock.Clock
+	Cache   *cache.Cache
+	Journal *journal.Journal
+	Player  *player.Player
+	Link    *link.Client
+
+	started time.Time
+	kick    chan struct{} // wakes the cache sync
+
+	mu        sync.Mutex
+	sess      *link.Session
+	pending   map[string]journal.Batch // play_records message id → batch
+	syncDone  int64
+	syncTotal int64
+	missing   []string
+}
+
+// New builds an agent from its state directory's config.
+func New(dir string, cfg Config, credential, version string, drv driver.Driver, log *slog.Logger) (*Daemon, error) {
+	tlsCfg, err := cfg.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{
+		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
+		Clock: clock.New(), started: time.Now(), kick: make(chan struct{}, 1),
+		pending: map[string]journal.Batch{},
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}
+	if d.Cache, err = cache.New(filepath.Join(dir, "cache"), cfg.HTTPBase(), func() string { return credential }, client); err != nil {
+		return nil, err
+	}
+	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
+		return nil, err
+	}
+	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID})
+	size := drv.Bounds().Size()
+	d.Link, err = link.New(link.Config{
+		Controller: cfg.Controller, Name: cfg.Name, AgentVersion: version, Profile: cfg.Profile,
+		Panel: protocol.Panel{Width: size.X, Height: size.Y}, Credential: credential, TLS: tlsCfg,
+		PlanRevision: d.planRevision, Handler: d,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	// Offline first: play the saved plan at once, controller or not.
+	sched, err := LoadPlan(dir)
+	if err != nil {
+		log.Warn("saved plan unreadable; waiting for the controller", "err", err)
+	}
+	if sched != nil {
+		d.Player.SetSchedule(sched)
+	}
+	return d, nil
+}
+
+// Run plays, syncs and reports until ctx ends or the controller refuses the
+// agent.
+func (d *Daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if bad, _ := d.Cache.Verify(); len(bad) > 0 {
+		d.log.Warn("removed corrupt cached files; they will be fetched again", "count", len(bad))
+	}
+	var wg sync.WaitGroup
+	run := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(ctx) }()
+	}
+	run(func(ctx context.Context) { _ = d.Player.Run(ctx) })
+	run(d.syncLoop)
+	run(d.reportLoop)
+	err := d.Link.Run(ctx)
+	cancel()
+	wg.Wait()
+	d.Journal.Close()
+	return err
+}
+
+func (d *Daemon) planRevision() int64 {
+	if s := d.Player.Schedule(); s != nil {
+		return s.Plan().Revision
+	}
+	return 0
+}
+
+// Connected implements link.Handler.
+func (d *Daemon) Connected(s *link.Session) {
+	d.mu.Lock()
+	d.sess = s
+	d.pending = map[string]journal.Batch{}
+	d.mu.Unlock()
+	// A burst of clock samples so the min-RTT filter has a good one at once.
+	go func() {
+		for i := 0; i < 5; i++ {
+			if _, err := s.Send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: d.Clock.Local()}); err != nil {
+				return
+			}
+		}
+		d.sendHealth()
+		d.sendScreenshot()
+		d.upload()
+	}()
+}
+
+// Disconnected implements link.Handler.
+func (d *Daemon) Disconnected() {
+	d.mu.Lock()
+	d.sess = nil
+	d.mu.Unlock()
+}
+
+func (d *Daemon) session() *link.Session {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sess
+}
+
+// Message implements link.Handler.
+func (d *Daemon) Message(s *link.Session, env protocol.Envelope) error {
+	switch env.Type {
+	case protocol.TypePlan:
+		return d.onPlan(s, env)
+	case protocol.TypeTimeResponse:
+		t4 := d.Clock.Local()
+		var r protocol.TimeResponse
+		if err := protocol.DecodeBody(env, &r); err != nil {
+			return err
+		}
+		d.Clock.Add(r.T1, r.T2, r.T3, t4)
+		return nil
+	case protocol.TypeAck:
+		var a protocol.Ack
+		if err := protocol.DecodeBody(env, &a); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		b, ok := d.pending[a.Ref]
+		delete(d.pending, a.Ref)
+		d.mu.Unlock()
+		if ok {
+			if err := d.Journal.Ack(b); err != nil {
+				d.log.Error("journal ack", "err", err)
+			}
+			if len(b.Records) == uploadBatch {
+				go d.upload() // more waiting
+			}
+		}
+		return nil
+	case protocol.TypeError:
+		return nil // logged by the link
+	case protocol.TypeCommand:
+		var c protocol.Command
+		if err := protocol.DecodeBody(env, &c); err != nil {
+			return err
+		}
+		res := protocol.CommandResult{Ref: env.ID, OK: true}
+		if err := d.command(c); err != nil {
+			res.OK, res.Error = false, err.Error()
+		}
+		_, err := s.Send(protocol.TypeCommandResult, res)
+		return err
+	}
+	return link.ErrUnknownType
+}
+
+// onPlan checks a plan and, if it is good, saves it, plays it and acks it. A
+// bad plan is refused and the agent keeps playing the one it has.
+func (d *Daemon) onPlan(s *link.Session, env protocol.Envelope) error {
+	var m protocol.PlanMessage
+	if err := protocol.DecodeBody(env, &m); err != nil {
+		d.log.Warn("plan refused; keeping the current one", "err", err)
+		return err
+	}
+	size := d.drv.Bounds().Size()
+	if m.Plan.Panel.Width != size.X || m.Plan.Panel.Height != size.Y {
+		err := fmt.Errorf("plan is for a %dx%d panel, this panel is %dx%d", m.Plan.Panel.Width, m.Plan.Panel.Height, size.X, size.Y)
+		d.log.Warn("plan refused; keeping the current one", "err", err)
+		return err
+	}
+	sched, err := protocol.Compile(&m.Plan)
+	if err != nil {
+		return err
+	}
+	if m.Plan.Revision > d.planRevision() {
+		if err := SavePlan(d.dir, &m.Plan); err != nil {
+			d.log.Error("cannot save the plan; playing it from memory", "err", err)
+		}
+		d.Player.SetSchedule(sched)
+		d.log.Info("new plan", "revision", m.Plan.Revision, "entries", len(m.Plan.Entries), "assets", len(m.Plan.Assets))
+		select {
+		case d.kick <- struct{}{}:
+		default:
+		}
+	}
+	_, err = s.Send(protocol.TypeAck, protocol.Ack{Ref: env.ID})
+	return err
+}
+
+// syncLoop fetches what the plan needs in the next 48 hours and evicts what
+// it no longer needs.
+func (d *Daemon) syncLoop(ctx context.Context) {
+	t := time.NewTicker(resyncInterval)
+	defer t.Stop()
+	for {
+		d.syncOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Daemon) syncOnce(ctx context.Context) {
+	sched := d.Player.Schedule()
+	if sched == nil {
+		return
+	}
+	now := d.Clock.Now()
+	need := map[string]bool{}
+	order := sched.AssetsBetween(now, now.Add(SyncHorizon))
+	for _, sha := range order {
+		need[sha] = true
+	}
+	sizes := map[string]int64{}
+	var total int64
+	for _, a := range sched.Plan().Assets {
+		sizes[a.SHA256] = a.Bytes
+		if need[a.SHA256] {
+			total += a.Bytes
+		}
+	}
+	var done int64
+	for _, sha := range order {
+		if d.Cache.Has(sha) {
+			done += sizes[sha]
+		}
+	}
+	d.setSync(done, total, nil)
+	var missing []string
+	for _, sha := range order {
+		if ctx.Err() != nil {
+			return
+		}
+		if d.Cache.Has(sha) {
+			continue
+		}
+		err := d.Cache.Fetch(ctx, sha, func(n int64) {
+			d.mu.Lock()
+			d.syncDone += n
+			d.mu.Unlock()
+		})
+		if err != nil {
+			missing = append(missing, sha)
+			d.log.Warn("asset download failed; will retry", "asset", sha[:12], "err", err)
+		}
+	}
+	d.mu.Lock()
+	d.missing = missing
+	d.mu.Unlock()
+	// Keep everything the plan lists, not only the next 48 h: a plan rarely
+	// holds more than the screen will show soon.
+	keep := map[string]bool{}
+	for _, a := range sched.Plan().Assets {
+		keep[a.SHA256] = true
+	}
+	quota := d.cfg.CacheMB << 20
+	if quota <= 0 {
+		quota = 2048 << 20
+	}
+	d.Cache.Evict(keep, quota)
+}
+
+func (d *Daemon) setSync(done, total int64, missing []string) {
+	d.mu.Lock()
+	d.syncDone, d.syncTotal, d.missing = done, total, missing
+	d.mu.Unlock()
+}
+
+func (d *Daemon) reportLoop(ctx context.Context) {
+	health := time.NewTicker(HealthInterval)
+	shot := time.NewTicker(ScreenshotInterval)
+	timeSync := time.NewTicker(TimeSyncInterval)
+	upload := time.NewTicker(UploadInterval)
+	defer health.Stop()
+	defer shot.Stop()
+	defer timeSync.Stop()
+	defer upload.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-health.C:
+			d.sendHealth()
+		case <-shot.C:
+			d.sendScreenshot()
+		case <-timeSync.C:
+			if s := d.session(); s != nil {
+				_, _ = s.Send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: d.Clock.Local()})
+			}
+		case <-upload.C:
+			d.upload()
+		}
+	}
+}
+
+// upload sends the next batch of proof-of-play records, one batch in flight.
+func (d *Daemon) upload() {
+	s := d.session()
+	if s == nil {
+		return
+	}
+	d.mu.Lock()
+	busy := len(d.pending) > 0
+	d.mu.Unlock()
+	if busy {
+		return
+	}
+	b, err := d.Journal.Pending(uploadBatch)
+	if err != nil || len(b.Records) == 0 {
+		return
+	}
+	id, err := s.Send(protocol.TypePlayRecords, protocol.PlayRecords{Records: b.Records, Dropped: b.Dropped})
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	d.pending[id] = b
+	d.mu.Unlock()
+}
+
+// Health gathers the agent's state.
+func (d *Daemon) Health() protocol.Health {
+	st := d.Player.Status()
+	offset, rtt, _ := d.Clock.Status()
+	d.mu.Lock()
+	done, total, missing := d.syncDone, d.syncTotal, append([]string(nil), d.missing...)
+	d.mu.Unlock()
+	for sha := range st.Broken {
+		missing = append(missing, sha)
+	}
+	_, dropped := d.Journal.Stats()
+	h := protocol.Health{
+		UptimeMS: time.Since(d.started).Milliseconds(), AgentVersion: d.version,
+		PlanRevision: d.planRevision(), CurrentItem: st.CurrentItem, CurrentAsset: st.CurrentAsset,
+		Fallback: st.Fallback, TargetFPS: st.TargetFPS, AchievedFPS: st.AchievedFPS,
+		FramesDropped: st.FramesDropped, Frozen: st.Frozen, DriverState: st.DriverState, DriverError: st.DriverError,
+		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
+		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
+		PlayDropped: dropped, At: d.Clock.Now().UTC(),
+	}
+	h.DiskFreeBytes = diskFree(d.dir)
+	h.MemoryBytes = memoryRSS()
+	h.CPUTempC = cpuTemp()
+	return h
+}
+
+func (d *Daemon) sendHealth() {
+	if s := d.session(); s != nil {
+		_, _ = s.Send(protocol.TypeHealth, d.Health())
+	}
+}
+
+func (d *Daemon) sendScreenshot() {
+	s := d.session()
+	if s == nil {
+		return
+	}
+	img := d.Player.Snapshot()
+	if img == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return
+	}
+	_, _ = s.Send(protocol.TypeScreenshot, protocol.Screenshot{At: d.Clock.Now().UTC(), PNG: buf.Bytes()})
+}

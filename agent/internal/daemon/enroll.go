@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// EnrollPath is the controller's enrolment endpoint.
+const EnrollPath = "/agent/v1/enroll"
+
+// EnrollRequest exchanges a one-time code for a device credential.
+type EnrollRequest struct {
+	Code         string         `json:"code"`
+	Name         string         `json:"name"`
+	Profile      string         `json:"profile"`
+	Panel        protocol.Panel `json:"panel"`
+	AgentVersion string         `json:"agent_version"`
+}
+
+// EnrollResponse carries the credential, shown only this once.
+type EnrollResponse struct {
+	DisplayID   int64  `json:"display_id"`
+	DisplayName string `json:"display_name"`
+	Credential  string `json:"credential"`
+}
+
+// Enroll asks the controller for a credential and saves the agent's state.
+func Enroll(ctx context.Context, cfg Config, req EnrollRequest, client *http.Client) (EnrollResponse, error) {
+	var out EnrollResponse
+	body, _ := json.Marshal(req)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.HTTPBase()+EnrollPath, bytes.NewReader(body))
+	if err != nil {
+		return out, err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return out, fmt.Errorf("cannot reach the controller: %w", err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
+			return out, fmt.Errorf("the controller refused the enrolment: %s", e.Error.Message)
+		}
+		return out, fmt.Errorf("the controller refused the enrolment: %s", resp.Status)
+	}
+	if err := json.Unmarshal(data, &out); err != nil || out.Credential == "" || out.DisplayID < 1 {
+		return out, fmt.Errorf("the controller's answer is not an enrolment: %s", bytes.TrimSpace(data))
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+package daemon
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pano-signage/pano/agent/internal/atomicfile"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Files in the state directory.
+const (
+	ConfigFile     = "agent.json" // Config
+	CredentialFile = "credential" // the device credential, mode 0600
+	PlanFile       = "plan.json"  // the newest accepted plan
+)
+
+// Config is what `pano-agent enroll` writes and `pano-agent run` reads.
+type Config struct {
+	Controller string   `json:"controller"` // ws:// or wss:// base URL
+	CAFile     string   `json:"ca_file,omitempty"`
+	DisplayID  int64    `json:"display_id"`
+	Name       string   `json:"name"`
+	Profile    string   `json:"profile"`
+	Settings   []string `json:"settings,omitempty"` // KEY=VALUE profile overrides
+	FPS        int      `json:"fps,omitempty"`
+	CacheMB    int64    `json:"cache_mb,omitempty"` // disk quota for the cache (default 2048)
+}
+
+// Validate checks a config read from disk.
+func (c *Config) Validate() error {
+	u, err := url.Parse(c.Controller)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return fmt.Errorf("controller %q must look like ws://HOST:PORT or wss://HOST", c.Controller)
+	}
+	if c.DisplayID < 1 {
+		return errors.New("display_id is missing: enrol the agent with `pano-agent enroll`")
+	}
+	if c.Profile == "" {
+		return errors.New("profile is missing")
+	}
+	return nil
+}
+
+// HTTPBase is the controller's http(s) URL matching the ws(s) one.
+func (c *Config) HTTPBase() string {
+	s := strings.TrimRight(c.Controller, "/")
+	if rest, ok := strings.CutPrefix(s, "wss://"); ok {
+		return "https://" + rest
+	}
+	return "http://" + strings.TrimPrefix(s, "ws://")
+}
+
+// TLSConfig uses the system roots, plus CAFile when set.
+func (c *Config) TLSConfig() (*tls.Config, error) {
+	if c.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", c.CAFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// LoadConfig reads the config and credential from the state directory.
+func LoadConfig(dir string) (Config, string, error) {
+	var c Config
+	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return c, "", fmt.Errorf("%s has no %s: enrol this agent first with `pano-agent enroll --controller URL --code CODE --state %s`", dir, ConfigFile, dir)
+	}
+	if err != nil {
+		return c, "", err
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, "", fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, "", fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
+	}
+	cred, err := os.ReadFile(filepath.Join(dir, CredentialFile))
+	if err != nil {
+		return c, "", fmt.Errorf("credential: %w (enrol the agent again)", err)
+	}
+	return c, strings.TrimSpace(string(cred)), nil
+}
+
+// SaveConfig writes the config and credential atomically; the credential is
+// readable by the agent's user only.
+func SaveConfig(dir string, c Config, credential string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, CredentialFile), []byte(credential+"\n"), 0o600); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(data, '\n'), 0o644)
+}
+
+// LoadPlan reads the saved plan; a missing or invalid one yields nil.
+func LoadPlan(dir string) (*protocol.Schedule, error) {
+	data, err := os.ReadFile(filepath.Join(dir, PlanFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p protocol.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("saved plan: %w", err)
+	}
+	return protocol.Compile(&p)
+}
+
+// SavePlan writes the plan atomically.
+func SavePlan(dir string, p *protocol.Plan) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, PlanFile), data, 0o644)
+}
