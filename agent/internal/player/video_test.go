@@ -1,0 +1,99 @@
+package player
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// writeFrames writes a frames archive whose frame i is grey level 40·(i+1).
+func writeFrames(t *testing.T, path string, w, h, fps, frames int, manifest *protocol.FramesManifest) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	m := protocol.FramesManifest{Format: protocol.FramesFormat, Width: w, Height: h, FPS: fps, Frames: frames}
+	if manifest != nil {
+		m = *manifest
+	}
+	mw, _ := zw.Create(protocol.FramesManifestName)
+	json.NewEncoder(mw).Encode(m)
+	for i := 0; i < frames; i++ {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		g := uint8(40 * (i + 1))
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = g, g, g, 255
+		}
+		fw, _ := zw.Create(protocol.FrameName(i))
+		png.Encode(fw, img)
+	}
+	zw.Close()
+	f.Close()
+}
+
+func TestVideoShowsFrameKAtStartPlusKOverFPS(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v")
+	writeFrames(t, path, 8, 4, 10, 5, nil)
+	src, err := openVideo(path, 10, image.Rect(0, 0, 8, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := image.NewRGBA(image.Rect(0, 0, 8, 4))
+	for _, tc := range []struct {
+		at    time.Duration
+		frame int
+	}{
+		{0, 0}, {99 * time.Millisecond, 0}, {100 * time.Millisecond, 1}, {450 * time.Millisecond, 4},
+		{500 * time.Millisecond, 0}, // a clip shorter than its slot loops
+		{1234 * time.Millisecond, 2},
+	} {
+		if err := src.Frame(tc.at, dst); err != nil {
+			t.Fatal(err)
+		}
+		want := uint8(40 * (tc.frame + 1))
+		if got := dst.RGBAAt(3, 2); got != (color.RGBA{want, want, want, 255}) {
+			t.Errorf("at %v: pixel %v, want frame %d", tc.at, got, tc.frame)
+		}
+	}
+}
+
+func TestVideoRefusesBadArchives(t *testing.T) {
+	dir := t.TempDir()
+	panel := image.Rect(0, 0, 8, 4)
+	for _, tc := range []struct {
+		name  string
+		write func(path string)
+		want  string
+	}{
+		{"not a zip", func(p string) { os.WriteFile(p, []byte("junk"), 0o600) }, "not a readable frames archive"},
+		{"wrong size", func(p string) { writeFrames(t, p, 16, 8, 10, 2, nil) }, "the panel is (8,4)"},
+		{"missing frame", func(p string) {
+			writeFrames(t, p, 8, 4, 10, 2, &protocol.FramesManifest{Format: protocol.FramesFormat, Width: 8, Height: 4, FPS: 10, Frames: 3})
+		}, "lacks frame 2 of 3"},
+		{"other format", func(p string) {
+			writeFrames(t, p, 8, 4, 10, 2, &protocol.FramesManifest{Format: "mp4", Width: 8, Height: 4, FPS: 10, Frames: 2})
+		}, `format "mp4"`},
+		{"fps differs from plan", func(p string) { writeFrames(t, p, 8, 4, 30, 2, nil) }, "30 fps, the plan says 10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			tc.write(p)
+			_, err := openVideo(p, 10, panel)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
