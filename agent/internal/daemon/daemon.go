@@ -114,6 +114,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run(func(ctx context.Context) { _ = d.Player.Run(ctx) })
 	run(d.syncLoop)
 	run(d.reportLoop)
+	run(d.watchdog)
 	err := d.Link.Run(ctx)
 	cancel()
 	wg.Wait()
