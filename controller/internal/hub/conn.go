@@ -24,14 +24,16 @@ type conn struct {
 	h         *Hub
 	ws        *websocket.Conn
 	remote    string
+	id        Identity
 	sessionID string
 	send      chan []byte
 	done      chan struct{}
 	closeOnce sync.Once
 
-	mu    sync.Mutex
-	info  AgentInfo
-	hello bool
+	mu        sync.Mutex
+	info      AgentInfo
+	hello     bool
+	plansSent map[string]int64 // plan message id → revision, until acked
 }
 
 func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
@@ -62,18 +64,19 @@ func (c *conn) closeWith(code int, reason string) {
 	})
 }
 
-// queue encodes a message for the write pump. A full queue means the agent
-// does not keep up: drop it rather than block the caller.
-func (c *conn) queue(typ string, body any) {
+// queue encodes a message for the write pump and returns its id. A full
+// queue means the agent does not keep up: drop it rather than block the
+// caller.
+func (c *conn) queue(typ string, body any) string {
 	env, err := protocol.NewEnvelope(typ, body, c.h.opt.Now())
 	if err != nil {
 		c.h.log.Error("encode message", "type", typ, "err", err)
-		return
+		return ""
 	}
 	data, err := json.Marshal(env)
 	if err != nil {
 		c.h.log.Error("encode envelope", "type", typ, "err", err)
-		return
+		return ""
 	}
 	select {
 	case c.send <- data:
@@ -82,6 +85,7 @@ func (c *conn) queue(typ string, body any) {
 		c.h.log.Warn("agent too slow, dropping connection", "session", c.sessionID, "remote", c.remote)
 		c.closeWith(websocket.CloseTryAgainLater, "send queue full")
 	}
+	return env.ID
 }
 
 func (c *conn) writePump() {
@@ -197,7 +201,21 @@ func (c *conn) handle(env protocol.Envelope) error {
 		return nil
 	case protocol.TypeAck:
 		var ack protocol.Ack
-		return protocol.DecodeBody(env, &ack)
+		if err := protocol.DecodeBody(env, &ack); err != nil {
+			return err
+		}
+		c.onAck(ack)
+		return nil
+	case protocol.TypeTimeRequest:
+		t2 := c.h.opt.Now()
+		var req protocol.TimeRequest
+		if err := protocol.DecodeBody(env, &req); err != nil {
+			return err
+		}
+		c.queue(protocol.TypeTimeResponse, protocol.TimeResponse{T1: req.T1, T2: t2, T3: c.h.opt.Now()})
+		return nil
+	case protocol.TypeHealth, protocol.TypeScreenshot, protocol.TypePlayRecords, protocol.TypeCommandResult:
+		return c.onReport(env)
 	case protocol.TypeError:
 		var e protocol.Error
 		if err := protocol.DecodeBody(env, &e); err != nil {
@@ -227,6 +245,7 @@ func (c *conn) onHello(hello protocol.Hello) error {
 	c.mu.Lock()
 	c.hello = true
 	c.info = AgentInfo{
+		DisplayID: c.id.DisplayID, PlanRevision: hello.PlanRevision,
 		Name: hello.Name, SessionID: c.sessionID, AgentVersion: hello.AgentVersion, Profile: hello.Profile,
 		Panel: hello.Panel, RemoteAddr: c.remote, ConnectedAt: now, LastHeartbeat: now,
 	}
@@ -237,7 +256,10 @@ func (c *conn) onHello(hello protocol.Hello) error {
 		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,
 		SessionID:         c.sessionID,
 	})
-	c.h.log.Info("agent online", "agent", hello.Name, "session", c.sessionID, "remote", c.remote,
+	if err := c.sendPlan(ctx, hello.PlanRevision); err != nil {
+		c.h.log.Error("plan for agent", "agent", hello.Name, "display", c.id.DisplayID, "err", err)
+	}
+	c.h.log.Info("agent online", "agent", hello.Name, "display", c.id.DisplayID, "session", c.sessionID, "remote", c.remote,
 		"profile", hello.Profile, "panel", fmt.Sprintf("%dx%d", hello.Panel.Width, hello.Panel.Height))
 	c.h.notify()
 	return nil
@@ -249,4 +271,96 @@ func (c *conn) logEnd(err error) {
 		return
 	}
 	c.h.log.Info("agent offline", "agent", info.Name, "session", c.sessionID, "reason", err)
+}
+
+// sendPlan sends the display's plan when it is newer than have.
+func (c *conn) sendPlan(ctx context.Context, have int64) error {
+	rt := c.h.opt.Runtime
+	if rt == nil || c.id.DisplayID == 0 {
+		return nil
+	}
+	plan, err := rt.Plan(ctx, c.id.DisplayID)
+	if err != nil || plan == nil || plan.Revision <= have {
+		return err
+	}
+	id := c.queue(protocol.TypePlan, protocol.PlanMessage{Plan: *plan})
+	c.mu.Lock()
+	if c.plansSent == nil {
+		c.plansSent = map[string]int64{}
+	}
+	c.plansSent[id] = plan.Revision
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *conn) onAck(ack protocol.Ack) {
+	c.mu.Lock()
+	rev, ok := c.plansSent[ack.Ref]
+	delete(c.plansSent, ack.Ref)
+	if ok && rev > c.info.PlanRevision {
+		c.info.PlanRevision = rev
+	}
+	c.mu.Unlock()
+	if ok {
+		if rt := c.h.opt.Runtime; rt != nil {
+			rt.PlanAcked(context.Background(), c.id.DisplayID, rev)
+		}
+		c.h.notify()
+	}
+}
+
+// onReport passes an agent's report to the runtime; play records are
+// acknowledged once stored, so the agent can forget them.
+func (c *conn) onReport(env protocol.Envelope) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rt := c.h.opt.Runtime
+	switch env.Type {
+	case protocol.TypeHealth:
+		var h protocol.Health
+		if err := protocol.DecodeBody(env, &h); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.info.Health = &h
+		c.mu.Unlock()
+		c.h.notify()
+		if rt != nil {
+			return rt.Health(ctx, c.id.DisplayID, h)
+		}
+	case protocol.TypeScreenshot:
+		var s protocol.Screenshot
+		if err := protocol.DecodeBody(env, &s); err != nil {
+			return err
+		}
+		if rt != nil {
+			return rt.Screenshot(ctx, c.id.DisplayID, s)
+		}
+	case protocol.TypePlayRecords:
+		var b protocol.PlayRecords
+		if err := protocol.DecodeBody(env, &b); err != nil {
+			return err
+		}
+		for i := range b.Records {
+			if b.Records[i].Display != c.id.DisplayID && c.id.DisplayID != 0 {
+				return fmt.Errorf("record %s is for display %d, this agent is display %d", b.Records[i].ID, b.Records[i].Display, c.id.DisplayID)
+			}
+		}
+		if rt != nil {
+			if err := rt.PlayRecords(ctx, c.id.DisplayID, b); err != nil {
+				c.h.log.Error("store play records", "display", c.id.DisplayID, "err", err)
+				return errors.New("the controller could not store the records; they will be resent")
+			}
+		}
+		c.queue(protocol.TypeAck, protocol.Ack{Ref: env.ID})
+	case protocol.TypeCommandResult:
+		var r protocol.CommandResult
+		if err := protocol.DecodeBody(env, &r); err != nil {
+			return err
+		}
+		if rt != nil {
+			rt.CommandResult(ctx, c.id.DisplayID, r)
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -26,16 +27,48 @@ type Store interface {
 	SeeAgent(ctx context.Context, a store.Agent, at time.Time) error
 }
 
+// Identity is an authenticated agent: the display it was enrolled as.
+type Identity struct {
+	DisplayID int64
+	Name      string
+}
+
+// ErrRefused is what an Authenticator returns for a missing, unknown or
+// revoked credential.
+var ErrRefused = errors.New("hub: agent refused")
+
+// Authenticator checks the credential of an agent's websocket request.
+type Authenticator func(r *http.Request) (Identity, error)
+
+// Runtime is the rest of the controller as the hub sees it: where plans come
+// from and where agents' reports go. Calls run on the agent's read pump.
+type Runtime interface {
+	// Plan is the display's current plan, or nil when it has none.
+	Plan(ctx context.Context, displayID int64) (*protocol.Plan, error)
+	Health(ctx context.Context, displayID int64, h protocol.Health) error
+	Screenshot(ctx context.Context, displayID int64, s protocol.Screenshot) error
+	// PlayRecords stores a batch; duplicates (by record ID) are ignored.
+	PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error
+	CommandResult(ctx context.Context, displayID int64, r protocol.CommandResult)
+	// PlanAcked records that the display runs a plan revision.
+	PlanAcked(ctx context.Context, displayID int64, revision int64)
+}
+
 // Options tune a hub; zero values take the defaults.
 type Options struct {
 	Version          string        // controller version sent in welcome
 	HeartbeatSeconds int           // how often agents send heartbeats (default 10)
 	HelloTimeout     time.Duration // time an agent has to say hello (default 10 s)
 	Now              func() time.Time
+	// Auth admits agents; nil admits every agent (tests of the link only).
+	Auth Authenticator
+	// Runtime serves plans and takes reports; nil ignores them.
+	Runtime Runtime
 }
 
 // AgentInfo is a live connection as the dashboard and metrics see it.
 type AgentInfo struct {
+	DisplayID     int64
 	Name          string
 	SessionID     string
 	AgentVersion  string
@@ -44,6 +77,8 @@ type AgentInfo struct {
 	RemoteAddr    string
 	ConnectedAt   time.Time
 	LastHeartbeat time.Time
+	PlanRevision  int64            // newest plan the agent acknowledged
+	Health        *protocol.Health // latest report, nil before the first
 }
 
 // Hub owns every agent connection.
@@ -88,6 +123,18 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 // ServeHTTP upgrades an agent's request to a websocket and hands it to the
 // pumps, which the hub owns from then on.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var id Identity
+	if h.opt.Auth != nil {
+		var err error
+		id, err = h.opt.Auth(r)
+		if err != nil {
+			h.log.Warn("agent refused", "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":{"code":"unauthorized","message":"unknown or revoked device credential: enrol the agent with a new code"}}`))
+			return
+		}
+	}
 	ws, err := h.up.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has already written an HTTP error to the client.
@@ -96,6 +143,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(protocol.MaxMessageBytes)
 	c := newConn(h, ws, r.RemoteAddr)
+	c.id = id
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -159,6 +207,54 @@ func (h *Hub) remove(c *conn) {
 	delete(h.conns, c)
 	h.mu.Unlock()
 	h.notify()
+}
+
+// conn returns the live connection of a display, if any.
+func (h *Hub) conn(displayID int64) *conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		if c.id.DisplayID == displayID && displayID != 0 {
+			if _, ok := c.snapshot(); ok {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// ErrOffline means the display's agent is not connected.
+var ErrOffline = errors.New("hub: the display's agent is offline")
+
+// PushPlan sends the display's current plan to its agent, if online. The
+// agent also gets it on its next connect, so an offline display converges.
+func (h *Hub) PushPlan(ctx context.Context, displayID int64) error {
+	c := h.conn(displayID)
+	if c == nil {
+		return ErrOffline
+	}
+	return c.sendPlan(ctx, 0)
+}
+
+// Command sends a remote command and returns its message id; the result
+// arrives through Runtime.CommandResult.
+func (h *Hub) Command(displayID int64, cmd protocol.Command) (string, error) {
+	if err := cmd.Validate(); err != nil {
+		return "", err
+	}
+	c := h.conn(displayID)
+	if c == nil {
+		return "", ErrOffline
+	}
+	return c.queue(protocol.TypeCommand, cmd), nil
+}
+
+// Revoke closes a display's link with the "unauthorized" close code; the
+// agent stops and says it must be enrolled again.
+func (h *Hub) Revoke(displayID int64) {
+	if c := h.conn(displayID); c != nil {
+		c.closeWith(protocol.CloseUnauthorized, "this display's credential was revoked")
+	}
 }
 
 // Close tells every agent the controller is going away, closes their
