@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 )
@@ -25,6 +26,8 @@ const FileName = "pano.db"
 type Store struct {
 	w *sql.DB // exactly one connection: the only writer
 	r *sql.DB // read-only pool
+
+	now func() time.Time
 }
 
 // Open creates dir when missing, opens (or creates) dir/pano.db and applies
@@ -49,7 +52,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r}, nil
+	return &Store{w: w, r: r, now: time.Now}, nil
 }
 
 func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {
