@@ -160,9 +160,17 @@ func (v *env) do(c cred, method, path string, body any) resp {
 		}
 		rd = bytes.NewReader(j)
 	}
-	req := httptest.NewRequest(method, Prefix+path, rd)
+	ctype := ""
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		ctype = "application/json"
+	}
+	return v.send(c, method, path, rd, ctype)
+}
+
+func (v *env) send(c cred, method, path string, rd io.Reader, ctype string) resp {
+	req := httptest.NewRequest(method, Prefix+path, rd)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if c.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
