@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +63,9 @@ type API struct {
 	byAccount *auth.Throttle
 	byAddress *auth.Throttle
 	dummyHash string // checked when the account does not exist, for equal timing
+	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
+	// burst of logins must not exhaust a small machine's memory.
+	hashing chan struct{}
 }
 
 // New returns the API with defaults filled in.
@@ -96,6 +100,7 @@ func New(o Options) *API {
 		byAccount: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
 		byAddress: auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
 		dummyHash: dummy,
+		hashing:   make(chan struct{}, max(2, runtime.NumCPU())),
 	}
 }
 

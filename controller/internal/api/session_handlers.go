@@ -50,7 +50,14 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	if hash == "" {
 		hash = a.dummyHash // same work whether or not the account exists
 	}
-	if perr := auth.CheckPassword(hash, in.Password); perr != nil || err != nil || u.Disabled {
+	select {
+	case a.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	perr := auth.CheckPassword(hash, in.Password)
+	<-a.hashing
+	if perr != nil || err != nil || u.Disabled {
 		a.byAccount.Fail(account)
 		a.byAddress.Fail(addr)
 		who := store.Actor{Name: account, Addr: addr}

@@ -98,16 +98,21 @@ const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 // NewEnrolmentCode returns a one-time code such as "K7QM-4XTR-P9WA" (about
 // 59 bits).
 func NewEnrolmentCode() string {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		panic("auth: crypto/rand failed: " + err.Error())
-	}
 	var sb strings.Builder
-	for i, x := range b {
-		if i > 0 && i%4 == 0 {
+	b := make([]byte, 1)
+	for n := 0; n < 12; {
+		if _, err := rand.Read(b); err != nil {
+			panic("auth: crypto/rand failed: " + err.Error())
+		}
+		// Rejection sampling: 248 = 8 × 31 keeps every character equally likely.
+		if int(b[0]) >= 248 {
+			continue
+		}
+		if n > 0 && n%4 == 0 {
 			sb.WriteByte('-')
 		}
-		sb.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+		sb.WriteByte(codeAlphabet[int(b[0])%len(codeAlphabet)])
+		n++
 	}
 	return sb.String()
 }
