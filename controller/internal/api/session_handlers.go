@@ -74,6 +74,9 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	if ck, err := c.Cookie(SessionCookie); err == nil && ck.Value != "" {
 		old = auth.HashToken(ck.Value)
 	}
+	if err := a.o.Store.DeleteIdleSessions(ctx, a.o.Now().Add(-a.o.IdleTimeout)); err != nil {
+		return err
+	}
 	token := auth.NewToken("")
 	sess := store.Session{TokenHash: auth.HashToken(token), UserID: u.ID, CSRFToken: auth.NewToken(""), RemoteAddr: addr, CreatedAt: a.o.Now()}
 	who := store.Actor{UserID: u.ID, Name: u.Name, Addr: addr}

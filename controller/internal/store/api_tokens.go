@@ -67,7 +67,12 @@ func (s *Store) APITokenUser(ctx context.Context, hash string) (APIToken, User, 
 	if err != nil {
 		return APIToken{}, User{}, err
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, s.stamp(), id); err != nil {
+	// Record the use at most once a minute: not a write per request.
+	now := s.now()
+	if t.LastUsedAt != nil && now.Sub(*t.LastUsedAt) < time.Minute {
+		return t, u, nil
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, fmtTime(now), id); err != nil {
 		return APIToken{}, User{}, fmt.Errorf("store: token: record use: %w", err)
 	}
 	return t, u, nil

@@ -86,3 +86,12 @@ func (s *Store) Logout(ctx context.Context, who Actor, tokenHash string) error {
 	}
 	return nil
 }
+
+// DeleteIdleSessions removes sessions not used since before, which
+// nobody can use any more; login calls it so the table does not grow.
+func (s *Store) DeleteIdleSessions(ctx context.Context, before time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen < ?`, fmtTime(before)); err != nil {
+		return fmt.Errorf("store: delete idle sessions: %w", err)
+	}
+	return nil
+}
