@@ -105,7 +105,8 @@ var injections = []string{
 	`" OR ""="`,
 	`title DESC; DROP TABLE users`,
 	`%' UNION SELECT name, password_hash FROM users --`,
-	`\x00'`,
+	"\x00'",
+	`\' OR 1=1 --`,
 	`1)) OR ((1=1`,
 }
 
@@ -193,4 +194,30 @@ func (v *env) tableCounts() map[string]int {
 		v.t.Fatalf("table counts: %v, %v", out, err)
 	}
 	return out
+}
+
+// TestSQLInjectionInBodiesIsStoredAsText writes every injection string as a
+// name and reads it back unchanged.
+func TestSQLInjectionInBodiesIsStoredAsText(t *testing.T) {
+	v := newEnv(t)
+	admin := v.bearer(v.user(store.RoleAdmin, v.unitA.ID))
+	tech := v.bearer(v.user(store.RoleTechnician, v.unitA.ID))
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	for i, inj := range injections {
+		var u store.Unit
+		must(t, v.do(admin, "POST", "/units", map[string]any{"name": inj}), 201).json(t, &u)
+		var g store.Group
+		must(t, v.do(tech, "POST", "/groups", map[string]any{"name": inj}), 201).json(t, &g)
+		var m store.Media
+		must(t, v.do(ed, "POST", "/media", map[string]any{"title": inj, "kind": "text", "body": inj}), 201).json(t, &m)
+		var got store.Media
+		must(t, v.do(ed, "GET", fmt.Sprintf("/media/%d", m.ID), nil), 200).json(t, &got)
+		if u.Name != inj || g.Name != inj || got.Title != inj || got.Current.Body != inj {
+			t.Fatalf("injection %d came back changed: %q %q %q %q", i, u.Name, g.Name, got.Title, got.Current.Body)
+		}
+	}
+	counts := v.tableCounts()
+	if counts["users"] != 3 || counts["units"] != 2+len(injections) {
+		t.Fatalf("rows after the injections: %v", counts)
+	}
 }
