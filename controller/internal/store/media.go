@@ -294,10 +294,25 @@ func (s *Store) pageIDs(ctx context.Context, q string, args []any, sorts map[str
 	return ids, rows.Err()
 }
 
+// MediaFile is a newly ingested file that replaces a media's image or
+// video, as the content pipeline describes it.
+type MediaFile struct {
+	Kind               string // image or video
+	SHA256             string
+	MIME               string
+	Bytes              int64
+	Width, Height      int
+	DurationMS         int64
+	OriginalName       string
+	Processing         string // empty means ready
+	ProcessingProgress int
+}
+
 // MediaEdit is what an edit may change; nil fields stay.
 type MediaEdit struct {
 	Title      *string
 	Body       *string
+	File       *MediaFile // a new upload for an image or video
 	CampaignID **int64
 	ThemeID    **int64
 }
@@ -346,7 +361,7 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			}
 			detail["campaign_id"], detail["theme_id"] = c, t
 		}
-		if e.Title == nil && e.Body == nil {
+		if e.Title == nil && e.Body == nil && e.File == nil {
 			return id, detail, nil
 		}
 		r, err := scanMediaRev(tx.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, cur))
@@ -362,10 +377,22 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		if e.Body != nil {
 			r.Body = *e.Body
 		}
+		if f := e.File; f != nil {
+			if r.Kind == KindText || f.Kind == KindText {
+				return 0, nil, &StateError{"a text notice has no file, and a file cannot become a text notice"}
+			}
+			if f.Processing == "" {
+				f.Processing, f.ProcessingProgress = ProcessingReady, 100
+			}
+			r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height = f.Kind, f.SHA256, f.MIME, f.Bytes, f.Width, f.Height
+			r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress = f.DurationMS, f.OriginalName, f.Processing, f.ProcessingProgress
+			detail["sha256"] = f.SHA256
+		}
 		inPlace, status := reviseStatus(r.Status)
 		if inPlace {
-			_, err = tx.ExecContext(ctx, `UPDATE media_revisions SET title = ?, body = ?, status = ?, reject_reason = '' WHERE id = ?`,
-				r.Title, r.Body, status, cur)
+			_, err = tx.ExecContext(ctx, `UPDATE media_revisions SET title = ?, body = ?, kind = ?, sha256 = ?, mime = ?, bytes = ?, width = ?, height = ?,
+				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, status = ?, reject_reason = '' WHERE id = ?`,
+				r.Title, r.Body, r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress, status, cur)
 			detail["revision"] = r.Number
 		} else {
 			var res sql.Result

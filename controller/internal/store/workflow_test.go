@@ -223,3 +223,33 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 		t.Fatalf("audit in the copy: %v %v", brk, err)
 	}
 }
+
+func TestNewUploadOfApprovedImageIsAPendingRevision(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	unit := mustUnit(t, s, "Khối phố 1")
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: unit.ID, Title: "Áp phích", Kind: KindImage, SHA256: "aa", MIME: "image/png", Bytes: 10, Width: 64, Height: 32,
+		OriginalName: "a.png", Processing: ProcessingProcessing, ProcessingProgress: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t)(s.SubmitMedia(ctx, System, m.ID))
+	if _, err := s.ApproveMedia(ctx, System, m.ID); !errors.Is(err, ErrState) {
+		t.Fatalf("approving media still processing: %v", err)
+	}
+	if err := s.SetMediaProcessing(ctx, m.ID, ProcessingReady, 100); err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t)(s.ApproveMedia(ctx, System, m.ID))
+	got, err := s.EditMedia(ctx, System, m.ID, MediaEdit{File: &MediaFile{Kind: KindImage, SHA256: "bb", MIME: "image/png", Bytes: 20, Width: 64, Height: 32, OriginalName: "b.png"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusPending || got.Current.SHA256 != "bb" || got.Approved.SHA256 != "aa" || got.Current.Number != 2 {
+		t.Fatalf("after a new upload: current %+v approved %+v", got.Current, got.Approved)
+	}
+	body := "x"
+	if _, err := s.EditMedia(ctx, System, m.ID, MediaEdit{Body: &body}); !errors.Is(err, ErrState) {
+		t.Fatalf("a body on an image: %v", err)
+	}
+}
