@@ -208,10 +208,10 @@ func isSafe(method string) bool {
 func (a *API) wrap(rt Route) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
-		if err := checkQuery(c, rt); err != nil {
-			return err
-		}
 		if rt.Roles == nil {
+			if err := checkQuery(c, rt); err != nil {
+				return err
+			}
 			return rt.handle(c, nil)
 		}
 		p, err := a.authenticate(c)
@@ -230,6 +230,9 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 		}
 		if !allowed {
 			return errForbidden
+		}
+		if err := checkQuery(c, rt); err != nil {
+			return err
 		}
 		return rt.handle(c, p)
 	}
