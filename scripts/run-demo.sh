@@ -56,8 +56,7 @@ pano is running.
   API       : http://$listen/api/v1/openapi.json
   logins    : admin, approver, editor, technician, viewer — password pano-demo-57
               (demo only: never expose a demo database)
-  try       : curl -c var/cookies -H 'Content-Type: application/json' \
-                -d '{"name":"approver","password":"pano-demo-57"}' http://$listen/api/v1/session
+  try       : curl -c var/cookies -H 'Content-Type: application/json' -d '{"name":"approver","password":"pano-demo-57"}' http://$listen/api/v1/session
               curl -b var/cookies http://$listen/api/v1/displays
 Press Ctrl-C to stop.
 
