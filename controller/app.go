@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,11 +10,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/api"
+	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
@@ -21,8 +26,11 @@ import (
 const usage = `usage: pano-controller COMMAND [flags]
 
 commands:
-  serve     run the controller (HTTP API, dashboard, agent websocket)
-  version   print the version
+  serve         run the controller (HTTP API, dashboard, agent websocket)
+  user add      create a user (the password is read from stdin)
+  backup        write a consistent copy of the database while it runs
+  audit verify  check the audit log's hash chain
+  version       print the version
 
 Run 'pano-controller COMMAND -h' for a command's flags.
 `
@@ -32,6 +40,11 @@ const shutdownGrace = 5 * time.Second
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runIO is run with stdin given, for `user add --password-stdin` and tests.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -40,6 +53,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			err = usageError{"usage: pano-controller user add --data DIR --name NAME --role ROLE [--unit UNIT] --password-stdin"}
+			break
+		}
+		err = userAdd(ctx, args[2:], stdin, stdout, stderr)
+	case "backup":
+		err = backup(ctx, args[1:], stdout, stderr)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			err = usageError{"usage: pano-controller audit verify --data DIR"}
+			break
+		}
+		err = auditVerify(ctx, args[2:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "pano-controller", version)
 	case "help", "-h", "--help":
@@ -97,6 +124,9 @@ type serveConfig struct {
 	listen   string
 	data     string
 	logLevel string
+	tlsCert  string
+	tlsKey   string
+	demo     bool
 }
 
 func (c serveConfig) validate() error {
@@ -105,6 +135,9 @@ func (c serveConfig) validate() error {
 	}
 	if strings.TrimSpace(c.data) == "" {
 		return usageError{"--data must name a directory (for example ./var)"}
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return usageError{"give both --tls-cert and --tls-key, or neither"}
 	}
 	return nil
 }
@@ -123,6 +156,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to serve HTTP and the agent websocket on")
 	fs.StringVar(&cfg.data, "data", "./var", "data directory: holds pano.db and the asset files")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key); session cookies are then Secure")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -140,6 +176,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 
+	var tlsConf *tls.Config
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("cannot load --tls-cert/--tls-key: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if cfg.demo {
+		seeded, err := seed.Demo(ctx, st, auth.DefaultParams)
+		if err != nil {
+			return fmt.Errorf("cannot seed the demo data: %w", err)
+		}
+		if seeded {
+			log.Info("demo data created", "users", "admin approver editor technician viewer", "password", seed.DemoPassword)
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -149,15 +203,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	h := hub.New(log, st, hub.Options{Version: version})
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, SecureCookies: tlsConf != nil})
+	scheme := "http"
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+		scheme = "https"
+	}
 	srv := &http.Server{
-		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version}),
+		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, API: rest}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("controller started", "version", version, "listen", "http://"+ln.Addr().String(), "data", cfg.data)
-	fmt.Fprintf(stdout, "pano-controller listening on http://%s (data in %s)\n", ln.Addr(), cfg.data)
+	log.Info("controller started", "version", version, "listen", scheme+"://"+ln.Addr().String(), "data", cfg.data)
+	fmt.Fprintf(stdout, "pano-controller listening on %s://%s (data in %s)\n", scheme, ln.Addr(), cfg.data)
 
 	select {
 	case err := <-serveErr:

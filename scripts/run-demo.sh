@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind `make run`: the controller on ./var/pano.db and three
-# simulated screens (virtual driver). Ctrl-C stops all of them cleanly.
+# The demo behind `make run`: the controller on ./var/pano.db, seeded on
+# first run with the demo ward (--demo), and three simulated screens (virtual
+# driver). Ctrl-C stops all of them cleanly.
 # PANO_LISTEN changes the address (default 127.0.0.1:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-bin/pano-controller serve --listen "$listen" --data "$data" 2> >(tee -a "$data/logs/controller.log" >&2) &
+bin/pano-controller serve --demo --listen "$listen" --data "$data" 2> >(tee -a "$data/logs/controller.log" >&2) &
 pids+=($!)
 
 # Wait for the controller to answer (or to exit with its own error).
@@ -52,6 +53,11 @@ pano is running.
   database  : $data/pano.db
   logs      : $data/logs/
   screens   : truong-hoc 64×32, duong-chinh 128×64, trung-tam-phuong 192×96 (virtual)
+  API       : http://$listen/api/v1/openapi.json
+  logins    : admin, approver, editor, technician, viewer — password pano-demo-57
+              (demo only: never expose a demo database)
+  try       : curl -c var/cookies -H 'Content-Type: application/json' -d '{"name":"approver","password":"pano-demo-57"}' http://$listen/api/v1/session
+              curl -b var/cookies http://$listen/api/v1/displays
 Press Ctrl-C to stop.
 
 MSG

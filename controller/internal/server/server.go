@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,6 +31,8 @@ type Deps struct {
 	Store   Pinger
 	Hub     *hub.Hub
 	Version string
+	// API is registered under /api/v1 when set.
+	API interface{ Register(*echo.Echo) }
 }
 
 // New builds the echo instance with every route registered.
@@ -38,6 +41,8 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// The peer address, never X-Forwarded-For: clients could forge it.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
 
@@ -61,6 +66,9 @@ func New(d Deps) *echo.Echo {
 	e.GET(protocol.Path, echo.WrapHandler(d.Hub))
 	e.GET("/", dashboard(d))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
+	if d.API != nil {
+		d.API.Register(e)
+	}
 	return e
 }
 
@@ -93,6 +101,28 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// codedError is an error that knows its HTTP status and its stable code,
+// such as the API's errors.
+type codedError interface {
+	error
+	HTTPStatus() int
+	ErrorCode() string
+}
+
+// errorCodes are the codes of echo's own errors (no route, wrong method,
+// body too large) by status.
+var errorCodes = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusUnauthorized:          "unauthenticated",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusTooManyRequests:       "throttled",
+	http.StatusServiceUnavailable:    "unavailable",
+}
+
 // errorHandler answers errors as {"error":{"code","message"}} and never
 // shows internals: unexpected errors are logged and reported as "internal".
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
@@ -101,15 +131,23 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		status, code, msg := http.StatusInternalServerError, "internal", "internal error; see the controller log"
-		if he, ok := err.(*echo.HTTPError); ok {
+		var ce codedError
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &ce):
+			status, code, msg = ce.HTTPStatus(), ce.ErrorCode(), ce.Error()
+		case errors.As(err, &he):
 			status = he.Code
-			code = http.StatusText(status)
+			code = errorCodes[status]
+			if code == "" {
+				code = "error"
+			}
 			if m, ok := he.Message.(string); ok {
 				msg = m
 			} else {
 				msg = http.StatusText(status)
 			}
-		} else {
+		default:
 			log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 		}
 		if c.Request().Method == http.MethodHead {

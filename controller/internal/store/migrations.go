@@ -22,6 +22,212 @@ var migrations = []string{
 		first_seen    TEXT NOT NULL, -- RFC 3339, UTC
 		last_seen     TEXT NOT NULL  -- RFC 3339, UTC
 	) STRICT;`,
+
+	// 2: the controller core (issue 3): units, users and their sessions and
+	// API tokens, media and playlists with revisions, campaigns, display
+	// groups, displays with enrolment, schedules and the audit log.
+	//
+	// Times are RFC 3339 UTC text. Media and playlists keep every revision:
+	// approved_revision_id is what screens play, current_revision_id is the
+	// newest edit, which may be pending while the approved one keeps playing.
+	`CREATE TABLE units (
+		id         INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		kind       TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE users (
+		id            INTEGER PRIMARY KEY,
+		unit_id       INTEGER NOT NULL REFERENCES units (id),
+		name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		role          TEXT NOT NULL CHECK (role IN ('admin', 'approver', 'editor', 'technician', 'viewer')),
+		password_hash TEXT NOT NULL,
+		disabled      INTEGER NOT NULL DEFAULT 0,
+		created_at    TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE sessions (
+		token_hash  TEXT PRIMARY KEY, -- SHA-256 of the cookie value, hex
+		user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		csrf_token  TEXT NOT NULL,
+		remote_addr TEXT NOT NULL,
+		created_at  TEXT NOT NULL,
+		last_seen   TEXT NOT NULL
+	) STRICT;
+	CREATE INDEX sessions_user ON sessions (user_id);
+
+	CREATE TABLE api_tokens (
+		id           INTEGER PRIMARY KEY,
+		user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		name         TEXT NOT NULL,
+		token_hash   TEXT NOT NULL UNIQUE, -- SHA-256 of the token, hex
+		prefix       TEXT NOT NULL,        -- first characters, to recognise it
+		created_at   TEXT NOT NULL,
+		last_used_at TEXT,
+		revoked_at   TEXT
+	) STRICT;
+
+	CREATE TABLE campaigns (
+		id         INTEGER PRIMARY KEY,
+		unit_id    INTEGER NOT NULL REFERENCES units (id),
+		name       TEXT NOT NULL,
+		starts_on  TEXT NOT NULL, -- YYYY-MM-DD
+		ends_on    TEXT NOT NULL, -- YYYY-MM-DD, inclusive
+		created_at TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE campaign_themes (
+		id          INTEGER PRIMARY KEY,
+		campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+		position    INTEGER NOT NULL,
+		title       TEXT NOT NULL,
+		UNIQUE (campaign_id, position)
+	) STRICT;
+
+	CREATE TABLE media (
+		id                   INTEGER PRIMARY KEY,
+		unit_id              INTEGER NOT NULL REFERENCES units (id),
+		campaign_id          INTEGER REFERENCES campaigns (id) ON DELETE SET NULL,
+		theme_id             INTEGER REFERENCES campaign_themes (id) ON DELETE SET NULL,
+		created_by           INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at           TEXT NOT NULL,
+		current_revision_id  INTEGER,
+		approved_revision_id INTEGER
+	) STRICT;
+
+	CREATE TABLE media_revisions (
+		id                  INTEGER PRIMARY KEY,
+		media_id            INTEGER NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+		number              INTEGER NOT NULL,
+		status              TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'approved', 'rejected')),
+		reject_reason       TEXT NOT NULL DEFAULT '',
+		title               TEXT NOT NULL,
+		kind                TEXT NOT NULL CHECK (kind IN ('image', 'video', 'text')),
+		body                TEXT NOT NULL DEFAULT '', -- text notices
+		sha256              TEXT NOT NULL DEFAULT '', -- uploaded file, hex
+		mime                TEXT NOT NULL DEFAULT '',
+		bytes               INTEGER NOT NULL DEFAULT 0,
+		width               INTEGER NOT NULL DEFAULT 0,
+		height              INTEGER NOT NULL DEFAULT 0,
+		duration_ms         INTEGER NOT NULL DEFAULT 0,
+		original_name       TEXT NOT NULL DEFAULT '',
+		processing          TEXT NOT NULL DEFAULT 'ready' CHECK (processing IN ('processing', 'ready', 'failed')),
+		processing_progress INTEGER NOT NULL DEFAULT 100,
+		created_by          INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at          TEXT NOT NULL,
+		decided_by          INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		decided_at          TEXT,
+		UNIQUE (media_id, number)
+	) STRICT;
+	CREATE INDEX media_revisions_sha256 ON media_revisions (sha256) WHERE sha256 != '';
+
+	CREATE TABLE playlists (
+		id                   INTEGER PRIMARY KEY,
+		unit_id              INTEGER NOT NULL REFERENCES units (id),
+		campaign_id          INTEGER REFERENCES campaigns (id) ON DELETE SET NULL,
+		created_by           INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at           TEXT NOT NULL,
+		current_revision_id  INTEGER,
+		approved_revision_id INTEGER
+	) STRICT;
+
+	CREATE TABLE playlist_revisions (
+		id            INTEGER PRIMARY KEY,
+		playlist_id   INTEGER NOT NULL REFERENCES playlists (id) ON DELETE CASCADE,
+		number        INTEGER NOT NULL,
+		status        TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'approved', 'rejected')),
+		reject_reason TEXT NOT NULL DEFAULT '',
+		name          TEXT NOT NULL,
+		created_by    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at    TEXT NOT NULL,
+		decided_by    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		decided_at    TEXT,
+		UNIQUE (playlist_id, number)
+	) STRICT;
+
+	CREATE TABLE playlist_items (
+		revision_id INTEGER NOT NULL REFERENCES playlist_revisions (id) ON DELETE CASCADE,
+		position    INTEGER NOT NULL,
+		media_id    INTEGER NOT NULL REFERENCES media (id),
+		duration_ms INTEGER NOT NULL CHECK (duration_ms > 0),
+		PRIMARY KEY (revision_id, position)
+	) STRICT;
+	CREATE INDEX playlist_items_media ON playlist_items (media_id);
+
+	CREATE TABLE display_groups (
+		id         INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		created_at TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE displays (
+		id         INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL UNIQUE, -- also the agent's --name
+		location   TEXT NOT NULL DEFAULT '',
+		width      INTEGER NOT NULL CHECK (width > 0),
+		height     INTEGER NOT NULL CHECK (height > 0),
+		fit        TEXT NOT NULL CHECK (fit IN ('contain', 'cover', 'stretch')),
+		profile    TEXT NOT NULL,
+		group_id   INTEGER REFERENCES display_groups (id) ON DELETE SET NULL,
+		enrolment  TEXT NOT NULL DEFAULT 'pending' CHECK (enrolment IN ('pending', 'enrolled', 'revoked')),
+		created_at TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE enrolment_codes (
+		id         INTEGER PRIMARY KEY,
+		display_id INTEGER NOT NULL REFERENCES displays (id) ON DELETE CASCADE,
+		code_hash  TEXT NOT NULL UNIQUE, -- SHA-256 of the code, hex
+		created_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at TEXT NOT NULL,
+		expires_at TEXT NOT NULL,
+		used_at    TEXT
+	) STRICT;
+
+	CREATE TABLE device_credentials (
+		id          INTEGER PRIMARY KEY,
+		display_id  INTEGER NOT NULL REFERENCES displays (id) ON DELETE CASCADE,
+		secret_hash TEXT NOT NULL UNIQUE, -- SHA-256 of the secret, hex
+		created_at  TEXT NOT NULL,
+		revoked_at  TEXT
+	) STRICT;
+
+	CREATE TABLE schedules (
+		id          INTEGER PRIMARY KEY,
+		playlist_id INTEGER NOT NULL REFERENCES playlists (id),
+		group_id    INTEGER REFERENCES display_groups (id) ON DELETE CASCADE,
+		display_id  INTEGER REFERENCES displays (id) ON DELETE CASCADE,
+		starts_on   TEXT NOT NULL,           -- YYYY-MM-DD
+		ends_on     TEXT NOT NULL,           -- YYYY-MM-DD, inclusive
+		weekdays    INTEGER NOT NULL CHECK (weekdays BETWEEN 1 AND 127), -- bit 0 = Monday
+		start_time  TEXT NOT NULL,           -- HH:MM local time
+		end_time    TEXT NOT NULL,           -- HH:MM, exclusive; "24:00" = end of day
+		priority    INTEGER NOT NULL DEFAULT 0,
+		created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at  TEXT NOT NULL,
+		CHECK ((group_id IS NULL) != (display_id IS NULL))
+	) STRICT;
+
+	CREATE TABLE audit_events (
+		id          INTEGER PRIMARY KEY,
+		at          TEXT NOT NULL,
+		actor_id    INTEGER,            -- no foreign key: the log outlives users
+		actor_name  TEXT NOT NULL,
+		remote_addr TEXT NOT NULL,
+		action      TEXT NOT NULL,
+		object_type TEXT NOT NULL,
+		object_id   INTEGER,
+		detail      TEXT NOT NULL,      -- JSON object
+		prev_hash   TEXT NOT NULL,
+		hash        TEXT NOT NULL
+	) STRICT;
+	CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+	-- Append-only: the controller never changes or removes an event. Someone
+	-- with the file can drop these triggers; the hash chain then shows it.
+	CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+		BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+	CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+		BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

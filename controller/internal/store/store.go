@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 )
@@ -25,6 +27,8 @@ const FileName = "pano.db"
 type Store struct {
 	w *sql.DB // exactly one connection: the only writer
 	r *sql.DB // read-only pool
+
+	now func() time.Time
 }
 
 // Open creates dir when missing, opens (or creates) dir/pano.db and applies
@@ -49,7 +53,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r}, nil
+	return &Store{w: w, r: r, now: time.Now}, nil
 }
 
 func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {
@@ -98,4 +102,36 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
+}
+
+// TableCounts counts the rows of every table, for diagnostics and tests.
+func (s *Store) TableCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return nil, fmt.Errorf("store: table counts: %w", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: table counts: %w", err)
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: table counts: %w", err)
+	}
+	out := make(map[string]int, len(tables))
+	for _, t := range tables {
+		var n int
+		// A table name cannot be a bound parameter; these come from
+		// sqlite_schema, not from a request, and are quoted.
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM "`+strings.ReplaceAll(t, `"`, `""`)+`"`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: count %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
 }

@@ -93,3 +93,35 @@ func TestSeeAgentUpdatesLastSeen(t *testing.T) {
 		t.Fatalf("agents = %+v", got)
 	}
 }
+
+// TestMigrationFromVersion1KeepsData upgrades a database made by the
+// foundation release (migration 1 only) and checks its data survive.
+func TestMigrationFromVersion1KeepsData(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := openPool(filepath.Join(dir, FileName), false, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigration(ctx, db, 1, migrations[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO agents VALUES ('truong-hoc', 'v1', 'virtual', 64, 32, '127.0.0.1', '2026-11-25T01:00:00Z', '2026-11-25T01:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.SchemaVersion(ctx); v != len(migrations) {
+		t.Fatalf("schema version %d, want %d", v, len(migrations))
+	}
+	if a, err := s.Agents(ctx); err != nil || len(a) != 1 || a[0].Name != "truong-hoc" {
+		t.Fatalf("agents after upgrade: %+v, %v", a, err)
+	}
+	if _, err := s.CreateUnit(ctx, System, Unit{Name: "Khối phố 1"}); err != nil {
+		t.Fatalf("new tables after upgrade: %v", err)
+	}
+}

@@ -1,0 +1,442 @@
+// Package api is the controller's REST API under /api/v1: one route table
+// (routes.go) from which the routes, their authorization, the OpenAPI
+// document and the authorization matrix test are all made.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Cookie and header names.
+const (
+	SessionCookie = "pano_session"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+// Agents is the hub as the display handlers see it: who is online now.
+type Agents interface {
+	Agents() []hub.AgentInfo
+}
+
+// Options configure the API; zero values take the defaults.
+type Options struct {
+	Log   *slog.Logger
+	Store *store.Store // the API uses most of the store: an interface would only restate it
+	Hub   Agents
+	Now   func() time.Time
+
+	SecureCookies bool          // set under TLS
+	IdleTimeout   time.Duration // session idle expiry (default 2 h)
+	Passwords     auth.Params   // for new password hashes (default auth.DefaultParams)
+	MaxBody       int64         // request body limit in bytes (default 1 MiB)
+	AccountLimit  int           // failed logins per account per window (default 5)
+	AddressLimit  int           // failed logins per address per window (default 20)
+	ThrottleFor   time.Duration // the throttle window (default 15 min)
+	CodeLifetime  time.Duration // enrolment code validity (default 24 h)
+}
+
+// API serves /api/v1.
+type API struct {
+	o         Options
+	byAccount *auth.Throttle
+	byAddress *auth.Throttle
+	dummyHash string // checked when the account does not exist, for equal timing
+	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
+	// burst of logins must not exhaust a small machine's memory.
+	hashing chan struct{}
+}
+
+// New returns the API with defaults filled in.
+func New(o Options) *API {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Hour
+	}
+	if o.Passwords == (auth.Params{}) {
+		o.Passwords = auth.DefaultParams
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.AccountLimit == 0 {
+		o.AccountLimit = 5
+	}
+	if o.AddressLimit == 0 {
+		o.AddressLimit = 20
+	}
+	if o.ThrottleFor == 0 {
+		o.ThrottleFor = 15 * time.Minute
+	}
+	if o.CodeLifetime == 0 {
+		o.CodeLifetime = 24 * time.Hour
+	}
+	dummy, _ := auth.HashPassword("not a password", o.Passwords)
+	return &API{
+		o:         o,
+		byAccount: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
+		byAddress: auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
+		dummyHash: dummy,
+		hashing:   make(chan struct{}, max(2, runtime.NumCPU())),
+	}
+}
+
+// Register adds every route of the table to e.
+func (a *API) Register(e *echo.Echo) {
+	for _, rt := range a.Routes() {
+		e.Add(rt.Method, rt.Path, a.wrap(rt))
+	}
+}
+
+// Error is an API error: a status, a stable code for programs and a
+// message for people. The server's error handler writes it as
+// {"error":{"code","message"}}.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string   { return e.Message }
+func (e *Error) HTTPStatus() int { return e.Status }
+func (e *Error) ErrorCode() string {
+	return e.Code
+}
+
+func errf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) *Error {
+	return errf(http.StatusBadRequest, "bad_request", format, args...)
+}
+
+func notFound(what string, id int64) *Error {
+	return errf(http.StatusNotFound, "not_found", "%s %d does not exist", what, id)
+}
+
+var errForbidden = errf(http.StatusForbidden, "forbidden", "your role may not do this")
+
+// storeErr maps a store error to an API error; anything unexpected stays an
+// internal error (logged, never shown).
+func storeErr(err error, what string, id int64) error {
+	var se *store.StateError
+	var ce *store.ConflictError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return errf(http.StatusConflict, "invalid_state", "%s %d: %s", what, id, se.Msg)
+	case errors.As(err, &ce):
+		return errf(http.StatusConflict, "conflict", "%s", ce.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		if id == 0 {
+			return errf(http.StatusNotFound, "not_found", "%s does not exist", what)
+		}
+		return notFound(what, id)
+	}
+	return err
+}
+
+// principal is the authenticated caller.
+type principal struct {
+	User    store.User
+	Session *store.Session // nil when authenticated by a bearer token
+	TokenID int64
+	Addr    string
+}
+
+func (p *principal) actor() store.Actor {
+	return store.Actor{UserID: p.User.ID, Name: p.User.Name, Addr: p.Addr}
+}
+
+// unitScoped roles see only their own unit's media and playlists; the
+// others see every unit's.
+func unitScoped(role string) bool { return role == store.RoleEditor || role == store.RoleViewer }
+
+func (p *principal) sees(unitID int64) bool {
+	return !unitScoped(p.User.Role) || p.User.UnitID == unitID
+}
+
+// units returns the units whose objects p may list, nil meaning all.
+func (p *principal) units() []int64 {
+	if unitScoped(p.User.Role) {
+		return []int64{p.User.UnitID}
+	}
+	return nil
+}
+
+func remoteAddr(r *http.Request) string {
+	// The direct peer, not X-Forwarded-For: a client could forge that to
+	// dodge the per-address throttle. A reverse proxy setup would need an
+	// explicit trusted-proxy option.
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func isSafe(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// wrap authenticates, checks CSRF and role, then runs the handler.
+func (a *API) wrap(rt Route) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		if rt.Roles == nil {
+			if err := checkQuery(c, rt); err != nil {
+				return err
+			}
+			return rt.handle(c, nil)
+		}
+		p, err := a.authenticate(c)
+		if err != nil {
+			return err
+		}
+		if p.Session != nil && !isSafe(c.Request().Method) {
+			got := c.Request().Header.Get(CSRFHeader)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRFToken)) != 1 {
+				return errf(http.StatusForbidden, "csrf", "missing or wrong %s header; take it from POST %s/session or GET %s/me", CSRFHeader, Prefix, Prefix)
+			}
+		}
+		allowed := false
+		for _, r := range rt.Roles {
+			allowed = allowed || r == p.User.Role
+		}
+		if !allowed {
+			return errForbidden
+		}
+		if err := checkQuery(c, rt); err != nil {
+			return err
+		}
+		return rt.handle(c, p)
+	}
+}
+
+var errUnauthenticated = errf(http.StatusUnauthorized, "unauthenticated", "log in (POST /api/v1/session) or send a bearer token")
+
+func (a *API) authenticate(c echo.Context) (*principal, error) {
+	ctx := c.Request().Context()
+	addr := remoteAddr(c.Request())
+	if h := c.Request().Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			return nil, errf(http.StatusUnauthorized, "unauthenticated", "the Authorization header must be 'Bearer TOKEN'")
+		}
+		t, u, err := a.o.Store.APITokenUser(ctx, auth.HashToken(tok))
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
+			return nil, errf(http.StatusUnauthorized, "unauthenticated", "the token is unknown or revoked")
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &principal{User: u, TokenID: t.ID, Addr: addr}, nil
+	}
+	ck, err := c.Cookie(SessionCookie)
+	if err != nil || ck.Value == "" {
+		return nil, errUnauthenticated
+	}
+	hash := auth.HashToken(ck.Value)
+	sess, u, err := a.o.Store.SessionUser(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := a.o.Now()
+	if u.Disabled || now.Sub(sess.LastSeen) > a.o.IdleTimeout {
+		if err := a.o.Store.DeleteSession(ctx, hash); err != nil {
+			return nil, err
+		}
+		return nil, errf(http.StatusUnauthorized, "session_expired", "the session has expired; log in again")
+	}
+	// One write a minute at most per session, not one per request.
+	if now.Sub(sess.LastSeen) > time.Minute {
+		if err := a.o.Store.TouchSession(ctx, hash, now); err != nil {
+			return nil, err
+		}
+	}
+	return &principal{User: u, Session: &sess, Addr: addr}, nil
+}
+
+// decode reads a JSON body strictly: JSON content type, size limit, unknown
+// fields refused, one value only.
+func (a *API) decode(c echo.Context, v any) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != echo.MIMEApplicationJSON {
+		return errf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.o.MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonErr(err, a.o.MaxBody)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonErr(err, a.o.MaxBody)
+		}
+		return badRequest("the body must hold one JSON object and nothing after it")
+	}
+	return nil
+}
+
+func jsonErr(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return errf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", limit)
+	case errors.As(err, &se):
+		return badRequest("malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		if te.Field == "" {
+			return badRequest("the body must be a JSON object")
+		}
+		return badRequest("field %q must be %s", te.Field, jsonKind(te.Type.Kind().String()))
+	case errors.Is(err, io.EOF):
+		return badRequest("the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("malformed JSON: the body ends early")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return badRequest("malformed JSON: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "true or false"
+	case k == "slice":
+		return "an array"
+	}
+	return "an object"
+}
+
+// pathID parses the :id path parameter.
+func pathID(c echo.Context) (int64, error) {
+	s := c.Param("id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id %q is not a positive integer", s)
+	}
+	return id, nil
+}
+
+// checkQuery refuses query parameters the route does not declare, so that
+// a typo does not silently list everything.
+func checkQuery(c echo.Context, rt Route) error {
+	for name := range c.QueryParams() {
+		known := false
+		for _, p := range rt.Query {
+			known = known || p.Name == name
+		}
+		if !known {
+			return badRequest("unknown query parameter %q", name)
+		}
+	}
+	return nil
+}
+
+// query reads query parameters; the first bad one is kept in err.
+type query struct {
+	c   echo.Context
+	err error
+}
+
+func (q *query) str(name string) string { return q.c.QueryParam(name) }
+
+func (q *query) id(name string) int64 {
+	s := q.c.QueryParam(name)
+	if s == "" || q.err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		q.err = badRequest("query parameter %s=%q is not a positive integer", name, s)
+	}
+	return n
+}
+
+func (q *query) intIn(name string, def, lo, hi int) int {
+	s := q.c.QueryParam(name)
+	if s == "" || q.err != nil {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.err = badRequest("query parameter %s=%q must be an integer from %d to %d", name, s, lo, hi)
+	}
+	return n
+}
+
+func (q *query) oneOf(name string, allowed ...string) string {
+	s := q.c.QueryParam(name)
+	if s == "" || q.err != nil {
+		return s
+	}
+	for _, x := range allowed {
+		if s == x {
+			return s
+		}
+	}
+	q.err = badRequest("query parameter %s=%q must be one of %s", name, s, strings.Join(allowed, ", "))
+	return ""
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// page is a list answer with paging.
+type page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// list is a list answer without paging.
+type list[T any] struct {
+	Items []T `json:"items"`
+}
+
+func ctxOf(c echo.Context) context.Context { return c.Request().Context() }

@@ -1,0 +1,204 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+type displayIn struct {
+	Name     string `json:"name"` // the agent's --name
+	Location string `json:"location"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	Fit      string `json:"fit"` // contain, cover or stretch; default contain
+	Profile  string `json:"profile"`
+	GroupID  *int64 `json:"group_id"`
+}
+
+type displayPatch struct {
+	Name     *string `json:"name"`
+	Location *string `json:"location"`
+	Width    *int    `json:"width"`
+	Height   *int    `json:"height"`
+	Fit      *string `json:"fit"`
+	Profile  *string `json:"profile"`
+	GroupID  *int64  `json:"group_id"` // 0 takes it out of its group
+}
+
+// liveAgent is what the hub knows of a display's agent while it is online.
+type liveAgent struct {
+	AgentVersion  string         `json:"agent_version"`
+	Profile       string         `json:"profile"`
+	Panel         protocol.Panel `json:"panel"`
+	RemoteAddr    string         `json:"remote_addr"`
+	ConnectedAt   time.Time      `json:"connected_at"`
+	LastHeartbeat time.Time      `json:"last_heartbeat"`
+}
+
+type displayOut struct {
+	store.Display
+	Online bool       `json:"online"`
+	Agent  *liveAgent `json:"agent"`
+}
+
+type enrolmentOut struct {
+	DisplayID int64     `json:"display_id"`
+	Code      string    `json:"code"` // shown this once
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// displayName is also an agent's name: keep it to what a hostname allows.
+var displayName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func (a *API) withLive(ds ...store.Display) []displayOut {
+	live := map[string]*liveAgent{}
+	if a.o.Hub != nil {
+		for _, ag := range a.o.Hub.Agents() {
+			live[ag.Name] = &liveAgent{AgentVersion: ag.AgentVersion, Profile: ag.Profile, Panel: ag.Panel, RemoteAddr: ag.RemoteAddr, ConnectedAt: ag.ConnectedAt, LastHeartbeat: ag.LastHeartbeat}
+		}
+	}
+	out := make([]displayOut, 0, len(ds))
+	for _, d := range ds {
+		ag := live[d.Name]
+		out = append(out, displayOut{Display: d, Online: ag != nil, Agent: ag})
+	}
+	return out
+}
+
+func checkDisplay(d store.Display) error {
+	if !displayName.MatchString(d.Name) {
+		return badRequest("name %q must be lower-case letters, digits and dashes (it is the agent's --name)", d.Name)
+	}
+	if d.Width < 1 || d.Width > 16384 || d.Height < 1 || d.Height > 16384 {
+		return badRequest("width and height must be from 1 to 16384 pixels")
+	}
+	if !slices.Contains(store.Fits, d.Fit) {
+		return badRequest("fit %q must be one of %s", d.Fit, strings.Join(store.Fits, ", "))
+	}
+	if strings.TrimSpace(d.Profile) == "" {
+		return badRequest("profile is required (a firmware profile name, for example virtual)")
+	}
+	return nil
+}
+
+func (a *API) listDisplays(c echo.Context, _ *principal) error {
+	q := &query{c: c}
+	f := store.DisplayFilter{GroupID: q.id("group_id"), Q: q.str("q")}
+	if q.err != nil {
+		return q.err
+	}
+	ds, err := a.o.Store.Displays(ctxOf(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[displayOut]{Items: a.withLive(ds...)})
+}
+
+func (a *API) createDisplay(c echo.Context, p *principal) error {
+	var in displayIn
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	if in.Fit == "" {
+		in.Fit = "contain"
+	}
+	d := store.Display{Name: in.Name, Location: strings.TrimSpace(in.Location), Width: in.Width, Height: in.Height, Fit: in.Fit, Profile: strings.TrimSpace(in.Profile), GroupID: optID(in.GroupID)}
+	if err := checkDisplay(d); err != nil {
+		return err
+	}
+	d, err := a.o.Store.CreateDisplay(ctxOf(c), p.actor(), d)
+	if err != nil {
+		return storeErr(err, "display", 0)
+	}
+	return c.JSON(http.StatusCreated, a.withLive(d)[0])
+}
+
+func (a *API) getDisplay(c echo.Context, _ *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.o.Store.Display(ctxOf(c), id)
+	if err != nil {
+		return storeErr(err, "display", id)
+	}
+	return c.JSON(http.StatusOK, a.withLive(d)[0])
+}
+
+func (a *API) updateDisplay(c echo.Context, p *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.o.Store.Display(ctxOf(c), id)
+	if err != nil {
+		return storeErr(err, "display", id)
+	}
+	var in displayPatch
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	if in.Name != nil {
+		d.Name = *in.Name
+	}
+	if in.Location != nil {
+		d.Location = strings.TrimSpace(*in.Location)
+	}
+	if in.Width != nil {
+		d.Width = *in.Width
+	}
+	if in.Height != nil {
+		d.Height = *in.Height
+	}
+	if in.Fit != nil {
+		d.Fit = *in.Fit
+	}
+	if in.Profile != nil {
+		d.Profile = strings.TrimSpace(*in.Profile)
+	}
+	if in.GroupID != nil {
+		d.GroupID = optID(in.GroupID)
+	}
+	if err := checkDisplay(d); err != nil {
+		return err
+	}
+	d, err = a.o.Store.UpdateDisplay(ctxOf(c), p.actor(), d)
+	if err != nil {
+		return storeErr(err, "display", id)
+	}
+	return c.JSON(http.StatusOK, a.withLive(d)[0])
+}
+
+func (a *API) deleteDisplay(c echo.Context, p *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := a.o.Store.DeleteDisplay(ctxOf(c), p.actor(), id); err != nil {
+		return storeErr(err, "display", id)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) createEnrolmentCode(c echo.Context, p *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	code := auth.NewEnrolmentCode()
+	expires := a.o.Now().Add(a.o.CodeLifetime)
+	ec, err := a.o.Store.CreateEnrolmentCode(ctxOf(c), p.actor(), id, auth.HashToken(code), expires)
+	if err != nil {
+		return storeErr(err, "display", id)
+	}
+	return c.JSON(http.StatusCreated, enrolmentOut{DisplayID: id, Code: code, ExpiresAt: ec.ExpiresAt})
+}

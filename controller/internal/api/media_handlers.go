@@ -1,0 +1,234 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+type mediaIn struct {
+	UnitID     *int64 `json:"unit_id"` // default: your unit
+	Title      string `json:"title"`
+	Kind       string `json:"kind"` // "text": images and videos come by upload
+	Body       string `json:"body"`
+	CampaignID *int64 `json:"campaign_id"`
+	ThemeID    *int64 `json:"theme_id"`
+}
+
+type mediaPatch struct {
+	Title      *string `json:"title"`
+	Body       *string `json:"body"`
+	CampaignID *int64  `json:"campaign_id"` // 0 clears
+	ThemeID    *int64  `json:"theme_id"`    // 0 clears
+}
+
+type rejectIn struct {
+	Reason string `json:"reason"`
+}
+
+// MaxTextBody bounds a text notice.
+const MaxTextBody = 2000
+
+// targetUnit is the unit an object is created in: the caller's unless they
+// name one; a unit-scoped caller naming another unit gets 404, as for any
+// object of another unit.
+func targetUnit(p *principal, unitID *int64) (int64, error) {
+	if unitID == nil {
+		return p.User.UnitID, nil
+	}
+	if !p.sees(*unitID) {
+		return 0, notFound("unit", *unitID)
+	}
+	return *unitID, nil
+}
+
+func optID(v *int64) *int64 {
+	if v == nil || *v == 0 {
+		return nil
+	}
+	return v
+}
+
+// loadMedia returns the media of the :id parameter if p may see it.
+func (a *API) loadMedia(c echo.Context, p *principal) (store.Media, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return store.Media{}, err
+	}
+	m, err := a.o.Store.Media(ctxOf(c), id)
+	if err != nil {
+		return store.Media{}, storeErr(err, "media", id)
+	}
+	if !p.sees(m.UnitID) {
+		return store.Media{}, notFound("media", id)
+	}
+	return m, nil
+}
+
+func (a *API) listMedia(c echo.Context, p *principal) error {
+	q := &query{c: c}
+	f := store.MediaFilter{
+		Status:     q.oneOf("status", statusEnum...),
+		Kind:       q.oneOf("kind", store.KindImage, store.KindVideo, store.KindText),
+		CampaignID: q.id("campaign_id"),
+		Q:          q.str("q"),
+		Sort:       q.oneOf("sort", keys(store.MediaSorts)...),
+		Desc:       q.oneOf("order", "asc", "desc") == "desc",
+		Limit:      q.intIn("limit", 50, 1, 500),
+		Offset:     q.intIn("offset", 0, 0, 1<<30),
+		UnitIDs:    p.units(),
+	}
+	if u := q.id("unit_id"); u != 0 {
+		if !p.sees(u) {
+			f.UnitIDs = []int64{} // another unit's: nothing to see
+		} else {
+			f.UnitIDs = []int64{u}
+		}
+	}
+	if q.err != nil {
+		return q.err
+	}
+	ms, total, err := a.o.Store.ListMedia(ctxOf(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page[store.Media]{Items: ms, Total: total, Limit: f.Limit, Offset: f.Offset})
+}
+
+func (a *API) createMedia(c echo.Context, p *principal) error {
+	var in mediaIn
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	unit, err := targetUnit(p, in.UnitID)
+	if err != nil {
+		return err
+	}
+	if in.Kind != store.KindText {
+		return badRequest("kind must be %q: images and videos are uploaded, not created from JSON", store.KindText)
+	}
+	title, err := name("title", in.Title)
+	if err != nil {
+		return err
+	}
+	body := strings.TrimSpace(in.Body)
+	if body == "" || len([]rune(body)) > MaxTextBody {
+		return badRequest("body is required and at most %d characters", MaxTextBody)
+	}
+	m, err := a.o.Store.CreateMedia(ctxOf(c), p.actor(), store.NewMedia{
+		UnitID: unit, CampaignID: optID(in.CampaignID), ThemeID: optID(in.ThemeID), CreatedBy: p.User.ID,
+		Title: title, Kind: store.KindText, Body: body,
+	})
+	if err != nil {
+		return storeErr(err, "unit", unit)
+	}
+	return c.JSON(http.StatusCreated, m)
+}
+
+func (a *API) getMedia(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (a *API) updateMedia(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	var in mediaPatch
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	var e store.MediaEdit
+	if in.Title != nil {
+		t, err := name("title", *in.Title)
+		if err != nil {
+			return err
+		}
+		e.Title = &t
+	}
+	if in.Body != nil {
+		b := strings.TrimSpace(*in.Body)
+		if b == "" || len([]rune(b)) > MaxTextBody {
+			return badRequest("body is required and at most %d characters", MaxTextBody)
+		}
+		e.Body = &b
+	}
+	if in.CampaignID != nil {
+		v := optID(in.CampaignID)
+		e.CampaignID = &v
+	}
+	if in.ThemeID != nil {
+		v := optID(in.ThemeID)
+		e.ThemeID = &v
+	}
+	m, err = a.o.Store.EditMedia(ctxOf(c), p.actor(), m.ID, e)
+	if err != nil {
+		return storeErr(err, "media", m.ID)
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (a *API) deleteMedia(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	if err := a.o.Store.DeleteMedia(ctxOf(c), p.actor(), m.ID); err != nil {
+		return storeErr(err, "media", m.ID)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) submitMedia(c echo.Context, p *principal) error {
+	return a.decideMedia(c, p, func(m store.Media) (store.Media, error) {
+		return a.o.Store.SubmitMedia(ctxOf(c), p.actor(), m.ID)
+	})
+}
+
+func (a *API) approveMedia(c echo.Context, p *principal) error {
+	return a.decideMedia(c, p, func(m store.Media) (store.Media, error) {
+		return a.o.Store.ApproveMedia(ctxOf(c), p.actor(), m.ID)
+	})
+}
+
+func (a *API) rejectMedia(c echo.Context, p *principal) error {
+	return a.decideMedia(c, p, func(m store.Media) (store.Media, error) {
+		reason, err := a.reason(c)
+		if err != nil {
+			return m, err
+		}
+		return a.o.Store.RejectMedia(ctxOf(c), p.actor(), m.ID, reason)
+	})
+}
+
+func (a *API) decideMedia(c echo.Context, p *principal, fn func(store.Media) (store.Media, error)) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	id := m.ID
+	if m, err = fn(m); err != nil {
+		return storeErr(err, "media", id)
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// reason reads a rejection's reason, which the editor will read.
+func (a *API) reason(c echo.Context) (string, error) {
+	var in rejectIn
+	if err := a.decode(c, &in); err != nil {
+		return "", err
+	}
+	r := strings.TrimSpace(in.Reason)
+	if r == "" || len([]rune(r)) > 1000 {
+		return "", badRequest("reason is required (at most 1000 characters): the editor reads it")
+	}
+	return r, nil
+}

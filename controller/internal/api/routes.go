@@ -1,0 +1,148 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// Route is one entry of the route table. Everything about a route is here:
+// the server registers it, wrap authorizes it, the OpenAPI document
+// describes it and the authorization matrix test exercises it.
+type Route struct {
+	Method  string
+	Path    string // echo syntax, :id for the one path parameter
+	Name    string // OpenAPI operationId
+	Tag     string
+	Summary string
+	// Roles that may call the route; nil means no login is needed.
+	Roles []string
+	// UnitScoped routes act on an object that belongs to a unit (media,
+	// playlists): editors and viewers reach only their own unit's, and
+	// another unit's object is 404 to them.
+	UnitScoped bool
+	Query      []Param
+	In         any // request body type, nil for none
+	Out        any // response body type, nil for 204
+	Status     int // success status
+	handle     func(c echo.Context, p *principal) error
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name string
+	Type string // "integer" or "string"
+	Enum []string
+	Desc string
+}
+
+var (
+	allRoles   = []string{store.RoleAdmin, store.RoleApprover, store.RoleEditor, store.RoleTechnician, store.RoleViewer}
+	admins     = []string{store.RoleAdmin}
+	approvers  = []string{store.RoleApprover}
+	writers    = []string{store.RoleEditor, store.RoleApprover}
+	techs      = []string{store.RoleTechnician}
+	auditRoles = []string{store.RoleAdmin, store.RoleApprover}
+)
+
+func pagingParams(sorts map[string]string) []Param {
+	return []Param{
+		{Name: "q", Type: "string", Desc: "part of the title or name"},
+		{Name: "sort", Type: "string", Enum: keys(sorts)},
+		{Name: "order", Type: "string", Enum: []string{"asc", "desc"}},
+		{Name: "limit", Type: "integer", Desc: "1 to 500, default 50"},
+		{Name: "offset", Type: "integer"},
+	}
+}
+
+var statusEnum = []string{store.StatusDraft, store.StatusPending, store.StatusApproved, store.StatusRejected}
+
+// Routes is the route table.
+func (a *API) Routes() []Route {
+	p := Prefix
+	mediaQuery := append([]Param{
+		{Name: "unit_id", Type: "integer"},
+		{Name: "status", Type: "string", Enum: statusEnum},
+		{Name: "kind", Type: "string", Enum: []string{store.KindImage, store.KindVideo, store.KindText}},
+		{Name: "campaign_id", Type: "integer"},
+	}, pagingParams(store.MediaSorts)...)
+	playlistQuery := append([]Param{
+		{Name: "unit_id", Type: "integer"},
+		{Name: "status", Type: "string", Enum: statusEnum},
+		{Name: "campaign_id", Type: "integer"},
+	}, pagingParams(store.PlaylistSorts)...)
+	q := []Param{{Name: "q", Type: "string", Desc: "part of the name"}}
+	return []Route{
+		{Method: http.MethodGet, Path: p + "/openapi.json", Name: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document", Out: map[string]any{}, Status: 200, handle: a.openAPI},
+
+		{Method: http.MethodPost, Path: p + "/session", Name: "login", Tag: "session", Summary: "Log in: sets the session cookie and returns the CSRF token", In: loginIn{}, Out: sessionOut{}, Status: 200, handle: a.login},
+		{Method: http.MethodDelete, Path: p + "/session", Name: "logout", Tag: "session", Summary: "Log out", Roles: allRoles, Status: 204, handle: a.logout},
+		{Method: http.MethodGet, Path: p + "/me", Name: "getMe", Tag: "session", Summary: "Who is logged in, and the CSRF token", Roles: allRoles, Out: sessionOut{}, Status: 200, handle: a.me},
+
+		{Method: http.MethodGet, Path: p + "/units", Name: "listUnits", Tag: "units", Summary: "List units", Roles: allRoles, Query: q, Out: list[store.Unit]{}, Status: 200, handle: a.listUnits},
+		{Method: http.MethodPost, Path: p + "/units", Name: "createUnit", Tag: "units", Summary: "Create a unit", Roles: admins, In: unitIn{}, Out: store.Unit{}, Status: 201, handle: a.createUnit},
+		{Method: http.MethodGet, Path: p + "/units/:id", Name: "getUnit", Tag: "units", Summary: "Get a unit", Roles: allRoles, Out: store.Unit{}, Status: 200, handle: a.getUnit},
+		{Method: http.MethodPatch, Path: p + "/units/:id", Name: "updateUnit", Tag: "units", Summary: "Rename a unit", Roles: admins, In: unitPatch{}, Out: store.Unit{}, Status: 200, handle: a.updateUnit},
+		{Method: http.MethodDelete, Path: p + "/units/:id", Name: "deleteUnit", Tag: "units", Summary: "Delete an unused unit", Roles: admins, Status: 204, handle: a.deleteUnit},
+
+		{Method: http.MethodGet, Path: p + "/users", Name: "listUsers", Tag: "users", Summary: "List users", Roles: admins, Query: []Param{{Name: "unit_id", Type: "integer"}, {Name: "role", Type: "string", Enum: store.Roles}, {Name: "q", Type: "string"}}, Out: list[store.User]{}, Status: 200, handle: a.listUsers},
+		{Method: http.MethodPost, Path: p + "/users", Name: "createUser", Tag: "users", Summary: "Create a user", Roles: admins, In: userIn{}, Out: store.User{}, Status: 201, handle: a.createUser},
+		{Method: http.MethodGet, Path: p + "/users/:id", Name: "getUser", Tag: "users", Summary: "Get a user", Roles: admins, Out: store.User{}, Status: 200, handle: a.getUser},
+		{Method: http.MethodPatch, Path: p + "/users/:id", Name: "updateUser", Tag: "users", Summary: "Change a user's role, unit, password or disabled flag", Roles: admins, In: userPatch{}, Out: store.User{}, Status: 200, handle: a.updateUser},
+		{Method: http.MethodDelete, Path: p + "/users/:id", Name: "deleteUser", Tag: "users", Summary: "Delete a user", Roles: admins, Status: 204, handle: a.deleteUser},
+
+		{Method: http.MethodGet, Path: p + "/tokens", Name: "listTokens", Tag: "tokens", Summary: "List your API tokens", Roles: allRoles, Out: list[store.APIToken]{}, Status: 200, handle: a.listTokens},
+		{Method: http.MethodPost, Path: p + "/tokens", Name: "createToken", Tag: "tokens", Summary: "Create an API token (the secret is shown once)", Roles: allRoles, In: tokenIn{}, Out: tokenOut{}, Status: 201, handle: a.createToken},
+		{Method: http.MethodDelete, Path: p + "/tokens/:id", Name: "revokeToken", Tag: "tokens", Summary: "Revoke one of your API tokens", Roles: allRoles, Status: 204, handle: a.revokeToken},
+
+		{Method: http.MethodGet, Path: p + "/media", Name: "listMedia", Tag: "media", Summary: "List media, filtered and paged", Roles: allRoles, UnitScoped: true, Query: mediaQuery, Out: page[store.Media]{}, Status: 200, handle: a.listMedia},
+		{Method: http.MethodPost, Path: p + "/media", Name: "createMedia", Tag: "media", Summary: "Create a text notice (a draft)", Roles: writers, UnitScoped: true, In: mediaIn{}, Out: store.Media{}, Status: 201, handle: a.createMedia},
+		{Method: http.MethodGet, Path: p + "/media/:id", Name: "getMedia", Tag: "media", Summary: "Get a media with its current and approved revisions", Roles: allRoles, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.getMedia},
+		{Method: http.MethodPatch, Path: p + "/media/:id", Name: "updateMedia", Tag: "media", Summary: "Edit a media (an approved one gets a new pending revision)", Roles: writers, UnitScoped: true, In: mediaPatch{}, Out: store.Media{}, Status: 200, handle: a.updateMedia},
+		{Method: http.MethodDelete, Path: p + "/media/:id", Name: "deleteMedia", Tag: "media", Summary: "Delete a media no playlist uses", Roles: writers, UnitScoped: true, Status: 204, handle: a.deleteMedia},
+		{Method: http.MethodPost, Path: p + "/media/:id/submit", Name: "submitMedia", Tag: "media", Summary: "Submit a draft or rejected media for approval", Roles: writers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.submitMedia},
+		{Method: http.MethodPost, Path: p + "/media/:id/approve", Name: "approveMedia", Tag: "media", Summary: "Approve a pending media", Roles: approvers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.approveMedia},
+		{Method: http.MethodPost, Path: p + "/media/:id/reject", Name: "rejectMedia", Tag: "media", Summary: "Reject a pending media with a reason", Roles: approvers, UnitScoped: true, In: rejectIn{}, Out: store.Media{}, Status: 200, handle: a.rejectMedia},
+
+		{Method: http.MethodGet, Path: p + "/playlists", Name: "listPlaylists", Tag: "playlists", Summary: "List playlists, filtered and paged", Roles: allRoles, UnitScoped: true, Query: playlistQuery, Out: page[store.Playlist]{}, Status: 200, handle: a.listPlaylists},
+		{Method: http.MethodPost, Path: p + "/playlists", Name: "createPlaylist", Tag: "playlists", Summary: "Create a playlist (a draft)", Roles: writers, UnitScoped: true, In: playlistIn{}, Out: store.Playlist{}, Status: 201, handle: a.createPlaylist},
+		{Method: http.MethodGet, Path: p + "/playlists/:id", Name: "getPlaylist", Tag: "playlists", Summary: "Get a playlist with its current and approved revisions", Roles: allRoles, UnitScoped: true, Out: store.Playlist{}, Status: 200, handle: a.getPlaylist},
+		{Method: http.MethodPatch, Path: p + "/playlists/:id", Name: "updatePlaylist", Tag: "playlists", Summary: "Edit a playlist (an approved one gets a new pending revision)", Roles: writers, UnitScoped: true, In: playlistPatch{}, Out: store.Playlist{}, Status: 200, handle: a.updatePlaylist},
+		{Method: http.MethodDelete, Path: p + "/playlists/:id", Name: "deletePlaylist", Tag: "playlists", Summary: "Delete a playlist no schedule uses", Roles: writers, UnitScoped: true, Status: 204, handle: a.deletePlaylist},
+		{Method: http.MethodPost, Path: p + "/playlists/:id/submit", Name: "submitPlaylist", Tag: "playlists", Summary: "Submit a draft or rejected playlist for approval", Roles: writers, UnitScoped: true, Out: store.Playlist{}, Status: 200, handle: a.submitPlaylist},
+		{Method: http.MethodPost, Path: p + "/playlists/:id/approve", Name: "approvePlaylist", Tag: "playlists", Summary: "Approve a pending playlist whose media are approved", Roles: approvers, UnitScoped: true, Out: store.Playlist{}, Status: 200, handle: a.approvePlaylist},
+		{Method: http.MethodPost, Path: p + "/playlists/:id/reject", Name: "rejectPlaylist", Tag: "playlists", Summary: "Reject a pending playlist with a reason", Roles: approvers, UnitScoped: true, In: rejectIn{}, Out: store.Playlist{}, Status: 200, handle: a.rejectPlaylist},
+
+		{Method: http.MethodGet, Path: p + "/campaigns", Name: "listCampaigns", Tag: "campaigns", Summary: "List campaigns", Roles: allRoles, Query: q, Out: list[store.Campaign]{}, Status: 200, handle: a.listCampaigns},
+		{Method: http.MethodPost, Path: p + "/campaigns", Name: "createCampaign", Tag: "campaigns", Summary: "Create a campaign with its themes", Roles: approvers, In: campaignIn{}, Out: store.Campaign{}, Status: 201, handle: a.createCampaign},
+		{Method: http.MethodGet, Path: p + "/campaigns/:id", Name: "getCampaign", Tag: "campaigns", Summary: "Get a campaign", Roles: allRoles, Out: store.Campaign{}, Status: 200, handle: a.getCampaign},
+		{Method: http.MethodPatch, Path: p + "/campaigns/:id", Name: "updateCampaign", Tag: "campaigns", Summary: "Change a campaign", Roles: approvers, In: campaignPatch{}, Out: store.Campaign{}, Status: 200, handle: a.updateCampaign},
+		{Method: http.MethodDelete, Path: p + "/campaigns/:id", Name: "deleteCampaign", Tag: "campaigns", Summary: "Delete a campaign", Roles: approvers, Status: 204, handle: a.deleteCampaign},
+
+		{Method: http.MethodGet, Path: p + "/groups", Name: "listGroups", Tag: "groups", Summary: "List display groups", Roles: allRoles, Query: q, Out: list[store.Group]{}, Status: 200, handle: a.listGroups},
+		{Method: http.MethodPost, Path: p + "/groups", Name: "createGroup", Tag: "groups", Summary: "Create a display group", Roles: techs, In: groupIn{}, Out: store.Group{}, Status: 201, handle: a.createGroup},
+		{Method: http.MethodGet, Path: p + "/groups/:id", Name: "getGroup", Tag: "groups", Summary: "Get a display group", Roles: allRoles, Out: store.Group{}, Status: 200, handle: a.getGroup},
+		{Method: http.MethodPatch, Path: p + "/groups/:id", Name: "updateGroup", Tag: "groups", Summary: "Rename a display group", Roles: techs, In: groupIn{}, Out: store.Group{}, Status: 200, handle: a.updateGroup},
+		{Method: http.MethodDelete, Path: p + "/groups/:id", Name: "deleteGroup", Tag: "groups", Summary: "Delete a display group", Roles: techs, Status: 204, handle: a.deleteGroup},
+
+		{Method: http.MethodGet, Path: p + "/displays", Name: "listDisplays", Tag: "displays", Summary: "List displays with live status", Roles: allRoles, Query: []Param{{Name: "group_id", Type: "integer"}, {Name: "q", Type: "string"}}, Out: list[displayOut]{}, Status: 200, handle: a.listDisplays},
+		{Method: http.MethodPost, Path: p + "/displays", Name: "createDisplay", Tag: "displays", Summary: "Create a display", Roles: techs, In: displayIn{}, Out: displayOut{}, Status: 201, handle: a.createDisplay},
+		{Method: http.MethodGet, Path: p + "/displays/:id", Name: "getDisplay", Tag: "displays", Summary: "Get a display with live status", Roles: allRoles, Out: displayOut{}, Status: 200, handle: a.getDisplay},
+		{Method: http.MethodPatch, Path: p + "/displays/:id", Name: "updateDisplay", Tag: "displays", Summary: "Change a display", Roles: techs, In: displayPatch{}, Out: displayOut{}, Status: 200, handle: a.updateDisplay},
+		{Method: http.MethodDelete, Path: p + "/displays/:id", Name: "deleteDisplay", Tag: "displays", Summary: "Delete a display", Roles: techs, Status: 204, handle: a.deleteDisplay},
+		{Method: http.MethodPost, Path: p + "/displays/:id/enrollment-codes", Name: "createEnrollmentCode", Tag: "displays", Summary: "Create a one-time enrolment code (shown once)", Roles: techs, Out: enrolmentOut{}, Status: 201, handle: a.createEnrolmentCode},
+
+		{Method: http.MethodGet, Path: p + "/schedules", Name: "listSchedules", Tag: "schedules", Summary: "List schedule entries", Roles: allRoles, Query: []Param{{Name: "playlist_id", Type: "integer"}, {Name: "group_id", Type: "integer"}, {Name: "display_id", Type: "integer"}}, Out: list[store.Schedule]{}, Status: 200, handle: a.listSchedules},
+		{Method: http.MethodPost, Path: p + "/schedules", Name: "createSchedule", Tag: "schedules", Summary: "Schedule an approved playlist", Roles: approvers, In: scheduleIn{}, Out: store.Schedule{}, Status: 201, handle: a.createSchedule},
+		{Method: http.MethodGet, Path: p + "/schedules/:id", Name: "getSchedule", Tag: "schedules", Summary: "Get a schedule entry", Roles: allRoles, Out: store.Schedule{}, Status: 200, handle: a.getSchedule},
+		{Method: http.MethodPatch, Path: p + "/schedules/:id", Name: "updateSchedule", Tag: "schedules", Summary: "Change a schedule entry", Roles: approvers, In: schedulePatch{}, Out: store.Schedule{}, Status: 200, handle: a.updateSchedule},
+		{Method: http.MethodDelete, Path: p + "/schedules/:id", Name: "deleteSchedule", Tag: "schedules", Summary: "Delete a schedule entry", Roles: approvers, Status: 204, handle: a.deleteSchedule},
+
+		{Method: http.MethodGet, Path: p + "/audit", Name: "listAudit", Tag: "audit", Summary: "Read the audit log, newest first", Roles: auditRoles, Query: []Param{
+			{Name: "action", Type: "string"}, {Name: "object_type", Type: "string"}, {Name: "object_id", Type: "integer"},
+			{Name: "actor_id", Type: "integer"}, {Name: "before_id", Type: "integer", Desc: "paging: events older than this id"}, {Name: "limit", Type: "integer"},
+		}, Out: list[store.AuditEvent]{}, Status: 200, handle: a.listAudit},
+	}
+}

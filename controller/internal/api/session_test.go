@@ -1,0 +1,188 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// login posts credentials, with the session cookie old (may be empty), and
+// returns the response and the new session cookie.
+func (v *env) login(name, password, old string) (resp, cred) {
+	v.t.Helper()
+	r := v.do(cred{cookie: old}, http.MethodPost, "/session", map[string]any{"name": name, "password": password})
+	var c cred
+	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
+		if ck.Name == SessionCookie {
+			c.cookie = ck.Value
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+				v.t.Errorf("session cookie attributes: %+v", ck)
+			}
+		}
+	}
+	var out sessionOut
+	if r.Status == 200 {
+		r.json(v.t, &out)
+		c.csrf = out.CSRFToken
+	}
+	return r, c
+}
+
+func TestLoginRotatesTheSession(t *testing.T) {
+	v := newEnv(t)
+	u := v.user(store.RoleEditor, v.unitA.ID)
+	r, first := v.login(u.Name, testPassword, "")
+	must(t, r, 200)
+	if first.cookie == "" || first.csrf == "" {
+		t.Fatalf("login gave cookie %q csrf %q", first.cookie, first.csrf)
+	}
+	must(t, v.do(first, "GET", "/me", nil), 200)
+
+	// Logging in again from the same browser replaces the session.
+	r, second := v.login(u.Name, testPassword, first.cookie)
+	must(t, r, 200)
+	if second.cookie == first.cookie || second.csrf == first.csrf {
+		t.Fatal("the session id or CSRF token did not change at login")
+	}
+	if r := v.do(first, "GET", "/me", nil); r.Status != 401 {
+		t.Fatalf("the replaced session still works: %d", r.Status)
+	}
+	var me sessionOut
+	must(t, v.do(second, "GET", "/me", nil), 200).json(t, &me)
+	if me.User.ID != u.ID || me.CSRFToken != second.csrf {
+		t.Fatalf("me = %+v", me)
+	}
+	if strings.Contains(string(r.Body), "password") {
+		t.Fatalf("login answer mentions the password hash: %s", r.Body)
+	}
+
+	must(t, v.do(second, "DELETE", "/session", nil), 204)
+	if r := v.do(second, "GET", "/me", nil); r.Status != 401 {
+		t.Fatalf("after logout: %d", r.Status)
+	}
+}
+
+func TestSecureCookieUnderTLS(t *testing.T) {
+	v := newEnv(t)
+	v.api.o.SecureCookies = true
+	u := v.user(store.RoleViewer, v.unitA.ID)
+	r := v.do(cred{}, "POST", "/session", map[string]any{"name": u.Name, "password": testPassword})
+	must(t, r, 200)
+	cks := (&http.Response{Header: r.Header}).Cookies()
+	if len(cks) != 1 || !cks[0].Secure {
+		t.Fatalf("cookies under TLS: %+v", cks)
+	}
+}
+
+func TestSessionExpiresWhenIdle(t *testing.T) {
+	v := newEnv(t)
+	u := v.user(store.RoleViewer, v.unitA.ID)
+	_, c := v.login(u.Name, testPassword, "")
+	v.advance(90 * time.Minute)
+	must(t, v.do(c, "GET", "/me", nil), 200) // activity postpones expiry
+	v.advance(90 * time.Minute)
+	must(t, v.do(c, "GET", "/me", nil), 200)
+	v.advance(2*time.Hour + time.Second)
+	r := v.do(c, "GET", "/me", nil)
+	if r.Status != 401 || r.code() != "session_expired" {
+		t.Fatalf("idle session: %d %s", r.Status, r.Body)
+	}
+	if r := v.do(c, "GET", "/me", nil); r.code() != "unauthenticated" {
+		t.Fatalf("expired session was not removed: %s", r.Body)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	v := newEnv(t)
+	admin := v.user(store.RoleAdmin, v.unitA.ID)
+	_, c := v.login(admin.Name, testPassword, "")
+	before := v.auditCount()
+
+	noToken := cred{cookie: c.cookie}
+	r := v.do(noToken, "POST", "/units", map[string]any{"name": "Khối phố 9"})
+	if r.Status != 403 || r.code() != "csrf" {
+		t.Fatalf("cookie POST without CSRF token: %d %s", r.Status, r.Body)
+	}
+	r = v.do(cred{cookie: c.cookie, csrf: "wrong"}, "DELETE", "/session", nil)
+	if r.Status != 403 || r.code() != "csrf" {
+		t.Fatalf("cookie DELETE with a wrong token: %d %s", r.Status, r.Body)
+	}
+	if n := v.auditCount(); n != before {
+		t.Fatalf("refused requests wrote %d audit events", n-before)
+	}
+	must(t, v.do(noToken, "GET", "/units", nil), 200) // safe methods need no token
+	must(t, v.do(c, "POST", "/units", map[string]any{"name": "Khối phố 9"}), 201)
+
+	// A bearer token is not sent by browsers on their own: no CSRF token.
+	must(t, v.do(v.bearer(admin), "POST", "/units", map[string]any{"name": "Khối phố 10"}), 201)
+}
+
+func TestLoginThrottling(t *testing.T) {
+	v := newEnv(t)
+	u := v.user(store.RoleEditor, v.unitA.ID)
+	for i := 0; i < 5; i++ {
+		r, _ := v.login(u.Name, "sai mật khẩu", "")
+		if r.Status != 401 || r.code() != "bad_credentials" {
+			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	// Locked now, even with the right password, and the answer says when.
+	r, _ := v.login(strings.ToUpper(u.Name), testPassword, "")
+	if r.Status != 429 || r.code() != "throttled" {
+		t.Fatalf("after 5 failures: %d %s", r.Status, r.Body)
+	}
+	if s, _ := strconv.Atoi(r.Header.Get("Retry-After")); s <= 0 || s > 900 {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	// Another account from the same address is not locked yet.
+	other := v.user(store.RoleViewer, v.unitA.ID)
+	r, _ = v.login(other.Name, testPassword, "")
+	must(t, r, 200)
+
+	v.advance(15 * time.Minute)
+	r, _ = v.login(u.Name, testPassword, "")
+	must(t, r, 200)
+
+	// Per address: many accounts guessed from one address.
+	for i := 0; i < 20; i++ {
+		v.login(v.uniq("khong-co"), "x", "")
+	}
+	r, _ = v.login(other.Name, testPassword, "")
+	if r.Status != 429 {
+		t.Fatalf("after 20+ failures from one address: %d %s", r.Status, r.Body)
+	}
+	// Failed logins are in the audit log (5 + 20; throttled attempts are
+	// refused before any password check and not logged one by one).
+	es, err := v.st.ListAudit(t.Context(), store.AuditFilter{Action: "session.fail", Limit: 500})
+	if err != nil || len(es) != 25 {
+		t.Fatalf("audit of failed logins: %d, %v", len(es), err)
+	}
+}
+
+func TestBearerTokensAreShownOnceAndRevocable(t *testing.T) {
+	v := newEnv(t)
+	u := v.user(store.RoleTechnician, v.unitA.ID)
+	_, c := v.login(u.Name, testPassword, "")
+	var out tokenOut
+	must(t, v.do(c, "POST", "/tokens", map[string]any{"name": "giám sát"}), 201).json(t, &out)
+	if !strings.HasPrefix(out.Secret, tokenPrefix) || !strings.HasPrefix(out.Secret, out.Token.Prefix) {
+		t.Fatalf("token %+v", out)
+	}
+	tok := cred{bearer: out.Secret}
+	must(t, v.do(tok, "GET", "/displays", nil), 200)
+	list := must(t, v.do(c, "GET", "/tokens", nil), 200)
+	if strings.Contains(string(list.Body), out.Secret) {
+		t.Fatal("the token list shows the secret")
+	}
+	// Another user cannot revoke it: 404, as if it did not exist.
+	other := v.session(v.user(store.RoleTechnician, v.unitA.ID))
+	must(t, v.do(other, "DELETE", "/tokens/"+strconv.FormatInt(out.Token.ID, 10), nil), 404)
+	must(t, v.do(c, "DELETE", "/tokens/"+strconv.FormatInt(out.Token.ID, 10), nil), 204)
+	if r := v.do(tok, "GET", "/displays", nil); r.Status != 401 {
+		t.Fatalf("revoked token: %d", r.Status)
+	}
+}

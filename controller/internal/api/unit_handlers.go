@@ -1,0 +1,107 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+type unitIn struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+type unitPatch struct {
+	Name *string `json:"name"`
+	Kind *string `json:"kind"`
+}
+
+// name checks a required short text field.
+func name(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", badRequest("%s is required", field)
+	}
+	if len([]rune(v)) > 200 {
+		return "", badRequest("%s is longer than 200 characters", field)
+	}
+	return v, nil
+}
+
+func (a *API) listUnits(c echo.Context, _ *principal) error {
+	us, err := a.o.Store.Units(ctxOf(c), c.QueryParam("q"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[store.Unit]{Items: us})
+}
+
+func (a *API) createUnit(c echo.Context, p *principal) error {
+	var in unitIn
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	n, err := name("name", in.Name)
+	if err != nil {
+		return err
+	}
+	u, err := a.o.Store.CreateUnit(ctxOf(c), p.actor(), store.Unit{Name: n, Kind: strings.TrimSpace(in.Kind)})
+	if err != nil {
+		return storeErr(err, "unit", 0)
+	}
+	return c.JSON(http.StatusCreated, u)
+}
+
+func (a *API) getUnit(c echo.Context, _ *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.o.Store.Unit(ctxOf(c), id)
+	if err != nil {
+		return storeErr(err, "unit", id)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (a *API) updateUnit(c echo.Context, p *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.o.Store.Unit(ctxOf(c), id)
+	if err != nil {
+		return storeErr(err, "unit", id)
+	}
+	var in unitPatch
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	if in.Name != nil {
+		if u.Name, err = name("name", *in.Name); err != nil {
+			return err
+		}
+	}
+	if in.Kind != nil {
+		u.Kind = strings.TrimSpace(*in.Kind)
+	}
+	u, err = a.o.Store.UpdateUnit(ctxOf(c), p.actor(), u)
+	if err != nil {
+		return storeErr(err, "unit", id)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (a *API) deleteUnit(c echo.Context, p *principal) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := a.o.Store.DeleteUnit(ctxOf(c), p.actor(), id); err != nil {
+		return storeErr(err, "unit", id)
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,155 @@
+// Package seed fills an empty database with the demo ward of GLOSSARY.md:
+// its units, one user per role, the Resolution 57-NQ/TW campaign with its
+// five themes, the three display groups and the demo's three screens.
+package seed
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// DemoPassword is every demo user's password. It is printed by `make run`;
+// a demo database must never face the internet.
+const DemoPassword = "pano-demo-57"
+
+// Login is a demo account.
+type Login struct {
+	Name, Role, Unit string
+}
+
+// Units of the demo ward; the first (the culture and society office) leads
+// and approves.
+var units = []store.Unit{
+	{Name: "Phòng Văn hóa – Xã hội", Kind: "office"},
+	{Name: "Ủy ban MTTQ Việt Nam phường", Kind: "front"},
+	{Name: "Trường THCS phường", Kind: "school"},
+	{Name: "Khối phố 1", Kind: "neighbourhood"},
+}
+
+// Logins are the demo users, one per role.
+var Logins = []Login{
+	{"admin", store.RoleAdmin, units[0].Name},
+	{"approver", store.RoleApprover, units[0].Name},
+	{"editor", store.RoleEditor, units[1].Name},
+	{"technician", store.RoleTechnician, units[0].Name},
+	{"viewer", store.RoleViewer, units[3].Name},
+}
+
+var themes = []string{
+	"Chủ trương của Đảng, chính sách, pháp luật của Nhà nước về khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số; vai trò của người đứng đầu",
+	"Nghị quyết số 57-NQ/TW: tầm quan trọng, mục tiêu, tác động; kết quả và chỉ tiêu của phường; lợi ích cho kinh tế và đời sống",
+	"Thành tựu và mô hình tiêu biểu trong quản lý hành chính công",
+	"Chính sách hỗ trợ và cơ hội tham gia: nghiên cứu, đầu tư, hợp tác",
+	"Hướng dẫn chuyển đổi số cho từng đối tượng: cán bộ, doanh nghiệp, tổ công nghệ số cộng đồng, người dân",
+}
+
+var groups = []string{"Trung tâm phường", "Tuyến đường chính", "Trường học"}
+
+// Screens match scripts/run-demo.sh's simulated agents, so they show online.
+var screens = []struct {
+	name, location string
+	w, h, group    int
+}{
+	{"trung-tam-phuong", "Trụ sở UBND phường", 192, 96, 0},
+	{"duong-chinh", "Ngã tư đường chính", 128, 64, 1},
+	{"truong-hoc", "Cổng trường THCS", 64, 32, 2},
+}
+
+// Demo seeds st when it has no user yet and reports whether it did.
+func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
+	n, err := st.CountUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	who := store.Actor{Name: "demo-seed", Addr: "local"}
+	unitID := map[string]int64{}
+	for _, u := range units {
+		got, err := st.CreateUnit(ctx, who, u)
+		if err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		unitID[u.Name] = got.ID
+	}
+	hash, err := auth.HashPassword(DemoPassword, p)
+	if err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	var approver store.User
+	for _, l := range Logins {
+		u, err := st.CreateUser(ctx, who, store.User{Name: l.Name, Role: l.Role, UnitID: unitID[l.Unit], PasswordHash: hash})
+		if err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		if l.Role == store.RoleApprover {
+			approver = u
+		}
+	}
+	c := store.Campaign{UnitID: unitID[units[0].Name], Name: "Tuyên truyền Nghị quyết số 57-NQ/TW về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia",
+		StartsOn: "2026-01-01", EndsOn: "2026-12-31"}
+	for _, t := range themes {
+		c.Themes = append(c.Themes, store.Theme{Title: t})
+	}
+	camp, err := st.CreateCampaign(ctx, who, c)
+	if err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	groupID := make([]int64, len(groups))
+	for i, g := range groups {
+		got, err := st.CreateGroup(ctx, who, g)
+		if err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		groupID[i] = got.ID
+	}
+	for _, s := range screens {
+		g := groupID[s.group]
+		if _, err := st.CreateDisplay(ctx, who, store.Display{Name: s.name, Location: s.location, Width: s.w, Height: s.h, Fit: "contain", Profile: "virtual", GroupID: &g}); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+	}
+
+	// One approved text notice in an approved rotation, scheduled on the
+	// ward centre group: the approval history is there to look at.
+	ap := store.Actor{UserID: approver.ID, Name: approver.Name, Addr: "local"}
+	theme := camp.Themes[4].ID
+	m, err := st.CreateMedia(ctx, who, store.NewMedia{UnitID: unitID[units[0].Name], CampaignID: &camp.ID, ThemeID: &theme, CreatedBy: approver.ID,
+		Title: "Dịch vụ công trực tuyến", Kind: store.KindText, Body: "Người dân hãy dùng dịch vụ công trực tuyến và thanh toán số: nhanh, tiện, minh bạch."})
+	if err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	steps := []func() error{
+		func() error { _, err := st.SubmitMedia(ctx, ap, m.ID); return err },
+		func() error { _, err := st.ApproveMedia(ctx, ap, m.ID); return err },
+	}
+	for _, f := range steps {
+		if err := f(); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+	}
+	pl, err := st.CreatePlaylist(ctx, who, store.NewPlaylist{UnitID: unitID[units[0].Name], CampaignID: &camp.ID, CreatedBy: approver.ID,
+		Name: "Chuyển đổi số – trung tâm phường", Items: []store.PlaylistItem{{MediaID: m.ID, DurationMS: 15000}}})
+	if err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	steps = []func() error{
+		func() error { _, err := st.SubmitPlaylist(ctx, ap, pl.ID); return err },
+		func() error { _, err := st.ApprovePlaylist(ctx, ap, pl.ID); return err },
+		func() error {
+			_, err := st.CreateSchedule(ctx, ap, store.Schedule{PlaylistID: pl.ID, GroupID: &groupID[0], StartsOn: c.StartsOn, EndsOn: c.EndsOn,
+				Weekdays: 127, StartTime: "06:00", EndTime: "22:00", Priority: 10})
+			return err
+		},
+	}
+	for _, f := range steps {
+		if err := f(); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+	}
+	return true, nil
+}

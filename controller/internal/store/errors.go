@@ -1,0 +1,43 @@
+package store
+
+import (
+	"errors"
+	"strings"
+)
+
+// Errors the API maps to statuses. Store functions wrap them with %w, so
+// check with errors.Is.
+var (
+	// ErrNotFound: no such object (or it is deleted).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a uniqueness rule or a reference forbids the change, for
+	// example a second unit of the same name or deleting a used playlist.
+	ErrConflict = errors.New("conflict")
+	// ErrState: the object is not in a state that allows the action, for
+	// example approving a draft or scheduling a rejected playlist.
+	ErrState = errors.New("invalid state")
+)
+
+// StateError says why a transition is refused, in words for the user.
+type StateError struct{ Msg string }
+
+func (e *StateError) Error() string { return e.Msg }
+func (e *StateError) Unwrap() error { return ErrState }
+
+// ConflictError says what conflicts, in words for the user.
+type ConflictError struct{ Msg string }
+
+func (e *ConflictError) Error() string { return e.Msg }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// isUnique reports a UNIQUE or PRIMARY KEY violation. The driver's message
+// is stable ("UNIQUE constraint failed: …"); matching it keeps the error
+// types of go-sqlite3 out of this package's API.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports a FOREIGN KEY violation.
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}

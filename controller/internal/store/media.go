@@ -1,0 +1,539 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Approval states of a media or playlist revision.
+const (
+	StatusDraft    = "draft"
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+)
+
+// Media kinds and processing states.
+const (
+	KindImage = "image"
+	KindVideo = "video"
+	KindText  = "text"
+
+	ProcessingProcessing = "processing"
+	ProcessingReady      = "ready"
+	ProcessingFailed     = "failed"
+)
+
+// MediaRevision is one version of a media's content. A file's bytes live in
+// the content-addressed asset store under SHA256; text notices carry Body.
+type MediaRevision struct {
+	ID                 int64      `json:"id"`
+	Number             int        `json:"number"`
+	Status             string     `json:"status"`
+	RejectReason       string     `json:"reject_reason"`
+	Title              string     `json:"title"`
+	Kind               string     `json:"kind"`
+	Body               string     `json:"body"`
+	SHA256             string     `json:"sha256"`
+	MIME               string     `json:"mime"`
+	Bytes              int64      `json:"bytes"`
+	Width              int        `json:"width"`
+	Height             int        `json:"height"`
+	DurationMS         int64      `json:"duration_ms"`
+	OriginalName       string     `json:"original_name"`
+	Processing         string     `json:"processing"`
+	ProcessingProgress int        `json:"processing_progress"`
+	CreatedBy          *int64     `json:"created_by"`
+	CreatedAt          time.Time  `json:"created_at"`
+	DecidedBy          *int64     `json:"decided_by"`
+	DecidedAt          *time.Time `json:"decided_at"`
+}
+
+// Media is a slide: its newest revision (Current, whose status is the
+// media's status) and the revision screens play (Approved, nil until one is
+// approved).
+type Media struct {
+	ID         int64          `json:"id"`
+	UnitID     int64          `json:"unit_id"`
+	CampaignID *int64         `json:"campaign_id"`
+	ThemeID    *int64         `json:"theme_id"`
+	CreatedBy  *int64         `json:"created_by"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Status     string         `json:"status"`
+	Title      string         `json:"title"`
+	Kind       string         `json:"kind"`
+	Current    MediaRevision  `json:"current"`
+	Approved   *MediaRevision `json:"approved"`
+}
+
+const mediaRevCols = `id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
+	duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at`
+
+func scanMediaRev(sc interface{ Scan(...any) error }) (MediaRevision, error) {
+	var r MediaRevision
+	var at string
+	var by, dby sql.NullInt64
+	var dat sql.NullString
+	err := sc.Scan(&r.ID, &r.Number, &r.Status, &r.RejectReason, &r.Title, &r.Kind, &r.Body, &r.SHA256, &r.MIME, &r.Bytes,
+		&r.Width, &r.Height, &r.DurationMS, &r.OriginalName, &r.Processing, &r.ProcessingProgress, &by, &at, &dby, &dat)
+	r.CreatedBy, r.CreatedAt, r.DecidedBy, r.DecidedAt = ptrInt(by), parseTime(at), ptrInt(dby), parseNullTime(dat)
+	return r, err
+}
+
+// NewMedia is what creating a media takes: a text notice (Kind text, Body)
+// or a file already ingested by the content pipeline (SHA256 and the rest).
+type NewMedia struct {
+	UnitID             int64
+	CampaignID         *int64
+	ThemeID            *int64
+	CreatedBy          int64
+	Title              string
+	Kind               string
+	Body               string
+	SHA256             string
+	MIME               string
+	Bytes              int64
+	Width, Height      int
+	DurationMS         int64
+	OriginalName       string
+	Processing         string // empty means ready
+	ProcessingProgress int
+}
+
+// checkCampaignTheme refuses a theme without its campaign or of another one.
+func checkCampaignTheme(ctx context.Context, tx *sql.Tx, campaignID, themeID *int64) error {
+	if campaignID != nil {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM campaigns WHERE id = ?`, *campaignID).Scan(&one); err != nil {
+			return &ConflictError{fmt.Sprintf("campaign %d does not exist", *campaignID)}
+		}
+	}
+	if themeID != nil {
+		var cid int64
+		err := tx.QueryRowContext(ctx, `SELECT campaign_id FROM campaign_themes WHERE id = ?`, *themeID).Scan(&cid)
+		if err != nil || campaignID == nil || cid != *campaignID {
+			return &ConflictError{fmt.Sprintf("theme %d is not a theme of the media's campaign", *themeID)}
+		}
+	}
+	return nil
+}
+
+// CreateMedia adds a media with a first, draft revision.
+func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, error) {
+	if m.Processing == "" {
+		m.Processing, m.ProcessingProgress = ProcessingReady, 100
+	}
+	id, err := s.change(ctx, who, "media.create", "media", func(tx *sql.Tx) (int64, map[string]any, error) {
+		if err := checkCampaignTheme(ctx, tx, m.CampaignID, m.ThemeID); err != nil {
+			return 0, nil, err
+		}
+		now := s.stamp()
+		res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, campaign_id, theme_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
+			m.UnitID, nullInt(m.CampaignID), nullInt(m.ThemeID), nullInt(&m.CreatedBy), now)
+		if isForeignKey(err) {
+			return 0, nil, fmt.Errorf("unit %d: %w", m.UnitID, ErrNotFound)
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return 0, nil, err
+		}
+		res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
+			width, height, duration_ms, original_name, processing, processing_progress, created_by, created_at)
+			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, m.Title, m.Kind, m.Body, m.SHA256, m.MIME, m.Bytes, m.Width, m.Height, m.DurationMS, m.OriginalName,
+			m.Processing, m.ProcessingProgress, nullInt(&m.CreatedBy), now)
+		if err != nil {
+			return 0, nil, err
+		}
+		rev, err := res.LastInsertId()
+		if err != nil {
+			return 0, nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id); err != nil {
+			return 0, nil, err
+		}
+		return id, map[string]any{"title": m.Title, "kind": m.Kind, "unit_id": m.UnitID, "sha256": m.SHA256}, nil
+	})
+	if err != nil {
+		return Media{}, fmt.Errorf("store: create media: %w", err)
+	}
+	return s.Media(ctx, id)
+}
+
+// Media returns one media with its current and approved revisions.
+func (s *Store) Media(ctx context.Context, id int64) (Media, error) {
+	var m Media
+	var cid, tid, by, cur, appr sql.NullInt64
+	var at string
+	err := s.r.QueryRowContext(ctx, `SELECT id, unit_id, campaign_id, theme_id, created_by, created_at, current_revision_id, approved_revision_id
+		FROM media WHERE id = ?`, id).Scan(&m.ID, &m.UnitID, &cid, &tid, &by, &at, &cur, &appr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Media{}, fmt.Errorf("store: media %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Media{}, fmt.Errorf("store: media %d: %w", id, err)
+	}
+	m.CampaignID, m.ThemeID, m.CreatedBy, m.CreatedAt = ptrInt(cid), ptrInt(tid), ptrInt(by), parseTime(at)
+	m.Current, err = scanMediaRev(s.r.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, cur.Int64))
+	if err != nil {
+		return Media{}, fmt.Errorf("store: media %d: current revision: %w", id, err)
+	}
+	if appr.Valid {
+		a, err := scanMediaRev(s.r.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, appr.Int64))
+		if err != nil {
+			return Media{}, fmt.Errorf("store: media %d: approved revision: %w", id, err)
+		}
+		m.Approved = &a
+	}
+	m.Status, m.Title, m.Kind = m.Current.Status, m.Current.Title, m.Current.Kind
+	return m, nil
+}
+
+// MediaFilter selects media; zero fields do not filter. Sort must be one of
+// MediaSorts.
+type MediaFilter struct {
+	UnitIDs    []int64 // any of these units; nil means every unit
+	Status     string
+	Kind       string
+	CampaignID int64
+	Q          string // substring of the title
+	Sort       string
+	Desc       bool
+	Limit      int
+	Offset     int
+}
+
+// MediaSorts maps the sort keys the API accepts to columns: ORDER BY comes
+// from this whitelist, never from the request.
+var MediaSorts = map[string]string{
+	"id":         "m.id",
+	"created_at": "m.created_at",
+	"title":      "c.title COLLATE NOCASE",
+	"status":     "c.status",
+}
+
+// ListMedia returns one page of media and the number that match in all.
+func (s *Store) ListMedia(ctx context.Context, f MediaFilter) ([]Media, int, error) {
+	where := []string{"instr(lower(c.title), lower(?)) > 0"}
+	args := []any{f.Q}
+	if f.UnitIDs != nil {
+		where = append(where, "m.unit_id IN ("+placeholders(len(f.UnitIDs))+")")
+		for _, u := range f.UnitIDs {
+			args = append(args, u)
+		}
+	}
+	if f.Status != "" {
+		where, args = append(where, "c.status = ?"), append(args, f.Status)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "c.kind = ?"), append(args, f.Kind)
+	}
+	if f.CampaignID != 0 {
+		where, args = append(where, "m.campaign_id = ?"), append(args, f.CampaignID)
+	}
+	from := ` FROM media m JOIN media_revisions c ON c.id = m.current_revision_id WHERE ` + strings.Join(where, " AND ")
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: list media: %w", err)
+	}
+	ids, err := s.pageIDs(ctx, `SELECT m.id`+from, args, MediaSorts, f.Sort, "m.id", f.Desc, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list media: %w", err)
+	}
+	out := make([]Media, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.Media(ctx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, m)
+	}
+	return out, total, nil
+}
+
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// pageIDs runs a SELECT of ids with ORDER BY from the sorts whitelist (an
+// unknown key falls back to def; the API refuses unknown keys before) and
+// bound LIMIT and OFFSET.
+func (s *Store) pageIDs(ctx context.Context, q string, args []any, sorts map[string]string, key, def string, desc bool, limit, offset int) ([]int64, error) {
+	col, ok := sorts[key]
+	if !ok {
+		col = def
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	q += " ORDER BY " + col + dir + ", " + def + dir + " LIMIT ? OFFSET ?"
+	rows, err := s.r.QueryContext(ctx, q, append(args, clampLimit(limit), max(offset, 0))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// MediaFile is a newly ingested file that replaces a media's image or
+// video, as the content pipeline describes it.
+type MediaFile struct {
+	Kind               string // image or video
+	SHA256             string
+	MIME               string
+	Bytes              int64
+	Width, Height      int
+	DurationMS         int64
+	OriginalName       string
+	Processing         string // empty means ready
+	ProcessingProgress int
+}
+
+// MediaEdit is what an edit may change; nil fields stay.
+type MediaEdit struct {
+	Title      *string
+	Body       *string
+	File       *MediaFile // a new upload for an image or video
+	CampaignID **int64
+	ThemeID    **int64
+}
+
+// revise applies the revision rule shared by media and playlists to an edit
+// of content: a draft or pending revision is changed in place (a rejected
+// one goes back to draft); an approved one is copied into a new pending
+// revision, and the approved one keeps playing until that is decided.
+func reviseStatus(status string) (inPlace bool, newStatus string) {
+	switch status {
+	case StatusApproved:
+		return false, StatusPending
+	case StatusRejected:
+		return true, StatusDraft
+	default:
+		return true, status
+	}
+}
+
+// EditMedia changes a media's content or campaign.
+func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit) (Media, error) {
+	_, err := s.change(ctx, who, "media.update", "media", func(tx *sql.Tx) (int64, map[string]any, error) {
+		var cur int64
+		var cid, tid sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT current_revision_id, campaign_id, theme_id FROM media WHERE id = ?`, id).Scan(&cur, &cid, &tid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, ErrNotFound
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		detail := map[string]any{}
+		if e.CampaignID != nil || e.ThemeID != nil {
+			c, t := ptrInt(cid), ptrInt(tid)
+			if e.CampaignID != nil {
+				c = *e.CampaignID
+			}
+			if e.ThemeID != nil {
+				t = *e.ThemeID
+			}
+			if err := checkCampaignTheme(ctx, tx, c, t); err != nil {
+				return 0, nil, err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE media SET campaign_id = ?, theme_id = ? WHERE id = ?`, nullInt(c), nullInt(t), id); err != nil {
+				return 0, nil, err
+			}
+			detail["campaign_id"], detail["theme_id"] = c, t
+		}
+		if e.Title == nil && e.Body == nil && e.File == nil {
+			return id, detail, nil
+		}
+		r, err := scanMediaRev(tx.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, cur))
+		if err != nil {
+			return 0, nil, err
+		}
+		if e.Body != nil && r.Kind != KindText {
+			return 0, nil, &StateError{"only a text notice has a body; upload a new file to change an image or video"}
+		}
+		if e.Title != nil {
+			r.Title = *e.Title
+		}
+		if e.Body != nil {
+			r.Body = *e.Body
+		}
+		if f := e.File; f != nil {
+			if r.Kind == KindText || f.Kind == KindText {
+				return 0, nil, &StateError{"a text notice has no file, and a file cannot become a text notice"}
+			}
+			if f.Processing == "" {
+				f.Processing, f.ProcessingProgress = ProcessingReady, 100
+			}
+			r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height = f.Kind, f.SHA256, f.MIME, f.Bytes, f.Width, f.Height
+			r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress = f.DurationMS, f.OriginalName, f.Processing, f.ProcessingProgress
+			detail["sha256"] = f.SHA256
+		}
+		inPlace, status := reviseStatus(r.Status)
+		if inPlace {
+			_, err = tx.ExecContext(ctx, `UPDATE media_revisions SET title = ?, body = ?, kind = ?, sha256 = ?, mime = ?, bytes = ?, width = ?, height = ?,
+				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, status = ?, reject_reason = '' WHERE id = ?`,
+				r.Title, r.Body, r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress, status, cur)
+			detail["revision"] = r.Number
+		} else {
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
+				width, height, duration_ms, original_name, processing, processing_progress, created_by, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, r.Number+1, status, r.Title, r.Kind, r.Body, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS,
+				r.OriginalName, r.Processing, r.ProcessingProgress, nullInt(&who.UserID), s.stamp())
+			if err == nil {
+				var rev int64
+				if rev, err = res.LastInsertId(); err == nil {
+					_, err = tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id)
+				}
+			}
+			detail["revision"] = r.Number + 1
+		}
+		detail["title"], detail["status"] = r.Title, status
+		return id, detail, err
+	})
+	if err != nil {
+		return Media{}, fmt.Errorf("store: edit media %d: %w", id, err)
+	}
+	return s.Media(ctx, id)
+}
+
+// SetMediaProcessing records the content pipeline's progress on the current
+// revision. Not audited: the pipeline reports often.
+func (s *Store) SetMediaProcessing(ctx context.Context, id int64, state string, progress int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE media_revisions SET processing = ?, processing_progress = ?
+		WHERE id = (SELECT current_revision_id FROM media WHERE id = ?)`, state, progress, id)
+	if err := affected(res, err); err != nil {
+		return fmt.Errorf("store: media %d processing: %w", id, err)
+	}
+	return nil
+}
+
+// decide moves the current revision of a media or playlist (table is the
+// object table, a constant) from one of the states in from to to.
+func (s *Store) decide(ctx context.Context, tx *sql.Tx, who Actor, table string, id int64, from []string, to, reason string) (int64, string, error) {
+	var cur int64
+	err := tx.QueryRowContext(ctx, `SELECT current_revision_id FROM `+table+` WHERE id = ?`, id).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", ErrNotFound
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM `+revTable(table)+` WHERE id = ?`, cur).Scan(&status); err != nil {
+		return 0, "", err
+	}
+	ok := false
+	for _, f := range from {
+		ok = ok || f == status
+	}
+	if !ok {
+		return 0, status, &StateError{fmt.Sprintf("it is %s; only %s content can be %s", status, strings.Join(from, " or "), pastTense(to))}
+	}
+	if to == StatusPending {
+		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = '' WHERE id = ?`, to, cur)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
+			to, reason, nullInt(&who.UserID), s.stamp(), cur)
+	}
+	if err == nil && to == StatusApproved {
+		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET approved_revision_id = ? WHERE id = ?`, cur, id)
+	}
+	return cur, status, err
+}
+
+func revTable(table string) string {
+	if table == "media" {
+		return "media_revisions"
+	}
+	return "playlist_revisions"
+}
+
+func pastTense(status string) string {
+	if status == StatusPending {
+		return "submitted"
+	}
+	return status
+}
+
+// SubmitMedia sends a draft or rejected media for approval.
+func (s *Store) SubmitMedia(ctx context.Context, who Actor, id int64) (Media, error) {
+	return s.mediaDecision(ctx, who, id, "media.submit", []string{StatusDraft, StatusRejected}, StatusPending, "")
+}
+
+// ApproveMedia approves the pending revision, which then replaces the
+// previously approved one on screens.
+func (s *Store) ApproveMedia(ctx context.Context, who Actor, id int64) (Media, error) {
+	return s.mediaDecision(ctx, who, id, "media.approve", []string{StatusPending}, StatusApproved, "")
+}
+
+// RejectMedia rejects the pending revision with a reason for the editor.
+// An earlier approved revision keeps playing.
+func (s *Store) RejectMedia(ctx context.Context, who Actor, id int64, reason string) (Media, error) {
+	return s.mediaDecision(ctx, who, id, "media.reject", []string{StatusPending}, StatusRejected, reason)
+}
+
+func (s *Store) mediaDecision(ctx context.Context, who Actor, id int64, action string, from []string, to, reason string) (Media, error) {
+	_, err := s.change(ctx, who, action, "media", func(tx *sql.Tx) (int64, map[string]any, error) {
+		if to == StatusApproved {
+			var processing string
+			err := tx.QueryRowContext(ctx, `SELECT r.processing FROM media m JOIN media_revisions r ON r.id = m.current_revision_id WHERE m.id = ?`, id).Scan(&processing)
+			if err == nil && processing != ProcessingReady {
+				return 0, nil, &StateError{fmt.Sprintf("its processing is %s; only ready media can be approved", processing)}
+			}
+		}
+		rev, _, err := s.decide(ctx, tx, who, "media", id, from, to, reason)
+		if err != nil {
+			return 0, nil, err
+		}
+		d := map[string]any{"revision_id": rev}
+		if reason != "" {
+			d["reason"] = reason
+		}
+		return id, d, nil
+	})
+	if err != nil {
+		return Media{}, fmt.Errorf("store: media %d: %w", id, err)
+	}
+	return s.Media(ctx, id)
+}
+
+// DeleteMedia removes a media that no playlist uses.
+func (s *Store) DeleteMedia(ctx context.Context, who Actor, id int64) error {
+	_, err := s.change(ctx, who, "media.delete", "media", func(tx *sql.Tx) (int64, map[string]any, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM playlist_items WHERE media_id = ?`, id).Scan(&n); err != nil {
+			return 0, nil, err
+		}
+		if n > 0 {
+			return 0, nil, &ConflictError{"a playlist uses this media (in its current or an earlier revision); remove it from the playlist first"}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM media WHERE id = ?`, id)
+		return id, nil, affected(res, err)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete media %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Schedule says which playlist plays on a group or a display, on which
+// dates, weekdays and hours, at which priority. The full rules (dayparts,
+// power and brightness windows) come with the scheduling issue.
+type Schedule struct {
+	ID         int64     `json:"id"`
+	PlaylistID int64     `json:"playlist_id"`
+	GroupID    *int64    `json:"group_id"`
+	DisplayID  *int64    `json:"display_id"`
+	StartsOn   string    `json:"starts_on"`
+	EndsOn     string    `json:"ends_on"`
+	Weekdays   int       `json:"weekdays"` // bit 0 = Monday … bit 6 = Sunday
+	StartTime  string    `json:"start_time"`
+	EndTime    string    `json:"end_time"`
+	Priority   int       `json:"priority"`
+	CreatedBy  *int64    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+const scheduleCols = `id, playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at`
+
+func scanSchedule(sc interface{ Scan(...any) error }) (Schedule, error) {
+	var x Schedule
+	var gid, did, by sql.NullInt64
+	var at string
+	err := sc.Scan(&x.ID, &x.PlaylistID, &gid, &did, &x.StartsOn, &x.EndsOn, &x.Weekdays, &x.StartTime, &x.EndTime, &x.Priority, &by, &at)
+	x.GroupID, x.DisplayID, x.CreatedBy, x.CreatedAt = ptrInt(gid), ptrInt(did), ptrInt(by), parseTime(at)
+	return x, err
+}
+
+// checkSchedulable refuses a playlist that has no approved revision or whose
+// approved revision holds media without an approved revision, and a target
+// that does not exist.
+func checkSchedulable(ctx context.Context, tx *sql.Tx, x Schedule) error {
+	var appr sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT approved_revision_id FROM playlists WHERE id = ?`, x.PlaylistID).Scan(&appr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &ConflictError{fmt.Sprintf("playlist %d does not exist", x.PlaylistID)}
+	}
+	if err != nil {
+		return err
+	}
+	if !appr.Valid {
+		return &StateError{fmt.Sprintf("playlist %d has no approved revision; only approved playlists can be scheduled", x.PlaylistID)}
+	}
+	m, err := unapprovedMedia(ctx, tx, appr.Int64)
+	if err != nil {
+		return err
+	}
+	if m != 0 {
+		return &StateError{fmt.Sprintf("media %d of playlist %d is not approved", m, x.PlaylistID)}
+	}
+	var one int
+	if x.GroupID != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM display_groups WHERE id = ?`, *x.GroupID).Scan(&one); err != nil {
+			return &ConflictError{fmt.Sprintf("group %d does not exist", *x.GroupID)}
+		}
+	}
+	if x.DisplayID != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM displays WHERE id = ?`, *x.DisplayID).Scan(&one); err != nil {
+			return &ConflictError{fmt.Sprintf("display %d does not exist", *x.DisplayID)}
+		}
+	}
+	return nil
+}
+
+func scheduleDetail(x Schedule) map[string]any {
+	return map[string]any{"playlist_id": x.PlaylistID, "group_id": x.GroupID, "display_id": x.DisplayID,
+		"starts_on": x.StartsOn, "ends_on": x.EndsOn, "weekdays": x.Weekdays, "start_time": x.StartTime, "end_time": x.EndTime, "priority": x.Priority}
+}
+
+// CreateSchedule adds a schedule entry of an approved playlist.
+func (s *Store) CreateSchedule(ctx context.Context, who Actor, x Schedule) (Schedule, error) {
+	id, err := s.change(ctx, who, "schedule.create", "schedule", func(tx *sql.Tx) (int64, map[string]any, error) {
+		if err := checkSchedulable(ctx, tx, x); err != nil {
+			return 0, nil, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, nullInt(&who.UserID), s.stamp())
+		if err != nil {
+			return 0, nil, err
+		}
+		id, err := res.LastInsertId()
+		return id, scheduleDetail(x), err
+	})
+	if err != nil {
+		return Schedule{}, fmt.Errorf("store: create schedule: %w", err)
+	}
+	return s.Schedule(ctx, id)
+}
+
+// Schedule returns one schedule entry.
+func (s *Store) Schedule(ctx context.Context, id int64) (Schedule, error) {
+	x, err := scanSchedule(s.r.QueryRowContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Schedule{}, fmt.Errorf("store: schedule %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Schedule{}, fmt.Errorf("store: schedule %d: %w", id, err)
+	}
+	return x, nil
+}
+
+// ScheduleFilter selects schedules; zero fields do not filter.
+type ScheduleFilter struct {
+	PlaylistID int64
+	GroupID    int64
+	DisplayID  int64
+}
+
+// Schedules lists schedule entries by priority, highest first.
+func (s *Store) Schedules(ctx context.Context, f ScheduleFilter) ([]Schedule, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	if f.PlaylistID != 0 {
+		where, args = append(where, "playlist_id = ?"), append(args, f.PlaylistID)
+	}
+	if f.GroupID != 0 {
+		where, args = append(where, "group_id = ?"), append(args, f.GroupID)
+	}
+	if f.DisplayID != 0 {
+		where, args = append(where, "display_id = ?"), append(args, f.DisplayID)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE `+strings.Join(where, " AND ")+` ORDER BY priority DESC, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list schedules: %w", err)
+	}
+	defer rows.Close()
+	out := []Schedule{}
+	for rows.Next() {
+		x, err := scanSchedule(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list schedules: %w", err)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list schedules: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateSchedule replaces a schedule entry's rule; the playlist must still
+// be schedulable.
+func (s *Store) UpdateSchedule(ctx context.Context, who Actor, x Schedule) (Schedule, error) {
+	_, err := s.change(ctx, who, "schedule.update", "schedule", func(tx *sql.Tx) (int64, map[string]any, error) {
+		if err := checkSchedulable(ctx, tx, x); err != nil {
+			return 0, nil, err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE schedules SET playlist_id = ?, group_id = ?, display_id = ?, starts_on = ?, ends_on = ?,
+			weekdays = ?, start_time = ?, end_time = ?, priority = ? WHERE id = ?`,
+			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, x.ID)
+		return x.ID, scheduleDetail(x), affected(res, err)
+	})
+	if err != nil {
+		return Schedule{}, fmt.Errorf("store: update schedule %d: %w", x.ID, err)
+	}
+	return s.Schedule(ctx, x.ID)
+}
+
+// DeleteSchedule removes a schedule entry.
+func (s *Store) DeleteSchedule(ctx context.Context, who Actor, id int64) error {
+	_, err := s.change(ctx, who, "schedule.delete", "schedule", func(tx *sql.Tx) (int64, map[string]any, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM schedules WHERE id = ?`, id)
+		return id, nil, affected(res, err)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete schedule %d: %w", id, err)
+	}
+	return nil
+}
