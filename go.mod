@@ -3,11 +3,13 @@ module github.com/pano-signage/pano
 go 1.26.0
 
 require (
+	github.com/disintegration/imaging v1.6.2 // assets: resize/fit/sharpen renditions (pure Go)
 	github.com/gorilla/websocket v1.5.3
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
+	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing
 )
 
 require (

@@ -1,0 +1,4 @@
+package assets
+
+// TickerInfo placeholder, replaced below.
+type TickerInfo struct{}
