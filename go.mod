@@ -10,6 +10,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
 	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing
+	golang.org/x/text v0.44.0 // assets: NFC normalization of notice text
 )
 
 require (
@@ -27,7 +28,6 @@ require (
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
