@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -164,8 +165,10 @@ type TranscodeOptions struct {
 	FPS     int           // panel frame rate, 1…60; default 25
 	Tools   Tools         // ffmpeg binary
 	Timeout time.Duration // default 2 min + 10 × the video's duration
-	// Progress, if set, is called from TranscodeVideo's goroutine with the
-	// percent done (0–100, rising, whole numbers) and finally 100.
+	// Progress, if set, is called with the percent done (0–99, rising,
+	// whole numbers) as ffmpeg reports it, and with 100 once the rendition
+	// is stored. Calls come one at a time, from a goroutine of
+	// TranscodeVideo; it must not block for long.
 	Progress func(pct int)
 }
 
@@ -239,9 +242,15 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	}
 	pw.Close()
 
+	frames, last := 0, -1
+	report := func(p int) {
+		if opt.Progress != nil && p > last {
+			last = p
+			opt.Progress(p)
+		}
+	}
 	progressDone := make(chan struct{})
-	pcts := make(chan int, 1)
-	go func() { // parse progress; the latest value wins
+	go func() { // parse ffmpeg's progress; the final 100 comes after this ends
 		defer close(progressDone)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -253,12 +262,7 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 			if err != nil {
 				continue
 			}
-			p := int(math.Min(99, float64(us)/float64(vi.Duration.Microseconds())*100))
-			select {
-			case <-pcts:
-			default:
-			}
-			pcts <- p
+			report(int(math.Min(99, float64(us)/float64(vi.Duration.Microseconds())*100)))
 		}
 	}()
 
@@ -267,14 +271,8 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	frameLen := g.W * g.H * 3
 	raw := make([]byte, frameLen)
 	img := image.NewNRGBA(image.Rect(0, 0, g.W, g.H))
-	frames, last := 0, -1
-	report := func(p int) {
-		if opt.Progress != nil && p > last {
-			last = p
-			opt.Progress(p)
-		}
-	}
 	var werr error
+	var buf bytes.Buffer
 	for {
 		if _, err := io.ReadFull(stdout, raw); err != nil {
 			if err != io.EOF && err != io.ErrUnexpectedEOF {
@@ -285,7 +283,9 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 		for i, j := 0, 0; i < frameLen; i, j = i+3, j+4 {
 			img.Pix[j], img.Pix[j+1], img.Pix[j+2], img.Pix[j+3] = raw[i], raw[i+1], raw[i+2], 255
 		}
-		data, _, err := EncodePNG(img)
+		buf.Reset()
+		err := frameEncoder.Encode(&buf, img)
+		data := buf.Bytes()
 		if err == nil {
 			err = zipStore(zw, FrameName(frames), data)
 		}
@@ -295,11 +295,6 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 			break
 		}
 		frames++
-		select {
-		case p := <-pcts:
-			report(p)
-		default:
-		}
 	}
 	io.Copy(io.Discard, stdout)
 	err = cmd.Wait()
@@ -333,6 +328,10 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	return &Rendition{Geometry: g, SHA256: sum, Path: path, MIME: VideoMIME,
 		Width: g.W, Height: g.H, Frames: frames, FPS: fps}, nil
 }
+
+// frameEncoder trades a few percent of size for about three times the
+// speed of BestCompression: a video has thousands of frames.
+var frameEncoder = png.Encoder{CompressionLevel: png.DefaultCompression}
 
 // zipEpoch is the modification time of every entry, so that the same
 // frames make the same bytes.
@@ -404,4 +403,24 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		l.buf.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// PosterFrame returns frame 0 of a video rendition (a PNG at panel size):
+// the preview and thumbnail of a video.
+func PosterFrame(rendition string) ([]byte, error) {
+	zr, err := zip.OpenReader(rendition)
+	if err != nil {
+		return nil, fmt.Errorf("assets: poster frame: %w", err)
+	}
+	defer zr.Close()
+	f, err := zr.Open(FrameName(0))
+	if err != nil {
+		return nil, fmt.Errorf("assets: poster frame: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("assets: poster frame: %w", err)
+	}
+	return data, nil
 }
