@@ -115,7 +115,7 @@ func TestRenderFitModes(t *testing.T) {
 // A 1920×1080 photo of a notice must stay legible at 64×32: big white
 // strokes on a dark photo keep a strong contrast after the LED sharpening,
 // stronger than with plain Lanczos.
-func TestLEDSharpening(t *testing.T) {
+func TestLEDSharpeningGolden(t *testing.T) {
 	src := testPhoto(1920, 1080)
 	// Three bold vertical bars like letter stems, 90 px wide (3 panel pixels).
 	for x := 300; x < 1620; x++ {
