@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -127,6 +128,39 @@ func TestEXIFRotatesPixels(t *testing.T) {
 	bottom := color.NRGBAModel.Convert(img.At(15, 55)).(color.NRGBA)
 	if top.R > 40 || bottom.R < 215 {
 		t.Errorf("after orientation 6 want dark top, light bottom; got %v %v", top, bottom)
+	}
+}
+
+// Renditions made at upload time from a rotated JPEG big enough to be
+// pre-shrunk: the pre-shrink must work on the stored (sideways) picture
+// and the rotation come after it.
+func TestEXIFRenditions(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 600, 300))
+	for y := 0; y < 300; y++ {
+		for x := 0; x < 600; x++ {
+			c := color.NRGBA{255, 255, 255, 255}
+			if x < 300 {
+				c = color.NRGBA{0, 0, 0, 255}
+			}
+			src.SetNRGBA(x, y, c)
+		}
+	}
+	s := newStore(t)
+	data := withEXIFOrientation(encodeJPEG(t, src, 95), 6, binary.LittleEndian)
+	o, err := s.Ingest(context.Background(), bytes.NewReader(data), IngestRequest{
+		Renditions: []Geometry{{W: 20, H: 40, Fit: FitStretch}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(o.Renditions[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := color.NRGBAModel.Convert(img.At(10, 5)).(color.NRGBA)
+	bottom := color.NRGBAModel.Convert(img.At(10, 35)).(color.NRGBA)
+	if top.R > 40 || bottom.R < 215 {
+		t.Errorf("rendition of orientation 6: want dark top, light bottom; got %v %v", top, bottom)
 	}
 }
 
