@@ -201,7 +201,8 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 
 // checkImage reads the header for the dimensions, refuses too many pixels
 // before any pixel memory is allocated, then decodes the whole image (which
-// is what tells a truncated or corrupt file) and applies EXIF orientation.
+// is what tells a truncated or corrupt file). It returns the image as
+// stored; o gets the EXIF orientation and the upright width and height.
 func checkImage(f *os.File, fm format, head []byte, lim Limits, o *Original) (image.Image, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("assets: ingest: %w", err)

@@ -298,14 +298,21 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	}
 	io.Copy(io.Discard, stdout)
 	err = cmd.Wait()
-	<-progressDone
+	// The progress pipe is ours, not exec's: should a grandchild that left
+	// the process group hold it open, stop reading it after a grace period.
+	select {
+	case <-progressDone:
+	case <-time.After(cmd.WaitDelay):
+		pr.Close()
+		<-progressDone
+	}
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
+	case werr != nil: // before tctx: a write error cancels tctx itself
+		return nil, fmt.Errorf("assets: transcode: %w", werr)
 	case tctx.Err() != nil:
 		return nil, fmt.Errorf("assets: transcode: ffmpeg did not finish within %s: %w", timeout, tctx.Err())
-	case werr != nil:
-		return nil, fmt.Errorf("assets: transcode: %w", werr)
 	case err != nil:
 		return nil, errorf(CodeCorrupt, err, "the video cannot be transcoded: %s", firstLine(stderr.String()))
 	case frames == 0:
