@@ -51,7 +51,8 @@
 // group on cancel, progress from -progress on fd 3) to scale and crop to the
 // panel and resample to the panel's frame rate, and stores the result as a
 // ZIP of PNG frames (frames/000000.png …, plus manifest.json with size, fps
-// and frame count), uncompressed entries. Why this form:
+// and frame count), uncompressed entries; package frames (standard library
+// only) reads it. Why this form:
 //
 //   - The agent stays cgo-free and needs no ffmpeg: archive/zip and
 //     image/png are in Go's standard library, on any board.

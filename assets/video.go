@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pano-signage/pano/assets/frames"
 )
 
 // Tools names the ffmpeg and ffprobe binaries; empty means "ffmpeg" and
@@ -145,20 +147,9 @@ func (vi *VideoInfo) check(lim Limits) error {
 	return nil
 }
 
-// VideoMIME is the media type of a video rendition: a ZIP of PNG frames.
-const VideoMIME = "application/vnd.pano.frames+zip"
-
-// FramesManifest is manifest.json inside a video rendition.
-type FramesManifest struct {
-	Format string `json:"format"` // "pano-frames/1"
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	FPS    int    `json:"fps"`
-	Frames int    `json:"frames"`
-}
-
-// FrameName is the name of frame i (from 0) inside a video rendition.
-func FrameName(i int) string { return fmt.Sprintf("frames/%06d.png", i) }
+// VideoMIME is the media type of a video rendition: a ZIP of PNG frames
+// (package frames reads it).
+const VideoMIME = frames.MIME
 
 // TranscodeOptions tune TranscodeVideo.
 type TranscodeOptions struct {
@@ -242,7 +233,7 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	}
 	pw.Close()
 
-	frames, last := 0, -1
+	nframes, last := 0, -1
 	report := func(p int) {
 		if opt.Progress != nil && p > last {
 			last = p
@@ -287,14 +278,14 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 		err := frameEncoder.Encode(&buf, img)
 		data := buf.Bytes()
 		if err == nil {
-			err = zipStore(zw, FrameName(frames), data)
+			err = zipStore(zw, frames.FrameName(nframes), data)
 		}
 		if err != nil {
 			werr = err
 			cancel() // stop ffmpeg; Wait below reaps it
 			break
 		}
-		frames++
+		nframes++
 	}
 	io.Copy(io.Discard, stdout)
 	err = cmd.Wait()
@@ -315,11 +306,11 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 		return nil, fmt.Errorf("assets: transcode: ffmpeg did not finish within %s: %w", timeout, tctx.Err())
 	case err != nil:
 		return nil, errorf(CodeCorrupt, err, "the video cannot be transcoded: %s", firstLine(stderr.String()))
-	case frames == 0:
+	case nframes == 0:
 		return nil, errorf(CodeCorrupt, nil, "the video has no frames that can be decoded")
 	}
-	man, _ := json.Marshal(FramesManifest{Format: "pano-frames/1", Width: g.W, Height: g.H, FPS: fps, Frames: frames})
-	if err := zipStore(zw, "manifest.json", man); err != nil {
+	man, _ := json.Marshal(frames.Manifest{Format: frames.Format, Width: g.W, Height: g.H, FPS: fps, Frames: nframes})
+	if err := zipStore(zw, frames.ManifestName, man); err != nil {
 		return nil, fmt.Errorf("assets: transcode: %w", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -333,7 +324,7 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	}
 	report(100)
 	return &Rendition{Geometry: g, SHA256: sum, Path: path, MIME: VideoMIME,
-		Width: g.W, Height: g.H, Frames: frames, FPS: fps}, nil
+		Width: g.W, Height: g.H, Frames: nframes, FPS: fps}, nil
 }
 
 // frameEncoder trades a few percent of size for about three times the
@@ -415,19 +406,10 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 // PosterFrame returns frame 0 of a video rendition (a PNG at panel size):
 // the preview and thumbnail of a video.
 func PosterFrame(rendition string) ([]byte, error) {
-	zr, err := zip.OpenReader(rendition)
+	r, err := frames.Open(rendition)
 	if err != nil {
 		return nil, fmt.Errorf("assets: poster frame: %w", err)
 	}
-	defer zr.Close()
-	f, err := zr.Open(FrameName(0))
-	if err != nil {
-		return nil, fmt.Errorf("assets: poster frame: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("assets: poster frame: %w", err)
-	}
-	return data, nil
+	defer r.Close()
+	return r.FramePNG(0)
 }

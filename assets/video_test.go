@@ -4,9 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/json"
 	"image/png"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/assets/frames"
 )
 
 // requireFFmpeg skips a test when ffmpeg is missing on a developer's
@@ -99,30 +99,39 @@ func TestVideoIngestAndTranscode(t *testing.T) {
 					t.Errorf("progress not rising: %v", pcts)
 				}
 			}
+			fr, err := frames.Open(r.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fr.Close()
+			man := fr.Manifest()
+			if man != (frames.Manifest{Format: frames.Format, Width: tt.g.W, Height: tt.g.H, FPS: tt.fps, Frames: tt.frames}) {
+				t.Errorf("manifest %+v", man)
+			}
+			if man.Duration() != 2*time.Second {
+				t.Errorf("duration %s", man.Duration())
+			}
+			for _, i := range []int{0, fr.Index(time.Second), tt.frames - 1} {
+				data, err := fr.FramePNG(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkPanelPNG(t, data, tt.g.W, tt.g.H)
+				if _, err := fr.Frame(i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := fr.Frame(tt.frames); err == nil {
+				t.Error("frame past the end read")
+			}
 			zr, err := zip.OpenReader(r.Path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer zr.Close()
-			var man FramesManifest
-			if err := readZipJSON(zr, "manifest.json", &man); err != nil {
-				t.Fatal(err)
-			}
-			if man != (FramesManifest{Format: "pano-frames/1", Width: tt.g.W, Height: tt.g.H, FPS: tt.fps, Frames: tt.frames}) {
-				t.Errorf("manifest %+v", man)
-			}
 			if len(zr.File) != tt.frames+1 {
 				t.Errorf("%d entries, want %d frames + manifest", len(zr.File), tt.frames)
 			}
-			for _, i := range []int{0, tt.frames - 1} {
-				f, err := zr.Open(FrameName(i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				data, _ := io.ReadAll(f)
-				f.Close()
-				checkPanelPNG(t, data, tt.g.W, tt.g.H)
-			}
+			zr.Close()
 			if tt.g.W != 64 {
 				return
 			}
@@ -136,15 +145,6 @@ func TestVideoIngestAndTranscode(t *testing.T) {
 	if files := storeFiles(t, s); len(files) != 1+len(tests) {
 		t.Errorf("store holds %v", files)
 	}
-}
-
-func readZipJSON(zr *zip.ReadCloser, name string, v any) error {
-	f, err := zr.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return json.NewDecoder(f).Decode(v)
 }
 
 func TestVideoRefused(t *testing.T) {
