@@ -3,12 +3,15 @@ module github.com/pano-signage/pano
 go 1.26.0
 
 require (
+	github.com/disintegration/imaging v1.6.2 // assets: resize/fit/sharpen renditions (pure Go)
 	github.com/gorilla/websocket v1.5.3
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
 	golang.org/x/crypto v0.59.0 // argon2id password hashes
+	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing
+	golang.org/x/text v0.44.0 // assets: NFC normalization of notice text
 )
 
 require (
@@ -25,7 +28,6 @@ require (
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -8,6 +8,8 @@ set -euo pipefail
 # that the package provides. Add an entry when a test or the demo needs a tool.
 need=(
 	curl:curl # make run waits for the controller with it
+	ffmpeg:ffmpeg # assets: ffprobe/ffmpeg probe and transcode videos (tests fail without it under CI=true)
+	imagemagick:/usr/bin/convert # make bench: the ImageMagick side of ingest_24mp_ms vs imagemagick_ms
 )
 
 if ! command -v go >/dev/null 2>&1; then

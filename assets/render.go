@@ -1,0 +1,302 @@
+package assets
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/disintegration/imaging"
+)
+
+// Fit is how a picture is made to fill a panel of another shape.
+type Fit string
+
+const (
+	FitContain Fit = "contain" // whole picture, centred, bars in Background
+	FitCover   Fit = "cover"   // fills the panel, centred, edges cropped
+	FitStretch Fit = "stretch" // fills the panel, aspect ratio not kept
+)
+
+// MaxPanelSide bounds a panel's width and height.
+const MaxPanelSide = 8192
+
+// Geometry is a panel's size and how content is fitted to it. Background
+// fills contain's bars and shows through transparent pixels in every mode
+// (an LED panel has no transparency); its alpha is ignored.
+type Geometry struct {
+	W, H       int
+	Fit        Fit
+	Background color.NRGBA
+}
+
+// Validate reports a geometry a client could have sent wrong as *Error.
+func (g Geometry) Validate() error {
+	if g.W < 1 || g.H < 1 || g.W > MaxPanelSide || g.H > MaxPanelSide {
+		return errorf(CodeBadGeometry, nil, "panel size %d×%d is outside 1×1 … %d×%d", g.W, g.H, MaxPanelSide, MaxPanelSide)
+	}
+	switch g.Fit {
+	case FitContain, FitCover, FitStretch:
+		return nil
+	}
+	return errorf(CodeBadGeometry, nil, "fit %q is not one of contain, cover, stretch", g.Fit)
+}
+
+// Key names the geometry in file names and logs: "128x64-contain-000000".
+func (g Geometry) Key() string {
+	return fmt.Sprintf("%dx%d-%s-%02x%02x%02x", g.W, g.H, g.Fit, g.Background.R, g.Background.G, g.Background.B)
+}
+
+// ParseColor reads "#rrggbb" or "rrggbb".
+func ParseColor(s string) (color.NRGBA, error) {
+	s = strings.TrimPrefix(s, "#")
+	var c color.NRGBA
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 3 {
+		return c, errorf(CodeBadNotice, err, "colour %q is not #rrggbb", s)
+	}
+	return color.NRGBA{b[0], b[1], b[2], 255}, nil
+}
+
+// Rendition is the exact pixels of one media for one panel geometry.
+type Rendition struct {
+	Geometry Geometry
+	SHA256   string // of the file's bytes: its name in the store
+	Path     string // where it is stored, once stored
+	MIME     string // image/png, or VideoMIME
+	Data     []byte // the PNG bytes (nil for video: see Path)
+	Width    int    // in pixels: the panel's size, or the strip's for a ticker
+	Height   int
+	Ticker   *TickerInfo // scrolling text only
+	Frames   int         // video only
+	FPS      int         // video only
+}
+
+// RenderImage decodes the image at path (an Original's) once and renders it
+// for each geometry. The PNG bytes are in Data; nothing is stored (see
+// Store.PutRendition).
+func RenderImage(ctx context.Context, path string, geoms ...Geometry) ([]Rendition, error) {
+	for _, g := range geoms {
+		if err := g.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	img, o, err := loadImage(path)
+	if err != nil {
+		return nil, err
+	}
+	return renderAll(ctx, img, o, geoms)
+}
+
+// PutRendition stores a rendition's Data and sets its SHA256 and Path.
+func (s *Store) PutRendition(r *Rendition) error {
+	if r.Data == nil {
+		return fmt.Errorf("assets: put rendition %s: no data", r.Geometry.Key())
+	}
+	sha, path, err := s.Put(r.Data, ".png")
+	if err != nil {
+		return err
+	}
+	r.SHA256, r.Path = sha, path
+	return nil
+}
+
+// putRenditions stores them all, or none: on error it removes those it
+// stored (unless they were there already).
+func (s *Store) putRenditions(rs []Rendition) error {
+	var added []string
+	for i := range rs {
+		existed := false
+		if _, err := os.Stat(s.Path(rs[i].SHA256, ".png")); err == nil {
+			existed = true
+		}
+		if err := s.PutRendition(&rs[i]); err != nil {
+			for _, p := range added {
+				os.Remove(p)
+			}
+			return err
+		}
+		if !existed {
+			added = append(added, rs[i].Path)
+		}
+	}
+	return nil
+}
+
+// renderAll renders img, stored with EXIF orientation o, for each geometry.
+func renderAll(ctx context.Context, img image.Image, o int, geoms []Geometry) ([]Rendition, error) {
+	need := make([]Geometry, len(geoms))
+	for i, g := range geoms {
+		if err := g.Validate(); err != nil {
+			return nil, err
+		}
+		need[i] = g
+		if o >= 5 { // the stored picture is on its side
+			need[i].W, need[i].H = g.H, g.W
+		}
+	}
+	// One cheap integer pre-shrink for all geometries (see prescale), then
+	// the quality filter from a source that is still ≥ 3× each output.
+	// Orienting after the shrink rotates few pixels.
+	src := orient(prescale(img, need), o)
+	out := make([]Rendition, 0, len(geoms))
+	for _, g := range geoms {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		px := Render(src, g)
+		data, sum, err := EncodePNG(px)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Rendition{Geometry: g, SHA256: sum, MIME: "image/png", Data: data, Width: g.W, Height: g.H})
+	}
+	return out, nil
+}
+
+// Render makes the exact pixels for the panel: an opaque W×H image.
+// It is deterministic: the same input and geometry give the same pixels.
+func Render(img image.Image, g Geometry) *image.NRGBA {
+	bg := g.Background
+	bg.A = 255
+	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
+	var fitted *image.NRGBA
+	switch g.Fit {
+	case FitCover:
+		fitted = imaging.Fill(img, g.W, g.H, imaging.Center, imaging.Lanczos)
+	case FitStretch:
+		fitted = imaging.Resize(img, g.W, g.H, imaging.Lanczos)
+	default: // contain; unlike imaging.Fit it also enlarges a small picture
+		s := math.Min(float64(g.W)/float64(sw), float64(g.H)/float64(sh))
+		w := max(1, min(g.W, int(math.Round(float64(sw)*s))))
+		h := max(1, min(g.H, int(math.Round(float64(sh)*s))))
+		fitted = imaging.Resize(img, w, h, imaging.Lanczos)
+	}
+	fitted = ledSharpen(fitted, sw, sh, g)
+	dst := imaging.New(g.W, g.H, bg)
+	return imaging.OverlayCenter(dst, fitted, 1)
+}
+
+// ledSharpen sharpens a rendition that was reduced a lot for a small panel.
+// On a 64×32 panel each LED is one pixel seen from metres away: Lanczos
+// alone leaves edges (and text in a photo) soft, so an unsharp mask with a
+// radius under one pixel restores contrast at edges without the halos a
+// larger sigma gives. Enlarged or mildly reduced pictures are left alone.
+func ledSharpen(img *image.NRGBA, sw, sh int, g Geometry) *image.NRGBA {
+	reduction := math.Max(float64(sw)/float64(img.Bounds().Dx()), float64(sh)/float64(img.Bounds().Dy()))
+	if reduction < 2 {
+		return img
+	}
+	sigma := 0.5
+	if g.W*g.H <= 128*64 {
+		sigma = 0.7
+	}
+	return imaging.Sharpen(img, sigma)
+}
+
+// EncodePNG encodes an opaque image as an 8-bit RGB PNG and returns the
+// bytes and their SHA-256 (hex).
+func EncodePNG(img image.Image) ([]byte, string, error) {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, "", fmt.Errorf("assets: encode png: %w", err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+// prescale shrinks img by the largest whole factor k for which the result
+// is still at least 3× the size every geometry needs from it, averaging
+// k×k blocks with integers. For a 24-megapixel JPEG going to LED panels
+// this replaces most of the Lanczos work (and the YCbCr→NRGBA conversion of
+// every source pixel) by one pass over the Y/Cb/Cr planes. Lanczos after it
+// still sees ≥ 3 source pixels per output pixel, so quality is kept.
+func prescale(img image.Image, geoms []Geometry) image.Image {
+	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
+	k := math.MaxInt
+	for _, g := range geoms {
+		sx, sy := float64(g.W)/float64(sw), float64(g.H)/float64(sh)
+		var s float64
+		switch g.Fit {
+		case FitCover:
+			s = math.Max(sx, sy)
+		case FitStretch:
+			s = math.Max(sx, sy)
+		default:
+			s = math.Min(sx, sy)
+		}
+		k = min(k, int(1/(3*s)))
+	}
+	if k < 2 {
+		return img
+	}
+	if y, ok := img.(*image.YCbCr); ok {
+		return boxYCbCr(y, k)
+	}
+	return imaging.Resize(img, sw/k, sh/k, imaging.Box)
+}
+
+// boxYCbCr averages k×k blocks of a YCbCr image (any subsampling) into an
+// NRGBA image of (w/k)×(h/k); edge pixels that do not fill a block are
+// dropped (at most k-1 of thousands of rows).
+func boxYCbCr(src *image.YCbCr, k int) *image.NRGBA {
+	r := src.Rect
+	ow, oh := r.Dx()/k, r.Dy()/k
+	dst := image.NewNRGBA(image.Rect(0, 0, ow, oh))
+	var hs, vs int // chroma subsampling shifts
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hs = 1
+	case image.YCbCrSubsampleRatio420:
+		hs, vs = 1, 1
+	case image.YCbCrSubsampleRatio440:
+		vs = 1
+	case image.YCbCrSubsampleRatio411:
+		hs = 2
+	case image.YCbCrSubsampleRatio410:
+		hs, vs = 2, 1
+	}
+	sy := make([]uint32, ow)
+	scb := make([]uint32, ow)
+	scr := make([]uint32, ow)
+	n := uint32(k * k)
+	for oy := 0; oy < oh; oy++ {
+		clear(sy)
+		clear(scb)
+		clear(scr)
+		for dy := 0; dy < k; dy++ {
+			y := r.Min.Y + oy*k + dy
+			yrow := src.Y[(y-r.Min.Y)*src.YStride:]
+			crow := (y>>vs - r.Min.Y>>vs) * src.CStride
+			cb, cr := src.Cb[crow:], src.Cr[crow:]
+			for ox := 0; ox < ow; ox++ {
+				x0 := ox * k
+				var ay, acb, acr uint32
+				for dx := 0; dx < k; dx++ {
+					x := x0 + dx
+					ay += uint32(yrow[x])
+					ci := (r.Min.X+x)>>hs - r.Min.X>>hs
+					acb += uint32(cb[ci])
+					acr += uint32(cr[ci])
+				}
+				sy[ox] += ay
+				scb[ox] += acb
+				scr[ox] += acr
+			}
+		}
+		row := dst.Pix[oy*dst.Stride:]
+		for ox := 0; ox < ow; ox++ {
+			R, G, B := color.YCbCrToRGB(uint8((sy[ox]+n/2)/n), uint8((scb[ox]+n/2)/n), uint8((scr[ox]+n/2)/n))
+			row[4*ox], row[4*ox+1], row[4*ox+2], row[4*ox+3] = R, G, B, 255
+		}
+	}
+	return dst
+}

@@ -1,0 +1,187 @@
+package assets
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Store is a content-addressed file store: a file whose SHA-256 is
+// abcdef… with extension .png lives at <dir>/ab/abcdef….png. Files are
+// written to <dir>/tmp, fsynced and renamed into place, so a reader never
+// sees a partial file and a crash leaves at most a temporary file, which
+// OpenStore removes. The same bytes are stored once.
+//
+// A Store directory belongs to one process: OpenStore empties its tmp/.
+type Store struct {
+	dir string
+}
+
+// OpenStore creates dir if needed and removes temporary files left by a crash.
+func OpenStore(dir string) (*Store, error) {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("assets: open store: %w", err)
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("assets: open store: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
+			return nil, fmt.Errorf("assets: open store: remove stale temp: %w", err)
+		}
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir is the store's root directory.
+func (s *Store) Dir() string { return s.dir }
+
+// ValidSHA256 reports whether h is 64 lower-case hex digits, the only form of
+// name a Store accepts (so a name from a URL can never escape the store).
+func ValidSHA256(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Path is where the file with this hash and extension (".png", "" for none)
+// lives; it does not say whether it is there.
+func (s *Store) Path(sha, ext string) string {
+	return filepath.Join(s.dir, sha[:2], sha+ext)
+}
+
+// Find returns the path of the stored file with this hash, whatever its
+// extension, or an error wrapping fs.ErrNotExist.
+func (s *Store) Find(sha string) (string, error) {
+	if !ValidSHA256(sha) {
+		return "", fmt.Errorf("assets: find %q: %w", sha, fs.ErrNotExist)
+	}
+	entries, err := os.ReadDir(filepath.Join(s.dir, sha[:2]))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("assets: find %s: %w", sha, err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); n == sha || strings.HasPrefix(n, sha+".") {
+			return filepath.Join(s.dir, sha[:2], n), nil
+		}
+	}
+	return "", fmt.Errorf("assets: find %s: %w", sha, fs.ErrNotExist)
+}
+
+// Put stores data under its SHA-256 with the extension ext and returns the
+// hash and the path. Storing bytes that are already there is a no-op.
+func (s *Store) Put(data []byte, ext string) (sha, path string, err error) {
+	sum := sha256.Sum256(data)
+	sha = hex.EncodeToString(sum[:])
+	path = s.Path(sha, ext)
+	if _, err := os.Stat(path); err == nil {
+		return sha, path, nil
+	}
+	f, err := s.createTemp()
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", "", fmt.Errorf("assets: put %s: %w", sha, err)
+	}
+	if _, _, err := s.commit(f, sha, ext); err != nil {
+		return "", "", err
+	}
+	return sha, path, nil
+}
+
+// Remove deletes the stored file with this hash, if any.
+func (s *Store) Remove(sha string) error {
+	p, err := s.Find(sha)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil {
+		return fmt.Errorf("assets: remove %s: %w", sha, err)
+	}
+	return nil
+}
+
+func (s *Store) createTemp() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	if err != nil {
+		return nil, fmt.Errorf("assets: create temp: %w", err)
+	}
+	return f, nil
+}
+
+// tempDir makes a private directory under tmp/ (for ffmpeg outputs).
+func (s *Store) tempDir() (string, error) {
+	d, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), "work-*")
+	if err != nil {
+		return "", fmt.Errorf("assets: create temp dir: %w", err)
+	}
+	return d, nil
+}
+
+// commit fsyncs and closes f and renames it to the path for sha+ext. If that
+// file exists already, f is removed and existed is true. On any error f is
+// removed too: commit never leaves f behind.
+func (s *Store) commit(f *os.File, sha, ext string) (path string, existed bool, err error) {
+	tmp := f.Name()
+	defer func() {
+		if err != nil || existed {
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	return s.commitPath(tmp, sha, ext)
+}
+
+// commitPath renames the closed, synced file tmp into place (see commit).
+func (s *Store) commitPath(tmp, sha, ext string) (path string, existed bool, err error) {
+	path = s.Path(sha, ext)
+	if _, err := os.Stat(path); err == nil {
+		os.Remove(tmp)
+		return path, true, nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		os.Remove(tmp)
+		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	// The rename is durable only once the directory is synced.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return path, false, nil
+}
