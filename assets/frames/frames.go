@@ -76,6 +76,17 @@ func (r *Reader) readManifest() error {
 	if m.Format != Format || m.Width < 1 || m.Height < 1 || m.FPS < 1 || m.Frames < 1 {
 		return fmt.Errorf("manifest: unsupported or invalid: %+v", m)
 	}
+	// Every frame must be there: a player finds a truncated archive at once,
+	// not in the middle of the clip.
+	names := make(map[string]bool, len(r.z.File))
+	for _, f := range r.z.File {
+		names[f.Name] = true
+	}
+	for i := 0; i < m.Frames; i++ {
+		if !names[FrameName(i)] {
+			return fmt.Errorf("frame %d of %d is missing", i, m.Frames)
+		}
+	}
 	return nil
 }
 

@@ -12,30 +12,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pano-signage/pano/protocol"
+	"github.com/pano-signage/pano/assets/frames"
 )
 
 // writeFrames writes a frames archive whose frame i is grey level 40·(i+1).
-func writeFrames(t *testing.T, path string, w, h, fps, frames int, manifest *protocol.FramesManifest) {
+func writeFrames(t *testing.T, path string, w, h, fps, n int, manifest *frames.Manifest) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	zw := zip.NewWriter(f)
-	m := protocol.FramesManifest{Format: protocol.FramesFormat, Width: w, Height: h, FPS: fps, Frames: frames}
+	m := frames.Manifest{Format: frames.Format, Width: w, Height: h, FPS: fps, Frames: n}
 	if manifest != nil {
 		m = *manifest
 	}
-	mw, _ := zw.Create(protocol.FramesManifestName)
+	mw, _ := zw.Create(frames.ManifestName)
 	json.NewEncoder(mw).Encode(m)
-	for i := 0; i < frames; i++ {
+	for i := 0; i < n; i++ {
 		img := image.NewRGBA(image.Rect(0, 0, w, h))
 		g := uint8(40 * (i + 1))
 		for p := 0; p < len(img.Pix); p += 4 {
 			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = g, g, g, 255
 		}
-		fw, _ := zw.Create(protocol.FrameName(i))
+		fw, _ := zw.Create(frames.FrameName(i))
 		png.Encode(fw, img)
 	}
 	zw.Close()
@@ -80,11 +80,11 @@ func TestVideoRefusesBadArchives(t *testing.T) {
 		{"not a zip", func(p string) { os.WriteFile(p, []byte("junk"), 0o600) }, "not a readable frames archive"},
 		{"wrong size", func(p string) { writeFrames(t, p, 16, 8, 10, 2, nil) }, "the panel is (8,4)"},
 		{"missing frame", func(p string) {
-			writeFrames(t, p, 8, 4, 10, 2, &protocol.FramesManifest{Format: protocol.FramesFormat, Width: 8, Height: 4, FPS: 10, Frames: 3})
-		}, "lacks frame 2 of 3"},
+			writeFrames(t, p, 8, 4, 10, 2, &frames.Manifest{Format: frames.Format, Width: 8, Height: 4, FPS: 10, Frames: 3})
+		}, "frame 2 of 3 is missing"},
 		{"other format", func(p string) {
-			writeFrames(t, p, 8, 4, 10, 2, &protocol.FramesManifest{Format: "mp4", Width: 8, Height: 4, FPS: 10, Frames: 2})
-		}, `format "mp4"`},
+			writeFrames(t, p, 8, 4, 10, 2, &frames.Manifest{Format: "mp4", Width: 8, Height: 4, FPS: 10, Frames: 2})
+		}, "unsupported or invalid"},
 		{"fps differs from plan", func(p string) { writeFrames(t, p, 8, 4, 30, 2, nil) }, "30 fps, the plan says 10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
