@@ -7,7 +7,8 @@ set -euo pipefail
 # Each entry is PACKAGE:PROBE, where PROBE is a command on PATH or a file path
 # that the package provides. Add an entry when a test or the demo needs a tool.
 need=(
-	curl:curl # make run waits for the controller with it
+	curl:curl   # make run waits for the controller with it
+	socat:socat # serial driver tests: pseudo-terminal pairs
 )
 
 if ! command -v go >/dev/null 2>&1; then
