@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -221,6 +222,16 @@ func TestPixelCountBeyondProtocol(t *testing.T) {
 }
 
 func TestHostThatDoesNotResolve(t *testing.T) {
+	lookupNetIP = func(ctx context.Context, network, host string) ([]netip.Addr, error) {
+		if host == "led.example" {
+			return []netip.Addr{netip.MustParseAddr("::1"), netip.MustParseAddr("127.0.0.1")}, nil
+		}
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	defer func() { lookupNetIP = net.DefaultResolver.LookupNetIP }()
+	if to, err := resolve("ddp", "led.example", 4048); err != nil || to.String() != "127.0.0.1:4048" {
+		t.Fatalf("resolve = %v, %v; want the IPv4 address", to, err)
+	}
 	_, err := Open("ddp", Settings{"width": 2, "height": 1, "host": "no-such-host.invalid"})
 	var se *SettingError
 	if !errors.As(err, &se) || se.Key != "host" || !strings.Contains(err.Error(), "does not resolve") {

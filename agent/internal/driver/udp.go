@@ -28,6 +28,10 @@ func (r *reader) net(defPort int) (host string, port int) {
 	return host, port
 }
 
+// lookupNetIP is the resolver; tests replace it so that they send no DNS
+// query off this machine.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
+
 // resolve turns host:port into an address, failing with an error that names
 // the setting to fix.
 func resolve(driver, host string, port int) (netip.AddrPort, error) {
@@ -36,7 +40,7 @@ func resolve(driver, host string, port int) (netip.AddrPort, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	addrs, err := lookupNetIP(ctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
 		return netip.AddrPort{}, &SettingError{Driver: driver, Key: "host", Msg: fmt.Sprintf("%q does not resolve (%v): use the receiver's IP address", host, err)}
 	}
