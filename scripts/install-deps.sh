@@ -9,6 +9,8 @@ set -euo pipefail
 need=(
 	curl:curl   # make run waits for the controller with it
 	socat:socat # serial driver tests: pseudo-terminal pairs
+	nodejs:node # driver tests: independent E1.31/Art-Net receivers (npm sacn, dmxnet)
+	npm:npm     # driver tests: npm ci in agent/internal/driver/testdata/receivers
 )
 
 if ! command -v go >/dev/null 2>&1; then
