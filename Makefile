@@ -48,6 +48,7 @@ bench: deps
 # Rewrites golden files under testdata/ from the current code; review the diff.
 golden:
 	$(GO) test ./protocol -run Golden -update
+	$(GO) test ./agent/internal/mapping ./agent/internal/driver -run Golden -update
 
 clean:
 	rm -rf $(BIN)

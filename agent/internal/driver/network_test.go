@@ -240,7 +240,9 @@ func TestHostThatDoesNotResolve(t *testing.T) {
 }
 
 // udpSink listens on a loopback port and hands back datagrams.
-func udpSink(t *testing.T) (*net.UDPConn, int) {
+func udpSink(t *testing.T) (*net.UDPConn, int) { return udpSinkB(t) }
+
+func udpSinkB(t testing.TB) (*net.UDPConn, int) {
 	t.Helper()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
