@@ -34,8 +34,9 @@ type ddpFramer struct {
 }
 
 // NewDDP returns a DDP driver sending to to over w. Each frame is sent as
-// packets of at most 1440 data bytes; the last one carries PUSH, and all of
-// a frame's packets carry the same sequence number, 1–15.
+// packets of at most 1440 data bytes; the last one carries PUSH. The
+// sequence number counts packets 1–15 and wraps: the spec says it "should be
+// incremented with each new packet sent".
 func NewDDP(w PacketWriter, to netip.AddrPort, panel mapping.Config, o DDPOptions) (*Pixels, error) {
 	if o.Destination == 0 {
 		o.Destination = ddpDestDefault
@@ -48,8 +49,8 @@ func NewDDP(w PacketWriter, to netip.AddrPort, panel mapping.Config, o DDPOption
 func (f *ddpFramer) payload() []byte { return f.px }
 
 func (f *ddpFramer) send() error {
-	f.seq = f.seq%15 + 1
 	for off := 0; off < len(f.px); off += ddpMaxPayload {
+		f.seq = f.seq%15 + 1
 		n := min(ddpMaxPayload, len(f.px)-off)
 		p := f.pkt[:ddpHeader+n]
 		p[0] = ddpFlagsV1

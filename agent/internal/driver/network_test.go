@@ -29,7 +29,7 @@ func TestDDPGolden(t *testing.T) {
 	}
 	p0, p1 := rec.packets[0], rec.packets[1]
 	if !bytes.Equal(p0[:10], []byte{0x40, 1, 0x0B, 1, 0, 0, 0, 0, 0x05, 0xA0}) ||
-		!bytes.Equal(p1[:10], []byte{0x41, 1, 0x0B, 1, 0, 0, 0x05, 0xA0, 0, 72}) {
+		!bytes.Equal(p1[:10], []byte{0x41, 2, 0x0B, 1, 0, 0, 0x05, 0xA0, 0, 72}) {
 		t.Fatalf("headers % x / % x", p0[:10], p1[:10])
 	}
 	// Pixel 481 (x=1, y=20 in row-major order) is the second of packet 2.
@@ -37,8 +37,8 @@ func TestDDPGolden(t *testing.T) {
 		t.Fatalf("pixel 481 = % x", p1[13:16])
 	}
 	d.Draw(testFrame(24, 21))
-	if rec.packets[2][1] != 2 {
-		t.Fatalf("second frame sequence %d, want 2", rec.packets[2][1])
+	if rec.packets[2][1] != 3 {
+		t.Fatalf("second frame's first packet has sequence %d, want 3", rec.packets[2][1])
 	}
 	checkGolden(t, "ddp.golden", []byte(rec.dump()))
 }
@@ -298,7 +298,7 @@ func swapWriter(f framer, w PacketWriter) framer {
 	case *ddpFramer:
 		c := *f
 		c.w = w
-		c.seq--
+		c.seq = byte((int(c.seq)-1-(len(c.px)+ddpMaxPayload-1)/ddpMaxPayload)%15+15)%15 + 1
 		return &c
 	case *e131Framer:
 		c := *f
