@@ -127,11 +127,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			to, err := resolve("artnet", host, port)
-			if err != nil {
-				return nil, err
-			}
-			c, err := listenFor("artnet", to)
+			c, to, err := openUDP("artnet", host, port)
 			if err != nil {
 				return nil, err
 			}

@@ -88,11 +88,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			to, err := resolve("ddp", host, port)
-			if err != nil {
-				return nil, err
-			}
-			c, err := listenFor("ddp", to)
+			c, to, err := openUDP("ddp", host, port)
 			if err != nil {
 				return nil, err
 			}

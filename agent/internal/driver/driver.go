@@ -1,6 +1,3 @@
-// Package driver turns frames into light: one driver per wire protocol, each
-// registered by name and opened from a firmware profile's settings. See
-// doc.go for the protocols and where their wire formats come from.
 package driver
 
 import (

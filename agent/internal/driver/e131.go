@@ -234,14 +234,13 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
+			var c PacketWriter
 			to := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(port))
-			if !o.Multicast {
-				if to, err = resolve("e131", host, port); err != nil {
+			if o.Multicast {
+				if c, err = listenFor("e131", to); err != nil {
 					return nil, err
 				}
-			}
-			c, err := listenFor("e131", to)
-			if err != nil {
+			} else if c, to, err = openUDP("e131", host, port); err != nil {
 				return nil, err
 			}
 			d, err := NewE131(c, to, panel, o)

@@ -221,21 +221,57 @@ func TestPixelCountBeyondProtocol(t *testing.T) {
 	}
 }
 
+// TestHostThatDoesNotResolve: a name that does not resolve at open is not
+// fatal (the agent keeps running); frames fail with an error naming the
+// setting, and once the name resolves the output comes up, after backoff.
 func TestHostThatDoesNotResolve(t *testing.T) {
+	sink, port := udpSink(t)
+	resolvable := false
 	lookupNetIP = func(ctx context.Context, network, host string) ([]netip.Addr, error) {
-		if host == "led.example" {
+		if host == "led.example" && resolvable {
 			return []netip.Addr{netip.MustParseAddr("::1"), netip.MustParseAddr("127.0.0.1")}, nil
 		}
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
 	defer func() { lookupNetIP = net.DefaultResolver.LookupNetIP }()
+
+	d, err := Open("ddp", Settings{"width": 2, "height": 1, "host": "led.example", "port": port})
+	if err != nil {
+		t.Fatalf("open must not fail on a name that does not resolve yet: %v", err)
+	}
+	defer d.Close()
+	p := d.(*Pixels)
+	lazy := p.f.(*ddpFramer).w.(*lazyUDP)
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	lazy.now = clock.now
+	lazy.next = clock.now()
+
+	err = d.Draw(testFrame(2, 1))
+	var se *SettingError
+	if !errors.As(err, &se) || se.Key != "host" || !strings.Contains(err.Error(), `"led.example" does not resolve`) {
+		t.Fatalf("err %v", err)
+	}
+	if st := p.State(); st.Up || st.Retries != 1 {
+		t.Fatalf("state %+v, want down after 1 retry", st)
+	}
+	resolvable = true
+	if err := d.Draw(testFrame(2, 1)); err == nil {
+		t.Fatal("resolved again before the backoff elapsed")
+	}
+	clock.add(serialMaxBackoff)
+	if err := d.Draw(testFrame(2, 1)); err != nil {
+		t.Fatalf("after the name resolves: %v", err)
+	}
+	if st := p.State(); !st.Up {
+		t.Fatalf("state %+v, want up", st)
+	}
+	buf := make([]byte, 100)
+	sink.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := sink.Read(buf); err != nil || n != 16 {
+		t.Fatalf("datagram: %d bytes, %v", n, err)
+	}
 	if to, err := resolve("ddp", "led.example", 4048); err != nil || to.String() != "127.0.0.1:4048" {
 		t.Fatalf("resolve = %v, %v; want the IPv4 address", to, err)
-	}
-	_, err := Open("ddp", Settings{"width": 2, "height": 1, "host": "no-such-host.invalid"})
-	var se *SettingError
-	if !errors.As(err, &se) || se.Key != "host" || !strings.Contains(err.Error(), "does not resolve") {
-		t.Fatalf("err %v", err)
 	}
 }
 

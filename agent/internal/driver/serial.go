@@ -169,12 +169,7 @@ func (f *serialFramer) close() error {
 	return nil
 }
 
-func (f *serialFramer) retries() int {
-	if r, ok := f.w.(interface{ retries() int }); ok {
-		return r.retries()
-	}
-	return 0
-}
+func (f *serialFramer) retries() int { return retriesOf(f.w) }
 
 // serialSettings reads the port settings and refuses a panel that the line
 // cannot carry at one frame per second or more.

@@ -90,11 +90,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			to, err := resolve("tpm2net", host, port)
-			if err != nil {
-				return nil, err
-			}
-			c, err := listenFor("tpm2net", to)
+			c, to, err := openUDP("tpm2net", host, port)
 			if err != nil {
 				return nil, err
 			}

@@ -66,3 +66,93 @@ func listenFor(driver string, to netip.AddrPort) (*net.UDPConn, error) {
 	}
 	return c, nil
 }
+
+// openUDP returns the transport and destination for a unicast host. A host
+// name that does not resolve yet (DNS down at boot, a typo being fixed) is
+// not fatal: the transport resolves it on later sends, with backoff, and
+// the destination returned is the zero AddrPort, which that transport
+// reads as "the host".
+func openUDP(driver, host string, port int) (PacketWriter, netip.AddrPort, error) {
+	to, err := resolve(driver, host, port)
+	if err != nil {
+		l := &lazyUDP{driver: driver, host: host, port: port, now: time.Now, err: err}
+		l.backoff = serialMinBackoff
+		l.next = l.now().Add(l.backoff)
+		return l, netip.AddrPort{}, nil
+	}
+	c, err := listenFor(driver, to)
+	if err != nil {
+		return nil, to, err
+	}
+	return c, to, nil
+}
+
+// lazyUDP is a PacketWriter for a host that did not resolve at open. It is
+// used under its driver's lock, so it has none of its own.
+type lazyUDP struct {
+	driver, host string
+	port         int
+	now          func() time.Time
+
+	conn    *net.UDPConn
+	to      netip.AddrPort
+	next    time.Time
+	backoff time.Duration
+	tries   int
+	err     error
+}
+
+func (l *lazyUDP) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	if !addr.IsValid() {
+		if l.conn == nil && !l.dial() {
+			return 0, l.err
+		}
+		addr = l.to
+	}
+	if l.conn == nil {
+		return 0, l.err
+	}
+	return l.conn.WriteToUDPAddrPort(b, addr)
+}
+
+// dial resolves the host and opens the socket, if the backoff allows.
+func (l *lazyUDP) dial() bool {
+	if l.now().Before(l.next) {
+		return false
+	}
+	to, err := resolve(l.driver, l.host, l.port)
+	if err == nil {
+		var c *net.UDPConn
+		if c, err = listenFor(l.driver, to); err == nil {
+			l.conn, l.to, l.err, l.tries = c, to, nil, 0
+			return true
+		}
+	}
+	l.tries++
+	l.err = err
+	l.backoff = min(2*l.backoff, serialMaxBackoff)
+	l.next = l.now().Add(l.backoff)
+	return false
+}
+
+func (l *lazyUDP) retries() int { return l.tries }
+
+func (l *lazyUDP) Close() error {
+	if l.conn != nil {
+		return l.conn.Close()
+	}
+	return nil
+}
+
+// retriesOf reports a transport's failed reopen attempts, if it counts them.
+func retriesOf(w any) int {
+	if r, ok := w.(interface{ retries() int }); ok {
+		return r.retries()
+	}
+	return 0
+}
+
+func (f *ddpFramer) retries() int     { return retriesOf(f.w) }
+func (f *e131Framer) retries() int    { return retriesOf(f.w) }
+func (f *artnetFramer) retries() int  { return retriesOf(f.w) }
+func (f *tpm2netFramer) retries() int { return retriesOf(f.w) }
