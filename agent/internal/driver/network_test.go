@@ -357,7 +357,7 @@ func swapWriter(f framer, w PacketWriter) framer {
 func TestDrawAllocatesNothing(t *testing.T) {
 	for _, name := range []string{"ddp", "e131", "artnet", "tpm2net"} {
 		_, port := udpSink(t)
-		d, err := Open(name, Settings{"width": 128, "height": 64, "host": "127.0.0.1", "port": port, "sync": true, "serpentine": "rows"}.without(name))
+		d, err := Open(name, Settings{"width": 128, "height": 64, "host": "127.0.0.1", "port": port, "sync": true, "sync_universe": 9, "serpentine": "rows"}.without(name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -377,7 +377,7 @@ func TestDrawAllocatesNothing(t *testing.T) {
 func (s Settings) without(driver string) Settings {
 	out := Settings{}
 	for k, v := range s {
-		if k == "sync" && driver != "artnet" {
+		if k == "sync" && driver != "artnet" || k == "sync_universe" && driver != "e131" {
 			continue
 		}
 		out[k] = v
