@@ -25,6 +25,10 @@
 //   - adalight: adafruit/Adalight LEDstream.pde — "Ada", count−1, checksum.
 //   - virtual: no hardware; keeps the last frame.
 //
+// AlphaSign (not a frame driver, not in the registry yet) writes text to
+// moving-message signs in the Alpha Sign Communications Protocol
+// (document 9708-8061F).
+//
 // Serial drivers open their port through go.bug.st/serial (no cgo) and
 // reopen it with backoff after it disappears; State reports it. A serial
 // panel that the line cannot refresh at least once a second is refused
