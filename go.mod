@@ -10,6 +10,7 @@ require (
 	go.bug.st/serial v1.8.0 // TPM2 and Adalight drivers: termios without cgo
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
 	golang.org/x/image v0.48.0 // test-pattern text: a pure-Go bitmap font (basicfont)
+	golang.org/x/sys v0.50.0 // LED drivers: sendmmsg, one system call per frame instead of per packet
 	golang.org/x/text v0.44.0 // test-pattern text: NFD to fold Vietnamese marks for that ASCII font
 )
 
@@ -27,7 +28,6 @@ require (
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -29,13 +29,12 @@ type ArtNetOptions struct {
 
 type artnetFramer struct {
 	w    PacketWriter
-	to   netip.AddrPort
-	o    ArtNetOptions
+	per  int // bytes per universe
 	n    int // universes
 	seq  byte
 	px   []byte
-	pkt  []byte
-	sync []byte
+	pkts [][]byte // one ArtDmx per universe, then ArtSync if asked
+	to   []netip.AddrPort
 }
 
 // NewArtNet returns an Art-Net driver sending ArtDmx (and ArtSync) to to.
@@ -49,13 +48,30 @@ func NewArtNet(w PacketWriter, to netip.AddrPort, panel mapping.Config, o ArtNet
 	if e := artnetRange(o.PortAddress, count); e != nil {
 		return nil, fmt.Errorf("artnet: %s", e.Msg)
 	}
-	f := &artnetFramer{w: w, to: to, o: o, n: count, px: make([]byte, 3*n), pkt: make([]byte, artnetHeader+512), sync: make([]byte, 14)}
-	copy(f.pkt, "Art-Net\x00")
-	binary.LittleEndian.PutUint16(f.pkt[8:], artnetOpDmx)
-	binary.BigEndian.PutUint16(f.pkt[10:], 14)
-	copy(f.sync, "Art-Net\x00")
-	binary.LittleEndian.PutUint16(f.sync[8:], artnetOpSync)
-	binary.BigEndian.PutUint16(f.sync[10:], 14)
+	per := 3 * o.PixelsPerUniverse
+	f := &artnetFramer{w: w, per: per, n: count, px: make([]byte, 3*n)}
+	for i := 0; i < count; i++ {
+		size := min(per, 3*n-i*per)
+		length := size + size%2
+		p := make([]byte, artnetHeader+length) // a pad byte stays 0
+		copy(p, "Art-Net\x00")
+		binary.LittleEndian.PutUint16(p[8:], artnetOpDmx)
+		binary.BigEndian.PutUint16(p[10:], 14)
+		pa := o.PortAddress + i
+		p[14] = byte(pa & 0xff) // SubNet<<4 | Universe
+		p[15] = byte(pa >> 8)   // Net
+		binary.BigEndian.PutUint16(p[16:], uint16(length))
+		f.pkts = append(f.pkts, p)
+		f.to = append(f.to, to)
+	}
+	if o.Sync {
+		s := make([]byte, 14)
+		copy(s, "Art-Net\x00")
+		binary.LittleEndian.PutUint16(s[8:], artnetOpSync)
+		binary.BigEndian.PutUint16(s[10:], 14)
+		f.pkts = append(f.pkts, s)
+		f.to = append(f.to, to)
+	}
 	return newPixelDriver("artnet", panel, f)
 }
 
@@ -70,32 +86,12 @@ func (f *artnetFramer) payload() []byte { return f.px }
 
 func (f *artnetFramer) send() error {
 	f.seq = f.seq%255 + 1 // 0 would disable sequencing at the receiver
-	per := 3 * f.o.PixelsPerUniverse
-	for i := 0; i < f.n; i++ {
-		off := i * per
-		n := min(per, len(f.px)-off)
-		length := n + n%2
-		p := f.pkt[:artnetHeader+length]
+	for i, p := range f.pkts[:f.n] {
 		p[12] = f.seq
-		p[13] = 0
-		pa := f.o.PortAddress + i
-		p[14] = byte(pa & 0xff) // SubNet<<4 | Universe
-		p[15] = byte(pa >> 8)   // Net
-		binary.BigEndian.PutUint16(p[16:], uint16(length))
-		copy(p[artnetHeader:], f.px[off:off+n])
-		if length != n {
-			p[len(p)-1] = 0
-		}
-		if _, err := f.w.WriteToUDPAddrPort(p, f.to); err != nil {
-			return err
-		}
+		size := min(f.per, len(f.px)-i*f.per)
+		copy(p[artnetHeader:artnetHeader+size], f.px[i*f.per:])
 	}
-	if f.o.Sync {
-		if _, err := f.w.WriteToUDPAddrPort(f.sync, f.to); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sendPackets(f.w, f.pkts, f.to)
 }
 
 func (f *artnetFramer) close() error { return f.w.Close() }

@@ -26,11 +26,10 @@ type DDPOptions struct {
 
 type ddpFramer struct {
 	w    PacketWriter
-	to   netip.AddrPort
-	dest byte
 	seq  byte
 	px   []byte
-	pkt  []byte
+	pkts [][]byte // one frame's packets, headers written at open
+	to   []netip.AddrPort
 }
 
 // NewDDP returns a DDP driver sending to to over w. Each frame is sent as
@@ -42,32 +41,33 @@ func NewDDP(w PacketWriter, to netip.AddrPort, panel mapping.Config, o DDPOption
 		o.Destination = ddpDestDefault
 	}
 	n := panel.Width * panel.Height
-	f := &ddpFramer{w: w, to: to, dest: o.Destination, px: make([]byte, 3*n), pkt: make([]byte, ddpHeader+ddpMaxPayload)}
+	f := &ddpFramer{w: w, px: make([]byte, 3*n)}
+	for off := 0; off < 3*n; off += ddpMaxPayload {
+		size := min(ddpMaxPayload, 3*n-off)
+		p := make([]byte, ddpHeader+size)
+		p[0] = ddpFlagsV1
+		if off+size == 3*n {
+			p[0] |= ddpFlagPush
+		}
+		p[2] = ddpTypeRGB8
+		p[3] = o.Destination
+		binary.BigEndian.PutUint32(p[4:], uint32(off))
+		binary.BigEndian.PutUint16(p[8:], uint16(size))
+		f.pkts = append(f.pkts, p)
+		f.to = append(f.to, to)
+	}
 	return newPixelDriver("ddp", panel, f)
 }
 
 func (f *ddpFramer) payload() []byte { return f.px }
 
 func (f *ddpFramer) send() error {
-	for off := 0; off < len(f.px); off += ddpMaxPayload {
+	for i, p := range f.pkts {
 		f.seq = f.seq%15 + 1
-		n := min(ddpMaxPayload, len(f.px)-off)
-		p := f.pkt[:ddpHeader+n]
-		p[0] = ddpFlagsV1
-		if off+n == len(f.px) {
-			p[0] |= ddpFlagPush
-		}
 		p[1] = f.seq
-		p[2] = ddpTypeRGB8
-		p[3] = f.dest
-		binary.BigEndian.PutUint32(p[4:], uint32(off))
-		binary.BigEndian.PutUint16(p[8:], uint16(n))
-		copy(p[ddpHeader:], f.px[off:off+n])
-		if _, err := f.w.WriteToUDPAddrPort(p, f.to); err != nil {
-			return err
-		}
+		copy(p[ddpHeader:], f.px[i*ddpMaxPayload:])
 	}
-	return nil
+	return sendPackets(f.w, f.pkts, f.to)
 }
 
 func (f *ddpFramer) close() error { return f.w.Close() }

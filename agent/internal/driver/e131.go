@@ -32,14 +32,13 @@ type E131Options struct {
 
 type e131Framer struct {
 	w       PacketWriter
-	to      []netip.AddrPort // per universe
-	syncTo  netip.AddrPort
 	o       E131Options
 	seq     byte
 	syncSeq byte
 	px      []byte
-	pkt     []byte
-	sync    []byte
+	pkts    [][]byte // one per universe, then the sync packet if any
+	to      []netip.AddrPort
+	sync    []byte // the sync packet, or nil
 }
 
 // NewE131 returns an E1.31 driver. Universe u+i carries pixels
@@ -58,19 +57,25 @@ func NewE131(w PacketWriter, to netip.AddrPort, panel mapping.Config, o E131Opti
 	if err := e131Range(o.Universe, count); err != nil {
 		return nil, fmt.Errorf("e131: %s", err.Msg)
 	}
-	f := &e131Framer{w: w, o: o, px: make([]byte, 3*n), pkt: make([]byte, e131Header+512), sync: make([]byte, e131SyncLen)}
+	f := &e131Framer{w: w, o: o, px: make([]byte, 3*n)}
+	per := 3 * o.PixelsPerUniverse
 	for i := 0; i < count; i++ {
 		dst := to
 		if o.Multicast {
 			dst = E131Group(o.Universe+i, to.Port())
 		}
+		f.pkts = append(f.pkts, f.dataPacket(o.Universe+i, min(per, 3*n-i*per)))
 		f.to = append(f.to, dst)
 	}
-	f.syncTo = to
-	if o.Multicast && o.SyncUniverse != 0 {
-		f.syncTo = E131Group(o.SyncUniverse, to.Port())
+	if o.SyncUniverse != 0 {
+		syncTo := to
+		if o.Multicast {
+			syncTo = E131Group(o.SyncUniverse, to.Port())
+		}
+		f.sync = f.syncPacket()
+		f.pkts = append(f.pkts, f.sync)
+		f.to = append(f.to, syncTo)
 	}
-	f.template()
 	return newPixelDriver("e131", panel, f)
 }
 
@@ -86,24 +91,34 @@ func e131Range(first, count int) *SettingError {
 	return nil
 }
 
-// template writes the fields that never change.
-func (f *e131Framer) template() {
-	p := f.pkt
+// dataPacket builds a data packet for universe with slots slots; only the
+// sequence number and the slots change per frame.
+func (f *e131Framer) dataPacket(universe, slots int) []byte {
+	total := e131Header + slots
+	p := make([]byte, total)
 	binary.BigEndian.PutUint16(p[0:], 0x0010)
 	copy(p[4:16], "ASC-E1.17\x00\x00\x00")
+	binary.BigEndian.PutUint16(p[16:], 0x7000|uint16(total-16))
 	binary.BigEndian.PutUint32(p[18:], 0x00000004)
 	copy(p[22:38], f.o.CID[:])
+	binary.BigEndian.PutUint16(p[38:], 0x7000|uint16(total-38))
 	binary.BigEndian.PutUint32(p[40:], 0x00000002)
 	copy(p[44:107], f.o.SourceName) // byte 107 stays NUL
 	p[108] = byte(f.o.Priority)
 	binary.BigEndian.PutUint16(p[109:], uint16(f.o.SyncUniverse))
+	binary.BigEndian.PutUint16(p[113:], uint16(universe))
+	binary.BigEndian.PutUint16(p[115:], 0x7000|uint16(total-115))
 	p[117] = 0x02
 	p[118] = 0xA1
 	binary.BigEndian.PutUint16(p[119:], 0x0000)
 	binary.BigEndian.PutUint16(p[121:], 0x0001)
+	binary.BigEndian.PutUint16(p[123:], uint16(slots+1))
 	p[125] = 0x00 // DMX start code
+	return p
+}
 
-	s := f.sync
+func (f *e131Framer) syncPacket() []byte {
+	s := make([]byte, e131SyncLen)
 	binary.BigEndian.PutUint16(s[0:], 0x0010)
 	copy(s[4:16], "ASC-E1.17\x00\x00\x00")
 	binary.BigEndian.PutUint16(s[16:], 0x7000|uint16(e131SyncLen-16))
@@ -112,6 +127,7 @@ func (f *e131Framer) template() {
 	binary.BigEndian.PutUint16(s[38:], 0x7000|uint16(e131SyncLen-38))
 	binary.BigEndian.PutUint32(s[40:], 0x00000001)
 	binary.BigEndian.PutUint16(s[45:], uint16(f.o.SyncUniverse))
+	return s
 }
 
 func (f *e131Framer) payload() []byte { return f.px }
@@ -121,30 +137,16 @@ func (f *e131Framer) send() error {
 	// up by one, which is what receivers check.
 	f.seq++
 	per := 3 * f.o.PixelsPerUniverse
-	for i, to := range f.to {
-		off := i * per
-		slots := min(per, len(f.px)-off)
-		total := e131Header + slots
-		p := f.pkt[:total]
-		binary.BigEndian.PutUint16(p[16:], 0x7000|uint16(total-16))
-		binary.BigEndian.PutUint16(p[38:], 0x7000|uint16(total-38))
+	for i, p := range f.pkts {
+		if f.sync != nil && i == len(f.pkts)-1 {
+			f.syncSeq++
+			p[44] = f.syncSeq
+			break
+		}
 		p[111] = f.seq
-		binary.BigEndian.PutUint16(p[113:], uint16(f.o.Universe+i))
-		binary.BigEndian.PutUint16(p[115:], 0x7000|uint16(total-115))
-		binary.BigEndian.PutUint16(p[123:], uint16(slots+1))
-		copy(p[e131Header:], f.px[off:off+slots])
-		if _, err := f.w.WriteToUDPAddrPort(p, to); err != nil {
-			return err
-		}
+		copy(p[e131Header:], f.px[i*per:])
 	}
-	if f.o.SyncUniverse != 0 {
-		f.syncSeq++
-		f.sync[44] = f.syncSeq
-		if _, err := f.w.WriteToUDPAddrPort(f.sync, f.syncTo); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sendPackets(f.w, f.pkts, f.to)
 }
 
 func (f *e131Framer) close() error { return f.w.Close() }
@@ -237,9 +239,11 @@ func init() {
 			var c PacketWriter
 			to := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(port))
 			if o.Multicast {
-				if c, err = listenFor("e131", to); err != nil {
+				uc, err := listenFor("e131", to)
+				if err != nil {
 					return nil, err
 				}
+				c = newBatchConn(uc, to)
 			} else if c, to, err = openUDP("e131", host, port); err != nil {
 				return nil, err
 			}

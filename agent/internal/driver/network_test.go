@@ -384,3 +384,33 @@ func (s Settings) without(driver string) Settings {
 	}
 	return out
 }
+
+// TestBatchOverIPv6Loopback sends a multi-packet frame to [::1], through
+// the IPv6 side of the batched sender.
+func TestBatchOverIPv6Loopback(t *testing.T) {
+	sink, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	defer sink.Close()
+	port := sink.LocalAddr().(*net.UDPAddr).Port
+	d, err := Open("ddp", Settings{"width": 40, "height": 20, "host": "::1", "port": port, "gamma": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Draw(testFrame(40, 20)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2000)
+	sink.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i, want := range []int{1450, 970} { // 800 px = 2400 bytes: 1440 + 960
+		n, err := sink.Read(buf)
+		if err != nil || n != want {
+			t.Fatalf("datagram %d: %d bytes, %v; want %d", i+1, n, err, want)
+		}
+	}
+	if buf[0] != 0x41 || !bytes.Equal(buf[10:13], []byte{0, 12, 480 % 256}) {
+		t.Fatalf("last datagram % x", buf[:13])
+	}
+}

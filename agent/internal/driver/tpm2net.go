@@ -16,11 +16,11 @@ const (
 )
 
 type tpm2netFramer struct {
-	w   PacketWriter
-	to  netip.AddrPort
-	per int // bytes per packet
-	px  []byte
-	pkt []byte
+	w    PacketWriter
+	per  int // bytes per packet
+	px   []byte
+	pkts [][]byte // headers and trailers written at open
+	to   []netip.AddrPort
 }
 
 // NewTPM2Net returns a TPM2.net driver. A frame is split into packets of
@@ -36,7 +36,18 @@ func NewTPM2Net(w PacketWriter, to netip.AddrPort, panel mapping.Config, pixelsP
 		return nil, fmt.Errorf("tpm2net: %s", e.Msg)
 	}
 	per := 3 * pixelsPerPacket
-	f := &tpm2netFramer{w: w, to: to, per: per, px: make([]byte, 3*n), pkt: make([]byte, 7+per)}
+	f := &tpm2netFramer{w: w, per: per, px: make([]byte, 3*n)}
+	count := (3*n + per - 1) / per
+	for i := 0; i < count; i++ {
+		size := min(per, 3*n-i*per)
+		p := make([]byte, 7+size)
+		p[0], p[1] = 0x9C, 0xDA
+		binary.BigEndian.PutUint16(p[2:], uint16(size))
+		p[4], p[5] = byte(i+1), byte(count)
+		p[6+size] = 0x36
+		f.pkts = append(f.pkts, p)
+		f.to = append(f.to, to)
+	}
 	return newPixelDriver("tpm2net", panel, f)
 }
 
@@ -50,21 +61,10 @@ func tpm2netRange(n, per int) *SettingError {
 func (f *tpm2netFramer) payload() []byte { return f.px }
 
 func (f *tpm2netFramer) send() error {
-	count := (len(f.px) + f.per - 1) / f.per
-	for i := 0; i < count; i++ {
-		off := i * f.per
-		n := min(f.per, len(f.px)-off)
-		p := f.pkt[:7+n]
-		p[0], p[1] = 0x9C, 0xDA
-		binary.BigEndian.PutUint16(p[2:], uint16(n))
-		p[4], p[5] = byte(i+1), byte(count)
-		copy(p[6:], f.px[off:off+n])
-		p[6+n] = 0x36
-		if _, err := f.w.WriteToUDPAddrPort(p, f.to); err != nil {
-			return err
-		}
+	for i, p := range f.pkts {
+		copy(p[6:len(p)-1], f.px[i*f.per:])
 	}
-	return nil
+	return sendPackets(f.w, f.pkts, f.to)
 }
 
 func (f *tpm2netFramer) close() error { return f.w.Close() }

@@ -84,7 +84,25 @@ func openUDP(driver, host string, port int) (PacketWriter, netip.AddrPort, error
 	if err != nil {
 		return nil, to, err
 	}
-	return c, to, nil
+	return newBatchConn(c, to), to, nil
+}
+
+// batchWriter sends several datagrams at once (sendmmsg on Linux).
+type batchWriter interface {
+	WriteBatch(pkts [][]byte, to []netip.AddrPort) error
+}
+
+// sendPackets sends pkts[i] to to[i], in one batch when w can.
+func sendPackets(w PacketWriter, pkts [][]byte, to []netip.AddrPort) error {
+	if b, ok := w.(batchWriter); ok {
+		return b.WriteBatch(pkts, to)
+	}
+	for i, p := range pkts {
+		if _, err := w.WriteToUDPAddrPort(p, to[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lazyUDP is a PacketWriter for a host that did not resolve at open. It is
