@@ -130,7 +130,7 @@ func runTestPattern(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&spec, "pattern", "walk", "pattern: "+pattern.Names)
 	fs.IntVar(&frames, "frames", 0, "frames to send; 0 sends until interrupted")
 	fs.Float64Var(&fps, "fps", 25, "frames per second")
-	fs.IntVar(&brightness, "brightness", -1, "brightness 0–100 %; default: the profile's")
+	fs.IntVar(&brightness, "brightness", -1, "brightness 0–100 %; -1 keeps the profile's")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
