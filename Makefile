@@ -49,6 +49,7 @@ bench: deps
 golden:
 	$(GO) test ./protocol -run Golden -update
 	$(GO) test ./assets -run Golden -update
+	$(GO) test ./agent/internal/mapping ./agent/internal/driver -run Golden -update
 
 clean:
 	rm -rf $(BIN)

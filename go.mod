@@ -8,9 +8,11 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics
+	go.bug.st/serial v1.8.0 // TPM2 and Adalight drivers: termios without cgo
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
 	golang.org/x/crypto v0.59.0 // argon2id password hashes
-	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing
+	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing; test-pattern bitmap font
+	golang.org/x/sys v0.50.0 // LED drivers: sendmmsg, one system call per frame instead of per packet
 	golang.org/x/text v0.44.0 // assets: NFC normalization of notice text
 )
 
@@ -27,7 +29,6 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	golang.org/x/net v0.62.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pano-signage/pano/agent/internal/driver"
 	"github.com/pano-signage/pano/agent/internal/link"
 	profiles "github.com/pano-signage/pano/firmware-profiles"
 	"github.com/pano-signage/pano/protocol"
@@ -20,8 +19,11 @@ import (
 const usage = `usage: pano-agent COMMAND [flags]
 
 commands:
-  run       connect to the controller and drive the panel
-  version   print the version
+  run            connect to the controller and drive the panel
+  test-pattern   drive the panel with a test pattern, no controller needed
+  profiles       list the bundled firmware profiles
+  profile check  validate a firmware profile file (or a bundled one)
+  version        print the version
 
 Run 'pano-agent COMMAND -h' for a command's flags.
 `
@@ -35,6 +37,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runAgent(ctx, args[1:], stderr)
+	case "test-pattern":
+		err = runTestPattern(ctx, args[1:], stdout, stderr)
+	case "profiles":
+		err = listProfiles(args[1:], stdout, stderr)
+	case "profile":
+		if len(args) < 2 || args[1] != "check" {
+			err = usageError{"profile: the only subcommand is 'check': pano-agent profile check FILE"}
+			break
+		}
+		err = checkProfile(args[2:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "pano-agent", version, "protocol", protocol.Version)
 	case "help", "-h", "--help":
@@ -119,9 +131,9 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	drv, err := driver.Open(prof.Driver, driver.Settings(prof.Settings))
+	drv, err := openDriver(prof)
 	if err != nil {
-		return usageError{fmt.Sprintf("profile %s: %v", prof.Name, err)}
+		return err
 	}
 	defer drv.Close()
 	size := drv.Bounds().Size()

@@ -27,6 +27,9 @@ type Profile struct {
 	Settings    map[string]any `yaml:"settings"`
 
 	File string `yaml:"-"` // where it was loaded from
+
+	lines map[string]int    // settings key → line in File
+	sets  map[string]string // settings key → the --set that changed it
 }
 
 // Names lists the bundled profiles.
@@ -64,6 +67,7 @@ func Parse(file string, data []byte) (Profile, error) {
 		return Profile{}, fmt.Errorf("%s: %w", file, err)
 	}
 	p.File = file
+	p.lines = settingLines(data)
 	switch {
 	case p.Name == "":
 		return Profile{}, fmt.Errorf("%s: key \"name\" is required", file)
@@ -80,6 +84,10 @@ func Parse(file string, data []byte) (Profile, error) {
 // have is refused: a typo must not be silently ignored on site.
 func (p Profile) With(overrides []string) (Profile, error) {
 	p.Settings = maps.Clone(p.Settings)
+	p.sets = maps.Clone(p.sets)
+	if p.sets == nil {
+		p.sets = map[string]string{}
+	}
 	for _, o := range overrides {
 		key, raw, ok := strings.Cut(o, "=")
 		key = strings.TrimSpace(key)
@@ -94,8 +102,46 @@ func (p Profile) With(overrides []string) (Profile, error) {
 			v = raw
 		}
 		p.Settings[key] = v
+		p.sets[key] = o
 	}
 	return p, nil
+}
+
+// settingLines finds the line of each key under "settings". The document
+// has decoded already, so a node that does not parse here is not an error.
+func settingLines(data []byte) map[string]int {
+	lines := map[string]int{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return lines
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		lines["/"+root.Content[i].Value] = root.Content[i].Line
+		if root.Content[i].Value != "settings" {
+			continue
+		}
+		lines["settings"] = root.Content[i].Line
+		m := root.Content[i+1]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			lines[m.Content[j].Value] = m.Content[j].Line
+		}
+	}
+	return lines
+}
+
+// Where says where setting key came from, for error messages:
+// "--set width=0" when an override set it, "FILE:LINE" when the file did,
+// and the file alone for a setting the file leaves to the driver's default.
+// A key starting with "/" names a top-level key instead: "/driver".
+func (p Profile) Where(key string) string {
+	if o, ok := p.sets[key]; ok {
+		return "--set " + o
+	}
+	if l, ok := p.lines[key]; ok {
+		return fmt.Sprintf("%s:%d", p.File, l)
+	}
+	return p.File
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -55,3 +55,22 @@ func TestEveryBundledProfileParses(t *testing.T) {
 		}
 	}
 }
+
+func TestWhereNamesLineOrOverride(t *testing.T) {
+	p, err := Parse("x.yaml", []byte("name: x\ndriver: ddp\nsettings:\n  width: 4\n  height: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := p.With([]string{"height=8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"width": "x.yaml:4", "height": "--set height=8", "gamma": "x.yaml", "/driver": "x.yaml:2"} {
+		if got := q.Where(key); got != want {
+			t.Errorf("Where(%q) = %q, want %q", key, got, want)
+		}
+	}
+	if p.Where("height") != "x.yaml:5" {
+		t.Errorf("override leaked into the original profile: %s", p.Where("height"))
+	}
+}

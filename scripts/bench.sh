@@ -4,7 +4,40 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(go version | cut -d' ' -f3)"
-CGO_ENABLED=1 go test -run '^$' -bench . -benchmem -count=1 ./...
+# The LED drivers have their own figures below; every other package here.
+CGO_ENABLED=1 go test -run '^$' -bench . -benchmem -count=1 $(go list ./... | grep -v '/agent/internal/driver$')
+
+# LED drivers (issue 5): one frame = mapping + gamma + packetizing + sending
+# over loopback UDP (serial drivers: into io.Discard), on one core. limit is
+# what the wire carries (100 Mbit Ethernet, PROTOCOLS.md; serial at the
+# profile's baud); ratio = fps / limit; cpu_at_limit = share of one core
+# needed to keep up with that limit (aim: below 10 %).
+echo
+echo "LED drivers (GOMAXPROCS=1):"
+CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkDrivers$' -benchmem -count=1 -cpu 1 ./agent/internal/driver |
+	awk '
+	/^BenchmarkDrivers\// {
+		split($1, n, "/"); drv = n[2]; panel = n[3]; seen[drv "/" panel] = 1
+		delete m
+		for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		wire = (drv == "tpm2") ? "921600baud" : (drv == "adalight") ? "115200baud" : "100Mbit"
+		printf "driver=%s panel=%s fps=%.0f us_per_frame=%.1f allocs_per_frame=%d limit=%.2ffps@%s ratio=%.1f cpu_at_limit=%.3f%%\n",
+			drv, panel, m["fps"], m["us/frame"], m["allocs/op"], m["limit_fps"], wire, m["fps"] / m["limit_fps"], m["cpu_at_limit_%"]
+		next
+	}
+	/^(FAIL|panic)/ { print; failed = 1 }
+	END {
+		# Benchmarks skip panels a protocol cannot carry in one frame.
+		split("ddp e131 artnet tpm2net tpm2 adalight", drivers, " ")
+		split("64x32 128x64 256x128 384x192", panels, " ")
+		for (d = 1; d <= 6; d++) for (p = 1; p <= 4; p++)
+			if (!((drivers[d] "/" panels[p]) in seen))
+				printf "driver=%s panel=%s skipped: more LEDs than one %s frame addresses (TPM2 21845, Adalight 65536)\n", drivers[d], panels[p], drivers[d]
+		exit failed
+	}
+	'
+
 # Content pipeline (issue 4): a 24-megapixel JPEG into 3 panel renditions,
 # against ImageMagick doing the same resizes in the same run.
+echo
 CGO_ENABLED=0 go run ./assets/internal/bench24mp

@@ -10,6 +10,9 @@ need=(
 	curl:curl # make run waits for the controller with it
 	ffmpeg:ffmpeg # assets: ffprobe/ffmpeg probe and transcode videos (tests fail without it under CI=true)
 	imagemagick:/usr/bin/convert # make bench: the ImageMagick side of ingest_24mp_ms vs imagemagick_ms
+	socat:socat # serial driver tests: pseudo-terminal pairs
+	nodejs:node # driver tests: independent E1.31/Art-Net receivers (npm sacn, dmxnet)
+	npm:npm     # driver tests: npm ci in agent/internal/driver/testdata/receivers
 )
 
 if ! command -v go >/dev/null 2>&1; then

@@ -1,5 +1,3 @@
-// Package driver turns frames into light: one driver per wire protocol, each
-// registered by name and opened from a firmware profile's settings.
 package driver
 
 import (
@@ -7,53 +5,98 @@ import (
 	"image"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Driver drives one LED panel.
 //
-// Contract: Draw receives frames whose bounds equal Bounds(); it must not
-// keep the frame after it returns (the caller reuses it). Halt blanks the
-// panel (all LEDs off) and leaves the driver usable. Close releases the
-// transport; the driver is unusable afterwards. Drivers do not log: they
-// return errors, and the caller decides what to report.
+// Contract: Draw receives frames whose bounds have the size of Bounds(); it
+// must not keep the frame after it returns (the caller reuses it), and it
+// returns an error, without blocking for long, when the output is down.
+// SetBrightness sets the output level, 0–100 %, for the frames drawn after
+// it. Halt blanks the panel (all LEDs off) and leaves the driver usable.
+// Close releases the transport; the driver is unusable afterwards. Drivers
+// do not log: they return errors, and the caller decides what to report.
 type Driver interface {
 	Bounds() image.Rectangle
 	Draw(frame *image.RGBA) error
+	SetBrightness(percent int) error
 	Halt() error
 	Close() error
 }
 
-// Settings are a profile's settings after per-site overrides.
-type Settings map[string]any
+// State is an output's health, for drivers whose transport can go away and
+// come back (a USB serial adapter, a network path).
+type State struct {
+	Up      bool      // the last frame reached the transport
+	Since   time.Time // when Up last changed
+	Err     error     // why it is down; nil when up
+	Retries int       // reopen attempts since it went down
+}
 
-// Opener opens a driver from settings.
-type Opener func(s Settings) (Driver, error)
+// StateReporter is implemented by drivers that can report State. Callers
+// poll it and report changes, rather than logging every failed frame.
+type StateReporter interface {
+	State() State
+}
+
+// Kind is one registered driver.
+type Kind struct {
+	// Open opens the driver. It may fail for bad settings (a
+	// *SettingError) or an unusable transport; a serial device that is
+	// absent is not an error here: the driver retries it.
+	Open func(s Settings) (Driver, error)
+	// Check validates settings without touching any hardware or network:
+	// unknown keys, wrong types, impossible combinations. Errors are
+	// *SettingError, naming the key.
+	Check func(s Settings) error
+}
 
 var (
 	mu       sync.Mutex
-	registry = map[string]Opener{}
+	registry = map[string]Kind{}
 )
 
-// Register makes a driver available by name. It panics on a duplicate name:
-// two drivers claiming one name is a programming error.
-func Register(name string, open Opener) {
+// Register makes a driver available by name. It panics on a duplicate name
+// or a missing function: both are programming errors.
+func Register(name string, k Kind) {
 	mu.Lock()
 	defer mu.Unlock()
 	if _, dup := registry[name]; dup {
 		panic(fmt.Sprintf("driver: %q registered twice", name))
 	}
-	registry[name] = open
+	if k.Open == nil || k.Check == nil {
+		panic(fmt.Sprintf("driver: %q registered without Open and Check", name))
+	}
+	registry[name] = k
+}
+
+func lookup(name string) (Kind, error) {
+	mu.Lock()
+	k, ok := registry[name]
+	mu.Unlock()
+	if !ok {
+		return Kind{}, fmt.Errorf("driver: unknown driver %q (known: %v)", name, Names())
+	}
+	return k, nil
 }
 
 // Open opens the driver called name.
 func Open(name string, s Settings) (Driver, error) {
-	mu.Lock()
-	open, ok := registry[name]
-	mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("driver: unknown driver %q (known: %v)", name, Names())
+	k, err := lookup(name)
+	if err != nil {
+		return nil, err
 	}
-	return open(s)
+	return k.Open(s)
+}
+
+// Check validates settings for the driver called name, touching nothing.
+func Check(name string, s Settings) error {
+	k, err := lookup(name)
+	if err != nil {
+		return err
+	}
+	return k.Check(s)
 }
 
 // Names lists the registered drivers, sorted.
@@ -66,22 +109,4 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Int reads an integer setting, accepting the int and float64 that YAML and
-// JSON decoders produce.
-func (s Settings) Int(key string) (int, error) {
-	switch v := s[key].(type) {
-	case int:
-		return v, nil
-	case int64:
-		return int(v), nil
-	case float64:
-		if v == float64(int(v)) {
-			return int(v), nil
-		}
-	case nil:
-		return 0, fmt.Errorf("setting %q is missing", key)
-	}
-	return 0, fmt.Errorf("setting %q must be a whole number, got %v", key, s[key])
 }

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"image"
 	"image/color"
 	"strings"
@@ -52,5 +53,39 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 			t.Fatal("registering virtual twice did not panic")
 		}
 	}()
-	Register("virtual", nil)
+	Register("virtual", Kind{Open: func(Settings) (Driver, error) { return nil, nil }, Check: func(Settings) error { return nil }})
+}
+
+func TestVirtualBrightness(t *testing.T) {
+	v, _ := NewVirtual(1, 1)
+	if err := v.SetBrightness(50); err != nil {
+		t.Fatal(err)
+	}
+	f := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	f.SetRGBA(0, 0, color.RGBA{R: 200, G: 100, B: 1, A: 255})
+	v.Draw(f)
+	if got, _ := v.Snapshot(); got.RGBAAt(0, 0) != (color.RGBA{R: 100, G: 50, B: 0, A: 255}) {
+		t.Fatalf("at 50 %%: %v", got.RGBAAt(0, 0))
+	}
+	if err := v.SetBrightness(-1); err == nil {
+		t.Fatal("brightness -1 accepted")
+	}
+}
+
+func TestCheckNamesTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		s        Settings
+		key, msg string
+	}{
+		{Settings{"width": 4}, "height", "is missing"},
+		{Settings{"width": 4, "height": 0}, "height", "width and height must be 1–8192"},
+		{Settings{"width": "wide", "height": 2}, "width", "must be a whole number"},
+		{Settings{"width": 4, "height": 2, "colour": "red"}, "colour", "is not a setting of this driver"},
+	} {
+		err := Check("virtual", tc.s)
+		var se *SettingError
+		if !errors.As(err, &se) || se.Key != tc.key || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%v: err %v, want key %q and %q", tc.s, err, tc.key, tc.msg)
+		}
+	}
 }

@@ -1,0 +1,36 @@
+// Package driver turns frames into light: one driver per wire protocol, each
+// registered by name (Register refuses duplicates) and opened from a
+// firmware profile's settings.
+//
+// Every addressable-LED driver is a Pixels: package mapping turns the
+// logical frame into LED bytes through an index table and lookup tables
+// built at open, and a protocol framer packetizes them into buffers also
+// allocated at open. Drawing a frame allocates nothing. Drivers take a
+// transport (a PacketWriter for UDP, an io.Writer for serial), so tests
+// hand them a recorder; Open builds the real one from settings.
+//
+// Protocols, with the documents they follow (byte layouts summarised in
+// shared/PROTOCOLS.md):
+//
+//   - ddp: Distributed Display Protocol, http://www.3waylabs.com/ddp/ —
+//     10-byte header, 1440 data bytes per packet, PUSH on the last packet.
+//   - e131: ANSI E1.31-2018 (sACN) — 170 RGB pixels per universe, priority,
+//     a CID stable across restarts (StableCID), unicast or multicast to
+//     239.255.hi.lo, optional synchronization packets (E1.31 §6.3).
+//   - artnet: Art-Net 4 (Artistic Licence) — ArtDmx with a 15-bit
+//     Port-Address, even data length, optional ArtSync.
+//   - tpm2net: TPM2.net (tpm2 protocol spec; hyperion.ng LedDeviceTpm2net,
+//     WLED udp.cpp) — numbered packets, at most 255 per frame.
+//   - tpm2: TPM2 over serial — C9 DA size payload 36, one packet per frame.
+//   - adalight: adafruit/Adalight LEDstream.pde — "Ada", count−1, checksum.
+//   - virtual: no hardware; keeps the last frame.
+//
+// AlphaSign (not a frame driver, not in the registry yet) writes text to
+// moving-message signs in the Alpha Sign Communications Protocol
+// (document 9708-8061F).
+//
+// Serial drivers open their port through go.bug.st/serial (no cgo) and
+// reopen it with backoff after it disappears; State reports it. A serial
+// panel that the line cannot refresh at least once a second is refused
+// when the settings are checked, naming the baud rate that would do.
+package driver

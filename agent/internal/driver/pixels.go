@@ -1,0 +1,128 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"github.com/pano-signage/pano/agent/internal/mapping"
+)
+
+// framer is one protocol's packetizer over one transport. The pixel driver
+// encodes each frame's LED bytes (3 per LED, in wire order) into payload(),
+// then calls send. send must allocate nothing on success.
+type framer interface {
+	payload() []byte // 3×LEDs bytes, reused for every frame
+	send() error
+	close() error
+}
+
+// Pixels is an addressable-LED panel driver: DDP, E1.31, Art-Net, TPM2,
+// TPM2.net and Adalight are all a Pixels with a different framer. It owns
+// the mapping from the logical frame to LED bytes, brightness, blanking and
+// state; the protocol lives in its framer.
+type Pixels struct {
+	name string
+
+	mu     sync.Mutex
+	m      *mapping.Map
+	f      framer
+	closed bool
+	state  State
+	now    func() time.Time
+}
+
+func newPixelDriver(name string, c mapping.Config, f framer) (*Pixels, error) {
+	m, err := mapping.New(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(f.payload()) != 3*m.Len() {
+		return nil, fmt.Errorf("%s: payload of %d bytes for %d LEDs", name, len(f.payload()), m.Len())
+	}
+	return &Pixels{name: name, m: m, f: f, now: time.Now, state: State{Up: true, Since: time.Now()}}, nil
+}
+
+func (d *Pixels) Bounds() image.Rectangle { return d.m.Bounds() }
+
+// Draw maps, packetizes and sends one frame.
+func (d *Pixels) Draw(frame *image.RGBA) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return fmt.Errorf("%s: closed", d.name)
+	}
+	if _, err := d.m.Encode(d.f.payload(), frame); err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	return d.sendLocked()
+}
+
+func (d *Pixels) sendLocked() error {
+	err := d.f.send()
+	switch {
+	case err != nil && d.state.Up:
+		d.state = State{Up: false, Since: d.now(), Err: err}
+	case err != nil:
+		d.state.Err = err
+	case !d.state.Up:
+		d.state = State{Up: true, Since: d.now()}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	return nil
+}
+
+// SetBrightness applies to the frames drawn after it.
+func (d *Pixels) SetBrightness(percent int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.m.SetBrightness(percent); err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	return nil
+}
+
+// Halt sends an all-black frame.
+func (d *Pixels) Halt() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return fmt.Errorf("%s: closed", d.name)
+	}
+	clear(d.f.payload())
+	return d.sendLocked()
+}
+
+func (d *Pixels) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.f.close()
+}
+
+// State reports whether the last frame got out. Transports that reopen
+// themselves (serial) add their retry count.
+func (d *Pixels) State() State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.state
+	if r, ok := d.f.(interface{ retries() int }); ok && !s.Up {
+		s.Retries = r.retries()
+	}
+	return s
+}
+
+var (
+	_ Driver        = (*Pixels)(nil)
+	_ StateReporter = (*Pixels)(nil)
+)
+
+// errClosed is returned by transports used after Close.
+var errClosed = errors.New("transport closed")
