@@ -8,18 +8,18 @@ import (
 	"image"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
+	"github.com/pano-signage/pano/agent/internal/daemon"
 	"github.com/pano-signage/pano/agent/internal/link"
-	profiles "github.com/pano-signage/pano/firmware-profiles"
 	"github.com/pano-signage/pano/protocol"
 )
 
 const usage = `usage: pano-agent COMMAND [flags]
 
 commands:
-  run            connect to the controller and drive the panel
+  enroll         join a controller with a one-time code from a technician
+  run            play what the controller schedules on the panel (after enroll)
   test-pattern   drive the panel with a test pattern, no controller needed
   profiles       list the bundled firmware profiles
   profile check  validate a firmware profile file (or a bundled one)
@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runAgent(ctx, args[1:], stderr)
+	case "enroll", "enrol":
+		err = enroll(ctx, args[1:], stdout, stderr)
 	case "test-pattern":
 		err = runTestPattern(ctx, args[1:], stdout, stderr)
 	case "profiles":
@@ -70,6 +72,10 @@ func report(err error, stderr io.Writer) int {
 	if errors.As(err, &ue) {
 		return 2
 	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
 	return 1
 }
 
@@ -102,61 +108,69 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
+func newLog(level string, stderr io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: use debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+// exitRefused is the exit status of an agent whose credential the controller
+// refused: the systemd unit does not restart it (RestartPreventExitStatus).
+const exitRefused = 3
+
 func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
-	var (
-		controller, state, profileName, name, logLevel string
-		sets                                           multiFlag
-	)
-	hostname, _ := os.Hostname()
+	var state, logLevel string
 	fs := newFlagSet("run")
-	fs.StringVar(&controller, "controller", "ws://127.0.0.1:8080", "controller URL (ws:// or wss://)")
-	fs.StringVar(&state, "state", "./agent-state", "state directory: plan, cache, journal")
-	fs.StringVar(&profileName, "profile", "virtual", "firmware profile of the panel's controller card")
-	fs.StringVar(&name, "name", hostname, "this screen's name as the controller shows it")
+	fs.StringVar(&state, "state", "./agent-state", "state directory written by 'pano-agent enroll': config, credential, plan, cache, journal")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&sets, "set", "override a profile setting, KEY=VALUE (repeatable), e.g. --set width=128")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		return usageError{fmt.Sprintf("--log-level %q: use debug, info, warn or error", logLevel)}
+	log, err := newLog(logLevel, stderr)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	if err := os.MkdirAll(state, 0o700); err != nil {
-		return fmt.Errorf("cannot create the state directory: %w (choose a writable --state)", err)
-	}
-	prof, err := profiles.Load(profileName, sets)
+	cfg, credential, err := daemon.LoadConfig(state)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	prof, err := loadProfile(cfg.Profile, cfg.Settings)
+	if err != nil {
+		return err
 	}
 	drv, err := openDriver(prof)
 	if err != nil {
 		return err
 	}
 	defer drv.Close()
-	size := drv.Bounds().Size()
-	// Until a plan arrives the panel shows black rather than whatever the
+	// Until the player draws, the panel shows black rather than whatever the
 	// card held at power-on.
 	if err := drv.Draw(image.NewRGBA(drv.Bounds())); err != nil {
 		log.Warn("panel output failed; the agent keeps running", "driver", prof.Driver, "err", err)
 	}
-
-	cl, err := link.New(link.Config{
-		Controller:   controller,
-		Name:         name,
-		AgentVersion: version,
-		Profile:      prof.Name,
-		Panel:        protocol.Panel{Width: size.X, Height: size.Y},
-	}, log)
+	d, err := daemon.New(state, cfg, credential, version, drv, log)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
-	log.Info("agent started", "name", name, "controller", controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
-	if err := cl.Run(ctx); err != nil {
+	size := drv.Bounds().Size()
+	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", cfg.Controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
+	if err := d.Run(ctx); err != nil {
+		if errors.Is(err, link.ErrRefused) {
+			return exitError{code: exitRefused, err: err}
+		}
 		return err
 	}
 	log.Info("agent stopped")
 	return nil
 }
+
+// exitError carries a specific exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }

@@ -3,14 +3,25 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/agent/internal/daemon"
 )
 
-func TestRunBadInput(t *testing.T) {
+func TestRunAndEnrollBadInput(t *testing.T) {
+	corrupt := t.TempDir()
+	os.WriteFile(filepath.Join(corrupt, daemon.ConfigFile), []byte("{not json"), 0o600)
+	enrolled := enrolledState(t, "ws://127.0.0.1:1")
+	os.Remove(filepath.Join(enrolled, daemon.CredentialFile))
+	enroll := func(extra ...string) []string {
+		return append([]string{"enroll", "--controller", "ws://127.0.0.1:1", "--code", "ABCD-EFGH-JKMN", "--state", t.TempDir()}, extra...)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -20,11 +31,15 @@ func TestRunBadInput(t *testing.T) {
 		{"no command", nil, 2, "usage: pano-agent COMMAND"},
 		{"unknown command", []string{"rnu"}, 2, `unknown command "rnu"`},
 		{"unknown flag", []string{"run", "--bogus"}, 2, "flag provided but not defined: -bogus; run 'pano-agent run -h'"},
-		{"unknown profile", []string{"run", "--state", t.TempDir(), "--profile", "nova"}, 2, `profile "nova" not found`},
-		{"bad override", []string{"run", "--state", t.TempDir(), "--set", "widht=3"}, 2, `has no setting "widht"`},
-		{"bad panel", []string{"run", "--state", t.TempDir(), "--set", "width=0"}, 2, "width and height must be 1–8192"},
-		{"bad controller", []string{"run", "--state", t.TempDir(), "--controller", "http://x"}, 2, "must look like ws://HOST:PORT"},
-		{"unwritable state", []string{"run", "--state", "/proc/pano"}, 1, "choose a writable --state"},
+		{"not enrolled", []string{"run", "--state", t.TempDir()}, 2, "enrol this agent first with `pano-agent enroll"},
+		{"corrupt config", []string{"run", "--state", corrupt}, 2, "agent.json: invalid character"},
+		{"lost credential", []string{"run", "--state", enrolled}, 2, "enrol the agent again"},
+		{"enroll without code", []string{"enroll", "--controller", "ws://x:1"}, 2, "enroll needs --controller and --code"},
+		{"unknown profile", enroll("--profile", "nova"), 2, `profile "nova" not found`},
+		{"bad override", enroll("--set", "widht=3"), 2, `has no setting "widht"`},
+		{"bad panel", enroll("--set", "width=0"), 2, "width"},
+		{"bad controller", []string{"enroll", "--controller", "http://x", "--code", "A", "--state", t.TempDir()}, 2, "must look like ws://HOST:PORT"},
+		{"unreachable controller", enroll(), 1, "cannot reach the controller"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -34,6 +49,17 @@ func TestRunBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// enrolledState writes the state of an agent enrolled with controller.
+func enrolledState(t *testing.T, controller string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := daemon.Config{Controller: controller, DisplayID: 1, Name: "x", Profile: "virtual", Settings: []string{"width=64", "height=32"}}
+	if err := daemon.SaveConfig(dir, cfg, "pano_dev_secret"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // signalWriter closes found when a line containing want is written.
@@ -61,7 +87,7 @@ func TestUnreachableControllerKeepsRetrying(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"run", "--controller", "ws://127.0.0.1:1", "--state", t.TempDir(), "--name", "x"}, &bytes.Buffer{}, w)
+		done <- run(ctx, []string{"run", "--state", enrolledState(t, "ws://127.0.0.1:1")}, &bytes.Buffer{}, w)
 	}()
 	select {
 	case <-w.found:

@@ -12,15 +12,19 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/agentapi"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
 )
 
 const usage = `usage: pano-controller COMMAND [flags]
@@ -28,6 +32,7 @@ const usage = `usage: pano-controller COMMAND [flags]
 commands:
   serve         run the controller (HTTP API, dashboard, agent websocket)
   user add      create a user (the password is read from stdin)
+  enrollment-code  create a one-time enrolment code for a display (by name)
   backup        write a consistent copy of the database while it runs
   audit verify  check the audit log's hash chain
   version       print the version
@@ -61,6 +66,8 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		err = userAdd(ctx, args[2:], stdin, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args[1:], stdout, stderr)
+	case "enrollment-code", "enrolment-code":
+		err = enrollmentCode(ctx, args[1:], stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			err = usageError{"usage: pano-controller audit verify --data DIR"}
@@ -127,6 +134,8 @@ type serveConfig struct {
 	tlsCert  string
 	tlsKey   string
 	demo     bool
+	timezone string
+	fallback string
 }
 
 func (c serveConfig) validate() error {
@@ -139,7 +148,22 @@ func (c serveConfig) validate() error {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return usageError{"give both --tls-cert and --tls-key, or neither"}
 	}
+	if _, err := time.LoadLocation(c.timezone); err != nil || c.timezone == "" {
+		return usageError{fmt.Sprintf("--timezone %q is not an IANA time zone (for example Asia/Ho_Chi_Minh)", c.timezone)}
+	}
+	switch c.fallback {
+	case protocol.FallbackBlack, protocol.FallbackLastFrame, protocol.FallbackIdleCard:
+	default:
+		return usageError{fmt.Sprintf("--fallback %q: use black, last_frame or idle_card", c.fallback)}
+	}
 	return nil
+}
+
+// renditionOf finds the ready rendition of a media revision for a panel.
+func renditionOf(st *store.Store) plans.RenditionFunc {
+	return func(ctx context.Context, revisionID int64, w, h int, fit string) (protocol.Asset, error) {
+		return protocol.Asset{}, store.ErrNotFound // renditions come with the content pipeline
+	}
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -158,6 +182,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key); session cookies are then Secure")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.StringVar(&cfg.timezone, "timezone", "Asia/Ho_Chi_Minh", "time zone of schedule dates and hours, and of times shown in the dashboard")
+	fs.StringVar(&cfg.fallback, "fallback", protocol.FallbackBlack, "what a screen shows when nothing is playable: black, last_frame or idle_card")
 	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -202,15 +228,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w (choose another --listen)", cfg.listen, err)
 	}
 
-	h := hub.New(log, st, hub.Options{Version: version})
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, SecureCookies: tlsConf != nil})
+	// Plans are compiled from the store and pushed through the hub, which
+	// asks the plans service for them: build both, then connect them.
+	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback})
+	agents := agentapi.New(st, log)
+	h := hub.New(log, st, hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc})
+	plansSvc.SetPusher(h)
+	st.OnChange(func(string, int64) { plansSvc.Kick() })
+	bg, stopBG := context.WithCancel(context.Background())
+	var bgDone sync.WaitGroup
+	bgDone.Add(1)
+	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
+	defer func() { stopBG(); bgDone.Wait() }()
+
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, SecureCookies: tlsConf != nil})
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
 		scheme = "https"
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, API: rest}),
+		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, API: rest, Agents: agents}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -230,6 +268,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	errSrv := srv.Shutdown(sctx)
 	errHub := h.Close(sctx)
+	stopBG()
+	bgDone.Wait()
 	if err := errors.Join(errSrv, errHub); err != nil {
 		log.Warn("shutdown did not finish in time", "err", err)
 	}

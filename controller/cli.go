@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
@@ -153,5 +154,51 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return errAuditBroken{fmt.Sprintf("audit log broken at event %d: %s (%d events before it are intact)", brk.ID, brk.Reason, n)}
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d events\n", n)
+	return nil
+}
+
+// enrollmentCode creates a one-time enrolment code for a display from the
+// controller's shell, as a technician would in the dashboard; it works while
+// the controller runs.
+func enrollmentCode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("enrollment-code")
+	data := fs.String("data", "./var", "data directory")
+	name := fs.String("display", "", "display name (required)")
+	valid := fs.Duration("valid", 24*time.Hour, "how long the code can be used")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usageError{"enrollment-code: --display is required"}
+	}
+	if *valid <= 0 || *valid > 30*24*time.Hour {
+		return usageError{"enrollment-code: --valid must be between 1s and 720h"}
+	}
+	st, err := openData(ctx, *data, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ds, err := st.Displays(ctx, store.DisplayFilter{Q: *name})
+	if err != nil {
+		return err
+	}
+	var d *store.Display
+	for i := range ds {
+		if ds[i].Name == *name {
+			d = &ds[i]
+		}
+	}
+	if d == nil {
+		return fmt.Errorf("enrollment-code: no display is named %q (create it in the dashboard or with the API first)", *name)
+	}
+	code := auth.NewEnrolmentCode()
+	who := store.Actor{Name: "cli:" + currentUser(), Addr: "local"}
+	ec, err := st.CreateEnrolmentCode(ctx, who, d.ID, auth.HashToken(code), time.Now().Add(*valid))
+	if err != nil {
+		return fmt.Errorf("enrollment-code: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s\n", code)
+	fmt.Fprintf(stderr, "code for display %d (%s, %d×%d), valid until %s\n", d.ID, d.Name, d.Width, d.Height, ec.ExpiresAt.Format(time.RFC3339))
 	return nil
 }

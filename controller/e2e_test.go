@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,11 +139,11 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	controllerBin, agentBin := buildBinaries(t)
 	data := t.TempDir()
 
-	ctl := start(t, controllerBin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	ctl := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", data)
 	addr := listeningRe.FindStringSubmatch(ctl.waitLine(t, listeningRe, 1))[1]
+	state := enrol(t, controllerBin, agentBin, data, addr, "truong-hoc", 64, 32)
 
-	ag := start(t, agentBin, "run", "--controller", "ws://"+addr, "--state", t.TempDir(),
-		"--name", "truong-hoc", "--set", "width=64", "--set", "height=32")
+	ag := start(t, agentBin, "run", "--state", state)
 	online := regexp.MustCompile(`msg="agent online" agent=truong-hoc .*panel=64x32`)
 	ctl.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 1)
@@ -157,7 +158,7 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	ag.waitLine(t, regexp.MustCompile(`controller link down; retrying.*controller is shutting down`), 1)
 
 	// Same address again: the agent comes back by itself.
-	ctl2 := start(t, controllerBin, "serve", "--listen", addr, "--data", data)
+	ctl2 := start(t, controllerBin, "serve", "--demo", "--listen", addr, "--data", data)
 	ctl2.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 2)
 
@@ -198,4 +199,23 @@ func TestServeBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// enrol makes a one-time code for the named display with the controller's
+// CLI and enrols an agent with it, as a technician does on site; it returns
+// the agent's state directory.
+func enrol(t *testing.T, controllerBin, agentBin, data, addr, name string, w, h int) string {
+	t.Helper()
+	out, err := exec.Command(controllerBin, "enrollment-code", "--data", data, "--display", name).Output()
+	if err != nil {
+		t.Fatalf("enrollment-code: %v", err)
+	}
+	code := strings.TrimSpace(string(out))
+	state := t.TempDir()
+	cmd := exec.Command(agentBin, "enroll", "--controller", "ws://"+addr, "--code", code, "--state", state,
+		"--set", fmt.Sprintf("width=%d", w), "--set", fmt.Sprintf("height=%d", h))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("enroll: %v\n%s", err, out)
+	}
+	return state
 }

@@ -35,12 +35,18 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 
-# name:width:height — the ward's three kinds of screen.
+# name:width:height — the ward's three kinds of screen, created by --demo.
+# Each simulated screen enrols once, as a technician would on site: a
+# one-time code for its display, exchanged by the agent for a credential.
 for screen in truong-hoc:64:32 duong-chinh:128:64 trung-tam-phuong:192:96; do
 	IFS=: read -r name w h <<<"$screen"
-	bin/pano-agent run --controller "ws://$listen" --state "$data/agents/$name" \
-		--profile virtual --name "$name" --set "width=$w" --set "height=$h" \
-		2>>"$data/logs/agent-$name.log" &
+	state="$data/agents/$name"
+	if [ ! -f "$state/agent.json" ]; then
+		code=$(bin/pano-controller enrollment-code --data "$data" --display "$name" 2>/dev/null)
+		bin/pano-agent enroll --controller "ws://$listen" --code "$code" --state "$state" \
+			--profile virtual --name "$name" --set "width=$w" --set "height=$h" >/dev/null
+	fi
+	bin/pano-agent run --state "$state" 2>>"$data/logs/agent-$name.log" &
 	pids+=($!)
 done
 

@@ -24,6 +24,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
 )
 
 // Prefix is where the API lives.
@@ -35,9 +36,12 @@ const (
 	CSRFHeader    = "X-CSRF-Token"
 )
 
-// Agents is the hub as the display handlers see it: who is online now.
+// Agents is the hub as the display handlers see it: who is online now, and
+// how to reach them.
 type Agents interface {
 	Agents() []hub.AgentInfo
+	Command(displayID int64, cmd protocol.Command) (string, error)
+	Revoke(displayID int64)
 }
 
 // Options configure the API; zero values take the defaults.
@@ -45,6 +49,7 @@ type Options struct {
 	Log   *slog.Logger
 	Store *store.Store // the API uses most of the store: an interface would only restate it
 	Hub   Agents
+	Plans Plans // command results; nil: commands answer "pending"
 	Now   func() time.Time
 
 	SecureCookies bool          // set under TLS
@@ -378,6 +383,19 @@ type query struct {
 }
 
 func (q *query) str(name string) string { return q.c.QueryParam(name) }
+
+// time reads an RFC 3339 time; empty gives the zero time.
+func (q *query) time(name string) time.Time {
+	s := q.c.QueryParam(name)
+	if s == "" || q.err != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		q.err = badRequest("%s %q is not an RFC 3339 time such as 2026-11-25T00:00:00+07:00", name, s)
+	}
+	return t
+}
 
 func (q *query) id(name string) int64 {
 	s := q.c.QueryParam(name)

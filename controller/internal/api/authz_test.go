@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -76,6 +77,11 @@ var policy = map[string]struct {
 	"updateDisplay":        {"technician", false},
 	"deleteDisplay":        {"technician", false},
 	"createEnrollmentCode": {"technician", false},
+	"revokeDisplay":        {"technician", false},
+	"sendCommand":          {"technician", false},
+	"getScreenshot":        {"admin approver editor technician viewer", false},
+	"getDisplayPlan":       {"admin approver editor technician viewer", false},
+	"listPlayRecords":      {"admin approver editor technician viewer", false},
 
 	"listSchedules":  {"admin approver editor technician viewer", false},
 	"createSchedule": {"approver", false},
@@ -196,6 +202,26 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"updateDisplay":        func() call { return call{path: id("/displays/%d", v.display()), body: map[string]any{"width": 192}} },
 		"deleteDisplay":        func() call { return call{path: id("/displays/%d", v.display())} },
 		"createEnrollmentCode": func() call { return call{path: id("/displays/%d/enrollment-codes", v.display())} },
+		"revokeDisplay":        func() call { return call{path: id("/displays/%d/revoke", v.display())} },
+		"sendCommand": func() call {
+			return call{path: id("/displays/%d/commands", v.display()), body: map[string]any{"name": "identify"}}
+		},
+		"getScreenshot": func() call {
+			d := v.display()
+			if err := v.st.SaveScreenshot(context.Background(), d, []byte("\x89PNG\r\n\x1a\n"), time.Now()); err != nil {
+				v.t.Fatal(err)
+			}
+			return call{path: id("/displays/%d/screenshot", d)}
+		},
+		"getDisplayPlan": func() call {
+			d := v.display()
+			_, _, err := v.st.SavePlan(context.Background(), d, "digest", func(int64) ([]byte, error) { return []byte(`{"schema":1}`), nil })
+			if err != nil {
+				v.t.Fatal(err)
+			}
+			return call{path: id("/displays/%d/plan", d)}
+		},
+		"listPlayRecords": func() call { return call{path: "/play-records"} },
 
 		"listSchedules": func() call { return call{path: "/schedules"} },
 		"createSchedule": func() call {

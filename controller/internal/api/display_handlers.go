@@ -36,12 +36,14 @@ type displayPatch struct {
 
 // liveAgent is what the hub knows of a display's agent while it is online.
 type liveAgent struct {
-	AgentVersion  string         `json:"agent_version"`
-	Profile       string         `json:"profile"`
-	Panel         protocol.Panel `json:"panel"`
-	RemoteAddr    string         `json:"remote_addr"`
-	ConnectedAt   time.Time      `json:"connected_at"`
-	LastHeartbeat time.Time      `json:"last_heartbeat"`
+	AgentVersion  string           `json:"agent_version"`
+	Profile       string           `json:"profile"`
+	Panel         protocol.Panel   `json:"panel"`
+	RemoteAddr    string           `json:"remote_addr"`
+	ConnectedAt   time.Time        `json:"connected_at"`
+	LastHeartbeat time.Time        `json:"last_heartbeat"`
+	PlanRevision  int64            `json:"plan_revision"` // the plan the agent runs
+	Health        *protocol.Health `json:"health"`        // its latest report
 }
 
 type displayOut struct {
@@ -60,15 +62,17 @@ type enrolmentOut struct {
 var displayName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 func (a *API) withLive(ds ...store.Display) []displayOut {
-	live := map[string]*liveAgent{}
+	// Agents are matched by the display their credential was enrolled for.
+	live := map[int64]*liveAgent{}
 	if a.o.Hub != nil {
 		for _, ag := range a.o.Hub.Agents() {
-			live[ag.Name] = &liveAgent{AgentVersion: ag.AgentVersion, Profile: ag.Profile, Panel: ag.Panel, RemoteAddr: ag.RemoteAddr, ConnectedAt: ag.ConnectedAt, LastHeartbeat: ag.LastHeartbeat}
+			live[ag.DisplayID] = &liveAgent{AgentVersion: ag.AgentVersion, Profile: ag.Profile, Panel: ag.Panel, RemoteAddr: ag.RemoteAddr,
+				ConnectedAt: ag.ConnectedAt, LastHeartbeat: ag.LastHeartbeat, PlanRevision: ag.PlanRevision, Health: ag.Health}
 		}
 	}
 	out := make([]displayOut, 0, len(ds))
 	for _, d := range ds {
-		ag := live[d.Name]
+		ag := live[d.ID]
 		out = append(out, displayOut{Display: d, Online: ag != nil, Agent: ag})
 	}
 	return out

@@ -14,12 +14,14 @@ import (
 
 type fakeHub []hub.AgentInfo
 
-func (f fakeHub) Agents() []hub.AgentInfo { return f }
+func (f fakeHub) Agents() []hub.AgentInfo                         { return f }
+func (f fakeHub) Command(int64, protocol.Command) (string, error) { return "cmd-1", nil }
+func (f fakeHub) Revoke(int64)                                    {}
 
 func TestDisplaysShowLiveStatusAndEnrolmentCodesAreOneTime(t *testing.T) {
 	v := newEnv(t)
 	since := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
-	v.api.o.Hub = fakeHub{{Name: "truong-hoc", AgentVersion: "1.2.3", Profile: "virtual", Panel: protocol.Panel{Width: 64, Height: 32}, ConnectedAt: since}}
+	v.api.o.Hub = fakeHub{{DisplayID: 1, Name: "truong-hoc", AgentVersion: "1.2.3", Profile: "virtual", Panel: protocol.Panel{Width: 64, Height: 32}, ConnectedAt: since}}
 	tech := v.session(v.user(store.RoleTechnician, v.unitA.ID))
 	viewer := v.session(v.user(store.RoleViewer, v.unitB.ID))
 	var on, off displayOut

@@ -52,7 +52,7 @@ func newEnv(t *testing.T) *env {
 	v := &env{t: t, st: st, now: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
 	st.SetNow(v.clock)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	v.api = New(Options{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Now: v.clock, Passwords: fastHash})
+	v.api = New(Options{Log: log, Store: st, Hub: fakeHub{}, Now: v.clock, Passwords: fastHash})
 	v.e = server.New(server.Deps{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Version: "test", API: v.api})
 	if v.unitA, err = st.CreateUnit(ctx, store.System, store.Unit{Name: "Phòng Văn hóa – Xã hội"}); err != nil {
 		t.Fatal(err)

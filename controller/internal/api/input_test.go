@@ -146,7 +146,7 @@ func TestSQLInjectionInEveryQueryParameter(t *testing.T) {
 				switch {
 				case r.Status == 400:
 					// An integer or a value from a fixed set refuses it.
-					if p.Type != "integer" && p.Enum == nil {
+					if p.Type != "integer" && p.Enum == nil && p.Format == "" {
 						t.Errorf("%s: free-text parameter %s refused %q: %s", rt.Name, p.Name, inj, r.Body)
 					}
 				case r.Status == 200:

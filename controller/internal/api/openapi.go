@@ -35,6 +35,9 @@ func (a *API) OpenAPI() map[string]any {
 			if p.Enum != nil {
 				s["enum"] = p.Enum
 			}
+			if p.Format != "" {
+				s["format"] = p.Format
+			}
 			qp := map[string]any{"name": p.Name, "in": "query", "schema": s}
 			if p.Desc != "" {
 				qp["description"] = p.Desc

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
 )
 
 // Route is one entry of the route table. Everything about a route is here:
@@ -32,10 +33,11 @@ type Route struct {
 
 // Param is a query parameter.
 type Param struct {
-	Name string
-	Type string // "integer" or "string"
-	Enum []string
-	Desc string
+	Name   string
+	Type   string // "integer" or "string"
+	Format string // "date-time" for RFC 3339 times, else empty
+	Enum   []string
+	Desc   string
 }
 
 var (
@@ -132,6 +134,14 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: p + "/displays/:id", Name: "getDisplay", Tag: "displays", Summary: "Get a display with live status", Roles: allRoles, Out: displayOut{}, Status: 200, handle: a.getDisplay},
 		{Method: http.MethodPatch, Path: p + "/displays/:id", Name: "updateDisplay", Tag: "displays", Summary: "Change a display", Roles: techs, In: displayPatch{}, Out: displayOut{}, Status: 200, handle: a.updateDisplay},
 		{Method: http.MethodDelete, Path: p + "/displays/:id", Name: "deleteDisplay", Tag: "displays", Summary: "Delete a display", Roles: techs, Status: 204, handle: a.deleteDisplay},
+		{Method: http.MethodPost, Path: p + "/displays/:id/revoke", Name: "revokeDisplay", Tag: "displays", Summary: "Revoke the display's agent credential; its agent stops until enrolled again", Roles: techs, Status: 204, handle: a.revokeDisplay},
+		{Method: http.MethodPost, Path: p + "/displays/:id/commands", Name: "sendCommand", Tag: "displays", Summary: "Send a remote command (identify, blank, brightness, …); waits up to 10 s for the agent's answer (200), else 202 with pending", Roles: techs, In: commandIn{}, Out: commandOut{}, Status: 202, handle: a.sendCommand},
+		{Method: http.MethodGet, Path: p + "/displays/:id/screenshot", Name: "getScreenshot", Tag: "displays", Summary: "The display's latest screenshot (PNG at panel resolution)", Roles: allRoles, Status: 200, handle: a.getScreenshot},
+		{Method: http.MethodGet, Path: p + "/displays/:id/plan", Name: "getDisplayPlan", Tag: "displays", Summary: "The display's current plan and the revision its agent runs", Roles: allRoles, Out: planOut{}, Status: 200, handle: a.getDisplayPlan},
+		{Method: http.MethodGet, Path: p + "/play-records", Name: "listPlayRecords", Tag: "reports", Summary: "Proof of play: what played where and when, oldest first", Roles: allRoles, Query: []Param{
+			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
+			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"}, {Name: "limit", Type: "integer", Desc: "1 to 10000, default 1000"},
+		}, Out: list[protocol.PlayRecord]{}, Status: 200, handle: a.listPlayRecords},
 		{Method: http.MethodPost, Path: p + "/displays/:id/enrollment-codes", Name: "createEnrollmentCode", Tag: "displays", Summary: "Create a one-time enrolment code (shown once)", Roles: techs, Out: enrolmentOut{}, Status: 201, handle: a.createEnrolmentCode},
 
 		{Method: http.MethodGet, Path: p + "/schedules", Name: "listSchedules", Tag: "schedules", Summary: "List schedule entries", Roles: allRoles, Query: []Param{{Name: "playlist_id", Type: "integer"}, {Name: "group_id", Type: "integer"}, {Name: "display_id", Type: "integer"}}, Out: list[store.Schedule]{}, Status: 200, handle: a.listSchedules},

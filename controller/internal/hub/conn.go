@@ -231,6 +231,9 @@ func (c *conn) handle(env protocol.Envelope) error {
 }
 
 func (c *conn) onHello(hello protocol.Hello) error {
+	if c.id.Name != "" {
+		hello.Name = c.id.Name // an enrolled agent is known by its display's name
+	}
 	now := c.h.opt.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -128,8 +128,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		id, err = h.opt.Auth(r)
 		if err != nil {
-			h.log.Warn("agent refused", "remote", r.RemoteAddr, "err", err)
 			w.Header().Set("Content-Type", "application/json")
+			if !errors.Is(err, ErrRefused) {
+				h.log.Error("agent authentication", "remote", r.RemoteAddr, "err", err)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"error":{"code":"unavailable","message":"the controller cannot check credentials now; retry later"}}`))
+				return
+			}
+			h.log.Warn("agent refused", "remote", r.RemoteAddr, "err", err)
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":{"code":"unauthorized","message":"unknown or revoked device credential: enrol the agent with a new code"}}`))
 			return

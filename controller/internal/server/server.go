@@ -33,6 +33,8 @@ type Deps struct {
 	Version string
 	// API is registered under /api/v1 when set.
 	API interface{ Register(*echo.Echo) }
+	// Agents registers the agent endpoints (/agent/v1/…) when set.
+	Agents interface{ Register(*echo.Echo) }
 }
 
 // New builds the echo instance with every route registered.
@@ -43,7 +45,14 @@ func New(d Deps) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	// The peer address, never X-Forwarded-For: clients could forge it.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(middleware.Recover())
+	// A panic in a handler is a bug: log it once, with its stack, through the
+	// controller's logger, and answer 500 through the error handler.
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			d.Log.Error("handler panic", "method", c.Request().Method, "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		},
+	}))
 	e.Use(securityHeaders)
 
 	reg := prometheus.NewRegistry()
@@ -66,6 +75,9 @@ func New(d Deps) *echo.Echo {
 	e.GET(protocol.Path, echo.WrapHandler(d.Hub))
 	e.GET("/", dashboard(d))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
+	if d.Agents != nil {
+		d.Agents.Register(e)
+	}
 	if d.API != nil {
 		d.API.Register(e)
 	}

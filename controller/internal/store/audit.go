@@ -194,3 +194,13 @@ func clampLimit(n int) int {
 	}
 	return n
 }
+
+// Record appends an audit event for an action that changes no row of the
+// store, such as a remote command sent to a screen.
+func (s *Store) Record(ctx context.Context, who Actor, action, objectType string, id int64, detail map[string]any) error {
+	_, err := s.change(ctx, who, action, objectType, func(*sql.Tx) (int64, map[string]any, error) { return id, detail, nil })
+	if err != nil {
+		return fmt.Errorf("store: record %s: %w", action, err)
+	}
+	return nil
+}

@@ -105,3 +105,18 @@ func (s *Store) RevokeDisplay(ctx context.Context, who Actor, displayID int64) e
 	}
 	return nil
 }
+
+// EnrolmentCodeDisplay returns the display a valid (unused, unexpired) code
+// is for, so the enrolment can be checked before the code is spent; any other
+// code is ErrNotFound.
+func (s *Store) EnrolmentCodeDisplay(ctx context.Context, codeHash string) (Display, error) {
+	d, err := scanDisplay(s.r.QueryRowContext(ctx, `SELECT `+displayCols+` FROM displays WHERE id =
+		(SELECT display_id FROM enrolment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?)`, codeHash, s.stamp()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Display{}, fmt.Errorf("store: enrolment code: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Display{}, fmt.Errorf("store: enrolment code: %w", err)
+	}
+	return d, nil
+}

@@ -228,6 +228,38 @@ var migrations = []string{
 		BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 	CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 		BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
+
+	// 3: the agent runtime — each display's compiled plan, its agent's last
+	// report and screenshot, and proof of play.
+	`CREATE TABLE display_plans (
+		display_id     INTEGER PRIMARY KEY REFERENCES displays (id) ON DELETE CASCADE,
+		revision       INTEGER NOT NULL,
+		digest         TEXT NOT NULL,    -- SHA-256 of the plan without revision and time
+		plan           TEXT NOT NULL,    -- protocol.Plan, JSON
+		acked_revision INTEGER NOT NULL DEFAULT 0,
+		updated_at     TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE display_status (
+		display_id    INTEGER PRIMARY KEY REFERENCES displays (id) ON DELETE CASCADE,
+		health        TEXT,             -- protocol.Health, JSON
+		health_at     TEXT,
+		screenshot    BLOB,             -- PNG at panel resolution
+		screenshot_at TEXT
+	) STRICT;
+	CREATE TABLE play_records (
+		id            TEXT PRIMARY KEY, -- the agent's; a resent record is ignored
+		display_id    INTEGER NOT NULL, -- no foreign key: reports outlive a removed display
+		plan_revision INTEGER NOT NULL,
+		schedule_id   INTEGER NOT NULL,
+		item          INTEGER NOT NULL,
+		media_id      INTEGER NOT NULL,
+		campaign_id   INTEGER,
+		started_at    TEXT NOT NULL,    -- RFC 3339, UTC
+		ended_at      TEXT NOT NULL,
+		received_at   TEXT NOT NULL
+	) STRICT;
+	CREATE INDEX play_records_display_time ON play_records (display_id, started_at);
+	CREATE INDEX play_records_campaign_time ON play_records (campaign_id, started_at);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
@@ -29,6 +30,19 @@ type Store struct {
 	r *sql.DB // read-only pool
 
 	now func() time.Time
+
+	changed atomic.Pointer[func(objectType string, id int64)]
+}
+
+// OnChange registers f to be called after every committed change that the
+// audit log records (not for reports such as health or play records). The
+// plan compiler uses it to recompile plans. f must not block.
+func (s *Store) OnChange(f func(objectType string, id int64)) { s.changed.Store(&f) }
+
+func (s *Store) notify(objectType string, id int64) {
+	if f := s.changed.Load(); f != nil {
+		(*f)(objectType, id)
+	}
 }
 
 // Open creates dir when missing, opens (or creates) dir/pano.db and applies

@@ -72,5 +72,6 @@ func (s *Store) change(ctx context.Context, who Actor, action, objectType string
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	s.notify(objectType, id)
 	return id, nil
 }

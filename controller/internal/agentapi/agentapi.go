@@ -1,0 +1,145 @@
+// Package agentapi is the controller's HTTP surface for agents, outside the
+// websocket: enrolment (a one-time code exchanged for a device credential)
+// and the check of that credential on every agent request.
+package agentapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// EnrollPath is where agents enrol.
+const EnrollPath = "/agent/v1/enroll"
+
+// CredentialPrefix starts every device credential, so a leaked one is
+// recognisable in logs and secret scanners.
+const CredentialPrefix = "pano_dev_"
+
+// EnrollRequest is what `pano-agent enroll` sends.
+type EnrollRequest struct {
+	Code         string         `json:"code"`
+	Name         string         `json:"name"`
+	Profile      string         `json:"profile"`
+	Panel        protocol.Panel `json:"panel"`
+	AgentVersion string         `json:"agent_version"`
+}
+
+// EnrollResponse carries the credential, shown only this once.
+type EnrollResponse struct {
+	DisplayID   int64  `json:"display_id"`
+	DisplayName string `json:"display_name"`
+	Credential  string `json:"credential"`
+}
+
+// API serves the agent endpoints.
+type API struct {
+	st       *store.Store
+	log      *slog.Logger
+	throttle *auth.Throttle // failed enrolments per address
+}
+
+// New returns the agent API.
+func New(st *store.Store, log *slog.Logger) *API {
+	return &API{st: st, log: log, throttle: auth.NewThrottle(20, 15*time.Minute, time.Now)}
+}
+
+// Register mounts the endpoints.
+func (a *API) Register(e *echo.Echo) {
+	e.POST(EnrollPath, a.enroll)
+}
+
+func fail(c echo.Context, status int, code, msg string) error {
+	return c.JSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (a *API) enroll(c echo.Context) error {
+	addr := c.RealIP()
+	if host, _, err := net.SplitHostPort(c.Request().RemoteAddr); err == nil {
+		addr = host // the direct peer: a forged X-Forwarded-For must not reset the throttle
+	}
+	if blocked, wait := a.throttle.Blocked(addr); blocked {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		return fail(c, http.StatusTooManyRequests, "throttled", "too many failed enrolments from this address; wait and try again")
+	}
+	var req EnrollRequest
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return fail(c, http.StatusBadRequest, "bad_request", "the body must be a JSON enrolment request: "+err.Error())
+	}
+	req.Code = strings.ToUpper(strings.TrimSpace(req.Code))
+	if req.Code == "" {
+		return fail(c, http.StatusBadRequest, "bad_request", `"code" is required: ask a technician for an enrolment code`)
+	}
+	if err := req.Panel.Validate(); err != nil {
+		return fail(c, http.StatusBadRequest, "bad_request", err.Error())
+	}
+	ctx := c.Request().Context()
+	codeHash := auth.HashToken(req.Code)
+	d, err := a.st.EnrolmentCodeDisplay(ctx, codeHash)
+	if errors.Is(err, store.ErrNotFound) {
+		a.throttle.Fail(addr)
+		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")
+	}
+	if err != nil {
+		return err
+	}
+	if d.Width != req.Panel.Width || d.Height != req.Panel.Height {
+		return fail(c, http.StatusConflict, "panel_mismatch", fmt.Sprintf(
+			"display %q is %d×%d but this agent's panel is %d×%d: set width and height in the profile (--set width=%d --set height=%d) or fix the display",
+			d.Name, d.Width, d.Height, req.Panel.Width, req.Panel.Height, d.Width, d.Height))
+	}
+	credential := auth.NewToken(CredentialPrefix)
+	who := store.Actor{Name: "agent:" + d.Name, Addr: addr}
+	id, err := a.st.RedeemEnrolmentCode(ctx, who, codeHash, auth.HashToken(credential))
+	if errors.Is(err, store.ErrNotFound) {
+		a.throttle.Fail(addr)
+		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")
+	}
+	if err != nil {
+		return err
+	}
+	a.log.Info("agent enrolled", "display", id, "name", d.Name, "remote", addr, "agent_version", req.AgentVersion)
+	return c.JSON(http.StatusOK, EnrollResponse{DisplayID: id, DisplayName: d.Name, Credential: credential})
+}
+
+// Authenticator checks an agent's bearer credential for the hub.
+func (a *API) Authenticator() hub.Authenticator {
+	return func(r *http.Request) (hub.Identity, error) {
+		d, err := a.Display(r)
+		if err != nil {
+			return hub.Identity{}, err
+		}
+		return hub.Identity{DisplayID: d.ID, Name: d.Name}, nil
+	}
+}
+
+// Display returns the display whose live credential r carries.
+func (a *API) Display(r *http.Request) (store.Display, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !strings.HasPrefix(token, CredentialPrefix) {
+		return store.Display{}, fmt.Errorf("%w: no device credential", hub.ErrRefused)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	d, err := a.st.DisplayByCredential(ctx, auth.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return d, fmt.Errorf("%w: unknown or revoked device credential", hub.ErrRefused)
+	}
+	return d, err
+}

@@ -1,0 +1,254 @@
+// Package plans compiles each display's plan from the approved playlists
+// scheduled to it (directly or through its group), keeps it versioned in the
+// store, pushes a new revision to the display's agent whenever what it should
+// play changes, and takes the agents' reports (health, screenshots, proof of
+// play).
+//
+// A plan's revision grows only when its content changes: the compiler
+// digests the plan without revision and timestamp and stores a new revision
+// when the digest differs. Compiling is cheap and idempotent, so the service
+// simply recompiles every display after any change (debounced) rather than
+// tracking which change touches which display.
+package plans
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// RenditionFunc finds the ready rendition of a media revision for a panel
+// geometry; an error (typically store.ErrNotFound while it is being made)
+// leaves the item out of the plan until it is ready.
+type RenditionFunc func(ctx context.Context, revisionID int64, width, height int, fit string) (protocol.Asset, error)
+
+// Pusher sends a display's current plan to its agent when it is online.
+type Pusher interface {
+	PushPlan(ctx context.Context, displayID int64) error
+}
+
+// Options configure the service.
+type Options struct {
+	TimeZone string // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
+	Fallback string // what a screen shows with nothing playable (default black)
+	Debounce time.Duration
+	Now      func() time.Time
+}
+
+// Service owns plans.
+type Service struct {
+	st   *store.Store
+	rend RenditionFunc
+	log  *slog.Logger
+	opt  Options
+
+	kick chan struct{}
+
+	mu      sync.Mutex
+	pusher  Pusher
+	results map[string]protocol.CommandResult // command id → result, recent only
+	order   []string
+	arrived chan struct{} // closed and replaced when a result arrives
+}
+
+// New returns a service; call Run to keep plans current.
+func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Service {
+	if opt.TimeZone == "" {
+		opt.TimeZone = "Asia/Ho_Chi_Minh"
+	}
+	if opt.Fallback == "" {
+		opt.Fallback = protocol.FallbackBlack
+	}
+	if opt.Debounce == 0 {
+		opt.Debounce = 200 * time.Millisecond
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), results: map[string]protocol.CommandResult{}, arrived: make(chan struct{})}
+}
+
+// SetPusher sets where new plans are pushed (the hub, built after the
+// service because the hub calls the service).
+func (s *Service) SetPusher(p Pusher) {
+	s.mu.Lock()
+	s.pusher = p
+	s.mu.Unlock()
+}
+
+// Kick asks for a recompile of every plan soon; it never blocks.
+func (s *Service) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run recompiles plans after each kick (debounced) and once at start, and
+// pushes the ones that changed, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	s.Kick()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		}
+		// Let a burst of changes (an approval touches several rows) settle.
+		t := time.NewTimer(s.opt.Debounce)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if err := s.RefreshAll(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("refresh plans", "err", err)
+		}
+	}
+}
+
+// RefreshAll recompiles every display's plan and pushes those that changed.
+func (s *Service) RefreshAll(ctx context.Context) error {
+	ids, err := s.st.DisplayIDs(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		_, changed, err := s.Compile(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !changed {
+			continue
+		}
+		s.mu.Lock()
+		p := s.pusher
+		s.mu.Unlock()
+		if p != nil {
+			if err := p.PushPlan(ctx, id); err != nil && !isOffline(err) {
+				errs = append(errs, fmt.Errorf("push plan to display %d: %w", id, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isOffline(err error) bool { return errors.Is(err, hub.ErrOffline) }
+
+// Compile builds the display's plan from the store, stores it under a new
+// revision if it changed, and returns the plan in force.
+func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan, bool, error) {
+	d, scheds, err := s.st.PlanSources(ctx, displayID)
+	if err != nil {
+		return nil, false, err
+	}
+	plan := &protocol.Plan{
+		Schema:    protocol.PlanSchema,
+		DisplayID: d.ID,
+		TimeZone:  s.opt.TimeZone,
+		Panel:     protocol.Panel{Width: d.Width, Height: d.Height},
+		Fallback:  s.opt.Fallback,
+		Entries:   []protocol.Entry{},
+		Playlists: []protocol.Playlist{},
+		Assets:    []protocol.Asset{},
+	}
+	assets := map[string]bool{}
+	playlists := map[int64]bool{}
+	for _, sc := range scheds {
+		if !playlists[sc.PlaylistID] {
+			pl := protocol.Playlist{ID: sc.PlaylistID}
+			for _, it := range sc.Items {
+				a, err := s.rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
+				if err != nil {
+					continue // not rendered yet: it joins the plan when ready
+				}
+				pl.Items = append(pl.Items, protocol.Item{
+					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: a.SHA256, DurationMS: it.DurationMS,
+				})
+				if !assets[a.SHA256] {
+					assets[a.SHA256] = true
+					plan.Assets = append(plan.Assets, a)
+				}
+			}
+			if len(pl.Items) == 0 {
+				continue
+			}
+			playlists[sc.PlaylistID] = true
+			plan.Playlists = append(plan.Playlists, pl)
+		}
+		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
+	}
+	digest, err := digestOf(plan)
+	if err != nil {
+		return nil, false, err
+	}
+	rev, changed, err := s.st.SavePlan(ctx, displayID, digest, func(rev int64) ([]byte, error) {
+		plan.Revision = rev
+		plan.Generated = s.opt.Now().UTC().Truncate(time.Millisecond)
+		if _, err := protocol.Compile(plan); err != nil {
+			return nil, fmt.Errorf("plans: display %d: compiled plan is invalid: %w", displayID, err)
+		}
+		return json.Marshal(plan)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if changed {
+		s.log.Info("plan changed", "display", displayID, "revision", rev, "entries", len(plan.Entries), "assets", len(plan.Assets))
+		return plan, true, nil
+	}
+	stored, err := s.stored(ctx, displayID)
+	return stored, false, err
+}
+
+func (s *Service) stored(ctx context.Context, displayID int64) (*protocol.Plan, error) {
+	sp, err := s.st.DisplayPlan(ctx, displayID)
+	if err != nil {
+		return nil, err
+	}
+	var p protocol.Plan
+	if err := json.Unmarshal(sp.Plan, &p); err != nil {
+		return nil, fmt.Errorf("plans: stored plan of display %d: %w", displayID, err)
+	}
+	return &p, nil
+}
+
+func entryOf(sc store.Schedule) protocol.Entry {
+	e := protocol.Entry{
+		ID: sc.ID, Playlist: sc.PlaylistID, Priority: sc.Priority,
+		StartDate: sc.StartsOn, EndDate: sc.EndsOn, From: sc.StartTime, Until: sc.EndTime,
+	}
+	if sc.Weekdays != 0x7F {
+		for d := 0; d < 7; d++ {
+			if sc.Weekdays&(1<<d) != 0 {
+				e.Weekdays = append(e.Weekdays, d+1) // bit 0 = Monday = ISO 1
+			}
+		}
+	}
+	return e
+}
+
+// digestOf hashes what the plan says, not when or under which revision.
+func digestOf(p *protocol.Plan) (string, error) {
+	q := *p
+	q.Revision, q.Generated = 0, time.Time{}
+	data, err := json.Marshal(q)
+	if err != nil {
+		return "", fmt.Errorf("plans: digest: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}

@@ -1,0 +1,94 @@
+package plans
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+var _ hub.Runtime = (*Service)(nil)
+
+// Plan implements hub.Runtime: the display's plan in force, compiled afresh
+// so an agent that connects gets the newest even before a refresh ran.
+func (s *Service) Plan(ctx context.Context, displayID int64) (*protocol.Plan, error) {
+	p, _, err := s.Compile(ctx, displayID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil // the display was deleted while its agent was connected
+	}
+	return p, err
+}
+
+// PlanAcked implements hub.Runtime.
+func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
+	if err := s.st.SetPlanAcked(ctx, displayID, revision); err != nil {
+		s.log.Error("record plan ack", "display", displayID, "err", err)
+	}
+}
+
+// Health implements hub.Runtime.
+func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health) error {
+	data, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	return s.st.SaveHealth(ctx, displayID, data, s.opt.Now())
+}
+
+// Screenshot implements hub.Runtime.
+func (s *Service) Screenshot(ctx context.Context, displayID int64, sh protocol.Screenshot) error {
+	return s.st.SaveScreenshot(ctx, displayID, sh.PNG, sh.At)
+}
+
+// PlayRecords implements hub.Runtime.
+func (s *Service) PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error {
+	n, err := s.st.AddPlayRecords(ctx, displayID, b.Records)
+	if err != nil {
+		return err
+	}
+	if b.Dropped > 0 {
+		s.log.Warn("agent dropped proof-of-play records to stay within its disk bound", "display", displayID, "dropped", b.Dropped)
+	}
+	s.log.Debug("play records", "display", displayID, "received", len(b.Records), "new", n)
+	return nil
+}
+
+// CommandResult implements hub.Runtime: results are kept for the API to show.
+func (s *Service) CommandResult(_ context.Context, displayID int64, r protocol.CommandResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.results[r.Ref]; !ok {
+		s.order = append(s.order, r.Ref)
+	}
+	s.results[r.Ref] = r
+	for len(s.order) > 1000 {
+		delete(s.results, s.order[0])
+		s.order = s.order[1:]
+	}
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	if !r.OK {
+		s.log.Warn("remote command failed", "display", displayID, "ref", r.Ref, "err", r.Error)
+	}
+}
+
+// WaitResult waits for a command's result until ctx ends.
+func (s *Service) WaitResult(ctx context.Context, id string) (protocol.CommandResult, bool) {
+	for {
+		s.mu.Lock()
+		r, ok := s.results[id]
+		ch := s.arrived
+		s.mu.Unlock()
+		if ok {
+			return r, true
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return protocol.CommandResult{}, false
+		}
+	}
+}

@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// PlanSchedule is a schedule entry that applies to a display, with the
+// approved items of its playlist.
+type PlanSchedule struct {
+	Schedule
+	Items []PlanItem
+}
+
+// PlanItem is one approved item of a scheduled playlist.
+type PlanItem struct {
+	Position   int
+	MediaID    int64
+	RevisionID int64 // the media's approved revision: what plays
+	Kind       string
+	CampaignID int64
+	DurationMS int64
+}
+
+// PlanSources returns what a display's plan is made of: the display and the
+// schedules that target it directly or through its group, each with the
+// approved items of its approved playlist. A schedule whose playlist has no
+// approved revision has no items.
+func (s *Store) PlanSources(ctx context.Context, displayID int64) (Display, []PlanSchedule, error) {
+	d, err := s.Display(ctx, displayID)
+	if err != nil {
+		return d, nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+scheduleCols+` FROM schedules
+		WHERE display_id = ? OR (group_id IS NOT NULL AND group_id = ?) ORDER BY id`, d.ID, nullInt(d.GroupID))
+	if err != nil {
+		return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+	}
+	var out []PlanSchedule
+	for rows.Next() {
+		sc, err := scanSchedule(rows)
+		if err != nil {
+			rows.Close()
+			return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+		}
+		out = append(out, PlanSchedule{Schedule: sc})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+	}
+	for i := range out {
+		if out[i].Items, err = s.approvedItems(ctx, out[i].PlaylistID); err != nil {
+			return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+		}
+	}
+	return d, out, nil
+}
+
+func (s *Store) approvedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT i.position, i.media_id, r.id, r.kind, COALESCE(m.campaign_id, p.campaign_id, 0), i.duration_ms
+		FROM playlists p
+		JOIN playlist_items i ON i.revision_id = p.approved_revision_id
+		JOIN media m ON m.id = i.media_id
+		JOIN media_revisions r ON r.id = m.approved_revision_id
+		WHERE p.id = ?
+		ORDER BY i.position`, playlistID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PlanItem
+	for rows.Next() {
+		var it PlanItem
+		if err := rows.Scan(&it.Position, &it.MediaID, &it.RevisionID, &it.Kind, &it.CampaignID, &it.DurationMS); err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// DisplayIDs lists every display's id.
+func (s *Store) DisplayIDs(ctx context.Context) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM displays ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: display ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: display ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// StoredPlan is a display's compiled plan.
+type StoredPlan struct {
+	Revision      int64
+	Digest        string
+	Plan          []byte // JSON
+	AckedRevision int64
+	UpdatedAt     time.Time
+}
+
+// DisplayPlan returns a display's stored plan; ErrNotFound when it has none.
+func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, error) {
+	var p StoredPlan
+	var at string
+	err := s.r.QueryRowContext(ctx, `SELECT revision, digest, plan, acked_revision, updated_at FROM display_plans WHERE display_id = ?`,
+		displayID).Scan(&p.Revision, &p.Digest, &p.Plan, &p.AckedRevision, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("store: plan of display %d: %w", displayID, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: plan of display %d: %w", displayID, err)
+	}
+	p.UpdatedAt = parseTime(at)
+	return p, nil
+}
+
+// SavePlan stores a display's plan when its digest differs from the stored
+// one, under the next revision. encode gets that revision and returns the
+// JSON. It reports the revision in force and whether it is new.
+func (s *Store) SavePlan(ctx context.Context, displayID int64, digest string, encode func(revision int64) ([]byte, error)) (int64, bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	defer tx.Rollback()
+	var rev int64
+	var old string
+	err = tx.QueryRowContext(ctx, `SELECT revision, digest FROM display_plans WHERE display_id = ?`, displayID).Scan(&rev, &old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	if err == nil && old == digest {
+		return rev, false, nil
+	}
+	rev++
+	data, err := encode(rev)
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO display_plans (display_id, revision, digest, plan, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (display_id) DO UPDATE SET revision = excluded.revision, digest = excluded.digest, plan = excluded.plan, updated_at = excluded.updated_at`,
+		displayID, rev, digest, string(data), s.stamp())
+	if isForeignKey(err) {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	return rev, true, nil
+}
+
+// SetPlanAcked records the plan revision a display's agent runs.
+func (s *Store) SetPlanAcked(ctx context.Context, displayID, revision int64) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE display_plans SET acked_revision = MAX(acked_revision, ?) WHERE display_id = ?`, revision, displayID)
+	if err != nil {
+		return fmt.Errorf("store: plan ack of display %d: %w", displayID, err)
+	}
+	return nil
+}
+
+// SaveHealth keeps a display's latest health report.
+func (s *Store) SaveHealth(ctx context.Context, displayID int64, health []byte, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO display_status (display_id, health, health_at) VALUES (?, ?, ?)
+		ON CONFLICT (display_id) DO UPDATE SET health = excluded.health, health_at = excluded.health_at`,
+		displayID, string(health), fmtTime(at))
+	if err != nil {
+		return fmt.Errorf("store: health of display %d: %w", displayID, err)
+	}
+	return nil
+}
+
+// SaveScreenshot keeps a display's latest screenshot.
+func (s *Store) SaveScreenshot(ctx context.Context, displayID int64, png []byte, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO display_status (display_id, screenshot, screenshot_at) VALUES (?, ?, ?)
+		ON CONFLICT (display_id) DO UPDATE SET screenshot = excluded.screenshot, screenshot_at = excluded.screenshot_at`,
+		displayID, png, fmtTime(at))
+	if err != nil {
+		return fmt.Errorf("store: screenshot of display %d: %w", displayID, err)
+	}
+	return nil
+}
+
+// DisplayStatus is a display's last report.
+type DisplayStatus struct {
+	Health       []byte // JSON, nil before the first
+	HealthAt     *time.Time
+	Screenshot   []byte // PNG, nil before the first
+	ScreenshotAt *time.Time
+}
+
+// Status returns a display's last report; a display that never reported
+// has an empty one.
+func (s *Store) Status(ctx context.Context, displayID int64) (DisplayStatus, error) {
+	var st DisplayStatus
+	var health sql.NullString
+	var hAt, sAt sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT health, health_at, screenshot, screenshot_at FROM display_status WHERE display_id = ?`,
+		displayID).Scan(&health, &hAt, &st.Screenshot, &sAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("store: status of display %d: %w", displayID, err)
+	}
+	if health.Valid {
+		st.Health = []byte(health.String)
+	}
+	st.HealthAt, st.ScreenshotAt = parseNullTime(hAt), parseNullTime(sAt)
+	return st, nil
+}
+
+// AddPlayRecords stores proof-of-play records in one transaction; records
+// already stored (by id) are skipped. It returns how many were new.
+func (s *Store) AddPlayRecords(ctx context.Context, displayID int64, recs []protocol.PlayRecord) (int, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: play records: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO play_records
+		(id, display_id, plan_revision, schedule_id, item, media_id, campaign_id, started_at, ended_at, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("store: play records: %w", err)
+	}
+	defer stmt.Close()
+	now := s.stamp()
+	added := 0
+	for _, r := range recs {
+		campaign := nullInt(&r.Campaign)
+		res, err := stmt.ExecContext(ctx, r.ID, displayID, r.PlanRevision, r.Entry, r.Item, r.Media, campaign, fmtTime(r.Start), fmtTime(r.End), now)
+		if err != nil {
+			return 0, fmt.Errorf("store: play record %s: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			added++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: play records: %w", err)
+	}
+	return added, nil
+}
+
+// PlayFilter selects proof-of-play records; zero fields do not filter.
+type PlayFilter struct {
+	DisplayID  int64
+	CampaignID int64
+	MediaID    int64
+	From, To   time.Time // started_at in [From, To)
+	Limit      int       // default 1000
+}
+
+// PlayRecords lists proof-of-play records, oldest first.
+func (s *Store) PlayRecords(ctx context.Context, f PlayFilter) ([]protocol.PlayRecord, error) {
+	var where []string
+	var args []any
+	if f.DisplayID != 0 {
+		where, args = append(where, "display_id = ?"), append(args, f.DisplayID)
+	}
+	if f.CampaignID != 0 {
+		where, args = append(where, "campaign_id = ?"), append(args, f.CampaignID)
+	}
+	if f.MediaID != 0 {
+		where, args = append(where, "media_id = ?"), append(args, f.MediaID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "started_at >= ?"), append(args, fmtTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "started_at < ?"), append(args, fmtTime(f.To))
+	}
+	q := `SELECT id, display_id, plan_revision, schedule_id, item, media_id, COALESCE(campaign_id, 0), started_at, ended_at FROM play_records`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	q += " ORDER BY started_at, id LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: play records: %w", err)
+	}
+	defer rows.Close()
+	out := []protocol.PlayRecord{}
+	for rows.Next() {
+		var r protocol.PlayRecord
+		var start, end string
+		if err := rows.Scan(&r.ID, &r.Display, &r.PlanRevision, &r.Entry, &r.Item, &r.Media, &r.Campaign, &start, &end); err != nil {
+			return nil, fmt.Errorf("store: play records: %w", err)
+		}
+		r.Start, r.End = parseTime(start), parseTime(end)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
