@@ -1,0 +1,163 @@
+package plans
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/seed"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// renditions is a fake pipeline: every revision has a rendition per
+// geometry unless it is listed in missing.
+type renditions struct {
+	mu      sync.Mutex
+	missing map[int64]bool
+}
+
+func (r *renditions) find(_ context.Context, rev int64, w, h int, fit string) (protocol.Asset, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.missing[rev] {
+		return protocol.Asset{}, store.ErrNotFound
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%dx%d/%s", rev, w, h, fit)))
+	return protocol.Asset{SHA256: hex.EncodeToString(sum[:]), Kind: protocol.AssetImage, Bytes: 100}, nil
+}
+
+type pushes struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (p *pushes) PushPlan(_ context.Context, id int64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = append(p.ids, id)
+	return nil
+}
+
+func setup(t *testing.T) (*Service, *store.Store, *renditions) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fast := auth.Params{Memory: 1024, Time: 1, Threads: 1}
+	if _, err := seed.Demo(ctx, st, fast); err != nil {
+		t.Fatal(err)
+	}
+	r := &renditions{missing: map[int64]bool{}}
+	return New(st, r.find, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}), st, r
+}
+
+func displayNamed(t *testing.T, st *store.Store, name string) store.Display {
+	t.Helper()
+	ds, err := st.Displays(context.Background(), store.DisplayFilter{Q: name})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("display %s: %v %v", name, ds, err)
+	}
+	return ds[0]
+}
+
+func TestCompileFromSchedulesAndRevisionOnlyOnChange(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	d := displayNamed(t, st, "trung-tam-phuong") // the ward centre group has the demo rotation
+	p, changed, err := svc.Compile(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed || p.Revision != 1 || len(p.Entries) != 1 || len(p.Playlists) != 1 || len(p.Assets) != 1 {
+		t.Fatalf("first compile: changed %v, plan %+v", changed, p)
+	}
+	e := p.Entries[0]
+	if e.From != "06:00" || e.Until != "22:00" || e.Weekdays != nil || e.Priority != 10 || e.StartDate == "" {
+		t.Fatalf("entry %+v", e)
+	}
+	if p.Panel != (protocol.Panel{Width: d.Width, Height: d.Height}) || p.TimeZone != "Asia/Ho_Chi_Minh" {
+		t.Fatalf("plan header %+v", p)
+	}
+	if _, err := protocol.Compile(p); err != nil {
+		t.Fatalf("compiled plan does not validate: %v", err)
+	}
+
+	// Nothing changed: same revision.
+	p2, changed, err := svc.Compile(ctx, d.ID)
+	if err != nil || changed || p2.Revision != 1 {
+		t.Fatalf("second compile: changed %v revision %d err %v", changed, p2.Revision, err)
+	}
+
+	// A schedule change makes revision 2.
+	scheds, _ := st.Schedules(ctx, store.ScheduleFilter{})
+	sc := scheds[0]
+	sc.Priority = 20
+	sc.Weekdays = 0b0011111 // Monday to Friday
+	if _, err := st.UpdateSchedule(ctx, store.System, sc); err != nil {
+		t.Fatal(err)
+	}
+	p3, changed, err := svc.Compile(ctx, d.ID)
+	if err != nil || !changed || p3.Revision != 2 {
+		t.Fatalf("after a schedule change: changed %v revision %d err %v", changed, p3.Revision, err)
+	}
+	if got := fmt.Sprint(p3.Entries[0].Weekdays); got != "[1 2 3 4 5]" || p3.Entries[0].Priority != 20 {
+		t.Fatalf("entry after change %+v", p3.Entries[0])
+	}
+}
+
+func TestItemsWithoutRenditionWaitOutsideThePlan(t *testing.T) {
+	ctx := context.Background()
+	svc, st, r := setup(t)
+	d := displayNamed(t, st, "trung-tam-phuong")
+	_, scheds, _ := st.PlanSources(ctx, d.ID)
+	rev := scheds[0].Items[0].RevisionID
+	r.missing[rev] = true
+	p, _, err := svc.Compile(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Entries) != 0 || len(p.Assets) != 0 {
+		t.Fatalf("plan with an unrendered item: %+v", p)
+	}
+	delete(r.missing, rev)
+	p, changed, _ := svc.Compile(ctx, d.ID)
+	if !changed || len(p.Assets) != 1 {
+		t.Fatalf("after the rendition: changed %v, plan %+v", changed, p)
+	}
+}
+
+func TestRefreshPushesOnlyChangedPlans(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	push := &pushes{}
+	svc.SetPusher(push)
+	if err := svc.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := st.DisplayIDs(ctx)
+	if len(push.ids) != len(ids) {
+		t.Fatalf("first refresh pushed %v, want every display %v", push.ids, ids)
+	}
+	push.ids = nil
+	if err := svc.RefreshAll(ctx); err != nil || len(push.ids) != 0 {
+		t.Fatalf("second refresh pushed %v (%v)", push.ids, err)
+	}
+	d := displayNamed(t, st, "truong-hoc")
+	d.Width = 96
+	if _, err := st.UpdateDisplay(ctx, store.System, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RefreshAll(ctx); err != nil || fmt.Sprint(push.ids) != fmt.Sprint([]int64{d.ID}) {
+		t.Fatalf("after a resize pushed %v, want [%d] (%v)", push.ids, d.ID, err)
+	}
+}
