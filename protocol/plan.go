@@ -73,6 +73,10 @@ type Asset struct {
 	Kind   string `json:"kind"` // AssetImage or AssetVideo
 	Bytes  int64  `json:"bytes"`
 	FPS    int    `json:"fps,omitempty"` // video only
+	// TickerPPS > 0 makes an image a ticker: a strip as tall as the panel
+	// and wider, scrolled right to left at this many pixels per second and
+	// wrapping around (columns [o, o+W) with o = ⌊t·pps⌋ mod strip width).
+	TickerPPS int `json:"ticker_pps,omitempty"`
 }
 
 // Asset kinds.
@@ -119,6 +123,9 @@ func (p *Plan) Validate() error {
 		}
 		if a.Kind == AssetVideo && (a.FPS < 1 || a.FPS > 120) {
 			return fmt.Errorf("asset %s: video fps %d must be 1–120", a.SHA256[:12], a.FPS)
+		}
+		if a.TickerPPS < 0 || a.TickerPPS > 10000 || (a.TickerPPS > 0 && a.Kind != AssetImage) {
+			return fmt.Errorf("asset %s: ticker speed %d must be 0–10000 pixels per second, on an image", a.SHA256[:12], a.TickerPPS)
 		}
 		assets[a.SHA256] = true
 	}

@@ -315,14 +315,14 @@ func (p *Player) load(slot protocol.Slot, revision int64) (*showing, error) {
 		p.next = nil
 		return s, nil
 	}
-	kind, fps := protocol.AssetImage, 0
+	asset := protocol.Asset{SHA256: slot.Item.Asset, Kind: protocol.AssetImage}
 	for _, a := range p.sched.Load().Plan().Assets {
 		if a.SHA256 == slot.Item.Asset {
-			kind, fps = a.Kind, a.FPS
+			asset = a
 			break
 		}
 	}
-	src, err := openSource(p.files.Path(slot.Item.Asset), kind, fps, p.frame.Bounds())
+	src, err := openSource(asset, p.files.Path(slot.Item.Asset), p.frame.Bounds())
 	if err != nil {
 		return nil, err
 	}

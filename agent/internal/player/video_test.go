@@ -97,3 +97,41 @@ func TestVideoRefusesBadArchives(t *testing.T) {
 		})
 	}
 }
+
+func TestTickerScrollsAndWraps(t *testing.T) {
+	// A 12×2 strip whose column x has red level x; the panel is 4×2.
+	strip := image.NewRGBA(image.Rect(0, 0, 12, 2))
+	for y := 0; y < 2; y++ {
+		for x := 0; x < 12; x++ {
+			strip.SetRGBA(x, y, color.RGBA{R: uint8(x), A: 255})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "strip")
+	f, _ := os.Create(path)
+	png.Encode(f, strip)
+	f.Close()
+	src, err := openTicker(path, 10, image.Rect(0, 0, 4, 2)) // 10 px/s
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, 4, 2))
+	for _, tc := range []struct {
+		at   time.Duration
+		cols [4]uint8
+	}{
+		{0, [4]uint8{0, 1, 2, 3}},
+		{300 * time.Millisecond, [4]uint8{3, 4, 5, 6}},
+		{1000 * time.Millisecond, [4]uint8{10, 11, 0, 1}}, // wraps past the end
+		{1200 * time.Millisecond, [4]uint8{0, 1, 2, 3}},   // one loop = 12 px = 1.2 s
+	} {
+		src.Frame(tc.at, dst)
+		for x, want := range tc.cols {
+			if got := dst.RGBAAt(x, 1).R; got != want {
+				t.Errorf("at %v column %d shows strip column %d, want %d", tc.at, x, got, want)
+			}
+		}
+	}
+	if _, err := openTicker(path, 10, image.Rect(0, 0, 4, 3)); err == nil || !strings.Contains(err.Error(), "3 pixels tall") {
+		t.Fatalf("wrong height: %v", err)
+	}
+}
