@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -57,6 +58,7 @@ type Daemon struct {
 	syncDone  int64
 	syncTotal int64
 	missing   []string
+	syncedRev int64 // plan revision whose content was last fully synced
 }
 
 // New builds an agent from its state directory's config.
@@ -65,9 +67,21 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	if err != nil {
 		return nil, err
 	}
+	clk := clock.New()
+	// PANO_CLOCK_SKEW puts the agent's own clock off by a duration, to show
+	// (and test) that it plays on controller time anyway.
+	if v := os.Getenv("PANO_CLOCK_SKEW"); v != "" {
+		skew, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("PANO_CLOCK_SKEW %q is not a duration such as 3s", v)
+		}
+		start := time.Now()
+		clk = clock.NewWithLocal(func() time.Time { return start.Add(time.Since(start) + skew) })
+		log.Warn("agent clock skewed on purpose", "skew", skew)
+	}
 	d := &Daemon{
 		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
-		Clock: clock.New(), started: time.Now(), kick: make(chan struct{}, 1),
+		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1),
 		pending: map[string]journal.Batch{},
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}
@@ -304,7 +318,15 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 	}
 	d.mu.Lock()
 	d.missing = missing
+	rev := sched.Plan().Revision
+	report := len(missing) == 0 && rev != d.syncedRev
+	if report {
+		d.syncedRev = rev
+	}
 	d.mu.Unlock()
+	if report {
+		d.log.Info("content synced", "revision", rev, "assets", len(order), "bytes", total)
+	}
 	// Keep everything the plan lists, not only the next 48 h: a plan rarely
 	// holds more than the screen will show soon.
 	keep := map[string]bool{}
