@@ -11,13 +11,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -127,6 +130,13 @@ type serveConfig struct {
 	tlsCert  string
 	tlsKey   string
 	demo     bool
+
+	maxImageMiB    int64
+	maxVideoMiB    int64
+	maxMegapixels  int64
+	maxVideoLength time.Duration
+	renderWorkers  int
+	videoFPS       int
 }
 
 func (c serveConfig) validate() error {
@@ -138,6 +148,21 @@ func (c serveConfig) validate() error {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return usageError{"give both --tls-cert and --tls-key, or neither"}
+	}
+	if c.maxImageMiB < 1 || c.maxVideoMiB < 1 || c.maxImageMiB > 1<<20 || c.maxVideoMiB > 1<<20 {
+		return usageError{"--max-image-mib and --max-video-mib must be from 1 to 1048576"}
+	}
+	if c.maxMegapixels < 1 || c.maxMegapixels > 10000 {
+		return usageError{"--max-megapixels must be from 1 to 10000"}
+	}
+	if c.maxVideoLength < time.Second {
+		return usageError{"--max-video-length must be at least 1s (for example 30m)"}
+	}
+	if c.renderWorkers < 1 || c.renderWorkers > 64 {
+		return usageError{"--render-workers must be from 1 to 64"}
+	}
+	if c.videoFPS < 1 || c.videoFPS > 60 {
+		return usageError{"--video-fps must be from 1 to 60"}
 	}
 	return nil
 }
@@ -159,6 +184,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key); session cookies are then Secure")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
+	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
+	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
+	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
+	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
+	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
+	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -202,8 +233,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w (choose another --listen)", cfg.listen, err)
 	}
 
+	as, err := assets.OpenStore(filepath.Join(cfg.data, "assets"))
+	if err != nil {
+		return fmt.Errorf("cannot open the asset store in %s: %w (choose a writable --data)", cfg.data, err)
+	}
+	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS})
+	// Renditions left unfinished by the last run resume, and what the
+	// displays need (the demo's notice included) is queued.
+	if err := pipe.Start(ctx); err != nil {
+		return fmt.Errorf("cannot start the content pipeline: %w", err)
+	}
+	defer pipe.Close(context.Background())
+	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
+		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
+
 	h := hub.New(log, st, hub.Options{Version: version})
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, SecureCookies: tlsConf != nil})
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
@@ -230,7 +275,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	errSrv := srv.Shutdown(sctx)
 	errHub := h.Close(sctx)
-	if err := errors.Join(errSrv, errHub); err != nil {
+	errPipe := pipe.Close(sctx) // kills any ffmpeg; its rendition resumes at the next start
+	if err := errors.Join(errSrv, errHub, errPipe); err != nil {
 		log.Warn("shutdown did not finish in time", "err", err)
 	}
 	if err := st.Close(); err != nil {
