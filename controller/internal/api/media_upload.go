@@ -55,7 +55,10 @@ func (a *API) uploadMedia(c echo.Context, p *principal) error {
 			return badRequest("the upload has no file: send it in a part named \"file\", after the other fields")
 		}
 		if err != nil {
-			return uploadReadErr(err, lim)
+			if e := uploadReadErr(err, lim); e != err {
+				return e
+			}
+			return badRequest("the multipart body is malformed: %v", err)
 		}
 		name := pt.FormName()
 		switch name {
