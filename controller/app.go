@@ -11,15 +11,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/agentapi"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
@@ -136,6 +139,13 @@ type serveConfig struct {
 	demo     bool
 	timezone string
 	fallback string
+
+	maxImageMiB    int64
+	maxVideoMiB    int64
+	maxMegapixels  int64
+	maxVideoLength time.Duration
+	renderWorkers  int
+	videoFPS       int
 }
 
 func (c serveConfig) validate() error {
@@ -156,13 +166,36 @@ func (c serveConfig) validate() error {
 	default:
 		return usageError{fmt.Sprintf("--fallback %q: use black, last_frame or idle_card", c.fallback)}
 	}
+	if c.maxImageMiB < 1 || c.maxVideoMiB < 1 || c.maxImageMiB > 1<<20 || c.maxVideoMiB > 1<<20 {
+		return usageError{"--max-image-mib and --max-video-mib must be from 1 to 1048576"}
+	}
+	if c.maxMegapixels < 1 || c.maxMegapixels > 10000 {
+		return usageError{"--max-megapixels must be from 1 to 10000"}
+	}
+	if c.maxVideoLength < time.Second {
+		return usageError{"--max-video-length must be at least 1s (for example 30m)"}
+	}
+	if c.renderWorkers < 1 || c.renderWorkers > 64 {
+		return usageError{"--render-workers must be from 1 to 64"}
+	}
+	if c.videoFPS < 1 || c.videoFPS > 60 {
+		return usageError{"--video-fps must be from 1 to 60"}
+	}
 	return nil
 }
 
 // renditionOf finds the ready rendition of a media revision for a panel.
 func renditionOf(st *store.Store) plans.RenditionFunc {
 	return func(ctx context.Context, revisionID int64, w, h int, fit string) (protocol.Asset, error) {
-		return protocol.Asset{}, store.ErrNotFound // renditions come with the content pipeline
+		r, err := st.RenditionFor(ctx, revisionID, w, h, fit)
+		if err != nil {
+			return protocol.Asset{}, err
+		}
+		a := protocol.Asset{SHA256: r.SHA256, Kind: protocol.AssetImage, Bytes: r.Bytes, TickerPPS: r.TickerPPS}
+		if r.Kind == "video" {
+			a.Kind, a.FPS = protocol.AssetVideo, r.FPS
+		}
+		return a, nil
 	}
 }
 
@@ -185,6 +218,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.timezone, "timezone", "Asia/Ho_Chi_Minh", "time zone of schedule dates and hours, and of times shown in the dashboard")
 	fs.StringVar(&cfg.fallback, "fallback", protocol.FallbackBlack, "what a screen shows when nothing is playable: black, last_frame or idle_card")
 	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
+	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
+	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
+	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
+	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
+	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
+	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -228,8 +267,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w (choose another --listen)", cfg.listen, err)
 	}
 
+	as, err := assets.OpenStore(filepath.Join(cfg.data, "assets"))
+	if err != nil {
+		return fmt.Errorf("cannot open the asset store in %s: %w (choose a writable --data)", cfg.data, err)
+	}
 	// Plans are compiled from the store and pushed through the hub, which
-	// asks the plans service for them: build both, then connect them.
+	// asks the plans service for them: build both, then connect them. A
+	// change in the store or a new rendition recompiles the plans.
 	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback})
 	agents := agentapi.New(st, log)
 	h := hub.New(log, st, hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc})
@@ -241,7 +285,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, SecureCookies: tlsConf != nil})
+	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
+		OnReady: func(int64) { plansSvc.Kick() }})
+	// Renditions left unfinished by the last run resume, and what the
+	// displays need (the demo's notice included) is queued.
+	if err := pipe.Start(ctx); err != nil {
+		return fmt.Errorf("cannot start the content pipeline: %w", err)
+	}
+	defer pipe.Close(context.Background())
+	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
+		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
+
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
@@ -268,9 +323,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	errSrv := srv.Shutdown(sctx)
 	errHub := h.Close(sctx)
+	errPipe := pipe.Close(sctx) // kills any ffmpeg; its rendition resumes at the next start
 	stopBG()
 	bgDone.Wait()
-	if err := errors.Join(errSrv, errHub); err != nil {
+	if err := errors.Join(errSrv, errHub, errPipe); err != nil {
 		log.Warn("shutdown did not finish in time", "err", err)
 	}
 	if err := st.Close(); err != nil {

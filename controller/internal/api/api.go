@@ -21,6 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -44,6 +45,12 @@ type Agents interface {
 	Revoke(displayID int64)
 }
 
+// Renderer is the content pipeline as the handlers see it: told when
+// media or displays changed, it queues the renditions now needed.
+type Renderer interface {
+	Kick(ctx context.Context) error
+}
+
 // Options configure the API; zero values take the defaults.
 type Options struct {
 	Log   *slog.Logger
@@ -51,6 +58,13 @@ type Options struct {
 	Hub   Agents
 	Plans Plans // command results; nil: commands answer "pending"
 	Now   func() time.Time
+
+	// Assets holds uploads and renditions; Pipeline makes renditions
+	// (nil: nothing is queued, as in tests of other routes).
+	Assets   *assets.Store
+	Pipeline Renderer
+	Limits   assets.Limits // upload limits; zero fields take assets.DefaultLimits
+	Tools    assets.Tools  // ffprobe for uploaded videos
 
 	SecureCookies bool          // set under TLS
 	IdleTimeout   time.Duration // session idle expiry (default 2 h)
@@ -99,6 +113,22 @@ func New(o Options) *API {
 	if o.CodeLifetime == 0 {
 		o.CodeLifetime = 24 * time.Hour
 	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	d := assets.DefaultLimits()
+	for _, f := range []struct{ v, def *int64 }{{&o.Limits.MaxImageBytes, &d.MaxImageBytes}, {&o.Limits.MaxVideoBytes, &d.MaxVideoBytes},
+		{&o.Limits.MaxPixels, &d.MaxPixels}, {&o.Limits.MaxVideoPixels, &d.MaxVideoPixels}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	if o.Limits.MaxVideoDuration <= 0 {
+		o.Limits.MaxVideoDuration = d.MaxVideoDuration
+	}
+	if o.Limits.ProbeTimeout <= 0 {
+		o.Limits.ProbeTimeout = d.ProbeTimeout
+	}
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
 		o:         o,
@@ -114,6 +144,10 @@ func (a *API) Register(e *echo.Echo) {
 	for _, rt := range a.Routes() {
 		e.Add(rt.Method, rt.Path, a.wrap(rt))
 	}
+	// Agents fetch renditions with their device credential, outside the
+	// user API and its route table.
+	e.GET(AgentAssetsPrefix+":sha256", a.agentAsset)
+	e.HEAD(AgentAssetsPrefix+":sha256", a.agentAsset)
 }
 
 // Error is an API error: a status, a stable code for programs and a
@@ -144,6 +178,15 @@ func notFound(what string, id int64) *Error {
 }
 
 var errForbidden = errf(http.StatusForbidden, "forbidden", "your role may not do this")
+
+// assetErr turns an *assets.Error (a refusal the client caused) into an
+// API error with the same code and message; other errors stay internal.
+func assetErr(err error) error {
+	if e, ok := assets.AsError(err); ok {
+		return errf(e.HTTPStatus(), e.Code, "%s", e.Message)
+	}
+	return err
+}
 
 // storeErr maps a store error to an API error; anything unexpected stays an
 // internal error (logged, never shown).

@@ -41,14 +41,16 @@ var policy = map[string]struct {
 	"createToken": {"admin approver editor technician viewer", false},
 	"revokeToken": {"admin approver editor technician viewer", false},
 
-	"listMedia":    {"admin approver editor technician viewer", true},
-	"createMedia":  {"approver editor", true},
-	"getMedia":     {"admin approver editor technician viewer", true},
-	"updateMedia":  {"approver editor", true},
-	"deleteMedia":  {"approver editor", true},
-	"submitMedia":  {"approver editor", true},
-	"approveMedia": {"approver", true},
-	"rejectMedia":  {"approver", true},
+	"listMedia":      {"admin approver editor technician viewer", true},
+	"createMedia":    {"approver editor", true},
+	"getMedia":       {"admin approver editor technician viewer", true},
+	"updateMedia":    {"approver editor", true},
+	"deleteMedia":    {"approver editor", true},
+	"submitMedia":    {"approver editor", true},
+	"approveMedia":   {"approver", true},
+	"previewMedia":   {"admin approver editor technician viewer", true},
+	"thumbnailMedia": {"admin approver editor technician viewer", true},
+	"rejectMedia":    {"approver", true},
 
 	"listPlaylists":   {"admin approver editor technician viewer", true},
 	"createPlaylist":  {"approver editor", true},
@@ -153,9 +155,13 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"updateMedia": func() call {
 			return call{path: id("/media/%d", v.media(unit, store.StatusDraft)), body: map[string]any{"title": "Mới"}}
 		},
-		"deleteMedia":  func() call { return call{path: id("/media/%d", v.media(unit, store.StatusDraft))} },
-		"submitMedia":  func() call { return call{path: id("/media/%d/submit", v.media(unit, store.StatusDraft))} },
-		"approveMedia": func() call { return call{path: id("/media/%d/approve", v.media(unit, store.StatusPending))} },
+		"deleteMedia": func() call { return call{path: id("/media/%d", v.media(unit, store.StatusDraft))} },
+		"previewMedia": func() call {
+			return call{path: id("/media/%d/preview?w=64&h=32&fit=cover", v.media(unit, store.StatusDraft))}
+		},
+		"thumbnailMedia": func() call { return call{path: id("/media/%d/thumbnail", v.media(unit, store.StatusDraft))} },
+		"submitMedia":    func() call { return call{path: id("/media/%d/submit", v.media(unit, store.StatusDraft))} },
+		"approveMedia":   func() call { return call{path: id("/media/%d/approve", v.media(unit, store.StatusPending))} },
 		"rejectMedia": func() call {
 			return call{path: id("/media/%d/reject", v.media(unit, store.StatusPending)), body: map[string]any{"reason": "sai"}}
 		},

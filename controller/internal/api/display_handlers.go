@@ -123,6 +123,7 @@ func (a *API) createDisplay(c echo.Context, p *principal) error {
 	if err != nil {
 		return storeErr(err, "display", 0)
 	}
+	a.kick(ctxOf(c)) // a new geometry needs renditions of the media
 	return c.JSON(http.StatusCreated, a.withLive(d)[0])
 }
 
@@ -135,6 +136,7 @@ func (a *API) getDisplay(c echo.Context, _ *principal) error {
 	if err != nil {
 		return storeErr(err, "display", id)
 	}
+	a.kick(ctxOf(c))
 	return c.JSON(http.StatusOK, a.withLive(d)[0])
 }
 
@@ -179,6 +181,7 @@ func (a *API) updateDisplay(c echo.Context, p *principal) error {
 	if err != nil {
 		return storeErr(err, "display", id)
 	}
+	a.kick(ctxOf(c))
 	return c.JSON(http.StatusOK, a.withLive(d)[0])
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
@@ -39,20 +42,66 @@ type env struct {
 
 	unitA, unitB store.Unit
 	seq          int
+
+	// The content pipeline: the asset store and the pipeline, which runs
+	// only once startPipeline is called (Kick just queues until then).
+	dir    string
+	as     *assets.Store
+	pipe   *pipeline.Pipeline
+	limits assets.Limits
+	ready  chan int64
+	failed chan error
 }
 
-func newEnv(t *testing.T) *env {
+// startPipeline runs the pipeline's workers until the test ends.
+func (v *env) startPipeline() {
+	v.t.Helper()
+	if err := v.pipe.Start(context.Background()); err != nil {
+		v.t.Fatal(err)
+	}
+	v.t.Cleanup(func() { v.pipe.Close(context.Background()) })
+}
+
+// waitReady waits for n renditions to become ready; a failure fails.
+func (v *env) waitReady(n int) {
+	v.t.Helper()
+	deadline := time.After(2 * time.Minute)
+	for i := 0; i < n; i++ {
+		select {
+		case <-v.ready:
+		case err := <-v.failed:
+			v.t.Fatalf("rendition failed: %v", err)
+		case <-deadline:
+			v.t.Fatalf("%d of %d renditions ready in time", i, n)
+		}
+	}
+}
+
+func newEnv(t *testing.T, opts ...func(*env)) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir())
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	v := &env{t: t, st: st, now: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
+	v := &env{t: t, st: st, dir: dir, now: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
+	for _, o := range opts {
+		o(v)
+	}
 	st.SetNow(v.clock)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	v.api = New(Options{Log: log, Store: st, Hub: fakeHub{}, Now: v.clock, Passwords: fastHash})
+	as, err := assets.OpenStore(filepath.Join(dir, "assets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.as = as
+	v.pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: 2,
+		OnReady: func(rev int64) { v.ready <- rev }, OnFailed: func(_ int64, err error) { v.failed <- err }})
+	v.ready, v.failed = make(chan int64, 1000), make(chan error, 1000)
+	v.api = New(Options{Log: log, Store: st, Hub: fakeHub{}, Now: v.clock, Passwords: fastHash,
+		Assets: as, Pipeline: v.pipe, Limits: v.limits})
 	v.e = server.New(server.Deps{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Version: "test", API: v.api})
 	if v.unitA, err = st.CreateUnit(ctx, store.System, store.Unit{Name: "Phòng Văn hóa – Xã hội"}); err != nil {
 		t.Fatal(err)

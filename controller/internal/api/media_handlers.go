@@ -1,28 +1,58 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
 type mediaIn struct {
-	UnitID     *int64 `json:"unit_id"` // default: your unit
-	Title      string `json:"title"`
-	Kind       string `json:"kind"` // "text": images and videos come by upload
-	Body       string `json:"body"`
-	CampaignID *int64 `json:"campaign_id"`
-	ThemeID    *int64 `json:"theme_id"`
+	UnitID     *int64   `json:"unit_id"` // default: your unit
+	Title      string   `json:"title"`   // drawn in bold above the body unless style.hide_title
+	Kind       string   `json:"kind"`    // "text": images and videos come by upload
+	Body       string   `json:"body"`
+	Style      *styleIn `json:"style"` // how the notice is drawn; default white on black, centred
+	CampaignID *int64   `json:"campaign_id"`
+	ThemeID    *int64   `json:"theme_id"`
 }
 
 type mediaPatch struct {
-	Title      *string `json:"title"`
-	Body       *string `json:"body"`
-	CampaignID *int64  `json:"campaign_id"` // 0 clears
-	ThemeID    *int64  `json:"theme_id"`    // 0 clears
+	Title      *string  `json:"title"`
+	Body       *string  `json:"body"`
+	Style      *styleIn `json:"style"`       // replaces the whole style
+	CampaignID *int64   `json:"campaign_id"` // 0 clears
+	ThemeID    *int64   `json:"theme_id"`    // 0 clears
+}
+
+// styleIn is a text notice's look.
+type styleIn struct {
+	Color      string    `json:"color"`       // "#rrggbb", default #ffffff
+	TitleColor string    `json:"title_color"` // default #ffc800
+	Background string    `json:"background"`  // default #000000
+	Align      string    `json:"align"`       // left, center (default) or right
+	HideTitle  bool      `json:"hide_title"`
+	Ticker     *tickerIn `json:"ticker"` // scroll one line instead of a still notice
+}
+
+type tickerIn struct {
+	PixelsPerSecond int `json:"pixels_per_second"` // default twice the panel height
+}
+
+func (s *styleIn) store() *store.NoticeStyle {
+	if s == nil {
+		return nil
+	}
+	n := &store.NoticeStyle{Color: s.Color, TitleColor: s.TitleColor, Background: s.Background, Align: s.Align, HideTitle: s.HideTitle}
+	if s.Ticker != nil {
+		n.Ticker, n.TickerPPS = true, s.Ticker.PixelsPerSecond
+	}
+	return n
 }
 
 type rejectIn struct {
@@ -99,6 +129,9 @@ func (a *API) listMedia(c echo.Context, p *principal) error {
 }
 
 func (a *API) createMedia(c echo.Context, p *principal) error {
+	if mt, _, _ := strings.Cut(c.Request().Header.Get(echo.HeaderContentType), ";"); strings.EqualFold(strings.TrimSpace(mt), "multipart/form-data") {
+		return a.uploadMedia(c, p)
+	}
 	var in mediaIn
 	if err := a.decode(c, &in); err != nil {
 		return err
@@ -118,14 +151,92 @@ func (a *API) createMedia(c echo.Context, p *principal) error {
 	if body == "" || len([]rune(body)) > MaxTextBody {
 		return badRequest("body is required and at most %d characters", MaxTextBody)
 	}
+	style := in.Style.store()
+	rendered, err := a.renderNotice(ctxOf(c), store.MediaRevision{Kind: store.KindText, Title: title, Body: body, Notice: style})
+	if err != nil {
+		return err
+	}
 	m, err := a.o.Store.CreateMedia(ctxOf(c), p.actor(), store.NewMedia{
 		UnitID: unit, CampaignID: optID(in.CampaignID), ThemeID: optID(in.ThemeID), CreatedBy: p.User.ID,
-		Title: title, Kind: store.KindText, Body: body,
+		Title: title, Kind: store.KindText, Body: body, Notice: style,
 	})
 	if err != nil {
 		return storeErr(err, "unit", unit)
 	}
+	if m, err = a.keepRenditions(ctxOf(c), m, rendered); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusCreated, m)
+}
+
+// renderNotice draws a text notice for every geometry in use, which also
+// checks it (colours, alignment, length) before anything is stored. With
+// no display yet it is checked at 128×64.
+func (a *API) renderNotice(ctx context.Context, rev store.MediaRevision) ([]renditionOf, error) {
+	geoms, err := a.o.Store.Geometries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	check := len(geoms) == 0
+	if check {
+		geoms = []store.Geometry{{Width: 128, Height: 64, Fit: "contain"}}
+	}
+	var out []renditionOf
+	for _, sg := range geoms {
+		g := pipeline.Geometry(sg.Width, sg.Height, sg.Fit)
+		if g.Validate() != nil {
+			continue // the pipeline records why it cannot render for it
+		}
+		r, err := pipeline.RenderNotice(rev, g)
+		if err != nil {
+			return nil, assetErr(err)
+		}
+		if !check {
+			out = append(out, renditionOf{g, r})
+		}
+	}
+	return out, nil
+}
+
+// renditionOf is a rendition made while a request waited.
+type renditionOf struct {
+	g assets.Geometry
+	r *assets.Rendition
+}
+
+// keepRenditions stores renditions made while the request waited as
+// ready rows of m's current revision (their files too, for notices), then
+// lets the pipeline queue whatever else is needed, and returns m afresh.
+// A failure here is logged, not returned: the pipeline makes what is
+// missing.
+func (a *API) keepRenditions(ctx context.Context, m store.Media, rs []renditionOf) (store.Media, error) {
+	for _, x := range rs {
+		if x.r.Data != nil && x.r.Path == "" {
+			if err := a.o.Assets.PutRendition(x.r); err != nil {
+				a.o.Log.Error("store rendition", "media", m.ID, "err", err)
+				continue
+			}
+		}
+		row, err := pipeline.Row(m.Current.ID, x.g, x.r)
+		if err == nil {
+			err = a.o.Store.PutRendition(ctx, row)
+		}
+		if err != nil {
+			a.o.Log.Error("record rendition", "media", m.ID, "err", err)
+		}
+	}
+	a.kick(ctx)
+	return a.o.Store.Media(ctx, m.ID)
+}
+
+// kick tells the pipeline that media or displays changed.
+func (a *API) kick(ctx context.Context) {
+	if a.o.Pipeline == nil {
+		return
+	}
+	if err := a.o.Pipeline.Kick(ctx); err != nil {
+		a.o.Log.Error("queue renditions", "err", err)
+	}
 }
 
 func (a *API) getMedia(c echo.Context, p *principal) error {
@@ -160,6 +271,24 @@ func (a *API) updateMedia(c echo.Context, p *principal) error {
 		}
 		e.Body = &b
 	}
+	e.Notice = in.Style.store()
+	if e.Title != nil || e.Body != nil || e.Notice != nil {
+		if m.Kind == store.KindText {
+			rev := m.Current
+			if e.Title != nil {
+				rev.Title = *e.Title
+			}
+			if e.Body != nil {
+				rev.Body = *e.Body
+			}
+			if e.Notice != nil {
+				rev.Notice = e.Notice
+			}
+			if _, err := a.renderNotice(ctxOf(c), rev); err != nil {
+				return err
+			}
+		}
+	}
 	if in.CampaignID != nil {
 		v := optID(in.CampaignID)
 		e.CampaignID = &v
@@ -172,6 +301,7 @@ func (a *API) updateMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return storeErr(err, "media", m.ID)
 	}
+	a.kick(ctxOf(c))
 	return c.JSON(http.StatusOK, m)
 }
 

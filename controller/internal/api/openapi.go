@@ -47,13 +47,35 @@ func (a *API) OpenAPI() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
+		content := map[string]any{}
 		if rt.In != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.In))}}}
+			content["application/json"] = map[string]any{"schema": g.schema(reflect.TypeOf(rt.In))}
+		}
+		if rt.Form != nil {
+			props := map[string]any{}
+			var required []string
+			for _, f := range rt.Form {
+				s := map[string]any{"type": f.Type}
+				if f.Type == "binary" {
+					s = map[string]any{"type": "string", "format": "binary"}
+					required = append(required, f.Name)
+				}
+				if f.Desc != "" {
+					s["description"] = f.Desc
+				}
+				props[f.Name] = s
+			}
+			content["multipart/form-data"] = map[string]any{"schema": map[string]any{"type": "object", "properties": props, "required": required}}
+		}
+		if len(content) > 0 {
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
 		if rt.Out != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Out))}}
+		}
+		if rt.Produces != "" {
+			ok["content"] = map[string]any{rt.Produces: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(rt.Status): ok,

@@ -26,9 +26,14 @@ type Route struct {
 	UnitScoped bool
 	Query      []Param
 	In         any // request body type, nil for none
-	Out        any // response body type, nil for 204
-	Status     int // success status
-	handle     func(c echo.Context, p *principal) error
+	// Form, when set, documents a multipart/form-data body the route takes
+	// as well as (or instead of) In; a field of Type "binary" is a file.
+	Form []Param
+	Out  any // response body type, nil for 204 or a Produces body
+	// Produces is the media type of a body that is not JSON (image/png).
+	Produces string
+	Status   int // success status
+	handle   func(c echo.Context, p *principal) error
 }
 
 // Param is a query parameter.
@@ -100,9 +105,11 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodDelete, Path: p + "/tokens/:id", Name: "revokeToken", Tag: "tokens", Summary: "Revoke one of your API tokens", Roles: allRoles, Status: 204, handle: a.revokeToken},
 
 		{Method: http.MethodGet, Path: p + "/media", Name: "listMedia", Tag: "media", Summary: "List media, filtered and paged", Roles: allRoles, UnitScoped: true, Query: mediaQuery, Out: page[store.Media]{}, Status: 200, handle: a.listMedia},
-		{Method: http.MethodPost, Path: p + "/media", Name: "createMedia", Tag: "media", Summary: "Create a text notice (a draft)", Roles: writers, UnitScoped: true, In: mediaIn{}, Out: store.Media{}, Status: 201, handle: a.createMedia},
+		{Method: http.MethodPost, Path: p + "/media", Name: "createMedia", Tag: "media", Summary: "Create a draft: a text notice from JSON, or upload an image or video as multipart/form-data (fields first, the file last)", Roles: writers, UnitScoped: true, In: mediaIn{}, Form: uploadFields, Out: store.Media{}, Status: 201, handle: a.createMedia},
 		{Method: http.MethodGet, Path: p + "/media/:id", Name: "getMedia", Tag: "media", Summary: "Get a media with its current and approved revisions", Roles: allRoles, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.getMedia},
 		{Method: http.MethodPatch, Path: p + "/media/:id", Name: "updateMedia", Tag: "media", Summary: "Edit a media (an approved one gets a new pending revision)", Roles: writers, UnitScoped: true, In: mediaPatch{}, Out: store.Media{}, Status: 200, handle: a.updateMedia},
+		{Method: http.MethodGet, Path: p + "/media/:id/preview", Name: "previewMedia", Tag: "media", Summary: "The exact pixels a panel of this geometry shows (PNG; a video's first frame)", Roles: allRoles, UnitScoped: true, Query: previewQuery, Produces: "image/png", Status: 200, handle: a.previewMedia},
+		{Method: http.MethodGet, Path: p + "/media/:id/thumbnail", Name: "thumbnailMedia", Tag: "media", Summary: "A small PNG for lists", Roles: allRoles, UnitScoped: true, Produces: "image/png", Status: 200, handle: a.thumbnailMedia},
 		{Method: http.MethodDelete, Path: p + "/media/:id", Name: "deleteMedia", Tag: "media", Summary: "Delete a media no playlist uses", Roles: writers, UnitScoped: true, Status: 204, handle: a.deleteMedia},
 		{Method: http.MethodPost, Path: p + "/media/:id/submit", Name: "submitMedia", Tag: "media", Summary: "Submit a draft or rejected media for approval", Roles: writers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.submitMedia},
 		{Method: http.MethodPost, Path: p + "/media/:id/approve", Name: "approveMedia", Tag: "media", Summary: "Approve a pending media", Roles: approvers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.approveMedia},

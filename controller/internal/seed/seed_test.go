@@ -2,9 +2,13 @@ package seed
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
@@ -40,5 +44,53 @@ func TestDemoSeedsOnceAndLogsIn(t *testing.T) {
 	}
 	if _, brk, err := st.VerifyAudit(ctx); brk != nil || err != nil {
 		t.Fatalf("audit: %v %v", brk, err)
+	}
+}
+
+// TestDemoNoticeIsRendered: the pipeline makes the demo's approved notice
+// for each of the demo's three geometries (on 64×32 it scrolls).
+func TestDemoNoticeIsRendered(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := Demo(ctx, st, auth.Params{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := assets.OpenStore(filepath.Join(dir, "assets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan int64, 10)
+	failed := make(chan error, 10)
+	p := pipeline.New(pipeline.Options{Store: st, Assets: as, OnReady: func(r int64) { ready <- r }, OnFailed: func(_ int64, err error) { failed <- err }})
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	for i := 0; i < 3; i++ {
+		select {
+		case <-ready:
+		case err := <-failed:
+			t.Fatal(err)
+		case <-time.After(time.Minute):
+			t.Fatalf("%d of 3 renditions in a minute", i)
+		}
+	}
+	ms, _, err := st.ListMedia(ctx, store.MediaFilter{Status: store.StatusApproved})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("approved media: %v, %v", ms, err)
+	}
+	for _, g := range []store.Geometry{{Width: 64, Height: 32, Fit: "contain"}, {Width: 128, Height: 64, Fit: "contain"}, {Width: 192, Height: 96, Fit: "contain"}} {
+		r, err := st.RenditionFor(ctx, ms[0].Approved.ID, g.Width, g.Height, g.Fit)
+		if err != nil {
+			t.Fatalf("%+v: %v", g, err)
+		}
+		if (r.TickerPPS > 0) != (g.Width == 64) {
+			t.Errorf("%+v: ticker %d px/s", g, r.TickerPPS)
+		}
 	}
 }

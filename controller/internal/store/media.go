@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,26 +32,30 @@ const (
 // MediaRevision is one version of a media's content. A file's bytes live in
 // the content-addressed asset store under SHA256; text notices carry Body.
 type MediaRevision struct {
-	ID                 int64      `json:"id"`
-	Number             int        `json:"number"`
-	Status             string     `json:"status"`
-	RejectReason       string     `json:"reject_reason"`
-	Title              string     `json:"title"`
-	Kind               string     `json:"kind"`
-	Body               string     `json:"body"`
-	SHA256             string     `json:"sha256"`
-	MIME               string     `json:"mime"`
-	Bytes              int64      `json:"bytes"`
-	Width              int        `json:"width"`
-	Height             int        `json:"height"`
-	DurationMS         int64      `json:"duration_ms"`
-	OriginalName       string     `json:"original_name"`
-	Processing         string     `json:"processing"`
-	ProcessingProgress int        `json:"processing_progress"`
-	CreatedBy          *int64     `json:"created_by"`
-	CreatedAt          time.Time  `json:"created_at"`
-	DecidedBy          *int64     `json:"decided_by"`
-	DecidedAt          *time.Time `json:"decided_at"`
+	ID                 int64        `json:"id"`
+	Number             int          `json:"number"`
+	Status             string       `json:"status"`
+	RejectReason       string       `json:"reject_reason"`
+	Title              string       `json:"title"`
+	Kind               string       `json:"kind"`
+	Body               string       `json:"body"`
+	SHA256             string       `json:"sha256"`
+	MIME               string       `json:"mime"`
+	Bytes              int64        `json:"bytes"`
+	Width              int          `json:"width"`
+	Height             int          `json:"height"`
+	DurationMS         int64        `json:"duration_ms"`
+	OriginalName       string       `json:"original_name"`
+	Processing         string       `json:"processing"`
+	ProcessingProgress int          `json:"processing_progress"`
+	Notice             *NoticeStyle `json:"notice"` // text notices only
+	// Renditions are this revision's renditions made so far or queued,
+	// one per panel geometry (filled by Media and ListMedia).
+	Renditions []Rendition `json:"renditions"`
+	CreatedBy  *int64      `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	DecidedBy  *int64      `json:"decided_by"`
+	DecidedAt  *time.Time  `json:"decided_at"`
 }
 
 // Media is a slide: its newest revision (Current, whose status is the
@@ -70,17 +75,47 @@ type Media struct {
 	Approved   *MediaRevision `json:"approved"`
 }
 
+// NoticeStyle is how a text notice is drawn (see assets.Notice); stored as
+// JSON in media_revisions.notice. The media's title is drawn in bold above
+// the body unless HideTitle.
+type NoticeStyle struct {
+	Color      string `json:"color"`       // "#rrggbb", default white
+	TitleColor string `json:"title_color"` // default amber
+	Background string `json:"background"`  // default black
+	Align      string `json:"align"`       // left, center (default), right
+	HideTitle  bool   `json:"hide_title"`
+	// Ticker asks for a scrolling line; TickerPPS is its speed (0: the
+	// default, twice the panel height per second).
+	Ticker    bool `json:"ticker"`
+	TickerPPS int  `json:"ticker_pixels_per_second"`
+}
+
+func noticeJSON(n *NoticeStyle) string {
+	if n == nil {
+		return ""
+	}
+	b, _ := json.Marshal(n) // a struct of strings, ints and bools cannot fail
+	return string(b)
+}
+
 const mediaRevCols = `id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
-	duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at`
+	duration_ms, original_name, processing, processing_progress, notice, created_by, created_at, decided_by, decided_at`
 
 func scanMediaRev(sc interface{ Scan(...any) error }) (MediaRevision, error) {
 	var r MediaRevision
 	var at string
 	var by, dby sql.NullInt64
 	var dat sql.NullString
+	var notice string
 	err := sc.Scan(&r.ID, &r.Number, &r.Status, &r.RejectReason, &r.Title, &r.Kind, &r.Body, &r.SHA256, &r.MIME, &r.Bytes,
-		&r.Width, &r.Height, &r.DurationMS, &r.OriginalName, &r.Processing, &r.ProcessingProgress, &by, &at, &dby, &dat)
+		&r.Width, &r.Height, &r.DurationMS, &r.OriginalName, &r.Processing, &r.ProcessingProgress, &notice, &by, &at, &dby, &dat)
 	r.CreatedBy, r.CreatedAt, r.DecidedBy, r.DecidedAt = ptrInt(by), parseTime(at), ptrInt(dby), parseNullTime(dat)
+	if err == nil && notice != "" {
+		r.Notice = &NoticeStyle{}
+		if err := json.Unmarshal([]byte(notice), r.Notice); err != nil {
+			return r, fmt.Errorf("revision %d notice: %w", r.ID, err)
+		}
+	}
 	return r, err
 }
 
@@ -102,6 +137,7 @@ type NewMedia struct {
 	OriginalName       string
 	Processing         string // empty means ready
 	ProcessingProgress int
+	Notice             *NoticeStyle // text notices
 }
 
 // checkCampaignTheme refuses a theme without its campaign or of another one.
@@ -145,10 +181,10 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 			return 0, nil, err
 		}
 		res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
-			width, height, duration_ms, original_name, processing, processing_progress, created_by, created_at)
-			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			width, height, duration_ms, original_name, processing, processing_progress, notice, created_by, created_at)
+			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.Title, m.Kind, m.Body, m.SHA256, m.MIME, m.Bytes, m.Width, m.Height, m.DurationMS, m.OriginalName,
-			m.Processing, m.ProcessingProgress, nullInt(&m.CreatedBy), now)
+			m.Processing, m.ProcessingProgress, noticeJSON(m.Notice), nullInt(&m.CreatedBy), now)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -191,6 +227,14 @@ func (s *Store) Media(ctx context.Context, id int64) (Media, error) {
 			return Media{}, fmt.Errorf("store: media %d: approved revision: %w", id, err)
 		}
 		m.Approved = &a
+	}
+	if m.Current.Renditions, err = s.renditionsOf(ctx, m.Current.ID); err != nil {
+		return Media{}, fmt.Errorf("store: media %d: %w", id, err)
+	}
+	if m.Approved != nil {
+		if m.Approved.Renditions, err = s.renditionsOf(ctx, m.Approved.ID); err != nil {
+			return Media{}, fmt.Errorf("store: media %d: %w", id, err)
+		}
 	}
 	m.Status, m.Title, m.Kind = m.Current.Status, m.Current.Title, m.Current.Kind
 	return m, nil
@@ -312,7 +356,8 @@ type MediaFile struct {
 type MediaEdit struct {
 	Title      *string
 	Body       *string
-	File       *MediaFile // a new upload for an image or video
+	Notice     *NoticeStyle // text notices only
+	File       *MediaFile   // a new upload for an image or video
 	CampaignID **int64
 	ThemeID    **int64
 }
@@ -361,15 +406,18 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			}
 			detail["campaign_id"], detail["theme_id"] = c, t
 		}
-		if e.Title == nil && e.Body == nil && e.File == nil {
+		if e.Title == nil && e.Body == nil && e.Notice == nil && e.File == nil {
 			return id, detail, nil
 		}
 		r, err := scanMediaRev(tx.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, cur))
 		if err != nil {
 			return 0, nil, err
 		}
-		if e.Body != nil && r.Kind != KindText {
+		if (e.Body != nil || e.Notice != nil) && r.Kind != KindText {
 			return 0, nil, &StateError{"only a text notice has a body; upload a new file to change an image or video"}
+		}
+		if e.Notice != nil {
+			r.Notice = e.Notice
 		}
 		if e.Title != nil {
 			r.Title = *e.Title
@@ -391,16 +439,22 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		inPlace, status := reviseStatus(r.Status)
 		if inPlace {
 			_, err = tx.ExecContext(ctx, `UPDATE media_revisions SET title = ?, body = ?, kind = ?, sha256 = ?, mime = ?, bytes = ?, width = ?, height = ?,
-				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, status = ?, reject_reason = '' WHERE id = ?`,
-				r.Title, r.Body, r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress, status, cur)
+				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, notice = ?, status = ?, reject_reason = '' WHERE id = ?`,
+				r.Title, r.Body, r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress,
+				noticeJSON(r.Notice), status, cur)
+			if err == nil && (e.File != nil || r.Kind == KindText && (e.Title != nil || e.Body != nil || e.Notice != nil)) {
+				// The revision's content changed in place: its renditions
+				// are of the old content. The pipeline makes new ones.
+				_, err = tx.ExecContext(ctx, `DELETE FROM renditions WHERE media_revision_id = ?`, cur)
+			}
 			detail["revision"] = r.Number
 		} else {
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
-				width, height, duration_ms, original_name, processing, processing_progress, created_by, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				width, height, duration_ms, original_name, processing, processing_progress, notice, created_by, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				id, r.Number+1, status, r.Title, r.Kind, r.Body, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS,
-				r.OriginalName, r.Processing, r.ProcessingProgress, nullInt(&who.UserID), s.stamp())
+				r.OriginalName, r.Processing, r.ProcessingProgress, noticeJSON(r.Notice), nullInt(&who.UserID), s.stamp())
 			if err == nil {
 				var rev int64
 				if rev, err = res.LastInsertId(); err == nil {

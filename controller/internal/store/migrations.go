@@ -229,7 +229,42 @@ var migrations = []string{
 	CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 		BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
 
-	// 3: the agent runtime — each display's compiled plan, its agent's last
+	// 3: the content pipeline (issue 4). One rendition per media revision
+	// and panel geometry: the exact pixels that geometry shows, a file in
+	// the asset store named by sha256. The rows are also the job queue:
+	// 'queued' and 'processing' rows are work to do, and a restart puts
+	// 'processing' back to 'queued'. Contain uses a black background.
+	// width and height are the panel's; file_width is the file's (a ticker
+	// strip is wider than the panel). A text notice's style (colours,
+	// alignment, ticker) is JSON in media_revisions.notice.
+	`CREATE TABLE renditions (
+		id                INTEGER PRIMARY KEY,
+		media_revision_id INTEGER NOT NULL REFERENCES media_revisions (id) ON DELETE CASCADE,
+		width             INTEGER NOT NULL CHECK (width > 0),
+		height            INTEGER NOT NULL CHECK (height > 0),
+		fit               TEXT NOT NULL CHECK (fit IN ('contain', 'cover', 'stretch')),
+		status            TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
+		progress          INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+		error             TEXT NOT NULL DEFAULT '',
+		sha256            TEXT NOT NULL DEFAULT '', -- of the file, hex; '' until ready
+		kind              TEXT NOT NULL DEFAULT '' CHECK (kind IN ('', 'image', 'video')),
+		mime              TEXT NOT NULL DEFAULT '',
+		bytes             INTEGER NOT NULL DEFAULT 0,
+		file_width        INTEGER NOT NULL DEFAULT 0,
+		file_height       INTEGER NOT NULL DEFAULT 0,
+		fps               INTEGER NOT NULL DEFAULT 0, -- video
+		frames            INTEGER NOT NULL DEFAULT 0, -- video
+		duration_ms       INTEGER NOT NULL DEFAULT 0, -- video; a ticker's loop
+		ticker_pps        INTEGER NOT NULL DEFAULT 0, -- scrolling text: pixels per second
+		created_at        TEXT NOT NULL,
+		updated_at        TEXT NOT NULL,
+		UNIQUE (media_revision_id, width, height, fit)
+	) STRICT;
+	CREATE INDEX renditions_queue ON renditions (status, id) WHERE status IN ('queued', 'processing');
+	CREATE INDEX renditions_sha256 ON renditions (sha256) WHERE sha256 != '';
+	ALTER TABLE media_revisions ADD COLUMN notice TEXT NOT NULL DEFAULT '';`,
+
+	// 4: the agent runtime — each display's compiled plan, its agent's last
 	// report and screenshot, and proof of play.
 	`CREATE TABLE display_plans (
 		display_id     INTEGER PRIMARY KEY REFERENCES displays (id) ON DELETE CASCADE,

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// AgentAssetsPrefix is where enrolled agents fetch renditions by hash.
+const AgentAssetsPrefix = "/agent/v1/assets/"
+
+// agentAsset is GET /agent/v1/assets/{sha256}: a rendition's bytes for an
+// agent that sends its device credential as a bearer token. Only hashes of
+// ready renditions are served (never originals or anything else in the
+// asset store). Range requests resume downloads; the ETag is the hash, so
+// it is strong and never changes, and the file is immutable.
+func (a *API) agentAsset(c echo.Context) error {
+	ctx := ctxOf(c)
+	tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return errf(http.StatusUnauthorized, "unauthenticated", "send the device credential as 'Authorization: Bearer SECRET'")
+	}
+	if _, err := a.o.Store.DisplayByCredential(ctx, auth.HashToken(tok)); errors.Is(err, store.ErrNotFound) {
+		return errf(http.StatusUnauthorized, "unauthenticated", "the device credential is unknown or revoked; enrol the agent again")
+	} else if err != nil {
+		return err
+	}
+	sha := c.Param("sha256")
+	if !assets.ValidSHA256(sha) {
+		return errf(http.StatusNotFound, "not_found", "%q is not a SHA-256 in lower-case hex", sha)
+	}
+	known, mime, err := a.o.Store.AssetBySHA(ctx, sha)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return errf(http.StatusNotFound, "not_found", "no rendition has the hash %s", sha)
+	}
+	path, err := a.o.Assets.Find(sha)
+	if err != nil {
+		return err // recorded but missing: ours, not the agent's
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Type", mime)
+	h.Set("ETag", `"`+sha+`"`)
+	h.Set("Cache-Control", "private, immutable")
+	http.ServeContent(c.Response(), c.Request(), "", fi.ModTime(), f)
+	return nil
+}

@@ -1,0 +1,178 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/http"
+	"os"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// MaxPreviewSide caps an on-demand preview: panels are small, and a
+// request must not make the controller render a poster-sized image.
+const MaxPreviewSide = 1024
+
+// Thumbnail size for lists: a 2:1 panel shape, contained.
+const (
+	ThumbWidth  = 160
+	ThumbHeight = 80
+)
+
+var previewQuery = []Param{
+	{Name: "w", Type: "integer", Desc: fmt.Sprintf("panel width, 1 to %d, default 128", MaxPreviewSide)},
+	{Name: "h", Type: "integer", Desc: fmt.Sprintf("panel height, 1 to %d, default 64", MaxPreviewSide)},
+	{Name: "fit", Type: "string", Enum: store.Fits, Desc: "default contain"},
+}
+
+// previewMedia is GET /media/{id}/preview: the exact pixels a panel of
+// that geometry shows for the media's current revision, as PNG (a video's
+// first frame). The rendition is served when it exists; an image or text
+// notice is rendered on demand for a geometry no display has yet.
+func (a *API) previewMedia(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	q := &query{c: c}
+	w := q.intIn("w", 128, 1, MaxPreviewSide)
+	h := q.intIn("h", 64, 1, MaxPreviewSide)
+	fit := q.oneOf("fit", store.Fits...)
+	if q.err != nil {
+		return q.err
+	}
+	if fit == "" {
+		fit = "contain"
+	}
+	if err := processed(m); err != nil {
+		return err
+	}
+	rev := m.Current
+	ctx := ctxOf(c)
+	if r, err := a.o.Store.RenditionFor(ctx, rev.ID, w, h, fit); err == nil {
+		data, err := a.renditionPNG(r)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", data)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if rev.Kind == store.KindVideo {
+		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s yet: a video is rendered for the geometries of the displays, not on demand", m.ID, w, h, fit)
+	}
+	out, err := pipeline.Render(ctx, a.o.Assets, rev, pipeline.Geometry(w, h, fit))
+	if err != nil {
+		return assetErr(err)
+	}
+	return c.Blob(http.StatusOK, "image/png", out.Data)
+}
+
+// thumbnailMedia is GET /media/{id}/thumbnail: a small PNG for lists. An
+// image's thumbnail is kept as a rendition, so a list does not decode the
+// originals again; a video's is its poster frame, scaled.
+func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	if err := processed(m); err != nil {
+		return err
+	}
+	ctx := ctxOf(c)
+	rev := m.Current
+	if r, err := a.o.Store.RenditionFor(ctx, rev.ID, ThumbWidth, ThumbHeight, "contain"); err == nil {
+		data, err := a.renditionPNG(r)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", data)
+	}
+	g := pipeline.Geometry(ThumbWidth, ThumbHeight, "contain")
+	if rev.Kind == store.KindVideo {
+		r, err := a.o.Store.AnyReadyRendition(ctx, rev.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition yet: a video is rendered when a display needs it", m.ID)
+		}
+		if err != nil {
+			return err
+		}
+		poster, err := a.renditionPNG(r)
+		if err != nil {
+			return err
+		}
+		img, err := png.Decode(bytes.NewReader(poster))
+		if err != nil {
+			return fmt.Errorf("thumbnail of media %d: %w", m.ID, err)
+		}
+		data, _, err := assets.EncodePNG(assets.Render(img, g))
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", data)
+	}
+	out, err := pipeline.Render(ctx, a.o.Assets, rev, g)
+	if err != nil {
+		return assetErr(err)
+	}
+	if rev.Kind == store.KindImage {
+		a.keepThumbnail(ctx, rev.ID, g, out)
+	}
+	return c.Blob(http.StatusOK, "image/png", out.Data)
+}
+
+func (a *API) keepThumbnail(ctx context.Context, rev int64, g assets.Geometry, out *assets.Rendition) {
+	if err := a.o.Assets.PutRendition(out); err != nil {
+		a.o.Log.Error("store thumbnail", "revision", rev, "err", err)
+		return
+	}
+	row, err := pipeline.Row(rev, g, out)
+	if err == nil {
+		err = a.o.Store.PutRendition(ctx, row)
+	}
+	if err != nil {
+		a.o.Log.Error("record thumbnail", "revision", rev, "err", err)
+	}
+}
+
+// processed refuses a preview of media whose processing is not done.
+func processed(m store.Media) error {
+	switch m.Current.Processing {
+	case store.ProcessingProcessing:
+		return errf(http.StatusNotFound, "processing", "media %d is still processing (%d%%); its preview is ready when processing is", m.ID, m.Current.ProcessingProgress)
+	case store.ProcessingFailed:
+		msg := "processing failed"
+		for _, r := range m.Current.Renditions {
+			if r.Status == store.RenditionFailed && r.Error != "" {
+				msg += ": " + r.Error
+				break
+			}
+		}
+		return errf(http.StatusUnprocessableEntity, "processing_failed", "media %d: %s", m.ID, msg)
+	}
+	return nil
+}
+
+// renditionPNG reads a ready rendition as PNG: the file itself, or a
+// video's first frame.
+func (a *API) renditionPNG(r store.Rendition) ([]byte, error) {
+	path, err := a.o.Assets.Find(r.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("rendition %d: %w", r.ID, err)
+	}
+	if r.Kind == store.KindVideo {
+		return assets.PosterFrame(path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rendition %d: %w", r.ID, err)
+	}
+	return data, nil
+}
