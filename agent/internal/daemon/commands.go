@@ -52,7 +52,9 @@ func (d *Daemon) command(c protocol.Command) error {
 	case protocol.CmdRestart:
 		d.Player.Restart()
 	case protocol.CmdScreenshot:
-		go d.sendScreenshot()
+		// Sent before the command's result, on the same link: when the
+		// result arrives, the controller has stored the picture.
+		d.sendScreenshot()
 	default:
 		return fmt.Errorf("command %q is not supported by this agent", c.Name)
 	}
