@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/assets/frames"
@@ -510,5 +511,34 @@ func TestReplaceFileIsAnEdit(t *testing.T) {
 	}
 	if after := v.assetFiles(); len(after) != len(files) {
 		t.Errorf("files %v after a refused file, %v before", after, files)
+	}
+}
+
+// TestUploadProbeHangs: an ffprobe that never answers is killed at the
+// probe timeout; the upload is a 422 probe_timeout and leaves nothing.
+func TestUploadProbeHangs(t *testing.T) {
+	hang := filepath.Join(t.TempDir(), "ffprobe")
+	if err := os.WriteFile(hang, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	v := newEnv(t, func(v *env) {
+		v.tools = assets.Tools{FFprobe: hang}
+		v.limits = assets.Limits{ProbeTimeout: 300 * time.Millisecond}
+	})
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	before := v.tableCounts()
+	start := time.Now()
+	r := v.upload(ed, "phim.mp4", testsrcVideo(t, "1"), nil)
+	if r.Status != 422 || r.code() != assets.CodeProbeTimeout {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the upload took %v", d)
+	}
+	if after := v.tableCounts(); after["media"] != before["media"] || after["media_revisions"] != before["media_revisions"] {
+		t.Error("a refused video left rows")
+	}
+	if files := v.assetFiles(); len(files) != 0 {
+		t.Errorf("files left: %v", files)
 	}
 }
