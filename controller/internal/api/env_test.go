@@ -49,7 +49,6 @@ type env struct {
 	as     *assets.Store
 	pipe   *pipeline.Pipeline
 	limits assets.Limits
-	tools  assets.Tools
 	ready  chan int64
 	failed chan error
 }
@@ -102,7 +101,7 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 		OnReady: func(rev int64) { v.ready <- rev }, OnFailed: func(_ int64, err error) { v.failed <- err }})
 	v.ready, v.failed = make(chan int64, 1000), make(chan error, 1000)
 	v.api = New(Options{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Now: v.clock, Passwords: fastHash,
-		Assets: as, Pipeline: v.pipe, Limits: v.limits, Tools: v.tools})
+		Assets: as, Pipeline: v.pipe, Limits: v.limits})
 	v.e = server.New(server.Deps{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Version: "test", API: v.api})
 	if v.unitA, err = st.CreateUnit(ctx, store.System, store.Unit{Name: "Phòng Văn hóa – Xã hội"}); err != nil {
 		t.Fatal(err)

@@ -517,18 +517,18 @@ func TestReplaceFileIsAnEdit(t *testing.T) {
 // TestUploadProbeHangs: an ffprobe that never answers is killed at the
 // probe timeout; the upload is a 422 probe_timeout and leaves nothing.
 func TestUploadProbeHangs(t *testing.T) {
-	hang := filepath.Join(t.TempDir(), "ffprobe")
-	if err := os.WriteFile(hang, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+	video := testsrcVideo(t, "1")
+	// The ffprobe found first on PATH hangs (ffmpeg is still the real one).
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "ffprobe"), []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	v := newEnv(t, func(v *env) {
-		v.tools = assets.Tools{FFprobe: hang}
-		v.limits = assets.Limits{ProbeTimeout: 300 * time.Millisecond}
-	})
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	v := newEnv(t, func(v *env) { v.limits = assets.Limits{ProbeTimeout: 300 * time.Millisecond} })
 	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
 	before := v.tableCounts()
 	start := time.Now()
-	r := v.upload(ed, "phim.mp4", testsrcVideo(t, "1"), nil)
+	r := v.upload(ed, "phim.mp4", video, nil)
 	if r.Status != 422 || r.code() != assets.CodeProbeTimeout {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
