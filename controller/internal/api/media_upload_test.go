@@ -542,3 +542,36 @@ func TestUploadProbeHangs(t *testing.T) {
 		t.Errorf("files left: %v", files)
 	}
 }
+
+// TestVideoProcessingFailed: when its rendition cannot be made (here the
+// original went missing) the video is failed, says why, and cannot be
+// approved.
+func TestVideoProcessingFailed(t *testing.T) {
+	v := newEnv(t)
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	v.display()
+	var m store.Media
+	must(t, v.upload(ed, "phim.mp4", testsrcVideo(t, "1"), nil), 201).json(t, &m)
+	if err := v.as.Remove(m.Current.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	v.startPipeline()
+	select {
+	case <-v.failed:
+	case <-v.ready:
+		t.Fatal("a rendition without its original became ready")
+	case <-time.After(time.Minute):
+		t.Fatal("no outcome in a minute")
+	}
+	must(t, v.do(ed, "GET", fmt.Sprintf("/media/%d", m.ID), nil), 200).json(t, &m)
+	if m.Current.Processing != store.ProcessingFailed || m.Current.Renditions[0].Status != store.RenditionFailed || m.Current.Renditions[0].Error == "" {
+		t.Fatalf("after the failure: %+v", m.Current)
+	}
+	if r := v.do(ed, "GET", fmt.Sprintf("/media/%d/preview?w=64&h=32", m.ID), nil); r.Status != 422 || r.code() != "processing_failed" {
+		t.Errorf("preview of a failed video: %d %s", r.Status, r.Body)
+	}
+	must(t, v.do(ed, "POST", fmt.Sprintf("/media/%d/submit", m.ID), nil), 200)
+	if r := v.do(v.bearer(v.user(store.RoleApprover, v.unitA.ID)), "POST", fmt.Sprintf("/media/%d/approve", m.ID), nil); r.Status != 409 {
+		t.Errorf("approving a failed video: %d %s", r.Status, r.Body)
+	}
+}
