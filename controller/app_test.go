@@ -44,6 +44,9 @@ func TestUserAddBackupAndAuditVerify(t *testing.T) {
 		{"backup without out", "", []string{"backup", "--data", data}, 2, "--out FILE is required"},
 		{"verify missing data", "", []string{"audit", "verify", "--data", filepath.Join(data, "nope")}, 1, "no database in"},
 		{"tls half", "", []string{"serve", "--tls-cert", "x.pem"}, 2, "give both --tls-cert and --tls-key"},
+		{"no render workers", "", []string{"serve", "--render-workers", "0"}, 2, "--render-workers must be from 1 to 64"},
+		{"video fps", "", []string{"serve", "--video-fps", "120"}, 2, "--video-fps must be from 1 to 60"},
+		{"image limit", "", []string{"serve", "--max-image-mib", "0"}, 2, "--max-image-mib and --max-video-mib"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := runCLI(t, tc.stdin, tc.args...)

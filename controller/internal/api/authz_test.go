@@ -41,16 +41,17 @@ var policy = map[string]struct {
 	"createToken": {"admin approver editor technician viewer", false},
 	"revokeToken": {"admin approver editor technician viewer", false},
 
-	"listMedia":      {"admin approver editor technician viewer", true},
-	"createMedia":    {"approver editor", true},
-	"getMedia":       {"admin approver editor technician viewer", true},
-	"updateMedia":    {"approver editor", true},
-	"deleteMedia":    {"approver editor", true},
-	"submitMedia":    {"approver editor", true},
-	"approveMedia":   {"approver", true},
-	"previewMedia":   {"admin approver editor technician viewer", true},
-	"thumbnailMedia": {"admin approver editor technician viewer", true},
-	"rejectMedia":    {"approver", true},
+	"listMedia":        {"admin approver editor technician viewer", true},
+	"createMedia":      {"approver editor", true},
+	"getMedia":         {"admin approver editor technician viewer", true},
+	"updateMedia":      {"approver editor", true},
+	"deleteMedia":      {"approver editor", true},
+	"submitMedia":      {"approver editor", true},
+	"approveMedia":     {"approver", true},
+	"replaceMediaFile": {"approver editor", true},
+	"previewMedia":     {"admin approver editor technician viewer", true},
+	"thumbnailMedia":   {"admin approver editor technician viewer", true},
+	"rejectMedia":      {"approver", true},
 
 	"listPlaylists":   {"admin approver editor technician viewer", true},
 	"createPlaylist":  {"approver editor", true},
@@ -156,6 +157,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 			return call{path: id("/media/%d", v.media(unit, store.StatusDraft)), body: map[string]any{"title": "Mới"}}
 		},
 		"deleteMedia": func() call { return call{path: id("/media/%d", v.media(unit, store.StatusDraft))} },
+		"replaceMediaFile": func() call {
+			return call{path: id("/media/%d/file", v.imageMedia(unit)), body: uploadBody{"b.png", smallPNG}}
+		},
 		"previewMedia": func() call {
 			return call{path: id("/media/%d/preview?w=64&h=32&fit=cover", v.media(unit, store.StatusDraft))}
 		},

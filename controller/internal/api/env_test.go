@@ -200,6 +200,9 @@ func (v *env) do(c cred, method, path string, body any) resp {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
+	case uploadBody:
+		rd, ctype := multipartBody(v.t, b.name, b.data, nil)
+		return v.send(c, method, path, rd, ctype)
 	case string:
 		rd = strings.NewReader(b)
 	default:

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/assets/frames"
@@ -26,31 +28,72 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
-// upload posts a multipart body: fields first, then the file part with
-// the raw file name given (quoted as is, so tests can send any bytes).
-func (v *env) upload(c cred, filename string, data []byte, fields map[string]string) resp {
-	v.t.Helper()
+// uploadBody makes env.do send a multipart upload of one file.
+type uploadBody struct {
+	name string
+	data []byte
+}
+
+// multipartBody is a multipart body: fields first, then the file part with
+// the raw file name given (quoted as is, so tests can send any bytes; a
+// name starting with * is sent RFC 2231-encoded, as browsers may).
+func multipartBody(t *testing.T, filename string, data []byte, fields map[string]string) (io.Reader, string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, val := range fields {
 		if err := mw.WriteField(k, val); err != nil {
-			v.t.Fatal(err)
+			t.Fatal(err)
 		}
 	}
 	h := textproto.MIMEHeader{}
 	disp := fmt.Sprintf(`form-data; name="file"; filename="%s"`, filename)
-	if enc, ok := strings.CutPrefix(filename, "*"); ok { // RFC 2231, as browsers may send
+	if enc, ok := strings.CutPrefix(filename, "*"); ok {
 		disp = `form-data; name="file"; filename*=UTF-8''` + enc
 	}
 	h.Set("Content-Disposition", disp)
 	h.Set("Content-Type", "application/octet-stream")
 	fw, err := mw.CreatePart(h)
 	if err != nil {
-		v.t.Fatal(err)
+		t.Fatal(err)
 	}
 	fw.Write(data)
 	mw.Close()
-	return v.send(c, "POST", "/media", &body, mw.FormDataContentType())
+	return &body, mw.FormDataContentType()
+}
+
+// upload posts a new media from a file.
+func (v *env) upload(c cred, filename string, data []byte, fields map[string]string) resp {
+	v.t.Helper()
+	rd, ctype := multipartBody(v.t, filename, data, fields)
+	return v.send(c, "POST", "/media", rd, ctype)
+}
+
+// smallPNG is a 32×16 PNG.
+var smallPNG = func() []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 16))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
+
+// imageMedia is an image media of unit, its file in the asset store.
+func (v *env) imageMedia(unit int64) int64 {
+	v.t.Helper()
+	ctx := context.Background()
+	o, err := v.as.Ingest(ctx, bytes.NewReader(smallPNG), assets.IngestRequest{Filename: "a.png"})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	m, err := v.st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: unit, Title: v.uniq("Ảnh"), Kind: store.KindImage,
+		SHA256: o.SHA256, MIME: o.MIME, Bytes: o.Size, Width: o.Width, Height: o.Height})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return m.ID
 }
 
 func testPNG(t *testing.T, w, h int) []byte {
@@ -441,5 +484,94 @@ func TestTextNoticeRenditionsFollowDisplays(t *testing.T) {
 	must(t, v.do(ed, "GET", fmt.Sprintf("/media/%d", m.ID), nil), 200).json(t, &got)
 	if len(got.Current.Renditions) != 3 || got.Current.Renditions[0].TickerPPS != 0 {
 		t.Fatalf("after the edit: %+v", got.Current.Renditions)
+	}
+}
+
+// TestReplaceFileIsAnEdit: a new file for an approved image is a new
+// pending revision with its own renditions while the approved one keeps
+// its file; a text notice takes no file, and the refused file is removed.
+func TestReplaceFileIsAnEdit(t *testing.T) {
+	v := newEnv(t)
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	v.display()
+	id := v.imageMedia(v.unitA.ID)
+	v.moveMedia(id, store.StatusApproved)
+	rd, ctype := multipartBody(t, "moi.png", testPNG(t, 90, 60), map[string]string{"title": "Ảnh mới"})
+	var m store.Media
+	must(t, v.send(ed, "POST", fmt.Sprintf("/media/%d/file", id), rd, ctype), 200).json(t, &m)
+	if m.Status != store.StatusPending || m.Current.Number != 2 || m.Current.Width != 90 || m.Title != "Ảnh mới" ||
+		m.Approved == nil || m.Approved.SHA256 == m.Current.SHA256 || len(m.Current.Renditions) != 1 || m.Current.Renditions[0].Status != "ready" {
+		t.Fatalf("after the new file: %+v", m)
+	}
+	files := v.assetFiles()
+	text := v.media(v.unitA.ID, store.StatusDraft)
+	rd, ctype = multipartBody(t, "x.png", testPNG(t, 50, 50), nil)
+	if r := v.send(ed, "POST", fmt.Sprintf("/media/%d/file", text), rd, ctype); r.Status != 409 {
+		t.Fatalf("file for a text notice: %d %s", r.Status, r.Body)
+	}
+	if after := v.assetFiles(); len(after) != len(files) {
+		t.Errorf("files %v after a refused file, %v before", after, files)
+	}
+}
+
+// TestUploadProbeHangs: an ffprobe that never answers is killed at the
+// probe timeout; the upload is a 422 probe_timeout and leaves nothing.
+func TestUploadProbeHangs(t *testing.T) {
+	video := testsrcVideo(t, "1")
+	// The ffprobe found first on PATH hangs (ffmpeg is still the real one).
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "ffprobe"), []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	v := newEnv(t, func(v *env) { v.limits = assets.Limits{ProbeTimeout: 300 * time.Millisecond} })
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	before := v.tableCounts()
+	start := time.Now()
+	r := v.upload(ed, "phim.mp4", video, nil)
+	if r.Status != 422 || r.code() != assets.CodeProbeTimeout {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the upload took %v", d)
+	}
+	if after := v.tableCounts(); after["media"] != before["media"] || after["media_revisions"] != before["media_revisions"] {
+		t.Error("a refused video left rows")
+	}
+	if files := v.assetFiles(); len(files) != 0 {
+		t.Errorf("files left: %v", files)
+	}
+}
+
+// TestVideoProcessingFailed: when its rendition cannot be made (here the
+// original went missing) the video is failed, says why, and cannot be
+// approved.
+func TestVideoProcessingFailed(t *testing.T) {
+	v := newEnv(t)
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	v.display()
+	var m store.Media
+	must(t, v.upload(ed, "phim.mp4", testsrcVideo(t, "1"), nil), 201).json(t, &m)
+	if err := v.as.Remove(m.Current.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	v.startPipeline()
+	select {
+	case <-v.failed:
+	case <-v.ready:
+		t.Fatal("a rendition without its original became ready")
+	case <-time.After(time.Minute):
+		t.Fatal("no outcome in a minute")
+	}
+	must(t, v.do(ed, "GET", fmt.Sprintf("/media/%d", m.ID), nil), 200).json(t, &m)
+	if m.Current.Processing != store.ProcessingFailed || m.Current.Renditions[0].Status != store.RenditionFailed || m.Current.Renditions[0].Error == "" {
+		t.Fatalf("after the failure: %+v", m.Current)
+	}
+	if r := v.do(ed, "GET", fmt.Sprintf("/media/%d/preview?w=64&h=32", m.ID), nil); r.Status != 422 || r.code() != "processing_failed" {
+		t.Errorf("preview of a failed video: %d %s", r.Status, r.Body)
+	}
+	must(t, v.do(ed, "POST", fmt.Sprintf("/media/%d/submit", m.ID), nil), 200)
+	if r := v.do(v.bearer(v.user(store.RoleApprover, v.unitA.ID)), "POST", fmt.Sprintf("/media/%d/approve", m.ID), nil); r.Status != 409 {
+		t.Errorf("approving a failed video: %d %s", r.Status, r.Body)
 	}
 }

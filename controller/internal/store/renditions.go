@@ -170,8 +170,9 @@ func (s *Store) EnqueueRenditions(ctx context.Context) (int64, error) {
 	now := s.stamp()
 	res, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
 		SELECT r.id, g.width, g.height, g.fit, ?, ?
-		FROM media m
-		JOIN media_revisions r ON r.id = m.current_revision_id OR r.id = m.approved_revision_id
+		FROM (SELECT current_revision_id AS id FROM media
+			UNION SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL) live
+		JOIN media_revisions r ON r.id = live.id
 		CROSS JOIN (SELECT DISTINCT width, height, fit FROM displays) g
 		WHERE r.processing != 'failed' AND (r.kind = 'text' OR r.sha256 != '')`, now, now)
 	if err != nil {

@@ -79,3 +79,36 @@ func TestRenditionQueue(t *testing.T) {
 		t.Fatal("an original is served as an asset")
 	}
 }
+
+// TestEnqueueCurrentAndApproved: renditions are queued for the revision
+// screens play and for the pending edit, not for older revisions.
+func TestEnqueueCurrentAndApproved(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	u := mustUnit(t, s, "Phường")
+	if _, err := s.CreateDisplay(ctx, System, Display{Name: "a", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "T", Kind: KindText, Body: "một"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := m.Current.ID
+	do := mustDo(t)
+	do(s.SubmitMedia(ctx, System, m.ID))
+	do(s.ApproveMedia(ctx, System, m.ID))
+	two, three := "hai", "ba"
+	do(s.EditMedia(ctx, System, m.ID, MediaEdit{Body: &two})) // revision 2, pending
+	do(s.ApproveMedia(ctx, System, m.ID))
+	do(s.EditMedia(ctx, System, m.ID, MediaEdit{Body: &three})) // revision 3, pending; 2 plays
+	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 2 {
+		t.Fatalf("queued %d, %v; want 2 (approved and current)", n, err)
+	}
+	m, _ = s.Media(ctx, m.ID)
+	if m.Approved.Number != 2 || len(m.Approved.Renditions) != 1 || len(m.Current.Renditions) != 1 {
+		t.Fatalf("approved %+v current %+v", m.Approved, m.Current)
+	}
+	if rs, _ := s.renditionsOf(ctx, first); len(rs) != 0 {
+		t.Fatalf("revision 1 got %d renditions", len(rs))
+	}
+}
