@@ -78,11 +78,11 @@ func TestCompileFromSchedulesAndRevisionOnlyOnChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !changed || p.Revision != 1 || len(p.Entries) != 1 || len(p.Playlists) != 1 || len(p.Assets) != 1 {
+	if !changed || p.Revision != 1 || len(p.Entries) != 1 || len(p.Playlists) != 1 || len(p.Assets) != 3 {
 		t.Fatalf("first compile: changed %v, plan %+v", changed, p)
 	}
 	e := p.Entries[0]
-	if e.From != "06:00" || e.Until != "22:00" || e.Weekdays != nil || e.Priority != 10 || e.StartDate == "" {
+	if e.From != "00:00" || e.Until != "24:00" || e.Weekdays != nil || e.Priority != 10 || e.StartDate == "" {
 		t.Fatalf("entry %+v", e)
 	}
 	if p.Panel != (protocol.Panel{Width: d.Width, Height: d.Height}) || p.TimeZone != "Asia/Ho_Chi_Minh" {
@@ -120,19 +120,26 @@ func TestItemsWithoutRenditionWaitOutsideThePlan(t *testing.T) {
 	svc, st, r := setup(t)
 	d := displayNamed(t, st, "trung-tam-phuong")
 	_, scheds, _ := st.PlanSources(ctx, d.ID)
-	rev := scheds[0].Items[0].RevisionID
-	r.missing[rev] = true
+	first := scheds[0].Items[0].RevisionID
+	r.missing[first] = true
 	p, _, err := svc.Compile(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Entries) != 0 || len(p.Assets) != 0 {
-		t.Fatalf("plan with an unrendered item: %+v", p)
+	if len(p.Assets) != 2 || len(p.Playlists[0].Items) != 2 {
+		t.Fatalf("plan with one unrendered item: %+v", p)
 	}
-	delete(r.missing, rev)
+	for _, it := range scheds[0].Items {
+		r.missing[it.RevisionID] = true
+	}
+	p, _, _ = svc.Compile(ctx, d.ID)
+	if len(p.Entries) != 0 || len(p.Assets) != 0 {
+		t.Fatalf("plan with nothing rendered: %+v", p)
+	}
+	clear(r.missing)
 	p, changed, _ := svc.Compile(ctx, d.ID)
-	if !changed || len(p.Assets) != 1 {
-		t.Fatalf("after the rendition: changed %v, plan %+v", changed, p)
+	if !changed || len(p.Assets) != 3 {
+		t.Fatalf("after the renditions: changed %v, plan %+v", changed, p)
 	}
 }
 

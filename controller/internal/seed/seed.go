@@ -6,6 +6,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -47,6 +48,32 @@ var themes = []string{
 }
 
 var groups = []string{"Trung tâm phường", "Tuyến đường chính", "Trường học"}
+
+// notices are the demo's slides, by campaign theme (an index into themes).
+var notices = []struct {
+	title, body string
+	theme       int
+	style       store.NoticeStyle
+}{
+	{"Dịch vụ công trực tuyến", "Người dân hãy dùng dịch vụ công trực tuyến và thanh toán số: nhanh, tiện, minh bạch.", 4,
+		store.NoticeStyle{Background: "#0b3d91"}},
+	{"Nghị quyết 57-NQ/TW", "Đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia.", 1,
+		store.NoticeStyle{Background: "#b71c1c", TitleColor: "#ffd54f"}},
+	{"Tổ công nghệ số cộng đồng", "Hỗ trợ cài VNeID, nộp hồ sơ trực tuyến: tối thứ Bảy tại nhà văn hóa khối phố.", 4,
+		store.NoticeStyle{Background: "#1b5e20"}},
+	{"An toàn trên mạng", "Không chia sẻ mật khẩu, mã OTP cho bất kỳ ai.", 4,
+		store.NoticeStyle{Background: "#4a148c", TitleColor: "#80deea"}},
+}
+
+// rotations play on the groups, in the order of groups (notices by index).
+var rotations = []struct {
+	name    string
+	notices []int
+}{
+	{"Chuyển đổi số – trung tâm phường", []int{0, 1, 2}},
+	{"Nghị quyết 57 – tuyến đường chính", []int{1, 0}},
+	{"Chuyển đổi số – trường học", []int{3, 1}},
+}
 
 // Screens match scripts/run-demo.sh's simulated agents, so they show online.
 var screens = []struct {
@@ -91,7 +118,8 @@ func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
 		}
 	}
 	c := store.Campaign{UnitID: unitID[units[0].Name], Name: "Tuyên truyền Nghị quyết số 57-NQ/TW về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia",
-		StartsOn: "2026-01-01", EndsOn: "2026-12-31"}
+		// A year from a month ago, so a demo started on any day has content.
+		StartsOn: time.Now().AddDate(0, -1, 0).Format(time.DateOnly), EndsOn: time.Now().AddDate(1, 0, 0).Format(time.DateOnly)}
 	for _, t := range themes {
 		c.Themes = append(c.Themes, store.Theme{Title: t})
 	}
@@ -114,40 +142,44 @@ func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
 		}
 	}
 
-	// One approved text notice in an approved rotation, scheduled on the
-	// ward centre group: the approval history is there to look at.
+	// Approved text notices in one approved rotation per group, scheduled
+	// all day so the demo's screens show something at any hour (a real
+	// ward would use 06:00–22:00). Approval history is there to look at.
 	ap := store.Actor{UserID: approver.ID, Name: approver.Name, Addr: "local"}
-	theme := camp.Themes[4].ID
-	m, err := st.CreateMedia(ctx, who, store.NewMedia{UnitID: unitID[units[0].Name], CampaignID: &camp.ID, ThemeID: &theme, CreatedBy: approver.ID,
-		Title: "Dịch vụ công trực tuyến", Kind: store.KindText, Body: "Người dân hãy dùng dịch vụ công trực tuyến và thanh toán số: nhanh, tiện, minh bạch."})
-	if err != nil {
-		return false, fmt.Errorf("seed: %w", err)
-	}
-	steps := []func() error{
-		func() error { _, err := st.SubmitMedia(ctx, ap, m.ID); return err },
-		func() error { _, err := st.ApproveMedia(ctx, ap, m.ID); return err },
-	}
-	for _, f := range steps {
-		if err := f(); err != nil {
+	office := unitID[units[0].Name]
+	mediaID := make([]int64, len(notices))
+	for i, n := range notices {
+		theme := camp.Themes[n.theme].ID
+		m, err := st.CreateMedia(ctx, who, store.NewMedia{UnitID: office, CampaignID: &camp.ID, ThemeID: &theme, CreatedBy: approver.ID,
+			Title: n.title, Kind: store.KindText, Body: n.body, Notice: &n.style})
+		if err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
+		if _, err := st.SubmitMedia(ctx, ap, m.ID); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		if _, err := st.ApproveMedia(ctx, ap, m.ID); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		mediaID[i] = m.ID
 	}
-	pl, err := st.CreatePlaylist(ctx, who, store.NewPlaylist{UnitID: unitID[units[0].Name], CampaignID: &camp.ID, CreatedBy: approver.ID,
-		Name: "Chuyển đổi số – trung tâm phường", Items: []store.PlaylistItem{{MediaID: m.ID, DurationMS: 15000}}})
-	if err != nil {
-		return false, fmt.Errorf("seed: %w", err)
-	}
-	steps = []func() error{
-		func() error { _, err := st.SubmitPlaylist(ctx, ap, pl.ID); return err },
-		func() error { _, err := st.ApprovePlaylist(ctx, ap, pl.ID); return err },
-		func() error {
-			_, err := st.CreateSchedule(ctx, ap, store.Schedule{PlaylistID: pl.ID, GroupID: &groupID[0], StartsOn: c.StartsOn, EndsOn: c.EndsOn,
-				Weekdays: 127, StartTime: "06:00", EndTime: "22:00", Priority: 10})
-			return err
-		},
-	}
-	for _, f := range steps {
-		if err := f(); err != nil {
+	for g, r := range rotations {
+		var items []store.PlaylistItem
+		for _, n := range r.notices {
+			items = append(items, store.PlaylistItem{MediaID: mediaID[n], DurationMS: 10_000})
+		}
+		pl, err := st.CreatePlaylist(ctx, who, store.NewPlaylist{UnitID: office, CampaignID: &camp.ID, CreatedBy: approver.ID, Name: r.name, Items: items})
+		if err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		if _, err := st.SubmitPlaylist(ctx, ap, pl.ID); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		if _, err := st.ApprovePlaylist(ctx, ap, pl.ID); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		if _, err := st.CreateSchedule(ctx, ap, store.Schedule{PlaylistID: pl.ID, GroupID: &groupID[g], StartsOn: c.StartsOn, EndsOn: c.EndsOn,
+			Weekdays: 127, StartTime: "00:00", EndTime: "24:00", Priority: 10}); err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
 	}

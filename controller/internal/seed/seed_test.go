@@ -71,26 +71,31 @@ func TestDemoNoticeIsRendered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(ctx)
-	for i := 0; i < 3; i++ {
+	want := len(notices) * len(screens)
+	for i := 0; i < want; i++ {
 		select {
 		case <-ready:
 		case err := <-failed:
 			t.Fatal(err)
 		case <-time.After(time.Minute):
-			t.Fatalf("%d of 3 renditions in a minute", i)
+			t.Fatalf("%d of %d renditions in a minute", i, want)
 		}
 	}
 	ms, _, err := st.ListMedia(ctx, store.MediaFilter{Status: store.StatusApproved})
-	if err != nil || len(ms) != 1 {
+	if err != nil || len(ms) != len(notices) {
 		t.Fatalf("approved media: %v, %v", ms, err)
 	}
-	for _, g := range []store.Geometry{{Width: 64, Height: 32, Fit: "contain"}, {Width: 128, Height: 64, Fit: "contain"}, {Width: 192, Height: 96, Fit: "contain"}} {
-		r, err := st.RenditionFor(ctx, ms[0].Approved.ID, g.Width, g.Height, g.Fit)
-		if err != nil {
-			t.Fatalf("%+v: %v", g, err)
-		}
-		if (r.TickerPPS > 0) != (g.Width == 64) {
-			t.Errorf("%+v: ticker %d px/s", g, r.TickerPPS)
+	for _, m := range ms {
+		for _, g := range []store.Geometry{{Width: 64, Height: 32, Fit: "contain"}, {Width: 128, Height: 64, Fit: "contain"}, {Width: 192, Height: 96, Fit: "contain"}} {
+			r, err := st.RenditionFor(ctx, m.Approved.ID, g.Width, g.Height, g.Fit)
+			if err != nil {
+				t.Fatalf("%s %+v: %v", m.Approved.Title, g, err)
+			}
+			// Long notices scroll on the smallest panel; nothing scrolls on
+			// the largest.
+			if g.Width == 192 && r.TickerPPS > 0 {
+				t.Errorf("%s %+v: ticker %d px/s", m.Approved.Title, g, r.TickerPPS)
+			}
 		}
 	}
 }
