@@ -398,7 +398,7 @@ func TestAgentPlaysThroughControllerDowntime(t *testing.T) {
 	ag.waitLine(t, regexp.MustCompile(`controller link down; retrying`), 1)
 	downAt := time.Now()
 	before := len(rx.waitChanges(t, 1, 10*time.Second))
-	rx.waitChanges(t, before+3, 20*time.Second) // still switching items, offline
+	rx.waitChanges(t, before+5, 30*time.Second) // still switching items, offline
 	down := time.Since(downAt)
 
 	// Back on the same address, with a new rotation waiting for it.
