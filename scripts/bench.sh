@@ -41,3 +41,8 @@ CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkDrivers$' -benchmem -count=1 -
 # against ImageMagick doing the same resizes in the same run.
 echo
 CGO_ENABLED=0 go run ./assets/internal/bench24mp
+
+# Agent runtime (issue 6): memory idle and playing a 128×64 video rotation,
+# and the time to the first frame from a warm cache with no controller.
+echo
+CGO_ENABLED=0 go run ./agent/internal/agentbench

@@ -117,9 +117,6 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 func (d *Daemon) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if bad, _ := d.Cache.Verify(); len(bad) > 0 {
-		d.log.Warn("removed corrupt cached files; they will be fetched again", "count", len(bad))
-	}
 	var wg sync.WaitGroup
 	run := func(f func(context.Context)) {
 		wg.Add(1)
@@ -259,6 +256,14 @@ func (d *Daemon) onPlan(s *link.Session, env protocol.Envelope) error {
 // syncLoop fetches what the plan needs in the next 48 hours and evicts what
 // it no longer needs.
 func (d *Daemon) syncLoop(ctx context.Context) {
+	// Re-hash the cache once per start, beside playback rather than before
+	// it: files are only ever renamed into place complete, and the player's
+	// decoders check CRCs, so this catches bit rot without delaying the
+	// first frame by the time it takes to hash gigabytes on a small board.
+	if bad, _ := d.Cache.Verify(); len(bad) > 0 {
+		d.log.Warn("removed corrupt cached files; they will be fetched again", "count", len(bad))
+		d.Player.Restart()
+	}
 	t := time.NewTicker(resyncInterval)
 	defer t.Stop()
 	for {
