@@ -154,6 +154,9 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if b, err := prof.Int("brightness"); err == nil {
+		d.BaseBrightness = b
+	}
 	size := drv.Bounds().Size()
 	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", cfg.Controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
 	if err := d.Run(ctx); err != nil {

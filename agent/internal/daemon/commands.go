@@ -1,46 +1,65 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
+	"image"
 	"strconv"
 	"time"
 
+	"github.com/pano-signage/pano/agent/internal/pattern"
 	"github.com/pano-signage/pano/protocol"
 )
 
-// brightnessSetter is implemented by drivers that can dim the panel.
-type brightnessSetter interface {
-	SetBrightness(percent int) error
+// seconds reads a duration argument in whole seconds within [1, max].
+func seconds(args map[string]string, name string, def, max int) (time.Duration, error) {
+	v, ok := args[name]
+	if !ok {
+		return time.Duration(def) * time.Second, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, fmt.Errorf("%s %q must be 1–%d", name, v, max)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 // command runs a remote command.
 func (d *Daemon) command(c protocol.Command) error {
 	switch c.Name {
 	case protocol.CmdIdentify:
-		secs := 10
-		if v, ok := c.Args["seconds"]; ok {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 300 {
-				return fmt.Errorf("identify: seconds %q must be 1–300", v)
-			}
-			secs = n
+		dur, err := seconds(c.Args, "seconds", 10, 300)
+		if err != nil {
+			return fmt.Errorf("identify: %w", err)
 		}
-		d.Player.Identify(time.Duration(secs) * time.Second)
+		d.Player.Identify(dur)
+	case protocol.CmdTestPattern:
+		dur, err := seconds(c.Args, "seconds", 30, 3600)
+		if err != nil {
+			return fmt.Errorf("test pattern: %w", err)
+		}
+		spec := c.Args["pattern"]
+		if spec == "" {
+			spec = "bars"
+		}
+		pat, err := pattern.Parse(spec)
+		if err != nil {
+			return fmt.Errorf("test pattern: %w", err)
+		}
+		d.Player.Override("test_pattern", dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
 	case protocol.CmdBlank:
 		d.Player.Blank(true)
 	case protocol.CmdUnblank:
 		d.Player.Blank(false)
 	case protocol.CmdBrightness:
-		bs, ok := d.drv.(brightnessSetter)
-		if !ok {
-			return errors.New("brightness: this panel's driver cannot dim")
-		}
 		pct, err := strconv.Atoi(c.Args["percent"])
 		if err != nil || pct < 0 || pct > 100 {
 			return fmt.Errorf("brightness: percent %q must be 0–100", c.Args["percent"])
 		}
-		return bs.SetBrightness(pct)
+		dur, err := seconds(c.Args, "seconds", 3600, 7*24*3600)
+		if err != nil {
+			return fmt.Errorf("brightness: %w", err)
+		}
+		return d.overrideBrightness(pct, dur)
 	case protocol.CmdResync:
 		if bad, _ := d.Cache.Verify(); len(bad) > 0 {
 			d.log.Warn("resync removed corrupt files", "count", len(bad))
@@ -58,5 +77,25 @@ func (d *Daemon) command(c protocol.Command) error {
 	default:
 		return fmt.Errorf("command %q is not supported by this agent", c.Name)
 	}
+	return nil
+}
+
+// overrideBrightness sets the panel to pct for dur, then back to the
+// profile's level; a newer override replaces an older one.
+func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
+	if err := d.drv.SetBrightness(pct); err != nil {
+		return fmt.Errorf("brightness: %w", err)
+	}
+	d.mu.Lock()
+	if d.brightnessTimer != nil {
+		d.brightnessTimer.Stop()
+	}
+	d.brightnessTimer = time.AfterFunc(dur, func() {
+		if err := d.drv.SetBrightness(d.BaseBrightness); err != nil {
+			d.log.Warn("brightness override did not end", "err", err)
+		}
+	})
+	d.mu.Unlock()
+	d.log.Info("brightness override", "percent", pct, "for", dur)
 	return nil
 }

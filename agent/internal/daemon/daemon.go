@@ -49,6 +49,10 @@ type Daemon struct {
 	Player  *player.Player
 	Link    *link.Client
 
+	// BaseBrightness is the profile's level, restored when a brightness
+	// override expires (default 100).
+	BaseBrightness int
+
 	started time.Time
 	kick    chan struct{} // wakes the cache sync
 
@@ -59,6 +63,8 @@ type Daemon struct {
 	syncTotal int64
 	missing   []string
 	syncedRev int64 // plan revision whose content was last fully synced
+
+	brightnessTimer *time.Timer // ends the brightness override
 }
 
 // New builds an agent from its state directory's config.
@@ -81,7 +87,7 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	}
 	d := &Daemon{
 		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
-		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1),
+		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1), BaseBrightness: 100,
 		pending: map[string]journal.Batch{},
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}

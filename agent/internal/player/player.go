@@ -84,7 +84,7 @@ type Player struct {
 	cur      *showing
 	next     *showing
 	blanked  bool
-	identify time.Time // flash the panel until then
+	override *override // identify or a test pattern, until it expires
 	lastDraw time.Time
 	drawn    int64
 	fpsMark  time.Time
@@ -161,8 +161,31 @@ func (p *Player) Status() Status {
 // Blank turns the panel off (true) or back on (false).
 func (p *Player) Blank(on bool) { p.do(func(time.Time) { p.blanked = on }) }
 
-// Identify flashes the panel for d so a technician can find it.
-func (p *Player) Identify(d time.Duration) { p.do(func(now time.Time) { p.identify = now.Add(d) }) }
+// override replaces the schedule for a while: what it draws, and until when.
+type override struct {
+	name  string
+	until time.Time
+	draw  func(dst *image.RGBA, n int, now time.Time)
+	n     int // frames drawn so far
+}
+
+// Identify flashes the panel white and black for d so a technician can
+// find it.
+func (p *Player) Identify(d time.Duration) {
+	p.Override("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
+		fill := image.Black
+		if now.UnixMilli()/250%2 == 0 {
+			fill = image.White
+		}
+		draw.Draw(dst, dst.Bounds(), fill, image.Point{}, draw.Src)
+	})
+}
+
+// Override draws with f instead of the schedule for d (a test pattern, an
+// identify flash); f gets the frame number and the time.
+func (p *Player) Override(name string, d time.Duration, f func(dst *image.RGBA, n int, now time.Time)) {
+	p.do(func(now time.Time) { p.override = &override{name: name, until: now.Add(d), draw: f} })
+}
 
 func (p *Player) do(f func(time.Time)) {
 	select {
@@ -236,14 +259,11 @@ func (p *Player) playable(sha string) bool {
 // step draws the frame for instant now.
 func (p *Player) step(now time.Time) {
 	switch {
-	case !p.identify.IsZero() && now.Before(p.identify):
+	case p.override != nil && now.Before(p.override.until):
 		p.end(now)
-		fill := image.Black
-		if now.UnixMilli()/250%2 == 0 {
-			fill = image.White
-		}
-		draw.Draw(p.frame, p.frame.Bounds(), fill, image.Point{}, draw.Src)
-		p.show(now, "identify")
+		p.override.draw(p.frame, p.override.n, now)
+		p.override.n++
+		p.show(now, p.override.name)
 		return
 	case p.blanked:
 		p.end(now)

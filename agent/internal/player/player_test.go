@@ -234,7 +234,14 @@ func TestBlankAndIdentify(t *testing.T) {
 		t.Fatal("blank did not blank")
 	}
 	r.p.blanked = false
-	r.p.identify = r.window.Add(2 * time.Second)
+	r.p.Identify(time.Second)
+	(<-r.p.cmds)(r.window)                   // what Run would do with the command at 06:00:00
+	r.stepAt(time.Second - time.Millisecond) // 999 ms: the fourth quarter second, black
+	if r.pixel(5, 2) != (color.RGBA{A: 255}) {
+		t.Fatalf("identify pixel %v, want black", r.pixel(5, 2))
+	}
+	r.p.Identify(2 * time.Second)
+	(<-r.p.cmds)(r.window)
 	r.stepAt(time.Second) // 1000 ms: an even quarter second, white
 	if r.pixel(5, 2) != (color.RGBA{255, 255, 255, 255}) {
 		t.Fatalf("identify pixel %v", r.pixel(5, 2))
