@@ -30,7 +30,6 @@ type AgentRow struct {
 	Name        string
 	Profile     string
 	Panel       protocol.Panel
-	RemoteAddr  string
 	ConnectedAt string // already in the display time zone
 }
 

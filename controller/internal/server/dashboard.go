@@ -12,7 +12,8 @@ import (
 // displayTZ is where the dashboard shows times by default.
 const displayTZ = "Asia/Ho_Chi_Minh"
 
-// dashboard renders the start page: which screens are online now. The full
+// dashboard renders the start page: which screens are online now, without
+// addresses or anything else a passer-by should not learn. The full
 // dashboard comes with its own issue; this page lets `make run` show life.
 func dashboard(d Deps) echo.HandlerFunc {
 	loc, err := time.LoadLocation(displayTZ)
@@ -28,7 +29,6 @@ func dashboard(d Deps) echo.HandlerFunc {
 				Name:        a.Name,
 				Profile:     a.Profile,
 				Panel:       a.Panel,
-				RemoteAddr:  a.RemoteAddr,
 				ConnectedAt: a.ConnectedAt.In(loc).Format("02/01/2006 15:04:05"),
 			})
 		}
