@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -535,4 +537,51 @@ func journalIDs(t *testing.T, state string) []string {
 		}
 	}
 	return ids
+}
+
+// TestAgentOverTLSIsRevoked: an agent enrols and connects over wss:// with
+// the controller's CA file; when a technician revokes the display, the agent
+// stops, says so, and exits with status 3 (systemd does not restart it).
+func TestAgentOverTLSIsRevoked(t *testing.T) {
+	controllerBin, agentBin := buildBinaries(t)
+	data := t.TempDir()
+	cert, key, pool := selfSigned(t)
+	ctl := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", data, "--tls-cert", cert, "--tls-key", key)
+	re := regexp.MustCompile(`listening on https://(127\.0\.0\.1:\d+)`)
+	addr := re.FindStringSubmatch(ctl.waitLine(t, re, 1))[1]
+
+	code, err := runCmd(controllerBin, "enrollment-code", "--data", data, "--display", "duong-chinh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	if out, err := runCmd(agentBin, "enroll", "--controller", "wss://"+addr, "--ca-file", cert, "--code", strings.TrimSpace(code),
+		"--state", state, "--set", "width=128", "--set", "height=64"); err != nil {
+		t.Fatalf("enroll over TLS: %v %s", err, out)
+	}
+	// The code was used up.
+	if out, err := runCmd(agentBin, "enroll", "--controller", "wss://"+addr, "--ca-file", cert, "--code", strings.TrimSpace(code),
+		"--state", t.TempDir(), "--set", "width=128", "--set", "height=64"); err == nil {
+		t.Fatalf("a used code enrolled again: %s", out)
+	}
+	ag := start(t, agentBin, "run", "--state", state)
+	ag.waitLine(t, regexp.MustCompile(`connected to controller" controller=wss://`), 1)
+
+	tech := newClient(t, "https://"+addr, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}})
+	tech.login("technician", "pano-demo-57")
+	d := tech.call("GET", "/displays?q=duong-chinh", nil, 200)
+	id := d["items"].([]any)[0].(map[string]any)["id"]
+	tech.call("POST", fmt.Sprintf("/displays/%v/revoke", id), nil, 204)
+	select {
+	case <-ag.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the revoked agent did not stop")
+	}
+	var ee *exec.ExitError
+	if !errors.As(ag.err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("revoked agent exit: %v, want status 3", ag.err)
+	}
+	if out := strings.Join(ag.output(), "\n"); !strings.Contains(out, "refused this agent's credential") {
+		t.Fatalf("the agent did not say why it stopped:\n%s", out)
+	}
 }
