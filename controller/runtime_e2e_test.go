@@ -116,12 +116,18 @@ func (e *runtimeEnv) waitMediaReady(id any) {
 // environment.
 func (e *runtimeEnv) agent(name string, w, h int, profile string, sets []string, env ...string) (*proc, string) {
 	e.t.Helper()
+	return e.agentVia(e.addr, name, w, h, profile, sets, env...)
+}
+
+// agentVia is agent reaching the controller at addr (a proxy).
+func (e *runtimeEnv) agentVia(addr, name string, w, h int, profile string, sets []string, env ...string) (*proc, string) {
+	e.t.Helper()
 	out, err := runCmd(e.controllerBin, "enrollment-code", "--data", e.data, "--display", name)
 	if err != nil {
 		e.t.Fatalf("enrollment-code: %v", err)
 	}
 	state := e.t.TempDir()
-	args := []string{"enroll", "--controller", "ws://" + e.addr, "--code", strings.TrimSpace(out), "--state", state,
+	args := []string{"enroll", "--controller", "ws://" + addr, "--code", strings.TrimSpace(out), "--state", state,
 		"--profile", profile, "--set", fmt.Sprintf("width=%d", w), "--set", fmt.Sprintf("height=%d", h)}
 	for _, s := range sets {
 		args = append(args, "--set", s)
@@ -455,14 +461,26 @@ func TestAgentPlaysThroughControllerDowntime(t *testing.T) {
 // was in its journal when it died must reach the controller.
 func TestKilledAgentNeverUsesCorruptFilesNorLosesRecords(t *testing.T) {
 	e := newRuntimeEnv(t)
-	id := e.display("khoi-pho-3", 32, 16)
+	id := e.display("khoi-pho-3", 128, 64)
 	e.rotation(id, 50, 1000, "Một", "Hai", "Ba")
-	ag, state := e.agent("khoi-pho-3", 32, 16, "virtual", nil)
+	// The agent reaches the controller through a slow link (8 KiB/s
+	// towards the agent), so a download takes a few hundred milliseconds and
+	// the kills below land in the middle of some.
+	slow := slowProxy(t, e.addr, 8<<10)
+	ag, state := e.agentVia(slow, "khoi-pho-3", 128, 64, "virtual", nil)
 	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
 
 	journaled := map[string]bool{}
+	midDownload := 0
 	rng := rand.New(rand.NewPCG(7, 57))
-	for i := 0; i < 12; i++ {
+	for i := 0; i < 15; i++ {
+		if i%3 == 0 {
+			// Lose the cache now and then, so the restart downloads again.
+			ag.cmd.Process.Signal(syscall.SIGKILL)
+			<-ag.done
+			os.RemoveAll(filepath.Join(state, "cache"))
+			ag = e.startAgent(state)
+		}
 		<-time.After(time.Duration(100+rng.IntN(700)) * time.Millisecond) // a random moment to die
 		if err := ag.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -471,12 +489,15 @@ func TestKilledAgentNeverUsesCorruptFilesNorLosesRecords(t *testing.T) {
 		for _, id := range journalIDs(t, state) {
 			journaled[id] = true
 		}
-		if i%3 == 0 {
-			// Also lose the cache now and then, so restarts download again.
-			os.RemoveAll(filepath.Join(state, "cache"))
+		if parts, _ := os.ReadDir(filepath.Join(state, "cache", "partial")); len(parts) > 0 {
+			midDownload++
 		}
 		ag = e.startAgent(state)
 	}
+	if midDownload == 0 {
+		t.Fatal("no kill landed during a download: the test did not test that")
+	}
+	t.Logf("%d of 15 kills landed during a download", midDownload)
 	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
 
 	// Every cached file is what its name says.
@@ -584,4 +605,47 @@ func TestAgentOverTLSIsRevoked(t *testing.T) {
 	if out := strings.Join(ag.output(), "\n"); !strings.Contains(out, "refused this agent's credential") {
 		t.Fatalf("the agent did not say why it stopped:\n%s", out)
 	}
+}
+
+// slowProxy forwards TCP to upstream, passing at most bytesPerSec towards
+// the client, and returns its address.
+func slowProxy(t *testing.T, upstream string, bytesPerSec int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				buf := make([]byte, bytesPerSec/20)
+				tick := time.NewTicker(50 * time.Millisecond)
+				defer tick.Stop()
+				for range tick.C {
+					n, err := u.Read(buf)
+					if n > 0 {
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
