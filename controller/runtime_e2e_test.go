@@ -649,3 +649,61 @@ func slowProxy(t *testing.T, upstream string, bytesPerSec int) string {
 	}()
 	return ln.Addr().String()
 }
+
+// TestFullDiskIsReportedAndPlayGoesOn runs the agent on a state directory
+// that fills up (a 32 KiB tmpfs in a mount namespace of its own): the
+// downloads that do not fit fail, the health report says the disk is full,
+// and the agent plays what it has.
+func TestFullDiskIsReportedAndPlayGoesOn(t *testing.T) {
+	if out, err := runCmd("unshare", "-m", "true"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("unshare -m (mount namespaces, as root) is needed: %v %s", err, out)
+		}
+		t.Skipf("no mount namespaces here: %v", err)
+	}
+	e := newRuntimeEnv(t)
+	id := e.display("cong-vien", 128, 64)
+	e.rotation(id, 50, 60_000, "Một", "Hai", "Ba", "Bốn", "Năm", "Sáu")
+	_, state := e.agentEnrolOnly("cong-vien", 128, 64)
+
+	small := t.TempDir()
+	script := fmt.Sprintf(`mount -t tmpfs -o size=32k tmpfs %[1]s && cp -a %[2]s/. %[1]s/ && exec %[3]s run --state %[1]s`, small, state, e.agentBin)
+	ag := start(t, "unshare", "-m", "sh", "-c", script)
+	ag.waitLine(t, regexp.MustCompile(`asset download failed; will retry.*no space left on device`), 1)
+
+	var health map[string]any
+	for i := 0; i < 300; i++ {
+		d := e.approver.call("GET", fmt.Sprintf("/displays/%d", id), nil, 200)
+		if agent, _ := d["agent"].(map[string]any); agent != nil {
+			health, _ = agent["health"].(map[string]any)
+		}
+		if health != nil && strings.Contains(fmt.Sprint(health["storage_error"]), "no space left") {
+			break
+		}
+		<-time.After(100 * time.Millisecond) // health comes every 10 s; bounded poll of the API
+	}
+	if !strings.Contains(fmt.Sprint(health["storage_error"]), "no space left") || health["missing_assets"] == nil {
+		t.Fatalf("health does not report the full disk: %v", health)
+	}
+	// What fitted plays: the rotation's items that could not be stored give
+	// their time to those that could.
+	if health["current_item"] == nil {
+		t.Fatalf("nothing plays: %v", health)
+	}
+}
+
+// agentEnrolOnly enrols an agent for a display and returns its state,
+// without starting it.
+func (e *runtimeEnv) agentEnrolOnly(name string, w, h int) (string, string) {
+	e.t.Helper()
+	code, err := runCmd(e.controllerBin, "enrollment-code", "--data", e.data, "--display", name)
+	if err != nil {
+		e.t.Fatalf("enrollment-code: %v", err)
+	}
+	state := e.t.TempDir()
+	if out, err := runCmd(e.agentBin, "enroll", "--controller", "ws://"+e.addr, "--code", strings.TrimSpace(code), "--state", state,
+		"--set", fmt.Sprintf("width=%d", w), "--set", fmt.Sprintf("height=%d", h)); err != nil {
+		e.t.Fatalf("enroll: %v\n%s", err, out)
+	}
+	return code, state
+}

@@ -28,8 +28,9 @@ type Health struct {
 	Missing       []string  `json:"missing_assets,omitempty"`
 	DiskFreeBytes int64     `json:"disk_free_bytes"`
 	MemoryBytes   int64     `json:"memory_bytes"`
-	CPUTempC      *float64  `json:"cpu_temp_c,omitempty"` // absent where the board has no sensor
-	PlayDropped   int64     `json:"play_records_dropped"` // proof-of-play records lost to the bound
+	CPUTempC      *float64  `json:"cpu_temp_c,omitempty"`    // absent where the board has no sensor
+	PlayDropped   int64     `json:"play_records_dropped"`    // proof-of-play records lost to the bound
+	StorageError  string    `json:"storage_error,omitempty"` // the last failed write (a full disk), until one succeeds
 	At            time.Time `json:"at"`
 }
 

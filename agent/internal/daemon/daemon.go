@@ -6,6 +6,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pano-signage/pano/agent/internal/cache"
@@ -56,13 +58,14 @@ type Daemon struct {
 	started time.Time
 	kick    chan struct{} // wakes the cache sync
 
-	mu        sync.Mutex
-	sess      *link.Session
-	pending   map[string]journal.Batch // play_records message id → batch
-	syncDone  int64
-	syncTotal int64
-	missing   []string
-	syncedRev int64 // plan revision whose content was last fully synced
+	mu         sync.Mutex
+	sess       *link.Session
+	pending    map[string]journal.Batch // play_records message id → batch
+	syncDone   int64
+	syncTotal  int64
+	missing    []string
+	syncedRev  int64  // plan revision whose content was last fully synced
+	storageErr string // the last sync's disk-full error, if any
 
 	brightnessTimer *time.Timer // ends the brightness override
 }
@@ -310,6 +313,7 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 	}
 	d.setSync(done, total, nil)
 	var missing []string
+	storageErr := ""
 	for _, sha := range order {
 		if ctx.Err() != nil {
 			return
@@ -324,9 +328,15 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		})
 		if err != nil {
 			missing = append(missing, sha)
+			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+				storageErr = err.Error()
+			}
 			d.log.Warn("asset download failed; will retry", "asset", sha[:12], "err", err)
 		}
 	}
+	d.mu.Lock()
+	d.storageErr = storageErr
+	d.mu.Unlock()
 	d.mu.Lock()
 	d.missing = missing
 	rev := sched.Plan().Revision
@@ -414,8 +424,11 @@ func (d *Daemon) Health() protocol.Health {
 	st := d.Player.Status()
 	offset, rtt, _ := d.Clock.Status()
 	d.mu.Lock()
-	done, total, missing := d.syncDone, d.syncTotal, append([]string(nil), d.missing...)
+	done, total, missing, storageErr := d.syncDone, d.syncTotal, append([]string(nil), d.missing...), d.storageErr
 	d.mu.Unlock()
+	if storageErr == "" {
+		storageErr = st.RecordError
+	}
 	for sha := range st.Broken {
 		missing = append(missing, sha)
 	}
@@ -427,7 +440,7 @@ func (d *Daemon) Health() protocol.Health {
 		FramesDropped: st.FramesDropped, Frozen: st.Frozen, DriverState: st.DriverState, DriverError: st.DriverError,
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
-		PlayDropped: dropped, At: d.Clock.Now().UTC(),
+		PlayDropped: dropped, StorageError: storageErr, At: d.Clock.Now().UTC(),
 	}
 	h.DiskFreeBytes = diskFree(d.dir)
 	h.MemoryBytes = memoryRSS()

@@ -15,6 +15,7 @@ package player
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/draw"
 	"log/slog"
@@ -63,6 +64,7 @@ type Status struct {
 	DriverError   string
 	Broken        map[string]string // asset → why it cannot play
 	Blanked       bool
+	RecordError   string // the last proof-of-play write that failed, until one succeeds
 }
 
 // Player is driven by Run; the other methods are safe to call from other
@@ -86,9 +88,14 @@ type Player struct {
 	blanked  bool
 	override *override // identify or a test pattern, until it expires
 	lastDraw time.Time
-	drawn    int64
-	fpsMark  time.Time
-	fpsCount int64
+	// Frozen output: when the plan moved to another asset, the frame on the
+	// panel must change; switched is when it moved, zero once it did.
+	frameSum    uint32
+	switched    time.Time
+	sumAtSwitch uint32
+	drawn       int64
+	fpsMark     time.Time
+	fpsCount    int64
 
 	mu     sync.Mutex
 	status Status
@@ -151,8 +158,13 @@ func (p *Player) Status() Status {
 	for k, v := range p.broken {
 		s.Broken[k] = v
 	}
-	// The loop stalls or the driver hangs: the panel shows a stale frame.
-	if !p.lastDraw.IsZero() && p.clk.Now().Sub(p.lastDraw) > 2*time.Second {
+	// The loop stalls or the driver hangs, or the plan moved on and the
+	// picture did not: the panel shows a stale frame.
+	now := p.clk.Now()
+	if !p.lastDraw.IsZero() && now.Sub(p.lastDraw) > frozenAfter {
+		s.Frozen = true
+	}
+	if !p.switched.IsZero() && now.Sub(p.switched) > frozenAfter {
 		s.Frozen = true
 	}
 	return s
@@ -293,6 +305,9 @@ func (p *Player) step(now time.Time) {
 			}
 			p.cur = s
 			p.mu.Lock()
+			if slot.Item.Asset != p.status.CurrentAsset && p.status.CurrentAsset != "" {
+				p.switched, p.sumAtSwitch = now, p.frameSum
+			}
 			p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback = slot.Item.ID, slot.Item.Asset, ""
 			p.status.PlanRevision = sched.Plan().Revision
 			p.mu.Unlock()
@@ -402,8 +417,15 @@ func (p *Player) show(now time.Time, state string) bool {
 	p.status.DriverState, p.status.DriverError = state, ""
 	p.lastDraw = now
 	p.drawn++
+	p.frameSum = crc32.ChecksumIEEE(p.frame.Pix) // ~10 µs for 192×96
+	if p.frameSum != p.sumAtSwitch {
+		p.switched = time.Time{}
+	}
 	return true
 }
+
+// frozenAfter is how long a stale picture may last before it is reported.
+const frozenAfter = 2 * time.Second
 
 // end closes the item on screen and records it for proof of play.
 func (p *Player) end(now time.Time) {
@@ -441,7 +463,14 @@ func (p *Player) writeRecords() {
 		if p.rec == nil {
 			continue
 		}
-		if err := p.rec.Append(rec); err != nil {
+		err := p.rec.Append(rec)
+		p.mu.Lock()
+		p.status.RecordError = ""
+		if err != nil {
+			p.status.RecordError = err.Error()
+		}
+		p.mu.Unlock()
+		if err != nil {
 			p.log.Error("proof-of-play record not written", "id", rec.ID, "err", err)
 		}
 	}

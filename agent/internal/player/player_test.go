@@ -303,3 +303,47 @@ func (c *countingDriver) Draw(f *image.RGBA) error {
 	c.mu.Unlock()
 	return err
 }
+
+// stuckSource draws the same picture whatever the time: a decoder that
+// hands back a stale buffer.
+type stuckSource struct{ img *image.RGBA }
+
+func (s stuckSource) Frame(_ time.Duration, dst *image.RGBA) error {
+	copy(dst.Pix, s.img.Pix)
+	return nil
+}
+func (s stuckSource) Close() error { return nil }
+
+func TestFrozenOutputIsReported(t *testing.T) {
+	r := newRig(t, protocol.FallbackBlack)
+	r.stepAt(0) // red
+	r.stepAt(5 * time.Second)
+	if r.p.Status().Frozen {
+		t.Fatal("frozen right after a normal switch")
+	}
+	// The next item's frames come out as the previous picture.
+	stale, _ := r.v.Snapshot()
+	r.p.next = &showing{slot: mustSlot(t, r, 10*time.Second), src: stuckSource{stale}, revision: 2}
+	r.stepAt(10 * time.Second)
+	r.stepAt(11 * time.Second)
+	r.clk.mu.Lock()
+	r.clk.t = r.window.Add(12*time.Second + 100*time.Millisecond)
+	r.clk.mu.Unlock()
+	if !r.p.Status().Frozen {
+		t.Fatal("a picture that did not change when the plan moved on is not reported frozen")
+	}
+	// The item after shows its own picture again.
+	r.stepAt(15 * time.Second)
+	if r.p.Status().Frozen {
+		t.Fatal("still frozen after the picture changed")
+	}
+}
+
+func mustSlot(t *testing.T, r *rig, at time.Duration) protocol.Slot {
+	t.Helper()
+	slot, ok := r.p.Schedule().At(r.window.Add(at))
+	if !ok {
+		t.Fatal("no slot")
+	}
+	return slot
+}
