@@ -213,7 +213,15 @@ func (d *Daemon) Message(s *link.Session, env protocol.Envelope) error {
 		}
 		return nil
 	case protocol.TypeError:
-		return nil // logged by the link
+		// Logged by the link. A refused batch of play records is sent
+		// again at the next upload.
+		var e protocol.Error
+		if protocol.DecodeBody(env, &e) == nil {
+			d.mu.Lock()
+			delete(d.pending, e.Ref)
+			d.mu.Unlock()
+		}
+		return nil
 	case protocol.TypeCommand:
 		var c protocol.Command
 		if err := protocol.DecodeBody(env, &c); err != nil {
@@ -247,7 +255,9 @@ func (d *Daemon) onPlan(s *link.Session, env protocol.Envelope) error {
 	if err != nil {
 		return err
 	}
-	if m.Plan.Revision > d.planRevision() {
+	// The controller's plan is the one to play, even with a lower revision
+	// (a controller restored from a backup); the same revision is a resend.
+	if m.Plan.Revision != d.planRevision() {
 		if err := SavePlan(d.dir, &m.Plan); err != nil {
 			d.log.Error("cannot save the plan; playing it from memory", "err", err)
 		}

@@ -276,14 +276,16 @@ func (c *conn) logEnd(err error) {
 	c.h.log.Info("agent offline", "agent", info.Name, "session", c.sessionID, "reason", err)
 }
 
-// sendPlan sends the display's plan when it is newer than have.
+// sendPlan sends the display's plan unless the agent already runs that
+// revision. An older revision is sent too: a controller restored from a
+// backup counts from where the backup was, and its plan is the one to play.
 func (c *conn) sendPlan(ctx context.Context, have int64) error {
 	rt := c.h.opt.Runtime
 	if rt == nil || c.id.DisplayID == 0 {
 		return nil
 	}
 	plan, err := rt.Plan(ctx, c.id.DisplayID)
-	if err != nil || plan == nil || plan.Revision <= have {
+	if err != nil || plan == nil || plan.Revision == have {
 		return err
 	}
 	id := c.queue(protocol.TypePlan, protocol.PlanMessage{Plan: *plan})

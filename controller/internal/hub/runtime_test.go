@@ -241,3 +241,21 @@ func TestCommandRoundTrip(t *testing.T) {
 		t.Fatal("an unknown command was sent")
 	}
 }
+
+// TestOlderPlanIsSentToo: after a restore from backup the controller's
+// revision may be lower than the agent's; its plan is still the one to play.
+func TestOlderPlanIsSentToo(t *testing.T) {
+	_, url := startAuthHub(t, &fakeRuntime{plan: testPlan(5)})
+	ws, _, err := dialAuth(t, url, "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl := hello("truong-hoc")
+	hl.PlanRevision = 9
+	send(t, ws, protocol.TypeHello, hl)
+	read(t, ws) // welcome
+	var m protocol.PlanMessage
+	if env := read(t, ws); env.Type != protocol.TypePlan || protocol.DecodeBody(env, &m) != nil || m.Plan.Revision != 5 {
+		t.Fatalf("got %s %+v, want plan 5", env.Type, m.Plan.Revision)
+	}
+}
