@@ -129,15 +129,6 @@ func (s *Store) createTemp() (*os.File, error) {
 	return f, nil
 }
 
-// tempDir makes a private directory under tmp/ (for ffmpeg outputs).
-func (s *Store) tempDir() (string, error) {
-	d, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), "work-*")
-	if err != nil {
-		return "", fmt.Errorf("assets: create temp dir: %w", err)
-	}
-	return d, nil
-}
-
 // commit fsyncs and closes f and renames it to the path for sha+ext. If that
 // file exists already, f is removed and existed is true. On any error f is
 // removed too: commit never leaves f behind.

@@ -115,7 +115,7 @@ func TestDemoOverHTTPS(t *testing.T) {
 	if len(cks) != 1 || !cks[0].Secure || !cks[0].HttpOnly || cks[0].SameSite != http.SameSiteLaxMode {
 		t.Fatalf("session cookie under TLS: %+v", cks)
 	}
-	if err, _ := ctl.stop(t); err != nil {
+	if _, err := ctl.stop(t); err != nil {
 		t.Fatalf("controller exit: %v", err)
 	}
 }

@@ -123,7 +123,7 @@ func (p *proc) waitLine(t *testing.T, re *regexp.Regexp, n int) string {
 }
 
 // stop sends SIGTERM and returns the exit error and how long it took.
-func (p *proc) stop(t *testing.T) (error, time.Duration) {
+func (p *proc) stop(t *testing.T) (time.Duration, error) {
 	t.Helper()
 	began := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -131,10 +131,10 @@ func (p *proc) stop(t *testing.T) (error, time.Duration) {
 	}
 	select {
 	case <-p.done:
-		return p.err, time.Since(began)
+		return time.Since(began), p.err
 	case <-time.After(10 * time.Second):
 		t.Fatal("process did not exit within 10 s of SIGTERM")
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -155,7 +155,7 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	ctl.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 1)
 
-	err, took := ctl.stop(t)
+	took, err := ctl.stop(t)
 	if err != nil {
 		t.Fatalf("controller exit after SIGTERM: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	ctl2.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 2)
 
-	if err, _ := ag.stop(t); err != nil {
+	if _, err := ag.stop(t); err != nil {
 		t.Fatalf("agent exit after SIGTERM: %v", err)
 	}
 	ctl2.waitLine(t, regexp.MustCompile(`msg="agent offline" agent=truong-hoc`), 1)

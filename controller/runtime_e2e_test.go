@@ -349,12 +349,6 @@ func (r *ddpReceiver) waitChanges(t *testing.T, n int, within time.Duration) []t
 	}
 }
 
-func (r *ddpReceiver) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.frames
-}
-
 // TestSkewedAgentPlaysOnControllerTime: an agent whose own clock is 3.25 s
 // off switches items on controller time, within a few milliseconds, as seen
 // by an independent receiver of its frames.
@@ -400,7 +394,7 @@ func TestAgentPlaysThroughControllerDowntime(t *testing.T) {
 	ag, _ := e.agent("truong-tieu-hoc", 128, 64, "ddp-wled", []string{"host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()), "gamma=1"})
 	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
 
-	if err, _ := e.ctl.stop(t); err != nil {
+	if _, err := e.ctl.stop(t); err != nil {
 		t.Fatal(err)
 	}
 	ag.waitLine(t, regexp.MustCompile(`controller link down; retrying`), 1)

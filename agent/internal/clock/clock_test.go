@@ -47,13 +47,13 @@ func TestMinRTTSampleWins(t *testing.T) {
 	exchange(c, f, skew, 300*time.Millisecond, 10*time.Millisecond)
 	exchange(c, f, skew, 1*time.Millisecond, 1*time.Millisecond)
 	exchange(c, f, skew, 10*time.Millisecond, 400*time.Millisecond)
-	off, rtt, _ := c.Status()
+	_, rtt, _ := c.Status()
 	if rtt != 2*time.Millisecond {
 		t.Fatalf("rtt %v, want the fastest exchange's 2ms", rtt)
 	}
 	// The applied offset slews from the first (bad) estimate; give it time.
 	f.advance(60 * time.Second)
-	off, _, _ = c.Status()
+	off, _, _ := c.Status()
 	if d := off - skew; abs(d) > 200*time.Microsecond {
 		t.Fatalf("offset %v, want %v (error %v)", off, skew, d)
 	}

@@ -67,7 +67,6 @@ type receiver struct {
 	cmd   *exec.Cmd
 	lines chan string
 	log   *bytes.Buffer
-	mu    sync.Mutex
 }
 
 func startReceiver(t *testing.T, kind string, port, first, count int) *receiver {

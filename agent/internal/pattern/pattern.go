@@ -147,7 +147,6 @@ func (walk) Draw(dst *image.RGBA, n int) {
 type text struct {
 	s    string
 	mask *image.Alpha
-	h    int
 }
 
 // Fold removes diacritics so ASCII fonts can draw the letters.

@@ -19,7 +19,6 @@ type fixture struct {
 	dir    string
 	st     *store.Store
 	as     *assets.Store
-	unit   store.Unit
 	ready  chan int64
 	failed chan error
 	prog   chan int
