@@ -9,6 +9,7 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	go.bug.st/serial v1.8.0 // TPM2 and Adalight drivers: termios without cgo
+	go.uber.org/goleak v1.3.0 // tests: websocket pumps leave no goroutine behind
 	go.yaml.in/yaml/v3 v3.0.6 // firmware profiles: KnownFields and line numbers in errors
 	golang.org/x/crypto v0.59.0 // argon2id password hashes
 	golang.org/x/image v0.48.0 // assets: WebP decoding, OpenType text drawing; test-pattern bitmap font
