@@ -58,6 +58,8 @@ type Options struct {
 	Hub   Agents
 	Plans Plans // command results; nil: commands answer "pending"
 	Now   func() time.Time
+	// Location is where reports count days (default Asia/Ho_Chi_Minh).
+	Location *time.Location
 
 	// Assets holds uploads and renditions; Pipeline makes renditions
 	// (nil: nothing is queued, as in tests of other routes).
@@ -91,6 +93,9 @@ type API struct {
 func New(o Options) *API {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Hour

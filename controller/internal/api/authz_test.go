@@ -85,6 +85,7 @@ var policy = map[string]struct {
 	"getScreenshot":        {"admin approver editor technician viewer", false},
 	"getDisplayPlan":       {"admin approver editor technician viewer", false},
 	"listPlayRecords":      {"admin approver editor technician viewer", false},
+	"playReport":           {"admin approver editor technician viewer", false},
 
 	"listSchedules":  {"admin approver editor technician viewer", false},
 	"createSchedule": {"approver", false},
@@ -232,6 +233,7 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 			return call{path: id("/displays/%d/plan", d)}
 		},
 		"listPlayRecords": func() call { return call{path: "/play-records"} },
+		"playReport":      func() call { return call{path: "/reports/plays?group_by=unit"} },
 
 		"listSchedules": func() call { return call{path: "/schedules"} },
 		"createSchedule": func() call {

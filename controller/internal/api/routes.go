@@ -150,6 +150,11 @@ func (a *API) Routes() []Route {
 			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
 			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"}, {Name: "limit", Type: "integer", Desc: "1 to 10000, default 1000"},
 		}, Out: list[protocol.PlayRecord]{}, Status: 200, handle: a.listPlayRecords},
+		{Method: http.MethodGet, Path: p + "/reports/plays", Name: "playReport", Tag: "reports", Summary: "Proof of play summed by campaign, theme, unit, display, media or day (format=csv for a spreadsheet)", Roles: allRoles, Query: []Param{
+			{Name: "group_by", Type: "string", Enum: store.ReportGroups()}, {Name: "format", Type: "string", Enum: []string{"json", "csv"}},
+			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
+			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"},
+		}, Out: list[store.PlaySummary]{}, Status: 200, handle: a.playReport},
 		{Method: http.MethodPost, Path: p + "/displays/:id/enrollment-codes", Name: "createEnrollmentCode", Tag: "displays", Summary: "Create a one-time enrolment code (shown once)", Roles: techs, Out: enrolmentOut{}, Status: 201, handle: a.createEnrolmentCode},
 
 		{Method: http.MethodGet, Path: p + "/schedules", Name: "listSchedules", Tag: "schedules", Summary: "List schedule entries", Roles: allRoles, Query: []Param{{Name: "playlist_id", Type: "integer"}, {Name: "group_id", Type: "integer"}, {Name: "display_id", Type: "integer"}}, Out: list[store.Schedule]{}, Status: 200, handle: a.listSchedules},

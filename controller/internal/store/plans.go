@@ -266,38 +266,58 @@ type PlayFilter struct {
 	DisplayID  int64
 	CampaignID int64
 	MediaID    int64
+	UnitIDs    []int64   // media of these units only; nil: every unit
 	From, To   time.Time // started_at in [From, To)
 	Limit      int       // default 1000
 }
 
-// PlayRecords lists proof-of-play records, oldest first.
-func (s *Store) PlayRecords(ctx context.Context, f PlayFilter) ([]protocol.PlayRecord, error) {
-	var where []string
+// where returns the filter's conditions on play_records (aliased p).
+func (f PlayFilter) where() (string, []any) {
+	var conds []string
 	var args []any
+	add := func(cond string, a ...any) { conds, args = append(conds, cond), append(args, a...) }
 	if f.DisplayID != 0 {
-		where, args = append(where, "display_id = ?"), append(args, f.DisplayID)
+		add("p.display_id = ?", f.DisplayID)
 	}
 	if f.CampaignID != 0 {
-		where, args = append(where, "campaign_id = ?"), append(args, f.CampaignID)
+		add("p.campaign_id = ?", f.CampaignID)
 	}
 	if f.MediaID != 0 {
-		where, args = append(where, "media_id = ?"), append(args, f.MediaID)
+		add("p.media_id = ?", f.MediaID)
+	}
+	if f.UnitIDs != nil {
+		if len(f.UnitIDs) == 0 {
+			add("0")
+		} else {
+			ids := make([]any, len(f.UnitIDs))
+			for i, id := range f.UnitIDs {
+				ids[i] = id
+			}
+			add("p.media_id IN (SELECT id FROM media WHERE unit_id IN (?"+strings.Repeat(", ?", len(ids)-1)+"))", ids...)
+		}
 	}
 	if !f.From.IsZero() {
-		where, args = append(where, "started_at >= ?"), append(args, fmtTime(f.From))
+		add("p.started_at >= ?", fmtTime(f.From))
 	}
 	if !f.To.IsZero() {
-		where, args = append(where, "started_at < ?"), append(args, fmtTime(f.To))
+		add("p.started_at < ?", fmtTime(f.To))
 	}
-	q := `SELECT id, display_id, plan_revision, schedule_id, item, media_id, COALESCE(campaign_id, 0), started_at, ended_at FROM play_records`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(conds) == 0 {
+		return "", nil
 	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// PlayRecords lists proof-of-play records, oldest first.
+func (s *Store) PlayRecords(ctx context.Context, f PlayFilter) ([]protocol.PlayRecord, error) {
+	where, args := f.where()
+	q := `SELECT p.id, p.display_id, p.plan_revision, p.schedule_id, p.item, p.media_id, COALESCE(p.campaign_id, 0), p.started_at, p.ended_at
+		FROM play_records p` + where
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	q += " ORDER BY started_at, id LIMIT ?"
+	q += " ORDER BY p.started_at, p.id LIMIT ?"
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
