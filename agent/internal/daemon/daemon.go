@@ -405,28 +405,31 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 }
 
 // upload sends the next batch of proof-of-play records, one batch in flight.
+// The batch is registered under its message id before it is sent, so an
+// ack that comes back at once is not missed.
 func (d *Daemon) upload() {
 	s := d.session()
 	if s == nil {
 		return
 	}
 	d.mu.Lock()
-	busy := len(d.pending) > 0
-	d.mu.Unlock()
-	if busy {
+	if len(d.pending) > 0 {
+		d.mu.Unlock()
 		return
 	}
 	b, err := d.Journal.Pending(uploadBatch)
 	if err != nil || len(b.Records) == 0 {
+		d.mu.Unlock()
 		return
 	}
-	id, err := s.Send(protocol.TypePlayRecords, protocol.PlayRecords{Records: b.Records, Dropped: b.Dropped})
-	if err != nil {
-		return
-	}
-	d.mu.Lock()
+	id := protocol.NewID()
 	d.pending[id] = b
 	d.mu.Unlock()
+	if err := s.SendAs(id, protocol.TypePlayRecords, protocol.PlayRecords{Records: b.Records, Dropped: b.Dropped}); err != nil {
+		d.mu.Lock()
+		delete(d.pending, id)
+		d.mu.Unlock()
+	}
 }
 
 // Health gathers the agent's state.

@@ -62,28 +62,36 @@ type Session struct {
 	done chan struct{}
 }
 
-// Send queues nothing: it writes the message now, and returns its id.
+// Send writes a message now and returns its id.
 func (s *Session) Send(typ string, body any) (string, error) {
+	id := protocol.NewID()
+	return id, s.SendAs(id, typ, body)
+}
+
+// SendAs sends a message under an id the caller chose, so it can expect the
+// answer before the message is even written.
+func (s *Session) SendAs(id, typ string, body any) error {
 	env, err := protocol.NewEnvelope(typ, body, time.Now())
 	if err != nil {
-		return "", err
+		return err
 	}
+	env.ID = id
 	data, err := json.Marshal(env)
 	if err != nil {
-		return "", err
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	select {
 	case <-s.done:
-		return "", errors.New("link: session closed")
+		return errors.New("link: session closed")
 	default:
 	}
 	_ = s.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := s.ws.WriteMessage(websocket.TextMessage, data); err != nil {
-		return "", fmt.Errorf("link: send %s: %w", typ, err)
+		return fmt.Errorf("link: send %s: %w", typ, err)
 	}
-	return env.ID, nil
+	return nil
 }
 
 // Validate checks the config once at start-up.

@@ -68,15 +68,24 @@ func (c *conn) closeWith(code int, reason string) {
 // queue means the agent does not keep up: drop it rather than block the
 // caller.
 func (c *conn) queue(typ string, body any) string {
+	id := protocol.NewID()
+	c.queueAs(id, typ, body)
+	return id
+}
+
+// queueAs is queue under an id the caller chose (to expect the answer
+// before the message goes out).
+func (c *conn) queueAs(id, typ string, body any) {
 	env, err := protocol.NewEnvelope(typ, body, c.h.opt.Now())
 	if err != nil {
 		c.h.log.Error("encode message", "type", typ, "err", err)
-		return ""
+		return
 	}
+	env.ID = id
 	data, err := json.Marshal(env)
 	if err != nil {
 		c.h.log.Error("encode envelope", "type", typ, "err", err)
-		return ""
+		return
 	}
 	select {
 	case c.send <- data:
@@ -85,7 +94,6 @@ func (c *conn) queue(typ string, body any) string {
 		c.h.log.Warn("agent too slow, dropping connection", "session", c.sessionID, "remote", c.remote)
 		c.closeWith(websocket.CloseTryAgainLater, "send queue full")
 	}
-	return env.ID
 }
 
 func (c *conn) writePump() {
@@ -288,13 +296,14 @@ func (c *conn) sendPlan(ctx context.Context, have int64) error {
 	if err != nil || plan == nil || plan.Revision == have {
 		return err
 	}
-	id := c.queue(protocol.TypePlan, protocol.PlanMessage{Plan: *plan})
+	id := protocol.NewID()
 	c.mu.Lock()
 	if c.plansSent == nil {
 		c.plansSent = map[string]int64{}
 	}
-	c.plansSent[id] = plan.Revision
+	c.plansSent[id] = plan.Revision // before sending: the ack may come at once
 	c.mu.Unlock()
+	c.queueAs(id, protocol.TypePlan, protocol.PlanMessage{Plan: *plan})
 	return nil
 }
 
