@@ -65,7 +65,7 @@ var messages = map[string]map[string]string{
 		"playing":          "Đang phát",
 		"playing_item":     "mục số",
 		"fallback":         "hiển thị dự phòng, lý do",
-		"plan_revision":    "Kế hoạch phát đã nhận (phiên bản)",
+		"plan_revision":    "Phiên bản kế hoạch phát đã nhận",
 		"fps":              "Khung hình/giây (đạt/mục tiêu)",
 		"frozen":           "Hình bị đứng",
 		"driver_state":     "Trạng thái bộ điều khiển",

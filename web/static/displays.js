@@ -10,8 +10,23 @@ pano.start(async (user) => {
   const rows = ['last_heartbeat', 'playing', 'plan_revision', 'fps', 'frozen', 'driver_state', 'clock_offset', 'sync', 'temperature', 'storage_error'];
   let groups = new Map();
 
-  function loadShot(c) {
-    c.shot.src = '/api/v1/displays/' + c.id + '/screenshot?t=' + Date.now();
+  // loadShot fetches the latest screenshot past the browser's cache (the
+  // API takes no cache-busting query) and shows it as a blob: URL.
+  async function loadShot(c) {
+    let r;
+    try {
+      r = await fetch('/api/v1/displays/' + c.id + '/screenshot', { credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      return;
+    }
+    if (!r.ok) {
+      c.shot.hidden = true;
+      c.noShot.hidden = false;
+      return;
+    }
+    const old = c.shot.src;
+    c.shot.src = URL.createObjectURL(await r.blob());
+    if (old) URL.revokeObjectURL(old);
   }
 
   async function command(c, name, btn) {
@@ -25,7 +40,7 @@ pano.start(async (user) => {
       else if (r.data.ok) {
         c.msg.textContent = label + ': ' + t('cmd_ok');
         c.msg.className = 'cardmsg ok';
-        if (name === 'screenshot') loadShot(c);
+        if (name === 'screenshot') await loadShot(c);
       } else {
         c.msg.textContent = label + ': ' + t('cmd_failed') + ' (' + r.data.error + ')';
         c.msg.className = 'cardmsg error';

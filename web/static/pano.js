@@ -8,8 +8,9 @@ const pano = (() => {
   const msgs = JSON.parse(document.getElementById('messages').textContent);
   const tz = body.dataset.tz || 'Asia/Ho_Chi_Minh';
   const locale = body.dataset.lang === 'en' ? 'en-GB' : 'vi-VN';
-  const fmt = new Intl.DateTimeFormat(locale, { timeZone: tz, dateStyle: 'short', timeStyle: 'medium' });
-  const dayFmt = new Intl.DateTimeFormat(locale, { timeZone: tz, dateStyle: 'short' });
+  const dayOpts = { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' };
+  const fmt = new Intl.DateTimeFormat(locale, { ...dayOpts, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const dayFmt = new Intl.DateTimeFormat(locale, dayOpts);
   let csrf = '';
 
   const t = (key) => msgs[key] ?? key;
