@@ -96,12 +96,14 @@ try {
   await row.getByRole('button', { name: 'Duyệt' }).click();
   await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
+  await page.screenshot({ path: join(out, 'content.png'), fullPage: true });
 
   step('reports');
   await page.getByRole('link', { name: 'Báo cáo' }).click();
   for (const h of ['Theo chiến dịch tuyên truyền', 'Theo ngày', 'Theo màn hình']) await page.getByRole('heading', { name: h, exact: true }).waitFor();
   const csv = await page.locator('section.report[data-by="campaign"] a.csv').getAttribute('href');
   if (csv !== '/api/v1/reports/plays?group_by=campaign&format=csv') throw new Error('csv link ' + csv);
+  await page.screenshot({ path: join(out, 'reports.png'), fullPage: true });
 
   if (problems.length) throw new Error(problems.join('\n'));
   console.log('ok');
