@@ -29,6 +29,9 @@ const pano = (() => {
     if (res.status !== 204) {
       try { data = await res.json(); } catch { data = null; }
     }
+    if (res.status === 401 && path !== '/me' && path !== '/session') {
+      location.reload(); // the session expired: back to the login form
+    }
     if (!res.ok) {
       const err = new Error((data && data.error && data.error.message) || res.statusText);
       err.status = res.status;
