@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: all build controller agent agent-arm run test test-go deps lint bench golden clean
+.PHONY: all build controller agent agent-arm run test test-go test-browser deps lint bench golden clean
 
 all: build
 
@@ -36,6 +36,11 @@ test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o /dev/null ./agent
+
+# The dashboard in headless Chromium alone (also part of test-go); set
+# PANO_E2E_OUT=DIR to keep its page screenshots.
+test-browser: deps
+	CGO_ENABLED=1 $(GO) test -count=1 -run TestDashboardInChromium -v ./controller
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

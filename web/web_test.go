@@ -2,10 +2,11 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/pano-signage/pano/protocol"
 )
 
 func TestMessagesComplete(t *testing.T) {
@@ -21,20 +22,125 @@ func TestMessagesComplete(t *testing.T) {
 	}
 }
 
-func TestRenderIndexVietnameseFirst(t *testing.T) {
-	page := IndexPage{Agents: []AgentRow{{Name: "truong-thcs", Panel: protocol.Panel{Width: 64, Height: 32}}}}
-	var vi, en bytes.Buffer
-	if err := RenderIndex(&vi, page); err != nil {
+// TestScriptKeysExist checks that every t('key') in the scripts, and every
+// key they build from an API value (status_…, kind_…, role_…, cmd_…, by_…),
+// has a string.
+func TestScriptKeysExist(t *testing.T) {
+	re := regexp.MustCompile(`\bt\('([a-z_]+)'\)`)
+	found := 0
+	err := fs.WalkDir(Static, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".js") {
+			return err
+		}
+		b, err := fs.ReadFile(Static, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			found++
+			if _, ok := messages["vi"][m[1]]; !ok {
+				t.Errorf("%s asks for t(%q), which has no string", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	page.Lang = "en"
-	if err := RenderIndex(&en, page); err != nil {
+	if found < 20 {
+		t.Fatalf("found only %d t('…') calls in the scripts; is the pattern stale?", found)
+	}
+	var built []string
+	for _, s := range []string{"draft", "pending", "approved", "rejected"} {
+		built = append(built, "status_"+s)
+	}
+	for _, s := range []string{"image", "video", "text"} {
+		built = append(built, "kind_"+s)
+	}
+	for _, s := range []string{"admin", "approver", "editor", "technician", "viewer"} {
+		built = append(built, "role_"+s)
+	}
+	for _, s := range []string{"identify", "blank", "unblank", "test_pattern", "screenshot"} {
+		built = append(built, "cmd_"+s)
+	}
+	for _, s := range []string{"campaign", "day", "display"} {
+		built = append(built, "by_"+s)
+	}
+	for _, s := range []string{"approve", "reject", "submit"} {
+		built = append(built, "done_"+s, s)
+	}
+	for _, p := range Pages {
+		built = append(built, "nav_"+p)
+	}
+	for _, k := range built {
+		if _, ok := messages["vi"][k]; !ok {
+			t.Errorf("no string for %q", k)
+		}
+	}
+}
+
+var (
+	inlineScript = regexp.MustCompile(`<script(?:\s+[^>]*)?>`)
+	inlineStyle  = regexp.MustCompile(`(?i)<style|\sstyle=|\son[a-z]+=`)
+)
+
+func TestRenderPages(t *testing.T) {
+	for _, page := range Pages {
+		for _, tc := range []struct {
+			lang            Lang
+			nav, logout, sw string
+		}{
+			{"", "Màn hình", "Đăng xuất", "English"},
+			{"en", "Screens", "Log out", "Tiếng Việt"},
+		} {
+			t.Run(page+"/"+tc.lang.String(), func(t *testing.T) {
+				var b bytes.Buffer
+				if err := RenderPage(&b, Page{Name: page, Lang: tc.lang, Version: "v1", TZ: "Asia/Ho_Chi_Minh"}); err != nil {
+					t.Fatal(err)
+				}
+				html := b.String()
+				for _, want := range []string{`lang="` + tc.lang.String() + `"`, tc.nav, tc.logout, tc.sw,
+					`<script src="/static/pano.js" defer></script>`, `<script src="/static/` + page + `.js" defer></script>`,
+					`data-tz="Asia/Ho_Chi_Minh"`, `id="login-form"`} {
+					if !strings.Contains(html, want) {
+						t.Errorf("page lacks %q:\n%s", want, html)
+					}
+				}
+				// The CSP forbids inline code: every script has a src but
+				// the JSON data block, and there are no inline styles or
+				// event handler attributes.
+				for _, tag := range inlineScript.FindAllString(html, -1) {
+					if !strings.Contains(tag, " src=") && tag != `<script type="application/json" id="messages">` {
+						t.Errorf("inline script %s", tag)
+					}
+				}
+				if m := inlineStyle.FindString(html); m != "" {
+					t.Errorf("inline style or handler %q", m)
+				}
+				// The scripts' strings are the page's language, as JSON.
+				i := strings.Index(html, `id="messages">`) + len(`id="messages">`)
+				j := strings.Index(html[i:], "</script>")
+				var msgs map[string]string
+				if err := json.Unmarshal([]byte(html[i:i+j]), &msgs); err != nil {
+					t.Fatalf("messages block: %v\n%s", err, html[i:i+j])
+				}
+				if msgs["nav_displays"] != tc.nav || len(msgs) != len(messages["vi"]) {
+					t.Errorf("messages block has nav_displays=%q and %d keys", msgs["nav_displays"], len(msgs))
+				}
+			})
+		}
+	}
+	if err := RenderPage(&bytes.Buffer{}, Page{Name: "nope"}); err == nil {
+		t.Error("an unknown page rendered")
+	}
+}
+
+func TestRenderPageEscapes(t *testing.T) {
+	var b bytes.Buffer
+	if err := RenderPage(&b, Page{Name: "displays", Version: `<script>x</script>`}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(vi.String(), "Màn hình trực tuyến (1)") || !strings.Contains(vi.String(), `lang="vi"`) {
-		t.Errorf("default page is not Vietnamese:\n%s", vi.String())
-	}
-	if !strings.Contains(en.String(), "Screens online (1)") || !strings.Contains(en.String(), "64×32") {
-		t.Errorf("English page:\n%s", en.String())
+	if strings.Contains(b.String(), "<script>x") {
+		t.Error("the version was not escaped")
 	}
 }

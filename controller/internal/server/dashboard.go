@@ -9,31 +9,39 @@ import (
 	"github.com/pano-signage/pano/web"
 )
 
-// displayTZ is where the dashboard shows times by default.
+// displayTZ is where the dashboard shows times.
 const displayTZ = "Asia/Ho_Chi_Minh"
 
-// dashboard renders the start page: which screens are online now, without
-// addresses or anything else a passer-by should not learn. The full
-// dashboard comes with its own issue; this page lets `make run` show life.
-func dashboard(d Deps) echo.HandlerFunc {
-	loc, err := time.LoadLocation(displayTZ)
-	if err != nil {
-		loc = time.UTC
-	}
+// langCookie keeps the language chosen with ?lang=.
+const langCookie = "pano_lang"
+
+// dashboardPaths are the dashboard's pages by path.
+var dashboardPaths = map[string]string{"/": "displays", "/content": "content", "/reports": "reports"}
+
+// dashboard renders the shell of a dashboard page. It holds no data and
+// needs no login: its script logs in and reads everything through the JSON
+// API, which checks every request.
+func dashboard(d Deps, page string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		lang := web.Lang(c.QueryParam("lang"))
-		agents := d.Hub.Agents()
-		rows := make([]web.AgentRow, 0, len(agents))
-		for _, a := range agents {
-			rows = append(rows, web.AgentRow{
-				Name:        a.Name,
-				Profile:     a.Profile,
-				Panel:       a.Panel,
-				ConnectedAt: a.ConnectedAt.In(loc).Format("02/01/2006 15:04:05"),
-			})
-		}
+		lang := pageLang(c)
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		c.Response().WriteHeader(http.StatusOK)
-		return web.RenderIndex(c.Response(), web.IndexPage{Lang: lang, Version: d.Version, Agents: rows, TZ: displayTZ})
+		return web.RenderPage(c.Response(), web.Page{Name: page, Lang: lang, Version: d.Version, TZ: displayTZ})
 	}
+}
+
+// pageLang is the language of ?lang= (remembered in a cookie), else the
+// cookie's, else Vietnamese.
+func pageLang(c echo.Context) web.Lang {
+	if l, ok := web.ParseLang(c.QueryParam("lang")); ok {
+		c.SetCookie(&http.Cookie{Name: langCookie, Value: l.String(), Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if ck, err := c.Cookie(langCookie); err == nil {
+		l, _ := web.ParseLang(ck.Value)
+		return l
+	}
+	return "vi"
 }

@@ -73,7 +73,9 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", healthz(d))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	e.GET(protocol.Path, echo.WrapHandler(d.Hub))
-	e.GET("/", dashboard(d))
+	for path, page := range dashboardPaths {
+		e.GET(path, dashboard(d, page))
+	}
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
 	if d.Agents != nil {
 		d.Agents.Register(e)

@@ -1,0 +1,113 @@
+// Drives the pano dashboard in Debian's headless Chromium. Run by
+// controller/dashboard_e2e_test.go against a controller started with --demo
+// and its three simulated screens online:
+//   PANO_URL=http://127.0.0.1:PORT PANO_OUT=DIR node dashboard.mjs
+// Every wait is playwright's, bounded; the first failure exits 1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, request } from 'playwright-core';
+
+const base = process.env.PANO_URL;
+const out = process.env.PANO_OUT;
+const password = 'pano-demo-57';
+const screens = ['truong-hoc', 'duong-chinh', 'trung-tam-phuong'];
+if (!base || !out) throw new Error('set PANO_URL and PANO_OUT');
+
+const step = (s) => console.log('step: ' + s);
+const profile = mkdtempSync(join(tmpdir(), 'pano-chromium-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+try {
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  page.setDefaultTimeout(15000);
+  // A CSP violation or a script error is a failure; a missing screenshot
+  // (404) is not.
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/ (401|404) /.test(m.text())) problems.push('console: ' + m.text());
+  });
+
+  const login = async (name, pw) => {
+    await page.getByLabel('Tên đăng nhập').fill(name);
+    await page.getByLabel('Mật khẩu').fill(pw);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  };
+
+  step('login form, wrong password');
+  await page.goto(base + '/?lang=vi');
+  await login('technician', 'wrong');
+  await page.getByRole('alert').filter({ hasText: 'Sai tên đăng nhập hoặc mật khẩu.' }).waitFor();
+
+  step('technician sees the three displays');
+  await login('technician', password);
+  for (const s of screens) await page.locator(`article.card[data-name="${s}"]`).waitFor();
+  const card = page.locator('article.card[data-name="truong-hoc"]');
+  await card.locator('.state.on', { hasText: 'trực tuyến' }).waitFor();
+  if ((await page.locator('article.card').count()) !== 3) throw new Error('want 3 display cards');
+
+  step('identify');
+  await card.getByRole('button', { name: 'Nhận diện' }).click();
+  await card.locator('.cardmsg.ok', { hasText: 'Nhận diện: thành công' }).waitFor();
+
+  step('screenshot command, the card shows it');
+  await card.getByRole('button', { name: 'Chụp màn hình' }).click();
+  await card.locator('.cardmsg.ok', { hasText: 'Chụp màn hình: thành công' }).waitFor();
+  await card.locator('img.shot:not([hidden])').waitFor();
+  await page.screenshot({ path: join(out, 'displays.png'), fullPage: true });
+
+  step('English');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Screens', exact: true }).waitFor();
+  await card.getByRole('button', { name: 'Identify' }).waitFor();
+  await card.locator('.state', { hasText: 'online' }).waitFor();
+  await page.getByRole('link', { name: 'Content' }).waitFor();
+  await page.getByRole('link', { name: 'Tiếng Việt' }).click();
+  await page.getByRole('heading', { name: 'Màn hình', exact: true }).waitFor();
+
+  step('logout');
+  await page.getByRole('button', { name: 'Đăng xuất' }).click();
+  await page.getByRole('heading', { name: 'Đăng nhập', exact: true }).waitFor();
+
+  step('an editor submits a text notice through the API');
+  const title = 'Thông báo thử nghiệm ' + Date.now();
+  const api = await request.newContext({ baseURL: base });
+  const session = await api.post('/api/v1/session', { data: { name: 'editor', password } });
+  if (!session.ok()) throw new Error('editor login: ' + session.status());
+  const csrf = { 'X-CSRF-Token': (await session.json()).csrf_token };
+  const created = await api.post('/api/v1/media', { headers: csrf, data: { kind: 'text', title, body: 'Ủy ban phường thông báo: chuyển đổi số.' } });
+  if (created.status() !== 201) throw new Error('create notice: ' + created.status() + ' ' + (await created.text()));
+  const id = (await created.json()).id;
+  const submitted = await api.post(`/api/v1/media/${id}/submit`, { headers: csrf });
+  if (!submitted.ok()) throw new Error('submit: ' + submitted.status());
+  await api.dispose();
+
+  step('approver approves it');
+  await login('approver', password);
+  await page.getByRole('link', { name: 'Nội dung' }).click();
+  const row = page.locator(`#media tr[data-id="${id}"]`);
+  await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
+  await row.getByRole('button', { name: 'Duyệt' }).click();
+  await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
+  await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
+  await page.screenshot({ path: join(out, 'content.png'), fullPage: true });
+
+  step('reports');
+  await page.getByRole('link', { name: 'Báo cáo' }).click();
+  for (const h of ['Theo chiến dịch tuyên truyền', 'Theo ngày', 'Theo màn hình']) await page.getByRole('heading', { name: h, exact: true }).waitFor();
+  const csv = await page.locator('section.report[data-by="campaign"] a.csv').getAttribute('href');
+  if (csv !== '/api/v1/reports/plays?group_by=campaign&format=csv') throw new Error('csv link ' + csv);
+  await page.screenshot({ path: join(out, 'reports.png'), fullPage: true });
+
+  if (problems.length) throw new Error(problems.join('\n'));
+  console.log('ok');
+} finally {
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+}

@@ -1,0 +1,71 @@
+// content.js: the Nội dung page: media with their approval state; approvers
+// approve or reject pending ones, editors compose text notices and submit.
+'use strict';
+
+pano.start(async (user) => {
+  const { t, api, el, time, say } = pano;
+  const tbody = document.querySelector('#media tbody');
+  const writer = user.role === 'editor' || user.role === 'approver';
+  const approver = user.role === 'approver';
+
+  async function act(m, action) {
+    let payload;
+    if (action === 'reject') {
+      const reason = window.prompt(t('reject_reason'));
+      if (reason === null || reason.trim() === '') return;
+      payload = { reason: reason.trim() };
+    }
+    try {
+      await api('POST', '/media/' + m.id + '/' + action, payload);
+      say(t('done_' + action) + ': ' + m.title, 'ok');
+      await load();
+    } catch (err) {
+      pano.fail(err);
+    }
+  }
+
+  function button(m, action) {
+    const b = el('button', { type: 'button' }, t(action));
+    b.dataset.action = action;
+    b.addEventListener('click', () => act(m, action));
+    return b;
+  }
+
+  function row(m) {
+    const img = el('img', { className: 'thumb', alt: '', src: '/api/v1/media/' + m.id + '/thumbnail' });
+    img.addEventListener('error', () => { img.hidden = true; });
+    const status = el('span', { className: 'status ' + m.status }, t('status_' + m.status));
+    if (m.status === 'rejected' && m.current.reject_reason) status.title = m.current.reject_reason;
+    const actions = el('td', { className: 'actions' });
+    if (approver && m.status === 'pending') actions.append(button(m, 'approve'), button(m, 'reject'));
+    if (writer && (m.status === 'draft' || m.status === 'rejected')) actions.append(button(m, 'submit'));
+    const tr = el('tr', {}, el('td', {}, img), el('td', {}, m.title), el('td', {}, t('kind_' + m.kind)),
+      el('td', {}, status), el('td', {}, time(m.created_at)), actions);
+    tr.dataset.id = m.id;
+    return tr;
+  }
+
+  async function load() {
+    const r = await api('GET', '/media?sort=created_at&order=desc&limit=200');
+    tbody.replaceChildren(...r.data.items.map(row));
+    if (r.data.items.length === 0) tbody.append(el('tr', {}, el('td', { colSpan: 6 }, t('no_media'))));
+  }
+
+  if (writer) {
+    const form = document.getElementById('notice-form');
+    form.hidden = false;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      try {
+        await api('POST', '/media', { kind: 'text', title: f.get('title'), body: f.get('body') });
+        form.reset();
+        say(t('notice_created'), 'ok');
+        await load();
+      } catch (err) {
+        pano.fail(err);
+      }
+    });
+  }
+  await load();
+});
