@@ -357,9 +357,9 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 	d.mu.Unlock()
 	if report {
 		d.log.Info("content synced", "revision", rev, "assets", len(order), "bytes", total)
-		// Show the dashboard the new content soon, not at the next minute:
+		// Show the dashboard the new content soon, not at the next report:
 		// the player takes it up on its next frame.
-		time.AfterFunc(time.Second, d.sendScreenshot)
+		time.AfterFunc(time.Second, func() { d.sendHealth(); d.sendScreenshot() })
 	}
 	// Keep everything the plan lists, not only the next 48 h: a plan rarely
 	// holds more than the screen will show soon.
