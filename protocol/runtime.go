@@ -13,7 +13,8 @@ type Health struct {
 	PlanRevision  int64     `json:"plan_revision"`
 	CurrentItem   int64     `json:"current_item,omitempty"` // playlist item ID on screen, 0 for none
 	CurrentAsset  string    `json:"current_asset,omitempty"`
-	Fallback      string    `json:"fallback,omitempty"` // why the fallback shows, when it does
+	Fallback      string    `json:"fallback,omitempty"`      // why the fallback shows, when it does
+	FallbackCode  string    `json:"fallback_code,omitempty"` // the same as a code: FallbackNoPlan, …
 	TargetFPS     float64   `json:"target_fps"`
 	AchievedFPS   float64   `json:"achieved_fps"`
 	FramesDropped int64     `json:"frames_dropped"`
@@ -40,6 +41,13 @@ func (h *Health) Validate() error {
 	}
 	return nil
 }
+
+// Why a screen shows its fallback, for a UI to say in its language.
+const (
+	FallbackNoPlan          = "no_plan"          // the agent has no plan yet
+	FallbackNoEntry         = "no_entry"         // no schedule entry applies now
+	FallbackNothingPlayable = "nothing_playable" // entries apply but their content is missing or broken
+)
 
 // Screenshot is the panel's last frame as a PNG at panel resolution.
 type Screenshot struct {

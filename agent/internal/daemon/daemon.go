@@ -452,7 +452,7 @@ func (d *Daemon) Health() protocol.Health {
 	h := protocol.Health{
 		UptimeMS: time.Since(d.started).Milliseconds(), AgentVersion: d.version,
 		PlanRevision: d.planRevision(), CurrentItem: st.CurrentItem, CurrentAsset: st.CurrentAsset,
-		Fallback: st.Fallback, TargetFPS: st.TargetFPS, AchievedFPS: st.AchievedFPS,
+		Fallback: st.Fallback, FallbackCode: st.FallbackCode, TargetFPS: st.TargetFPS, AchievedFPS: st.AchievedFPS,
 		FramesDropped: st.FramesDropped, Frozen: st.Frozen, DriverState: st.DriverState, DriverError: st.DriverError,
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,

@@ -56,6 +56,7 @@ type Status struct {
 	CurrentItem   int64
 	CurrentAsset  string
 	Fallback      string // why the fallback shows, when it does
+	FallbackCode  string // the same, as a protocol.Fallback… code for a UI to translate
 	TargetFPS     float64
 	AchievedFPS   float64
 	FramesDropped int64
@@ -285,7 +286,7 @@ func (p *Player) step(now time.Time) {
 	}
 	sched := p.sched.Load()
 	if sched == nil {
-		p.fallback(now, protocol.FallbackBlack, "no plan yet")
+		p.fallback(now, protocol.FallbackBlack, protocol.FallbackNoPlan, "no plan yet")
 		return
 	}
 	// A broken asset found while loading gives way to the next item; the
@@ -293,7 +294,8 @@ func (p *Player) step(now time.Time) {
 	for tries := 0; tries < 64; tries++ {
 		slot, ok := sched.AtPlayable(now, p.playable)
 		if !ok {
-			p.fallback(now, sched.Plan().Fallback, p.whyNothing(sched, now))
+			code, why := p.whyNothing(sched, now)
+			p.fallback(now, sched.Plan().Fallback, code, why)
 			return
 		}
 		if p.cur == nil || p.cur.key() != keyOf(slot) || p.cur.revision != sched.Plan().Revision {
@@ -308,7 +310,7 @@ func (p *Player) step(now time.Time) {
 			if slot.Item.Asset != p.status.CurrentAsset && p.status.CurrentAsset != "" {
 				p.switched, p.sumAtSwitch = now, p.frameSum
 			}
-			p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback = slot.Item.ID, slot.Item.Asset, ""
+			p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = slot.Item.ID, slot.Item.Asset, "", ""
 			p.status.PlanRevision = sched.Plan().Revision
 			p.mu.Unlock()
 		}
@@ -374,9 +376,9 @@ func (p *Player) markBroken(sha string, err error) {
 	}
 }
 
-func (p *Player) whyNothing(sched *protocol.Schedule, now time.Time) string {
+func (p *Player) whyNothing(sched *protocol.Schedule, now time.Time) (code, why string) {
 	if _, ok := sched.At(now); !ok {
-		return "no schedule entry applies now"
+		return protocol.FallbackNoEntry, "no schedule entry applies now"
 	}
 	var missing []string
 	for _, a := range sched.Plan().Assets {
@@ -385,10 +387,10 @@ func (p *Player) whyNothing(sched *protocol.Schedule, now time.Time) string {
 		}
 	}
 	sort.Strings(missing)
-	return fmt.Sprintf("nothing playable now: %d assets missing or broken %v", len(missing), missing)
+	return protocol.FallbackNothingPlayable, fmt.Sprintf("nothing playable now: %d assets missing or broken %v", len(missing), missing)
 }
 
-func (p *Player) fallback(now time.Time, mode, why string) {
+func (p *Player) fallback(now time.Time, mode, code, why string) {
 	p.end(now)
 	switch mode {
 	case protocol.FallbackLastFrame:
@@ -399,7 +401,7 @@ func (p *Player) fallback(now time.Time, mode, why string) {
 		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
 	}
 	p.mu.Lock()
-	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback = 0, "", why
+	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = 0, "", why, code
 	p.mu.Unlock()
 	p.show(now, "ok")
 }

@@ -208,20 +208,20 @@ func TestFallbacks(t *testing.T) {
 	r := newRig(t, protocol.FallbackIdleCard)
 	r.stepAt(-time.Hour) // 05:00, before the daypart
 	st := r.p.Status()
-	if st.Fallback != "no schedule entry applies now" || r.pixel(0, 0) != colorRGB(0, 90, 160) {
+	if st.Fallback != "no schedule entry applies now" || st.FallbackCode != protocol.FallbackNoEntry || r.pixel(0, 0) != colorRGB(0, 90, 160) {
 		t.Fatalf("fallback %q, corner %v", st.Fallback, r.pixel(0, 0))
 	}
 	for _, sha := range r.shas {
 		os.Remove(filepath.Join(r.dir, sha))
 	}
 	r.stepAt(time.Second)
-	if st := r.p.Status(); !strings.Contains(st.Fallback, "3 assets missing") {
+	if st := r.p.Status(); !strings.Contains(st.Fallback, "3 assets missing") || st.FallbackCode != protocol.FallbackNothingPlayable {
 		t.Fatalf("fallback %q", st.Fallback)
 	}
 
 	none := New(r.v, r.clk, dirAssets{r.dir}, nil, r.p.log, Options{})
 	none.step(r.window)
-	if st := none.Status(); st.Fallback != "no plan yet" || r.pixel(5, 2) != (color.RGBA{A: 255}) {
+	if st := none.Status(); st.Fallback != "no plan yet" || st.FallbackCode != protocol.FallbackNoPlan || r.pixel(5, 2) != (color.RGBA{A: 255}) {
 		t.Fatalf("no plan: %+v", st)
 	}
 }
