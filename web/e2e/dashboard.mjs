@@ -62,6 +62,20 @@ try {
   await card.locator('img.shot:not([hidden])').waitFor();
   await page.screenshot({ path: join(out, 'displays.png'), fullPage: true });
 
+  step('technician adds a display and makes its enrolment code');
+  const form = page.locator('#display-form');
+  await form.getByLabel('Tên (chữ thường, số, gạch ngang)').fill('cho-dem');
+  await form.getByLabel('Chiều rộng (điểm ảnh)').fill('64');
+  await form.getByLabel('Chiều cao (điểm ảnh)').fill('32');
+  await form.getByRole('button', { name: 'Thêm' }).click();
+  const added = page.locator('article.card[data-name="cho-dem"]');
+  await added.waitFor();
+  await added.locator('.state.off', { hasText: 'mất kết nối' }).waitFor();
+  await added.getByRole('button', { name: 'Mã đăng ký thiết bị' }).click();
+  const code = added.locator('.cardmsg.ok.code');
+  await code.waitFor();
+  if (!/[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}/.test(await code.textContent())) throw new Error('no enrolment code shown: ' + (await code.textContent()));
+
   step('English');
   await page.getByRole('link', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Screens', exact: true }).waitFor();
@@ -96,6 +110,16 @@ try {
   await row.getByRole('button', { name: 'Duyệt' }).click();
   await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
+
+  step('approver uploads an image');
+  // A 2×1 PNG: one red and one blue pixel.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAADUlEQVR4nGP4zwAE/wEHAAH/4iOeWQAAAABJRU5ErkJggg==', 'base64');
+  const up = page.locator('#upload-form');
+  await up.getByLabel('Tiêu đề').fill('Áp phích ' + title);
+  await up.getByLabel('Tệp').setInputFiles({ name: 'ap-phich.png', mimeType: 'image/png', buffer: png });
+  await up.getByRole('button', { name: 'Tải lên' }).click();
+  await page.locator('#msg.ok', { hasText: 'Đã tải lên bản nháp' }).waitFor();
+  await page.locator('#media tr', { hasText: 'Áp phích ' + title }).locator('.status', { hasText: 'bản nháp' }).waitFor();
   await page.screenshot({ path: join(out, 'content.png'), fullPage: true });
 
   step('reports');

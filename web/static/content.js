@@ -67,5 +67,29 @@ pano.start(async (user) => {
       }
     });
   }
+  if (writer) {
+    const up = document.getElementById('upload-form');
+    up.hidden = false;
+    up.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(up);
+      // The API wants the fields before the file part.
+      const body = new FormData();
+      body.append('title', f.get('title'));
+      body.append('file', f.get('file'));
+      const btn = up.querySelector('button');
+      btn.disabled = true;
+      try {
+        await pano.upload('/media', body);
+        up.reset();
+        say(t('uploaded'), 'ok');
+        await load();
+      } catch (err) {
+        pano.fail(err);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+  }
   await load();
 });

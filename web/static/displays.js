@@ -82,6 +82,18 @@ pano.start(async (user) => {
         c.buttons.push(b);
         bar.append(b);
       }
+      const enrol = el('button', { type: 'button' }, t('enrol_code'));
+      enrol.addEventListener('click', async () => {
+        try {
+          const r = await api('POST', '/displays/' + c.id + '/enrollment-codes');
+          c.msg.textContent = t('enrol_code') + ': ' + r.data.code + ' (' + t('enrol_code_valid') + ' ' + time(r.data.expires_at) + ')';
+          c.msg.className = 'cardmsg ok code';
+        } catch (err) {
+          c.msg.textContent = t('enrol_code') + ': ' + err.message;
+          c.msg.className = 'cardmsg error';
+        }
+      });
+      bar.append(enrol);
       c.root.append(bar);
     }
     c.root.append(c.msg);
@@ -103,7 +115,8 @@ pano.start(async (user) => {
       f('plan_revision', a ? String(a.plan_revision) : '—');
       return;
     }
-    if (h.fallback) f('playing', t('fallback') + ': ' + h.fallback);
+    const why = { no_plan: t('fallback_no_plan'), no_entry: t('fallback_no_entry'), nothing_playable: t('fallback_nothing_playable') }[h.fallback_code];
+    if (h.fallback) f('playing', t('fallback') + ': ' + (why || h.fallback));
     else if (h.current_item) f('playing', t('playing_item') + ' ' + h.current_item);
     else f('playing', t('none'));
     f('plan_revision', String(a.plan_revision));
@@ -140,6 +153,27 @@ pano.start(async (user) => {
     }
   }
 
+  if (user.role === 'technician') {
+    const form = document.getElementById('display-form');
+    const gs = await api('GET', '/groups');
+    form.elements.group_id.replaceChildren(el('option', { value: '' }, t('no_group')),
+      ...gs.data.items.map((g) => el('option', { value: g.id }, g.name)));
+    form.hidden = false;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      const d = { name: f.get('name'), location: f.get('location'), width: Number(f.get('width')), height: Number(f.get('height')), fit: f.get('fit'), profile: f.get('profile') };
+      if (f.get('group_id')) d.group_id = Number(f.get('group_id'));
+      try {
+        await api('POST', '/displays', d);
+        form.reset();
+        pano.say(t('display_created') + ': ' + d.name, 'ok');
+        await refresh(false);
+      } catch (err) {
+        pano.fail(err);
+      }
+    });
+  }
   await refresh(true);
   setInterval(() => refresh(false).catch(pano.fail), 10000);
 });

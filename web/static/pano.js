@@ -41,6 +41,18 @@ const pano = (() => {
     return { status: res.status, data };
   }
 
+  // upload posts a multipart form (a file) to the API.
+  async function upload(path, form) {
+    const res = await fetch('/api/v1' + path, { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' }, body: form });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || res.statusText);
+      err.status = res.status;
+      throw err;
+    }
+    return { status: res.status, data };
+  }
+
   // el makes an element: el('td', {className: 'x'}, 'text', child…).
   function el(tag, props, ...kids) {
     const e = document.createElement(tag);
@@ -112,5 +124,5 @@ const pano = (() => {
     try { await init(r.data.user); } catch (err) { fail(err); }
   }
 
-  return { t, api, el, time, day, say, fail, start };
+  return { t, api, upload, el, time, day, say, fail, start };
 })();
