@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/agentapi"
+	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
@@ -140,6 +142,9 @@ type serveConfig struct {
 	timezone string
 	fallback string
 
+	alertGrace   time.Duration
+	alertWebhook string
+
 	maxImageMiB    int64
 	maxVideoMiB    int64
 	maxMegapixels  int64
@@ -157,6 +162,14 @@ func (c serveConfig) validate() error {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return usageError{"give both --tls-cert and --tls-key, or neither"}
+	}
+	if c.alertGrace < 10*time.Second {
+		return usageError{"--alert-grace must be at least 10s (for example 2m)"}
+	}
+	if c.alertWebhook != "" {
+		if u, err := url.Parse(c.alertWebhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{fmt.Sprintf("--alert-webhook %q must be an http:// or https:// URL", c.alertWebhook)}
+		}
 	}
 	if _, err := time.LoadLocation(c.timezone); err != nil || c.timezone == "" {
 		return usageError{fmt.Sprintf("--timezone %q is not an IANA time zone (for example Asia/Ho_Chi_Minh)", c.timezone)}
@@ -217,6 +230,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	fs.StringVar(&cfg.timezone, "timezone", "Asia/Ho_Chi_Minh", "time zone of schedule dates and hours, and of times shown in the dashboard")
 	fs.StringVar(&cfg.fallback, "fallback", protocol.FallbackBlack, "what a screen shows when nothing is playable: black, last_frame or idle_card")
+	fs.DurationVar(&cfg.alertGrace, "alert-grace", 2*time.Minute, "how long a screen may be offline before it raises an alert")
+	fs.StringVar(&cfg.alertWebhook, "alert-webhook", "", "URL to POST alerts to as JSON (a chat bot, an SMS gateway); empty: none")
 	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
 	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
@@ -281,8 +296,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st.OnChange(func(string, int64) { plansSvc.Kick() })
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
-	bgDone.Add(1)
+	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook})
+	bgDone.Add(2)
 	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
+	go func() { defer bgDone.Done(); watcher.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
 	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
@@ -295,7 +312,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer pipe.Close(context.Background())
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Alerts: watcher, SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
 
 	scheme := "http"
 	if tlsConf != nil {

@@ -58,6 +58,7 @@ pano.start(async (user) => {
     const c = { id: d.id, fields: new Map(), buttons: [] };
     c.state = el('span', { className: 'state' });
     c.where = el('p', { className: 'where' });
+    c.alert = el('p', { className: 'alert' });
     c.shot = el('img', { className: 'shot', alt: t('screenshot_alt'), hidden: true });
     c.noShot = el('p', { className: 'noshot' }, t('no_screenshot'));
     c.shot.addEventListener('load', () => { c.shot.hidden = false; c.noShot.hidden = true; });
@@ -71,7 +72,7 @@ pano.start(async (user) => {
     c.bar = el('progress', { max: 1, value: 0 });
     c.msg = el('p', { className: 'cardmsg' });
     c.msg.setAttribute('role', 'status');
-    c.root = el('article', { className: 'card' }, el('header', {}, el('h3', {}, d.name), c.state), c.where, c.shot, c.noShot, dl);
+    c.root = el('article', { className: 'card' }, el('header', {}, el('h3', {}, d.name), c.state), c.alert, c.where, c.shot, c.noShot, dl);
     c.root.dataset.name = d.name;
     if (user.role === 'technician') {
       const bar = el('div', { className: 'actions' });
@@ -136,8 +137,22 @@ pano.start(async (user) => {
 
   const kib = (n) => (n / 1024).toFixed(0) + ' KiB';
 
+  // showAlerts lists the open alerts above the cards and marks their cards.
+  function showAlerts(items) {
+    const open = items.filter((a) => !a.resolved);
+    const box = document.getElementById('alerts');
+    box.hidden = open.length === 0;
+    box.querySelector('ul').replaceChildren(...open.map((a) =>
+      el('li', {}, a.display + ': ' + t('alert_' + a.kind) + ' (' + t('alert_since') + ' ' + time(a.since) + ')')));
+    for (const c of cards.values()) {
+      const mine = open.filter((a) => a.display_id === c.id);
+      c.root.classList.toggle('alerting', mine.length > 0);
+      c.alert.textContent = mine.map((a) => t('alert_' + a.kind)).join(', ');
+    }
+  }
+
   async function refresh(first) {
-    const [ds, gs] = await Promise.all([api('GET', '/displays'), api('GET', '/groups')]);
+    const [ds, gs, al] = await Promise.all([api('GET', '/displays'), api('GET', '/groups'), api('GET', '/alerts')]);
     groups = new Map(gs.data.items.map((g) => [g.id, g.name]));
     if (ds.data.items.length === 0) pano.say(t('no_displays'));
     for (const d of ds.data.items) {
@@ -151,6 +166,7 @@ pano.start(async (user) => {
       }
       update(c, d);
     }
+    showAlerts(al.data.items);
   }
 
   if (user.role === 'technician') {

@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -53,11 +54,12 @@ type Renderer interface {
 
 // Options configure the API; zero values take the defaults.
 type Options struct {
-	Log   *slog.Logger
-	Store *store.Store // the API uses most of the store: an interface would only restate it
-	Hub   Agents
-	Plans Plans // command results; nil: commands answer "pending"
-	Now   func() time.Time
+	Log    *slog.Logger
+	Store  *store.Store // the API uses most of the store: an interface would only restate it
+	Hub    Agents
+	Plans  Plans                                // command results; nil: commands answer "pending"
+	Alerts interface{ Alerts() []alerts.Alert } // screens gone dark; nil: none
+	Now    func() time.Time
 	// Location is where reports count days (default Asia/Ho_Chi_Minh).
 	Location *time.Location
 

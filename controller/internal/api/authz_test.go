@@ -86,6 +86,7 @@ var policy = map[string]struct {
 	"getDisplayPlan":       {"admin approver editor technician viewer", false},
 	"listPlayRecords":      {"admin approver editor technician viewer", false},
 	"playReport":           {"admin approver editor technician viewer", false},
+	"listAlerts":           {"admin approver editor technician viewer", false},
 
 	"listSchedules":  {"admin approver editor technician viewer", false},
 	"createSchedule": {"approver", false},
@@ -234,6 +235,7 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		},
 		"listPlayRecords": func() call { return call{path: "/play-records"} },
 		"playReport":      func() call { return call{path: "/reports/plays?group_by=unit"} },
+		"listAlerts":      func() call { return call{path: "/alerts"} },
 
 		"listSchedules": func() call { return call{path: "/schedules"} },
 		"createSchedule": func() call {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -191,4 +192,12 @@ func (a *API) playReport(c echo.Context, p *principal) error {
 	}
 	w.Flush()
 	return w.Error()
+}
+
+func (a *API) listAlerts(c echo.Context, _ *principal) error {
+	out := []alerts.Alert{}
+	if a.o.Alerts != nil {
+		out = a.o.Alerts.Alerts()
+	}
+	return c.JSON(http.StatusOK, list[alerts.Alert]{Items: out})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -150,6 +151,7 @@ func (a *API) Routes() []Route {
 			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
 			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"}, {Name: "limit", Type: "integer", Desc: "1 to 10000, default 1000"},
 		}, Out: list[protocol.PlayRecord]{}, Status: 200, handle: a.listPlayRecords},
+		{Method: http.MethodGet, Path: p + "/alerts", Name: "listAlerts", Tag: "displays", Summary: "Screens gone dark: open alerts (offline, frozen, storage, driver) oldest first, then recently resolved ones", Roles: allRoles, Out: list[alerts.Alert]{}, Status: 200, handle: a.listAlerts},
 		{Method: http.MethodGet, Path: p + "/reports/plays", Name: "playReport", Tag: "reports", Summary: "Proof of play summed by campaign, theme, unit, display, media or day (format=csv for a spreadsheet)", Roles: allRoles, Query: []Param{
 			{Name: "group_by", Type: "string", Enum: store.ReportGroups()}, {Name: "format", Type: "string", Enum: []string{"json", "csv"}},
 			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
