@@ -20,6 +20,7 @@ const usage = `usage: pano-agent COMMAND [flags]
 commands:
   enroll         join a controller with a one-time code from a technician
   run            play what the controller schedules on the panel (after enroll)
+  status         what this agent holds and should play now, from its state (on site)
   test-pattern   drive the panel with a test pattern, no controller needed
   profiles       list the bundled firmware profiles
   profile check  validate a firmware profile file (or a bundled one)
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAgent(ctx, args[1:], stderr)
 	case "enroll", "enrol":
 		err = enroll(ctx, args[1:], stdout, stderr)
+	case "status":
+		err = status(args[1:], stdout, stderr)
 	case "test-pattern":
 		err = runTestPattern(ctx, args[1:], stdout, stderr)
 	case "profiles":

@@ -125,3 +125,19 @@ func TestAgentNeedsNoCgo(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusOnSite(t *testing.T) {
+	dir := enrolledState(t, "ws://127.0.0.1:1")
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"status", "--state", dir}, &out, &errs); code != 0 {
+		t.Fatalf("status: %d %s", code, errs.String())
+	}
+	for _, want := range []string{"display      1 (x)", "plan         none yet", "proof of play 0 records waiting"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code := run(context.Background(), []string{"status", "--state", t.TempDir()}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "enrol this agent first") {
+		t.Fatalf("status of an empty dir: %d %s", code, errs.String())
+	}
+}

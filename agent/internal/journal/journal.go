@@ -300,3 +300,24 @@ func (j *Journal) Close() error {
 	defer j.mu.Unlock()
 	return j.f.Close()
 }
+
+// Inspect counts, without changing anything, the records of the journal in
+// dir that the controller has not acknowledged and those dropped; safe to
+// call while an agent runs.
+func Inspect(dir string) (pending int, dropped int64, err error) {
+	j := &Journal{dir: dir}
+	if err := j.readCursor(); err != nil {
+		return 0, 0, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, fileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, j.dropped, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("journal: %w", err)
+	}
+	if j.cursor < int64(len(data)) {
+		pending = bytes.Count(data[j.cursor:], []byte("\n"))
+	}
+	return pending, j.dropped, nil
+}

@@ -151,3 +151,26 @@ func mustLine(r protocol.PlayRecord) string {
 	data, _ := os.ReadFile(filepath.Join(dir, fileName))
 	return string(data)
 }
+
+func TestInspectCountsPendingWithoutChanging(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := Open(dir, 0)
+	for i := 0; i < 5; i++ {
+		j.Append(rec(i))
+	}
+	b, _ := j.Pending(2)
+	j.Ack(b)
+	before, _ := os.ReadFile(filepath.Join(dir, fileName))
+	pending, dropped, err := Inspect(dir)
+	if err != nil || pending != 3 || dropped != 0 {
+		t.Fatalf("Inspect = %d, %d, %v; want 3 pending", pending, dropped, err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, fileName))
+	if string(before) != string(after) {
+		t.Fatal("Inspect changed the journal")
+	}
+	j.Close()
+	if n, _, _ := Inspect(t.TempDir()); n != 0 {
+		t.Fatalf("empty dir: %d pending", n)
+	}
+}
