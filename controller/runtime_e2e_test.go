@@ -701,3 +701,53 @@ func (e *runtimeEnv) agentEnrolOnly(name string, w, h int) (string, string) {
 	}
 	return code, state
 }
+
+// TestUrgentNoticeOverridesAtOnce: an approver sends an approved notice as
+// urgent; the screen shows it at once, above its schedule, and returns to
+// its rotation when the notice is cancelled.
+func TestUrgentNoticeOverridesAtOnce(t *testing.T) {
+	e := newRuntimeEnv(t)
+	id := e.display("ben-xe", 128, 64)
+	e.rotation(id, 50, 60_000, "Giờ xe chạy")
+	ag, state := e.agent("ben-xe", 128, 64, "virtual", nil)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+
+	m := e.approver.call("POST", "/media", map[string]any{"title": "KHẨN", "kind": "text", "body": "Mưa lớn: hạn chế ra đường"}, 201)
+	e.approver.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
+	e.waitMediaReady(m["id"])
+	e.approver.call("POST", fmt.Sprintf("/media/%v/approve", m["id"]), nil, 200)
+	n := e.approver.call("POST", "/urgent-notices", map[string]any{"media_id": m["id"], "minutes": 30}, 201)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 2)
+
+	urgentAsset := func() string {
+		for _, pl := range e.plan(id).Playlists {
+			if pl.ID < 0 {
+				return pl.Items[0].Asset
+			}
+		}
+		return ""
+	}
+	shows := func(sha string) bool {
+		want := decodeRGBA(t, e.asset(state, sha))
+		for try := 0; try < 20; try++ {
+			if bytes.Equal(e.screenshot(id).Pix, want.Pix) {
+				return true
+			}
+		}
+		return false
+	}
+	sha := urgentAsset()
+	if sha == "" || !shows(sha) {
+		t.Fatalf("the screen does not show the urgent notice (asset %q)", sha)
+	}
+
+	e.approver.call("POST", fmt.Sprintf("/urgent-notices/%v/cancel", n["id"]), nil, 200)
+	ag.waitLine(t, regexp.MustCompile(`msg="new plan"`), 3)
+	if urgentAsset() != "" {
+		t.Fatal("the cancelled notice is still in the plan")
+	}
+	normal := e.plan(id).Playlists[0].Items[0].Asset
+	if !shows(normal) {
+		t.Fatal("the screen did not go back to its rotation")
+	}
+}

@@ -49,6 +49,11 @@ type Entry struct {
 	Weekdays  []int  `json:"weekdays,omitempty"`   // ISO: 1 = Monday … 7 = Sunday; empty: every day
 	From      string `json:"from,omitempty"`       // HH:MM daypart start; empty: 00:00
 	Until     string `json:"until,omitempty"`      // HH:MM daypart end, exclusive; empty: 24:00
+	// NotBefore and NotAfter bound the entry to an interval of instants (an
+	// urgent notice: from when it is sent until it expires). The rotation
+	// is then anchored at NotBefore.
+	NotBefore *time.Time `json:"not_before,omitempty"`
+	NotAfter  *time.Time `json:"not_after,omitempty"`
 }
 
 // Playlist is a rotation: items played in order, in a loop.
@@ -157,6 +162,9 @@ func (p *Plan) Validate() error {
 			if hm != "" && !hhmmRe.MatchString(hm) {
 				return fmt.Errorf("schedule entry %d: time %q is not HH:MM", e.ID, hm)
 			}
+		}
+		if e.NotBefore != nil && e.NotAfter != nil && !e.NotAfter.After(*e.NotBefore) {
+			return fmt.Errorf("schedule entry %d: not_after must be after not_before", e.ID)
 		}
 		for _, wd := range e.Weekdays {
 			if wd < 1 || wd > 7 {

@@ -99,7 +99,7 @@ func (s *Schedule) AtPlayable(t time.Time, playable func(asset string) bool) (Sl
 	for i := range s.entries {
 		ce := &s.entries[i]
 		winStart, winEnd, ok := ce.window(local, s.loc)
-		if !ok {
+		if !ok || !ce.bounded(t, &winStart, &winEnd) {
 			continue
 		}
 		slot, ok := ce.slot(t, winStart, winEnd, playable)
@@ -140,6 +140,28 @@ func (ce *compiledEntry) window(local time.Time, loc *time.Location) (time.Time,
 	}
 	end := time.Date(dy, dm, endDay, ce.to/60, ce.to%60, 0, 0, loc)
 	return start, end, true
+}
+
+// bounded narrows the window to the entry's NotBefore/NotAfter and reports
+// whether t is still inside.
+func (ce *compiledEntry) bounded(t time.Time, start, end *time.Time) bool {
+	if nb := ce.e.NotBefore; nb != nil {
+		if t.Before(*nb) {
+			return false
+		}
+		if nb.After(*start) {
+			*start = *nb
+		}
+	}
+	if na := ce.e.NotAfter; na != nil {
+		if !t.Before(*na) {
+			return false
+		}
+		if na.Before(*end) {
+			*end = *na
+		}
+	}
+	return true
 }
 
 // slot places t in the rotation anchored at the window's start, so every

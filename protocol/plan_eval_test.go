@@ -190,3 +190,33 @@ func BenchmarkScheduleAt(b *testing.B) {
 		s.At(t0.Add(time.Duration(i) * time.Millisecond))
 	}
 }
+
+func TestBoundedEntryOverridesAndAnchorsAtItsStart(t *testing.T) {
+	p := testPlan()
+	from, until := at("2026-11-28 09:00:07"), at("2026-11-28 09:30:00")
+	p.Entries = append(p.Entries, Entry{ID: -1, Playlist: 2, Priority: 1000, NotBefore: &from, NotAfter: &until})
+	s, err := Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for when, want := range map[string]int64{
+		"2026-11-28 09:00:06": 100, // before: the normal rotation
+		"2026-11-28 09:00:07": -1,  // the urgent entry, from its start
+		"2026-11-28 09:29:59": -1,
+		"2026-11-28 09:30:00": 100, // expired
+	} {
+		slot, ok := s.At(at(when))
+		if !ok || slot.Entry != want {
+			t.Errorf("%s: entry %d, want %d", when, slot.Entry, want)
+		}
+	}
+	slot, _ := s.At(at("2026-11-28 09:00:30"))
+	if !slot.Start.Equal(at("2026-11-28 09:00:27")) { // 20 s items from 09:00:07
+		t.Errorf("urgent rotation anchored at %v, want 09:00:27", slot.Start.In(hcm))
+	}
+	bad := testPlan()
+	bad.Entries[0].NotBefore, bad.Entries[0].NotAfter = &until, &from
+	if _, err := Compile(bad); err == nil || !strings.Contains(err.Error(), "not_after must be after not_before") {
+		t.Fatalf("reversed bounds: %v", err)
+	}
+}

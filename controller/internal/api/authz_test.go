@@ -87,6 +87,9 @@ var policy = map[string]struct {
 	"listPlayRecords":      {"admin approver editor technician viewer", false},
 	"playReport":           {"admin approver editor technician viewer", false},
 	"listAlerts":           {"admin approver editor technician viewer", false},
+	"listUrgentNotices":    {"admin approver editor technician viewer", false},
+	"createUrgentNotice":   {"approver", false},
+	"cancelUrgentNotice":   {"approver", false},
 
 	"listSchedules":  {"admin approver editor technician viewer", false},
 	"createSchedule": {"approver", false},
@@ -233,9 +236,20 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 			}
 			return call{path: id("/displays/%d/plan", d)}
 		},
-		"listPlayRecords": func() call { return call{path: "/play-records"} },
-		"playReport":      func() call { return call{path: "/reports/plays?group_by=unit"} },
-		"listAlerts":      func() call { return call{path: "/alerts"} },
+		"listPlayRecords":   func() call { return call{path: "/play-records"} },
+		"playReport":        func() call { return call{path: "/reports/plays?group_by=unit"} },
+		"listAlerts":        func() call { return call{path: "/alerts"} },
+		"listUrgentNotices": func() call { return call{path: "/urgent-notices?live=true"} },
+		"createUrgentNotice": func() call {
+			return call{path: "/urgent-notices", body: map[string]any{"media_id": v.media(unit, store.StatusApproved), "minutes": 5}}
+		},
+		"cancelUrgentNotice": func() call {
+			n, err := v.st.CreateUrgentNotice(context.Background(), store.System, v.media(unit, store.StatusApproved), nil, time.Minute)
+			if err != nil {
+				v.t.Fatal(err)
+			}
+			return call{path: id("/urgent-notices/%d/cancel", n.ID)}
+		},
 
 		"listSchedules": func() call { return call{path: "/schedules"} },
 		"createSchedule": func() call {

@@ -191,6 +191,9 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 		}
 		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
 	}
+	if err := s.addUrgent(ctx, d, plan, assets); err != nil {
+		return nil, false, err
+	}
 	digest, err := digestOf(plan)
 	if err != nil {
 		return nil, false, err
@@ -251,4 +254,33 @@ func digestOf(p *protocol.Plan) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// UrgentPriority puts urgent notices above every schedule (whose priorities
+// are 0–100).
+const UrgentPriority = 1000
+
+// addUrgent adds the live urgent notices for d: each an entry of its own,
+// bounded to its interval, with a one-item playlist; IDs are negative so
+// they never meet a schedule's. The agent ends them on time by itself.
+func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool) error {
+	urgent, err := s.st.UrgentNotices(ctx, true, d.GroupID)
+	if err != nil {
+		return err
+	}
+	for _, n := range urgent {
+		a, err := s.rend(ctx, n.RevisionID, d.Width, d.Height, d.Fit)
+		if err != nil {
+			continue // not rendered for this panel yet: it joins when ready
+		}
+		if !assets[a.SHA256] {
+			assets[a.SHA256] = true
+			plan.Assets = append(plan.Assets, a)
+		}
+		plan.Playlists = append(plan.Playlists, protocol.Playlist{ID: -n.ID, Name: n.Title,
+			Items: []protocol.Item{{ID: 1, Media: n.MediaID, Asset: a.SHA256, DurationMS: 10_000}}})
+		start, end := n.StartsAt.UTC(), n.EndsAt.UTC()
+		plan.Entries = append(plan.Entries, protocol.Entry{ID: -n.ID, Playlist: -n.ID, Priority: UrgentPriority, NotBefore: &start, NotAfter: &end})
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/seed"
@@ -166,5 +167,49 @@ func TestRefreshPushesOnlyChangedPlans(t *testing.T) {
 	}
 	if err := svc.RefreshAll(ctx); err != nil || fmt.Sprint(push.ids) != fmt.Sprint([]int64{d.ID}) {
 		t.Fatalf("after a resize pushed %v, want [%d] (%v)", push.ids, d.ID, err)
+	}
+}
+
+func TestUrgentNoticeOverridesEveryDisplayUntilCancelled(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	ms, _, err := st.ListMedia(ctx, store.MediaFilter{Status: store.StatusApproved})
+	if err != nil || len(ms) == 0 {
+		t.Fatal(err)
+	}
+	n, err := st.CreateUrgentNotice(ctx, store.System, ms[0].ID, nil, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := st.DisplayIDs(ctx)
+	for _, id := range ids {
+		p, _, err := svc.Compile(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := protocol.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot, ok := s.At(time.Now())
+		if !ok || slot.Entry != -n.ID || slot.Item.Media != ms[0].ID {
+			t.Fatalf("display %d plays %+v, want the urgent notice", id, slot)
+		}
+	}
+	if _, err := st.CancelUrgentNotice(ctx, store.System, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, changed, _ := svc.Compile(ctx, ids[0])
+	for _, e := range p.Entries {
+		if e.ID < 0 || !changed {
+			t.Fatalf("after cancel: changed %v, entries %+v", changed, p.Entries)
+		}
+	}
+	if _, err := st.CancelUrgentNotice(ctx, store.System, n.ID); err == nil {
+		t.Fatal("cancelled twice")
+	}
+	draft, _ := st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: ms[0].UnitID, Title: "nháp", Kind: store.KindText, Body: "x"})
+	if _, err := st.CreateUrgentNotice(ctx, store.System, draft.ID, nil, time.Minute); err == nil {
+		t.Fatal("a draft was sent as an urgent notice")
 	}
 }

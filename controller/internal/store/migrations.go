@@ -295,6 +295,20 @@ var migrations = []string{
 	) STRICT;
 	CREATE INDEX play_records_display_time ON play_records (display_id, started_at);
 	CREATE INDEX play_records_campaign_time ON play_records (campaign_id, started_at);`,
+
+	// 5: urgent notices — an approved media shown on every screen (or a
+	// group's) above every schedule, from when it is sent until it expires
+	// or is cancelled.
+	`CREATE TABLE urgent_notices (
+		id           INTEGER PRIMARY KEY,
+		media_id     INTEGER NOT NULL REFERENCES media (id),
+		group_id     INTEGER REFERENCES display_groups (id) ON DELETE CASCADE, -- NULL: every display
+		starts_at    TEXT NOT NULL,
+		ends_at      TEXT NOT NULL,
+		cancelled_at TEXT,
+		created_by   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at   TEXT NOT NULL
+	) STRICT;`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
