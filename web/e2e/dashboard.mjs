@@ -111,6 +111,15 @@ try {
   await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
 
+  step('approver sends it as urgent, then stops it');
+  page.once('dialog', (d) => d.accept('5'));
+  await row.getByRole('button', { name: 'Phát khẩn' }).click();
+  const live = page.locator('#urgent li', { hasText: title });
+  await live.waitFor();
+  await live.getByRole('button', { name: 'Dừng' }).click();
+  await page.locator('#msg.ok', { hasText: 'Đã dừng thông báo khẩn' }).waitFor();
+  await page.locator('#urgent').waitFor({ state: 'hidden' });
+
   step('approver uploads an image');
   // A 2×1 PNG: one red and one blue pixel.
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAADUlEQVR4nGP4zwAE/wEHAAH/4iOeWQAAAABJRU5ErkJggg==', 'base64');

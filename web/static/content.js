@@ -38,6 +38,11 @@ pano.start(async (user) => {
     if (m.status === 'rejected' && m.current.reject_reason) status.title = m.current.reject_reason;
     const actions = el('td', { className: 'actions' });
     if (approver && m.status === 'pending') actions.append(button(m, 'approve'), button(m, 'reject'));
+    if (approver && m.approved) {
+      const b = el('button', { type: 'button', className: 'urgent' }, t('urgent_send'));
+      b.addEventListener('click', () => sendUrgent(m));
+      actions.append(b);
+    }
     if (writer && (m.status === 'draft' || m.status === 'rejected')) actions.append(button(m, 'submit'));
     const tr = el('tr', {}, el('td', {}, img), el('td', {}, m.title), el('td', {}, t('kind_' + m.kind)),
       el('td', {}, status), el('td', {}, time(m.created_at)), actions);
@@ -45,7 +50,44 @@ pano.start(async (user) => {
     return tr;
   }
 
+  async function sendUrgent(m) {
+    const minutes = window.prompt(t('urgent_minutes'), '30');
+    if (minutes === null) return;
+    try {
+      await api('POST', '/urgent-notices', { media_id: m.id, minutes: Number(minutes) });
+      say(t('urgent_sent') + ': ' + m.title, 'ok');
+      await loadUrgent();
+    } catch (err) {
+      pano.fail(err);
+    }
+  }
+
+  // loadUrgent lists the urgent notices on screens now; approvers can stop them.
+  async function loadUrgent() {
+    const r = await api('GET', '/urgent-notices?live=true');
+    const box = document.getElementById('urgent');
+    box.hidden = r.data.items.length === 0;
+    box.querySelector('ul').replaceChildren(...r.data.items.map((n) => {
+      const li = el('li', {}, n.title + ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
+      if (approver) {
+        const b = el('button', { type: 'button' }, t('urgent_cancel'));
+        b.addEventListener('click', async () => {
+          try {
+            await api('POST', '/urgent-notices/' + n.id + '/cancel');
+            say(t('urgent_cancelled') + ': ' + n.title, 'ok');
+            await loadUrgent();
+          } catch (err) {
+            pano.fail(err);
+          }
+        });
+        li.append(b);
+      }
+      return li;
+    }));
+  }
+
   async function load() {
+    loadUrgent().catch(pano.fail);
     const r = await api('GET', '/media?sort=created_at&order=desc&limit=200');
     tbody.replaceChildren(...r.data.items.map(row));
     if (r.data.items.length === 0) tbody.append(el('tr', {}, el('td', { colSpan: 6 }, t('no_media'))));
