@@ -293,7 +293,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	agents := agentapi.New(st, log)
 	h := hub.New(log, st, hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc})
 	plansSvc.SetPusher(h)
-	st.OnChange(func(string, int64) { plansSvc.Kick() })
+	st.OnChange(func(objectType string, _ int64) {
+		if plans.Affects(objectType) {
+			plansSvc.Kick()
+		}
+	})
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
 	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook})

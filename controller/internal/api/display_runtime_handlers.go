@@ -67,7 +67,7 @@ func (a *API) sendCommand(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	if err := a.o.Store.Record(ctxOf(c), p.actor(), "display.command", "display", id, map[string]any{"command": cmd.Name, "args": cmd.Args}); err != nil {
+	if err := a.o.Store.Audit(ctxOf(c), p.actor(), "display.command", "display", id, map[string]any{"command": cmd.Name, "args": cmd.Args}); err != nil {
 		return err
 	}
 	out := commandOut{ID: ref, Pending: true}

@@ -86,6 +86,16 @@ func (s *Service) SetPusher(p Pusher) {
 	s.mu.Unlock()
 }
 
+// Affects reports whether a change to objects of this type (as the store's
+// audit names them) can change a plan; users, units and tokens cannot.
+func Affects(objectType string) bool {
+	switch objectType {
+	case "display", "group", "media", "playlist", "schedule", "campaign", "urgent_notice":
+		return true
+	}
+	return false
+}
+
 // Kick asks for a recompile of every plan soon; it never blocks.
 func (s *Service) Kick() {
 	select {

@@ -213,3 +213,11 @@ func TestUrgentNoticeOverridesEveryDisplayUntilCancelled(t *testing.T) {
 		t.Fatal("a draft was sent as an urgent notice")
 	}
 }
+
+func TestAffects(t *testing.T) {
+	for typ, want := range map[string]bool{"schedule": true, "media": true, "urgent_notice": true, "display": true, "user": false, "api_token": false, "unit": false} {
+		if Affects(typ) != want {
+			t.Errorf("Affects(%q) = %v", typ, !want)
+		}
+	}
+}

@@ -78,9 +78,10 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, who Actor, action, 
 	return nil
 }
 
-// Audit records an event that changes nothing else, such as a failed login.
+// Audit records an event that changes nothing else, such as a failed login
+// or a remote command; OnChange listeners are not told.
 func (s *Store) Audit(ctx context.Context, who Actor, action, objType string, objID int64, detail map[string]any) error {
-	_, err := s.change(ctx, who, action, objType, func(*sql.Tx) (int64, map[string]any, error) {
+	_, err := s.transact(ctx, who, action, objType, false, func(*sql.Tx) (int64, map[string]any, error) {
 		return objID, detail, nil
 	})
 	if err != nil {
@@ -193,14 +194,4 @@ func clampLimit(n int) int {
 		return 500
 	}
 	return n
-}
-
-// Record appends an audit event for an action that changes no row of the
-// store, such as a remote command sent to a screen.
-func (s *Store) Record(ctx context.Context, who Actor, action, objectType string, id int64, detail map[string]any) error {
-	_, err := s.change(ctx, who, action, objectType, func(*sql.Tx) (int64, map[string]any, error) { return id, detail, nil })
-	if err != nil {
-		return fmt.Errorf("store: record %s: %w", action, err)
-	}
-	return nil
 }

@@ -125,3 +125,19 @@ func TestMigrationFromVersion1KeepsData(t *testing.T) {
 		t.Fatalf("new tables after upgrade: %v", err)
 	}
 }
+
+func TestOnChangeHearsChangesNotPlainAuditEvents(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	var heard []string
+	s.OnChange(func(objectType string, _ int64) { heard = append(heard, objectType) })
+	if _, err := s.CreateUnit(ctx, System, Unit{Name: "Khối phố 9"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Audit(ctx, System, "login.failed", "user", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(heard) != 1 || heard[0] != "unit" {
+		t.Fatalf("heard %v, want only the unit change", heard)
+	}
+}

@@ -57,6 +57,11 @@ func ptrInt(n sql.NullInt64) *int64 {
 // describes in the same transaction, so a change and its record are never
 // apart. fn returns the object's id and the event's details.
 func (s *Store) change(ctx context.Context, who Actor, action, objectType string, fn func(tx *sql.Tx) (int64, map[string]any, error)) (int64, error) {
+	return s.transact(ctx, who, action, objectType, true, fn)
+}
+
+// transact is change; notify says whether OnChange listeners hear of it.
+func (s *Store) transact(ctx context.Context, who Actor, action, objectType string, notify bool, fn func(tx *sql.Tx) (int64, map[string]any, error)) (int64, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin: %w", err)
@@ -72,6 +77,8 @@ func (s *Store) change(ctx context.Context, who Actor, action, objectType string
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
-	s.notify(objectType, id)
+	if notify {
+		s.notify(objectType, id)
+	}
 	return id, nil
 }
