@@ -84,14 +84,6 @@ func (c *Cache) Has(sha string) bool {
 	return err == nil
 }
 
-// Open opens a cached asset for reading.
-func (c *Cache) Open(sha string) (*os.File, error) {
-	if !hashRe.MatchString(sha) {
-		return nil, fmt.Errorf("cache: %q is not a SHA-256", sha)
-	}
-	return os.Open(c.Path(sha))
-}
-
 // PartialSize is how many bytes of an unfinished download are on disk.
 func (c *Cache) PartialSize(sha string) int64 {
 	st, err := os.Stat(c.partial(sha))

@@ -94,7 +94,6 @@ type Player struct {
 	frameSum    uint32
 	switched    time.Time
 	sumAtSwitch uint32
-	drawn       int64
 	fpsMark     time.Time
 	fpsCount    int64
 
@@ -418,7 +417,6 @@ func (p *Player) show(now time.Time, state string) bool {
 	}
 	p.status.DriverState, p.status.DriverError = state, ""
 	p.lastDraw = now
-	p.drawn++
 	p.frameSum = crc32.ChecksumIEEE(p.frame.Pix) // ~10 µs for 192×96
 	if p.frameSum != p.sumAtSwitch {
 		p.switched = time.Time{}
