@@ -321,7 +321,9 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 			done += sizes[sha]
 		}
 	}
-	d.setSync(done, total, nil)
+	d.mu.Lock()
+	d.syncDone, d.syncTotal = done, total
+	d.mu.Unlock()
 	var missing []string
 	storageErr := ""
 	for _, sha := range order {
@@ -372,12 +374,6 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		quota = 2048 << 20
 	}
 	d.Cache.Evict(keep, quota)
-}
-
-func (d *Daemon) setSync(done, total int64, missing []string) {
-	d.mu.Lock()
-	d.syncDone, d.syncTotal, d.missing = done, total, missing
-	d.mu.Unlock()
 }
 
 func (d *Daemon) reportLoop(ctx context.Context) {

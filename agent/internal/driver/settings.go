@@ -32,24 +32,6 @@ func (e *SettingError) Error() string {
 // Settings are a profile's settings after per-site overrides.
 type Settings map[string]any
 
-// Int reads a required integer setting, accepting the int and float64 that
-// YAML and JSON decoders produce.
-func (s Settings) Int(key string) (int, error) {
-	switch v := s[key].(type) {
-	case int:
-		return v, nil
-	case int64:
-		return int(v), nil
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
-			return int(v), nil
-		}
-	case nil:
-		return 0, fmt.Errorf("setting %q is missing", key)
-	}
-	return 0, fmt.Errorf("setting %q must be a whole number, got %v", key, s[key])
-}
-
 // reader reads typed settings, keeping the first error, and remembers which
 // keys it read so that unknown keys can be refused.
 type reader struct {
