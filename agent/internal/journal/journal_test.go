@@ -174,3 +174,25 @@ func TestInspectCountsPendingWithoutChanging(t *testing.T) {
 		t.Fatalf("empty dir: %d pending", n)
 	}
 }
+
+// After a power cut a file system can leave a block of zeros where the last
+// write was: a "line" that is not a record. It and what follows are dropped.
+func TestZeroFilledTailIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := Open(dir, 0)
+	j.Append(rec(0))
+	j.Close()
+	f, _ := os.OpenFile(filepath.Join(dir, fileName), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(append(make([]byte, 100), '\n'))
+	f.Close()
+	j, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	j.Append(rec(1))
+	b, err := j.Pending(10)
+	if err != nil || len(b.Records) != 2 || b.Records[1].ID != "r-000001" {
+		t.Fatalf("records %+v, %v", b.Records, err)
+	}
+}
