@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,11 +54,17 @@ func needBrowser(t *testing.T) {
 
 // TestDashboardInChromium runs the dashboard in a real headless Chromium
 // against the real controller with the demo ward and its three simulated
-// screens: login, the display cards, a remote command, the language switch,
-// logout, an approval and the reports (web/e2e/dashboard.mjs). It keeps a
-// screenshot of the Màn hình page in PANO_E2E_OUT when set.
+// screens: each web/e2e/NN-name.mjs is a subtest, run in name order against
+// the same controller (see web/e2e/lib.mjs). The scripts keep page
+// screenshots in PANO_E2E_OUT when set. -run TestDashboardInChromium/NAME
+// runs one script.
 func TestDashboardInChromium(t *testing.T) {
 	needBrowser(t)
+	scripts, err := filepath.Glob(filepath.Join(e2eDir, "[0-9][0-9]-*.mjs"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no browser scripts in %s: %v", e2eDir, err)
+	}
+	slices.Sort(scripts)
 	controllerBin, agentBin := buildBinaries(t)
 	data := t.TempDir()
 	ctl := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", data)
@@ -74,27 +82,47 @@ func TestDashboardInChromium(t *testing.T) {
 	if out == "" {
 		out = t.TempDir()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "dashboard.mjs")
-	cmd.Dir = e2eDir
-	cmd.Env = append(os.Environ(), "PANO_URL=http://"+addr, "PANO_OUT="+out, "CHROMIUM="+chromiumPath)
-	began := time.Now()
-	log, err := cmd.CombinedOutput()
-	t.Logf("browser test took %v:\n%s", time.Since(began).Round(time.Millisecond), log)
-	if err != nil {
-		t.Fatalf("dashboard.mjs: %v", err)
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
 	}
+	for _, script := range scripts {
+		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "node", filepath.Base(script))
+			cmd.Dir = e2eDir
+			cmd.Env = append(os.Environ(), "PANO_URL=http://"+addr, "PANO_OUT="+out, "CHROMIUM="+chromiumPath,
+				"PANO_CONTROLLER_BIN="+abs(controllerBin), "PANO_AGENT_BIN="+abs(agentBin), "PANO_DATA="+abs(data))
+			began := time.Now()
+			log, err := cmd.CombinedOutput()
+			t.Logf("%s took %v:\n%s", name, time.Since(began).Round(time.Millisecond), log)
+			if err != nil {
+				t.Fatalf("%s: %v", script, err)
+			}
+			if name == "10-basics" {
+				checkFullPage(t, filepath.Join(out, "displays.png"))
+			}
+		})
+	}
+}
 
-	b, err := os.ReadFile(filepath.Join(out, "displays.png"))
+// checkFullPage checks that a screenshot the scripts kept is a full page.
+func checkFullPage(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("displays.png: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	if r := img.Bounds(); r.Dx() < 800 || r.Dy() < 400 {
-		t.Errorf("displays.png is %v, want a full page", r)
+		t.Errorf("%s is %v, want a full page", path, r)
 	}
 }

@@ -70,7 +70,7 @@ func TestScriptKeysExist(t *testing.T) {
 		built = append(built, "done_"+s, s)
 	}
 	for _, p := range Pages {
-		built = append(built, "nav_"+p)
+		built = append(built, "nav_"+p.Name)
 	}
 	for _, k := range built {
 		if _, ok := messages["vi"][k]; !ok {
@@ -85,7 +85,8 @@ var (
 )
 
 func TestRenderPages(t *testing.T) {
-	for _, page := range Pages {
+	for _, pi := range Pages {
+		page := pi.Name
 		for _, tc := range []struct {
 			lang            Lang
 			nav, logout, sw string
@@ -131,6 +132,9 @@ func TestRenderPages(t *testing.T) {
 		}
 	}
 	if err := RenderPage(&bytes.Buffer{}, Page{Name: "nope"}); err == nil {
+		t.Error("an unknown page rendered")
+	}
+	if err := RenderPage(&bytes.Buffer{}, Page{Name: "page"}); err == nil {
 		t.Error("an unknown page rendered")
 	}
 }

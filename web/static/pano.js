@@ -14,6 +14,26 @@ const pano = (() => {
   let csrf = '';
 
   const t = (key) => msgs[key] ?? key;
+  const has = (key) => key in msgs;
+
+  // apiError makes the Error an API error answer throws: .status, .code,
+  // .roles (for forbidden: the roles that may) and a message in the page's
+  // language. The UI shows err_CODE; only an untranslated code falls back
+  // to the API's English message.
+  function apiError(res, data) {
+    const e = (data && data.error) || {};
+    const err = new Error(e.message || res.statusText);
+    err.status = res.status;
+    err.code = e.code;
+    err.roles = e.roles;
+    if (e.code && has('err_' + e.code)) {
+      err.message = t('err_' + e.code);
+      if (e.code === 'forbidden' && Array.isArray(e.roles) && e.roles.length) {
+        err.message += ' ' + t('err_needs_role') + ' ' + e.roles.map((r) => t('role_' + r)).join(', ') + '.';
+      }
+    }
+    return err;
+  }
 
   // api calls the JSON API; it resolves to {status, data} and throws an
   // Error with .status and .code for an error answer.
@@ -32,25 +52,36 @@ const pano = (() => {
     if (res.status === 401 && path !== '/me' && path !== '/session') {
       location.reload(); // the session expired: back to the login form
     }
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || res.statusText);
-      err.status = res.status;
-      err.code = data && data.error && data.error.code;
-      throw err;
-    }
+    if (!res.ok) throw apiError(res, data);
     return { status: res.status, data };
   }
 
-  // upload posts a multipart form (a file) to the API.
-  async function upload(path, form) {
-    const res = await fetch('/api/v1' + path, { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' }, body: form });
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || res.statusText);
-      err.status = res.status;
-      throw err;
-    }
-    return { status: res.status, data };
+  // upload posts a multipart form (fields first, the file last) to the
+  // API. onProgress(sent, total) is called as the bytes go out: fetch
+  // cannot tell upload progress, XMLHttpRequest can.
+  function upload(path, form, onProgress) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', '/api/v1' + path);
+      x.setRequestHeader('X-CSRF-Token', csrf);
+      x.setRequestHeader('Accept', 'application/json');
+      x.responseType = 'json';
+      if (onProgress) x.upload.addEventListener('progress', (ev) => onProgress(ev.loaded, ev.lengthComputable ? ev.total : 0));
+      x.addEventListener('load', () => {
+        const res = { status: x.status, statusText: x.statusText };
+        if (x.status >= 200 && x.status < 300) resolve({ status: x.status, data: x.response });
+        else reject(apiError(res, x.response));
+      });
+      x.addEventListener('error', () => reject(Object.assign(new Error(t('err_network')), { status: 0, code: 'network' })));
+      x.send(form);
+    });
+  }
+
+  // blob fetches a file the API serves (a PNG), past the browser cache.
+  async function blob(path) {
+    const res = await fetch('/api/v1' + path, { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) throw apiError(res, await res.json().catch(() => null));
+    return res.blob();
   }
 
   // el makes an element: el('td', {className: 'x'}, 'text', child…).
@@ -60,6 +91,48 @@ const pano = (() => {
     for (const k of kids) e.append(k instanceof Node ? k : String(k ?? ''));
     return e;
   }
+
+  // duration shows seconds as h:mm:ss (m:ss under an hour).
+  function duration(sec) {
+    const n = Math.max(0, Math.round(Number(sec) || 0));
+    const h = Math.floor(n / 3600), m = Math.floor((n % 3600) / 60), s = n % 60;
+    const p = (x) => String(x).padStart(2, '0');
+    return h ? h + ':' + p(m) + ':' + p(s) : m + ':' + p(s);
+  }
+
+  // dialog shows a modal <dialog>: a title, content nodes and buttons
+  // ({label, value, kind}); it resolves to the value of the button
+  // pressed, or null when dismissed (Escape, Cancel). A button of kind
+  // 'submit' submits the form inside, so required fields are checked first.
+  function dialog(title, content, buttons) {
+    return new Promise((resolve) => {
+      const form = el('form', { method: 'dialog' }, el('h3', {}, title), ...content);
+      const bar = el('div', { className: 'actions' });
+      for (const b of buttons) {
+        const btn = el('button', { type: b.kind === 'submit' ? 'submit' : 'button', value: b.value, className: b.kind || '' }, b.label);
+        if (b.kind !== 'submit') btn.addEventListener('click', () => { d.returnValue = b.value ?? ''; d.close(); });
+        bar.append(btn);
+      }
+      const cancel = el('button', { type: 'button', className: 'cancel' }, t('cancel'));
+      cancel.addEventListener('click', () => { d.returnValue = ''; d.close(); });
+      bar.append(cancel);
+      form.append(bar);
+      const d = el('dialog', {}, form);
+      d.addEventListener('close', () => {
+        const v = d.returnValue;
+        d.remove();
+        resolve(v === '' ? null : v);
+      });
+      document.body.append(d);
+      d.returnValue = '';
+      d.showModal();
+      const first = form.querySelector('input, textarea, select');
+      if (first) first.focus();
+    });
+  }
+
+  // confirm asks a yes/no question in a dialog.
+  const confirm = (title, text, okLabel) => dialog(title, [el('p', {}, text)], [{ label: okLabel, value: 'ok', kind: 'submit' }]).then((v) => v === 'ok');
 
   const isZero = (s) => !s || s.startsWith('0001-');
   const time = (s) => (isZero(s) ? '—' : fmt.format(new Date(s)));
@@ -73,7 +146,25 @@ const pano = (() => {
   }
   const fail = (err) => say(t('error') + ': ' + err.message, 'error');
 
+  // can tells whether the user has one of the roles.
+  const can = (user, ...roles) => roles.includes(user.role);
+
+  // showUrgent puts a banner on every page while an urgent notice is on
+  // screens.
+  async function showUrgent() {
+    const banner = document.getElementById('urgent-banner');
+    let r;
+    try { r = await api('GET', '/urgent-notices?live=true'); } catch { return; }
+    const items = r.data.items;
+    banner.hidden = items.length === 0;
+    banner.replaceChildren(...items.map((n) => el('p', {}, t('urgent_banner') + ': ', el('strong', {}, n.title), ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ',
+      el('a', { href: '/content#urgent' }, t('urgent_manage')))));
+  }
+
   function show(user) {
+    for (const a of document.querySelectorAll('#nav a')) a.hidden = !a.dataset.roles.split(' ').includes(user.role);
+    showUrgent();
+    setInterval(showUrgent, 30000);
     document.getElementById('login').hidden = true;
     document.getElementById('app').hidden = false;
     document.getElementById('nav').hidden = false;
@@ -124,5 +215,5 @@ const pano = (() => {
     try { await init(r.data.user); } catch (err) { fail(err); }
   }
 
-  return { t, api, upload, el, time, day, say, fail, start };
+  return { t, has, api, upload, blob, el, time, day, duration, dialog, confirm, can, say, fail, start, showUrgent, locale, tz };
 })();

@@ -15,9 +15,6 @@ const displayTZ = "Asia/Ho_Chi_Minh"
 // langCookie keeps the language chosen with ?lang=.
 const langCookie = "pano_lang"
 
-// dashboardPaths are the dashboard's pages by path.
-var dashboardPaths = map[string]string{"/": "displays", "/content": "content", "/reports": "reports"}
-
 // dashboard renders the shell of a dashboard page. It holds no data and
 // needs no login: its script logs in and reads everything through the JSON
 // API, which checks every request.

@@ -73,8 +73,8 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", healthz(d))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	e.GET(protocol.Path, echo.WrapHandler(d.Hub))
-	for path, page := range dashboardPaths {
-		e.GET(path, dashboard(d, page))
+	for _, p := range web.Pages {
+		e.GET(p.Path, dashboard(d, p.Name))
 	}
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
 	if d.Agents != nil {

@@ -1,52 +1,17 @@
-// Drives the pano dashboard in Debian's headless Chromium. Run by
-// controller/dashboard_e2e_test.go against a controller started with --demo
-// and its three simulated screens online:
-//   PANO_URL=http://127.0.0.1:PORT PANO_OUT=DIR node dashboard.mjs
-// Every wait is playwright's, bounded; the first failure exits 1.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, request } from 'playwright-core';
+// The dashboard's basics: login, the display cards, a remote command, the
+// language switch, logout, an approval, an upload and the reports.
+import { base, password, step, login, apiAs, shot, run } from './lib.mjs';
 
-const base = process.env.PANO_URL;
-const out = process.env.PANO_OUT;
-const password = 'pano-demo-57';
 const screens = ['truong-hoc', 'duong-chinh', 'trung-tam-phuong'];
-if (!base || !out) throw new Error('set PANO_URL and PANO_OUT');
 
-const step = (s) => console.log('step: ' + s);
-const profile = mkdtempSync(join(tmpdir(), 'pano-chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-try {
-  const page = ctx.pages()[0] || (await ctx.newPage());
-  page.setDefaultTimeout(15000);
-  // A CSP violation or a script error is a failure; a missing screenshot
-  // (404) is not.
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/ (401|404) /.test(m.text())) problems.push('console: ' + m.text());
-  });
-
-  const login = async (name, pw) => {
-    await page.getByLabel('Tên đăng nhập').fill(name);
-    await page.getByLabel('Mật khẩu').fill(pw);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  };
-
+await run(async (page) => {
   step('login form, wrong password');
   await page.goto(base + '/?lang=vi');
-  await login('technician', 'wrong');
+  await login(page, 'technician', 'wrong');
   await page.getByRole('alert').filter({ hasText: 'Sai tên đăng nhập hoặc mật khẩu.' }).waitFor();
 
   step('technician sees the three displays');
-  await login('technician', password);
+  await login(page, 'technician', password);
   for (const s of screens) await page.locator(`article.card[data-name="${s}"]`).waitFor();
   const card = page.locator('article.card[data-name="truong-hoc"]');
   await card.locator('.state.on', { hasText: 'trực tuyến' }).waitFor();
@@ -60,7 +25,7 @@ try {
   await card.getByRole('button', { name: 'Chụp màn hình' }).click();
   await card.locator('.cardmsg.ok', { hasText: 'Chụp màn hình: thành công' }).waitFor();
   await card.locator('img.shot:not([hidden])').waitFor();
-  await page.screenshot({ path: join(out, 'displays.png'), fullPage: true });
+  await shot(page, 'displays');
 
   step('technician adds a display and makes its enrolment code');
   const form = page.locator('#display-form');
@@ -91,19 +56,13 @@ try {
 
   step('an editor submits a text notice through the API');
   const title = 'Thông báo thử nghiệm ' + Date.now();
-  const api = await request.newContext({ baseURL: base });
-  const session = await api.post('/api/v1/session', { data: { name: 'editor', password } });
-  if (!session.ok()) throw new Error('editor login: ' + session.status());
-  const csrf = { 'X-CSRF-Token': (await session.json()).csrf_token };
-  const created = await api.post('/api/v1/media', { headers: csrf, data: { kind: 'text', title, body: 'Ủy ban phường thông báo: chuyển đổi số.' } });
-  if (created.status() !== 201) throw new Error('create notice: ' + created.status() + ' ' + (await created.text()));
-  const id = (await created.json()).id;
-  const submitted = await api.post(`/api/v1/media/${id}/submit`, { headers: csrf });
-  if (!submitted.ok()) throw new Error('submit: ' + submitted.status());
-  await api.dispose();
+  const editor = await apiAs('editor');
+  const { id } = await editor.call('POST', '/media', { kind: 'text', title, body: 'Ủy ban phường thông báo: chuyển đổi số.' });
+  await editor.call('POST', `/media/${id}/submit`);
+  await editor.dispose();
 
   step('approver approves it');
-  await login('approver', password);
+  await login(page, 'approver', password);
   await page.getByRole('link', { name: 'Nội dung' }).click();
   const row = page.locator(`#media tr[data-id="${id}"]`);
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
@@ -129,18 +88,13 @@ try {
   await up.getByRole('button', { name: 'Tải lên' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã tải lên bản nháp' }).waitFor();
   await page.locator('#media tr', { hasText: 'Áp phích ' + title }).locator('.status', { hasText: 'bản nháp' }).waitFor();
-  await page.screenshot({ path: join(out, 'content.png'), fullPage: true });
+  await shot(page, 'content');
 
   step('reports');
   await page.getByRole('link', { name: 'Báo cáo' }).click();
   for (const h of ['Theo chiến dịch tuyên truyền', 'Theo ngày', 'Theo màn hình']) await page.getByRole('heading', { name: h, exact: true }).waitFor();
   const csv = await page.locator('section.report[data-by="campaign"] a.csv').getAttribute('href');
   if (csv !== '/api/v1/reports/plays?group_by=campaign&format=csv') throw new Error('csv link ' + csv);
-  await page.screenshot({ path: join(out, 'reports.png'), fullPage: true });
+  await shot(page, 'reports');
 
-  if (problems.length) throw new Error(problems.join('\n'));
-  console.log('ok');
-} finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
+});
