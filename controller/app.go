@@ -140,6 +140,7 @@ type serveConfig struct {
 	tlsKey   string
 	demo     bool
 	timezone string
+	siteName string
 	fallback string
 
 	alertGrace   time.Duration
@@ -228,6 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key); session cookies are then Secure")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.StringVar(&cfg.siteName, "site-name", "", "who runs these screens, as printed on reports (for example \"UBND phường Hải Châu\"); empty: the lead unit's name")
 	fs.StringVar(&cfg.timezone, "timezone", "Asia/Ho_Chi_Minh", "time zone of schedule dates and hours, and of times shown in the dashboard")
 	fs.StringVar(&cfg.fallback, "fallback", protocol.FallbackBlack, "what a screen shows when nothing is playable: black, last_frame or idle_card")
 	fs.DurationVar(&cfg.alertGrace, "alert-grace", 2*time.Minute, "how long a screen may be offline before it raises an alert")
@@ -324,7 +326,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		scheme = "https"
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, API: rest, Agents: agents}),
+		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -21,7 +21,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-bin/pano-controller serve --demo --listen "$listen" --data "$data" 2> >(tee -a "$data/logs/controller.log" >&2) &
+bin/pano-controller serve --demo --site-name "UBND phường (bản trình diễn)" --listen "$listen" --data "$data" 2> >(tee -a "$data/logs/controller.log" >&2) &
 pids+=($!)
 
 # Wait for the controller to answer (or to exit with its own error).

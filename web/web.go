@@ -75,6 +75,7 @@ type Page struct {
 	Lang    Lang
 	Version string
 	TZ      string // IANA zone the scripts show times in
+	Site    string // who runs the screens, for printed reports; may be empty
 }
 
 // pageData is Page plus what the template derives from it.

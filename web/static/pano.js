@@ -92,12 +92,12 @@ const pano = (() => {
     return e;
   }
 
-  // duration shows seconds as h:mm:ss (m:ss under an hour).
+  // duration shows seconds as h:mm:ss.
   function duration(sec) {
     const n = Math.max(0, Math.round(Number(sec) || 0));
     const h = Math.floor(n / 3600), m = Math.floor((n % 3600) / 60), s = n % 60;
     const p = (x) => String(x).padStart(2, '0');
-    return h ? h + ':' + p(m) + ':' + p(s) : m + ':' + p(s);
+    return h + ':' + p(m) + ':' + p(s);
   }
 
   // dialog shows a modal <dialog>: a title, content nodes and buttons
@@ -193,6 +193,14 @@ const pano = (() => {
       }
     });
   }
+
+  // The language switch keeps the page's own query (a report's filters).
+  const langLink = document.querySelector('header a.lang');
+  langLink.addEventListener('click', () => {
+    const u = new URL(location.href);
+    u.searchParams.set('lang', new URL(langLink.href).searchParams.get('lang'));
+    langLink.href = u.pathname + u.search + u.hash;
+  });
 
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('DELETE', '/session'); } catch (err) { if (err.status !== 401) { fail(err); return; } }

@@ -2,11 +2,9 @@ package api
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -135,63 +133,6 @@ func (a *API) getDisplayPlan(c echo.Context, _ *principal) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, planOut{Revision: sp.Revision, AckedRevision: sp.AckedRevision, UpdatedAt: sp.UpdatedAt, Plan: &plan})
-}
-
-// playFilter reads the filters that proof-of-play routes share; editors and
-// viewers see their own unit's media only.
-func playFilter(q *query, p *principal) store.PlayFilter {
-	return store.PlayFilter{DisplayID: q.id("display_id"), CampaignID: q.id("campaign_id"), MediaID: q.id("media_id"),
-		From: q.time("from"), To: q.time("to"), UnitIDs: p.units()}
-}
-
-func (a *API) listPlayRecords(c echo.Context, p *principal) error {
-	q := &query{c: c}
-	f := playFilter(q, p)
-	f.Limit = q.intIn("limit", 1000, 1, 10000)
-	if q.err != nil {
-		return q.err
-	}
-	recs, err := a.o.Store.PlayRecords(ctxOf(c), f)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, list[protocol.PlayRecord]{Items: recs})
-}
-
-// playReport sums proof of play by campaign, theme, unit, display, media or
-// day, as JSON or, with format=csv, as a spreadsheet.
-func (a *API) playReport(c echo.Context, p *principal) error {
-	q := &query{c: c}
-	f := playFilter(q, p)
-	by := q.oneOf("group_by", store.ReportGroups()...)
-	format := q.oneOf("format", "json", "csv")
-	if q.err != nil {
-		return q.err
-	}
-	if by == "" {
-		by = "campaign"
-	}
-	_, offset := a.o.Now().In(a.o.Location).Zone()
-	rows, err := a.o.Store.PlayReport(ctxOf(c), by, f, time.Duration(offset)*time.Second)
-	if err != nil {
-		return err
-	}
-	if format != "csv" {
-		return c.JSON(http.StatusOK, list[store.PlaySummary]{Items: rows})
-	}
-	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="bao-cao-phat-`+by+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	// A byte-order mark so spreadsheet programs read the Vietnamese as UTF-8.
-	c.Response().Write([]byte("\ufeff"))
-	w.Write([]string{by, "label", "plays", "seconds", "first", "last"})
-	for _, r := range rows {
-		w.Write([]string{r.Key, r.Label, strconv.Itoa(r.Plays), strconv.FormatFloat(r.Seconds, 'f', 3, 64),
-			r.First.In(a.o.Location).Format(time.RFC3339), r.Last.In(a.o.Location).Format(time.RFC3339)})
-	}
-	w.Flush()
-	return w.Error()
 }
 
 func (a *API) listAlerts(c echo.Context, _ *principal) error {

@@ -24,11 +24,25 @@ func TestPlayReportIsScopedAndExportsCSV(t *testing.T) {
 	if _, err := v.st.AddPlayRecords(context.Background(), 1, recs); err != nil {
 		t.Fatal(err)
 	}
-	var all, own list[store.PlaySummary]
+	var all, own reportOut
 	must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", "/reports/plays?group_by=media", nil), 200).json(t, &all)
 	must(t, v.do(v.session(v.user(store.RoleEditor, v.unitA.ID)), "GET", "/reports/plays?group_by=media", nil), 200).json(t, &own)
 	if len(all.Items) != 2 || len(own.Items) != 1 || own.Items[0].Key != fmt.Sprint(mA) || own.Items[0].Plays != 2 || own.Items[0].Seconds != 20 {
 		t.Fatalf("approver sees %+v, unit A's editor sees %+v", all.Items, own.Items)
+	}
+	if !all.Scope.All || own.Scope.All || own.Scope.UnitName != v.unitA.Name {
+		t.Fatalf("scopes: approver %+v, unit A's editor %+v", all.Scope, own.Scope)
+	}
+
+	// Once unit A leads the campaign, its viewers read every unit's plays,
+	// and the answer says so; unit B's viewers still see their own.
+	lead := true
+	must(t, v.do(v.session(v.user(store.RoleAdmin, v.unitA.ID)), "PATCH", fmt.Sprintf("/units/%d", v.unitA.ID), unitPatch{Lead: &lead}), 200)
+	var leadView, otherView reportOut
+	must(t, v.do(v.session(v.user(store.RoleViewer, v.unitA.ID)), "GET", "/reports/plays?group_by=media", nil), 200).json(t, &leadView)
+	must(t, v.do(v.session(v.user(store.RoleViewer, v.unitB.ID)), "GET", "/reports/plays?group_by=media", nil), 200).json(t, &otherView)
+	if len(leadView.Items) != 2 || !leadView.Scope.All || len(otherView.Items) != 1 || otherView.Scope.All || otherView.Scope.UnitID != v.unitB.ID {
+		t.Fatalf("lead unit's viewer sees %+v, unit B's viewer %+v", leadView, otherView)
 	}
 	var recsOwn list[protocol.PlayRecord]
 	must(t, v.do(v.session(v.user(store.RoleViewer, v.unitB.ID)), "GET", "/play-records", nil), 200).json(t, &recsOwn)
@@ -38,8 +52,12 @@ func TestPlayReportIsScopedAndExportsCSV(t *testing.T) {
 
 	r := must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", "/reports/plays?group_by=day&format=csv", nil), 200)
 	body := string(r.Body)
-	if !strings.HasPrefix(body, "\ufeffday,label,plays,seconds,first,last\n2026-11-25,2026-11-25,3,30.000,2026-11-25T08:00:00+07:00,") {
+	if !strings.HasPrefix(body, "\ufeffNgày,Mã,Lượt phát,Thời lượng (giờ:phút:giây),Thời lượng (giây),Lần đầu,Lần cuối\n2026-11-25,2026-11-25,3,0:00:30,30,2026-11-25 08:00:00,2026-11-25 08:02:10\n") {
 		t.Fatalf("CSV:\n%s", body)
+	}
+	r = must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", "/reports/plays?group_by=media&format=csv&lang=en", nil), 200)
+	if body := string(r.Body); !strings.HasPrefix(body, "\ufeffContent,ID,Plays,Time on screen (h:mm:ss),Time on screen (s),First,Last\n") {
+		t.Fatalf("English CSV:\n%s", body)
 	}
 	must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", "/reports/plays?group_by=password", nil), 400)
 }

@@ -155,11 +155,12 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPost, Path: p + "/urgent-notices", Name: "createUrgentNotice", Tag: "urgent", Summary: "Show an approved media on every display (or a group's) above every schedule, now, for some minutes", Roles: approvers, In: urgentIn{}, Out: store.UrgentNotice{}, Status: 201, handle: a.createUrgent},
 		{Method: http.MethodPost, Path: p + "/urgent-notices/:id/cancel", Name: "cancelUrgentNotice", Tag: "urgent", Summary: "End an urgent notice now", Roles: approvers, Out: store.UrgentNotice{}, Status: 200, handle: a.cancelUrgent},
 		{Method: http.MethodGet, Path: p + "/alerts", Name: "listAlerts", Tag: "displays", Summary: "Screens gone dark: open alerts (offline, frozen, storage, driver) oldest first, then recently resolved ones", Roles: allRoles, Out: list[alerts.Alert]{}, Status: 200, handle: a.listAlerts},
-		{Method: http.MethodGet, Path: p + "/reports/plays", Name: "playReport", Tag: "reports", Summary: "Proof of play summed by campaign, theme, unit, display, media or day (format=csv for a spreadsheet)", Roles: allRoles, Query: []Param{
+		{Method: http.MethodGet, Path: p + "/reports/plays", Name: "playReport", Tag: "reports", Summary: "Proof of play summed by campaign, theme, unit, display, media or day, with whose plays it holds (format=csv for a spreadsheet)", Roles: allRoles, Query: []Param{
 			{Name: "group_by", Type: "string", Enum: store.ReportGroups()}, {Name: "format", Type: "string", Enum: []string{"json", "csv"}},
+			{Name: "lang", Type: "string", Enum: []string{"vi", "en"}, Desc: "language of the CSV's headings (default vi)"},
 			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
 			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"},
-		}, Out: list[store.PlaySummary]{}, Status: 200, handle: a.playReport},
+		}, Out: reportOut{}, Status: 200, handle: a.playReport},
 		{Method: http.MethodPost, Path: p + "/displays/:id/enrollment-codes", Name: "createEnrollmentCode", Tag: "displays", Summary: "Create a one-time enrolment code (shown once)", Roles: techs, Out: enrolmentOut{}, Status: 201, handle: a.createEnrolmentCode},
 
 		{Method: http.MethodGet, Path: p + "/schedules", Name: "listSchedules", Tag: "schedules", Summary: "List schedule entries", Roles: allRoles, Query: []Param{{Name: "playlist_id", Type: "integer"}, {Name: "group_id", Type: "integer"}, {Name: "display_id", Type: "integer"}}, Out: list[store.Schedule]{}, Status: 200, handle: a.listSchedules},

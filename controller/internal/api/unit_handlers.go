@@ -12,11 +12,13 @@ import (
 type unitIn struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	Lead bool   `json:"lead"` // its people see every unit's proof of play
 }
 
 type unitPatch struct {
 	Name *string `json:"name"`
 	Kind *string `json:"kind"`
+	Lead *bool   `json:"lead"`
 }
 
 // name checks a required short text field.
@@ -48,7 +50,7 @@ func (a *API) createUnit(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.o.Store.CreateUnit(ctxOf(c), p.actor(), store.Unit{Name: n, Kind: strings.TrimSpace(in.Kind)})
+	u, err := a.o.Store.CreateUnit(ctxOf(c), p.actor(), store.Unit{Name: n, Kind: strings.TrimSpace(in.Kind), Lead: in.Lead})
 	if err != nil {
 		return storeErr(err, "unit", 0)
 	}
@@ -87,6 +89,9 @@ func (a *API) updateUnit(c echo.Context, p *principal) error {
 	}
 	if in.Kind != nil {
 		u.Kind = strings.TrimSpace(*in.Kind)
+	}
+	if in.Lead != nil {
+		u.Lead = *in.Lead
 	}
 	u, err = a.o.Store.UpdateUnit(ctxOf(c), p.actor(), u)
 	if err != nil {

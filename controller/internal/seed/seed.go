@@ -24,7 +24,7 @@ type Login struct {
 // Units of the demo ward; the first (the culture and society office) leads
 // and approves.
 var units = []store.Unit{
-	{Name: "Phòng Văn hóa – Xã hội", Kind: "office"},
+	{Name: "Phòng Văn hóa – Xã hội", Kind: "office", Lead: true},
 	{Name: "Ủy ban MTTQ Việt Nam phường", Kind: "front"},
 	{Name: "Trường THCS phường", Kind: "school"},
 	{Name: "Khối phố 1", Kind: "neighbourhood"},
@@ -36,7 +36,7 @@ var Logins = []Login{
 	{"approver", store.RoleApprover, units[0].Name},
 	{"editor", store.RoleEditor, units[1].Name},
 	{"technician", store.RoleTechnician, units[0].Name},
-	{"viewer", store.RoleViewer, units[3].Name},
+	{"viewer", store.RoleViewer, units[0].Name}, // reads the ward's reports
 }
 
 var themes = []string{

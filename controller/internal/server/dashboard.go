@@ -9,8 +9,8 @@ import (
 	"github.com/pano-signage/pano/web"
 )
 
-// displayTZ is where the dashboard shows times.
-const displayTZ = "Asia/Ho_Chi_Minh"
+// defaultTZ is where the dashboard shows times unless told otherwise.
+const defaultTZ = "Asia/Ho_Chi_Minh"
 
 // langCookie keeps the language chosen with ?lang=.
 const langCookie = "pano_lang"
@@ -24,7 +24,11 @@ func dashboard(d Deps, page string) echo.HandlerFunc {
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		c.Response().WriteHeader(http.StatusOK)
-		return web.RenderPage(c.Response(), web.Page{Name: page, Lang: lang, Version: d.Version, TZ: displayTZ})
+		tz := d.TimeZone
+		if tz == "" {
+			tz = defaultTZ
+		}
+		return web.RenderPage(c.Response(), web.Page{Name: page, Lang: lang, Version: d.Version, TZ: tz, Site: d.SiteName})
 	}
 }
 

@@ -31,6 +31,10 @@ type Deps struct {
 	Store   Pinger
 	Hub     *hub.Hub
 	Version string
+	// TimeZone is where the dashboard shows times (default
+	// Asia/Ho_Chi_Minh); SiteName heads printed reports.
+	TimeZone string
+	SiteName string
 	// API is registered under /api/v1 when set.
 	API interface{ Register(*echo.Echo) }
 	// Agents registers the agent endpoints (/agent/v1/…) when set.

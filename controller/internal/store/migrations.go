@@ -309,6 +309,10 @@ var migrations = []string{
 		created_by   INTEGER REFERENCES users (id) ON DELETE SET NULL,
 		created_at   TEXT NOT NULL
 	) STRICT;`,
+
+	// 6: the lead unit (the ward's culture office) coordinates the campaign
+	// and reports on it: its people see every unit's proof of play.
+	`ALTER TABLE units ADD COLUMN lead INTEGER NOT NULL DEFAULT 0 CHECK (lead IN (0, 1));`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

@@ -11,16 +11,19 @@ import (
 // Unit is an organization that contributes content: an office, the
 // Fatherland Front, a school, a neighbourhood block.
 type Unit struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Lead marks the unit that coordinates and reports (the ward's culture
+	// office): its editors and viewers see every unit's proof of play.
+	Lead      bool      `json:"lead"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // CreateUnit adds a unit; a duplicate name is ErrConflict.
 func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error) {
 	id, err := s.change(ctx, who, "unit.create", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO units (name, kind, created_at) VALUES (?, ?, ?)`, u.Name, u.Kind, s.stamp())
+		res, err := tx.ExecContext(ctx, `INSERT INTO units (name, kind, lead, created_at) VALUES (?, ?, ?, ?)`, u.Name, u.Kind, u.Lead, s.stamp())
 		if isUnique(err) {
 			return 0, nil, &ConflictError{fmt.Sprintf("a unit named %q exists", u.Name)}
 		}
@@ -28,7 +31,7 @@ func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error)
 			return 0, nil, err
 		}
 		id, err := res.LastInsertId()
-		return id, map[string]any{"name": u.Name}, err
+		return id, map[string]any{"name": u.Name, "lead": u.Lead}, err
 	})
 	if err != nil {
 		return Unit{}, fmt.Errorf("store: create unit: %w", err)
@@ -36,12 +39,12 @@ func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error)
 	return s.Unit(ctx, id)
 }
 
-const unitCols = `id, name, kind, created_at`
+const unitCols = `id, name, kind, lead, created_at`
 
 func scanUnit(sc interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
 	var at string
-	err := sc.Scan(&u.ID, &u.Name, &u.Kind, &at)
+	err := sc.Scan(&u.ID, &u.Name, &u.Kind, &u.Lead, &at)
 	u.CreatedAt = parseTime(at)
 	return u, err
 }
@@ -91,17 +94,17 @@ func (s *Store) Units(ctx context.Context, q string) ([]Unit, error) {
 	return out, nil
 }
 
-// UpdateUnit renames a unit or changes its kind.
+// UpdateUnit renames a unit or changes its kind or lead flag.
 func (s *Store) UpdateUnit(ctx context.Context, who Actor, u Unit) (Unit, error) {
 	_, err := s.change(ctx, who, "unit.update", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, kind = ? WHERE id = ?`, u.Name, u.Kind, u.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, kind = ?, lead = ? WHERE id = ?`, u.Name, u.Kind, u.Lead, u.ID)
 		if isUnique(err) {
 			return 0, nil, &ConflictError{fmt.Sprintf("a unit named %q exists", u.Name)}
 		}
 		if err := affected(res, err); err != nil {
 			return 0, nil, err
 		}
-		return u.ID, map[string]any{"name": u.Name, "kind": u.Kind}, nil
+		return u.ID, map[string]any{"name": u.Name, "kind": u.Kind, "lead": u.Lead}, nil
 	})
 	if err != nil {
 		return Unit{}, fmt.Errorf("store: update unit %d: %w", u.ID, err)
