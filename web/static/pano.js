@@ -51,6 +51,10 @@ const pano = (() => {
     return err;
   }
 
+  // netError is what a request that got no answer throws (fetch's own
+  // TypeError would put English on the screen).
+  const netError = () => Object.assign(new Error(t('err_network')), { status: 0, code: 'network' });
+
   // api calls the JSON API; it resolves to {status, data} and throws an
   // Error with .status and .code for an error answer.
   async function api(method, path, payload) {
@@ -60,7 +64,7 @@ const pano = (() => {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(payload);
     }
-    const res = await fetch('/api/v1' + path, opts);
+    const res = await fetch('/api/v1' + path, opts).catch(() => { throw netError(); });
     let data = null;
     if (res.status !== 204) {
       try { data = await res.json(); } catch { data = null; }
@@ -88,14 +92,14 @@ const pano = (() => {
         if (x.status >= 200 && x.status < 300) resolve({ status: x.status, data: x.response });
         else reject(apiError(res, x.response));
       });
-      x.addEventListener('error', () => reject(Object.assign(new Error(t('err_network')), { status: 0, code: 'network' })));
+      x.addEventListener('error', () => reject(netError()));
       x.send(form);
     });
   }
 
   // blob fetches a file the API serves (a PNG), past the browser cache.
   async function blob(path) {
-    const res = await fetch('/api/v1' + path, { credentials: 'same-origin', cache: 'no-store' });
+    const res = await fetch('/api/v1' + path, { credentials: 'same-origin', cache: 'no-store' }).catch(() => { throw netError(); });
     if (!res.ok) throw apiError(res, await res.json().catch(() => null));
     return res.blob();
   }
