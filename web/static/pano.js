@@ -16,24 +16,44 @@ const pano = (() => {
   const t = (key) => msgs[key] ?? key;
   const has = (key) => key in msgs;
 
+  // fill puts an error answer's params (and its field) into the {name}s of
+  // s, each value in words when there is a string errv_NAME_VALUE.
+  function fill(s, e) {
+    const params = { ...(e.params || {}), field: e.field };
+    return s.replace(/\{([a-z_]+)\}/g, (_, k) => {
+      if (params[k] === undefined || params[k] === null) return '…';
+      const v = String(params[k]);
+      return has('errv_' + k + '_' + v) ? t('errv_' + k + '_' + v) : v;
+    });
+  }
+
   // apiError makes the Error an API error answer throws: .status, .code,
-  // .roles (for forbidden: the roles that may) and a message in the page's
-  // language. The UI shows err_CODE; only an untranslated code falls back
-  // to the API's English message.
+  // .field (the input at fault), .params, .roles (for forbidden: the roles
+  // that may) and a message in the page's language. The UI shows err_CODE
+  // filled from the params; an untranslated code shows the API's English
+  // message only on an English page, a generic message on a Vietnamese one.
   function apiError(res, data) {
     const e = (data && data.error) || {};
     const err = new Error(e.message || res.statusText);
     err.status = res.status;
     err.code = e.code;
+    err.field = e.field;
+    err.params = e.params || {};
     err.roles = e.roles;
     if (e.code && has('err_' + e.code)) {
-      err.message = t('err_' + e.code);
+      err.message = fill(t('err_' + e.code), e);
       if (e.code === 'forbidden' && Array.isArray(e.roles) && e.roles.length) {
         err.message += ' ' + t('err_needs_role') + ' ' + e.roles.map((r) => t('role_' + r)).join(', ') + '.';
       }
+    } else if (body.dataset.lang !== 'en') {
+      err.message = t(res.status >= 500 ? 'err_internal' : 'err_bad_request');
     }
     return err;
   }
+
+  // netError is what a request that got no answer throws (fetch's own
+  // TypeError would put English on the screen).
+  const netError = () => Object.assign(new Error(t('err_network')), { status: 0, code: 'network' });
 
   // api calls the JSON API; it resolves to {status, data} and throws an
   // Error with .status and .code for an error answer.
@@ -44,7 +64,7 @@ const pano = (() => {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(payload);
     }
-    const res = await fetch('/api/v1' + path, opts);
+    const res = await fetch('/api/v1' + path, opts).catch(() => { throw netError(); });
     let data = null;
     if (res.status !== 204) {
       try { data = await res.json(); } catch { data = null; }
@@ -72,14 +92,14 @@ const pano = (() => {
         if (x.status >= 200 && x.status < 300) resolve({ status: x.status, data: x.response });
         else reject(apiError(res, x.response));
       });
-      x.addEventListener('error', () => reject(Object.assign(new Error(t('err_network')), { status: 0, code: 'network' })));
+      x.addEventListener('error', () => reject(netError()));
       x.send(form);
     });
   }
 
   // blob fetches a file the API serves (a PNG), past the browser cache.
   async function blob(path) {
-    const res = await fetch('/api/v1' + path, { credentials: 'same-origin', cache: 'no-store' });
+    const res = await fetch('/api/v1' + path, { credentials: 'same-origin', cache: 'no-store' }).catch(() => { throw netError(); });
     if (!res.ok) throw apiError(res, await res.json().catch(() => null));
     return res.blob();
   }

@@ -157,13 +157,18 @@ func (a *API) Register(e *echo.Echo) {
 	e.HEAD(AgentAssetsPrefix+":sha256", a.agentAsset)
 }
 
-// Error is an API error: a status, a stable code for programs and a
-// message for people. The server's error handler writes it as
-// {"error":{"code","message"}}.
+// Error is an API error: a status, a stable code for programs (and for the
+// dashboard, which shows its own words for each code), a message in
+// English for people reading the API, and optional details. The server's
+// error handler writes it as {"error":{"code","message",…Details}}: each
+// detail is one more member of the error object, for example
+// "field" (the input at fault, see at) or "params" (the values the message
+// names, see with), so that a client need not parse the message.
 type Error struct {
 	Status  int
 	Code    string
 	Message string
+	Details map[string]any
 }
 
 func (e *Error) Error() string   { return e.Message }
@@ -172,10 +177,61 @@ func (e *Error) ErrorCode() string {
 	return e.Code
 }
 
+// ErrorDetails are the members the error object carries besides code and
+// message.
+func (e *Error) ErrorDetails() map[string]any { return e.Details }
+
+// detail returns a copy of e with the detail key set to v; e itself, which
+// may be a shared variable such as errForbidden, is left alone.
+func (e *Error) detail(key string, v any) *Error {
+	c := *e
+	c.Details = make(map[string]any, len(e.Details)+1)
+	for k, x := range e.Details {
+		c.Details[k] = x
+	}
+	c.Details[key] = v
+	return &c
+}
+
+// at names the input field at fault ("field" in the answer).
+func (e *Error) at(field string) *Error { return e.detail("field", field) }
+
+// with adds name=value to the values the message names ("params" in the
+// answer). A client fills {name} in its own words for the code with them.
+func (e *Error) with(name string, value any) *Error {
+	params := map[string]any{}
+	if p, ok := e.Details["params"].(map[string]any); ok {
+		for k, v := range p {
+			params[k] = v
+		}
+	}
+	params[name] = value
+	return e.detail("params", params)
+}
+
+// withAll adds every value of params (nil: none).
+func (e *Error) withAll(params map[string]any) *Error {
+	for k, v := range params {
+		e = e.with(k, v)
+	}
+	return e
+}
+
+// errf makes an API error. code must be a string literal (or an assets
+// code constant): TestErrorCodesTranslated reads the sources for every
+// code the API can answer with and checks the dashboard has words for it.
 func errf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// invalid is a 400 for input a person got wrong, with its specific code.
+func invalid(code, format string, args ...any) *Error {
+	return errf(http.StatusBadRequest, code, format, args...)
+}
+
+// badRequest is a 400 for a request no form of the dashboard sends
+// (malformed JSON, unknown fields or query parameters): a program's
+// mistake, with the generic code bad_request.
 func badRequest(format string, args ...any) *Error {
 	return errf(http.StatusBadRequest, "bad_request", format, args...)
 }
@@ -195,8 +251,9 @@ func assetErr(err error) error {
 	return err
 }
 
-// storeErr maps a store error to an API error; anything unexpected stays an
-// internal error (logged, never shown).
+// storeErr maps a store error to an API error with the store's code and
+// params; anything unexpected stays an internal error (logged, never
+// shown).
 func storeErr(err error, what string, id int64) error {
 	var se *store.StateError
 	var ce *store.ConflictError
@@ -204,9 +261,17 @@ func storeErr(err error, what string, id int64) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &se):
-		return errf(http.StatusConflict, "invalid_state", "%s %d: %s", what, id, se.Msg)
+		e := errf(http.StatusConflict, "invalid_state", "%s %d: %s", what, id, se.Msg).withAll(se.Params)
+		if se.Code != "" {
+			e.Code = se.Code
+		}
+		return e
 	case errors.As(err, &ce):
-		return errf(http.StatusConflict, "conflict", "%s", ce.Msg)
+		e := errf(http.StatusConflict, "conflict", "%s", ce.Msg).withAll(ce.Params)
+		if ce.Code != "" {
+			e.Code = ce.Code
+		}
+		return e
 	case errors.Is(err, store.ErrNotFound):
 		if id == 0 {
 			return errf(http.StatusNotFound, "not_found", "%s does not exist", what)

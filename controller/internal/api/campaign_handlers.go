@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -28,27 +30,32 @@ type campaignPatch struct {
 func checkPeriod(from, to string) error {
 	a, err := time.Parse(time.DateOnly, from)
 	if err != nil {
-		return badRequest("starts_on %q is not a date YYYY-MM-DD", from)
+		return invalid("invalid_date", "starts_on %q is not a date YYYY-MM-DD", from).at("starts_on").with("value", from)
 	}
 	b, err := time.Parse(time.DateOnly, to)
 	if err != nil {
-		return badRequest("ends_on %q is not a date YYYY-MM-DD", to)
+		return invalid("invalid_date", "ends_on %q is not a date YYYY-MM-DD", to).at("ends_on").with("value", to)
 	}
 	if b.Before(a) {
-		return badRequest("ends_on %s is before starts_on %s", to, from)
+		return invalid("end_before_start", "ends_on %s is before starts_on %s", to, from).at("ends_on").with("starts_on", from).with("ends_on", to)
 	}
 	return nil
 }
 
 func themes(ts []string) ([]store.Theme, error) {
 	if len(ts) > 50 {
-		return nil, badRequest("a campaign has at most 50 themes")
+		return nil, invalid("too_many_themes", "a campaign has at most 50 themes").at("themes").with("max", 50)
 	}
 	out := make([]store.Theme, 0, len(ts))
 	for i, t := range ts {
 		n, err := name("theme", t)
+		var e *Error
+		if errors.As(err, &e) {
+			e.Message = fmt.Sprintf("theme %d: %s", i+1, e.Message)
+			return nil, e.with("item", i+1)
+		}
 		if err != nil {
-			return nil, badRequest("theme %d: %v", i+1, err)
+			return nil, err
 		}
 		out = append(out, store.Theme{Title: n})
 	}

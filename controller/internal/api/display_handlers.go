@@ -80,16 +80,16 @@ func (a *API) withLive(ds ...store.Display) []displayOut {
 
 func checkDisplay(d store.Display) error {
 	if !displayName.MatchString(d.Name) {
-		return badRequest("name %q must be lower-case letters, digits and dashes (it is the agent's --name)", d.Name)
+		return invalid("invalid_display_name", "name %q must be lower-case letters, digits and dashes (it is the agent's --name)", d.Name).at("name").with("name", d.Name)
 	}
 	if d.Width < 1 || d.Width > 16384 || d.Height < 1 || d.Height > 16384 {
-		return badRequest("width and height must be from 1 to 16384 pixels")
+		return invalid("size_range", "width and height must be from 1 to 16384 pixels").at("width").with("max", 16384)
 	}
 	if !slices.Contains(store.Fits, d.Fit) {
-		return badRequest("fit %q must be one of %s", d.Fit, strings.Join(store.Fits, ", "))
+		return invalid("invalid_fit", "fit %q must be one of %s", d.Fit, strings.Join(store.Fits, ", ")).at("fit").with("fit", d.Fit)
 	}
 	if strings.TrimSpace(d.Profile) == "" {
-		return badRequest("profile is required (a firmware profile name, for example virtual)")
+		return invalid("required", "profile is required (a firmware profile name, for example virtual)").at("profile")
 	}
 	return nil
 }

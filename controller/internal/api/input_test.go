@@ -43,14 +43,14 @@ func TestBadInputIs4xxWithoutPartialWrites(t *testing.T) {
 		{"missing object", "GET", "/media/424242", nil, "", 404, "not_found", "media 424242 does not exist"},
 		{"unknown query parameter", "GET", "/media?stauts=draft", nil, "", 400, "bad_request", `unknown query parameter "stauts"`},
 		{"limit out of range", "GET", "/media?limit=100000", nil, "", 400, "bad_request", "from 1 to 500"},
-		{"approving a draft", "POST", fmt.Sprintf("/media/%d/approve", draft), nil, "", 409, "invalid_state", "only pending content can be approved"},
-		{"reject without reason", "POST", fmt.Sprintf("/media/%d/reject", draft), `{"reason":"  "}`, "", 400, "bad_request", "reason is required"},
-		{"scheduling a rejected playlist", "POST", "/schedules", scheduleBody(rejected, g), "", 409, "invalid_state", "only approved playlists can be scheduled"},
-		{"schedule end before start", "POST", "/schedules", map[string]any{"playlist_id": rejected, "group_id": g, "starts_on": "2026-12-01", "ends_on": "2026-12-31", "weekdays": 127, "start_time": "22:00", "end_time": "06:00"}, "", 400, "bad_request", "must be after start_time"},
-		{"schedule without target", "POST", "/schedules", map[string]any{"playlist_id": rejected, "starts_on": "2026-12-01", "ends_on": "2026-12-31", "weekdays": 127, "start_time": "06:00", "end_time": "22:00"}, "", 400, "bad_request", "either group_id or display_id"},
-		{"bad date", "POST", "/campaigns", map[string]any{"name": "x", "starts_on": "01/12/2026", "ends_on": "2026-12-31"}, "", 400, "bad_request", "is not a date"},
-		{"playlist of unknown media", "POST", "/playlists", map[string]any{"name": "x", "items": []any{map[string]any{"media_id": 999, "duration_ms": 5000}}}, "", 400, "bad_request", "media 999 does not exist"},
-		{"duplicate group", "POST", "/groups", map[string]any{"name": "dup"}, "", 409, "conflict", `a group named "dup" exists`},
+		{"approving a draft", "POST", fmt.Sprintf("/media/%d/approve", draft), nil, "", 409, "wrong_state", "only pending content can be approved"},
+		{"reject without reason", "POST", fmt.Sprintf("/media/%d/reject", draft), `{"reason":"  "}`, "", 400, "required", "reason is required"},
+		{"scheduling a rejected playlist", "POST", "/schedules", scheduleBody(rejected, g), "", 409, "playlist_not_approved", "only approved playlists can be scheduled"},
+		{"schedule end before start", "POST", "/schedules", map[string]any{"playlist_id": rejected, "group_id": g, "starts_on": "2026-12-01", "ends_on": "2026-12-31", "weekdays": 127, "start_time": "22:00", "end_time": "06:00"}, "", 400, "end_time_before_start", "must be after start_time"},
+		{"schedule without target", "POST", "/schedules", map[string]any{"playlist_id": rejected, "starts_on": "2026-12-01", "ends_on": "2026-12-31", "weekdays": 127, "start_time": "06:00", "end_time": "22:00"}, "", 400, "one_target", "either group_id or display_id"},
+		{"bad date", "POST", "/campaigns", map[string]any{"name": "x", "starts_on": "01/12/2026", "ends_on": "2026-12-31"}, "", 400, "invalid_date", "is not a date"},
+		{"playlist of unknown media", "POST", "/playlists", map[string]any{"name": "x", "items": []any{map[string]any{"media_id": 999, "duration_ms": 5000}}}, "", 400, "unknown_media", "media 999 does not exist"},
+		{"duplicate group", "POST", "/groups", map[string]any{"name": "dup"}, "", 409, "name_taken", `a group named "dup" exists`},
 		{"no such route", "GET", "/nothing", nil, "", 404, "not_found", ""},
 		{"wrong method", "PUT", "/groups", nil, "", 405, "method_not_allowed", ""},
 	} {
@@ -59,7 +59,7 @@ func TestBadInputIs4xxWithoutPartialWrites(t *testing.T) {
 			if strings.HasPrefix(tc.path, "/groups") {
 				who = tech // groups are the technicians'
 			}
-			if tc.code == "conflict" {
+			if tc.code == "name_taken" {
 				must(t, v.do(who, "POST", "/groups", map[string]any{"name": "dup"}), 201)
 			}
 			before := v.auditCount()

@@ -148,8 +148,8 @@ func (a *API) createMedia(c echo.Context, p *principal) error {
 		return err
 	}
 	body := strings.TrimSpace(in.Body)
-	if body == "" || len([]rune(body)) > MaxTextBody {
-		return badRequest("body is required and at most %d characters", MaxTextBody)
+	if err := checkBody(body); err != nil {
+		return err
 	}
 	style := in.Style.store()
 	rendered, err := a.renderNotice(ctxOf(c), store.MediaRevision{Kind: store.KindText, Title: title, Body: body, Notice: style})
@@ -266,8 +266,8 @@ func (a *API) updateMedia(c echo.Context, p *principal) error {
 	}
 	if in.Body != nil {
 		b := strings.TrimSpace(*in.Body)
-		if b == "" || len([]rune(b)) > MaxTextBody {
-			return badRequest("body is required and at most %d characters", MaxTextBody)
+		if err := checkBody(b); err != nil {
+			return err
 		}
 		e.Body = &b
 	}
@@ -357,8 +357,22 @@ func (a *API) reason(c echo.Context) (string, error) {
 		return "", err
 	}
 	r := strings.TrimSpace(in.Reason)
-	if r == "" || len([]rune(r)) > 1000 {
-		return "", badRequest("reason is required (at most 1000 characters): the editor reads it")
+	if r == "" {
+		return "", invalid("required", "reason is required (at most 1000 characters): the editor reads it").at("reason")
+	}
+	if len([]rune(r)) > 1000 {
+		return "", invalid("too_long", "reason is required (at most 1000 characters): the editor reads it").at("reason").with("max", 1000)
 	}
 	return r, nil
+}
+
+// checkBody checks a text notice's body.
+func checkBody(b string) error {
+	if b == "" {
+		return invalid("required", "body is required and at most %d characters", MaxTextBody).at("body")
+	}
+	if len([]rune(b)) > MaxTextBody {
+		return invalid("too_long", "body is required and at most %d characters", MaxTextBody).at("body").with("max", MaxTextBody)
+	}
+	return nil
 }

@@ -146,7 +146,8 @@ func (a *API) keepThumbnail(ctx context.Context, rev int64, g assets.Geometry, o
 func processed(m store.Media) error {
 	switch m.Current.Processing {
 	case store.ProcessingProcessing:
-		return errf(http.StatusNotFound, "processing", "media %d is still processing (%d%%); its preview is ready when processing is", m.ID, m.Current.ProcessingProgress)
+		return errf(http.StatusNotFound, "processing", "media %d is still processing (%d%%); its preview is ready when processing is", m.ID, m.Current.ProcessingProgress).
+			with("progress", m.Current.ProcessingProgress)
 	case store.ProcessingFailed:
 		msg := "processing failed"
 		for _, r := range m.Current.Renditions {

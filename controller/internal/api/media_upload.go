@@ -191,7 +191,7 @@ func (a *API) replaceMediaFile(c echo.Context, p *principal) error {
 		return err
 	}
 	if m.Kind == store.KindText {
-		return errf(http.StatusConflict, "invalid_state", "media %d is a text notice: edit its text with PATCH", m.ID)
+		return errf(http.StatusConflict, "text_has_no_file", "media %d is a text notice: edit its text with PATCH", m.ID)
 	}
 	u, err := a.readUpload(c, "title")
 	if err != nil {

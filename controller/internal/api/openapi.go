@@ -98,7 +98,13 @@ func (a *API) OpenAPI() map[string]any {
 	}
 	g.defs["Error"] = map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{
 		"error": map[string]any{"type": "object", "required": []string{"code", "message"}, "properties": map[string]any{
-			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}
+			"code": map[string]any{"type": "string", "description": "stable, for programs: what went wrong " +
+				"(bad_request is a malformed request; others are specific, e.g. name_taken, required, wrong_state)"},
+			"message": map[string]any{"type": "string", "description": "in English, for people; may change"},
+			"field":   map[string]any{"type": "string", "description": "the body field at fault, when one is"},
+			"params": map[string]any{"type": "object", "additionalProperties": true,
+				"description": "the values the message names, by name (e.g. name, status, max), for a client to word the error itself"},
+		}, "additionalProperties": true}}}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

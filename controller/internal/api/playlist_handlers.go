@@ -32,15 +32,16 @@ const (
 // checkItems refuses bad durations and media p may not see (as if missing).
 func (a *API) checkItems(c echo.Context, p *principal, items []store.PlaylistItem) error {
 	if len(items) > maxItems {
-		return badRequest("a playlist holds at most %d items", maxItems)
+		return invalid("too_many_items", "a playlist holds at most %d items", maxItems).at("items").with("max", maxItems)
 	}
 	for i, it := range items {
 		if it.DurationMS < minItemMS || it.DurationMS > maxItemMS {
-			return badRequest("item %d: duration_ms must be from %d to %d", i+1, minItemMS, maxItemMS)
+			return invalid("duration_range", "item %d: duration_ms must be from %d to %d", i+1, minItemMS, maxItemMS).at("duration_ms").
+				with("item", i+1).with("min_s", minItemMS/1000).with("max_s", maxItemMS/1000)
 		}
 		m, err := a.o.Store.Media(ctxOf(c), it.MediaID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !p.sees(m.UnitID)) {
-			return badRequest("item %d: media %d does not exist", i+1, it.MediaID)
+			return invalid("unknown_media", "item %d: media %d does not exist", i+1, it.MediaID).at("media_id").with("item", i+1).with("media", it.MediaID)
 		}
 		if err != nil {
 			return err

@@ -39,23 +39,23 @@ func clock(field, v string) (int, error) {
 	}
 	t, err := time.Parse("15:04", v)
 	if err != nil || len(v) != 5 {
-		return 0, badRequest("%s %q is not a time HH:MM", field, v)
+		return 0, invalid("invalid_time", "%s %q is not a time HH:MM", field, v).at(field).with("value", v)
 	}
 	return t.Hour()*60 + t.Minute(), nil
 }
 
 func checkSchedule(x store.Schedule) error {
 	if x.PlaylistID <= 0 {
-		return badRequest("playlist_id is required")
+		return invalid("required", "playlist_id is required").at("playlist_id")
 	}
 	if (x.GroupID == nil) == (x.DisplayID == nil) {
-		return badRequest("give either group_id or display_id")
+		return invalid("one_target", "give either group_id or display_id").at("group_id")
 	}
 	if err := checkPeriod(x.StartsOn, x.EndsOn); err != nil {
 		return err
 	}
 	if x.Weekdays < 1 || x.Weekdays > 127 {
-		return badRequest("weekdays must be from 1 to 127 (bit 0 = Monday … bit 6 = Sunday)")
+		return invalid("weekdays_invalid", "weekdays must be from 1 to 127 (bit 0 = Monday … bit 6 = Sunday)").at("weekdays")
 	}
 	from, err := clock("start_time", x.StartTime)
 	if err != nil {
@@ -66,10 +66,11 @@ func checkSchedule(x store.Schedule) error {
 		return err
 	}
 	if to <= from {
-		return badRequest("end_time %s must be after start_time %s", x.EndTime, x.StartTime)
+		return invalid("end_time_before_start", "end_time %s must be after start_time %s", x.EndTime, x.StartTime).at("end_time").
+			with("start_time", x.StartTime).with("end_time", x.EndTime)
 	}
 	if x.Priority < 0 || x.Priority > 100 {
-		return badRequest("priority must be from 0 to 100")
+		return invalid("priority_range", "priority must be from 0 to 100").at("priority").with("min", 0).with("max", 100)
 	}
 	return nil
 }

@@ -25,10 +25,10 @@ type unitPatch struct {
 func name(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return "", badRequest("%s is required", field)
+		return "", invalid("required", "%s is required", field).at(field)
 	}
 	if len([]rune(v)) > 200 {
-		return "", badRequest("%s is longer than 200 characters", field)
+		return "", invalid("too_long", "%s is longer than 200 characters", field).at(field).with("max", 200)
 	}
 	return v, nil
 }

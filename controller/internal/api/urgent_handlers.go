@@ -34,10 +34,10 @@ func (a *API) createUrgent(c echo.Context, p *principal) error {
 		return err
 	}
 	if in.MediaID < 1 {
-		return badRequest("media_id is required: an approved media to show")
+		return invalid("required", "media_id is required: an approved media to show").at("media_id")
 	}
 	if in.Minutes < 1 || in.Minutes > 24*60 {
-		return badRequest("minutes must be from 1 to 1440")
+		return invalid("minutes_range", "minutes must be from 1 to 1440").at("minutes").with("min", 1).with("max", 24*60)
 	}
 	n, err := a.o.Store.CreateUrgentNotice(ctxOf(c), p.actor(), in.MediaID, optID(in.GroupID), time.Duration(in.Minutes)*time.Minute)
 	if err != nil {

@@ -16,10 +16,10 @@ func TestUrgentNoticeBadInput(t *testing.T) {
 		status int
 		code   string
 	}{
-		{map[string]any{"media_id": ok, "minutes": 0}, 400, "bad_request"},
-		{map[string]any{"media_id": ok, "minutes": 1441}, 400, "bad_request"},
-		{map[string]any{"minutes": 5}, 400, "bad_request"},
-		{map[string]any{"media_id": draft, "minutes": 5}, 409, "invalid_state"},
+		{map[string]any{"media_id": ok, "minutes": 0}, 400, "minutes_range"},
+		{map[string]any{"media_id": ok, "minutes": 1441}, 400, "minutes_range"},
+		{map[string]any{"minutes": 5}, 400, "required"},
+		{map[string]any{"media_id": draft, "minutes": 5}, 409, "media_not_approved"},
 		{map[string]any{"media_id": 99999, "minutes": 5}, 404, "not_found"},
 		{map[string]any{"media_id": ok, "minutes": 5, "group_id": 99999}, 404, "not_found"},
 	} {

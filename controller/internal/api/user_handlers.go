@@ -29,17 +29,17 @@ const MinPassword = 10
 
 func checkPassword(pw string) error {
 	if len([]rune(pw)) < MinPassword {
-		return badRequest("the password must have at least %d characters", MinPassword)
+		return invalid("password_too_short", "the password must have at least %d characters", MinPassword).at("password").with("min", MinPassword)
 	}
 	if len(pw) > 1024 {
-		return badRequest("the password is longer than 1024 bytes")
+		return invalid("too_long", "the password is longer than 1024 bytes").at("password").with("max", 1024)
 	}
 	return nil
 }
 
 func checkRole(r string) error {
 	if !store.ValidRole(r) {
-		return badRequest("role %q must be one of %s", r, strings.Join(store.Roles, ", "))
+		return invalid("invalid_role", "role %q must be one of %s", r, strings.Join(store.Roles, ", ")).at("role").with("role", r)
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ func (a *API) createUser(c echo.Context, p *principal) error {
 		return err
 	}
 	if in.UnitID <= 0 {
-		return badRequest("unit_id is required")
+		return invalid("required", "unit_id is required").at("unit_id")
 	}
 	hash, err := auth.HashPassword(in.Password, a.o.Passwords)
 	if err != nil {
@@ -133,7 +133,7 @@ func (a *API) updateUser(c echo.Context, p *principal) error {
 		}
 	}
 	if u.ID == p.User.ID && (u.Role != store.RoleAdmin || u.Disabled) {
-		return errf(http.StatusConflict, "conflict", "you cannot take away your own admin role or disable yourself")
+		return errf(http.StatusConflict, "self_lockout", "you cannot take away your own admin role or disable yourself")
 	}
 	u, err = a.o.Store.UpdateUser(ctxOf(c), p.actor(), u)
 	if err != nil {
@@ -148,7 +148,7 @@ func (a *API) deleteUser(c echo.Context, p *principal) error {
 		return err
 	}
 	if id == p.User.ID {
-		return errf(http.StatusConflict, "conflict", "you cannot delete yourself")
+		return errf(http.StatusConflict, "self_delete", "you cannot delete yourself")
 	}
 	if err := a.o.Store.DeleteUser(ctxOf(c), p.actor(), id); err != nil {
 		return storeErr(err, "user", id)

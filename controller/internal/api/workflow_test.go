@@ -42,7 +42,7 @@ func TestApprovedRevisionKeepsPlayingWhileTheEditIsPending(t *testing.T) {
 	var g store.Group
 	must(t, v.do(tech, "POST", "/groups", map[string]any{"name": "Trung tâm phường"}), 201).json(t, &g)
 	r := v.do(ap, "POST", "/schedules", scheduleBody(p.ID, g.ID))
-	if r.Status != 409 || r.code() != "invalid_state" {
+	if r.Status != 409 || r.code() != "playlist_not_approved" {
 		t.Fatalf("scheduling a draft playlist: %d %s", r.Status, r.Body)
 	}
 	must(t, v.do(ed, "POST", pp+"/submit", nil), 200)

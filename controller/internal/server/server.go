@@ -127,6 +127,12 @@ type codedError interface {
 	ErrorCode() string
 }
 
+// detailedError is a codedError with more members for the error object,
+// such as the API's "field", "params" or "roles".
+type detailedError interface {
+	ErrorDetails() map[string]any
+}
+
 // errorCodes are the codes of echo's own errors (no route, wrong method,
 // body too large) by status.
 var errorCodes = map[int]string{
@@ -141,19 +147,27 @@ var errorCodes = map[int]string{
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
-// errorHandler answers errors as {"error":{"code","message"}} and never
+// errorHandler answers errors as {"error":{"code","message",…}} and never
 // shows internals: unexpected errors are logged and reported as "internal".
+// A coded error's details (ErrorDetails) are further members of the error
+// object; they cannot replace code or message.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		status, code, msg := http.StatusInternalServerError, "internal", "internal error; see the controller log"
+		body := map[string]any{}
 		var ce codedError
 		var he *echo.HTTPError
 		switch {
 		case errors.As(err, &ce):
 			status, code, msg = ce.HTTPStatus(), ce.ErrorCode(), ce.Error()
+			if de, ok := ce.(detailedError); ok {
+				for k, v := range de.ErrorDetails() {
+					body[k] = v
+				}
+			}
 		case errors.As(err, &he):
 			status = he.Code
 			code = errorCodes[status]
@@ -172,6 +186,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.NoContent(status)
 			return
 		}
-		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+		body["code"], body["message"] = code, msg
+		_ = c.JSON(status, map[string]any{"error": body})
 	}
 }

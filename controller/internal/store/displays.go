@@ -48,9 +48,9 @@ func scanDisplay(sc interface{ Scan(...any) error }) (Display, error) {
 func displayErr(err error, d Display) error {
 	switch {
 	case isUnique(err):
-		return &ConflictError{fmt.Sprintf("a display named %q exists", d.Name)}
+		return &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a display named %q exists", d.Name), Params: map[string]any{"name": d.Name}}
 	case isForeignKey(err):
-		return &ConflictError{fmt.Sprintf("group %d does not exist", *d.GroupID)}
+		return &ConflictError{Code: "unknown_group", Msg: fmt.Sprintf("group %d does not exist", *d.GroupID), Params: map[string]any{"group": *d.GroupID}}
 	}
 	return err
 }

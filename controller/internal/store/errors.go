@@ -18,14 +18,26 @@ var (
 	ErrState = errors.New("invalid state")
 )
 
-// StateError says why a transition is refused, in words for the user.
-type StateError struct{ Msg string }
+// StateError says why a transition is refused: Code is stable, for
+// programs (the API answers with it, and the dashboard shows its own words
+// for it), Msg is in English words for a person, and Params are the values
+// Msg names, by name, so that a client need not parse Msg.
+type StateError struct {
+	Code   string
+	Msg    string
+	Params map[string]any
+}
 
 func (e *StateError) Error() string { return e.Msg }
 func (e *StateError) Unwrap() error { return ErrState }
 
-// ConflictError says what conflicts, in words for the user.
-type ConflictError struct{ Msg string }
+// ConflictError says what conflicts, with a code, words and params as
+// StateError.
+type ConflictError struct {
+	Code   string
+	Msg    string
+	Params map[string]any
+}
 
 func (e *ConflictError) Error() string { return e.Msg }
 func (e *ConflictError) Unwrap() error { return ErrConflict }

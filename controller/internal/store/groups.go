@@ -31,7 +31,7 @@ func (s *Store) CreateGroup(ctx context.Context, who Actor, name string) (Group,
 	id, err := s.change(ctx, who, "group.create", "group", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO display_groups (name, created_at) VALUES (?, ?)`, name, s.stamp())
 		if isUnique(err) {
-			return 0, nil, &ConflictError{fmt.Sprintf("a group named %q exists", name)}
+			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a group named %q exists", name), Params: map[string]any{"name": name}}
 		}
 		if err != nil {
 			return 0, nil, err
@@ -83,7 +83,7 @@ func (s *Store) RenameGroup(ctx context.Context, who Actor, id int64, name strin
 	_, err := s.change(ctx, who, "group.update", "group", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `UPDATE display_groups SET name = ? WHERE id = ?`, name, id)
 		if isUnique(err) {
-			return 0, nil, &ConflictError{fmt.Sprintf("a group named %q exists", name)}
+			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a group named %q exists", name), Params: map[string]any{"name": name}}
 		}
 		return id, map[string]any{"name": name}, affected(res, err)
 	})

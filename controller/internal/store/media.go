@@ -145,14 +145,14 @@ func checkCampaignTheme(ctx context.Context, tx *sql.Tx, campaignID, themeID *in
 	if campaignID != nil {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM campaigns WHERE id = ?`, *campaignID).Scan(&one); err != nil {
-			return &ConflictError{fmt.Sprintf("campaign %d does not exist", *campaignID)}
+			return &ConflictError{Code: "unknown_campaign", Msg: fmt.Sprintf("campaign %d does not exist", *campaignID), Params: map[string]any{"campaign": *campaignID}}
 		}
 	}
 	if themeID != nil {
 		var cid int64
 		err := tx.QueryRowContext(ctx, `SELECT campaign_id FROM campaign_themes WHERE id = ?`, *themeID).Scan(&cid)
 		if err != nil || campaignID == nil || cid != *campaignID {
-			return &ConflictError{fmt.Sprintf("theme %d is not a theme of the media's campaign", *themeID)}
+			return &ConflictError{Code: "theme_not_in_campaign", Msg: fmt.Sprintf("theme %d is not a theme of the media's campaign", *themeID), Params: map[string]any{"theme": *themeID}}
 		}
 	}
 	return nil
@@ -414,7 +414,7 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			return 0, nil, err
 		}
 		if (e.Body != nil || e.Notice != nil) && r.Kind != KindText {
-			return 0, nil, &StateError{"only a text notice has a body; upload a new file to change an image or video"}
+			return 0, nil, &StateError{Code: "body_only_text", Msg: "only a text notice has a body; upload a new file to change an image or video"}
 		}
 		if e.Notice != nil {
 			r.Notice = e.Notice
@@ -427,7 +427,7 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		}
 		if f := e.File; f != nil {
 			if r.Kind == KindText || f.Kind == KindText {
-				return 0, nil, &StateError{"a text notice has no file, and a file cannot become a text notice"}
+				return 0, nil, &StateError{Code: "text_has_no_file", Msg: "a text notice has no file, and a file cannot become a text notice"}
 			}
 			if f.Processing == "" {
 				f.Processing, f.ProcessingProgress = ProcessingReady, 100
@@ -503,7 +503,8 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, who Actor, table string,
 		ok = ok || f == status
 	}
 	if !ok {
-		return 0, status, &StateError{fmt.Sprintf("it is %s; only %s content can be %s", status, strings.Join(from, " or "), pastTense(to))}
+		return 0, status, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("it is %s; only %s content can be %s", status, strings.Join(from, " or "), pastTense(to)),
+			Params: map[string]any{"status": status, "to": to}}
 	}
 	if to == StatusPending {
 		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = '' WHERE id = ?`, to, cur)
@@ -554,7 +555,8 @@ func (s *Store) mediaDecision(ctx context.Context, who Actor, id int64, action s
 			var processing string
 			err := tx.QueryRowContext(ctx, `SELECT r.processing FROM media m JOIN media_revisions r ON r.id = m.current_revision_id WHERE m.id = ?`, id).Scan(&processing)
 			if err == nil && processing != ProcessingReady {
-				return 0, nil, &StateError{fmt.Sprintf("its processing is %s; only ready media can be approved", processing)}
+				return 0, nil, &StateError{Code: "not_ready", Msg: fmt.Sprintf("its processing is %s; only ready media can be approved", processing),
+					Params: map[string]any{"processing": processing}}
 			}
 		}
 		rev, _, err := s.decide(ctx, tx, who, "media", id, from, to, reason)
@@ -581,7 +583,7 @@ func (s *Store) DeleteMedia(ctx context.Context, who Actor, id int64) error {
 			return 0, nil, err
 		}
 		if n > 0 {
-			return 0, nil, &ConflictError{"a playlist uses this media (in its current or an earlier revision); remove it from the playlist first"}
+			return 0, nil, &ConflictError{Code: "media_in_use", Msg: "a playlist uses this media (in its current or an earlier revision); remove it from the playlist first"}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM media WHERE id = ?`, id)
 		return id, nil, affected(res, err)

@@ -57,7 +57,8 @@ func insertItems(ctx context.Context, tx *sql.Tx, rev int64, items []PlaylistIte
 		_, err := tx.ExecContext(ctx, `INSERT INTO playlist_items (revision_id, position, media_id, duration_ms) VALUES (?, ?, ?, ?)`,
 			rev, i, it.MediaID, it.DurationMS)
 		if isForeignKey(err) {
-			return &ConflictError{fmt.Sprintf("item %d: media %d does not exist", i+1, it.MediaID)}
+			return &ConflictError{Code: "unknown_media", Msg: fmt.Sprintf("item %d: media %d does not exist", i+1, it.MediaID),
+				Params: map[string]any{"item": i + 1, "media": it.MediaID}}
 		}
 		if err != nil {
 			return err
@@ -329,7 +330,7 @@ func (s *Store) playlistDecision(ctx context.Context, who Actor, id int64, actio
 				return 0, nil, err
 			}
 			if n == 0 {
-				return 0, nil, &StateError{"the playlist has no items; add media first"}
+				return 0, nil, &StateError{Code: "playlist_empty", Msg: "the playlist has no items; add media first"}
 			}
 		}
 		if to == StatusApproved {
@@ -338,7 +339,8 @@ func (s *Store) playlistDecision(ctx context.Context, who Actor, id int64, actio
 				return 0, nil, err
 			}
 			if m != 0 {
-				return 0, nil, &StateError{fmt.Sprintf("media %d in it is not approved; approve it first", m)}
+				return 0, nil, &StateError{Code: "media_not_approved", Msg: fmt.Sprintf("media %d in it is not approved; approve it first", m),
+					Params: map[string]any{"media": m}}
 			}
 		}
 		rev, _, err := s.decide(ctx, tx, who, "playlists", id, from, to, reason)
@@ -362,7 +364,7 @@ func (s *Store) DeletePlaylist(ctx context.Context, who Actor, id int64) error {
 	_, err := s.change(ctx, who, "playlist.delete", "playlist", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM playlists WHERE id = ?`, id)
 		if isForeignKey(err) {
-			return 0, nil, &ConflictError{"a schedule uses this playlist; delete the schedule first"}
+			return 0, nil, &ConflictError{Code: "playlist_in_use", Msg: "a schedule uses this playlist; delete the schedule first"}
 		}
 		return id, nil, affected(res, err)
 	})
@@ -397,7 +399,8 @@ func (s *Store) Playable(ctx context.Context, playlistID int64) ([]PlayableItem,
 		return nil, fmt.Errorf("store: playable %d: %w", playlistID, err)
 	}
 	if !appr.Valid {
-		return nil, fmt.Errorf("store: playable %d: %w", playlistID, &StateError{"the playlist has no approved revision"})
+		return nil, fmt.Errorf("store: playable %d: %w", playlistID, &StateError{Code: "playlist_not_approved", Msg: "the playlist has no approved revision",
+			Params: map[string]any{"playlist": playlistID}})
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT i.media_id, r.id, r.title, r.kind, r.body, r.sha256, i.duration_ms
 		FROM playlist_items i JOIN media m ON m.id = i.media_id JOIN media_revisions r ON r.id = m.approved_revision_id

@@ -45,30 +45,32 @@ func checkSchedulable(ctx context.Context, tx *sql.Tx, x Schedule) error {
 	var appr sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT approved_revision_id FROM playlists WHERE id = ?`, x.PlaylistID).Scan(&appr)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &ConflictError{fmt.Sprintf("playlist %d does not exist", x.PlaylistID)}
+		return &ConflictError{Code: "unknown_playlist", Msg: fmt.Sprintf("playlist %d does not exist", x.PlaylistID), Params: map[string]any{"playlist": x.PlaylistID}}
 	}
 	if err != nil {
 		return err
 	}
 	if !appr.Valid {
-		return &StateError{fmt.Sprintf("playlist %d has no approved revision; only approved playlists can be scheduled", x.PlaylistID)}
+		return &StateError{Code: "playlist_not_approved", Msg: fmt.Sprintf("playlist %d has no approved revision; only approved playlists can be scheduled", x.PlaylistID),
+			Params: map[string]any{"playlist": x.PlaylistID}}
 	}
 	m, err := unapprovedMedia(ctx, tx, appr.Int64)
 	if err != nil {
 		return err
 	}
 	if m != 0 {
-		return &StateError{fmt.Sprintf("media %d of playlist %d is not approved", m, x.PlaylistID)}
+		return &StateError{Code: "media_not_approved", Msg: fmt.Sprintf("media %d of playlist %d is not approved", m, x.PlaylistID),
+			Params: map[string]any{"media": m, "playlist": x.PlaylistID}}
 	}
 	var one int
 	if x.GroupID != nil {
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM display_groups WHERE id = ?`, *x.GroupID).Scan(&one); err != nil {
-			return &ConflictError{fmt.Sprintf("group %d does not exist", *x.GroupID)}
+			return &ConflictError{Code: "unknown_group", Msg: fmt.Sprintf("group %d does not exist", *x.GroupID), Params: map[string]any{"group": *x.GroupID}}
 		}
 	}
 	if x.DisplayID != nil {
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM displays WHERE id = ?`, *x.DisplayID).Scan(&one); err != nil {
-			return &ConflictError{fmt.Sprintf("display %d does not exist", *x.DisplayID)}
+			return &ConflictError{Code: "unknown_display", Msg: fmt.Sprintf("display %d does not exist", *x.DisplayID), Params: map[string]any{"display": *x.DisplayID}}
 		}
 	}
 	return nil

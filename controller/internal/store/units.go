@@ -25,7 +25,7 @@ func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error)
 	id, err := s.change(ctx, who, "unit.create", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO units (name, kind, lead, created_at) VALUES (?, ?, ?, ?)`, u.Name, u.Kind, u.Lead, s.stamp())
 		if isUnique(err) {
-			return 0, nil, &ConflictError{fmt.Sprintf("a unit named %q exists", u.Name)}
+			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a unit named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
 		}
 		if err != nil {
 			return 0, nil, err
@@ -99,7 +99,7 @@ func (s *Store) UpdateUnit(ctx context.Context, who Actor, u Unit) (Unit, error)
 	_, err := s.change(ctx, who, "unit.update", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, kind = ?, lead = ? WHERE id = ?`, u.Name, u.Kind, u.Lead, u.ID)
 		if isUnique(err) {
-			return 0, nil, &ConflictError{fmt.Sprintf("a unit named %q exists", u.Name)}
+			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a unit named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
 		}
 		if err := affected(res, err); err != nil {
 			return 0, nil, err
@@ -117,7 +117,7 @@ func (s *Store) DeleteUnit(ctx context.Context, who Actor, id int64) error {
 	_, err := s.change(ctx, who, "unit.delete", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM units WHERE id = ?`, id)
 		if isForeignKey(err) {
-			return 0, nil, &ConflictError{"the unit still has users, media, playlists or campaigns; move or delete them first"}
+			return 0, nil, &ConflictError{Code: "unit_in_use", Msg: "the unit still has users, media, playlists or campaigns; move or delete them first"}
 		}
 		return id, nil, affected(res, err)
 	})

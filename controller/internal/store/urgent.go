@@ -52,7 +52,7 @@ func (s *Store) CreateUrgentNotice(ctx context.Context, who Actor, mediaID int64
 			return 0, nil, err
 		}
 		if !approved.Valid {
-			return 0, nil, &StateError{"only approved content can be sent as an urgent notice"}
+			return 0, nil, &StateError{Code: "media_not_approved", Msg: "only approved content can be sent as an urgent notice", Params: map[string]any{"media": mediaID}}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, group_id, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			mediaID, nullInt(groupID), fmtTime(now), fmtTime(now.Add(d)), nullInt(&who.UserID), fmtTime(now))

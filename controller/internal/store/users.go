@@ -60,7 +60,7 @@ func (s *Store) CreateUser(ctx context.Context, who Actor, u User) (User, error)
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (unit_id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 			u.UnitID, u.Name, u.Role, u.PasswordHash, s.stamp())
 		if isUnique(err) {
-			return 0, nil, &ConflictError{fmt.Sprintf("a user named %q exists", u.Name)}
+			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a user named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
 		}
 		if isForeignKey(err) {
 			return 0, nil, fmt.Errorf("unit %d: %w", u.UnitID, ErrNotFound)
