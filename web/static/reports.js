@@ -107,7 +107,7 @@ pano.start(async () => {
     rows.forEach((r, i) => {
       const y = 4 + i * row;
       const w = (r.seconds / max) * (W - left - 120);
-      g.append(svg('text', { x: left - 8, y: y + 16, class: 'axis end' }, (r.label || r.key).slice(0, 28)),
+      g.append(svg('text', { x: left - 8, y: y + 16, class: 'axis end' }, (r.label || '—').slice(0, 28)),
         svg('rect', { x: left, y: y + 3, width: Math.max(1, w), height: row - 8, class: 'bar' }),
         svg('text', { x: left + w + 6, y: y + 16, class: 'axis' }, duration(r.seconds) + ' · ' + r.plays));
     });
@@ -128,7 +128,7 @@ pano.start(async () => {
     }
     const head = el('tr', {}, ...['col_name', 'col_plays', 'col_airtime', 'col_first', 'col_last'].map((k) => el('th', {}, t(k))));
     const rows = items.map((x) => el('tr', {},
-      el('td', {}, by === 'day' ? showDay(x.key) : x.label || x.key || '—'),
+      el('td', {}, by === 'day' ? showDay(x.key) : x.label || '—'),
       el('td', { className: 'num' }, x.plays),
       el('td', { className: 'num' }, duration(x.seconds)),
       el('td', {}, time(x.first)), el('td', {}, time(x.last))));
