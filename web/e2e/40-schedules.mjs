@@ -145,6 +145,13 @@ await run(async (page) => {
   await shot(page, 'schedules-editor');
   await dialog.getByRole('button', { name: 'Hủy' }).click();
   if ((await page.locator('#sch-list button', { hasText: 'Xóa' }).count()) !== 0) throw new Error('editor list has delete buttons');
+
+  step('in English too');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByLabel('Calendar of').waitFor();
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await page.locator('#sch-week', { hasText: 'Week' }).waitFor();
+  await page.getByRole('columnheader', { name: 'Priority' }).waitFor();
 });
 
 await run(async (page) => {

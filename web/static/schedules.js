@@ -135,7 +135,7 @@ pano.start(async (user) => {
           lost.length ? el('span', { className: 'sch-over' }, t('sch_overrides') + ': ' + lost.join('; ')) : '');
         b.dataset.entry = s.urgent_id ? 'u' + s.urgent_id : s.entry;
         if (!place(k, b, start, end)) continue;
-        b.ariaLabel = b.textContent;
+        b.ariaLabel = [...b.children].map((c) => c.textContent).join('. ');
         b.addEventListener('click', () => openSpan(s));
       }
       for (const o of s.overlapped) {
