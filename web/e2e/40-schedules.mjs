@@ -75,7 +75,7 @@ await run(async (page) => {
 
   step('choose the rotation and a priority above the demo entry, save');
   await dialog.getByLabel('Vòng phát (chỉ vòng phát đã duyệt)').selectOption({ label: rotationName });
-  await dialog.getByLabel('Mức ưu tiên (0–100)').fill('60');
+  await dialog.getByLabel('Mức ưu tiên (0–100)').fill('80');
   await dialog.getByRole('button', { name: 'Lưu' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã thêm lịch phát.' }).waitFor();
   const row = page.locator('#sch-list tbody tr', { hasText: rotationName }).filter({ hasText: '07:00–11:00' });
@@ -104,21 +104,21 @@ await run(async (page) => {
   const spans = tl.spans.filter((s) => s.entry === id);
   if (spans.length !== 5) throw new Error(`${spans.length} spans of entry ${id} in the display's week`);
   for (const [d, s] of spans.entries()) {
-    if (Date.parse(s.start) !== at('07:00', d) || Date.parse(s.end) !== at('11:00', d) || s.priority !== 60 || s.playlist_name !== rotationName) {
+    if (Date.parse(s.start) !== at('07:00', d) || Date.parse(s.end) !== at('11:00', d) || s.priority !== 80 || s.playlist_name !== rotationName) {
       throw new Error('span ' + JSON.stringify(s));
     }
     if (!s.overlapped.some((o) => o.entry === demo.id && o.priority === 10)) throw new Error('demo entry not overlapped: ' + JSON.stringify(s.overlapped));
   }
 
-  step('change it from its block: 08:00 and priority 70');
+  step('change it from its block: 08:00 and priority 90');
   await mon.click();
   await dialog.getByRole('heading', { name: 'Sửa lịch phát' }).waitFor();
   await dialog.getByLabel('Từ giờ', { exact: true }).fill('08:00');
-  await dialog.getByLabel('Mức ưu tiên (0–100)').fill('70');
+  await dialog.getByLabel('Mức ưu tiên (0–100)').fill('90');
   await dialog.getByRole('button', { name: 'Lưu' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã lưu lịch phát.' }).waitFor();
   await cal.locator(`.sch-block[data-entry="${id}"][data-day="0"][data-start="08:00"]`).waitFor();
-  if (!(await block(id, 0).textContent()).includes('ưu tiên 70')) throw new Error('priority not shown');
+  if (!(await block(id, 0).textContent()).includes('ưu tiên 90')) throw new Error('priority not shown');
   if ((await block(demo.id, 0).first().getAttribute('data-end')) !== '08:00') throw new Error('the demo entry does not play until 08:00 on Monday');
 
   step('delete it, confirmed');
