@@ -161,6 +161,11 @@ await run(async (page) => {
   await page.getByLabel('Xem lịch của').selectOption({ label: groupName });
   await page.locator(`#sch-calendar .sch-block[data-entry="${demo.id}"]`).first().waitFor();
   await shot(page, 'schedules-tablet');
+  step('tablet: the calendar of one screen holds its group\'s entries');
+  await page.getByLabel('Xem lịch của').selectOption('d:' + display.id);
+  await page.locator('#sch-note', { hasText: 'Lịch của màn hình gồm lịch phát của nhóm' }).waitFor();
+  await page.locator(`#sch-calendar .sch-block[data-entry="${demo.id}"][data-day="6"]`).waitFor();
+  await page.locator(`#sch-list tr[data-id="${demo.id}"]`).waitFor();
   await page.getByRole('button', { name: 'Thêm lịch phát', exact: true }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('heading', { name: 'Thêm lịch phát' }).waitFor();
