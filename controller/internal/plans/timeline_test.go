@@ -26,7 +26,7 @@ func sha(s string) string {
 //	4  Monday 07:30–08:00, priority 50: ties with 2, which has the lower id
 //	5  Wednesday 09:00–12:00 on one date only, priority 80: wins over 2, then over 1
 //	-9 an urgent notice from Tuesday 14:03:20 to 14:20:05, priority 1000
-func weekPlan(t *testing.T, loc *time.Location) *protocol.Plan {
+func weekPlan(t testing.TB, loc *time.Location) *protocol.Plan {
 	t.Helper()
 	p := &protocol.Plan{Schema: protocol.PlanSchema, Revision: 3, TimeZone: loc.String(), Panel: protocol.Panel{Width: 64, Height: 32}, Fallback: protocol.FallbackBlack}
 	durations := map[int64][]int64{1: {10_000, 10_000, 10_000}, 2: {7_000, 13_000}, 3: {5_000}, 4: {9_000, 4_000}, 5: {11_000}, -9: {10_000}}
@@ -283,5 +283,18 @@ func TestTimelineOfDemoDisplayAndGroup(t *testing.T) {
 	}
 	if _, _, err := svc.GroupPreview(ctx, 9999); err == nil {
 		t.Fatal("a missing group has a preview")
+	}
+}
+
+// BenchmarkTimelineMonth is the longest span the API allows, on a plan of
+// the test's six entries.
+func BenchmarkTimelineMonth(b *testing.B) {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	p := weekPlan(b, loc)
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+	for i := 0; i < b.N; i++ {
+		if _, err := Timeline(p, from, from.AddDate(0, 0, 31), false); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
