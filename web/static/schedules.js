@@ -1,4 +1,456 @@
-// schedules.js: the nav_schedules page (being built; see issue 9).
+// schedules.js: the Lịch phát page. A week calendar (Monday to Sunday,
+// hours down, in the display time zone) of what a group or a screen plays,
+// from GET /groups/:id/timeline or /displays/:id/timeline: the controller
+// evaluates the plan with the agents' own evaluator, so the calendar shows
+// what wins where entries overlap, and what loses (hatched). Under it, the
+// list of schedule entries (the accessible alternative to the grid).
+// Approvers (and admins, if the API lets them) add entries by clicking or
+// dragging over hour cells, and edit or delete them from their blocks.
 'use strict';
 
-pano.start(async () => {});
+pano.start(async (user) => {
+  const { t, api, el } = pano;
+  const canEdit = pano.can(user, 'approver', 'admin');
+  const tz = pano.tz;
+  const DAY = 86400000;
+
+  // Dates are YYYY-MM-DD strings of the display time zone; instants are ms.
+  const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const hmFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const offFmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
+  const ymdOf = (ms) => ymdFmt.format(new Date(ms));
+  const hm = (ms) => hmFmt.format(new Date(ms));
+  const parts = (ymd) => ymd.split('-').map(Number);
+  const addDays = (ymd, n) => { const [y, m, d] = parts(ymd); return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10); };
+  const weekdayOf = (ymd) => { const [y, m, d] = parts(ymd); return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; }; // 0 = Monday
+  const offsetAt = (ms) => { const z = offFmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName').value; return z === 'GMT' ? '+00:00' : z.slice(3); };
+  const midnight = (ymd) => ymd + 'T00:00:00' + offsetAt(Date.parse(ymd + 'T12:00:00Z'));
+  const dayLabel = (ymd) => { const [y, m, d] = parts(ymd); return String(d).padStart(2, '0') + '/' + String(m).padStart(2, '0') + '/' + y; };
+  const shortDay = (ymd) => dayLabel(ymd).slice(0, 5);
+  const mondayOf = (ymd) => addDays(ymd, -weekdayOf(ymd));
+
+  const targetSel = document.getElementById('sch-target');
+  const cal = document.getElementById('sch-calendar');
+  const weekTitle = document.getElementById('sch-week');
+  const note = document.getElementById('sch-note');
+  const tbody = document.querySelector('#sch-list tbody');
+  document.getElementById('sch-hint').textContent = t(canEdit ? 'sch_hint_edit' : 'sch_hint_read');
+  document.getElementById('sch-add').hidden = !canEdit;
+
+  const [gr, dr, pr] = await Promise.all([api('GET', '/groups'), api('GET', '/displays'), api('GET', '/playlists?limit=500')]);
+  const groups = new Map(gr.data.items.map((g) => [g.id, g]));
+  const displays = new Map(dr.data.items.map((d) => [d.id, d]));
+  const playlists = new Map(pr.data.items.map((p) => [p.id, p]));
+  const schedulable = pr.data.items.filter((p) => p.approved);
+
+  // The target is "g:ID" or "d:ID"; the hash keeps it across reloads.
+  const addTargets = (sel) => {
+    sel.append(el('optgroup', { label: t('sch_groups') }, ...[...groups.values()].map((g) => el('option', { value: 'g:' + g.id }, g.name))),
+      el('optgroup', { label: t('sch_displays') }, ...[...displays.values()].map((d) => el('option', { value: 'd:' + d.id }, d.name + (d.location ? ' — ' + d.location : '')))));
+  };
+  addTargets(targetSel);
+  const fromHash = decodeURIComponent(location.hash.slice(1));
+  if ([...targetSel.options].some((o) => o.value === fromHash)) targetSel.value = fromHash;
+  let monday = mondayOf(ymdOf(Date.now()));
+  let entries = new Map(); // schedule id → entry, for the list and the blocks
+
+  const playlistName = (id, given) => given || playlists.get(id)?.name || t('sch_rotation_n') + id;
+  const targetName = (x) => (x.group_id ? t('sch_target_group') + ': ' + (groups.get(x.group_id)?.name || t('sch_group_n') + x.group_id)
+    : t('sch_target_display') + ': ' + (displays.get(x.display_id)?.name || t('sch_display_n') + x.display_id));
+  const daysText = (mask) => {
+    if (mask === 127) return t('sch_every_day');
+    if (mask === 31) return t('sch_dshort_1') + '–' + t('sch_dshort_5');
+    const out = [];
+    for (let d = 0; d < 7; d++) if (mask & (1 << d)) out.push(t('sch_dshort_' + (d + 1)));
+    return out.join(', ');
+  };
+  const colour = (id) => 'sch-c' + (((id % 8) + 8) % 8);
+
+  // ---- the calendar ----------------------------------------------------
+
+  const dayCols = [];
+  let cells = [];
+  let focusCell = { day: 0, hour: 8 };
+
+  function buildGrid() {
+    cal.replaceChildren();
+    dayCols.length = 0;
+    cells = [];
+    const head = el('div', { className: 'sch-head' }, el('div', { className: 'sch-corner' }));
+    const hours = el('div', { className: 'sch-hours', ariaHidden: 'true' });
+    for (let h = 0; h < 24; h++) hours.append(el('div', {}, String(h).padStart(2, '0') + ':00'));
+    const body = el('div', { className: 'sch-body' }, hours);
+    for (let k = 0; k < 7; k++) {
+      const ymd = addDays(monday, k);
+      const today = ymd === ymdOf(Date.now());
+      head.append(el('div', { className: 'sch-dayhead' + (today ? ' today' : '') }, el('strong', {}, t('sch_day_' + (k + 1))), ' ', shortDay(ymd)));
+      const col = el('div', { className: 'sch-day' + (today ? ' today' : '') });
+      col.dataset.day = k;
+      col.dataset.date = ymd;
+      const row = [];
+      for (let h = 0; h < 24; h++) {
+        const label = t('sch_day_' + (k + 1)) + ' ' + shortDay(ymd) + ', ' + String(h).padStart(2, '0') + ':00–' + String(h + 1).padStart(2, '0') + ':00';
+        const c = canEdit ? el('button', { type: 'button', className: 'sch-cell', tabIndex: -1, ariaLabel: label + ': ' + t('sch_add_here') })
+          : el('div', { className: 'sch-cell' });
+        c.dataset.day = k;
+        c.dataset.hour = h;
+        c.style.top = (h * 100) / 24 + '%';
+        col.append(c);
+        row.push(c);
+      }
+      cells.push(row);
+      dayCols.push(col);
+      body.append(col);
+    }
+    cal.append(head, body);
+    if (canEdit) cells[focusCell.day][focusCell.hour].tabIndex = 0;
+  }
+
+  // place puts a node in day column k over [s, e) (clipped to the day).
+  function place(k, node, s, e) {
+    const ds = Date.parse(midnight(addDays(monday, k)));
+    const de = Date.parse(midnight(addDays(monday, k + 1)));
+    const a = Math.max(s, ds), b = Math.min(e, de);
+    if (b <= a) return false;
+    node.style.top = ((a - ds) * 100) / (de - ds) + '%';
+    node.style.height = ((b - a) * 100) / (de - ds) + '%';
+    node.dataset.day = k;
+    node.dataset.start = hm(a);
+    node.dataset.end = b === de ? '24:00' : hm(b);
+    dayCols[k].append(node);
+    return true;
+  }
+  const endLabel = (ms) => { const s = hm(ms); return s === '00:00' ? '24:00' : s; };
+  const nameOf = (x) => (x.urgent_id ? x.playlist_name || t('sch_urgent') : playlistName(x.playlist_id, x.playlist_name));
+
+  function drawSpans(spans) {
+    for (const s of spans) {
+      const start = Date.parse(s.start), end = Date.parse(s.end);
+      const lost = s.overlapped.map((o) => nameOf(o) + ' (' + t('sch_priority') + ' ' + o.priority + ')');
+      for (let k = 0; k < 7; k++) {
+        const b = el('button', { type: 'button', className: 'sch-block ' + (s.urgent_id ? 'urgent' : colour(s.playlist_id)) },
+          el('strong', {}, nameOf(s)),
+          el('span', {}, hm(Math.max(start, Date.parse(midnight(addDays(monday, k))))) + '–' + endLabel(Math.min(end, Date.parse(midnight(addDays(monday, k + 1))))) + ' · ' +
+            (s.urgent_id ? t('sch_urgent') : t('sch_priority') + ' ' + s.priority)),
+          lost.length ? el('span', { className: 'sch-over' }, t('sch_overrides') + ': ' + lost.join('; ')) : '');
+        b.dataset.entry = s.urgent_id ? 'u' + s.urgent_id : s.entry;
+        if (!place(k, b, start, end)) continue;
+        b.ariaLabel = [...b.children].map((c) => c.textContent).join('. ');
+        b.addEventListener('click', () => openSpan(s));
+      }
+      for (const o of s.overlapped) {
+        const os = Date.parse(o.start), oe = Date.parse(o.end);
+        for (let k = 0; k < 7; k++) {
+          const strip = el('button', { type: 'button', className: 'sch-lost ' + (o.urgent_id ? 'urgent' : colour(o.playlist_id)) });
+          strip.dataset.entry = o.urgent_id ? 'u' + o.urgent_id : o.entry;
+          if (!place(k, strip, os, oe)) continue;
+          strip.ariaLabel = t('sch_lost') + ': ' + nameOf(o) + ', ' + t('sch_priority') + ' ' + o.priority + ', ' + strip.dataset.start + '–' + strip.dataset.end;
+          strip.title = strip.ariaLabel;
+          strip.addEventListener('click', () => (o.urgent_id ? openSpan(o) : openEntry(o.entry)));
+        }
+      }
+    }
+  }
+
+  // ---- selecting hours to add an entry ---------------------------------
+
+  let sel = null; // {d0, h0, d1, h1} while the mouse drags
+  const overlay = [];
+  function paintSel() {
+    overlay.forEach((n) => n.remove());
+    overlay.length = 0;
+    if (!sel) return;
+    const [da, db] = [Math.min(sel.d0, sel.d1), Math.max(sel.d0, sel.d1)];
+    const [ha, hb] = [Math.min(sel.h0, sel.h1), Math.max(sel.h0, sel.h1)];
+    for (let k = da; k <= db; k++) {
+      const n = el('div', { className: 'sch-sel' });
+      n.style.top = (ha * 100) / 24 + '%';
+      n.style.height = ((hb - ha + 1) * 100) / 24 + '%';
+      dayCols[k].append(n);
+      overlay.push(n);
+    }
+  }
+  function cellAt(x, y) {
+    for (const col of dayCols) {
+      const r = col.getBoundingClientRect();
+      if (x >= r.left && x < r.right) {
+        const h = Math.min(23, Math.max(0, Math.floor(((y - r.top) * 24) / r.height)));
+        return { day: Number(col.dataset.day), hour: h };
+      }
+    }
+    return null;
+  }
+  function fromSelection(d0, d1, h0, h1) {
+    const [da, db] = [Math.min(d0, d1), Math.max(d0, d1)];
+    const [ha, hb] = [Math.min(h0, h1), Math.max(h0, h1)];
+    let mask = 0;
+    for (let k = da; k <= db; k++) mask |= 1 << k;
+    const starts = addDays(monday, da);
+    return { weekdays: mask, start_time: String(ha).padStart(2, '0') + ':00', end_time: String(hb + 1).padStart(2, '0') + ':00', starts_on: starts, ends_on: addDays(starts, 30) };
+  }
+  if (canEdit) {
+    cal.addEventListener('pointerdown', (ev) => {
+      const c = ev.target.closest('.sch-cell');
+      if (!c || ev.pointerType !== 'mouse' || ev.button !== 0) return;
+      ev.preventDefault(); // no text selection while dragging
+      sel = { d0: +c.dataset.day, h0: +c.dataset.hour, d1: +c.dataset.day, h1: +c.dataset.hour };
+      paintSel();
+    });
+    cal.addEventListener('pointermove', (ev) => {
+      if (!sel) return;
+      const c = cellAt(ev.clientX, ev.clientY);
+      if (c && (c.day !== sel.d1 || c.hour !== sel.h1)) {
+        sel.d1 = c.day;
+        sel.h1 = c.hour;
+        paintSel();
+      }
+    });
+    window.addEventListener('pointerup', () => {
+      if (!sel) return;
+      const s = sel;
+      sel = null;
+      // A single cell is a click, handled below (as Enter on a cell is).
+      if (s.d0 !== s.d1 || s.h0 !== s.h1) openForm(null, fromSelection(s.d0, s.d1, s.h0, s.h1)).finally(paintSel);
+      else paintSel();
+    });
+    cal.addEventListener('click', (ev) => {
+      const c = ev.target.closest('.sch-cell');
+      if (!c) return;
+      openForm(null, fromSelection(+c.dataset.day, +c.dataset.day, +c.dataset.hour, +c.dataset.hour));
+    });
+    // Arrow keys move between hour cells (one tab stop for the grid).
+    cal.addEventListener('keydown', (ev) => {
+      const c = ev.target.closest('.sch-cell');
+      if (!c) return;
+      const moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+      const m = moves[ev.key];
+      if (!m) return;
+      ev.preventDefault();
+      const day = Math.min(6, Math.max(0, +c.dataset.day + m[0])), hour = Math.min(23, Math.max(0, +c.dataset.hour + m[1]));
+      c.tabIndex = -1;
+      focusCell = { day, hour };
+      cells[day][hour].tabIndex = 0;
+      cells[day][hour].focus();
+    });
+  }
+
+  // ---- loading ----------------------------------------------------------
+
+  async function load() {
+    const [kind, idText] = targetSel.value.split(':');
+    const id = Number(idText);
+    history.replaceState(null, '', '#' + targetSel.value);
+    weekTitle.textContent = t('sch_week') + ' ' + dayLabel(monday) + ' – ' + dayLabel(addDays(monday, 6));
+    const q = '?from=' + encodeURIComponent(midnight(monday)) + '&to=' + encodeURIComponent(midnight(addDays(monday, 7)));
+    const path = (kind === 'g' ? '/groups/' : '/displays/') + id;
+    const lists = [api('GET', '/schedules?' + (kind === 'g' ? 'group_id=' : 'display_id=') + id)];
+    const d = displays.get(id);
+    if (kind === 'd' && d && d.group_id) lists.push(api('GET', '/schedules?group_id=' + d.group_id));
+    const [tl, ...ls] = await Promise.all([api('GET', path + '/timeline' + q), ...lists]);
+    entries = new Map(ls.flatMap((r) => r.data.items).map((x) => [x.id, x]));
+    const shown = displays.get(tl.data.display_id);
+    if (kind === 'g') note.textContent = (tl.data.display_id ? t('sch_group_note') + ' ' + t('sch_based_on') + ' ' + (shown ? shown.name : '#' + tl.data.display_id) + '.' : t('sch_group_empty'));
+    else note.textContent = t('sch_display_note') + ' ' + t('sch_based_on') + ' ' + (shown ? shown.name : '') + '.';
+    buildGrid();
+    drawSpans(tl.data.spans);
+    document.getElementById('sch-empty').hidden = tl.data.spans.length > 0;
+    drawList();
+  }
+  const reload = () => load().catch(pano.fail);
+
+  function drawList() {
+    const rows = [...entries.values()].sort((a, b) => b.priority - a.priority || a.id - b.id).map((x) => {
+      const tr = el('tr', {},
+        el('td', {}, playlistName(x.playlist_id)),
+        el('td', {}, targetName(x)),
+        el('td', {}, dayLabel(x.starts_on) + ' – ' + dayLabel(x.ends_on)),
+        el('td', {}, daysText(x.weekdays)),
+        el('td', {}, x.start_time + '–' + x.end_time),
+        el('td', { className: 'num' }, x.priority),
+        el('td', {}));
+      tr.dataset.id = x.id;
+      const open = el('button', { type: 'button' }, t(canEdit ? 'sch_edit' : 'sch_view'));
+      open.addEventListener('click', () => openEntry(x.id));
+      tr.lastChild.append(open);
+      if (canEdit) {
+        const del = el('button', { type: 'button', className: 'danger' }, t('sch_delete'));
+        del.addEventListener('click', () => remove(x));
+        tr.lastChild.append(' ', del);
+      }
+      return tr;
+    });
+    tbody.replaceChildren(...rows);
+    document.getElementById('sch-none').hidden = rows.length > 0;
+  }
+
+  // ---- viewing, adding, changing, deleting ------------------------------
+
+  async function openSpan(s) {
+    if (s.urgent_id) {
+      await pano.dialog(t('sch_urgent') + ': ' + nameOf(s), [el('p', {}, pano.time(s.start) + ' – ' + pano.time(s.end)), el('p', {}, t('sch_urgent_note'))], []);
+      return;
+    }
+    await openEntry(s.entry, s);
+  }
+
+  async function openEntry(id, span) {
+    let x = entries.get(id);
+    if (!x) {
+      try { x = (await api('GET', '/schedules/' + id)).data; } catch (err) { pano.fail(err); return; }
+    }
+    if (canEdit) { await openForm(x, null, span); return; }
+    await pano.dialog(t('sch_form_view'), [describe(x), ...blockNotes(span)], []);
+  }
+
+  function describe(x) {
+    const dl = el('dl', { className: 'sch-dl' });
+    const row = (k, v) => dl.append(el('dt', {}, t(k)), el('dd', {}, v));
+    row('sch_col_rotation', playlistName(x.playlist_id));
+    row('sch_col_target', targetName(x));
+    row('sch_col_dates', dayLabel(x.starts_on) + ' – ' + dayLabel(x.ends_on));
+    row('sch_col_days', daysText(x.weekdays));
+    row('sch_col_hours', x.start_time + '–' + x.end_time);
+    row('sch_col_priority', String(x.priority));
+    return dl;
+  }
+
+  // blockNotes says, for a clicked block, what it won over.
+  function blockNotes(span) {
+    if (!span || !span.overlapped.length) return [];
+    return [el('p', {}, t('sch_in_block') + ' (' + hm(Date.parse(span.start)) + '–' + endLabel(Date.parse(span.end)) + '), ' + t('sch_overrides').toLowerCase() + ':'),
+      el('ul', {}, ...span.overlapped.map((o) => el('li', {}, nameOf(o) + ' — ' + t('sch_priority') + ' ' + o.priority + ', ' + hm(Date.parse(o.start)) + '–' + endLabel(Date.parse(o.end)))))];
+  }
+
+  let formSeq = 0;
+  // openForm shows the entry form: x for an entry to change, or preset
+  // values for a new one. The form checks itself, then saves; the dialog
+  // stays open with the reason when the API refuses.
+  async function openForm(x, preset, span) {
+    const n = ++formSeq;
+    const id = (name) => 'sch-f-' + name + '-' + n;
+    const v = x || { playlist_id: 0, weekdays: 127, start_time: '06:00', end_time: '22:00', priority: 50, starts_on: ymdOf(Date.now()), ends_on: addDays(ymdOf(Date.now()), 30), ...preset };
+    const field = (name, label, input, help) => {
+      input.id = id(name);
+      return el('div', { className: 'sch-field' }, el('label', { htmlFor: input.id }, t(label)), input, help ? el('p', { className: 'note' }, help) : '');
+    };
+    const rotation = el('select', {}, el('option', { value: '' }, t('sch_f_rotation_none')), ...schedulable.map((p) => el('option', { value: p.id }, p.name)));
+    if (x && !schedulable.some((p) => p.id === x.playlist_id)) rotation.append(el('option', { value: x.playlist_id }, playlistName(x.playlist_id)));
+    rotation.value = v.playlist_id ? String(v.playlist_id) : '';
+    const target = el('select', {});
+    addTargets(target);
+    target.value = x ? (x.group_id ? 'g:' + x.group_id : 'd:' + x.display_id) : targetSel.value;
+    const starts = el('input', { type: 'date', value: v.starts_on });
+    const ends = el('input', { type: 'date', value: v.ends_on });
+    const boxes = [];
+    const days = el('fieldset', { className: 'sch-days' }, el('legend', {}, t('sch_f_days')));
+    for (let d = 0; d < 7; d++) {
+      const b = el('input', { type: 'checkbox', checked: Boolean(v.weekdays & (1 << d)) });
+      boxes.push(b);
+      days.append(el('label', {}, b, t('sch_day_' + (d + 1))));
+    }
+    const preset2 = (mask) => { boxes.forEach((b, d) => { b.checked = Boolean(mask & (1 << d)); }); };
+    const work = el('button', { type: 'button' }, t('sch_f_workdays'));
+    const all = el('button', { type: 'button' }, t('sch_f_alldays'));
+    work.addEventListener('click', () => preset2(31));
+    all.addEventListener('click', () => preset2(127));
+    days.append(el('div', { className: 'actions' }, work, all));
+    // Times are typed as HH:MM (24 h): a native time input shows AM/PM on
+    // a browser set to English, which misleads here.
+    const hhmm = (value) => el('input', { type: 'text', value, inputMode: 'numeric', maxLength: 5, placeholder: 'HH:MM', autocomplete: 'off', className: 'sch-time' });
+    const from = hhmm(v.start_time);
+    const until = hhmm(v.end_time);
+    const priority = el('input', { type: 'number', min: 0, max: 100, step: 1, value: v.priority });
+    const errors = el('ul', { className: 'sch-errors error', role: 'alert' });
+    const nodes = [
+      schedulable.length ? '' : el('p', { className: 'error' }, t('sch_f_no_rotations')),
+      field('rotation', 'sch_f_rotation', rotation),
+      field('target', 'sch_f_target', target),
+      el('div', { className: 'sch-pair' }, field('starts', 'sch_f_starts', starts), field('ends', 'sch_f_ends', ends)),
+      days,
+      el('div', { className: 'sch-pair' }, field('from', 'sch_f_from', from), field('until', 'sch_f_until', until)),
+      el('p', { className: 'note' }, t('sch_f_until_note')),
+      field('priority', 'sch_f_priority', priority, t('sch_f_priority_help')),
+      ...blockNotes(span),
+      errors,
+    ];
+    const buttons = [{ label: t('sch_save'), value: 'save', kind: 'submit' }];
+    if (x) buttons.push({ label: t('sch_delete'), value: 'delete', kind: 'danger' });
+    const done = pano.dialog(t(x ? 'sch_form_edit' : 'sch_form_new'), nodes, buttons);
+    const form = errors.closest('form');
+    const dlg = form.closest('dialog');
+    dlg.classList.add('sch-dialog');
+    form.noValidate = true; // the checks below speak Vietnamese; the browser's may not
+
+    function check() {
+      const bad = [];
+      let mask = 0;
+      boxes.forEach((b, d) => { if (b.checked) mask |= 1 << d; });
+      const pr = priority.value.trim();
+      const norm = (s) => { const m = /^(\d{1,2})[:h.](\d\d)$/.exec(s.trim()); return m ? m[1].padStart(2, '0') + ':' + m[2] : ''; };
+      const start = norm(from.value);
+      let end = norm(until.value);
+      if (end === '00:00') end = '24:00';
+      const valid = (s, lastOK) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(s) || (lastOK && s === '24:00'));
+      if (!rotation.value) bad.push([rotation, 'sch_v_rotation']);
+      if (!target.value) bad.push([target, 'sch_v_target']);
+      if (!starts.value || !ends.value) bad.push([starts.value ? ends : starts, 'sch_v_dates']);
+      else if (ends.value < starts.value) bad.push([ends, 'sch_v_date_order']);
+      if (!mask) bad.push([boxes[0], 'sch_v_days']);
+      if (!valid(start, false) || !valid(end, true)) bad.push([valid(start, false) ? until : from, 'sch_v_hours']);
+      else if (end <= start) bad.push([until, 'sch_v_hour_order']);
+      if (!/^\d{1,3}$/.test(pr) || Number(pr) > 100) bad.push([priority, 'sch_v_priority']);
+      for (const i of [rotation, target, starts, ends, from, until, priority, boxes[0]]) i.removeAttribute('aria-invalid');
+      for (const [i] of bad) i.setAttribute('aria-invalid', 'true');
+      errors.replaceChildren(...bad.map(([, k]) => el('li', {}, t(k))));
+      if (bad.length) { bad[0][0].focus(); return null; }
+      const [kind, tid] = target.value.split(':');
+      const body = { playlist_id: Number(rotation.value), starts_on: starts.value, ends_on: ends.value, weekdays: mask,
+        start_time: start, end_time: end, priority: Number(pr) };
+      body[kind === 'g' ? 'group_id' : 'display_id'] = Number(tid);
+      return body;
+    }
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = check();
+      if (!body) return;
+      try {
+        if (x) await api('PATCH', '/schedules/' + x.id, body);
+        else await api('POST', '/schedules', body);
+        dlg.returnValue = 'saved';
+        dlg.close();
+      } catch (err) {
+        let msg = err.message;
+        if (err.code === 'invalid_state') msg = t('sch_err_state');
+        else if (!err.code || !pano.has('err_' + err.code)) msg = t('sch_err_save');
+        errors.replaceChildren(el('li', {}, msg));
+      }
+    });
+
+    const r = await done;
+    if (r === 'saved') {
+      pano.say(t(x ? 'sch_saved' : 'sch_created'), 'ok');
+      await reload();
+    } else if (r === 'delete') {
+      await remove(x);
+    }
+  }
+
+  async function remove(x) {
+    if (!(await pano.confirm(t('sch_confirm_delete_t'), playlistName(x.playlist_id) + ' — ' + targetName(x) + '. ' + t('sch_confirm_delete'), t('sch_delete')))) return;
+    try {
+      await api('DELETE', '/schedules/' + x.id);
+      pano.say(t('sch_deleted'), 'ok');
+    } catch (err) {
+      pano.fail(err);
+    }
+    await reload();
+  }
+
+  targetSel.addEventListener('change', reload);
+  document.getElementById('sch-prev').addEventListener('click', () => { monday = addDays(monday, -7); reload(); });
+  document.getElementById('sch-next').addEventListener('click', () => { monday = addDays(monday, 7); reload(); });
+  document.getElementById('sch-today').addEventListener('click', () => { monday = mondayOf(ymdOf(Date.now())); reload(); });
+  document.getElementById('sch-add').addEventListener('click', () => openForm(null, {}));
+  await load();
+});

@@ -62,6 +62,9 @@ type Options struct {
 	Now    func() time.Time
 	// Location is where reports count days (default Asia/Ho_Chi_Minh).
 	Location *time.Location
+	// Previews makes the plans the timelines evaluate (the plan service);
+	// nil: the timeline routes answer 503.
+	Previews Previews
 
 	// Assets holds uploads and renditions; Pipeline makes renditions
 	// (nil: nothing is queued, as in tests of other routes).

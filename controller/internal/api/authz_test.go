@@ -84,6 +84,8 @@ var policy = map[string]struct {
 	"sendCommand":          {"technician", false},
 	"getScreenshot":        {"admin approver editor technician viewer", false},
 	"getDisplayPlan":       {"admin approver editor technician viewer", false},
+	"getDisplayTimeline":   {"admin approver editor technician viewer", false},
+	"getGroupTimeline":     {"admin approver editor technician viewer", false},
 	"listPlayRecords":      {"admin approver editor technician viewer", false},
 	"playReport":           {"admin approver editor technician viewer", false},
 	"listAlerts":           {"admin approver editor technician viewer", false},
@@ -262,6 +264,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"deleteSchedule": func() call { return call{path: id("/schedules/%d", v.schedule(unit))} },
 
 		"listAudit": func() call { return call{path: "/audit"} },
+
+		"getDisplayTimeline": func() call { v.previews(); return call{path: id("/displays/%d/timeline", v.display())} },
+		"getGroupTimeline":   func() call { v.previews(); return call{path: id("/groups/%d/timeline", v.group())} },
 	}
 }
 

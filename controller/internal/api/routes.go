@@ -135,6 +135,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: p + "/groups", Name: "listGroups", Tag: "groups", Summary: "List display groups", Roles: allRoles, Query: q, Out: list[store.Group]{}, Status: 200, handle: a.listGroups},
 		{Method: http.MethodPost, Path: p + "/groups", Name: "createGroup", Tag: "groups", Summary: "Create a display group", Roles: techs, In: groupIn{}, Out: store.Group{}, Status: 201, handle: a.createGroup},
 		{Method: http.MethodGet, Path: p + "/groups/:id", Name: "getGroup", Tag: "groups", Summary: "Get a display group", Roles: allRoles, Out: store.Group{}, Status: 200, handle: a.getGroup},
+		{Method: http.MethodGet, Path: p + "/groups/:id/timeline", Name: "getGroupTimeline", Tag: "schedules", Summary: "What the group's own entries play when (see getDisplayTimeline), on the plan of one of its displays", Roles: allRoles, Query: timelineQuery, Out: timelineOut{}, Status: 200, handle: a.groupTimeline},
 		{Method: http.MethodPatch, Path: p + "/groups/:id", Name: "updateGroup", Tag: "groups", Summary: "Rename a display group", Roles: techs, In: groupIn{}, Out: store.Group{}, Status: 200, handle: a.updateGroup},
 		{Method: http.MethodDelete, Path: p + "/groups/:id", Name: "deleteGroup", Tag: "groups", Summary: "Delete a display group", Roles: techs, Status: 204, handle: a.deleteGroup},
 
@@ -147,6 +148,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPost, Path: p + "/displays/:id/commands", Name: "sendCommand", Tag: "displays", Summary: "Send a remote command (identify, blank, brightness, …); waits up to 10 s for the agent's answer (200), else 202 with pending", Roles: techs, In: commandIn{}, Out: commandOut{}, Status: 202, handle: a.sendCommand},
 		{Method: http.MethodGet, Path: p + "/displays/:id/screenshot", Name: "getScreenshot", Tag: "displays", Summary: "The display's latest screenshot (PNG at panel resolution)", Roles: allRoles, Status: 200, handle: a.getScreenshot},
 		{Method: http.MethodGet, Path: p + "/displays/:id/plan", Name: "getDisplayPlan", Tag: "displays", Summary: "The display's current plan and the revision its agent runs", Roles: allRoles, Out: planOut{}, Status: 200, handle: a.getDisplayPlan},
+		{Method: http.MethodGet, Path: p + "/displays/:id/timeline", Name: "getDisplayTimeline", Tag: "schedules", Summary: "What the display plays when: blocks per schedule entry and window, with the entries that overlapped and lost, computed by the agents' evaluator on the display's plan", Roles: allRoles, Query: timelineQuery, Out: timelineOut{}, Status: 200, handle: a.displayTimeline},
 		{Method: http.MethodGet, Path: p + "/play-records", Name: "listPlayRecords", Tag: "reports", Summary: "Proof of play: what played where and when, oldest first", Roles: allRoles, Query: []Param{
 			{Name: "display_id", Type: "integer"}, {Name: "campaign_id", Type: "integer"}, {Name: "media_id", Type: "integer"},
 			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"}, {Name: "limit", Type: "integer", Desc: "1 to 10000, default 1000"},

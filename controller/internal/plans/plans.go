@@ -165,43 +165,8 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 	if err != nil {
 		return nil, false, err
 	}
-	plan := &protocol.Plan{
-		Schema:    protocol.PlanSchema,
-		DisplayID: d.ID,
-		TimeZone:  s.opt.TimeZone,
-		Panel:     protocol.Panel{Width: d.Width, Height: d.Height},
-		Fallback:  s.opt.Fallback,
-		Entries:   []protocol.Entry{},
-		Playlists: []protocol.Playlist{},
-		Assets:    []protocol.Asset{},
-	}
-	assets := map[string]bool{}
-	playlists := map[int64]bool{}
-	for _, sc := range scheds {
-		if !playlists[sc.PlaylistID] {
-			pl := protocol.Playlist{ID: sc.PlaylistID}
-			for _, it := range sc.Items {
-				a, err := s.rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
-				if err != nil {
-					continue // not rendered yet: it joins the plan when ready
-				}
-				pl.Items = append(pl.Items, protocol.Item{
-					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: a.SHA256, DurationMS: it.DurationMS,
-				})
-				if !assets[a.SHA256] {
-					assets[a.SHA256] = true
-					plan.Assets = append(plan.Assets, a)
-				}
-			}
-			if len(pl.Items) == 0 {
-				continue
-			}
-			playlists[sc.PlaylistID] = true
-			plan.Playlists = append(plan.Playlists, pl)
-		}
-		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
-	}
-	if err := s.addUrgent(ctx, d, plan, assets); err != nil {
+	plan, err := s.assemble(ctx, d, scheds, s.rend)
+	if err != nil {
 		return nil, false, err
 	}
 	digest, err := digestOf(plan)
@@ -225,6 +190,52 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 	}
 	stored, err := s.stored(ctx, displayID)
 	return stored, false, err
+}
+
+// assemble builds a plan (without revision) for display d from the
+// schedules that apply to it and the live urgent notices of its group,
+// with the renditions rend finds for its panel.
+func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.PlanSchedule, rend RenditionFunc) (*protocol.Plan, error) {
+	plan := &protocol.Plan{
+		Schema:    protocol.PlanSchema,
+		DisplayID: d.ID,
+		TimeZone:  s.opt.TimeZone,
+		Panel:     protocol.Panel{Width: d.Width, Height: d.Height},
+		Fallback:  s.opt.Fallback,
+		Entries:   []protocol.Entry{},
+		Playlists: []protocol.Playlist{},
+		Assets:    []protocol.Asset{},
+	}
+	assets := map[string]bool{}
+	playlists := map[int64]bool{}
+	for _, sc := range scheds {
+		if !playlists[sc.PlaylistID] {
+			pl := protocol.Playlist{ID: sc.PlaylistID}
+			for _, it := range sc.Items {
+				a, err := rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
+				if err != nil {
+					continue // not rendered yet: it joins the plan when ready
+				}
+				pl.Items = append(pl.Items, protocol.Item{
+					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: a.SHA256, DurationMS: it.DurationMS,
+				})
+				if !assets[a.SHA256] {
+					assets[a.SHA256] = true
+					plan.Assets = append(plan.Assets, a)
+				}
+			}
+			if len(pl.Items) == 0 {
+				continue
+			}
+			playlists[sc.PlaylistID] = true
+			plan.Playlists = append(plan.Playlists, pl)
+		}
+		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
+	}
+	if err := s.addUrgent(ctx, d, plan, assets, rend); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 func (s *Service) stored(ctx context.Context, displayID int64) (*protocol.Plan, error) {
@@ -273,13 +284,13 @@ const UrgentPriority = 1000
 // addUrgent adds the live urgent notices for d: each an entry of its own,
 // bounded to its interval, with a one-item playlist; IDs are negative so
 // they never meet a schedule's. The agent ends them on time by itself.
-func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool) error {
+func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool, rend RenditionFunc) error {
 	urgent, err := s.st.UrgentNotices(ctx, true, d.GroupID)
 	if err != nil {
 		return err
 	}
 	for _, n := range urgent {
-		a, err := s.rend(ctx, n.RevisionID, d.Width, d.Height, d.Fit)
+		a, err := rend(ctx, n.RevisionID, d.Width, d.Height, d.Fit)
 		if err != nil {
 			continue // not rendered for this panel yet: it joins when ready
 		}

@@ -37,30 +37,52 @@ func (s *Store) PlanSources(ctx context.Context, displayID int64) (Display, []Pl
 	if err != nil {
 		return d, nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+scheduleCols+` FROM schedules
-		WHERE display_id = ? OR (group_id IS NOT NULL AND group_id = ?) ORDER BY id`, d.ID, nullInt(d.GroupID))
+	out, err := s.planSchedules(ctx, `display_id = ? OR (group_id IS NOT NULL AND group_id = ?)`, d.ID, nullInt(d.GroupID))
 	if err != nil {
 		return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+	}
+	return d, out, nil
+}
+
+// GroupPlanSources returns the schedules that target the group itself
+// (not its displays one by one), each with its approved items.
+func (s *Store) GroupPlanSources(ctx context.Context, groupID int64) ([]PlanSchedule, error) {
+	if _, err := s.Group(ctx, groupID); err != nil {
+		return nil, err
+	}
+	out, err := s.planSchedules(ctx, `group_id = ?`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: plan sources for group %d: %w", groupID, err)
+	}
+	return out, nil
+}
+
+// planSchedules lists the schedules that match where, by id, with the
+// approved items of their playlists.
+func (s *Store) planSchedules(ctx context.Context, where string, args ...any) ([]PlanSchedule, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
 	}
 	var out []PlanSchedule
 	for rows.Next() {
 		sc, err := scanSchedule(rows)
 		if err != nil {
 			rows.Close()
-			return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+			return nil, err
 		}
 		out = append(out, PlanSchedule{Schedule: sc})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+		return nil, err
 	}
 	for i := range out {
 		if out[i].Items, err = s.approvedItems(ctx, out[i].PlaylistID); err != nil {
-			return d, nil, fmt.Errorf("store: plan sources for display %d: %w", displayID, err)
+			return nil, err
 		}
 	}
-	return d, out, nil
+	return out, nil
 }
 
 func (s *Store) approvedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {

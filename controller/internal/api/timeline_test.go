@@ -1,0 +1,224 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pano-signage/pano/controller/internal/plans"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// previews gives the API a plan service whose every revision is rendered
+// for every panel, as the timelines need (newEnv makes none).
+func (v *env) previews() {
+	if v.api.o.Previews != nil {
+		return
+	}
+	rend := func(_ context.Context, rev int64, w, h int, fit string) (protocol.Asset, error) {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%dx%d/%s", rev, w, h, fit)))
+		return protocol.Asset{SHA256: hex.EncodeToString(sum[:]), Kind: protocol.AssetImage, Bytes: 100}, nil
+	}
+	v.api.o.Previews = plans.New(v.st, rend, slog.New(slog.NewTextHandler(io.Discard, nil)), plans.Options{Now: v.clock})
+}
+
+type timelineDoc struct {
+	DisplayID int64  `json:"display_id"`
+	TimeZone  string `json:"time_zone"`
+	Spans     []struct {
+		Start, End   time.Time
+		Entry        int64
+		UrgentID     int64  `json:"urgent_id"`
+		PlaylistID   int64  `json:"playlist_id"`
+		PlaylistName string `json:"playlist_name"`
+		Priority     int
+		Overlapped   []struct {
+			Start, End   time.Time
+			Entry        int64
+			PlaylistName string `json:"playlist_name"`
+			Priority     int
+		}
+		Items []struct {
+			Start, End time.Time
+			Index      int
+			MediaID    int64  `json:"media_id"`
+			MediaTitle string `json:"media_title"`
+		}
+	}
+}
+
+func TestTimelines(t *testing.T) {
+	v := newEnv(t) // the clock: Wednesday 2026-11-25 15:00 in Asia/Ho_Chi_Minh
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	approver := v.session(v.user(store.RoleApprover, v.unitA.ID))
+	editorA := v.session(v.user(store.RoleEditor, v.unitA.ID))
+
+	g := v.group()
+	d, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: v.uniq("man-hinh"), Width: 64, Height: 32, Fit: "contain", Profile: "virtual", GroupID: &g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allDay := v.playlist(v.unitA.ID, store.StatusApproved)
+	mornings := v.playlist(v.unitB.ID, store.StatusApproved)
+	var base, morning int64
+	for _, x := range []struct {
+		id       *int64
+		playlist int64
+		weekdays int
+		from, to string
+		priority int
+	}{{&base, allDay, 127, "00:00", "24:00", 10}, {&morning, mornings, 0x1F, "07:00", "11:00", 60}} {
+		var s store.Schedule
+		must(t, v.do(approver, "POST", "/schedules", map[string]any{"playlist_id": x.playlist, "group_id": g, "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+			"weekdays": x.weekdays, "start_time": x.from, "end_time": x.to, "priority": x.priority}), 201).json(t, &s)
+		*x.id = s.ID
+	}
+
+	t.Run("unavailable without the plan service", func(t *testing.T) {
+		r := v.do(approver, "GET", fmt.Sprintf("/groups/%d/timeline", g), nil)
+		if r.Status != 503 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+	})
+	v.previews()
+
+	week := "from=2026-11-23T00:00:00%2B07:00&to=2026-11-30T00:00:00%2B07:00"
+	monday := func(day, h int) time.Time { return time.Date(2026, 11, 23+day, h, 0, 0, 0, loc) }
+
+	t.Run("group week: weekday mornings win, the all-day entry is shown as overlapped", func(t *testing.T) {
+		var doc timelineDoc
+		must(t, v.do(approver, "GET", fmt.Sprintf("/groups/%d/timeline?%s", g, week), nil), 200).json(t, &doc)
+		if doc.DisplayID != d.ID || doc.TimeZone != "Asia/Ho_Chi_Minh" {
+			t.Fatalf("display %d zone %s", doc.DisplayID, doc.TimeZone)
+		}
+		// Mon–Fri: all day 00–07, mornings 07–11, all day 11–24; weekend: all day.
+		if len(doc.Spans) != 5*3+2 {
+			t.Fatalf("%d blocks, want 17", len(doc.Spans))
+		}
+		for day := 0; day < 5; day++ {
+			s := doc.Spans[day*3+1]
+			if s.Entry != morning || s.PlaylistID != mornings || s.Priority != 60 || !s.Start.Equal(monday(day, 7)) || !s.End.Equal(monday(day, 11)) {
+				t.Errorf("day %d, block 2: entry %d playlist %d priority %d [%s, %s)", day, s.Entry, s.PlaylistID, s.Priority, s.Start, s.End)
+			}
+			if !strings.HasPrefix(s.PlaylistName, "Vòng phát") {
+				t.Errorf("the approver sees no name: %q", s.PlaylistName)
+			}
+			if len(s.Overlapped) != 1 || s.Overlapped[0].Entry != base || s.Overlapped[0].Priority != 10 ||
+				!s.Overlapped[0].Start.Equal(monday(day, 7)) || !s.Overlapped[0].End.Equal(monday(day, 11)) {
+				t.Errorf("day %d: overlapped %+v, want the all-day entry %d from 07:00 to 11:00", day, s.Overlapped, base)
+			}
+			for _, k := range []int{0, 2} {
+				if s := doc.Spans[day*3+k]; s.Entry != base || len(s.Overlapped) != 0 {
+					t.Errorf("day %d block %d: entry %d overlapped %v", day, k, s.Entry, s.Overlapped)
+				}
+			}
+		}
+	})
+
+	t.Run("another unit's rotation stays unnamed for an editor", func(t *testing.T) {
+		var doc timelineDoc
+		must(t, v.do(editorA, "GET", fmt.Sprintf("/groups/%d/timeline?%s", g, week), nil), 200).json(t, &doc)
+		if s := doc.Spans[1]; s.Entry != morning || s.PlaylistName != "" || !strings.HasPrefix(s.Overlapped[0].PlaylistName, "Vòng phát") {
+			t.Fatalf("editor of unit A: %q over %q", s.PlaylistName, s.Overlapped[0].PlaylistName)
+		}
+	})
+
+	t.Run("display items, an urgent notice and an entry of the display alone", func(t *testing.T) {
+		urgentMedia := v.media(v.unitA.ID, store.StatusApproved)
+		n, err := v.st.CreateUrgentNotice(ctx, store.System, urgentMedia, &g, 10*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := v.playlist(v.unitA.ID, store.StatusApproved)
+		must(t, v.do(approver, "POST", "/schedules", map[string]any{"playlist_id": own, "display_id": d.ID, "starts_on": "2026-11-25", "ends_on": "2026-11-25",
+			"weekdays": 127, "start_time": "16:00", "end_time": "17:00", "priority": 20}), 201)
+		var doc timelineDoc
+		must(t, v.do(approver, "GET", fmt.Sprintf("/displays/%d/timeline?from=2026-11-25T14:00:00%%2B07:00&to=2026-11-25T18:00:00%%2B07:00&detail=items", d.ID), nil), 200).json(t, &doc)
+		want := []struct {
+			urgent     bool
+			start, end time.Time
+		}{
+			{false, monday(2, 14), v.clock().In(loc)},
+			{true, v.clock().In(loc), v.clock().Add(10 * time.Minute)},
+			{false, v.clock().Add(10 * time.Minute), monday(2, 16)},
+			{false, monday(2, 16), monday(2, 17)},
+			{false, monday(2, 17), monday(2, 18)},
+		}
+		if len(doc.Spans) != len(want) {
+			t.Fatalf("%d blocks: %+v", len(doc.Spans), doc.Spans)
+		}
+		for i, w := range want {
+			s := doc.Spans[i]
+			if (s.UrgentID != 0) != w.urgent || !s.Start.Equal(w.start) || !s.End.Equal(w.end) {
+				t.Errorf("block %d: urgent %d [%s, %s), want urgent=%v [%s, %s)", i, s.UrgentID, s.Start, s.End, w.urgent, w.start, w.end)
+			}
+			if len(s.Items) == 0 || !s.Items[0].Start.Equal(s.Start) || !s.Items[len(s.Items)-1].End.Equal(s.End) {
+				t.Errorf("block %d: items do not cover it", i)
+			}
+		}
+		u := doc.Spans[1]
+		if u.UrgentID != n.ID || u.Entry != 0 || u.Priority != plans.UrgentPriority || u.PlaylistName != n.Title || len(u.Overlapped) != 1 || u.Overlapped[0].Entry != base {
+			t.Errorf("urgent block: %+v", u)
+		}
+		if it := u.Items[0]; it.MediaID != urgentMedia || it.MediaTitle != n.Title {
+			t.Errorf("urgent item: %+v", it)
+		}
+		if s := doc.Spans[3]; s.Priority != 20 || s.PlaylistID != own || len(s.Overlapped) != 1 || len(s.Items) != 360 || s.Items[0].MediaTitle == "" {
+			t.Errorf("the display's own hour: priority %d playlist %d overlapped %d items %d", s.Priority, s.PlaylistID, len(s.Overlapped), len(s.Items))
+		}
+
+		// The group's calendar leaves the display's own entry out.
+		var gdoc timelineDoc
+		must(t, v.do(approver, "GET", fmt.Sprintf("/groups/%d/timeline?from=2026-11-25T14:00:00%%2B07:00&to=2026-11-25T18:00:00%%2B07:00", g), nil), 200).json(t, &gdoc)
+		if len(gdoc.Spans) != 3 || gdoc.Spans[1].UrgentID != n.ID || gdoc.Spans[2].Entry != base || !gdoc.Spans[2].End.Equal(monday(2, 18)) {
+			t.Errorf("group: %+v", gdoc.Spans)
+		}
+	})
+
+	t.Run("a group without displays", func(t *testing.T) {
+		empty := v.group()
+		must(t, v.do(approver, "POST", "/schedules", map[string]any{"playlist_id": allDay, "group_id": empty, "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+			"weekdays": 0x60, "start_time": "18:00", "end_time": "22:00", "priority": 30}), 201)
+		var doc timelineDoc
+		must(t, v.do(approver, "GET", fmt.Sprintf("/groups/%d/timeline?%s", empty, week), nil), 200).json(t, &doc)
+		if doc.DisplayID != 0 || len(doc.Spans) != 2 || !doc.Spans[0].Start.Equal(monday(5, 18)) || !doc.Spans[1].End.Equal(monday(6, 22)) {
+			t.Fatalf("weekend evenings of an empty group: %+v", doc)
+		}
+	})
+
+	t.Run("refusals", func(t *testing.T) {
+		for _, c := range []struct {
+			path, code, says string
+			status           int
+		}{
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-15T00:00:00Z", d.ID), "bad_request", "at most 31 days", 400},
+			{fmt.Sprintf("/displays/%d/timeline?%s&detail=items", d.ID, week), "bad_request", "at most 24 hours", 400},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-25&to=2026-11-26", d.ID), "bad_request", "RFC 3339", 400},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-26T00:00:00Z&to=2026-11-25T00:00:00Z", d.ID), "bad_request", "must be after", 400},
+			{fmt.Sprintf("/displays/%d/timeline?detail=all", d.ID), "bad_request", "detail", 400},
+			{"/displays/9999/timeline", "not_found", "display 9999", 404},
+			{"/groups/9999/timeline", "not_found", "group 9999", 404},
+		} {
+			r := v.do(approver, "GET", c.path, nil)
+			if r.Status != c.status || r.code() != c.code || !strings.Contains(string(r.Body), c.says) {
+				t.Errorf("GET %s = %d %s, want %d %s saying %q", c.path, r.Status, r.Body, c.status, c.code, c.says)
+			}
+		}
+	})
+
+	t.Run("default range is a week from today", func(t *testing.T) {
+		var doc struct{ From, To time.Time }
+		must(t, v.do(editorA, "GET", fmt.Sprintf("/displays/%d/timeline", d.ID), nil), 200).json(t, &doc)
+		if !doc.From.Equal(monday(2, 0)) || !doc.To.Equal(monday(9, 0)) {
+			t.Fatalf("from %s to %s", doc.From, doc.To)
+		}
+	})
+}
