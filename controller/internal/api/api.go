@@ -159,17 +159,28 @@ func (a *API) Register(e *echo.Echo) {
 
 // Error is an API error: a status, a stable code for programs and a
 // message for people. The server's error handler writes it as
-// {"error":{"code","message"}}.
+// {"error":{"code","message"}}, plus "roles" when set.
 type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Roles, on a refusal by role, are the roles that may do what was
+	// refused, so that the UI can say whom to ask.
+	Roles []string
 }
 
 func (e *Error) Error() string   { return e.Message }
 func (e *Error) HTTPStatus() int { return e.Status }
 func (e *Error) ErrorCode() string {
 	return e.Code
+}
+
+// ErrorFields is what the answer holds beside code and message.
+func (e *Error) ErrorFields() map[string]any {
+	if len(e.Roles) == 0 {
+		return nil
+	}
+	return map[string]any{"roles": e.Roles}
 }
 
 func errf(status int, code, format string, args ...any) *Error {
@@ -184,7 +195,17 @@ func notFound(what string, id int64) *Error {
 	return errf(http.StatusNotFound, "not_found", "%s %d does not exist", what, id)
 }
 
-var errForbidden = errf(http.StatusForbidden, "forbidden", "your role may not do this")
+// forbidden refuses a caller whose role is not one of roles, and names
+// them: "this needs the role approver or admin".
+func forbidden(roles []string) *Error {
+	names := strings.Join(roles, ", ")
+	if n := len(roles); n > 1 {
+		names = strings.Join(roles[:n-1], ", ") + " or " + roles[n-1]
+	}
+	e := errf(http.StatusForbidden, "forbidden", "this needs the role %s", names)
+	e.Roles = slices.Clone(roles)
+	return e
+}
 
 // assetErr turns an *assets.Error (a refusal the client caused) into an
 // API error with the same code and message; other errors stay internal.
@@ -284,7 +305,7 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 			allowed = allowed || r == p.User.Role
 		}
 		if !allowed {
-			return errForbidden
+			return forbidden(rt.Roles)
 		}
 		if err := checkQuery(c, rt); err != nil {
 			return err

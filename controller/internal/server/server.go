@@ -123,6 +123,13 @@ type codedError interface {
 	ErrorCode() string
 }
 
+// fieldedError is an error whose answer holds more than code and message,
+// such as the API's refusal that names the roles that may.
+type fieldedError interface {
+	error
+	ErrorFields() map[string]any
+}
+
 // errorCodes are the codes of echo's own errors (no route, wrong method,
 // body too large) by status.
 var errorCodes = map[int]string{
@@ -139,6 +146,8 @@ var errorCodes = map[int]string{
 
 // errorHandler answers errors as {"error":{"code","message"}} and never
 // shows internals: unexpected errors are logged and reported as "internal".
+// A coded error that is also a fieldedError adds its fields (never
+// replacing code or message).
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
@@ -168,6 +177,15 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.NoContent(status)
 			return
 		}
-		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+		body := map[string]any{"code": code, "message": msg}
+		var fe fieldedError
+		if ce != nil && errors.As(err, &fe) {
+			for k, v := range fe.ErrorFields() {
+				if _, taken := body[k]; !taken {
+					body[k] = v
+				}
+			}
+		}
+		_ = c.JSON(status, map[string]any{"error": body})
 	}
 }
