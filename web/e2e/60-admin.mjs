@@ -24,8 +24,8 @@ async function noMarkup(page, where) {
   if (n) throw new Error(`${where}: a name became ${n} HTML element(s)`);
 }
 
-async function tab(page, name) {
-  await page.getByRole('navigation', { name: 'Các phần quản trị' }).getByRole('link', { name, exact: true }).click();
+async function tab(page, name, sections = 'Các phần quản trị') {
+  await page.getByRole('navigation', { name: sections }).getByRole('link', { name, exact: true }).click();
   await page.getByRole('heading', { name, exact: true, level: 3 }).waitFor();
 }
 
@@ -260,4 +260,15 @@ await run(async (page) => {
   await login(page, 'admin');
   await page.locator('#users tr', { hasText: editorName }).waitFor();
   await shot(page, 'admin-tablet-users');
+
+  step('in English');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Users', exact: true, level: 3 }).waitFor();
+  const row = page.locator('#users tr', { hasText: editorName });
+  await row.locator('td', { hasText: /^editor$/ }).waitFor(); // on a tablet a cell's name starts with its column's
+  await row.getByRole('button', { name: 'Reset password' }).waitFor();
+  await tab(page, 'Audit log', 'Administration sections');
+  await page.locator('#audit tbody tr', { hasText: 'User created' }).first().waitFor();
+  await page.getByRole('link', { name: 'Tiếng Việt' }).click();
+  await page.getByRole('heading', { name: 'Quản trị', exact: true }).waitFor();
 }, { viewport: { width: 768, height: 1024 } });

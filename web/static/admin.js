@@ -7,7 +7,14 @@
 'use strict';
 
 pano.start(async (user) => {
-  const { t, api, el, time, day, say, fail, can } = pano;
+  const { t, api, el, time, day, can } = pano;
+  // say and fail also bring the page message into view: on a long list
+  // or a tablet it may be off screen when an action ends.
+  const say = (text, kind) => {
+    pano.say(text, kind);
+    if (text) document.getElementById('msg').scrollIntoView({ block: 'nearest' });
+  };
+  const fail = (err) => say(t('error') + ': ' + err.message, 'error');
   const roles = ['admin', 'approver', 'editor', 'technician', 'viewer'];
   const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   let units = [];
@@ -464,6 +471,7 @@ pano.start(async (user) => {
 
   function detail(e) {
     const d = e.detail || {};
+    if (!Object.keys(d).length) return '';
     const dl = el('dl', { className: 'adm-detail' });
     for (const [k, v] of Object.entries(d)) {
       let shown;
