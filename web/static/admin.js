@@ -18,6 +18,7 @@ pano.start(async (user) => {
   const roles = ['admin', 'approver', 'editor', 'technician', 'viewer'];
   const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   let units = [];
+  let userNames = new Map(); // known once the users tab is loaded (admins)
   const unitName = (id) => (units.find((u) => u.id === id) || {}).name || '#' + id;
 
   // why turns a refusal into words: the API's code, translated by pano,
@@ -130,6 +131,7 @@ pano.start(async (user) => {
     root: document.getElementById('users'),
     async load() {
       const list = (await api('GET', '/users')).data.items;
+      userNames = new Map(list.map((x) => [x.id, x.name]));
       const tbody = this.root.querySelector('tbody');
       tbody.replaceChildren(...list.map((u) => this.row(u)));
       finish(tbody, 6);
@@ -471,9 +473,10 @@ pano.start(async (user) => {
 
   function detail(e) {
     const d = e.detail || {};
-    if (!Object.keys(d).length) return '';
+    if (!Object.values(d).some((v) => v !== null && v !== '')) return '';
     const dl = el('dl', { className: 'adm-detail' });
     for (const [k, v] of Object.entries(d)) {
+      if (v === null || v === '') continue;
       let shown;
       if (k === 'role' && roles.includes(v)) shown = t('role_' + v);
       else if (k === 'unit_id' && typeof v === 'number') shown = unitName(v);
@@ -529,6 +532,8 @@ pano.start(async (user) => {
         const who = el('td', {}, e.actor || t('adm_audit_system'));
         if (e.remote_addr) who.append(el('span', { className: 'note adm-addr' }, e.remote_addr));
         const obj = el('td', {}, label('adm_obj_', e.object_type || ''), e.object_id ? ' #' + e.object_id : '');
+        const known = e.object_type === 'user' ? userNames.get(e.object_id) : e.object_type === 'unit' ? (units.find((x) => x.id === e.object_id) || {}).name : '';
+        if (known) obj.append(' (' + known + ')');
         const tr = el('tr', {}, el('td', {}, time(e.at)), who, el('td', {}, label('adm_act_', e.action)), obj, el('td', {}, detail(e)));
         tr.dataset.action = e.action;
         return tr;
