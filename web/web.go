@@ -51,7 +51,10 @@ var (
 		{Name: "rotations", Path: "/rotations", Roles: everyone},
 		{Name: "schedules", Path: "/schedules", Roles: everyone},
 		{Name: "reports", Path: "/reports", Roles: everyone},
-		{Name: "admin", Path: "/admin", Roles: []string{"admin"}},
+		// Approvers keep campaigns and read the audit log there,
+		// technicians keep display groups; admin.js shows each role its
+		// sections only.
+		{Name: "admin", Path: "/admin", Roles: []string{"admin", "approver", "technician"}},
 	}
 )
 

@@ -1,4 +1,601 @@
-// admin.js: the nav_admin page (being built; see issue 9).
+// admin.js: the Quản trị page, one tab per section: users, units,
+// campaigns with themes, display groups, your API tokens and the audit
+// log. A role sees the sections the API lets it use (admin all; approver
+// campaigns and the audit log; technician groups; everyone their tokens);
+// the API still decides. Every create, edit and delete goes through a
+// dialog that stays open, with the reason, when the API refuses.
 'use strict';
 
-pano.start(async () => {});
+pano.start(async (user) => {
+  const { t, api, el, time, day, can } = pano;
+  // say and fail also bring the page message into view: on a long list
+  // or a tablet it may be off screen when an action ends.
+  const say = (text, kind) => {
+    pano.say(text, kind);
+    if (text) document.getElementById('msg').scrollIntoView({ block: 'nearest' });
+  };
+  const fail = (err) => say(t('error') + ': ' + err.message, 'error');
+  const roles = ['admin', 'approver', 'editor', 'technician', 'viewer'];
+  const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  let units = [];
+  let userNames = new Map(); // known once the users tab is loaded (admins)
+  const unitName = (id) => (units.find((u) => u.id === id) || {}).name || '#' + id;
+
+  // why turns a refusal into words: the API's code, translated by pano,
+  // or a sentence of this page for a code that means something here.
+  const why = (err, own) => (own && own[err.code]) || err.message;
+
+  function button(label, onClick, props) {
+    const b = el('button', { type: 'button', ...props }, label);
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  // field is a label, its control and an optional hint the control is
+  // described by. The label points at the control (for=) rather than
+  // holding it: a <select> inside a <label> gives it a name made of all
+  // its options.
+  let ids = 0;
+  function field(label, input, hint) {
+    input.id = input.id || 'adm-f' + ++ids;
+    const box = el('div', { className: 'adm-field' }, el('label', { htmlFor: input.id }, label), input);
+    if (hint) {
+      hint.id = input.id + '-hint';
+      input.setAttribute('aria-describedby', hint.id);
+      box.append(hint);
+    }
+    return box;
+  }
+
+  function select(name, options, current) {
+    const s = el('select', { name });
+    for (const [value, label] of options) s.append(el('option', { value: String(value), selected: String(value) === String(current) }, label));
+    return s;
+  }
+
+  const unitSelect = (name, current) => select(name, units.map((u) => [u.id, u.name]), current);
+
+  // edit shows a modal form; submit(form) calls the API. The dialog closes
+  // when it resolves and stays open with the error when it throws.
+  function edit(title, nodes, okLabel, submit) {
+    return new Promise((resolve) => {
+      const err = el('p', { className: 'error' });
+      err.setAttribute('role', 'alert');
+      const ok = el('button', { type: 'submit', className: 'submit' }, okLabel);
+      const cancel = button(t('cancel'), () => d.close(), { className: 'cancel' });
+      const form = el('form', { method: 'dialog', noValidate: false }, el('h3', {}, title), ...nodes, err, el('div', { className: 'actions' }, ok, cancel));
+      const d = el('dialog', { className: 'adm-dialog' }, form);
+      let done = null;
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        ok.disabled = true;
+        err.textContent = '';
+        try {
+          done = (await submit(form)) ?? true;
+          d.close();
+        } catch (e) {
+          err.textContent = e.message;
+        } finally {
+          ok.disabled = false;
+        }
+      });
+      d.addEventListener('close', () => { d.remove(); resolve(done); });
+      document.body.append(d);
+      d.showModal();
+      const first = form.querySelector('input:not([type=hidden]), select, textarea');
+      if (first) first.focus();
+    });
+  }
+
+  const value = (form, name) => form.elements[name].value.trim();
+
+  // passwords is a password field and its confirmation; check() refuses
+  // two different ones before anything is sent.
+  function passwords(label) {
+    const a = el('input', { name: 'password', type: 'password', required: true, minLength: 10, maxLength: 1024, autocomplete: 'new-password' });
+    const b = el('input', { name: 'password2', type: 'password', required: true, autocomplete: 'new-password' });
+    b.addEventListener('input', () => b.setCustomValidity(''));
+    return {
+      nodes: [field(label, a), field(t('adm_password_again'), b)],
+      check() {
+        if (a.value !== b.value) {
+          b.setCustomValidity(t('adm_password_mismatch'));
+          throw new Error(t('adm_password_mismatch'));
+        }
+        return a.value;
+      },
+    };
+  }
+
+  function actionsCell(...buttons) {
+    return el('td', {}, el('div', { className: 'actions' }, ...buttons));
+  }
+
+  // finish says so when a table is empty, and gives each cell its column's
+  // name, which narrow screens show beside it (see pano.css).
+  function finish(tbody, cols, none) {
+    if (!tbody.children.length) tbody.append(el('tr', {}, el('td', { colSpan: cols, className: 'note' }, none || t('adm_empty'))));
+    const heads = [...tbody.parentElement.querySelectorAll('thead th')].map((th) => th.textContent);
+    for (const tr of tbody.rows) {
+      if (tr.cells.length > 1) [...tr.cells].forEach((td, i) => { td.dataset.label = heads[i] || ''; });
+    }
+  }
+
+  async function loadUnits() {
+    units = (await api('GET', '/units')).data.items;
+  }
+
+  // ---- Users -------------------------------------------------------------
+
+  const users = {
+    root: document.getElementById('users'),
+    async load() {
+      const list = (await api('GET', '/users')).data.items;
+      userNames = new Map(list.map((x) => [x.id, x.name]));
+      const tbody = this.root.querySelector('tbody');
+      tbody.replaceChildren(...list.map((u) => this.row(u)));
+      finish(tbody, 6);
+      const dl = document.getElementById('audit-actors');
+      dl.replaceChildren(...list.map((u) => el('option', { value: u.name })));
+    },
+    row(u) {
+      const self = u.id === user.id;
+      const name = el('td', {}, u.name);
+      if (self) name.append(' ', el('span', { className: 'note' }, '(' + t('adm_you') + ')'));
+      const state = el('span', { className: 'status ' + (u.disabled ? 'rejected' : 'approved') }, t(u.disabled ? 'adm_user_disabled' : 'adm_user_active'));
+      const acts = [button(t('adm_edit'), () => this.edit(u)), button(t('adm_reset_pw'), () => this.password(u))];
+      if (!self) {
+        acts.push(button(t(u.disabled ? 'adm_enable' : 'adm_disable'), () => this.toggle(u)));
+        acts.push(button(t('adm_delete'), () => this.remove(u), { className: 'danger' }));
+      }
+      const tr = el('tr', {}, name, el('td', {}, t('role_' + u.role)), el('td', {}, u.unit_name), el('td', {}, state), el('td', {}, day(u.created_at)), actionsCell(...acts));
+      tr.dataset.id = u.id;
+      tr.dataset.name = u.name;
+      return tr;
+    },
+    roleField(current, disabled) {
+      const s = select('role', roles.map((r) => [r, t('role_' + r)]), current);
+      s.disabled = disabled;
+      const help = el('span', { className: 'note adm-hint' });
+      const show = () => { help.textContent = t('adm_rolehelp_' + s.value); };
+      s.addEventListener('change', show);
+      show();
+      return field(t('adm_user_role'), s, help);
+    },
+    async add() {
+      await loadUnits();
+      const pw = passwords(t('adm_password'));
+      const nodes = [
+        field(t('adm_user_name'), el('input', { name: 'name', required: true, maxLength: 200, autocomplete: 'off' })),
+        this.roleField('editor', false),
+        field(t('adm_user_unit'), unitSelect('unit_id', user.unit_id)),
+        ...pw.nodes,
+      ];
+      const u = await edit(t('adm_user_add'), nodes, t('adm_create'), async (f) => {
+        const password = pw.check();
+        try {
+          return (await api('POST', '/users', { name: value(f, 'name'), role: f.elements.role.value, unit_id: Number(f.elements.unit_id.value), password })).data;
+        } catch (err) { throw new Error(why(err, { conflict: t('adm_user_taken') })); }
+      });
+      if (u) { say(fill('adm_user_created', u), 'ok'); await this.load(); }
+    },
+    async edit(u) {
+      await loadUnits();
+      const self = u.id === user.id;
+      const nodes = [this.roleField(u.role, self), field(t('adm_user_unit'), unitSelect('unit_id', u.unit_id))];
+      if (self) nodes.push(el('p', { className: 'note' }, t('adm_user_self')));
+      const r = await edit(fill('adm_user_edit', u), nodes, t('adm_save'), async (f) => {
+        const body = { unit_id: Number(f.elements.unit_id.value) };
+        if (!self) body.role = f.elements.role.value;
+        return (await api('PATCH', '/users/' + u.id, body)).data;
+      });
+      if (r) { say(fill('adm_user_saved', r), 'ok'); await this.load(); }
+    },
+    async password(u) {
+      const pw = passwords(t('adm_password_new'));
+      const r = await edit(fill('adm_pw_title', u), pw.nodes, t('adm_save'), async () => (await api('PATCH', '/users/' + u.id, { password: pw.check() })).data);
+      if (r) say(fill('adm_pw_done', u), 'ok');
+    },
+    async toggle(u) {
+      try {
+        await api('PATCH', '/users/' + u.id, { disabled: !u.disabled });
+        say(fill(u.disabled ? 'adm_user_enabled_ok' : 'adm_user_disabled_ok', u), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+    async remove(u) {
+      if (!(await pano.confirm(fill('adm_user_delete_q', u), t('adm_user_delete_text'), t('adm_delete')))) return;
+      try {
+        await api('DELETE', '/users/' + u.id);
+        say(fill('adm_user_deleted', u), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+  };
+
+  // ---- Units -------------------------------------------------------------
+
+  const unitsSection = {
+    root: document.getElementById('units'),
+    async load() {
+      await loadUnits();
+      const tbody = this.root.querySelector('tbody');
+      tbody.replaceChildren(...units.map((u) => {
+        const tr = el('tr', {}, el('td', {}, u.name), el('td', {}, u.kind || t('adm_no_kind')), el('td', {}, day(u.created_at)),
+          actionsCell(button(t('adm_rename'), () => this.edit(u)), button(t('adm_delete'), () => this.remove(u), { className: 'danger' })));
+        tr.dataset.id = u.id;
+        tr.dataset.name = u.name;
+        return tr;
+      }));
+      finish(tbody, 4);
+    },
+    form(u) {
+      return [
+        field(t('adm_unit_name'), el('input', { name: 'name', required: true, maxLength: 200, value: u ? u.name : '', autocomplete: 'off' })),
+        field(t('adm_unit_kind'), el('input', { name: 'kind', maxLength: 200, value: u ? u.kind : '', autocomplete: 'off' })),
+      ];
+    },
+    async add() {
+      const u = await edit(t('adm_unit_add'), this.form(), t('adm_create'), async (f) => {
+        try { return (await api('POST', '/units', { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_unit_taken') })); }
+      });
+      if (u) { say(fill('adm_unit_created', u), 'ok'); await this.load(); }
+    },
+    async edit(u) {
+      const r = await edit(fill('adm_unit_edit', u), this.form(u), t('adm_save'), async (f) => {
+        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_unit_taken') })); }
+      });
+      if (r) { say(fill('adm_unit_saved', r), 'ok'); await this.load(); }
+    },
+    async remove(u) {
+      if (!(await pano.confirm(fill('adm_unit_delete_q', u), t('adm_unit_delete_text'), t('adm_delete')))) return;
+      try {
+        await api('DELETE', '/units/' + u.id);
+        say(fill('adm_unit_deleted', u), 'ok');
+        await this.load();
+      } catch (err) {
+        say(why(err, { conflict: fill('adm_unit_in_use', u) }), 'error');
+      }
+    },
+  };
+
+  // ---- Campaigns ---------------------------------------------------------
+
+  const campaigns = {
+    root: document.getElementById('campaigns'),
+    async load() {
+      await loadUnits();
+      const list = (await api('GET', '/campaigns')).data.items;
+      const tbody = this.root.querySelector('tbody');
+      tbody.replaceChildren(...list.map((c) => {
+        const themes = el('ol', { className: 'adm-themes' }, ...c.themes.map((th) => el('li', {}, th.title)));
+        const tr = el('tr', {}, el('td', {}, c.name), el('td', {}, day(c.starts_on) + ' – ' + day(c.ends_on)), el('td', {}, unitName(c.unit_id)), el('td', {}, themes),
+          actionsCell(button(t('adm_edit'), () => this.edit(c)), button(t('adm_delete'), () => this.remove(c), { className: 'danger' })));
+        tr.dataset.id = c.id;
+        tr.dataset.name = c.name;
+        return tr;
+      }));
+      finish(tbody, 5);
+    },
+    // themesField edits the list of themes. For an existing campaign only
+    // the last theme can be removed: the API matches themes by position,
+    // so removing one in the middle would move the others' content.
+    themesField(list, existing) {
+      const box = el('ol', { className: 'adm-theme-list' });
+      const renumber = () => {
+        const items = [...box.children];
+        items.forEach((li, i) => {
+          const n = i + 1;
+          li.querySelector('input').setAttribute('aria-label', fill('adm_theme_n', { n }));
+          const rm = li.querySelector('button');
+          rm.setAttribute('aria-label', fill('adm_theme_remove_n', { n }));
+          rm.hidden = existing && i !== items.length - 1;
+        });
+      };
+      const add = (title) => {
+        const input = el('input', { name: 'theme', value: title || '', required: true, maxLength: 200, autocomplete: 'off' });
+        const li = el('li', {}, input, button(t('adm_theme_remove'), () => { li.remove(); renumber(); }));
+        box.append(li);
+        renumber();
+        return input;
+      };
+      list.forEach((th) => add(th.title));
+      const more = button(t('adm_theme_add'), () => add('').focus());
+      const fs = el('fieldset', { className: 'adm-themes-field' }, el('legend', {}, t('adm_themes')), box, more);
+      if (existing) fs.append(el('p', { className: 'note' }, t('adm_themes_note')));
+      return fs;
+    },
+    form(c) {
+      const owner = c ? c.unit_id : user.unit_id;
+      return [
+        field(t('adm_campaign_name'), el('input', { name: 'name', required: true, maxLength: 200, value: c ? c.name : '', autocomplete: 'off' })),
+        el('div', { className: 'adm-row' },
+          field(t('adm_starts'), el('input', { name: 'starts_on', type: 'date', required: true, value: c ? c.starts_on : '' })),
+          field(t('adm_ends'), el('input', { name: 'ends_on', type: 'date', required: true, value: c ? c.ends_on : '' }))),
+        field(t('adm_owner'), unitSelect('unit_id', owner)),
+        this.themesField(c ? c.themes : [], !!c),
+      ];
+    },
+    body(f) {
+      const b = {
+        name: value(f, 'name'), starts_on: f.elements.starts_on.value, ends_on: f.elements.ends_on.value,
+        unit_id: Number(f.elements.unit_id.value), themes: [...f.querySelectorAll('input[name=theme]')].map((i) => i.value.trim()),
+      };
+      if (b.ends_on < b.starts_on) throw new Error(t('adm_period_bad'));
+      return b;
+    },
+    async add() {
+      await loadUnits();
+      const c = await edit(t('adm_campaign_add'), this.form(), t('adm_create'), async (f) => (await api('POST', '/campaigns', this.body(f))).data);
+      if (c) { say(fill('adm_campaign_created', c), 'ok'); await this.load(); }
+    },
+    async edit(c) {
+      await loadUnits();
+      const r = await edit(fill('adm_campaign_edit', c), this.form(c), t('adm_save'), async (f) => (await api('PATCH', '/campaigns/' + c.id, this.body(f))).data);
+      if (r) { say(fill('adm_campaign_saved', r), 'ok'); await this.load(); }
+    },
+    async remove(c) {
+      if (!(await pano.confirm(fill('adm_campaign_delete_q', c), t('adm_campaign_delete_text'), t('adm_delete')))) return;
+      try {
+        await api('DELETE', '/campaigns/' + c.id);
+        say(fill('adm_campaign_deleted', c), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+  };
+
+  // ---- Display groups ----------------------------------------------------
+
+  const groups = {
+    root: document.getElementById('groups'),
+    async load() {
+      const list = (await api('GET', '/groups')).data.items;
+      const tbody = this.root.querySelector('tbody');
+      tbody.replaceChildren(...list.map((g) => {
+        const tr = el('tr', {}, el('td', {}, g.name), el('td', { className: 'num' }, g.displays), el('td', {}, day(g.created_at)),
+          actionsCell(button(t('adm_rename'), () => this.edit(g)), button(t('adm_delete'), () => this.remove(g), { className: 'danger' })));
+        tr.dataset.id = g.id;
+        tr.dataset.name = g.name;
+        return tr;
+      }));
+      finish(tbody, 4);
+    },
+    form: (g) => [field(t('adm_group_name'), el('input', { name: 'name', required: true, maxLength: 200, value: g ? g.name : '', autocomplete: 'off' }))],
+    async add() {
+      const g = await edit(t('adm_group_add'), this.form(), t('adm_create'), async (f) => {
+        try { return (await api('POST', '/groups', { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_group_taken') })); }
+      });
+      if (g) { say(fill('adm_group_created', g), 'ok'); await this.load(); }
+    },
+    async edit(g) {
+      const r = await edit(fill('adm_group_edit', g), this.form(g), t('adm_save'), async (f) => {
+        try { return (await api('PATCH', '/groups/' + g.id, { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_group_taken') })); }
+      });
+      if (r) { say(fill('adm_group_saved', r), 'ok'); await this.load(); }
+    },
+    async remove(g) {
+      if (!(await pano.confirm(fill('adm_group_delete_q', g), fill('adm_group_delete_text', { n: g.displays }), t('adm_delete')))) return;
+      try {
+        await api('DELETE', '/groups/' + g.id);
+        say(fill('adm_group_deleted', g), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+  };
+
+  // ---- API tokens --------------------------------------------------------
+
+  const tokens = {
+    root: document.getElementById('tokens'),
+    async load() {
+      const list = (await api('GET', '/tokens')).data.items;
+      const tbody = this.root.querySelector('tbody');
+      tbody.replaceChildren(...list.map((k) => {
+        const revoked = !!k.revoked_at;
+        const state = el('span', { className: 'status ' + (revoked ? 'rejected' : 'approved') }, t(revoked ? 'adm_token_revoked' : 'adm_token_active'));
+        const acts = revoked ? [] : [button(t('adm_revoke'), () => this.revoke(k), { className: 'danger' })];
+        const tr = el('tr', {}, el('td', {}, k.name), el('td', {}, el('code', {}, k.prefix + '…')), el('td', {}, state), el('td', {}, time(k.created_at)),
+          el('td', {}, k.last_used_at ? time(k.last_used_at) : t('adm_token_never')), actionsCell(...acts));
+        tr.dataset.id = k.id;
+        tr.dataset.name = k.name;
+        return tr;
+      }));
+      finish(tbody, 6);
+    },
+    async add() {
+      const r = await edit(t('adm_token_add'), [field(t('adm_token_name'), el('input', { name: 'name', required: true, maxLength: 200, autocomplete: 'off' }))], t('adm_create'),
+        async (f) => (await api('POST', '/tokens', { name: value(f, 'name') })).data);
+      if (!r) return;
+      await this.load();
+      say(fill('adm_token_created', r.token), 'ok');
+      await this.showSecret(r);
+    },
+    // showSecret shows the secret the one time the API gives it.
+    showSecret(r) {
+      const secret = el('input', { readOnly: true, value: r.secret, className: 'adm-secret', spellcheck: false });
+      const said = el('p', { className: 'note' });
+      said.setAttribute('role', 'status');
+      const copy = button(t('adm_copy'), async () => {
+        secret.select();
+        try {
+          await navigator.clipboard.writeText(r.secret);
+          said.textContent = t('adm_copied');
+        } catch {
+          said.textContent = t('adm_copy_failed');
+        }
+      });
+      return new Promise((resolve) => {
+        const close = button(t('adm_close'), () => d.close(), { className: 'submit' });
+        const d = el('dialog', { className: 'adm-dialog' }, el('h3', {}, fill('adm_token_new', r.token)), el('p', {}, t('adm_token_once')),
+          field(t('adm_token_secret'), secret), el('div', { className: 'actions' }, copy, close), said);
+        d.addEventListener('close', () => { secret.value = ''; d.remove(); resolve(); });
+        document.body.append(d);
+        d.showModal();
+        secret.focus();
+        secret.select();
+      });
+    },
+    async revoke(k) {
+      if (!(await pano.confirm(fill('adm_token_revoke_q', k), t('adm_token_revoke_text'), t('adm_revoke')))) return;
+      try {
+        await api('DELETE', '/tokens/' + k.id);
+        say(fill('adm_token_revoked_ok', k), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+  };
+
+  // ---- Audit log ---------------------------------------------------------
+
+  const actions = ['unit.create', 'unit.update', 'unit.delete', 'user.create', 'user.update', 'user.delete', 'session.create', 'session.delete', 'session.fail',
+    'token.create', 'token.revoke', 'campaign.create', 'campaign.update', 'campaign.delete', 'group.create', 'group.update', 'group.delete',
+    'display.create', 'display.update', 'display.delete', 'display.enrol', 'display.enrolment_code', 'display.revoke', 'display.command',
+    'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
+    'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.approve', 'playlist.reject',
+    'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel'];
+  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice'];
+  // label translates an API word of the audit log where this page knows
+  // it; an unknown one (a newer controller's) is shown as the code it is.
+  const label = (prefix, code) => {
+    const key = prefix + code.replace(/\./g, '_');
+    return pano.has(key) ? t(key) : el('code', {}, code);
+  };
+
+  // zoned gives the instant a day starts in the display time zone, as
+  // RFC 3339 with that zone's offset then.
+  function zoned(date) {
+    const noon = new Date(date + 'T12:00:00Z');
+    const part = new Intl.DateTimeFormat('en', { timeZone: pano.tz, timeZoneName: 'longOffset' }).formatToParts(noon).find((p) => p.type === 'timeZoneName');
+    const off = part && /GMT([+-]\d\d:\d\d)/.exec(part.value);
+    return date + 'T00:00:00' + (off ? off[1] : 'Z');
+  }
+  const nextDay = (date) => new Date(Date.parse(date + 'T00:00:00Z') + 86400000).toISOString().slice(0, 10);
+
+  function detail(e) {
+    const d = e.detail || {};
+    if (!Object.values(d).some((v) => v !== null && v !== '')) return '';
+    const dl = el('dl', { className: 'adm-detail' });
+    for (const [k, v] of Object.entries(d)) {
+      if (v === null || v === '') continue;
+      let shown;
+      if (k === 'role' && roles.includes(v)) shown = t('role_' + v);
+      else if (k === 'unit_id' && typeof v === 'number') shown = unitName(v);
+      else if (typeof v === 'boolean') shown = t(v ? 'yes' : 'no');
+      else if (v !== null && typeof v === 'object') shown = JSON.stringify(v);
+      else shown = String(v ?? '');
+      dl.append(el('dt', {}, pano.has('adm_det_' + k) ? t('adm_det_' + k) : k), el('dd', {}, shown));
+    }
+    return dl;
+  }
+
+  const audit = {
+    root: document.getElementById('audit'),
+    form: document.getElementById('audit-filter'),
+    pages: [], // before_id of each page shown, newest first ('' for the first)
+    setup() {
+      this.form.elements.action.append(...actions.map((a) => el('option', { value: a }, t('adm_act_' + a.replace(/\./g, '_')))));
+      this.form.elements.object_type.append(...objects.map((o) => el('option', { value: o }, t('adm_obj_' + o))));
+      this.form.addEventListener('submit', (ev) => { ev.preventDefault(); this.pages = ['']; this.load().catch(fail); });
+      // The fields are cleared after the reset event: load once they are.
+      this.form.addEventListener('reset', () => {
+        this.root.querySelector('table').setAttribute('aria-busy', 'true');
+        setTimeout(() => { this.pages = ['']; this.load().catch(fail); });
+      });
+      this.root.querySelector('.adm-older').addEventListener('click', () => { this.pages.push(this.oldest); this.load().catch(fail); });
+      this.root.querySelector('.adm-newest').addEventListener('click', () => { this.pages = ['']; this.load().catch(fail); });
+      this.pages = [''];
+    },
+    query() {
+      const f = this.form.elements;
+      const q = new URLSearchParams({ limit: '50' });
+      if (f.action.value) q.set('action', f.action.value);
+      if (f.object_type.value) q.set('object_type', f.object_type.value);
+      if (f.actor.value.trim()) q.set('actor', f.actor.value.trim());
+      if (f.from.value) q.set('from', zoned(f.from.value));
+      if (f.to.value) q.set('to', zoned(nextDay(f.to.value)));
+      const before = this.pages[this.pages.length - 1];
+      if (before) q.set('before_id', before);
+      return q;
+    },
+    async load() {
+      const q = this.query();
+      const tbody = this.root.querySelector('tbody');
+      const table = tbody.parentElement;
+      table.setAttribute('aria-busy', 'true');
+      let list;
+      try {
+        list = (await api('GET', '/audit?' + q)).data.items;
+      } finally {
+        table.setAttribute('aria-busy', 'false');
+      }
+      tbody.replaceChildren(...list.map((e) => {
+        const who = el('td', {}, e.actor || t('adm_audit_system'));
+        if (e.remote_addr) who.append(el('span', { className: 'note adm-addr' }, e.remote_addr));
+        const obj = el('td', {}, label('adm_obj_', e.object_type || ''), e.object_id ? ' #' + e.object_id : '');
+        const known = e.object_type === 'user' ? userNames.get(e.object_id) : e.object_type === 'unit' ? (units.find((x) => x.id === e.object_id) || {}).name : '';
+        if (known) obj.append(' (' + known + ')');
+        const tr = el('tr', {}, el('td', {}, time(e.at)), who, el('td', {}, label('adm_act_', e.action)), obj, el('td', {}, detail(e)));
+        tr.dataset.action = e.action;
+        return tr;
+      }));
+      finish(tbody, 5, t('adm_audit_empty'));
+      this.oldest = list.length ? String(list[list.length - 1].id) : '';
+      this.root.querySelector('.adm-older').hidden = list.length < 50;
+      this.root.querySelector('.adm-newest').hidden = this.pages.length <= 1;
+      this.root.querySelector('.adm-pageno').textContent = this.pages.length > 1 ? fill('adm_audit_page', { n: this.pages.length }) : '';
+    },
+  };
+
+  // ---- Tabs --------------------------------------------------------------
+
+  const sections = [
+    { id: 'users', part: users },
+    { id: 'units', part: unitsSection },
+    { id: 'campaigns', part: campaigns },
+    { id: 'groups', part: groups },
+    { id: 'tokens', part: tokens },
+    { id: 'audit', part: audit },
+  ];
+  const links = [...document.querySelectorAll('#adm-tabs a')];
+  const mine = sections.filter((s) => {
+    const a = links.find((l) => l.getAttribute('href') === '#' + s.id);
+    const ok = a.dataset.roles.split(' ').includes(user.role);
+    a.hidden = !ok;
+    return ok;
+  });
+  for (const s of mine) {
+    const add = s.part.root.querySelector('.adm-add');
+    if (add) add.addEventListener('click', () => s.part.add().catch(fail));
+  }
+  audit.setup();
+
+  const loaded = new Set();
+  async function showTab() {
+    const want = location.hash.slice(1);
+    const cur = mine.find((s) => s.id === want) || mine[0];
+    for (const s of sections) s.part.root.hidden = s !== cur;
+    for (const a of links) {
+      if (a.getAttribute('href') === '#' + cur.id) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    if (!loaded.has(cur.id)) {
+      loaded.add(cur.id);
+      try { await cur.part.load(); } catch (err) { loaded.delete(cur.id); fail(err); }
+    }
+  }
+  window.addEventListener('hashchange', () => { say('', ''); showTab(); });
+
+  // A role with nothing here but its own tokens (an editor, a viewer who
+  // typed the address) is told what the rest needs, in the API's words.
+  if (!can(user, 'admin', 'approver', 'technician')) {
+    const box = document.getElementById('adm-refused');
+    try {
+      await api('GET', '/users');
+    } catch (err) {
+      box.textContent = t('adm_refused') + ' ' + err.message;
+      box.hidden = false;
+    }
+  }
+  await loadUnits();
+  await showTab();
+});

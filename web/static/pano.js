@@ -189,7 +189,7 @@ const pano = (() => {
     document.getElementById('app').hidden = false;
     document.getElementById('nav').hidden = false;
     document.getElementById('logout').hidden = false;
-    document.getElementById('who').textContent = user.name + ' (' + t('role_' + user.role) + ')';
+    document.getElementById('who').textContent = user.name + ' (' + t('role_' + user.role) + (user.unit_name ? ' · ' + user.unit_name : '') + ')';
   }
 
   function askLogin(init) {

@@ -185,7 +185,7 @@ func (e *Error) ErrorCode() string {
 func (e *Error) ErrorDetails() map[string]any { return e.Details }
 
 // detail returns a copy of e with the detail key set to v; e itself, which
-// may be a shared variable such as errForbidden, is left alone.
+// may be a shared variable, is left alone.
 func (e *Error) detail(key string, v any) *Error {
 	c := *e
 	c.Details = make(map[string]any, len(e.Details)+1)
@@ -243,7 +243,16 @@ func notFound(what string, id int64) *Error {
 	return errf(http.StatusNotFound, "not_found", "%s %d does not exist", what, id)
 }
 
-var errForbidden = errf(http.StatusForbidden, "forbidden", "your role may not do this")
+// forbidden refuses a caller whose role is not one of roles, and names
+// them: "this needs the role approver or admin", with "roles" in the answer
+// so that the UI can say whom to ask.
+func forbidden(roles []string) *Error {
+	names := strings.Join(roles, ", ")
+	if n := len(roles); n > 1 {
+		names = strings.Join(roles[:n-1], ", ") + " or " + roles[n-1]
+	}
+	return errf(http.StatusForbidden, "forbidden", "this needs the role %s", names).detail("roles", slices.Clone(roles))
+}
 
 // assetErr turns an *assets.Error (a refusal the client caused) into an
 // API error with the same code and message; other errors stay internal.
@@ -352,7 +361,7 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 			allowed = allowed || r == p.User.Role
 		}
 		if !allowed {
-			return errForbidden
+			return forbidden(rt.Roles)
 		}
 		if err := checkQuery(c, rt); err != nil {
 			return err

@@ -15,6 +15,9 @@ func (a *API) listAudit(c echo.Context, _ *principal) error {
 		ObjectType: q.str("object_type"),
 		ObjectID:   q.id("object_id"),
 		ActorID:    q.id("actor_id"),
+		ActorName:  q.str("actor"),
+		From:       q.time("from"),
+		To:         q.time("to"),
 		BeforeID:   q.id("before_id"),
 		Limit:      q.intIn("limit", 50, 1, 500),
 	}

@@ -14,8 +14,9 @@ import (
 
 // policy is the authorization the issue asks for, written out by hand,
 // independently of the route table: who may call each operation, and which
-// operations act on unit-owned objects. A route missing here fails the
-// test, so a new route must be given a policy.
+// operations act on unit-owned objects. An admin may do whatever any other
+// role may (issue 9: a one-person site), but is never unit-scoped. A route
+// missing here fails the test, so a new route must be given a policy.
 var policy = map[string]struct {
 	roles string // space-separated; "public" for no login
 	unit  bool
@@ -42,46 +43,46 @@ var policy = map[string]struct {
 	"revokeToken": {"admin approver editor technician viewer", false},
 
 	"listMedia":        {"admin approver editor technician viewer", true},
-	"createMedia":      {"approver editor", true},
+	"createMedia":      {"approver editor admin", true},
 	"getMedia":         {"admin approver editor technician viewer", true},
-	"updateMedia":      {"approver editor", true},
-	"deleteMedia":      {"approver editor", true},
-	"submitMedia":      {"approver editor", true},
-	"approveMedia":     {"approver", true},
-	"replaceMediaFile": {"approver editor", true},
+	"updateMedia":      {"approver editor admin", true},
+	"deleteMedia":      {"approver editor admin", true},
+	"submitMedia":      {"approver editor admin", true},
+	"approveMedia":     {"approver admin", true},
+	"replaceMediaFile": {"approver editor admin", true},
 	"previewMedia":     {"admin approver editor technician viewer", true},
 	"thumbnailMedia":   {"admin approver editor technician viewer", true},
-	"rejectMedia":      {"approver", true},
+	"rejectMedia":      {"approver admin", true},
 
 	"listPlaylists":   {"admin approver editor technician viewer", true},
-	"createPlaylist":  {"approver editor", true},
+	"createPlaylist":  {"approver editor admin", true},
 	"getPlaylist":     {"admin approver editor technician viewer", true},
-	"updatePlaylist":  {"approver editor", true},
-	"deletePlaylist":  {"approver editor", true},
-	"submitPlaylist":  {"approver editor", true},
-	"approvePlaylist": {"approver", true},
-	"rejectPlaylist":  {"approver", true},
+	"updatePlaylist":  {"approver editor admin", true},
+	"deletePlaylist":  {"approver editor admin", true},
+	"submitPlaylist":  {"approver editor admin", true},
+	"approvePlaylist": {"approver admin", true},
+	"rejectPlaylist":  {"approver admin", true},
 
 	"listCampaigns":  {"admin approver editor technician viewer", false},
-	"createCampaign": {"approver", false},
+	"createCampaign": {"approver admin", false},
 	"getCampaign":    {"admin approver editor technician viewer", false},
-	"updateCampaign": {"approver", false},
-	"deleteCampaign": {"approver", false},
+	"updateCampaign": {"approver admin", false},
+	"deleteCampaign": {"approver admin", false},
 
 	"listGroups":  {"admin approver editor technician viewer", false},
-	"createGroup": {"technician", false},
+	"createGroup": {"technician admin", false},
 	"getGroup":    {"admin approver editor technician viewer", false},
-	"updateGroup": {"technician", false},
-	"deleteGroup": {"technician", false},
+	"updateGroup": {"technician admin", false},
+	"deleteGroup": {"technician admin", false},
 
 	"listDisplays":         {"admin approver editor technician viewer", false},
-	"createDisplay":        {"technician", false},
+	"createDisplay":        {"technician admin", false},
 	"getDisplay":           {"admin approver editor technician viewer", false},
-	"updateDisplay":        {"technician", false},
-	"deleteDisplay":        {"technician", false},
-	"createEnrollmentCode": {"technician", false},
-	"revokeDisplay":        {"technician", false},
-	"sendCommand":          {"technician", false},
+	"updateDisplay":        {"technician admin", false},
+	"deleteDisplay":        {"technician admin", false},
+	"createEnrollmentCode": {"technician admin", false},
+	"revokeDisplay":        {"technician admin", false},
+	"sendCommand":          {"technician admin", false},
 	"getScreenshot":        {"admin approver editor technician viewer", false},
 	"getDisplayPlan":       {"admin approver editor technician viewer", false},
 	"getDisplayTimeline":   {"admin approver editor technician viewer", false},
@@ -90,14 +91,14 @@ var policy = map[string]struct {
 	"playReport":           {"admin approver editor technician viewer", false},
 	"listAlerts":           {"admin approver editor technician viewer", false},
 	"listUrgentNotices":    {"admin approver editor technician viewer", false},
-	"createUrgentNotice":   {"approver", false},
-	"cancelUrgentNotice":   {"approver", false},
+	"createUrgentNotice":   {"approver admin", false},
+	"cancelUrgentNotice":   {"approver admin", false},
 
 	"listSchedules":  {"admin approver editor technician viewer", false},
-	"createSchedule": {"approver", false},
+	"createSchedule": {"approver admin", false},
 	"getSchedule":    {"admin approver editor technician viewer", false},
-	"updateSchedule": {"approver", false},
-	"deleteSchedule": {"approver", false},
+	"updateSchedule": {"approver admin", false},
+	"deleteSchedule": {"approver admin", false},
 
 	"listAudit": {"admin approver", false},
 }
@@ -304,6 +305,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.FailNow()
 	}
 
+	mayCall := map[string][]string{}
+	for n, pol := range policy {
+		mayCall[n] = strings.Fields(pol.roles)
+	}
 	cases := 0
 	for _, rt := range routes {
 		for _, role := range store.Roles {
@@ -334,6 +339,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if r.Status != wantStatus {
 					t.Errorf("%s: %s %s = %d, want %d: %s", name, rt.Method, c.path, r.Status, wantStatus, r.Body)
 					continue
+				}
+				if !allowed {
+					// The refusal names the roles that may, for the UI to say whom to ask.
+					var e struct {
+						Error struct {
+							Code  string
+							Roles []string
+						}
+					}
+					r.json(t, &e)
+					if e.Error.Code != "forbidden" || !slices.Equal(sorted(e.Error.Roles), sorted(mayCall[rt.Name])) {
+						t.Errorf("%s: refusal %s, want code forbidden and roles %v", name, r.Body, mayCall[rt.Name])
+					}
 				}
 				if allowed && c.listed != 0 {
 					var page struct{ Items []struct{ ID int64 } }
@@ -371,6 +389,35 @@ func TestUnauthenticatedIsRefused(t *testing.T) {
 		r = v.do(cred{bearer: "pano_forged"}, rt.Method, path, nil)
 		if r.Status != 401 {
 			t.Errorf("%s %s with a forged token = %d, want 401", rt.Method, path, r.Status)
+		}
+	}
+}
+
+// TestForbiddenNamesTheRoles checks the words of a refusal: the message a
+// script's author reads names the roles that may, admin last.
+func TestForbiddenNamesTheRoles(t *testing.T) {
+	v := newEnv(t)
+	for _, tc := range []struct {
+		role, method, path string
+		body               any
+		msg                string
+		roles              []string
+	}{
+		{store.RoleViewer, "POST", "/groups", map[string]any{"name": "Nhóm"}, "this needs the role technician or admin", []string{"technician", "admin"}},
+		{store.RoleTechnician, "POST", "/schedules", map[string]any{}, "this needs the role approver or admin", []string{"approver", "admin"}},
+		{store.RoleViewer, "POST", "/media", map[string]any{}, "this needs the role editor, approver or admin", []string{"editor", "approver", "admin"}},
+		{store.RoleApprover, "GET", "/users", nil, "this needs the role admin", []string{"admin"}},
+	} {
+		r := v.do(v.session(v.user(tc.role, v.unitA.ID)), tc.method, tc.path, tc.body)
+		var e struct {
+			Error struct {
+				Code, Message string
+				Roles         []string
+			}
+		}
+		r.json(t, &e)
+		if r.Status != 403 || e.Error.Code != "forbidden" || e.Error.Message != tc.msg || !slices.Equal(e.Error.Roles, tc.roles) {
+			t.Errorf("%s %s %s = %d %s, want 403 %q %v", tc.role, tc.method, tc.path, r.Status, r.Body, tc.msg, tc.roles)
 		}
 	}
 }

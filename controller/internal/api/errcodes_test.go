@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -269,8 +270,8 @@ func TestErrorDetails(t *testing.T) {
 			`{"code":"required","field":"name","message":"name is required"}`},
 		{"wrong state", ap, "POST", fmt.Sprintf("/media/%d/approve", draft), nil, 409,
 			fmt.Sprintf(`{"code":"wrong_state","message":"media %d: it is draft; only pending content can be approved","params":{"status":"draft","to":"approved"}}`, draft)},
-		{"no details", ed, "POST", "/groups", map[string]any{"name": "x"}, 403,
-			`{"code":"forbidden","message":"your role may not do this"}`},
+		{"forbidden names the roles", ed, "POST", "/groups", map[string]any{"name": "x"}, 403,
+			`{"code":"forbidden","message":"this needs the role technician or admin","roles":["technician","admin"]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := v.do(tc.who, tc.method, tc.path, tc.body)
@@ -288,12 +289,13 @@ func TestErrorDetails(t *testing.T) {
 	}
 }
 
-// TestErrorDetailsDoNotMutate: adding details to a shared error (such as
-// errForbidden) leaves it as it was.
+// TestErrorDetailsDoNotMutate: adding details to a shared error (a
+// package variable) leaves it as it was.
 func TestErrorDetailsDoNotMutate(t *testing.T) {
-	e := errForbidden.detail("roles", []string{"admin"}).with("x", 1)
-	if errForbidden.Details != nil {
-		t.Fatalf("errForbidden changed: %v", errForbidden.Details)
+	shared := errf(http.StatusForbidden, "forbidden", "no")
+	e := shared.detail("roles", []string{"admin"}).with("x", 1)
+	if shared.Details != nil {
+		t.Fatalf("the shared error changed: %v", shared.Details)
 	}
 	if !slices.Equal(e.Details["roles"].([]string), []string{"admin"}) || e.Details["params"].(map[string]any)["x"] != 1 {
 		t.Fatalf("details lost: %v", e.Details)

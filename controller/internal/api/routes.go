@@ -46,13 +46,21 @@ type Param struct {
 	Desc   string
 }
 
+// Who may do what. An admin may also do whatever a technician or an
+// approver may (issue 9), so that the one person of a small site can set it
+// up alone: groups, displays, enrolment, commands, campaigns, schedules,
+// approvals, urgent notices. That includes writing media and playlists:
+// approvers write them too (writers), and a site whose admin could approve
+// but not upload would still need a second account to put anything on a
+// screen. The admin is not unit-scoped (see unitScoped), like the approver.
+// Admin comes last in each list: a refusal names the roles in this order.
 var (
 	allRoles   = []string{store.RoleAdmin, store.RoleApprover, store.RoleEditor, store.RoleTechnician, store.RoleViewer}
 	admins     = []string{store.RoleAdmin}
-	approvers  = []string{store.RoleApprover}
-	writers    = []string{store.RoleEditor, store.RoleApprover}
-	techs      = []string{store.RoleTechnician}
-	auditRoles = []string{store.RoleAdmin, store.RoleApprover}
+	approvers  = []string{store.RoleApprover, store.RoleAdmin}
+	writers    = []string{store.RoleEditor, store.RoleApprover, store.RoleAdmin}
+	techs      = []string{store.RoleTechnician, store.RoleAdmin}
+	auditRoles = []string{store.RoleApprover, store.RoleAdmin}
 )
 
 func pagingParams(sorts map[string]string) []Param {
@@ -173,7 +181,9 @@ func (a *API) Routes() []Route {
 
 		{Method: http.MethodGet, Path: p + "/audit", Name: "listAudit", Tag: "audit", Summary: "Read the audit log, newest first", Roles: auditRoles, Query: []Param{
 			{Name: "action", Type: "string"}, {Name: "object_type", Type: "string"}, {Name: "object_id", Type: "integer"},
-			{Name: "actor_id", Type: "integer"}, {Name: "before_id", Type: "integer", Desc: "paging: events older than this id"}, {Name: "limit", Type: "integer"},
+			{Name: "actor_id", Type: "integer"}, {Name: "actor", Type: "string", Desc: "the actor's user name"},
+			{Name: "from", Type: "string", Format: "date-time", Desc: "RFC 3339, inclusive"}, {Name: "to", Type: "string", Format: "date-time", Desc: "RFC 3339, exclusive"},
+			{Name: "before_id", Type: "integer", Desc: "paging: events older than this id"}, {Name: "limit", Type: "integer"},
 		}, Out: list[store.AuditEvent]{}, Status: 200, handle: a.listAudit},
 	}
 }

@@ -96,7 +96,9 @@ type AuditFilter struct {
 	ObjectType string
 	ObjectID   int64
 	ActorID    int64
-	BeforeID   int64 // paging: events older than this id
+	ActorName  string    // the name the actor had then
+	From, To   time.Time // from inclusive, to exclusive; zero: open
+	BeforeID   int64     // paging: events older than this id
 	Limit      int
 }
 
@@ -115,6 +117,17 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	}
 	if f.ActorID != 0 {
 		where, args = append(where, "actor_id = ?"), append(args, f.ActorID)
+	}
+	if f.ActorName != "" {
+		where, args = append(where, "actor_name = ?"), append(args, f.ActorName)
+	}
+	// Stamps are RFC 3339 with trimmed fractions, which do not sort as
+	// text ("…:00Z" > "…:00.5Z"): compare them as instants.
+	if !f.From.IsZero() {
+		where, args = append(where, "unixepoch(at, 'subsec') >= ?"), append(args, float64(f.From.UnixMilli())/1000)
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "unixepoch(at, 'subsec') < ?"), append(args, float64(f.To.UnixMilli())/1000)
 	}
 	if f.BeforeID != 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
