@@ -62,6 +62,8 @@ var policy = map[string]struct {
 	"approvePlaylist": {"approver", true},
 	"rejectPlaylist":  {"approver", true},
 
+	"withdrawPlaylist": {"approver editor", true},
+
 	"listCampaigns":  {"admin approver editor technician viewer", false},
 	"createCampaign": {"approver", false},
 	"getCampaign":    {"admin approver editor technician viewer", false},
@@ -189,6 +191,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"approvePlaylist": func() call { return call{path: id("/playlists/%d/approve", v.playlist(unit, store.StatusPending))} },
 		"rejectPlaylist": func() call {
 			return call{path: id("/playlists/%d/reject", v.playlist(unit, store.StatusPending)), body: map[string]any{"reason": "sai"}}
+		},
+		"withdrawPlaylist": func() call {
+			return call{path: id("/playlists/%d/withdraw", v.playlist(unit, store.StatusPending))}
 		},
 
 		"listCampaigns": func() call { return call{path: "/campaigns"} },
