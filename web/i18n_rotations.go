@@ -113,9 +113,10 @@ var _ = register(catalog{
 		"rot_no_rendition":      "Chưa có bản hiển thị của nội dung này cho kích thước màn hình này.",
 		"rot_processing":        "Nội dung đang được xử lý; bản xem trước sẽ có khi xử lý xong.",
 		"rot_ticker":            "chữ quá dài cho màn hình này nên chạy ngang",
+		"rot_media_processing":  "đang xử lý",
 	},
 	"en": {
-		"rot_list_title":        "Rotations",
+		"rot_list_title":        "List of rotations",
 		"rot_search":            "Search by name",
 		"rot_filter_status":     "Status",
 		"rot_filter_campaign":   "Campaign",
@@ -224,5 +225,6 @@ var _ = register(catalog{
 		"rot_no_rendition":      "This media has no rendition for this panel size yet.",
 		"rot_processing":        "The media is still processing; its preview comes when processing is done.",
 		"rot_ticker":            "too long for this panel, so it scrolls",
+		"rot_media_processing":  "processing",
 	},
 })

@@ -4,20 +4,40 @@
 // rejects it with a reason typed in a dialog; the editor reads the reason
 // beside it, fixes it, resubmits (and withdraws once); the approver
 // approves. The rotation's hostile name stays text.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { base, step, login, logout, apiAs, shot, run, uniq } from './lib.mjs';
 
 const u = uniq();
 const name = `<img src=x onerror=alert(1)> Vòng phát ${u}`;
-const titles = { a: `Dịch vụ công ${u}`, b: `Thanh toán số ${u}`, c: `Họp khối phố ${u}` };
+const titles = { a: `Dịch vụ công ${u}`, b: `Thanh toán số ${u}`, c: `Họp khối phố ${u}`, v: `Video hướng dẫn ${u}` };
 
-step('set up: the editor writes three notices, the approver approves two');
+step('set up: the editor writes three notices, the approver approves two of them');
 const editor = await apiAs('editor');
 const approver = await apiAs('approver');
 const ids = {};
 for (const [k, body] of [['a', 'Nộp hồ sơ trực tuyến, không cần đến phường.'], ['b', 'Quét mã QR để nộp phí.'], ['c', 'Tối thứ Bảy, 19 giờ, tại nhà văn hóa.']]) {
   ids[k] = (await editor.call('POST', '/media', { kind: 'text', title: titles[k], body })).id;
 }
-for (const k of ['a', 'b']) {
+step('set up: the editor uploads a 3-second video');
+{
+  const dir = mkdtempSync(join(tmpdir(), 'pano-rot-'));
+  const file = join(dir, 'huong-dan.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x80:rate=10', '-t', '3', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', file]);
+  const r = await editor.api.fetch('/api/v1/media', { method: 'POST', headers: editor.headers,
+    multipart: { title: titles.v, file: { name: 'huong-dan.mp4', mimeType: 'video/mp4', buffer: readFileSync(file) } } });
+  rmSync(dir, { recursive: true, force: true });
+  if (!r.ok()) throw new Error('video upload: ' + r.status() + ' ' + (await r.text()));
+  ids.v = (await r.json()).id;
+  const until = Date.now() + 90000;
+  for (let m; (m = await editor.call('GET', `/media/${ids.v}`)).current.processing !== 'ready';) {
+    if (m.current.processing === 'failed' || Date.now() > until) throw new Error('video processing: ' + JSON.stringify(m.current));
+    await new Promise((res) => setTimeout(res, 250)); // polling the API: there is no event to wait for
+  }
+}
+for (const k of ['a', 'b', 'v']) {
   await editor.call('POST', `/media/${ids[k]}/submit`);
   await approver.call('POST', `/media/${ids[k]}/approve`);
 }
@@ -46,40 +66,42 @@ await run(async (page) => {
   await campaign.selectOption({ index: 1 }); // the demo's Resolution 57 campaign
   const campaignName = (await campaign.locator('option:checked').textContent()).trim();
 
-  step('picks three notices in the media dialog, in the order ticked');
+  step('picks three notices and the video in the media dialog, in the order ticked');
   await page.getByRole('button', { name: 'Thêm nội dung' }).click();
   const pick = page.locator('dialog');
   await pick.getByLabel('Tìm nội dung').fill(u);
-  for (const k of ['a', 'b', 'c']) await pick.locator(`label.rot-pick[data-media-id="${ids[k]}"] input`).check();
+  for (const k of ['a', 'b', 'c', 'v']) await pick.locator(`label.rot-pick[data-media-id="${ids[k]}"] input`).check();
   await pick.locator(`label.rot-pick[data-media-id="${ids.c}"] .status`, { hasText: 'bản nháp' }).waitFor();
   await shot(page, 'rotations-pick');
   await pick.getByRole('button', { name: 'Thêm các mục đã chọn' }).click();
-  await want(['a', 'b', 'c'], 'after picking');
+  await want(['a', 'b', 'c', 'v'], 'after picking');
+  const vsecs = await item('v').getByLabel('Thời lượng (giây)').inputValue();
+  if (vsecs !== '3') throw new Error(`the video's duration is ${vsecs} s, want its natural length, 3 s`);
   await page.locator('#rot-warn', { hasText: titles.c }).waitFor();
   if (await page.locator('#rot-warn', { hasText: titles.a }).count()) throw new Error('an approved notice is in the warning');
 
   step('drags the third item to the top');
   await item('c').locator('.rot-handle').dragTo(item('a'), { targetPosition: { x: 30, y: 3 } });
-  await want(['c', 'a', 'b'], 'after dragging');
+  await want(['c', 'a', 'b', 'v'], 'after dragging');
 
   step('moves it down with Alt+ArrowDown: the focus stays, a screen reader hears it');
   await item('c').getByLabel('Thời lượng (giây)').focus();
   await page.keyboard.press('Alt+ArrowDown');
-  await want(['a', 'c', 'b'], 'after Alt+ArrowDown');
+  await want(['a', 'c', 'b', 'v'], 'after Alt+ArrowDown');
   const focused = await page.evaluate(() => document.activeElement.closest('li')?.dataset.mediaId);
   if (Number(focused) !== ids.c) throw new Error('focus left the moved item: ' + focused);
-  await page.locator('#rot-live', { hasText: 'vị trí 2/3' }).waitFor({ state: 'attached' });
+  await page.locator('#rot-live', { hasText: 'vị trí 2/4' }).waitFor({ state: 'attached' });
 
   step('and with the move-up button, which keeps the focus');
   await item('b').getByRole('button', { name: 'Chuyển lên: ' + titles.b }).click();
-  await want(['a', 'b', 'c'], 'after the move-up button');
+  await want(['a', 'b', 'c', 'v'], 'after the move-up button');
   const active = await page.evaluate(() => [document.activeElement.closest('li')?.dataset.mediaId, document.activeElement.dataset.role]);
   if (Number(active[0]) !== ids.b || active[1] !== 'up') throw new Error('focus after the button: ' + active);
 
   step('sets durations; the cycle time follows');
-  await page.locator('#rot-total', { hasText: '0:30' }).waitFor(); // three notices of 10 s
+  await page.locator('#rot-total', { hasText: '0:33' }).waitFor(); // three notices of 10 s, the video's 3 s
   for (const [k, s] of [['a', '15'], ['b', '20'], ['c', '5']]) await item(k).getByLabel('Thời lượng (giây)').fill(s);
-  await page.locator('#rot-total', { hasText: '0:40' }).waitFor();
+  await page.locator('#rot-total', { hasText: '0:43' }).waitFor();
   await page.getByRole('button', { name: 'Lưu', exact: true }).click();
   await page.locator('#msg.ok', { hasText: 'Đã lưu' }).waitFor();
   await shot(page, 'rotations-editor');
@@ -125,7 +147,7 @@ await run(async (page) => {
     }
     return got;
   };
-  await page.locator('#rot-now', { hasText: 'Đang phát mục 1/3: ' + titles.a }).waitFor();
+  await page.locator('#rot-now', { hasText: 'Đang phát mục 1/4: ' + titles.a }).waitFor();
   const small = await checkDrawn(64, 32);
   if (!small.ticker) throw new Error('this notice is too long for 64×32: it should scroll');
   await page.locator('#rot-now', { hasText: 'chạy ngang' }).waitFor();
@@ -134,9 +156,14 @@ await run(async (page) => {
   await page.getByLabel('Hiển thị dạng bóng LED').check();
   await page.locator('#rot-canvas[data-look="dots"][data-drawn]').waitFor();
   await shot(page, 'rotations-preview-128x64-dots');
+  step('the video shows its first frame, and says so');
+  await page.getByRole('button', { name: '4. ' + titles.v }).click();
+  await page.locator('#rot-now', { hasText: 'Đang phát mục 4/4: ' + titles.v + ' (video: khung hình đầu tiên)' }).waitFor();
+  await page.locator(`#rot-canvas[data-panel="128x64"][data-drawn="${ids.v}"]`).waitFor();
+  await page.getByRole('button', { name: '1. ' + titles.a }).click();
   step('the player goes on to the next item, and pauses');
   await page.getByRole('button', { name: 'Mục sau' }).click();
-  await page.locator('#rot-now', { hasText: 'Đang phát mục 2/3: ' + titles.b }).waitFor();
+  await page.locator('#rot-now', { hasText: 'Đang phát mục 2/4: ' + titles.b }).waitFor();
   await page.getByRole('button', { name: 'Tạm dừng' }).click();
   await page.locator('#rot-now', { hasText: 'đang tạm dừng' }).waitFor();
   await page.locator('#rot-preview').getByRole('button', { name: 'Đóng', exact: true }).click();
@@ -145,7 +172,7 @@ await run(async (page) => {
   await page.getByRole('button', { name: 'Lưu và gửi duyệt' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã gửi duyệt' }).waitFor();
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
-  await row.locator('td.num', { hasText: '0:40' }).waitFor();
+  await row.locator('td.num', { hasText: '0:43' }).waitFor();
   await row.locator('td', { hasText: campaignName }).waitFor();
   if ((await row.locator('th').textContent()).indexOf('<img src=x onerror=alert(1)>') < 0) throw new Error('the hostile name is not shown as text');
   if (await page.locator('img[src="x"]').count()) throw new Error('the hostile name became an element');
@@ -174,8 +201,8 @@ await run(async (page) => {
   await row.getByRole('button', { name: 'Sửa', exact: true }).click();
   await page.locator('#rot-editor-state .rot-reason', { hasText: reason }).waitFor();
   await item('c').getByRole('button', { name: 'Bỏ khỏi vòng phát: ' + titles.c }).click();
-  await want(['a', 'b'], 'after removing');
-  await page.locator('#rot-total', { hasText: '0:35' }).waitFor();
+  await want(['a', 'b', 'v'], 'after removing');
+  await page.locator('#rot-total', { hasText: '0:38' }).waitFor();
   await page.locator('#rot-warn').waitFor({ state: 'hidden' });
   await page.getByRole('button', { name: 'Lưu và gửi duyệt' }).click();
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
@@ -212,4 +239,14 @@ await run(async (page) => {
   await row.getByRole('button', { name: 'Xem trước', exact: true }).waitFor();
   if (await page.getByRole('button', { name: 'Tạo vòng phát mới' }).isVisible()) throw new Error('a technician may create rotations');
   if (await row.getByRole('button', { name: 'Sửa', exact: true }).count()) throw new Error('a technician may edit rotations');
+
+  step('in English');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Rotations', exact: true }).waitFor();
+  await page.getByRole('columnheader', { name: 'Cycle time' }).waitFor();
+  await row.locator('.status', { hasText: 'approved' }).waitFor();
+  await row.getByRole('button', { name: 'Preview', exact: true }).click();
+  await page.locator('#rot-now', { hasText: 'Playing item 1/3: ' + titles.a }).waitFor();
+  await page.locator('#rot-canvas[data-drawn]').waitFor();
+  await shot(page, 'rotations-preview-en');
 });

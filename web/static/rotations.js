@@ -311,6 +311,7 @@ pano.start(async (user) => {
       el('span', { className: 'note' }, m ? KIND[m.kind] || '' : ''),
       m ? statusBadge(m.status) : '');
     if (m && m.kind === 'video' && m.current.duration_ms) info.append(el('span', { className: 'note' }, t('rot_video_length') + ' ' + duration(m.current.duration_ms / 1000)));
+    if (m && m.current.processing === 'processing') info.append(el('span', { className: 'note' }, t('rot_media_processing') + ' ' + m.current.processing_progress + ' %'));
     const li = el('li', { className: 'rot-item', draggable: true },
       el('span', { className: 'rot-handle', title: t('rot_drag') }, '⠿'),
       el('span', { className: 'rot-pos' }, String(i + 1)),
@@ -409,6 +410,7 @@ pano.start(async (user) => {
         el('span', { className: 'note' }, KIND[m.kind] || ''),
         statusBadge(m.status));
       if (m.kind === 'video' && m.current.duration_ms) card.append(el('span', { className: 'note' }, duration(m.current.duration_ms / 1000)));
+      if (m.current.processing === 'processing') card.append(el('span', { className: 'note' }, t('rot_media_processing') + ' ' + m.current.processing_progress + ' %'));
       card.dataset.mediaId = m.id;
       boxes.push({ m, cb, card });
       grid.append(card);
@@ -469,6 +471,10 @@ pano.start(async (user) => {
   }
 
   form.addEventListener('submit', (ev) => { ev.preventDefault(); save(); });
+  form.addEventListener('input', (ev) => { if (ev.target.name === 'name' || ev.target.name === 'campaign_id') ed.dirty = true; });
+  window.addEventListener('beforeunload', (ev) => {
+    if (ed.dirty && !$('rot-editor').hidden) ev.preventDefault(); // the browser asks before unsaved changes are lost
+  });
   $('rot-save-submit').addEventListener('click', async () => {
     if (ed.items.length === 0) { say(t('rot_err_empty'), 'error'); return; }
     const pl = await save();
