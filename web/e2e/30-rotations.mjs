@@ -216,6 +216,7 @@ await run(async (page) => {
 
   step('tablet: the list and the editor at 768×1024');
   await page.setViewportSize({ width: 768, height: 1024 });
+  await shot(page, 'rotations-tablet-list');
   await row.getByRole('button', { name: 'Sửa', exact: true }).click();
   await page.locator('#rot-editor').waitFor();
   await shot(page, 'rotations-tablet-editor');
@@ -249,4 +250,9 @@ await run(async (page) => {
   await page.locator('#rot-now', { hasText: 'Playing item 1/3: ' + titles.a }).waitFor();
   await page.locator('#rot-canvas[data-drawn]').waitFor();
   await shot(page, 'rotations-preview-en');
+
+  step('a link to /rotations#ID opens its preview');
+  const id = await row.getAttribute('data-id');
+  await page.goto(base + '/rotations?lang=vi#' + id);
+  await page.locator('#rot-now', { hasText: 'Đang phát mục 1/3: ' + titles.a }).waitFor();
 });

@@ -80,11 +80,14 @@ pano.start(async (user) => {
   $('rot-new').hidden = !writer;
   $('rot-new').addEventListener('click', () => openEditor(null));
 
+  let loading = 0;
   async function load() {
+    const seq = ++loading;
     const f = new FormData(filters);
     const q = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset), sort: 'created_at', order: 'desc' });
     for (const k of ['q', 'status', 'campaign_id']) if (f.get(k)) q.set(k, String(f.get(k)).trim());
     const r = await api('GET', '/playlists?' + q);
+    if (seq !== loading) return; // a newer load is under way
     state.total = r.data.total;
     if (state.offset > 0 && state.offset >= state.total) { // the last row of a page went away
       state.offset = Math.max(0, state.offset - PAGE);
@@ -134,25 +137,41 @@ pano.start(async (user) => {
       acts.append(button(t('rot_approve'), () => approve(pl), 'submit'), button(t('rot_reject'), () => reject(pl), 'danger'));
     }
     if (writer && (pl.status === 'draft' || pl.status === 'rejected')) acts.append(button(t('rot_delete'), () => remove(pl)));
+    // data-label names a cell where the table is drawn as cards (tablets).
+    const cell = (label, className, ...kids) => {
+      const td = el('td', { className }, ...kids);
+      td.dataset.label = label;
+      return td;
+    };
+    status.dataset.label = t('rot_col_status');
     const tr = el('tr', {},
       el('th', { scope: 'row' }, pl.name, el('span', { className: 'note rot-rev' }, ' · ' + t('rot_revision') + ' ' + pl.current.number)),
       status,
-      el('td', {}, c ? c.name : '—'),
-      el('td', { className: 'num' }, String(items.length)),
-      el('td', { className: 'num' }, duration(cycleMS(items) / 1000)),
-      el('td', {}, pano.time(pl.created_at)),
-      el('td', {}, acts));
+      cell(t('rot_col_campaign'), 'rot-campaign', c ? c.name : '—'),
+      cell(t('rot_col_items'), 'num', String(items.length)),
+      cell(t('rot_col_cycle'), 'num', duration(cycleMS(items) / 1000)),
+      cell(t('rot_col_created'), '', pano.time(pl.created_at)),
+      el('td', { className: 'rot-acts' }, acts));
     tr.dataset.id = pl.id;
     return tr;
   }
 
   const done = { submit: t('rot_done_submit'), withdraw: t('rot_done_withdraw'), approve: t('rot_done_approve'), reject: t('rot_done_reject') };
 
+  // focusRow puts the focus back on a row's first button after the list
+  // was redrawn under it.
+  function focusRow(id) {
+    const b = tbody.querySelector(`tr[data-id="${id}"] button`);
+    if (b) b.focus();
+  }
+
   async function decide(pl, action, payload) {
+    const inList = !$('rot-list').hidden;
     try {
       const r = await api('POST', '/playlists/' + pl.id + '/' + action, payload);
       say(done[action] + ': ' + pl.name, 'ok');
       await load();
+      if (inList) focusRow(pl.id);
       return r.data;
     } catch (err) {
       oops(err);
@@ -165,7 +184,9 @@ pano.start(async (user) => {
   const unapproved = (items) => [...new Set(items.map((it) => it.media_id))].filter((id) => !media.get(id) || !media.get(id).approved);
 
   async function approve(pl) {
-    try { await loadMedia(pl.current.items.map((it) => it.media_id)); } catch (err) { oops(err); return; }
+    const ids = pl.current.items.map((it) => it.media_id);
+    for (const id of ids) media.delete(id); // their state now, not when first seen
+    try { await loadMedia(ids); } catch (err) { oops(err); return; }
     const bad = unapproved(pl.current.items);
     if (bad.length) {
       say(t('rot_cannot_approve') + ' ' + bad.map(titleOf).join(', '), 'error');
@@ -723,4 +744,12 @@ pano.start(async (user) => {
 
   view('list');
   await load();
+
+  // /rotations#ID opens that rotation's preview (a link from elsewhere).
+  const linked = /^#(\d+)$/.exec(location.hash);
+  if (linked) {
+    try {
+      openPreview((await api('GET', '/playlists/' + linked[1])).data, null);
+    } catch (err) { oops(err); }
+  }
 });
