@@ -113,6 +113,7 @@ var _ = register(catalog{
 		"rot_no_rendition":      "Chưa có bản hiển thị của nội dung này cho kích thước màn hình này.",
 		"rot_processing":        "Nội dung đang được xử lý; bản xem trước sẽ có khi xử lý xong.",
 		"rot_ticker":            "chữ quá dài cho màn hình này nên chạy ngang",
+		"rot_unit":              "Đơn vị",
 		"rot_media_processing":  "đang xử lý",
 	},
 	"en": {
@@ -225,6 +226,7 @@ var _ = register(catalog{
 		"rot_no_rendition":      "This media has no rendition for this panel size yet.",
 		"rot_processing":        "The media is still processing; its preview comes when processing is done.",
 		"rot_ticker":            "too long for this panel, so it scrolls",
+		"rot_unit":              "Unit",
 		"rot_media_processing":  "processing",
 	},
 })

@@ -62,6 +62,7 @@ await run(async (page) => {
   await page.getByRole('heading', { name: 'Vòng phát', exact: true }).waitFor();
   await page.getByRole('button', { name: 'Tạo vòng phát mới' }).click();
   await page.getByLabel('Tên vòng phát').fill(name);
+  await page.locator('#rot-unit', { hasText: 'Đơn vị: Ủy ban MTTQ Việt Nam phường' }).waitFor(); // an editor's own unit
   const campaign = page.locator('#rot-form').getByLabel('Chiến dịch tuyên truyền');
   await campaign.selectOption({ index: 1 }); // the demo's Resolution 57 campaign
   const campaignName = (await campaign.locator('option:checked').textContent()).trim();
@@ -181,6 +182,7 @@ await run(async (page) => {
 
   step('the approver cannot approve it while a notice is unapproved, and rejects it with a reason');
   await login(page, 'approver');
+  await row.locator('.rot-unit-of', { hasText: 'Ủy ban MTTQ Việt Nam phường' }).waitFor(); // the approver sees every unit's
   await row.getByRole('button', { name: 'Duyệt', exact: true }).click();
   await page.locator('#msg.error', { hasText: titles.c }).waitFor();
   await row.getByRole('button', { name: 'Từ chối', exact: true }).click();

@@ -69,6 +69,19 @@ pano.start(async (user) => {
     for (const c of campaigns.values()) sel.append(el('option', { value: String(c.id) }, c.name));
   }
 
+  // Units: editors and viewers see their own only; the others see every
+  // unit's rotations, so the list names the unit and an approver picks it.
+  const units = new Map();
+  const allUnits = !pano.can(user, 'editor', 'viewer');
+  try {
+    for (const x of (await api('GET', '/units')).data.items) units.set(x.id, x);
+  } catch (err) { oops(err); }
+  const unitName = (id) => (units.get(id) ? units.get(id).name : '#' + id);
+  {
+    const sel = document.querySelector('#rot-form [name=unit_id]');
+    for (const x of units.values()) sel.append(el('option', { value: String(x.id) }, x.name));
+  }
+
   // ---- the list ----------------------------------------------------------
 
   const PAGE = 20;
@@ -145,9 +158,10 @@ pano.start(async (user) => {
     };
     status.dataset.label = t('rot_col_status');
     const tr = el('tr', {},
-      el('th', { scope: 'row' }, pl.name, el('span', { className: 'note rot-rev' }, ' · ' + t('rot_revision') + ' ' + pl.current.number)),
+      el('th', { scope: 'row' }, pl.name, el('span', { className: 'note rot-rev' }, ' · ' + t('rot_revision') + ' ' + pl.current.number),
+        allUnits ? el('span', { className: 'note rot-rev rot-unit-of' }, unitName(pl.unit_id)) : ''),
       status,
-      cell(t('rot_col_campaign'), 'rot-campaign', c ? c.name : '—'),
+      cell(t('rot_col_campaign'), 'rot-campaign', el('span', { className: 'rot-clamp' }, c ? c.name : '—')),
       cell(t('rot_col_items'), 'num', String(items.length)),
       cell(t('rot_col_cycle'), 'num', duration(cycleMS(items) / 1000)),
       cell(t('rot_col_created'), '', pano.time(pl.created_at)),
@@ -199,10 +213,14 @@ pano.start(async (user) => {
     const area = el('textarea', { name: 'reason', rows: 4, maxLength: 1000, required: true });
     area.addEventListener('input', () => area.setCustomValidity(area.value.trim() ? '' : t('rot_reason_needed')));
     area.setCustomValidity(t('rot_reason_needed'));
-    const v = await pano.dialog(t('rot_reject_title') + ': ' + pl.name, [
+    const asked = pano.dialog(t('rot_reject_title') + ': ' + pl.name, [
       el('p', {}, t('rot_reject_help')),
       el('label', {}, t('rot_reason'), area),
     ], [{ label: t('rot_reject'), value: 'reject', kind: 'submit' }]);
+    // a submit button (so the reason is required), coloured as what it does
+    const ok = area.form && area.form.querySelector('button[value="reject"]');
+    if (ok) ok.className = 'danger';
+    const v = await asked;
     if (v !== 'reject') return;
     await decide(pl, 'reject', { reason: area.value.trim() });
   }
@@ -249,6 +267,10 @@ pano.start(async (user) => {
     try { await loadMedia(ed.items.map((it) => it.media_id)); } catch (err) { oops(err); }
     form.elements.name.value = pl ? pl.name : '';
     form.elements.campaign_id.value = pl && pl.campaign_id ? String(pl.campaign_id) : '';
+    // The unit is chosen once, when an approver creates a rotation.
+    $('rot-unit-pick').hidden = !!pl || !allUnits;
+    form.elements.unit_id.value = String(user.unit_id);
+    $('rot-unit').textContent = $('rot-unit-pick').hidden ? t('rot_unit') + ': ' + unitName(pl ? pl.unit_id : user.unit_id) : '';
     showEditorState();
     renderItems();
     say('', '');
@@ -478,7 +500,7 @@ pano.start(async (user) => {
     try {
       let r;
       if (ed.pl) r = await api('PATCH', '/playlists/' + ed.pl.id, { name, items, campaign_id: campaign });
-      else r = await api('POST', '/playlists', { name, items, campaign_id: campaign || null });
+      else r = await api('POST', '/playlists', { name, items, campaign_id: campaign || null, unit_id: allUnits ? Number(form.elements.unit_id.value) : undefined });
       ed.pl = r.data;
       ed.dirty = false;
       showEditorState();
