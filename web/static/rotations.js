@@ -180,6 +180,10 @@ pano.start(async (user) => {
   }
 
   async function decide(pl, action, payload) {
+    if (action === 'submit' && pl.current.items.length === 0) {
+      say(t('rot_err_empty'), 'error');
+      return null;
+    }
     const inList = !$('rot-list').hidden;
     try {
       const r = await api('POST', '/playlists/' + pl.id + '/' + action, payload);
