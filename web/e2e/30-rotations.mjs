@@ -234,6 +234,24 @@ await run(async (page) => {
   await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt' }).waitFor();
 
+  step('an edit of the approved rotation is a new revision; screens keep the approved one, and the preview can show either');
+  await logout(page);
+  await login(page, 'editor');
+  await row.getByRole('button', { name: 'Sửa', exact: true }).click();
+  await page.locator('#rot-editor-state', { hasText: 'màn hình vẫn phát bản đã duyệt' }).waitFor();
+  await item('v').getByLabel('Thời lượng (giây)').fill('6');
+  await page.locator('#rot-total', { hasText: '0:41' }).waitFor();
+  await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+  await page.locator('#msg.ok', { hasText: 'Đã lưu thành bản mới chờ duyệt' }).waitFor();
+  await page.getByRole('button', { name: 'Đóng', exact: true }).click();
+  await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
+  await row.locator('.note', { hasText: 'Màn hình đang phát bản đã duyệt số 1' }).waitFor();
+  await row.getByRole('button', { name: 'Xem trước', exact: true }).click();
+  await page.locator('#rot-preview-title', { hasText: '0:41' }).waitFor();
+  await page.getByLabel('Bản xem trước').selectOption({ label: 'bản số 1 (đang phát trên màn hình)' });
+  await page.locator('#rot-preview-title', { hasText: '0:38' }).waitFor();
+  await page.locator('#rot-preview').getByRole('button', { name: 'Đóng', exact: true }).click();
+
   step('a technician only reads and previews');
   await logout(page);
   await login(page, 'technician');
@@ -247,9 +265,11 @@ await run(async (page) => {
   await page.getByRole('link', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Rotations', exact: true }).waitFor();
   await page.getByRole('columnheader', { name: 'Cycle time' }).waitFor();
-  await row.locator('.status', { hasText: 'approved' }).waitFor();
+  await row.locator('.status', { hasText: 'pending' }).waitFor();
+  await row.locator('.note', { hasText: 'Screens play approved revision 1' }).waitFor();
   await row.getByRole('button', { name: 'Preview', exact: true }).click();
   await page.locator('#rot-now', { hasText: 'Playing item 1/3: ' + titles.a }).waitFor();
+  await page.locator('#rot-preview-title', { hasText: '0:41' }).waitFor(); // the newest revision
   await page.locator('#rot-canvas[data-drawn]').waitFor();
   await shot(page, 'rotations-preview-en');
 

@@ -106,13 +106,26 @@ pano.start(async (user) => {
       state.offset = Math.max(0, state.offset - PAGE);
       return load();
     }
+    // Redraw only what changed (the list refreshes itself), and keep the
+    // focus on the row it was in.
+    const sig = q + JSON.stringify(r.data);
+    if (sig === state.sig) return;
+    state.sig = sig;
+    const focusedRow = document.activeElement && document.activeElement.closest && document.activeElement.closest('#rotations tbody tr');
     tbody.replaceChildren(...r.data.items.map(row));
+    if (focusedRow) focusRow(focusedRow.dataset.id);
     $('rot-empty').hidden = r.data.items.length > 0;
     $('rot-range').textContent = state.total ? (state.offset + 1) + '–' + (state.offset + r.data.items.length) + ' ' + t('rot_of') + ' ' + state.total : '';
     $('rot-prev').disabled = state.offset === 0;
     $('rot-next').disabled = state.offset + PAGE >= state.total;
   }
   const reload = () => load().catch(oops);
+
+  // Decisions made elsewhere (an approver's, an editor's) show up without
+  // a reload, while the list is on screen.
+  setInterval(() => {
+    if (!$('rot-list').hidden && document.visibilityState === 'visible' && !document.querySelector('dialog[open]')) load().catch(() => {});
+  }, 15000);
 
   let typing;
   filters.addEventListener('input', (ev) => {
@@ -720,12 +733,28 @@ pano.start(async (user) => {
     if (player.left <= 0) go(player.at + 1); else showNow();
   }
 
+  // openPreview plays a rotation's newest revision; when screens still
+  // play an earlier approved one, that one can be chosen to compare.
   async function openPreview(pl, from, origin) {
     player.origin = origin || 'list';
     if (player.origin === 'list') returnFocus = from;
-    player.items = pl.current.items.map((it) => ({ media_id: it.media_id, duration_ms: it.duration_ms }));
+    const revs = [pl.current];
+    if (pl.approved && pl.approved.number !== pl.current.number) revs.push(pl.approved);
+    const pick = $('rot-rev');
+    pick.replaceChildren(...revs.map((r, i) => el('option', { value: String(i) },
+      t('rot_revision') + ' ' + r.number + ' (' + (i === 0 ? STATUS[r.status] : t('rot_on_screens')) + ')')));
+    $('rot-rev-pick').hidden = revs.length < 2;
+    pick.onchange = () => play(pl.name, revs[Number(pick.value)].items).catch(oops);
+    view('preview'); // first: the canvas is sized to the room it has
+    await play(pl.name, pl.current.items);
+    $('rot-preview-title').focus();
+  }
+
+  async function play(name, items) {
+    player.stop();
+    player.items = items.map((it) => ({ media_id: it.media_id, duration_ms: it.duration_ms }));
     try { await loadMedia(player.items.map((it) => it.media_id)); } catch (err) { oops(err); }
-    $('rot-preview-title').textContent = t('rot_preview_title') + ': ' + pl.name + ' · ' + t('rot_total') + ' ' + duration(cycleMS(player.items) / 1000);
+    $('rot-preview-title').textContent = t('rot_preview_title') + ': ' + name + ' · ' + t('rot_total') + ' ' + duration(cycleMS(player.items) / 1000);
     $('rot-preview-items').replaceChildren(...player.items.map((it, i) => {
       const b = el('button', { type: 'button', className: 'rot-jump' }, (i + 1) + '. ' + titleOf(it.media_id) + ' · ' + duration(it.duration_ms / 1000));
       b.addEventListener('click', () => go(i));
@@ -733,15 +762,12 @@ pano.start(async (user) => {
       li.dataset.index = i;
       return li;
     }));
-    view('preview');
     player.playing = true;
     $('rot-play').textContent = t('rot_pause');
     player.last = performance.now();
     go(0);
-    player.stop();
     player.timer = setInterval(tick, 200);
     if (!player.raf) player.raf = requestAnimationFrame(animate);
-    $('rot-preview-title').focus();
   }
 
   $('rot-geometry').addEventListener('change', () => draw().catch(oops));
