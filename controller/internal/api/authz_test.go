@@ -63,6 +63,8 @@ var policy = map[string]struct {
 	"approvePlaylist": {"approver admin", true},
 	"rejectPlaylist":  {"approver admin", true},
 
+	"withdrawPlaylist": {"approver editor", true},
+
 	"listCampaigns":  {"admin approver editor technician viewer", false},
 	"createCampaign": {"approver admin", false},
 	"getCampaign":    {"admin approver editor technician viewer", false},
@@ -192,6 +194,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"approvePlaylist": func() call { return call{path: id("/playlists/%d/approve", v.playlist(unit, store.StatusPending))} },
 		"rejectPlaylist": func() call {
 			return call{path: id("/playlists/%d/reject", v.playlist(unit, store.StatusPending)), body: map[string]any{"reason": "sai"}}
+		},
+		"withdrawPlaylist": func() call {
+			return call{path: id("/playlists/%d/withdraw", v.playlist(unit, store.StatusPending))}
 		},
 
 		"listCampaigns": func() call { return call{path: "/campaigns"} },

@@ -17,8 +17,9 @@ type playlistIn struct {
 }
 
 type playlistPatch struct {
-	Name  *string               `json:"name"`
-	Items *[]store.PlaylistItem `json:"items"`
+	Name       *string               `json:"name"`
+	Items      *[]store.PlaylistItem `json:"items"`
+	CampaignID *int64                `json:"campaign_id"` // 0 clears
 }
 
 // Item durations are bounded: a slot under a second is a glitch, one over a
@@ -151,6 +152,10 @@ func (a *API) updatePlaylist(c echo.Context, p *principal) error {
 		}
 		e.Items = in.Items
 	}
+	if in.CampaignID != nil {
+		v := optID(in.CampaignID)
+		e.CampaignID = &v
+	}
 	pl, err = a.o.Store.EditPlaylist(ctxOf(c), p.actor(), pl.ID, e)
 	if err != nil {
 		return storeErr(err, "playlist", pl.ID)
@@ -172,6 +177,12 @@ func (a *API) deletePlaylist(c echo.Context, p *principal) error {
 func (a *API) submitPlaylist(c echo.Context, p *principal) error {
 	return a.decidePlaylist(c, p, func(pl store.Playlist) (store.Playlist, error) {
 		return a.o.Store.SubmitPlaylist(ctxOf(c), p.actor(), pl.ID)
+	})
+}
+
+func (a *API) withdrawPlaylist(c echo.Context, p *principal) error {
+	return a.decidePlaylist(c, p, func(pl store.Playlist) (store.Playlist, error) {
+		return a.o.Store.WithdrawPlaylist(ctxOf(c), p.actor(), pl.ID)
 	})
 }
 

@@ -227,6 +227,9 @@ func (s *Store) ListPlaylists(ctx context.Context, f PlaylistFilter) ([]Playlist
 type PlaylistEdit struct {
 	Name  *string
 	Items *[]PlaylistItem
+	// CampaignID files the playlist under a campaign (a nil inner pointer
+	// clears it); like a media's campaign it is not part of a revision.
+	CampaignID **int64
 }
 
 // EditPlaylist changes a playlist's name or items under the revision rule
@@ -241,6 +244,19 @@ func (s *Store) EditPlaylist(ctx context.Context, who Actor, id int64, e Playlis
 		}
 		if err != nil {
 			return 0, nil, err
+		}
+		detail := map[string]any{}
+		if e.CampaignID != nil {
+			if err := checkCampaignTheme(ctx, tx, *e.CampaignID, nil); err != nil {
+				return 0, nil, err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE playlists SET campaign_id = ? WHERE id = ?`, nullInt(*e.CampaignID), id); err != nil {
+				return 0, nil, err
+			}
+			detail["campaign_id"] = *e.CampaignID
+		}
+		if e.Name == nil && e.Items == nil {
+			return id, detail, nil
 		}
 		r, err := s.playlistRev(ctx, tx, cur)
 		if err != nil {
@@ -278,7 +294,8 @@ func (s *Store) EditPlaylist(ctx context.Context, who Actor, id int64, e Playlis
 		if err := insertItems(ctx, tx, rev, r.Items); err != nil {
 			return 0, nil, err
 		}
-		return id, map[string]any{"name": r.Name, "revision": number, "status": status, "items": len(r.Items)}, nil
+		detail["name"], detail["revision"], detail["status"], detail["items"] = r.Name, number, status, len(r.Items)
+		return id, detail, nil
 	})
 	if err != nil {
 		return Playlist{}, fmt.Errorf("store: edit playlist %d: %w", id, err)
@@ -300,6 +317,36 @@ func (s *Store) ApprovePlaylist(ctx context.Context, who Actor, id int64) (Playl
 // RejectPlaylist rejects the pending revision with a reason.
 func (s *Store) RejectPlaylist(ctx context.Context, who Actor, id int64, reason string) (Playlist, error) {
 	return s.playlistDecision(ctx, who, id, "playlist.reject", []string{StatusPending}, StatusRejected, reason)
+}
+
+// WithdrawPlaylist takes a pending playlist back to draft, so its writer
+// can change it before an approver decides. An approved revision it
+// would replace keeps playing. The decision fields stay empty: nobody
+// decided.
+func (s *Store) WithdrawPlaylist(ctx context.Context, who Actor, id int64) (Playlist, error) {
+	_, err := s.change(ctx, who, "playlist.withdraw", "playlist", func(tx *sql.Tx) (int64, map[string]any, error) {
+		var cur int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT r.id, r.status FROM playlists p JOIN playlist_revisions r ON r.id = p.current_revision_id
+			WHERE p.id = ?`, id).Scan(&cur, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, ErrNotFound
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if status != StatusPending {
+			return 0, nil, &StateError{fmt.Sprintf("it is %s; only pending content can be withdrawn", status)}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE playlist_revisions SET status = ?, reject_reason = '' WHERE id = ?`, StatusDraft, cur); err != nil {
+			return 0, nil, err
+		}
+		return id, map[string]any{"revision_id": cur}, nil
+	})
+	if err != nil {
+		return Playlist{}, fmt.Errorf("store: withdraw playlist %d: %w", id, err)
+	}
+	return s.Playlist(ctx, id)
 }
 
 // unapprovedMedia returns the first media of a playlist revision that has no
