@@ -11,7 +11,7 @@ const hms = /^\d+:\d\d:\d\d$/;
 await run(async (page) => {
   const viewer = await apiAs('viewer');
   const camps = await viewer.call('GET', '/campaigns');
-  const campaign = camps.items[0];
+  const campaign = camps.items.find((c) => c.name.includes('57-NQ/TW'));
 
   step('the three demo screens have reported plays of the campaign');
   // Agents upload proof of play every 5 s: poll the API, bounded.

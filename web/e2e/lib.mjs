@@ -64,6 +64,8 @@ export async function run(fn, { viewport = { width: 1366, height: 768 } } = {}) 
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport,
+    // As the ward's browsers are: Vietnamese, so date fields read dd/mm/yyyy.
+    locale: 'vi-VN',
     acceptDownloads: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],

@@ -175,7 +175,7 @@ pano.start(async (user) => {
         const password = pw.check();
         try {
           return (await api('POST', '/users', { name: value(f, 'name'), role: f.elements.role.value, unit_id: Number(f.elements.unit_id.value), password })).data;
-        } catch (err) { throw new Error(why(err, { conflict: t('adm_user_taken') })); }
+        } catch (err) { throw new Error(why(err, { name_taken: t('adm_user_taken') })); }
       });
       if (u) { say(fill('adm_user_created', u), 'ok'); await this.load(); }
     },
@@ -237,13 +237,13 @@ pano.start(async (user) => {
     },
     async add() {
       const u = await edit(t('adm_unit_add'), this.form(), t('adm_create'), async (f) => {
-        try { return (await api('POST', '/units', { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_unit_taken') })); }
+        try { return (await api('POST', '/units', { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
       });
       if (u) { say(fill('adm_unit_created', u), 'ok'); await this.load(); }
     },
     async edit(u) {
       const r = await edit(fill('adm_unit_edit', u), this.form(u), t('adm_save'), async (f) => {
-        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_unit_taken') })); }
+        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
       });
       if (r) { say(fill('adm_unit_saved', r), 'ok'); await this.load(); }
     },
@@ -254,7 +254,7 @@ pano.start(async (user) => {
         say(fill('adm_unit_deleted', u), 'ok');
         await this.load();
       } catch (err) {
-        say(why(err, { conflict: fill('adm_unit_in_use', u) }), 'error');
+        say(why(err, { unit_in_use: fill('adm_unit_in_use', u) }), 'error');
       }
     },
   };
@@ -363,13 +363,13 @@ pano.start(async (user) => {
     form: (g) => [field(t('adm_group_name'), el('input', { name: 'name', required: true, maxLength: 200, value: g ? g.name : '', autocomplete: 'off' }))],
     async add() {
       const g = await edit(t('adm_group_add'), this.form(), t('adm_create'), async (f) => {
-        try { return (await api('POST', '/groups', { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_group_taken') })); }
+        try { return (await api('POST', '/groups', { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_group_taken') })); }
       });
       if (g) { say(fill('adm_group_created', g), 'ok'); await this.load(); }
     },
     async edit(g) {
       const r = await edit(fill('adm_group_edit', g), this.form(g), t('adm_save'), async (f) => {
-        try { return (await api('PATCH', '/groups/' + g.id, { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { conflict: t('adm_group_taken') })); }
+        try { return (await api('PATCH', '/groups/' + g.id, { name: value(f, 'name') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_group_taken') })); }
       });
       if (r) { say(fill('adm_group_saved', r), 'ok'); await this.load(); }
     },

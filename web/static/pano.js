@@ -43,7 +43,7 @@ const pano = (() => {
     if (e.code && has('err_' + e.code)) {
       err.message = fill(t('err_' + e.code), e);
       if (e.code === 'forbidden' && Array.isArray(e.roles) && e.roles.length) {
-        err.message += ' ' + t('err_needs_role') + ' ' + e.roles.map((r) => t('role_' + r)).join(', ') + '.';
+        err.message += ' ' + t('err_needs_role') + ' ' + e.roles.map((r) => t('role_' + r)).join(' ' + t('or') + ' ') + '.';
       }
     } else if (body.dataset.lang !== 'en') {
       err.message = t(res.status >= 500 ? 'err_internal' : 'err_bad_request');

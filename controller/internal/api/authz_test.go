@@ -63,7 +63,7 @@ var policy = map[string]struct {
 	"approvePlaylist": {"approver admin", true},
 	"rejectPlaylist":  {"approver admin", true},
 
-	"withdrawPlaylist": {"approver editor", true},
+	"withdrawPlaylist": {"admin approver editor", true},
 
 	"listCampaigns":  {"admin approver editor technician viewer", false},
 	"createCampaign": {"approver admin", false},

@@ -32,14 +32,14 @@ func TestWithdrawPlaylist(t *testing.T) {
 		code   string
 		want   string // status after
 	}{
-		{"a draft cannot be withdrawn", func() {}, ed, 409, "invalid_state", store.StatusDraft},
+		{"a draft cannot be withdrawn", func() {}, ed, 409, "wrong_state", store.StatusDraft},
 		{"another unit's editor does not see it", func() { must(t, v.do(ed, "POST", pp+"/submit", nil), 200) }, other, 404, "not_found", store.StatusPending},
 		{"the editor withdraws a pending one", func() {}, ed, 200, "", store.StatusDraft},
 		{"an approver may withdraw too", func() { must(t, v.do(ed, "POST", pp+"/submit", nil), 200) }, ap, 200, "", store.StatusDraft},
 		{"a rejected one is edited, not withdrawn", func() {
 			must(t, v.do(ed, "POST", pp+"/submit", nil), 200)
 			must(t, v.do(ap, "POST", pp+"/reject", map[string]any{"reason": "thiếu nguồn"}), 200)
-		}, ed, 409, "invalid_state", store.StatusRejected},
+		}, ed, 409, "wrong_state", store.StatusRejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.before()

@@ -336,7 +336,8 @@ func (s *Store) WithdrawPlaylist(ctx context.Context, who Actor, id int64) (Play
 			return 0, nil, err
 		}
 		if status != StatusPending {
-			return 0, nil, &StateError{fmt.Sprintf("it is %s; only pending content can be withdrawn", status)}
+			return 0, nil, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("it is %s; only pending content can be withdrawn", status),
+				Params: map[string]any{"status": status, "to": "withdrawn"}}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE playlist_revisions SET status = ?, reject_reason = '' WHERE id = ?`, StatusDraft, cur); err != nil {
 			return 0, nil, err
