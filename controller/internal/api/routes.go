@@ -114,6 +114,7 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodGet, Path: p + "/media/:id/thumbnail", Name: "thumbnailMedia", Tag: "media", Summary: "A small PNG for lists", Roles: allRoles, UnitScoped: true, Produces: "image/png", Status: 200, handle: a.thumbnailMedia},
 		{Method: http.MethodDelete, Path: p + "/media/:id", Name: "deleteMedia", Tag: "media", Summary: "Delete a media no playlist uses", Roles: writers, UnitScoped: true, Status: 204, handle: a.deleteMedia},
 		{Method: http.MethodPost, Path: p + "/media/:id/submit", Name: "submitMedia", Tag: "media", Summary: "Submit a draft or rejected media for approval", Roles: writers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.submitMedia},
+		{Method: http.MethodPost, Path: p + "/media/:id/withdraw", Name: "withdrawMedia", Tag: "media", Summary: "Take a pending media back to draft (to change it before it is decided)", Roles: writers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.withdrawMedia},
 		{Method: http.MethodPost, Path: p + "/media/:id/approve", Name: "approveMedia", Tag: "media", Summary: "Approve a pending media", Roles: approvers, UnitScoped: true, Out: store.Media{}, Status: 200, handle: a.approveMedia},
 		{Method: http.MethodPost, Path: p + "/media/:id/reject", Name: "rejectMedia", Tag: "media", Summary: "Reject a pending media with a reason", Roles: approvers, UnitScoped: true, In: rejectIn{}, Out: store.Media{}, Status: 200, handle: a.rejectMedia},
 
