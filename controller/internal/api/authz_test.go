@@ -49,6 +49,7 @@ var policy = map[string]struct {
 	"submitMedia":      {"approver editor", true},
 	"approveMedia":     {"approver", true},
 	"withdrawMedia":    {"approver editor", true},
+	"previewText":      {"approver editor", false},
 	"replaceMediaFile": {"approver editor", true},
 	"previewMedia":     {"admin approver editor technician viewer", true},
 	"thumbnailMedia":   {"admin approver editor technician viewer", true},
@@ -172,7 +173,10 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"thumbnailMedia": func() call { return call{path: id("/media/%d/thumbnail", v.media(unit, store.StatusDraft))} },
 		"submitMedia":    func() call { return call{path: id("/media/%d/submit", v.media(unit, store.StatusDraft))} },
 		"approveMedia":   func() call { return call{path: id("/media/%d/approve", v.media(unit, store.StatusPending))} },
-		"withdrawMedia":  func() call { return call{path: id("/media/%d/withdraw", v.media(unit, store.StatusPending))} },
+		"previewText": func() call {
+			return call{path: "/media/preview-text", body: map[string]any{"title": "Thông báo", "body": "Nội dung"}}
+		},
+		"withdrawMedia": func() call { return call{path: id("/media/%d/withdraw", v.media(unit, store.StatusPending))} },
 		"rejectMedia": func() call {
 			return call{path: id("/media/%d/reject", v.media(unit, store.StatusPending)), body: map[string]any{"reason": "sai"}}
 		},
