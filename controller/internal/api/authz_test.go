@@ -50,6 +50,7 @@ var policy = map[string]struct {
 	"approveMedia":     {"approver", true},
 	"withdrawMedia":    {"approver editor", true},
 	"previewText":      {"approver editor", false},
+	"renditionFile":    {"admin approver editor technician viewer", true},
 	"replaceMediaFile": {"approver editor", true},
 	"previewMedia":     {"admin approver editor technician viewer", true},
 	"thumbnailMedia":   {"admin approver editor technician viewer", true},
@@ -169,6 +170,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		},
 		"previewMedia": func() call {
 			return call{path: id("/media/%d/preview?w=64&h=32&fit=cover", v.media(unit, store.StatusDraft))}
+		},
+		"renditionFile": func() call {
+			return call{path: id("/media/%d/rendition?w=64&h=32&fit=contain", v.renderedText(unit))}
 		},
 		"thumbnailMedia": func() call { return call{path: id("/media/%d/thumbnail", v.media(unit, store.StatusDraft))} },
 		"submitMedia":    func() call { return call{path: id("/media/%d/submit", v.media(unit, store.StatusDraft))} },

@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image/png"
 	"strings"
 	"testing"
 
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
@@ -74,4 +76,31 @@ func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
 			t.Errorf("%v: %d %s, want 400 %s", tc.body, r.Status, r.Body, tc.code)
 		}
 	}
+}
+
+// renderedText is a text notice of unit with its 64×32 rendition stored.
+func (v *env) renderedText(unit int64) int64 {
+	v.t.Helper()
+	ctx := context.Background()
+	id := v.media(unit, store.StatusDraft)
+	m, err := v.st.Media(ctx, id)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	g := pipeline.Geometry(64, 32, "contain")
+	r, err := pipeline.RenderNotice(m.Current, g)
+	if err == nil {
+		err = v.as.PutRendition(r)
+	}
+	var row store.Rendition
+	if err == nil {
+		row, err = pipeline.Row(m.Current.ID, g, r)
+	}
+	if err == nil {
+		err = v.st.PutRendition(ctx, row)
+	}
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return id
 }
