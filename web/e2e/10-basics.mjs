@@ -68,11 +68,11 @@ await run(async (page) => {
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
   await row.getByRole('button', { name: 'Duyệt' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
-  const card = page.locator(`#media article.ct-item[data-id="${id}"]`);
-  await card.locator('.status', { hasText: 'đã duyệt' }).waitFor();
+  const item = page.locator(`#media article.ct-item[data-id="${id}"]`);
+  await item.locator('.status', { hasText: 'đã duyệt' }).waitFor();
 
   step('approver sends it as urgent to every screen, then stops it');
-  await card.getByRole('button', { name: 'Phát khẩn' }).click();
+  await item.getByRole('button', { name: 'Phát khẩn' }).click();
   await page.getByRole('dialog').getByLabel('Thời gian phát (phút, 1–1440)').fill('5');
   await page.getByRole('dialog').getByRole('button', { name: 'Tiếp tục' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Phát khẩn ngay' }).click();

@@ -100,15 +100,17 @@ pano.start(async (user) => {
       }
     }
     function paint(now) {
+      // A frame's timestamp may be a little before show() was called.
+      const secs = Math.max(0, now - t0) / 1000;
       octx.fillStyle = '#000';
       octx.fillRect(0, 0, w, h);
       if (frames) {
-        const i = Math.floor(((now - t0) / 1000) * fps) % frames.length;
+        const i = Math.floor(secs * fps) % frames.length;
         octx.drawImage(frames[i], 0, 0, w, h);
       } else if (src && src.width > w && pps > 0) {
         // A ticker strip is circular: columns [o, o+w) wrapping to 0.
         const W = src.width;
-        const o = Math.floor(((now - t0) / 1000) * pps) % W;
+        const o = Math.floor(secs * pps) % W;
         const first = Math.min(w, W - o);
         octx.drawImage(src, o, 0, first, h, 0, 0, first, h);
         if (first < w) octx.drawImage(src, 0, 0, w - first, h, first, 0, w - first, h);
