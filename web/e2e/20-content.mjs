@@ -239,13 +239,35 @@ try {
     await rej.locator('.ct-reason', { hasText: 'Ảnh thiếu nguồn, ' + id }).waitFor();
     if (!(await rej.locator('.ct-reason').isVisible())) throw new Error('the reason is not visible');
 
-    step('the editor edits the title and deletes the rejected image, after a confirmation');
+    step('the editor edits the rejected image\'s title: a draft again, the reason gone');
     await rej.getByRole('button', { name: 'Sửa' }).click();
     const ed = page.getByRole('dialog');
     await ed.getByLabel('Tiêu đề', { exact: true }).fill(imageTitle + ' sửa');
     await ed.getByRole('button', { name: 'Lưu' }).click();
     const edited = page.locator('#media article.ct-item', { hasText: imageTitle + ' sửa' });
     await edited.locator('.status', { hasText: 'bản nháp' }).waitFor();
+    await edited.locator('.ct-reason').waitFor({ state: 'detached' });
+
+    step('the editor replaces its file: progress in the card, then the new pixels');
+    const chooser = page.waitForEvent('filechooser');
+    await edited.getByRole('button', { name: 'Thay tệp' }).click();
+    await (await chooser).setFiles({ name: 'ap-phich-moi.png', mimeType: 'image/png', buffer: makePNG(48, 96) });
+    await page.waitForFunction(async (title) => {
+      const r = await fetch('/api/v1/media?q=' + encodeURIComponent(title)).then((x) => x.json());
+      return r.items.length === 1 && r.items[0].current.original_name === 'ap-phich-moi.png';
+    }, imageTitle + ' sửa', { polling: 250 });
+    await page.locator('#msg.error').waitFor({ state: 'hidden' });
+    // A tall picture on a wide panel: black bars left and right, drawn.
+    const eid = await edited.getAttribute('data-id');
+    await page.waitForFunction((sel) => {
+      const c = document.querySelector(sel);
+      if (!c) return false;
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const at = (x, y) => { const i = (Math.floor(y) * c.width + x) * 4; return d[i] + d[i + 1] + d[i + 2]; };
+      return at(2, c.height / 2) === 0 && at(Math.floor(c.width / 2), c.height / 2) > 0;
+    }, `#media article[data-id="${eid}"] canvas.ct-panel[data-geom="64x32"][data-ready="1"]`, { polling: 250 });
+
+    step('the editor deletes it, after a confirmation');
     await edited.getByRole('button', { name: 'Xóa' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Xóa' }).click();
     await page.locator('#msg.ok', { hasText: 'Đã xóa' }).waitFor();
