@@ -412,7 +412,7 @@ pano.start(async (user) => {
 
   // ---- upload: drop zone or picker, one row per file
   const upList = document.getElementById('up-list');
-  const kb = (n) => (n / 1048576).toLocaleString(pano.locale, { maximumFractionDigits: 1 }) + ' MB';
+  const kb = (n) => (n < 1048576 ? Math.ceil(n / 1024) + ' KB' : (n / 1048576).toLocaleString(pano.locale, { maximumFractionDigits: 1 }) + ' MB');
 
   // uploadRow is the row of one file: bytes sent, then processing, then
   // done or an error in words.
@@ -495,6 +495,8 @@ pano.start(async (user) => {
     const drop = document.getElementById('drop');
     const pick = document.getElementById('up-files');
     pick.addEventListener('change', () => { const fs = [...pick.files]; pick.value = ''; uploadAll(fs); });
+    // The browser's own file button would speak its own language.
+    document.getElementById('up-pick').addEventListener('click', () => pick.click());
     drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (ev) => {
