@@ -308,6 +308,15 @@ try {
     await shot(page, 'content-tablet');
     await q.getByRole('button', { name: 'Duyệt' }).click();
     await q.waitFor({ state: 'detached' });
+
+    step('in English');
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'All content', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Choose files…' }).waitFor();
+    await page.locator('#media article.ct-item', { hasText: 'Máy tính bảng ' + id }).locator('.status', { hasText: 'approved' }).waitFor();
+    await shot(page, 'content-tablet-en');
+    await page.getByRole('link', { name: 'Tiếng Việt' }).click();
+    await page.getByRole('heading', { name: 'Tất cả nội dung', exact: true }).waitFor();
   }, { viewport: { width: 768, height: 1024 } });
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -729,6 +729,7 @@ pano.start(async (user) => {
     const r = await api('GET', '/media?sort=created_at&order=desc&limit=200' + (st ? '&status=' + st : ''));
     const lib = document.getElementById('media');
     lib.replaceChildren(...r.data.items.map((m) => card(m, false)));
+    for (const v of views) if (!v.canvas.isConnected) v.stop(); // cards just replaced
     if (r.data.items.length === 0) lib.append(el('p', { className: 'note' }, t('no_media')));
     if (approver) {
       const q = await api('GET', '/media?status=pending&sort=created_at&order=asc&limit=200');
