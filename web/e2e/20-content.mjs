@@ -275,15 +275,21 @@ try {
 
     await shot(page, 'content-editor-after');
 
-    step('an unreadable file and an empty one: an error in words in each row');
+    step('an unreadable file and an empty one dropped: an error in words in each row');
     // In a second tab of the same session: the browser logs the refusals
     // (415, 422) in the console, which run() counts against the first tab.
     const tab = await ctx.newPage();
     await tab.goto(base + '/content?lang=vi');
-    await tab.locator('#up-files').setInputFiles([
-      { name: 'bao-cao.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n') },
-      { name: 'rong.png', mimeType: 'image/png', buffer: Buffer.alloc(0) },
-    ]);
+    // Dropped on the drop zone, as a file manager would.
+    const dt = await tab.evaluateHandle((pdf) => {
+      const d = new DataTransfer();
+      d.items.add(new File([Uint8Array.from(atob(pdf), (c) => c.charCodeAt(0))], 'bao-cao.pdf', { type: 'application/pdf' }));
+      d.items.add(new File([], 'rong.png', { type: 'image/png' }));
+      return d;
+    }, Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n').toString('base64'));
+    await tab.locator('#drop').dispatchEvent('dragover', { dataTransfer: dt });
+    await tab.locator('#drop.over').waitFor();
+    await tab.locator('#drop').dispatchEvent('drop', { dataTransfer: dt });
     await tab.locator('#up-list li', { hasText: 'bao-cao.pdf' }).locator('.ct-up-state', { hasText: 'Loại tệp không được hỗ trợ' }).waitFor();
     await tab.locator('#up-list li', { hasText: 'rong.png' }).locator('.ct-up-state', { hasText: 'Tệp rỗng' }).waitFor();
     await shot(tab, 'content-upload-errors');
