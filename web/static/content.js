@@ -30,7 +30,10 @@ pano.start(async (user) => {
       if (!seen.has(k)) seen.set(k, { width: x.width, height: x.height, fit: x.fit, names: [] });
       seen.get(k).names.push(x.name);
     }
-    geoms = [...seen.values()].sort((a, b) => a.width * a.height - b.width * b.height);
+    // The sizes most screens have, at most 16 (what a preview request
+    // takes), smallest first.
+    geoms = [...seen.values()].sort((a, b) => b.names.length - a.names.length).slice(0, 16)
+      .sort((a, b) => a.width * a.height - b.width * b.height);
     if (geoms.length === 0) geoms = [{ width: 128, height: 64, fit: 'contain', names: [] }];
   }
   const campaignOf = (id) => campaigns.find((c) => c.id === id);

@@ -18,8 +18,8 @@ type previewTextIn struct {
 	Title string   `json:"title"`
 	Body  string   `json:"body"`
 	Style *styleIn `json:"style"`
-	// Geometries to draw it for; none: those of the displays (128×64
-	// contain when there is no display).
+	// Geometries to draw it for; none: those of the displays, the first
+	// 16 (128×64 contain when there is no display).
 	Geometries []geometryIn `json:"geometries"`
 }
 
@@ -89,7 +89,7 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 			return err
 		}
 		for _, sg := range inUse {
-			if g := pipeline.Geometry(sg.Width, sg.Height, sg.Fit); g.Validate() == nil {
+			if g := pipeline.Geometry(sg.Width, sg.Height, sg.Fit); g.Validate() == nil && len(geoms) < maxPreviewGeometries {
 				geoms = append(geoms, g)
 			}
 		}
