@@ -154,7 +154,8 @@ pano.start(async (user) => {
   // figure is a panel with its caption (the geometry and its screens).
   function figure(g, scale, extra) {
     const v = panel(g, scale, t('ct_preview_at') + ' ' + geomLabel(g));
-    const cap = el('figcaption', {}, geomLabel(g), g.names.length ? el('span', { className: 'note' }, ' · ' + g.names.join(', ')) : '');
+    const names = g.names.length > 3 ? g.names.slice(0, 3).join(', ') + ' ' + t('ct_and_more').replace('N', g.names.length - 3) : g.names.join(', ');
+    const cap = el('figcaption', {}, geomLabel(g), names ? el('span', { className: 'note' }, ' · ' + names) : '');
     if (extra) cap.append(extra);
     const f = el('figure', { className: 'ct-fig' }, v.canvas, cap);
     f.dataset.geom = g.width + 'x' + g.height;
