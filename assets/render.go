@@ -77,6 +77,7 @@ type Rendition struct {
 	Ticker   *TickerInfo // scrolling text only
 	Frames   int         // video only
 	FPS      int         // video only
+	TextPx   int         // text only: the size its smallest line is drawn at, pixels per em
 }
 
 // RenderImage decodes the image at path (an Original's) once and renders it

@@ -94,6 +94,9 @@ const (
 	// an LED panel. A text that does not fit at this size is refused with
 	// CodeTextTooLong (use a ticker).
 	MinTextPx = 8
+	// SmallTextPx: a text drawn below this size is legible only up close,
+	// at the edge of what MinTextPx allows; the dashboard warns its writer.
+	SmallTextPx = 11
 )
 
 type noticeStyle struct {
@@ -179,6 +182,7 @@ type placed struct {
 	face  font.Face
 	color color.NRGBA
 	dot   fixed.Point26_6
+	px    int // the face's size, pixels per em
 }
 
 // inkBounds are a string's drawn extents in whole pixels around its dot:
@@ -232,8 +236,14 @@ func RenderText(n Notice, g Geometry) (*Rendition, error) {
 	if err != nil {
 		return nil, err
 	}
+	textPx := 0
+	for i, l := range lines {
+		if i == 0 || l.px < textPx {
+			textPx = l.px
+		}
+	}
 	return &Rendition{Geometry: g, SHA256: sum, MIME: "image/png", Data: data,
-		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Ticker: tick}, nil
+		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Ticker: tick, TextPx: textPx}, nil
 }
 
 func drawLines(img *image.NRGBA, lines []placed, bg color.NRGBA, off image.Point) {
@@ -316,7 +326,7 @@ func layoutStill(title, body string, st noticeStyle, g Geometry) ([]placed, erro
 				default:
 					x = pad + (aw-w)/2
 				}
-				out = append(out, placed{text: l, face: b.face, color: b.color,
+				out = append(out, placed{text: l, face: b.face, color: b.color, px: px,
 					dot: fixed.P(x-minX, y+b.asc)})
 				y += b.asc + b.dsc + gap
 			}
@@ -416,7 +426,7 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 				x += space
 			}
 			minX, _, maxX, _ := inkBounds(s.face, s.text)
-			out = append(out, placed{text: s.text, face: s.face, color: s.col,
+			out = append(out, placed{text: s.text, face: s.face, color: s.col, px: px,
 				dot: fixed.P(x-minX, pad+(ah-(bottom-top))/2-top)})
 			x += maxX - minX
 		}

@@ -64,30 +64,32 @@ await run(async (page) => {
   step('approver approves it');
   await login(page, 'approver', password);
   await page.getByRole('link', { name: 'Nội dung' }).click();
-  const row = page.locator(`#media tr[data-id="${id}"]`);
+  const row = page.locator(`#queue article.ct-item[data-id="${id}"]`);
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
   await row.getByRole('button', { name: 'Duyệt' }).click();
-  await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt: ' + title }).waitFor();
+  const item = page.locator(`#media article.ct-item[data-id="${id}"]`);
+  await item.locator('.status', { hasText: 'đã duyệt' }).waitFor();
 
-  step('approver sends it as urgent, then stops it');
-  page.once('dialog', (d) => d.accept('5'));
-  await row.getByRole('button', { name: 'Phát khẩn' }).click();
+  step('approver sends it as urgent to every screen, then stops it');
+  await item.getByRole('button', { name: 'Phát khẩn' }).click();
+  await page.getByRole('dialog').getByLabel('Thời gian phát (phút, 1–1440)').fill('5');
+  await page.getByRole('dialog').getByRole('button', { name: 'Tiếp tục' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Phát khẩn ngay' }).click();
   const live = page.locator('#urgent li', { hasText: title });
   await live.waitFor();
   await live.getByRole('button', { name: 'Dừng' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Dừng' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã dừng thông báo khẩn' }).waitFor();
   await page.locator('#urgent').waitFor({ state: 'hidden' });
 
   step('approver uploads an image');
   // A 2×1 PNG: one red and one blue pixel.
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAADUlEQVR4nGP4zwAE/wEHAAH/4iOeWQAAAABJRU5ErkJggg==', 'base64');
-  const up = page.locator('#upload-form');
-  await up.getByLabel('Tiêu đề').fill('Áp phích ' + title);
-  await up.getByLabel('Tệp').setInputFiles({ name: 'ap-phich.png', mimeType: 'image/png', buffer: png });
-  await up.getByRole('button', { name: 'Tải lên' }).click();
-  await page.locator('#msg.ok', { hasText: 'Đã tải lên bản nháp' }).waitFor();
-  await page.locator('#media tr', { hasText: 'Áp phích ' + title }).locator('.status', { hasText: 'bản nháp' }).waitFor();
+  const name = 'ap-phich-' + Date.now();
+  await page.locator('#up-files').setInputFiles({ name: name + '.png', mimeType: 'image/png', buffer: png });
+  await page.locator('#up-list li', { hasText: name }).locator('.ct-up-state', { hasText: 'Đã tải lên và xử lý xong' }).waitFor();
+  await page.locator('#media article.ct-item', { hasText: name }).locator('.status', { hasText: 'bản nháp' }).waitFor();
   await shot(page, 'content');
 
   step('reports');

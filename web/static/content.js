@@ -1,83 +1,720 @@
-// content.js: the Nội dung page: media with their approval state; approvers
-// approve or reject pending ones, editors compose text notices and submit.
+// content.js: the Nội dung page. Writers (editors, approvers) upload
+// images and videos (several at once, with byte and processing progress),
+// compose text notices with a live preview at every panel size, and
+// withdraw, edit, replace or delete their content; approvers work through
+// the queue of pending content, and send and stop urgent notices.
+// Every preview is the rendition's own pixels, scaled up without
+// smoothing (nearest neighbour) so each LED shows; optionally as round dots.
 'use strict';
 
 pano.start(async (user) => {
   const { t, api, el, time, say } = pano;
-  const tbody = document.querySelector('#media tbody');
-  const writer = user.role === 'editor' || user.role === 'approver';
-  const approver = user.role === 'approver';
+  const writer = pano.can(user, 'editor', 'approver', 'admin');
+  const approver = pano.can(user, 'approver', 'admin');
 
-  async function act(m, action) {
-    let payload;
-    if (action === 'reject') {
-      const reason = window.prompt(t('reject_reason'));
-      if (reason === null || reason.trim() === '') return;
-      payload = { reason: reason.trim() };
+  // Errors: the API's code in words (pano.api translates err_CODE; a few
+  // generic codes get this page's wording).
+  const errText = (err) => (err && err.code && pano.has('ct_err_' + err.code) ? t('ct_err_' + err.code) : err.message);
+  const fail = (err) => say(t('error') + ': ' + errText(err), 'error');
+
+  // ---- reference data: campaigns, groups, displays and their geometries
+  let campaigns = [], groups = [], displays = [], geoms = [];
+  async function loadRefs() {
+    const [c, g, d] = await Promise.all([api('GET', '/campaigns'), api('GET', '/groups'), api('GET', '/displays')]);
+    campaigns = c.data.items;
+    groups = g.data.items;
+    displays = d.data.items;
+    const seen = new Map();
+    for (const x of displays) {
+      const k = x.width + 'x' + x.height + ':' + x.fit;
+      if (!seen.has(k)) seen.set(k, { width: x.width, height: x.height, fit: x.fit, names: [] });
+      seen.get(k).names.push(x.name);
     }
+    // The sizes most screens have, at most 16 (what a preview request
+    // takes), smallest first.
+    geoms = [...seen.values()].sort((a, b) => b.names.length - a.names.length).slice(0, 16)
+      .sort((a, b) => a.width * a.height - b.width * b.height);
+    if (geoms.length === 0) geoms = [{ width: 128, height: 64, fit: 'contain', names: [] }];
+  }
+  const campaignOf = (id) => campaigns.find((c) => c.id === id);
+  const geomLabel = (g) => g.width + '×' + g.height + (g.fit !== 'contain' ? ' (' + t('ct_fit_' + g.fit) + ')' : '');
+
+  // fillCampaigns fills a campaign select and keeps its theme select
+  // following it.
+  function fillCampaigns(csel, tsel, campaignID, themeID) {
+    csel.replaceChildren(el('option', { value: '' }, t('ct_no_campaign')), ...campaigns.map((c) => el('option', { value: c.id }, c.name)));
+    csel.value = campaignID ? String(campaignID) : '';
+    const themes = () => {
+      const c = campaignOf(Number(csel.value));
+      tsel.replaceChildren(el('option', { value: '' }, t('ct_no_theme')), ...(c ? c.themes : []).map((th) => el('option', { value: th.id }, th.title)));
+      tsel.disabled = !c;
+    };
+    csel.addEventListener('change', themes);
+    themes();
+    if (themeID) tsel.value = String(themeID);
+  }
+
+  // ---- panels: a canvas showing rendition pixels at an integer scale
+  let dots = localStorage.getItem('pano.dots') === '1';
+  const views = new Set();
+  const dotsBox = document.getElementById('dots');
+  dotsBox.checked = dots;
+  dotsBox.addEventListener('change', () => {
+    dots = dotsBox.checked;
+    localStorage.setItem('pano.dots', dots ? '1' : '0');
+    for (const v of views) v.redraw();
+  });
+
+  const scaleFor = (w, maxW) => Math.max(1, Math.min(12, Math.floor(maxW / w)));
+
+  // panel makes a view of a w×h panel at scale; show() takes a still
+  // picture (or a ticker's strip, scrolled at pps) or video frames.
+  function panel(g, scale, label) {
+    const { width: w, height: h } = g;
+    const cv = el('canvas', { width: w * scale, height: h * scale, className: 'ct-panel' });
+    cv.setAttribute('role', 'img');
+    cv.setAttribute('aria-label', label);
+    cv.dataset.geom = w + 'x' + h;
+    const ctx = cv.getContext('2d');
+    const off = document.createElement('canvas');
+    off.width = w;
+    off.height = h;
+    const octx = off.getContext('2d', { willReadFrequently: true });
+    let src = null, frames = null, fps = 0, pps = 0, t0 = 0, raf = 0;
+
+    function blit() {
+      if (!dots || scale < 3) {
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(off, 0, 0, w * scale, h * scale);
+        return;
+      }
+      const px = octx.getImageData(0, 0, w, h).data;
+      ctx.fillStyle = '#0b0b0b';
+      ctx.fillRect(0, 0, cv.width, cv.height);
+      const r = scale * 0.42;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = (y * w + x) * 4;
+          ctx.fillStyle = 'rgb(' + px[i] + ',' + px[i + 1] + ',' + px[i + 2] + ')';
+          ctx.beginPath();
+          ctx.arc(x * scale + scale / 2, y * scale + scale / 2, r, 0, 2 * Math.PI);
+          ctx.fill();
+        }
+      }
+    }
+    function paint(now) {
+      // A frame's timestamp may be a little before show() was called.
+      const secs = Math.max(0, now - t0) / 1000;
+      octx.fillStyle = '#000';
+      octx.fillRect(0, 0, w, h);
+      if (frames) {
+        const i = Math.floor(secs * fps) % frames.length;
+        octx.drawImage(frames[i], 0, 0, w, h);
+      } else if (src && src.width > w && pps > 0) {
+        // A ticker strip is circular: columns [o, o+w) wrapping to 0.
+        const W = src.width;
+        const o = Math.floor(secs * pps) % W;
+        const first = Math.min(w, W - o);
+        octx.drawImage(src, o, 0, first, h, 0, 0, first, h);
+        if (first < w) octx.drawImage(src, 0, 0, w - first, h, first, 0, w - first, h);
+      } else if (src) {
+        octx.drawImage(src, 0, 0, w, h);
+      }
+      blit();
+    }
+    const moving = () => frames || (src && src.width > w && pps > 0);
+    function loop(now) {
+      raf = 0;
+      if (!cv.isConnected) { views.delete(view); return; }
+      paint(now);
+      raf = requestAnimationFrame(loop);
+    }
+    const view = {
+      canvas: cv,
+      show(bitmap, opts = {}) {
+        src = bitmap;
+        frames = opts.frames || null;
+        fps = opts.fps || 0;
+        pps = opts.pps || 0;
+        t0 = performance.now();
+        views.add(view);
+        cv.dataset.ready = '1';
+        cv.dataset.kind = frames ? 'video' : (src && src.width > w ? 'ticker' : 'still');
+        if (raf) cancelAnimationFrame(raf);
+        raf = 0;
+        paint(t0);
+        if (moving()) raf = requestAnimationFrame(loop);
+      },
+      redraw() { if (!cv.isConnected) { views.delete(view); return; } if (!moving()) paint(performance.now()); },
+      stop() { if (raf) cancelAnimationFrame(raf); raf = 0; views.delete(view); },
+    };
+    return view;
+  }
+
+  // figure is a panel with its caption (the geometry and its screens).
+  function figure(g, scale, extra) {
+    const v = panel(g, scale, t('ct_preview_at') + ' ' + geomLabel(g));
+    const names = g.names.length > 3 ? g.names.slice(0, 3).join(', ') + ' ' + t('ct_and_more').replace('N', g.names.length - 3) : g.names.join(', ');
+    const cap = el('figcaption', {}, geomLabel(g), names ? el('span', { className: 'note' }, ' · ' + names) : '');
+    if (extra) cap.append(extra);
+    const f = el('figure', { className: 'ct-fig' }, v.canvas, cap);
+    f.dataset.geom = g.width + 'x' + g.height;
+    return { view: v, fig: f, cap };
+  }
+
+  const qs = (g) => 'w=' + g.width + '&h=' + g.height + '&fit=' + g.fit;
+  const renditionOf = (m, g) => (m.current.renditions || []).find((r) => r.width === g.width && r.height === g.height && r.fit === g.fit);
+
+  // showPreview loads a media's preview for g into the view; a note says
+  // why there is none yet.
+  async function showPreview(m, g, view, note) {
+    try {
+      const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g));
+      const bmp = await createImageBitmap(b);
+      const r = renditionOf(m, g);
+      view.show(bmp, { pps: r && r.ticker_pixels_per_second ? r.ticker_pixels_per_second : 2 * g.height });
+    } catch (err) {
+      if (note) note.textContent = errText(err);
+    }
+  }
+
+  // Lazy: a card's previews load when it scrolls into view.
+  const lazy = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      lazy.unobserve(e.target);
+      e.target.loadPreviews?.();
+    }
+  }, { rootMargin: '200px' });
+
+  // ---- a video rendition: a ZIP (stored entries) of PNG frames and a
+  // manifest, read through its central directory.
+  function unzip(buf) {
+    const dv = new DataView(buf);
+    let e = buf.byteLength - 22;
+    while (e >= 0 && dv.getUint32(e, true) !== 0x06054b50) e--;
+    if (e < 0) throw new Error('zip');
+    const n = dv.getUint16(e + 10, true);
+    let p = dv.getUint32(e + 16, true);
+    const out = new Map();
+    const dec = new TextDecoder();
+    for (let i = 0; i < n; i++) {
+      if (dv.getUint32(p, true) !== 0x02014b50) throw new Error('zip');
+      const method = dv.getUint16(p + 10, true), size = dv.getUint32(p + 20, true);
+      const nl = dv.getUint16(p + 28, true), xl = dv.getUint16(p + 30, true), cl = dv.getUint16(p + 32, true);
+      const at = dv.getUint32(p + 42, true);
+      const name = dec.decode(new Uint8Array(buf, p + 46, nl));
+      const start = at + 30 + dv.getUint16(at + 26, true) + dv.getUint16(at + 28, true);
+      if (method === 0) out.set(name, new Uint8Array(buf, start, size));
+      p += 46 + nl + xl + cl;
+    }
+    return out;
+  }
+  const maxFrames = 1500; // a minute at 25 frames a second
+
+  async function playVideo(m, g, view, note) {
+    const res = await fetch('/api/v1/media/' + m.id + '/rendition?' + qs(g), { credentials: 'same-origin' });
+    if (!res.ok) throw Object.assign(new Error(res.statusText), { status: res.status });
+    const files = unzip(await res.arrayBuffer());
+    const man = JSON.parse(new TextDecoder().decode(files.get('manifest.json')));
+    const n = Math.min(man.frames, maxFrames);
+    const frames = [];
+    for (let i = 0; i < n; i++) {
+      const png = files.get('frames/' + String(i).padStart(6, '0') + '.png');
+      frames.push(await createImageBitmap(new Blob([png], { type: 'image/png' })));
+    }
+    view.show(frames[0], { frames, fps: man.fps });
+    view.canvas.dataset.frames = String(frames.length);
+    note.textContent = t('ct_video_playing') + ' ' + man.fps + ' ' + t('ct_fps') + ', ' + pano.duration(man.frames / man.fps) +
+      (man.frames > n ? ' — ' + t('ct_video_cut') : '');
+  }
+
+  // ---- the item card
+  const statusChip = (m) => el('span', { className: 'status ' + m.status }, t('status_' + m.status));
+
+  function metaLine(m) {
+    const c = campaignOf(m.campaign_id);
+    const th = c && c.themes.find((x) => x.id === m.theme_id);
+    const parts = [t('kind_' + m.kind), time(m.created_at)];
+    if (c) parts.push(t('ct_campaign') + ': ' + c.name + (th ? ' — ' + th.title : ''));
+    return el('p', { className: 'note ct-meta' }, parts.join(' · '));
+  }
+
+  function reasonLine(m) {
+    if (m.status !== 'rejected' || !m.current.reject_reason) return '';
+    return el('p', { className: 'ct-reason' }, el('strong', {}, t('ct_reject_reason_is') + ' '), m.current.reject_reason);
+  }
+
+  // processingLine shows a video's processing progress and each panel's
+  // rendition; it says whether it is done.
+  function processingLine(m) {
+    const cur = m.current;
+    if (cur.processing === 'ready' || !cur.processing) return null;
+    if (cur.processing === 'failed') {
+      const why = (cur.renditions || []).find((r) => r.status === 'failed');
+      return el('p', { className: 'error ct-proc' }, t('ct_processing_failed') + (why && why.error ? ': ' + why.error : ''));
+    }
+    const pr = el('progress', { max: 100, value: cur.processing_progress });
+    const each = (cur.renditions || []).map((r) => r.width + '×' + r.height + ': ' + (r.status === 'ready' ? t('ct_done') : r.progress + ' %')).join(' · ');
+    return el('div', { className: 'ct-proc' }, el('span', {}, t('ct_processing') + ' ' + cur.processing_progress + ' %'), pr, el('span', { className: 'note' }, each));
+  }
+
+  // watch polls a processing media until it is done, then calls done(m);
+  // step(m) is called on each answer.
+  const watching = new Map();
+  function watch(id, step, done) {
+    if (watching.has(id)) watching.get(id).push({ step, done });
+    else watching.set(id, [{ step, done }]);
+    if (watching.get(id).length > 1) return;
+    const tick = async () => {
+      let m;
+      try {
+        m = (await api('GET', '/media/' + id)).data;
+      } catch (err) {
+        for (const w of watching.get(id)) w.done(null, err);
+        watching.delete(id);
+        return;
+      }
+      const ws = watching.get(id);
+      for (const w of ws) w.step(m);
+      if (m.current.processing === 'processing') { setTimeout(tick, 1000); return; }
+      watching.delete(id);
+      for (const w of ws) w.done(m);
+    };
+    setTimeout(tick, 700);
+  }
+
+  function actionButton(label, action, onClick, kind) {
+    const b = el('button', { type: 'button', className: kind || '' }, label);
+    b.dataset.action = action;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function card(m, big) {
+    const art = el('article', { className: 'ct-item' + (big ? ' big' : '') });
+    art.dataset.id = m.id;
+    art.dataset.status = m.status;
+    const title = el('h4', {}, m.title);
+    const head = el('header', {}, title, statusChip(m));
+    const previews = el('div', { className: 'ct-previews' });
+    const proc = processingLine(m);
+    const actions = el('div', { className: 'actions' });
+    art.append(head, metaLine(m), reasonLine(m), previews);
+    if (proc) art.append(proc);
+    art.append(actions);
+
+    const maxW = big ? 420 : 200;
+    art.loadPreviews = () => {
+      if (m.current.processing === 'processing' || m.current.processing === 'failed') return;
+      for (const g of geoms) {
+        const note = el('span', { className: 'note ct-note' });
+        const f = figure(g, scaleFor(g.width, maxW), note);
+        previews.append(f.fig);
+        showPreview(m, g, f.view, note);
+      }
+    };
+    lazy.observe(art);
+    if (m.current.processing === 'processing') {
+      watch(m.id, (x) => { const p = processingLine(x); if (p) art.querySelector('.ct-proc')?.replaceWith(p); }, () => load().catch(fail));
+    }
+
+    const canWrite = writer;
+    const s = m.status;
+    actions.append(actionButton(t('ct_details'), 'details', () => details(m)));
+    if (approver && s === 'pending') {
+      actions.append(actionButton(t('approve'), 'approve', () => decide(m, 'approve'), 'submit'),
+        actionButton(t('reject'), 'reject', () => rejectDialog(m), 'danger'));
+    }
+    if (canWrite && (s === 'draft' || s === 'rejected')) actions.append(actionButton(t('submit'), 'submit', () => decide(m, 'submit')));
+    if (canWrite && s === 'pending') actions.append(actionButton(t('ct_withdraw'), 'withdraw', () => decide(m, 'withdraw')));
+    if (canWrite) actions.append(actionButton(t('ct_edit'), 'edit', () => editDialog(m)));
+    if (canWrite && m.kind !== 'text') actions.append(actionButton(t('ct_replace'), 'replace', () => replaceFile(m, art)));
+    if (canWrite && (s === 'draft' || s === 'pending' || s === 'rejected')) actions.append(actionButton(t('ct_delete'), 'delete', () => remove(m)));
+    if (approver && m.approved) actions.append(actionButton(t('urgent_send'), 'urgent', () => urgentDialog(m), 'urgent'));
+    return art;
+  }
+
+  // ---- actions
+  async function decide(m, action, payload) {
     try {
       await api('POST', '/media/' + m.id + '/' + action, payload);
       say(t('done_' + action) + ': ' + m.title, 'ok');
       await load();
     } catch (err) {
-      pano.fail(err);
+      fail(err);
     }
   }
 
-  function button(m, action) {
-    const b = el('button', { type: 'button' }, t(action));
-    b.dataset.action = action;
-    b.addEventListener('click', () => act(m, action));
-    return b;
+  async function rejectDialog(m) {
+    const reason = el('textarea', { name: 'reason', rows: 4, maxLength: 1000, required: true });
+    const v = await pano.dialog(t('ct_reject_title') + ': ' + m.title, [
+      el('p', { className: 'note' }, t('ct_reject_help')),
+      el('label', {}, t('reject_reason'), reason),
+    ], [{ label: t('reject'), value: 'reject', kind: 'submit' }]);
+    if (v !== 'reject' || !reason.value.trim()) return;
+    await decide(m, 'reject', { reason: reason.value.trim() });
   }
 
-  function row(m) {
-    const img = el('img', { className: 'thumb', alt: '', src: '/api/v1/media/' + m.id + '/thumbnail' });
-    img.addEventListener('error', () => { img.hidden = true; });
-    const status = el('span', { className: 'status ' + m.status }, t('status_' + m.status));
-    if (m.status === 'rejected' && m.current.reject_reason) status.title = m.current.reject_reason;
-    const actions = el('td', { className: 'actions' });
-    if (approver && m.status === 'pending') actions.append(button(m, 'approve'), button(m, 'reject'));
-    if (approver && m.approved) {
-      const b = el('button', { type: 'button', className: 'urgent' }, t('urgent_send'));
-      b.addEventListener('click', () => sendUrgent(m));
-      actions.append(b);
-    }
-    if (writer && (m.status === 'draft' || m.status === 'rejected')) actions.append(button(m, 'submit'));
-    const tr = el('tr', {}, el('td', {}, img), el('td', {}, m.title), el('td', {}, t('kind_' + m.kind)),
-      el('td', {}, status), el('td', {}, time(m.created_at)), actions);
-    tr.dataset.id = m.id;
-    return tr;
-  }
-
-  async function sendUrgent(m) {
-    const minutes = window.prompt(t('urgent_minutes'), '30');
-    if (minutes === null) return;
+  async function remove(m) {
+    if (!(await pano.confirm(t('ct_delete_title'), t('ct_delete_text') + ' «' + m.title + '»', t('ct_delete')))) return;
     try {
-      await api('POST', '/urgent-notices', { media_id: m.id, minutes: Number(minutes) });
-      say(t('urgent_sent') + ': ' + m.title, 'ok');
-      await loadUrgent();
+      await api('DELETE', '/media/' + m.id);
+      say(t('ct_deleted') + ': ' + m.title, 'ok');
+      await load();
     } catch (err) {
-      pano.fail(err);
+      fail(err);
     }
   }
 
-  // loadUrgent lists the urgent notices on screens now; approvers can stop them.
+  async function editDialog(m) {
+    const title = el('input', { name: 'title', maxLength: 200, required: true, value: m.title });
+    const csel = el('select', { name: 'campaign_id' }), tsel = el('select', { name: 'theme_id' });
+    fillCampaigns(csel, tsel, m.campaign_id, m.theme_id);
+    const nodes = [el('label', {}, t('notice_title'), title), el('label', {}, t('ct_campaign'), csel), el('label', {}, t('ct_theme'), tsel)];
+    let body = null;
+    if (m.kind === 'text') {
+      body = el('textarea', { name: 'body', rows: 5, maxLength: 2000, required: true, value: m.current.body });
+      nodes.push(el('label', {}, t('notice_body'), body));
+    }
+    if (m.status === 'approved') nodes.push(el('p', { className: 'note' }, t('ct_edit_approved')));
+    const v = await pano.dialog(t('ct_edit') + ': ' + m.title, nodes, [{ label: t('ct_save'), value: 'save', kind: 'submit' }]);
+    if (v !== 'save') return;
+    const patch = { campaign_id: Number(csel.value) || 0, theme_id: Number(tsel.value) || 0 };
+    if (title.value.trim() !== m.title) patch.title = title.value.trim();
+    if (body && body.value.trim() !== m.current.body) patch.body = body.value.trim();
+    try {
+      await api('PATCH', '/media/' + m.id, patch);
+      say(t('ct_saved') + ': ' + (patch.title || m.title), 'ok');
+      await load();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  // replaceFile uploads a new file for an image or video, with its
+  // progress in the card.
+  function replaceFile(m, art) {
+    const input = el('input', { type: 'file', accept: 'image/*,video/*', hidden: true });
+    art.append(input);
+    input.addEventListener('change', async () => {
+      const f = input.files[0];
+      input.remove();
+      if (!f) return;
+      const row = uploadRow(f, art);
+      const form = new FormData();
+      form.append('file', f);
+      try {
+        const r = await pano.upload('/media/' + m.id + '/file', form, row.progress);
+        row.sent(r.data, () => load().catch(fail));
+      } catch (err) {
+        row.error(err);
+      }
+    });
+    input.click();
+  }
+
+  // ---- upload: drop zone or picker, one row per file
+  const upList = document.getElementById('up-list');
+  const kb = (n) => (n < 1048576 ? Math.ceil(n / 1024) + ' KB' : (n / 1048576).toLocaleString(pano.locale, { maximumFractionDigits: 1 }) + ' MB');
+
+  // uploadRow is the row of one file: bytes sent, then processing, then
+  // done or an error in words.
+  function uploadRow(file, into) {
+    const bar = el('progress', { max: 100, value: 0 });
+    const state = el('span', { className: 'ct-up-state' }, t('ct_sending') + ' 0 %');
+    const li = el(into ? 'div' : 'li', { className: 'ct-up' }, el('strong', {}, file.name), ' ', el('span', { className: 'note' }, kb(file.size)), bar, state);
+    li.dataset.file = file.name;
+    (into || upList).append(li);
+    return {
+      li,
+      progress(sent, total) {
+        const pct = total ? Math.floor((sent / total) * 100) : 0;
+        bar.value = pct;
+        li.dataset.sent = String(sent);
+        li.dataset.phase = 'sending';
+        state.textContent = t('ct_sending') + ' ' + pct + ' % (' + kb(sent) + ' / ' + kb(total) + ')';
+      },
+      sent(m, after) {
+        li.dataset.id = m.id;
+        const finish = (x, err) => {
+          if (err) { this.error(err); return; }
+          if (x.current.processing === 'failed') {
+            li.dataset.phase = 'error';
+            li.classList.add('error');
+            state.textContent = t('ct_processing_failed');
+          } else {
+            li.dataset.phase = 'done';
+            bar.value = 100;
+            state.textContent = t('ct_upload_done');
+          }
+          if (after) after(x);
+        };
+        if (m.current.processing !== 'processing') { finish(m); return; }
+        li.dataset.phase = 'processing';
+        const step = (x) => {
+          bar.value = x.current.processing_progress;
+          const each = (x.current.renditions || []).map((r) => r.width + '×' + r.height + ': ' + (r.status === 'ready' ? t('ct_done') : r.status === 'failed' ? t('ct_failed') : r.progress + ' %')).join(' · ');
+          state.textContent = t('ct_processing') + ' ' + x.current.processing_progress + ' %' + (each ? ' — ' + each : '');
+        };
+        step(m);
+        watch(m.id, step, finish);
+      },
+      error(err) {
+        li.dataset.phase = 'error';
+        li.classList.add('error');
+        state.textContent = t('ct_upload_failed') + ': ' + errText(err);
+      },
+    };
+  }
+
+  async function uploadOne(file) {
+    const row = uploadRow(file);
+    const form = new FormData();
+    // The API reads the fields before the file part.
+    form.append('title', file.name.replace(/\.[^.]*$/, '') || file.name);
+    const c = document.getElementById('up-campaign').value, th = document.getElementById('up-theme').value;
+    if (c) form.append('campaign_id', c);
+    if (th) form.append('theme_id', th);
+    form.append('file', file);
+    try {
+      const r = await pano.upload('/media', form, row.progress);
+      row.progress(file.size, file.size);
+      row.sent(r.data, () => load().catch(fail));
+      await load();
+    } catch (err) {
+      row.error(err);
+    }
+  }
+
+  // Two at a time: the controller checks and renders each while it waits.
+  async function uploadAll(files) {
+    const queue = [...files];
+    const worker = async () => { while (queue.length) await uploadOne(queue.shift()); };
+    await Promise.all([worker(), worker()]);
+  }
+
+  if (writer) {
+    document.getElementById('upload').hidden = false;
+    const drop = document.getElementById('drop');
+    const pick = document.getElementById('up-files');
+    pick.addEventListener('change', () => { const fs = [...pick.files]; pick.value = ''; uploadAll(fs); });
+    // The browser's own file button would speak its own language.
+    document.getElementById('up-pick').addEventListener('click', () => pick.click());
+    drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (ev) => {
+      ev.preventDefault();
+      drop.classList.remove('over');
+      uploadAll([...ev.dataTransfer.files]);
+    });
+  }
+
+  // ---- the text-notice composer, with a live preview per panel
+  const form = document.getElementById('notice-form');
+  const previewBox = document.getElementById('notice-preview');
+  function noticeStyle(f) {
+    const s = { color: f.get('color'), title_color: f.get('title_color'), background: f.get('background'), align: f.get('align'), hide_title: f.get('hide_title') === 'on' };
+    if (f.get('ticker') === 'on') s.ticker = { pixels_per_second: Number(f.get('pps')) || 0 };
+    return s;
+  }
+  let previewSeq = 0, previewTimer = 0;
+  async function previewNotice() {
+    const f = new FormData(form);
+    const seq = ++previewSeq;
+    if (!String(f.get('body')).trim() && !String(f.get('title')).trim()) {
+      previewBox.replaceChildren(el('p', { className: 'note' }, t('ct_preview_type')));
+      return;
+    }
+    let r;
+    try {
+      r = await api('POST', '/media/preview-text', {
+        title: f.get('hide_title') === 'on' ? '' : f.get('title'), body: f.get('body'), style: noticeStyle(f),
+        geometries: geoms.map((g) => ({ width: g.width, height: g.height, fit: g.fit })),
+      });
+    } catch (err) {
+      if (seq === previewSeq) previewBox.replaceChildren(el('p', { className: 'error' }, errText(err)));
+      return;
+    }
+    if (seq !== previewSeq) return; // a newer preview is on its way
+    const figs = [];
+    for (let i = 0; i < r.data.items.length; i++) {
+      const p = r.data.items[i], g = geoms[i];
+      const warn = el('span', { className: 'ct-warn' });
+      if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
+      else if (p.small) warn.textContent = t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
+      else if (p.ticker) warn.textContent = t('ct_is_ticker');
+      const f2 = figure(g, scaleFor(g.width, 400), warn);
+      f2.fig.dataset.ticker = p.ticker ? '1' : '0';
+      f2.fig.dataset.small = p.small ? '1' : '0';
+      figs.push(f2.fig);
+      const bin = Uint8Array.from(atob(p.png), (ch) => ch.charCodeAt(0));
+      createImageBitmap(new Blob([bin], { type: 'image/png' })).then((bmp) => f2.view.show(bmp, { pps: p.ticker_pixels_per_second }));
+    }
+    previewBox.replaceChildren(...figs);
+  }
+  if (writer) {
+    form.hidden = false;
+    form.addEventListener('input', () => { clearTimeout(previewTimer); previewTimer = setTimeout(previewNotice, 350); });
+    form.addEventListener('change', () => { clearTimeout(previewTimer); previewTimer = setTimeout(previewNotice, 150); });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      const andSubmit = ev.submitter && ev.submitter.value === 'submit';
+      try {
+        const r = await api('POST', '/media', {
+          kind: 'text', title: f.get('title'), body: f.get('body'), style: noticeStyle(f),
+          campaign_id: Number(f.get('campaign_id')) || null, theme_id: Number(f.get('theme_id')) || null,
+        });
+        if (andSubmit) await api('POST', '/media/' + r.data.id + '/submit');
+        form.reset();
+        form.querySelector('select[name=campaign_id]').dispatchEvent(new Event('change'));
+        previewBox.replaceChildren(el('p', { className: 'note' }, t('ct_preview_type')));
+        say((andSubmit ? t('ct_notice_submitted') : t('notice_created')) + ': ' + r.data.title, 'ok');
+        await load();
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+
+  // ---- details: every panel's preview, larger; videos play
+  async function details(m) {
+    let full = m;
+    try { full = (await api('GET', '/media/' + m.id)).data; } catch (err) { fail(err); return; }
+    const box = el('div', { className: 'ct-previews big' });
+    const views2 = [];
+    for (const g of geoms) {
+      const note = el('span', { className: 'note ct-note' });
+      const f = figure(g, scaleFor(g.width, 560), note);
+      views2.push(f.view);
+      box.append(f.fig);
+      if (full.kind === 'video' && full.current.processing === 'ready') {
+        playVideo(full, g, f.view, note).catch(async (err) => {
+          await showPreview(full, g, f.view, note);
+          note.textContent = t('ct_video_first_frame') + (err.status ? ' (' + errText(err) + ')' : '');
+        });
+      } else {
+        showPreview(full, g, f.view, note);
+      }
+    }
+    const info = el('dl', { className: 'ct-info' },
+      el('dt', {}, t('col_status')), el('dd', {}, statusChip(full)),
+      el('dt', {}, t('col_kind')), el('dd', {}, t('kind_' + full.kind)),
+      el('dt', {}, t('col_created')), el('dd', {}, time(full.created_at)));
+    if (full.kind !== 'text' && full.current.original_name) info.append(el('dt', {}, t('ct_file')), el('dd', {}, full.current.original_name + ' · ' + kb(full.current.bytes)));
+    if (full.current.duration_ms) info.append(el('dt', {}, t('ct_duration')), el('dd', {}, pano.duration(full.current.duration_ms / 1000)));
+    const d = el('dialog', { className: 'ct-details' });
+    const close = el('button', { type: 'button' }, t('ct_close'));
+    close.addEventListener('click', () => d.close());
+    d.append(el('h3', {}, full.title), info, reasonLine(full), full.kind === 'text' ? el('p', { className: 'ct-body' }, full.current.body) : '', box,
+      el('div', { className: 'actions' }, close));
+    d.addEventListener('close', () => { for (const v of views2) v.stop(); d.remove(); });
+    document.body.append(d);
+    d.showModal();
+    close.focus();
+  }
+
+  // ---- urgent notices
+  function targetChoice(name, items, label) {
+    const boxes = items.map((x) => el('label', { className: 'ct-check' }, el('input', { type: 'checkbox', name, value: x.id }), ' ', label(x)));
+    return el('fieldset', { className: 'ct-targets', hidden: true }, ...boxes);
+  }
+
+  function reachOf(mode, ids) {
+    if (mode === 'all') return displays;
+    if (mode === 'groups') return displays.filter((d) => d.group_id && ids.includes(d.group_id));
+    return displays.filter((d) => ids.includes(d.id));
+  }
+
+  async function urgentDialog(m) {
+    let mode = 'all', chosen = [], minutes = 30;
+    for (;;) {
+      const radios = ['all', 'groups', 'displays'].map((v) => {
+        const r = el('input', { type: 'radio', name: 'target', value: v, checked: v === mode });
+        return { v, r, l: el('label', { className: 'ct-check' }, r, ' ', t('ct_target_' + v)) };
+      });
+      const groupSet = targetChoice('group', groups, (g) => g.name + ' (' + displays.filter((d) => d.group_id === g.id).length + ' ' + t('ct_screens') + ')');
+      const displaySet = targetChoice('display', displays, (d) => d.name + ' (' + d.width + '×' + d.height + ')');
+      const sets = { groups: groupSet, displays: displaySet };
+      for (const [k, s] of Object.entries(sets)) {
+        for (const cb of s.querySelectorAll('input')) cb.checked = mode === k && chosen.includes(Number(cb.value));
+      }
+      const sync = () => {
+        const v = radios.find((x) => x.r.checked).v;
+        groupSet.hidden = v !== 'groups';
+        displaySet.hidden = v !== 'displays';
+      };
+      for (const x of radios) x.r.addEventListener('change', sync);
+      sync();
+      const mins = el('input', { type: 'number', name: 'minutes', min: 1, max: 1440, required: true, value: minutes });
+      const prev = el('div', { className: 'ct-previews' });
+      for (const g of geoms) {
+        const f = figure(g, scaleFor(g.width, 200));
+        prev.append(f.fig);
+        showPreview(m, g, f.view);
+      }
+      const err = el('p', { className: 'error', role: 'alert' });
+      if (mode !== 'all' && chosen.length === 0 && minutes) err.textContent = t('ct_target_none');
+      const v = await pano.dialog(t('ct_urgent_title') + ': ' + m.title, [
+        el('fieldset', {}, el('legend', {}, t('ct_target')), ...radios.map((x) => x.l)), groupSet, displaySet,
+        el('label', {}, t('ct_minutes'), mins), el('h4', {}, t('ct_urgent_preview')), prev, err,
+      ], [{ label: t('ct_next'), value: 'next', kind: 'submit' }]);
+      if (v !== 'next') return;
+      mode = radios.find((x) => x.r.checked).v;
+      minutes = Number(mins.value);
+      chosen = mode === 'all' ? [] : [...sets[mode].querySelectorAll('input:checked')].map((cb) => Number(cb.value));
+      if (mode !== 'all' && chosen.length === 0) continue;
+      const reach = reachOf(mode, chosen);
+      const until = time(new Date(Date.now() + minutes * 60000).toISOString());
+      const ok = await pano.dialog(t('ct_urgent_confirm'), [
+        el('p', { className: 'ct-confirm' }, t('ct_urgent_will') + ' ', el('strong', {}, String(reach.length) + ' ' + t('ct_screens')), ' ' + t('ct_urgent_for') + ' ' + minutes + ' ' + t('ct_minutes_unit') + ' (' + t('urgent_until') + ' ' + until + ').'),
+        el('p', { className: 'note' }, reach.map((d) => d.name).join(', ') || t('ct_urgent_nobody')),
+        el('p', {}, '«' + m.title + '»'),
+      ], [{ label: t('ct_urgent_go'), value: 'go', kind: 'danger' }]);
+      if (ok !== 'go') return;
+      const body = { media_id: m.id, minutes };
+      if (mode === 'groups') body.group_ids = chosen;
+      if (mode === 'displays') body.display_ids = chosen;
+      try {
+        await api('POST', '/urgent-notices', body);
+        say(t('urgent_sent') + ': ' + m.title, 'ok');
+        await loadUrgent();
+        pano.showUrgent();
+      } catch (e) {
+        fail(e);
+      }
+      return;
+    }
+  }
+
+  function targetText(n) {
+    if (n.every_display) return t('ct_target_all');
+    const parts = [];
+    if (n.group_ids.length) parts.push(t('group') + ': ' + n.group_ids.map((id) => (groups.find((g) => g.id === id) || { name: '#' + id }).name).join(', '));
+    if (n.display_ids.length) parts.push(t('ct_screens_named') + ': ' + n.display_ids.map((id) => (displays.find((d) => d.id === id) || { name: '#' + id }).name).join(', '));
+    return parts.join('; ');
+  }
+
+  // loadUrgent lists the urgent notices on screens now; approvers stop them.
   async function loadUrgent() {
     const r = await api('GET', '/urgent-notices?live=true');
     const box = document.getElementById('urgent');
     box.hidden = r.data.items.length === 0;
     box.querySelector('ul').replaceChildren(...r.data.items.map((n) => {
-      const li = el('li', {}, n.title + ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
+      const li = el('li', {}, el('strong', {}, n.title), ' — ' + targetText(n) + ' (' + n.displays + ' ' + t('ct_screens') + ', ' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
+      li.dataset.id = n.id;
       if (approver) {
-        const b = el('button', { type: 'button' }, t('urgent_cancel'));
+        const b = el('button', { type: 'button', className: 'danger' }, t('urgent_cancel'));
         b.addEventListener('click', async () => {
+          if (!(await pano.confirm(t('ct_stop_title'), t('ct_stop_text') + ' «' + n.title + '»', t('urgent_cancel')))) return;
           try {
             await api('POST', '/urgent-notices/' + n.id + '/cancel');
             say(t('urgent_cancelled') + ': ' + n.title, 'ok');
             await loadUrgent();
+            pano.showUrgent();
           } catch (err) {
-            pano.fail(err);
+            fail(err);
           }
         });
         li.append(b);
@@ -86,52 +723,32 @@ pano.start(async (user) => {
     }));
   }
 
+  // ---- lists
+  const filter = document.getElementById('filter-status');
+  filter.addEventListener('change', () => load().catch(fail));
+
   async function load() {
-    loadUrgent().catch(pano.fail);
-    const r = await api('GET', '/media?sort=created_at&order=desc&limit=200');
-    tbody.replaceChildren(...r.data.items.map(row));
-    if (r.data.items.length === 0) tbody.append(el('tr', {}, el('td', { colSpan: 6 }, t('no_media'))));
+    loadUrgent().catch(fail);
+    const st = filter.value;
+    const r = await api('GET', '/media?sort=created_at&order=desc&limit=200' + (st ? '&status=' + st : ''));
+    const lib = document.getElementById('media');
+    lib.replaceChildren(...r.data.items.map((m) => card(m, false)));
+    for (const v of views) if (!v.canvas.isConnected) v.stop(); // cards just replaced
+    if (r.data.items.length === 0) lib.append(el('p', { className: 'note' }, t('no_media')));
+    if (approver) {
+      const q = await api('GET', '/media?status=pending&sort=created_at&order=asc&limit=200');
+      const sec = document.getElementById('queue');
+      sec.hidden = false;
+      const items = sec.querySelector('.ct-items');
+      items.replaceChildren(...q.data.items.map((m) => card(m, true)));
+      if (q.data.items.length === 0) items.append(el('p', { className: 'note' }, t('ct_queue_empty')));
+    }
   }
 
-  if (writer) {
-    const form = document.getElementById('notice-form');
-    form.hidden = false;
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        await api('POST', '/media', { kind: 'text', title: f.get('title'), body: f.get('body') });
-        form.reset();
-        say(t('notice_created'), 'ok');
-        await load();
-      } catch (err) {
-        pano.fail(err);
-      }
-    });
-  }
-  if (writer) {
-    const up = document.getElementById('upload-form');
-    up.hidden = false;
-    up.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(up);
-      // The API wants the fields before the file part.
-      const body = new FormData();
-      body.append('title', f.get('title'));
-      body.append('file', f.get('file'));
-      const btn = up.querySelector('button');
-      btn.disabled = true;
-      try {
-        await pano.upload('/media', body);
-        up.reset();
-        say(t('uploaded'), 'ok');
-        await load();
-      } catch (err) {
-        pano.fail(err);
-      } finally {
-        btn.disabled = false;
-      }
-    });
+  await loadRefs();
+  for (const csel of document.querySelectorAll('select.ct-campaign')) {
+    fillCampaigns(csel, csel.closest('.ct-row').querySelector('select.ct-theme'));
   }
   await load();
+  if (location.hash === '#urgent') document.getElementById('urgent').scrollIntoView();
 });

@@ -50,6 +50,9 @@ var policy = map[string]struct {
 	"submitMedia":      {"approver editor admin", true},
 	"approveMedia":     {"approver admin", true},
 	"replaceMediaFile": {"approver editor admin", true},
+	"withdrawMedia":    {"approver editor admin", true},
+	"previewText":      {"approver editor admin", false},
+	"renditionFile":    {"admin approver editor technician viewer", true},
 	"previewMedia":     {"admin approver editor technician viewer", true},
 	"thumbnailMedia":   {"admin approver editor technician viewer", true},
 	"rejectMedia":      {"approver admin", true},
@@ -173,9 +176,16 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"previewMedia": func() call {
 			return call{path: id("/media/%d/preview?w=64&h=32&fit=cover", v.media(unit, store.StatusDraft))}
 		},
+		"renditionFile": func() call {
+			return call{path: id("/media/%d/rendition?w=64&h=32&fit=contain", v.renderedText(unit))}
+		},
 		"thumbnailMedia": func() call { return call{path: id("/media/%d/thumbnail", v.media(unit, store.StatusDraft))} },
 		"submitMedia":    func() call { return call{path: id("/media/%d/submit", v.media(unit, store.StatusDraft))} },
 		"approveMedia":   func() call { return call{path: id("/media/%d/approve", v.media(unit, store.StatusPending))} },
+		"previewText": func() call {
+			return call{path: "/media/preview-text", body: map[string]any{"title": "Thông báo", "body": "Nội dung"}}
+		},
+		"withdrawMedia": func() call { return call{path: id("/media/%d/withdraw", v.media(unit, store.StatusPending))} },
 		"rejectMedia": func() call {
 			return call{path: id("/media/%d/reject", v.media(unit, store.StatusPending)), body: map[string]any{"reason": "sai"}}
 		},

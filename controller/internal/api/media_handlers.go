@@ -322,6 +322,12 @@ func (a *API) submitMedia(c echo.Context, p *principal) error {
 	})
 }
 
+func (a *API) withdrawMedia(c echo.Context, p *principal) error {
+	return a.decideMedia(c, p, func(m store.Media) (store.Media, error) {
+		return a.o.Store.WithdrawMedia(ctxOf(c), p.actor(), m.ID)
+	})
+}
+
 func (a *API) approveMedia(c echo.Context, p *principal) error {
 	return a.decideMedia(c, p, func(m store.Media) (store.Media, error) {
 		return a.o.Store.ApproveMedia(ctxOf(c), p.actor(), m.ID)

@@ -177,3 +177,54 @@ func (a *API) renditionPNG(r store.Rendition) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// renditionFile is GET /media/{id}/rendition: the bytes a panel of that
+// geometry is sent for the media's current revision, as they are stored:
+// a PNG (a ticker's strip for a scrolling notice) or, for a video, the
+// ZIP of PNG frames at panel size that agents play (see assets/frames),
+// so the dashboard plays exactly what the street will see.
+func (a *API) renditionFile(c echo.Context, p *principal) error {
+	m, err := a.loadMedia(c, p)
+	if err != nil {
+		return err
+	}
+	q := &query{c: c}
+	w := q.intIn("w", 128, 1, MaxPreviewSide)
+	h := q.intIn("h", 64, 1, MaxPreviewSide)
+	fit := q.oneOf("fit", store.Fits...)
+	if q.err != nil {
+		return q.err
+	}
+	if fit == "" {
+		fit = "contain"
+	}
+	if err := processed(m); err != nil {
+		return err
+	}
+	r, err := a.o.Store.RenditionFor(ctxOf(c), m.Current.ID, w, h, fit)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s: renditions are made for the geometries of the displays", m.ID, w, h, fit)
+	}
+	if err != nil {
+		return err
+	}
+	path, err := a.o.Assets.Find(r.SHA256)
+	if err != nil {
+		return fmt.Errorf("rendition %d: %w", r.ID, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	hd := c.Response().Header()
+	hd.Set("Content-Type", r.MIME)
+	hd.Set("ETag", `"`+r.SHA256+`"`)
+	hd.Set("Cache-Control", "private, no-cache")
+	http.ServeContent(c.Response(), c.Request(), "", fi.ModTime(), f)
+	return nil
+}

@@ -435,6 +435,18 @@ func TestUploadVideoEndToEnd(t *testing.T) {
 	if r := v.do(ed, "GET", fmt.Sprintf("/media/%d/preview?w=100&h=50", m.ID), nil); r.Status != 404 || r.code() != "no_rendition" {
 		t.Errorf("video preview for a geometry not rendered: %d %s", r.Status, r.Body)
 	}
+	// The dashboard plays the very bytes agents get: the frames ZIP.
+	zr := must(t, v.do(ed, "GET", fmt.Sprintf("/media/%d/rendition?w=64&h=32&fit=contain", m.ID), nil), 200)
+	onDisk, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(zr.Body, onDisk) || zr.Header.Get("Content-Type") != frames.MIME {
+		t.Errorf("rendition: %d bytes of %s, want the %d bytes of the stored %s", len(zr.Body), zr.Header.Get("Content-Type"), len(onDisk), frames.MIME)
+	}
+	if r := v.do(ed, "GET", fmt.Sprintf("/media/%d/rendition?w=100&h=50", m.ID), nil); r.Status != 404 || r.code() != "no_rendition" {
+		t.Errorf("rendition for a geometry not rendered: %d %s", r.Status, r.Body)
+	}
 	must(t, v.do(approver, "POST", fmt.Sprintf("/media/%d/approve", m.ID), nil), 200)
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -10,10 +11,17 @@ import (
 )
 
 type urgentIn struct {
-	MediaID int64  `json:"media_id"` // approved content to show
-	GroupID *int64 `json:"group_id"` // a group's displays; omitted: every display
-	Minutes int    `json:"minutes"`  // how long, 1–1440
+	MediaID int64 `json:"media_id"` // approved content to show
+	Minutes int   `json:"minutes"`  // how long, 1–1440
+	// Where: the displays of these groups and these displays; with none
+	// of group_id, group_ids and display_ids, every display.
+	GroupIDs   []int64 `json:"group_ids"`
+	DisplayIDs []int64 `json:"display_ids"`
+	GroupID    *int64  `json:"group_id"` // one group: the older form of group_ids
 }
+
+// maxUrgentTargets bounds the groups and displays one notice names.
+const maxUrgentTargets = 1000
 
 func (a *API) listUrgent(c echo.Context, _ *principal) error {
 	q := &query{c: c}
@@ -39,9 +47,22 @@ func (a *API) createUrgent(c echo.Context, p *principal) error {
 	if in.Minutes < 1 || in.Minutes > 24*60 {
 		return invalid("minutes_range", "minutes must be from 1 to 1440").at("minutes").with("min", 1).with("max", 24*60)
 	}
-	n, err := a.o.Store.CreateUrgentNotice(ctxOf(c), p.actor(), in.MediaID, optID(in.GroupID), time.Duration(in.Minutes)*time.Minute)
+	to := store.UrgentTarget{GroupIDs: in.GroupIDs, DisplayIDs: in.DisplayIDs}
+	if g := optID(in.GroupID); g != nil {
+		to.GroupIDs = append(to.GroupIDs, *g)
+	}
+	if len(to.GroupIDs)+len(to.DisplayIDs) > maxUrgentTargets {
+		return badRequest("at most %d groups and displays: send it to every display instead", maxUrgentTargets)
+	}
+	for _, id := range append(slices.Clone(to.GroupIDs), to.DisplayIDs...) {
+		if id < 1 {
+			return badRequest("group_ids and display_ids hold positive ids")
+		}
+	}
+	to.EveryDisplay = len(to.GroupIDs)+len(to.DisplayIDs) == 0
+	n, err := a.o.Store.SendUrgentNotice(ctxOf(c), p.actor(), in.MediaID, to, time.Duration(in.Minutes)*time.Minute)
 	if err != nil {
-		return storeErr(err, "media or group", in.MediaID)
+		return storeErr(err, "media, group or display", in.MediaID)
 	}
 	a.kick(ctxOf(c)) // its renditions for every panel, if any is missing
 	return c.JSON(http.StatusCreated, n)

@@ -89,3 +89,54 @@ func TestApprovedRevisionKeepsPlayingWhileTheEditIsPending(t *testing.T) {
 		t.Fatalf("audit of media %d: %v, want %v", m.ID, actions, want)
 	}
 }
+
+// TestWithdrawTakesPendingBackToDraft: an editor takes back what they
+// submitted, to change it before anyone decides; only pending media can
+// be withdrawn, and an approved revision keeps playing meanwhile.
+func TestWithdrawTakesPendingBackToDraft(t *testing.T) {
+	v := newEnv(t)
+	ed := v.session(v.user(store.RoleEditor, v.unitA.ID))
+	other := v.session(v.user(store.RoleEditor, v.unitB.ID))
+	for _, tc := range []struct {
+		from   string
+		status int
+		want   string
+	}{
+		{store.StatusPending, 200, store.StatusDraft},
+		{store.StatusDraft, 409, store.StatusDraft},
+		{store.StatusRejected, 409, store.StatusRejected},
+		{store.StatusApproved, 409, store.StatusApproved},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			id := v.media(v.unitA.ID, tc.from)
+			mp := fmt.Sprintf("/media/%d", id)
+			must(t, v.do(other, "POST", mp+"/withdraw", nil), 404) // another unit's
+			before := v.auditCount()
+			must(t, v.do(ed, "POST", mp+"/withdraw", nil), tc.status)
+			var m store.Media
+			must(t, v.do(ed, "GET", mp, nil), 200).json(t, &m)
+			if m.Status != tc.want {
+				t.Fatalf("after withdraw from %s: %s, want %s", tc.from, m.Status, tc.want)
+			}
+			if grew := v.auditCount() - before; (tc.status == 200) != (grew == 1) {
+				t.Fatalf("withdraw from %s: %d audit events", tc.from, grew)
+			}
+		})
+	}
+
+	// An approved media edited: the pending revision 2 is withdrawn to a
+	// draft while revision 1 stays approved.
+	id := v.media(v.unitA.ID, store.StatusApproved)
+	mp := fmt.Sprintf("/media/%d", id)
+	var m store.Media
+	must(t, v.do(ed, "PATCH", mp, map[string]any{"body": "Bản sửa"}), 200).json(t, &m)
+	must(t, v.do(ed, "POST", mp+"/withdraw", nil), 200).json(t, &m)
+	if m.Status != store.StatusDraft || m.Current.Number != 2 || m.Approved == nil || m.Approved.Number != 1 {
+		t.Fatalf("withdrawn edit: status %s current %d approved %+v", m.Status, m.Current.Number, m.Approved)
+	}
+	var events list[store.AuditEvent]
+	must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", fmt.Sprintf("/audit?object_type=media&object_id=%d&limit=1", id), nil), 200).json(t, &events)
+	if len(events.Items) != 1 || events.Items[0].Action != "media.withdraw" {
+		t.Fatalf("audit: %+v", events.Items)
+	}
+}

@@ -285,7 +285,7 @@ const UrgentPriority = 1000
 // bounded to its interval, with a one-item playlist; IDs are negative so
 // they never meet a schedule's. The agent ends them on time by itself.
 func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool, rend RenditionFunc) error {
-	urgent, err := s.st.UrgentNotices(ctx, true, d.GroupID)
+	urgent, err := s.st.UrgentNoticesFor(ctx, d.ID, d.GroupID)
 	if err != nil {
 		return err
 	}

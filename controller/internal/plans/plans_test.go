@@ -214,6 +214,76 @@ func TestUrgentNoticeOverridesEveryDisplayUntilCancelled(t *testing.T) {
 	}
 }
 
+// TestUrgentNoticeReachesOnlyItsTargets: a notice aimed at one group and
+// one display by name plays on exactly their displays; one whose only
+// group is deleted reaches nothing, never every display.
+func TestUrgentNoticeReachesOnlyItsTargets(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	ms, _, err := st.ListMedia(ctx, store.MediaFilter{Status: store.StatusApproved})
+	if err != nil || len(ms) == 0 {
+		t.Fatal(err)
+	}
+	ds, err := st.Displays(ctx, store.DisplayFilter{})
+	if err != nil || len(ds) != 3 || ds[0].GroupID == nil {
+		t.Fatalf("displays: %+v, %v", ds, err)
+	}
+	// Every demo display is in a group of its own.
+	n, err := st.SendUrgentNotice(ctx, store.System, ms[0].ID, store.UrgentTarget{GroupIDs: []int64{*ds[0].GroupID}, DisplayIDs: []int64{ds[1].ID}}, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Displays != 2 || n.EveryDisplay || n.GroupID != nil {
+		t.Fatalf("notice: %+v", n)
+	}
+	urgentOn := func(d store.Display) bool {
+		t.Helper()
+		p, _, err := svc.Compile(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := protocol.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot, ok := s.At(time.Now())
+		return ok && slot.Entry == -n.ID
+	}
+	for i, want := range []bool{true, true, false} {
+		if got := urgentOn(ds[i]); got != want {
+			t.Errorf("display %s plays the notice: %v, want %v", ds[i].Name, got, want)
+		}
+	}
+	if err := st.DeleteGroup(ctx, store.System, *ds[2].GroupID); err != nil {
+		t.Fatal(err)
+	}
+	only, err := st.SendUrgentNotice(ctx, store.System, ms[0].ID, store.UrgentTarget{GroupIDs: []int64{*ds[0].GroupID}}, 30*time.Minute)
+	if err != nil || only.GroupID == nil || *only.GroupID != *ds[0].GroupID {
+		t.Fatalf("one-group notice: %+v, %v", only, err)
+	}
+	if _, err := st.CancelUrgentNotice(ctx, store.System, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteGroup(ctx, store.System, *ds[0].GroupID); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		d, err := st.Display(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if urgentOn(d) {
+			t.Errorf("display %s plays a notice whose group was deleted", d.Name)
+		}
+		p, _, _ := svc.Compile(ctx, d.ID)
+		for _, e := range p.Entries {
+			if e.ID < 0 {
+				t.Errorf("display %s: urgent entry %+v left", d.Name, e)
+			}
+		}
+	}
+}
+
 func TestAffects(t *testing.T) {
 	for typ, want := range map[string]bool{"schedule": true, "media": true, "urgent_notice": true, "display": true, "user": false, "api_token": false, "unit": false} {
 		if Affects(typ) != want {

@@ -506,7 +506,7 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, who Actor, table string,
 		return 0, status, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("it is %s; only %s content can be %s", status, strings.Join(from, " or "), pastTense(to)),
 			Params: map[string]any{"status": status, "to": to}}
 	}
-	if to == StatusPending {
+	if to == StatusPending || to == StatusDraft {
 		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = '' WHERE id = ?`, to, cur)
 	} else {
 		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
@@ -526,8 +526,11 @@ func revTable(table string) string {
 }
 
 func pastTense(status string) string {
-	if status == StatusPending {
+	switch status {
+	case StatusPending:
 		return "submitted"
+	case StatusDraft:
+		return "withdrawn"
 	}
 	return status
 }
@@ -535,6 +538,13 @@ func pastTense(status string) string {
 // SubmitMedia sends a draft or rejected media for approval.
 func (s *Store) SubmitMedia(ctx context.Context, who Actor, id int64) (Media, error) {
 	return s.mediaDecision(ctx, who, id, "media.submit", []string{StatusDraft, StatusRejected}, StatusPending, "")
+}
+
+// WithdrawMedia takes a pending media back to draft, so its editor can
+// change it before anyone decides. An earlier approved revision keeps
+// playing.
+func (s *Store) WithdrawMedia(ctx context.Context, who Actor, id int64) (Media, error) {
+	return s.mediaDecision(ctx, who, id, "media.withdraw", []string{StatusPending}, StatusDraft, "")
 }
 
 // ApproveMedia approves the pending revision, which then replaces the

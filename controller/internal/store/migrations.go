@@ -313,6 +313,22 @@ var migrations = []string{
 	// 6: the lead unit (the ward's culture office) coordinates the campaign
 	// and reports on it: its people see every unit's proof of play.
 	`ALTER TABLE units ADD COLUMN lead INTEGER NOT NULL DEFAULT 0 CHECK (lead IN (0, 1));`,
+
+	// 7: urgent notices aimed at several groups or several displays. A
+	// notice reaches every display (every_display), or the displays of
+	// its targets; urgent_notices.group_id is kept for old rows only (its
+	// value moved to urgent_targets). A notice whose targets are all
+	// deleted reaches nothing: never every display by accident.
+	`ALTER TABLE urgent_notices ADD COLUMN every_display INTEGER NOT NULL DEFAULT 0 CHECK (every_display IN (0, 1));
+	UPDATE urgent_notices SET every_display = 1 WHERE group_id IS NULL;
+	CREATE TABLE urgent_targets (
+		urgent_id  INTEGER NOT NULL REFERENCES urgent_notices (id) ON DELETE CASCADE,
+		group_id   INTEGER REFERENCES display_groups (id) ON DELETE CASCADE,
+		display_id INTEGER REFERENCES displays (id) ON DELETE CASCADE,
+		CHECK ((group_id IS NULL) <> (display_id IS NULL))
+	) STRICT;
+	CREATE INDEX urgent_targets_notice ON urgent_targets (urgent_id);
+	INSERT INTO urgent_targets (urgent_id, group_id) SELECT id, group_id FROM urgent_notices WHERE group_id IS NOT NULL;`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

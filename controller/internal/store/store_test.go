@@ -141,3 +141,46 @@ func TestOnChangeHearsChangesNotPlainAuditEvents(t *testing.T) {
 		t.Fatalf("heard %v, want only the unit change", heard)
 	}
 }
+
+// TestMigrationKeepsUrgentNoticesTargets upgrades a database of version 5
+// holding an urgent notice for every display and one for a group: after
+// the upgrade they reach the same displays.
+func TestMigrationKeepsUrgentNoticesTargets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := openPool(filepath.Join(dir, FileName), false, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := applyMigration(ctx, db, i+1, migrations[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO units (id, name, created_at) VALUES (1, 'Phường', '2026-11-25T01:00:00Z')`,
+		`INSERT INTO display_groups (id, name, created_at) VALUES (7, 'Trường học', '2026-11-25T01:00:00Z')`,
+		`INSERT INTO media (id, unit_id, created_at) VALUES (3, 1, '2026-11-25T01:00:00Z')`,
+		`INSERT INTO urgent_notices (id, media_id, group_id, starts_at, ends_at, created_at) VALUES
+			(1, 3, NULL, '2026-11-25T01:00:00Z', '2026-11-25T02:00:00Z', '2026-11-25T01:00:00Z'),
+			(2, 3, 7, '2026-11-25T01:00:00Z', '2026-11-25T02:00:00Z', '2026-11-25T01:00:00Z')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all, err := s.UrgentNotice(ctx, 1)
+	if err != nil || !all.EveryDisplay || len(all.GroupIDs) != 0 {
+		t.Fatalf("notice for every display after upgrade: %+v, %v", all, err)
+	}
+	one, err := s.UrgentNotice(ctx, 2)
+	if err != nil || one.EveryDisplay || len(one.GroupIDs) != 1 || one.GroupIDs[0] != 7 || one.GroupID == nil || *one.GroupID != 7 {
+		t.Fatalf("notice for a group after upgrade: %+v, %v", one, err)
+	}
+}

@@ -5,15 +5,27 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // UrgentNotice overrides every targeted screen until it ends.
 type UrgentNotice struct {
-	ID          int64      `json:"id"`
-	MediaID     int64      `json:"media_id"`
-	Title       string     `json:"title"`
-	GroupID     *int64     `json:"group_id"` // nil: every display
+	ID      int64  `json:"id"`
+	MediaID int64  `json:"media_id"`
+	Title   string `json:"title"`
+	// EveryDisplay: it reaches every display; else the displays of
+	// GroupIDs and DisplayIDs.
+	EveryDisplay bool    `json:"every_display"`
+	GroupIDs     []int64 `json:"group_ids"`
+	DisplayIDs   []int64 `json:"display_ids"`
+	// GroupID is the one group of a notice aimed at exactly one group
+	// (the older form of the API), else nil.
+	GroupID *int64 `json:"group_id"`
+	// Displays is how many displays it reaches now.
+	Displays    int        `json:"displays"`
 	StartsAt    time.Time  `json:"starts_at"`
 	EndsAt      time.Time  `json:"ends_at"`
 	CancelledAt *time.Time `json:"cancelled_at"`
@@ -23,24 +35,75 @@ type UrgentNotice struct {
 	RevisionID int64 `json:"-"`
 }
 
-const urgentCols = `u.id, u.media_id, COALESCE(r.title, ''), u.group_id, u.starts_at, u.ends_at, u.cancelled_at, u.created_by, u.created_at, COALESCE(m.approved_revision_id, 0)`
+// UrgentTarget is where an urgent notice goes: every display, or the
+// displays of some groups and some displays named one by one.
+type UrgentTarget struct {
+	EveryDisplay bool
+	GroupIDs     []int64
+	DisplayIDs   []int64
+}
+
+const urgentCols = `u.id, u.media_id, COALESCE(r.title, ''), u.every_display,
+	(SELECT group_concat(group_id) FROM urgent_targets t WHERE t.urgent_id = u.id AND group_id IS NOT NULL),
+	(SELECT group_concat(display_id) FROM urgent_targets t WHERE t.urgent_id = u.id AND display_id IS NOT NULL),
+	(SELECT count(*) FROM displays d WHERE u.every_display = 1
+		OR d.id IN (SELECT display_id FROM urgent_targets t WHERE t.urgent_id = u.id)
+		OR d.group_id IN (SELECT group_id FROM urgent_targets t WHERE t.urgent_id = u.id)),
+	u.starts_at, u.ends_at, u.cancelled_at, u.created_by, u.created_at, COALESCE(m.approved_revision_id, 0)`
 
 const urgentFrom = ` FROM urgent_notices u JOIN media m ON m.id = u.media_id LEFT JOIN media_revisions r ON r.id = m.approved_revision_id`
 
+// urgentLive keeps the notices not cancelled and not ended at ?.
+const urgentLive = ` u.cancelled_at IS NULL AND u.ends_at > ?`
+
 func scanUrgent(sc interface{ Scan(...any) error }) (UrgentNotice, error) {
 	var n UrgentNotice
-	var group, by sql.NullInt64
+	var by sql.NullInt64
+	var groups, displays sql.NullString
 	var starts, ends, created string
 	var cancelled sql.NullString
-	err := sc.Scan(&n.ID, &n.MediaID, &n.Title, &group, &starts, &ends, &cancelled, &by, &created, &n.RevisionID)
-	n.GroupID, n.CreatedBy = ptrInt(group), ptrInt(by)
+	err := sc.Scan(&n.ID, &n.MediaID, &n.Title, &n.EveryDisplay, &groups, &displays, &n.Displays, &starts, &ends, &cancelled, &by, &created, &n.RevisionID)
+	n.CreatedBy = ptrInt(by)
 	n.StartsAt, n.EndsAt, n.CreatedAt, n.CancelledAt = parseTime(starts), parseTime(ends), parseTime(created), parseNullTime(cancelled)
+	n.GroupIDs, n.DisplayIDs = splitIDs(groups.String), splitIDs(displays.String)
+	if !n.EveryDisplay && len(n.GroupIDs) == 1 && len(n.DisplayIDs) == 0 {
+		g := n.GroupIDs[0]
+		n.GroupID = &g
+	}
 	return n, err
+}
+
+// splitIDs reads group_concat's "3,1,2" as sorted ids.
+func splitIDs(s string) []int64 {
+	out := []int64{}
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.ParseInt(f, 10, 64); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // CreateUrgentNotice sends an approved media to every display (groupID nil)
 // or a group's, from now for d.
 func (s *Store) CreateUrgentNotice(ctx context.Context, who Actor, mediaID int64, groupID *int64, d time.Duration) (UrgentNotice, error) {
+	to := UrgentTarget{EveryDisplay: groupID == nil}
+	if groupID != nil {
+		to.GroupIDs = []int64{*groupID}
+	}
+	return s.SendUrgentNotice(ctx, who, mediaID, to, d)
+}
+
+// SendUrgentNotice sends an approved media to the displays of to, from now
+// for d. An unknown group or display is ErrNotFound.
+func (s *Store) SendUrgentNotice(ctx context.Context, who Actor, mediaID int64, to UrgentTarget, d time.Duration) (UrgentNotice, error) {
+	groups, displays := uniqIDs(to.GroupIDs), uniqIDs(to.DisplayIDs)
+	if to.EveryDisplay {
+		groups, displays = nil, nil
+	} else if len(groups)+len(displays) == 0 {
+		return UrgentNotice{}, fmt.Errorf("store: urgent notice: %w", &StateError{Code: "one_target", Msg: "an urgent notice needs every display, or some groups or displays"})
+	}
 	now := s.now()
 	id, err := s.change(ctx, who, "urgent.create", "urgent_notice", func(tx *sql.Tx) (int64, map[string]any, error) {
 		var approved sql.NullInt64
@@ -54,21 +117,45 @@ func (s *Store) CreateUrgentNotice(ctx context.Context, who Actor, mediaID int64
 		if !approved.Valid {
 			return 0, nil, &StateError{Code: "media_not_approved", Msg: "only approved content can be sent as an urgent notice", Params: map[string]any{"media": mediaID}}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, group_id, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			mediaID, nullInt(groupID), fmtTime(now), fmtTime(now.Add(d)), nullInt(&who.UserID), fmtTime(now))
-		if isForeignKey(err) {
-			return 0, nil, ErrNotFound
-		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, every_display, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			mediaID, to.EveryDisplay, fmtTime(now), fmtTime(now.Add(d)), nullInt(&who.UserID), fmtTime(now))
 		if err != nil {
 			return 0, nil, err
 		}
 		id, err := res.LastInsertId()
-		return id, map[string]any{"media_id": mediaID, "group_id": nullInt(groupID), "minutes": d.Minutes()}, err
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, g := range groups {
+			_, err = tx.ExecContext(ctx, `INSERT INTO urgent_targets (urgent_id, group_id) VALUES (?, ?)`, id, g)
+			if isForeignKey(err) {
+				return 0, nil, ErrNotFound
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+		}
+		for _, dp := range displays {
+			_, err = tx.ExecContext(ctx, `INSERT INTO urgent_targets (urgent_id, display_id) VALUES (?, ?)`, id, dp)
+			if isForeignKey(err) {
+				return 0, nil, ErrNotFound
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+		}
+		return id, map[string]any{"media_id": mediaID, "every_display": to.EveryDisplay, "group_ids": groups, "display_ids": displays, "minutes": d.Minutes()}, nil
 	})
 	if err != nil {
 		return UrgentNotice{}, fmt.Errorf("store: urgent notice: %w", err)
 	}
 	return s.UrgentNotice(ctx, id)
+}
+
+func uniqIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // CancelUrgentNotice ends an urgent notice now.
@@ -99,17 +186,33 @@ func (s *Store) UrgentNotice(ctx context.Context, id int64) (UrgentNotice, error
 }
 
 // UrgentNotices lists urgent notices, newest first; with live, only those
-// not cancelled and not yet ended at now, optionally for one group (those
-// for every display included).
+// not cancelled and not yet ended at now, optionally only those that reach
+// a group (those for every display included).
 func (s *Store) UrgentNotices(ctx context.Context, live bool, groupID *int64) ([]UrgentNotice, error) {
 	q := `SELECT ` + urgentCols + urgentFrom
 	var args []any
 	if live {
-		q += ` WHERE u.cancelled_at IS NULL AND u.ends_at > ? AND (u.group_id IS NULL OR u.group_id = ?)`
-		args = append(args, s.stamp(), nullInt(groupID))
+		q += ` WHERE` + urgentLive
+		args = append(args, s.stamp())
+		if groupID != nil {
+			q += ` AND (u.every_display = 1 OR EXISTS (SELECT 1 FROM urgent_targets t WHERE t.urgent_id = u.id AND t.group_id = ?))`
+			args = append(args, *groupID)
+		}
 	}
-	q += ` ORDER BY u.id DESC LIMIT 200`
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	return s.urgentList(ctx, q, args)
+}
+
+// UrgentNoticesFor lists the live urgent notices that reach a display (in
+// group groupID, or none), newest first: those for every display, for its
+// group or for it by name.
+func (s *Store) UrgentNoticesFor(ctx context.Context, displayID int64, groupID *int64) ([]UrgentNotice, error) {
+	q := `SELECT ` + urgentCols + urgentFrom + ` WHERE` + urgentLive + ` AND (u.every_display = 1 OR EXISTS (SELECT 1 FROM urgent_targets t
+		WHERE t.urgent_id = u.id AND (t.display_id = ? OR t.group_id = ?)))`
+	return s.urgentList(ctx, q, []any{s.stamp(), displayID, nullInt(groupID)})
+}
+
+func (s *Store) urgentList(ctx context.Context, q string, args []any) ([]UrgentNotice, error) {
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY u.id DESC LIMIT 200`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: urgent notices: %w", err)
 	}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// previewTextIn is a text notice not saved yet, and the panels to draw it
+// for.
+type previewTextIn struct {
+	Title string   `json:"title"`
+	Body  string   `json:"body"`
+	Style *styleIn `json:"style"`
+	// Geometries to draw it for; none: those of the displays, the first
+	// 16 (128×64 contain when there is no display).
+	Geometries []geometryIn `json:"geometries"`
+}
+
+type geometryIn struct {
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Fit    string `json:"fit"` // default contain
+}
+
+// maxPreviewGeometries bounds one preview request's work.
+const maxPreviewGeometries = 16
+
+// textPreview is a notice drawn for one panel, as the pipeline would draw
+// it once saved.
+type textPreview struct {
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Fit    string `json:"fit"`
+	PNG    string `json:"png"` // base64: the panel's pixels, or a ticker's strip
+	// FileWidth is the PNG's width: a ticker strip is wider than the panel.
+	FileWidth int `json:"file_width"`
+	// Ticker: it scrolls on this panel; AutoTicker: because the text does
+	// not fit it still, not because the style asks.
+	Ticker          bool    `json:"ticker"`
+	AutoTicker      bool    `json:"auto_ticker"`
+	PixelsPerSecond int     `json:"ticker_pixels_per_second"`
+	LoopSeconds     float64 `json:"loop_seconds"`
+	// TextPx is the size the smallest line is drawn at (pixels per em);
+	// Small says it is below what reads well from a distance.
+	TextPx int  `json:"text_px"`
+	Small  bool `json:"small"`
+}
+
+// previewText is POST /media/preview-text: an unsaved text notice drawn
+// for each panel geometry by the code that makes its renditions, so the
+// composer shows what the street would see, and says where it becomes a
+// ticker or its letters get small. Nothing is stored.
+func (a *API) previewText(c echo.Context, _ *principal) error {
+	var in previewTextIn
+	if err := a.decode(c, &in); err != nil {
+		return err
+	}
+	body := strings.TrimSpace(in.Body)
+	if len([]rune(body)) > MaxTextBody {
+		return badRequest("body is at most %d characters", MaxTextBody)
+	}
+	if len([]rune(in.Title)) > 200 {
+		return badRequest("title is at most 200 characters")
+	}
+	if len(in.Geometries) > maxPreviewGeometries {
+		return badRequest("at most %d geometries", maxPreviewGeometries)
+	}
+	var geoms []assets.Geometry
+	for _, g := range in.Geometries {
+		if g.Fit == "" {
+			g.Fit = "contain"
+		}
+		ag := pipeline.Geometry(g.Width, g.Height, g.Fit)
+		if err := ag.Validate(); err != nil || g.Width > MaxPreviewSide || g.Height > MaxPreviewSide {
+			return errf(http.StatusBadRequest, assets.CodeBadGeometry, "geometry %d×%d %s is out of range", g.Width, g.Height, g.Fit)
+		}
+		geoms = append(geoms, ag)
+	}
+	if len(geoms) == 0 {
+		inUse, err := a.o.Store.Geometries(ctxOf(c))
+		if err != nil {
+			return err
+		}
+		for _, sg := range inUse {
+			if g := pipeline.Geometry(sg.Width, sg.Height, sg.Fit); g.Validate() == nil && len(geoms) < maxPreviewGeometries {
+				geoms = append(geoms, g)
+			}
+		}
+		if len(geoms) == 0 {
+			geoms = []assets.Geometry{pipeline.Geometry(128, 64, "contain")}
+		}
+	}
+	rev := store.MediaRevision{Kind: store.KindText, Title: strings.TrimSpace(in.Title), Body: body, Notice: in.Style.store()}
+	asked := rev.Notice != nil && rev.Notice.Ticker
+	out := make([]textPreview, 0, len(geoms))
+	for _, g := range geoms {
+		r, err := pipeline.RenderNotice(rev, g)
+		if err != nil {
+			return assetErr(err)
+		}
+		p := textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), PNG: base64.StdEncoding.EncodeToString(r.Data),
+			FileWidth: r.Width, TextPx: r.TextPx, Small: r.TextPx < assets.SmallTextPx}
+		if r.Ticker != nil {
+			p.Ticker, p.AutoTicker = true, !asked
+			p.PixelsPerSecond, p.LoopSeconds = r.Ticker.PixelsPerSecond, r.Ticker.LoopSeconds
+			p.Small = false // a ticker is as tall as the panel allows
+		}
+		out = append(out, p)
+	}
+	return c.JSON(http.StatusOK, list[textPreview]{Items: out})
+}

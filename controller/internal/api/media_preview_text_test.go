@@ -1,0 +1,106 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/pano-signage/pano/controller/internal/pipeline"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// TestPreviewTextSaysTickerAndSmall draws unsaved notices for two panels
+// and checks the pixels' size and the warnings; nothing is stored.
+func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
+	v := newEnv(t)
+	ed := v.session(v.user(store.RoleEditor, v.unitA.ID))
+	geoms := []map[string]any{{"width": 64, "height": 32}, {"width": 128, "height": 64, "fit": "cover"}}
+	medium := "Dịch vụ công trực tuyến"
+	type want struct{ ticker, auto, small bool }
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		wants []want // per geometry
+	}{
+		{"short", map[string]any{"title": "", "body": "Chào mừng"}, []want{{}, {}}},
+		{"medium is small on the small panel", map[string]any{"title": "Thông báo", "body": medium}, []want{{small: true}, {}}},
+		{"long becomes a ticker", map[string]any{"title": "Thông báo", "body": strings.Repeat(medium+". ", 12)}, []want{{ticker: true, auto: true}, {ticker: true, auto: true}}},
+		{"a ticker asked for", map[string]any{"title": "Tin nhanh", "body": "Chào mừng", "style": map[string]any{"ticker": map[string]any{"pixels_per_second": 40}}}, []want{{ticker: true}, {ticker: true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := v.tableCounts()
+			tc.body["geometries"] = geoms
+			var got list[textPreview]
+			must(t, v.do(ed, "POST", "/media/preview-text", tc.body), 200).json(t, &got)
+			if len(got.Items) != 2 {
+				t.Fatalf("items: %+v", got.Items)
+			}
+			for i, p := range got.Items {
+				w := tc.wants[i]
+				if p.Ticker != w.ticker || p.AutoTicker != w.auto || p.Small != w.small {
+					t.Errorf("%d×%d: ticker %v auto %v small %v (text %d px), want %+v", p.Width, p.Height, p.Ticker, p.AutoTicker, p.Small, p.TextPx, w)
+				}
+				data, err := base64.StdEncoding.DecodeString(p.PNG)
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, err := png.Decode(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := img.Bounds(); b.Dy() != p.Height || b.Dx() != p.FileWidth || (!p.Ticker && b.Dx() != p.Width) || (p.Ticker && b.Dx() <= p.Width) {
+					t.Errorf("%d×%d: PNG is %v, file_width %d", p.Width, p.Height, b, p.FileWidth)
+				}
+				if p.TextPx < 1 {
+					t.Errorf("%d×%d: text_px %d", p.Width, p.Height, p.TextPx)
+				}
+			}
+			if after := v.tableCounts(); after["media"] != before["media"] || after["renditions"] != before["renditions"] {
+				t.Fatalf("a preview stored something: %v → %v", before, after)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		body map[string]any
+		code string
+	}{
+		{map[string]any{"body": "x", "style": map[string]any{"color": "red"}}, "bad_notice"},
+		{map[string]any{"body": ""}, "bad_notice"},
+		{map[string]any{"body": "x", "geometries": []map[string]any{{"width": 0, "height": 32}}}, "bad_geometry"},
+		{map[string]any{"body": strings.Repeat("a", MaxTextBody+1)}, "bad_request"},
+	} {
+		if r := v.do(ed, "POST", "/media/preview-text", tc.body); r.Status != 400 || r.code() != tc.code {
+			t.Errorf("%v: %d %s, want 400 %s", tc.body, r.Status, r.Body, tc.code)
+		}
+	}
+}
+
+// renderedText is a text notice of unit with its 64×32 rendition stored.
+func (v *env) renderedText(unit int64) int64 {
+	v.t.Helper()
+	ctx := context.Background()
+	id := v.media(unit, store.StatusDraft)
+	m, err := v.st.Media(ctx, id)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	g := pipeline.Geometry(64, 32, "contain")
+	r, err := pipeline.RenderNotice(m.Current, g)
+	if err == nil {
+		err = v.as.PutRendition(r)
+	}
+	var row store.Rendition
+	if err == nil {
+		row, err = pipeline.Row(m.Current.ID, g, r)
+	}
+	if err == nil {
+		err = v.st.PutRendition(ctx, row)
+	}
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return id
+}
