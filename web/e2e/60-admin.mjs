@@ -53,6 +53,8 @@ await run(async (page, ctx) => {
   await page.locator('#msg.ok', { hasText: 'Đã tạo đơn vị ' + unitName }).waitFor();
   await page.locator('#units tr', { hasText: unitName }).waitFor();
   await noMarkup(page, '#units');
+  if (await page.locator('#units tr', { hasText: unitName }).getByText('đơn vị chủ trì').count()) throw new Error('a new unit leads');
+  await page.locator('#units tr', { hasText: 'Phòng Văn hóa – Xã hội' }).getByText('đơn vị chủ trì').waitFor();
 
   step('creates an editor in it; two different passwords are refused first');
   await tab(page, 'Người dùng');

@@ -221,7 +221,7 @@ pano.start(async (user) => {
       await loadUnits();
       const tbody = this.root.querySelector('tbody');
       tbody.replaceChildren(...units.map((u) => {
-        const tr = el('tr', {}, el('td', {}, u.name), el('td', {}, u.kind || t('adm_no_kind')), el('td', {}, day(u.created_at)),
+        const tr = el('tr', {}, el('td', {}, u.name), el('td', {}, (u.kind || t('adm_no_kind')) + (u.lead ? ' · ' + t('adm_unit_is_lead') : '')), el('td', {}, day(u.created_at)),
           actionsCell(button(t('adm_rename'), () => this.edit(u)), button(t('adm_delete'), () => this.remove(u), { className: 'danger' })));
         tr.dataset.id = u.id;
         tr.dataset.name = u.name;
@@ -233,17 +233,18 @@ pano.start(async (user) => {
       return [
         field(t('adm_unit_name'), el('input', { name: 'name', required: true, maxLength: 200, value: u ? u.name : '', autocomplete: 'off' })),
         field(t('adm_unit_kind'), el('input', { name: 'kind', maxLength: 200, value: u ? u.kind : '', autocomplete: 'off' })),
+        field(t('adm_unit_lead'), el('input', { type: 'checkbox', name: 'lead', checked: !!(u && u.lead) }), el('p', { className: 'note' }, t('adm_unit_lead_hint'))),
       ];
     },
     async add() {
       const u = await edit(t('adm_unit_add'), this.form(), t('adm_create'), async (f) => {
-        try { return (await api('POST', '/units', { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
+        try { return (await api('POST', '/units', { name: value(f, 'name'), kind: value(f, 'kind'), lead: f.elements.lead.checked })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
       });
       if (u) { say(fill('adm_unit_created', u), 'ok'); await this.load(); }
     },
     async edit(u) {
       const r = await edit(fill('adm_unit_edit', u), this.form(u), t('adm_save'), async (f) => {
-        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind') })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
+        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind'), lead: f.elements.lead.checked })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
       });
       if (r) { say(fill('adm_unit_saved', r), 'ok'); await this.load(); }
     },
