@@ -318,7 +318,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer pipe.Close(context.Background())
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
+	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Location: loc,
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
 
 	scheme := "http"
 	if tlsConf != nil {

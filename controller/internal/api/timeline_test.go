@@ -222,3 +222,32 @@ func TestTimelines(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupTimelineLeavesOutOneScreensUrgent: a notice aimed at one
+// display by name is not on its group's calendar, which the group's other
+// screens follow.
+func TestGroupTimelineLeavesOutOneScreensUrgent(t *testing.T) {
+	v := newEnv(t)
+	ctx := context.Background()
+	approver := v.session(v.user(store.RoleApprover, v.unitA.ID))
+	g := v.group()
+	d1, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: v.uniq("a"), Width: 64, Height: 32, Fit: "contain", Profile: "virtual", GroupID: &g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: v.uniq("b"), Width: 64, Height: 32, Fit: "contain", Profile: "virtual", GroupID: &g}); err != nil {
+		t.Fatal(err)
+	}
+	m := v.media(v.unitA.ID, store.StatusApproved)
+	if _, err := v.st.SendUrgentNotice(ctx, store.System, m, store.UrgentTarget{DisplayIDs: []int64{d1.ID}}, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	v.previews()
+	var doc timelineDoc
+	must(t, v.do(approver, "GET", fmt.Sprintf("/groups/%d/timeline", g), nil), 200).json(t, &doc)
+	for _, s := range doc.Spans {
+		if s.UrgentID != 0 {
+			t.Errorf("group %d calendar shows urgent notice %d aimed only at display %d: %+v", g, s.UrgentID, d1.ID, s)
+		}
+	}
+}

@@ -52,7 +52,12 @@ func (s *Service) GroupPreview(ctx context.Context, groupID int64) (*protocol.Pl
 		return p, 0, err
 	}
 	d := slices.MinFunc(ds, func(a, b store.Display) int { return int(a.ID - b.ID) })
-	p, err := s.assemble(ctx, d, scheds, s.rend)
+	// Assembled as for no display in particular: the display's panel, but
+	// not the urgent notices aimed at that one screen by name, which the
+	// group's other screens never play.
+	anyone := d
+	anyone.ID = 0
+	p, err := s.assemble(ctx, anyone, scheds, s.rend)
 	return p, d.ID, err
 }
 

@@ -324,30 +324,7 @@ func (s *Store) RejectPlaylist(ctx context.Context, who Actor, id int64, reason 
 // would replace keeps playing. The decision fields stay empty: nobody
 // decided.
 func (s *Store) WithdrawPlaylist(ctx context.Context, who Actor, id int64) (Playlist, error) {
-	_, err := s.change(ctx, who, "playlist.withdraw", "playlist", func(tx *sql.Tx) (int64, map[string]any, error) {
-		var cur int64
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT r.id, r.status FROM playlists p JOIN playlist_revisions r ON r.id = p.current_revision_id
-			WHERE p.id = ?`, id).Scan(&cur, &status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil, ErrNotFound
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		if status != StatusPending {
-			return 0, nil, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("it is %s; only pending content can be withdrawn", status),
-				Params: map[string]any{"status": status, "to": "withdrawn"}}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE playlist_revisions SET status = ?, reject_reason = '' WHERE id = ?`, StatusDraft, cur); err != nil {
-			return 0, nil, err
-		}
-		return id, map[string]any{"revision_id": cur}, nil
-	})
-	if err != nil {
-		return Playlist{}, fmt.Errorf("store: withdraw playlist %d: %w", id, err)
-	}
-	return s.Playlist(ctx, id)
+	return s.playlistDecision(ctx, who, id, "playlist.withdraw", []string{StatusPending}, StatusDraft, "")
 }
 
 // unapprovedMedia returns the first media of a playlist revision that has no
