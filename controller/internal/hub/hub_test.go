@@ -29,6 +29,8 @@ func (m *memStore) SeeAgent(_ context.Context, a store.Agent, _ time.Time) error
 	return nil
 }
 
+func (m *memStore) AgentLeft(context.Context, string, time.Time) error { return nil }
+
 func startHub(t *testing.T) (*Hub, string) {
 	t.Helper()
 	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1})
