@@ -207,3 +207,19 @@ func BenchmarkListDisplays(b *testing.B) {
 		}
 	}
 }
+
+// The add-display form lists the bundled firmware profiles.
+func TestProfilesListTheBundledOnes(t *testing.T) {
+	v := newEnv(t)
+	var l list[profileOut]
+	must(t, v.do(v.session(v.user(store.RoleTechnician, v.unitA.ID)), "GET", "/profiles", nil), 200).json(t, &l)
+	found := false
+	for _, p := range l.Items {
+		if p.Name == "virtual" {
+			found = p.Driver == "virtual" && p.Width == 64 && p.Height == 32 && p.Description != ""
+		}
+	}
+	if len(l.Items) < 5 || !found {
+		t.Fatalf("profiles %+v: want the bundled ones, virtual 64×32 among them", l.Items)
+	}
+}
