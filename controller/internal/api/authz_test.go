@@ -88,6 +88,7 @@ var policy = map[string]struct {
 	"playReport":           {"admin approver editor technician viewer", false},
 	"listAlerts":           {"admin approver editor technician viewer", false},
 	"streamEvents":         {"admin approver editor technician viewer", false},
+	"getDisplayHealth":     {"admin approver editor technician viewer", false},
 	"listProfiles":         {"admin approver editor technician viewer", false},
 	"listUrgentNotices":    {"admin approver editor technician viewer", false},
 	"createUrgentNotice":   {"approver", false},
@@ -242,6 +243,7 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"playReport":        func() call { return call{path: "/reports/plays?group_by=unit"} },
 		"listAlerts":        func() call { return call{path: "/alerts"} },
 		"streamEvents":      func() call { return call{path: "/events"} },
+		"getDisplayHealth":  func() call { return call{path: id("/displays/%d/health", v.display())} },
 		"listProfiles":      func() call { return call{path: "/profiles"} },
 		"listUrgentNotices": func() call { return call{path: "/urgent-notices?live=true"} },
 		"createUrgentNotice": func() call {

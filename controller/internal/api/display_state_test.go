@@ -223,3 +223,49 @@ func TestProfilesListTheBundledOnes(t *testing.T) {
 		t.Fatalf("profiles %+v: want the bundled ones, virtual 64×32 among them", l.Items)
 	}
 }
+
+// The health history: a sample per 30 s at most, read by time range,
+// pruned past the retention.
+func TestHealthHistory(t *testing.T) {
+	v := newEnv(t)
+	ctx := context.Background()
+	id := v.display()
+	tech := v.session(v.user(store.RoleTechnician, v.unitA.ID))
+	t0 := v.clock().Add(-30 * time.Hour)
+	temp := 51.5
+	kept := 0
+	for i := 0; i < 30*60*6; i++ { // 30 h of reports every 10 s
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		ok, err := v.st.AddHealthSample(ctx, id, store.HealthSample{At: at, FPS: 25, TargetFPS: 25, ClockOffsetMS: float64(i % 7), CPUTempC: &temp, Frozen: i == 600}, 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			kept++
+		}
+	}
+	if kept != 30*60*2 { // one in three
+		t.Fatalf("kept %d samples of 30 h of reports every 10 s, want %d (one per 30 s)", kept, 30*60*2)
+	}
+	var h healthOut
+	must(t, v.do(tech, "GET", fmt.Sprintf("/displays/%d/health", id), nil), 200).json(t, &h)
+	if n := len(h.Items); n < 24*60*2-1 || n > 24*60*2 || !h.To.Equal(v.clock()) || !h.From.Equal(v.clock().Add(-24*time.Hour)) {
+		t.Fatalf("last 24 h: %d samples from %v to %v", n, h.From, h.To)
+	}
+	if h.Items[0].CPUTempC == nil || *h.Items[0].CPUTempC != temp || h.Items[0].At.Before(h.From) {
+		t.Fatalf("first sample %+v", h.Items[0])
+	}
+	from := t0.Add(100 * time.Minute).Format(time.RFC3339)
+	to := t0.Add(110 * time.Minute).Format(time.RFC3339)
+	must(t, v.do(tech, "GET", fmt.Sprintf("/displays/%d/health?from=%s&to=%s", id, from, to), nil), 200).json(t, &h)
+	if len(h.Items) != 20 || !h.Items[0].Frozen {
+		t.Fatalf("10 minutes from the frozen report: %d samples, first %+v", len(h.Items), h.Items[0])
+	}
+	n, err := v.st.PruneHealthSamples(ctx, v.clock().Add(-24*time.Hour))
+	if err != nil || n != 6*60*2 {
+		t.Fatalf("pruned %d (%v), want the 6 h past 24 h", n, err)
+	}
+	if r := v.do(tech, "GET", fmt.Sprintf("/displays/%d/health?from=%s&to=%s", id, to, from), nil); r.Status != 400 {
+		t.Fatalf("from after to: %d", r.Status)
+	}
+}

@@ -59,6 +59,7 @@ type Service struct {
 	results map[string]protocol.CommandResult // command id → result, recent only
 	order   []string
 	arrived chan struct{} // closed and replaced when a result arrives
+	pruned  time.Time     // when the health history was last pruned
 }
 
 // New returns a service; call Run to keep plans current.

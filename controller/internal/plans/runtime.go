@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -29,13 +30,43 @@ func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
 	}
 }
 
-// Health implements hub.Runtime.
+// Health history: a sample every HealthSampleEvery per display, kept for
+// HealthKeep (the dashboard charts the last 24 h), pruned hourly.
+const (
+	HealthSampleEvery = 30 * time.Second
+	HealthKeep        = 48 * time.Hour
+)
+
+// Health implements hub.Runtime: the latest report, and a sample of it for
+// the history.
 func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health) error {
 	data, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	return s.st.SaveHealth(ctx, displayID, data, s.opt.Now())
+	now := s.opt.Now()
+	if err := s.st.SaveHealth(ctx, displayID, data, now); err != nil {
+		return err
+	}
+	sample := store.HealthSample{At: now, FPS: h.AchievedFPS, TargetFPS: h.TargetFPS, ClockOffsetMS: h.ClockOffsetMS, CPUTempC: h.CPUTempC,
+		SyncDone: h.SyncDone, SyncTotal: h.SyncTotal, Frozen: h.Frozen, StorageError: h.StorageError != "", DriverError: h.DriverState == "error"}
+	if _, err := s.st.AddHealthSample(ctx, displayID, sample, HealthSampleEvery); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	prune := now.Sub(s.pruned) > time.Hour
+	if prune {
+		s.pruned = now
+	}
+	s.mu.Unlock()
+	if prune {
+		n, err := s.st.PruneHealthSamples(ctx, now.Add(-HealthKeep))
+		if err != nil {
+			return err
+		}
+		s.log.Debug("health history pruned", "samples", n)
+	}
+	return nil
 }
 
 // Screenshot implements hub.Runtime.
