@@ -129,6 +129,10 @@ func (a *API) fillNowPlaying(ctx context.Context, d *displayOut) error {
 	if d.Agent == nil || d.Agent.Health == nil || d.Agent.Health.CurrentItem == 0 {
 		return nil
 	}
+	switch d.State {
+	case StateBlanked, StateTestPattern, StateIdentify:
+		return nil // the schedule runs unseen: nothing of it is on screen
+	}
 	h := d.Agent.Health
 	sp, err := a.o.Store.DisplayPlan(ctx, d.ID)
 	if errors.Is(err, store.ErrNotFound) {

@@ -82,8 +82,9 @@ func TestDisplayStatesNowPlayingAndFilters(t *testing.T) {
 	v.api.o.Hub = fakeHub{
 		{DisplayID: blank, Name: "c-tat-hinh", LastHeartbeat: beat, Health: health("blanked", 0, "")},
 		{DisplayID: playing, Name: "d-dang-phat", LastHeartbeat: beat, Health: health("ok", 1, "aaaa")},
-		{DisplayID: pattern, Name: "e-mau-kiem-tra", LastHeartbeat: beat, Health: health("test_pattern", 0, "")},
+		{DisplayID: pattern, Name: "e-mau-kiem-tra", LastHeartbeat: beat, Health: health("test_pattern", 1, "aaaa")}, // the item under the pattern
 	}
+	v.savePlan(pattern, protocol.Plan{DisplayID: pattern, Playlists: []protocol.Playlist{{ID: pl, Items: []protocol.Item{{ID: 1, Media: media, Asset: "aaaa"}}}}})
 
 	var page displayPage
 	must(t, v.do(tech, "GET", "/displays", nil), 200).json(t, &page)
@@ -103,6 +104,10 @@ func TestDisplayStatesNowPlayingAndFilters(t *testing.T) {
 		case gone:
 			if d.LastSeen == nil || !d.LastSeen.Equal(dark) {
 				t.Errorf("offline display last seen %v, want %v (when its link closed)", d.LastSeen, dark)
+			}
+		case pattern:
+			if d.NowPlaying != nil {
+				t.Errorf("a test pattern on screen, yet now playing %+v", d.NowPlaying)
 			}
 		case playing:
 			if d.NowPlaying == nil || d.NowPlaying.Title != m.Title || d.NowPlaying.Playlist != p.Name || d.NowPlaying.PlaylistID != pl {
