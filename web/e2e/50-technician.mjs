@@ -98,6 +98,7 @@ async function flow(page, tag) {
   await mine.waitFor();
   await school.waitFor({ state: 'detached' });
   await filters.getByLabel('Trạng thái').selectOption('');
+  await school.waitFor();
   await filters.getByLabel('Tìm theo tên hoặc vị trí').fill(name);
   await school.waitFor({ state: 'detached' });
   if ((await page.locator('article.card').count()) !== 1) throw new Error('search by name shows more than one card');
@@ -165,3 +166,51 @@ async function flow(page, tag) {
 
 await run((page) => flow(page, 'desktop'));
 await run((page) => flow(page, 'tablet'), { viewport: { width: 768, height: 1024 } });
+
+// Many screens: with 1,000 displays the page shows its first page, and
+// answers a filter, within 2 s. The displays are made through the API and
+// removed at the end, whatever happens.
+await run(async (page) => {
+  const tech = await apiAs('technician');
+  const tag = 'nhieu-' + uniq();
+  const made = [];
+  try {
+    step('many: 1,000 displays in all');
+    const have = (await tech.call('GET', '/displays?limit=1')).total;
+    const names = Array.from({ length: Math.max(0, 1000 - have) }, (_, i) => tag + '-' + String(i).padStart(4, '0'));
+    for (let i = 0; i < names.length; i += 25) {
+      const batch = await Promise.all(names.slice(i, i + 25).map((n) => tech.call('POST', '/displays', { name: n, width: 64, height: 32, profile: 'virtual' })));
+      made.push(...batch.map((d) => d.id));
+    }
+
+    step('many: the first page within 2 s of logging in');
+    await page.goto(base + '/?lang=vi');
+    const began = Date.now();
+    await login(page, 'technician');
+    const range = page.locator('#display-pager .dsp-range', { hasText: /trên tổng số 1000$/ });
+    await range.waitFor();
+    await page.locator('article.card').nth(23).waitFor();
+    const first = Date.now() - began;
+    if (first > 2000) throw new Error(`the first page of 1,000 displays took ${first} ms`);
+    if ((await page.locator('article.card').count()) !== 24) throw new Error('want 24 cards on a page');
+    await shot(page, 'technician-many');
+
+    step('many: the next page and a name filter, each within 2 s');
+    let t0 = Date.now();
+    await page.getByRole('button', { name: 'Trang sau' }).click();
+    await page.locator('#display-pager .dsp-range', { hasText: 'Màn hình 25–48 trên tổng số 1000' }).waitFor();
+    if (Date.now() - t0 > 2000) throw new Error(`the next page took ${Date.now() - t0} ms`);
+    t0 = Date.now();
+    await page.getByLabel('Tìm theo tên hoặc vị trí').fill(tag + '-0500');
+    await page.locator(`article.card[data-name="${tag}-0500"]`).waitFor();
+    if ((await page.locator('article.card').count()) !== 1) throw new Error('the name filter shows more than one card');
+    if (Date.now() - t0 > 2000 + 300) throw new Error(`the name filter took ${Date.now() - t0} ms`); // 300 ms of typing pause
+    console.log(`first page ${first} ms`);
+  } finally {
+    step('many: remove them');
+    for (let i = 0; i < made.length; i += 25) {
+      await Promise.all(made.slice(i, i + 25).map((id) => tech.call('DELETE', '/displays/' + id)));
+    }
+    await tech.dispose();
+  }
+});

@@ -331,10 +331,12 @@ pano.start(async (user) => {
     c.noShot = el('p', { className: 'noshot' }, t('dsp_no_shot'));
     c.shot.addEventListener('load', () => { c.shot.hidden = false; c.noShot.hidden = true; });
     const dl = el('dl');
+    c.terms = new Map();
     for (const key of rows) {
-      const dd = el('dd');
-      dl.append(el('dt', {}, t('dsp_' + key)), dd);
+      const dd = el('dd'), dt = el('dt', {}, t('dsp_' + key));
+      dl.append(dt, dd);
       c.fields.set(key, dd);
+      c.terms.set(key, dt);
     }
     c.bar = el('progress', { max: 1, value: 0 });
     c.msg = el('p', { className: 'cardmsg' });
@@ -346,7 +348,7 @@ pano.start(async (user) => {
     button(c, info, t('dsp_history'), () => history(c));
     c.root.append(info);
     if (tech) {
-      const cmds = el('div', { className: 'actions dsp-cmds' });
+      const cmds = c.cmdBar = el('div', { className: 'actions dsp-cmds' });
       const cmd = (name, args, confirmText) => async (b) => {
         if (confirmText && !await danger(t(confirmText[0]) + ' (' + c.d.name + ')', t(confirmText[1]), plain('dsp_cmd_' + name))) return;
         await command(c, name, args, plain('dsp_cmd_' + name), b);
@@ -379,6 +381,7 @@ pano.start(async (user) => {
     const d = c.d;
     for (const b of c.cmds) b.disabled = !d.online;
     if (!tech) return;
+    c.cmdBar.hidden = !d.online; // commands cannot reach an offline screen
     c.unblank.hidden = d.state !== 'blanked';
     c.blank.hidden = d.state === 'blanked';
     c.stopPattern.hidden = !['test_pattern', 'identify'].includes(d.state);
@@ -415,6 +418,10 @@ pano.start(async (user) => {
     const f = (k, v) => { c.fields.get(k).textContent = v; };
     f('last_seen', d.last_seen ? time(d.last_seen) : t('dsp_never'));
     f('plan_revision', a ? String(a.plan_revision) : '—');
+    for (const k of rows.slice(1)) { // a screen that does not report shows when it last did, only
+      c.fields.get(k).hidden = !h;
+      c.terms.get(k).hidden = !h;
+    }
     for (const k of rows.slice(2)) f(k, '—');
     c.fields.get('storage_error').className = '';
     if (h) {
