@@ -69,6 +69,15 @@ async function flow(page, tag) {
   await school.getByRole('button', { name: 'Bật lại hình' }).click();
   await school.locator('.state', { hasText: 'Trực tuyến' }).waitFor();
 
+  step(tag + ': restart the player (confirmed), re-check content');
+  await street.getByRole('button', { name: 'Khởi động lại trình phát' }).click();
+  dlg = page.getByRole('dialog');
+  await dlg.getByText('gián đoạn vài giây').waitFor();
+  await dlg.getByRole('button', { name: 'Khởi động lại trình phát' }).click();
+  await street.locator('.cardmsg.ok', { hasText: 'Khởi động lại trình phát: xong' }).waitFor();
+  await street.getByRole('button', { name: 'Kiểm tra và tải lại nội dung' }).click();
+  await street.locator('.cardmsg.ok', { hasText: 'Kiểm tra và tải lại nội dung: xong' }).waitFor();
+
   step(tag + ': add a screen with a firmware profile; the enrol command is shown');
   await page.getByRole('button', { name: 'Thêm màn hình…' }).click();
   dlg = page.getByRole('dialog');
@@ -91,6 +100,13 @@ async function flow(page, tag) {
   await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
   const mine = page.locator(`article.card[data-name="${name}"]`);
   await mine.locator('.state', { hasText: 'Chưa kết nối lần nào' }).waitFor();
+
+  step(tag + ': edit its location');
+  await mine.getByRole('button', { name: 'Sửa…' }).click();
+  dlg = page.getByRole('dialog');
+  await dlg.getByLabel('Vị trí').fill('Cổng chợ khối phố ' + tag);
+  await dlg.getByRole('button', { name: 'Lưu' }).click();
+  await mine.locator('.where', { hasText: 'Vị trí: Cổng chợ khối phố ' + tag }).waitFor();
 
   step(tag + ': filters — never connected, by name');
   const filters = page.locator('#display-filters');
