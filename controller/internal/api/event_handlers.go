@@ -26,7 +26,7 @@ const eventWriteWait = 10 * time.Second
 // keep-alive. The stream ends when the client goes, falls behind (its
 // queue is bounded; EventSource reconnects by itself) or the server stops.
 // Without a broker (tests of other routes) it ends at once.
-func (a *API) streamEvents(c echo.Context, _ *principal) error {
+func (a *API) streamEvents(c echo.Context, p *principal) error {
 	w := c.Response()
 	h := w.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
@@ -71,9 +71,21 @@ func (a *API) streamEvents(c echo.Context, _ *principal) error {
 				return nil
 			}
 		case <-keep.C:
-			if write(": keep-alive\n\n") != nil {
+			// A stream outlives no session: one logged out, expired or
+			// whose user was disabled ends here (without keeping it alive).
+			if !a.sessionLives(c, p) || write(": keep-alive\n\n") != nil {
 				return nil
 			}
 		}
 	}
+}
+
+// sessionLives tells whether the principal's session still holds, without
+// touching it: an open stream must not keep an idle session alive.
+func (a *API) sessionLives(c echo.Context, p *principal) bool {
+	if p == nil || p.Session == nil {
+		return true // a bearer token: checked when the stream opened
+	}
+	sess, u, err := a.o.Store.SessionUser(ctxOf(c), p.Session.TokenHash)
+	return err == nil && !u.Disabled && a.o.Now().Sub(sess.LastSeen) <= a.o.IdleTimeout
 }

@@ -98,4 +98,27 @@ func TestEventStream(t *testing.T) {
 	if n := b.Subscribers(); n != 0 {
 		t.Fatalf("%d subscribers after the stream ended", n)
 	}
+
+	// A stream ends with its session (logged out here), at the next
+	// keep-alive.
+	b = events.New(noAgents{}, nil)
+	v.api.o.Events = b
+	res2 := open(viewer)
+	defer res2.Body.Close()
+	sc := bufio.NewScanner(res2.Body)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "retry: ") {
+		t.Fatalf("second stream: %q", sc.Text())
+	}
+	must(t, v.do(viewer, "DELETE", "/session", nil), 204)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream outlived its session")
+	}
 }
