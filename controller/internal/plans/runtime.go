@@ -48,17 +48,32 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 	if err := s.st.SaveHealth(ctx, displayID, data, now); err != nil {
 		return err
 	}
-	sample := store.HealthSample{At: now, FPS: h.AchievedFPS, TargetFPS: h.TargetFPS, ClockOffsetMS: h.ClockOffsetMS, CPUTempC: h.CPUTempC,
-		SyncDone: h.SyncDone, SyncTotal: h.SyncTotal, Frozen: h.Frozen, StorageError: h.StorageError != "", DriverError: h.DriverState == "error"}
-	if _, err := s.st.AddHealthSample(ctx, displayID, sample, HealthSampleEvery); err != nil {
-		return err
-	}
+	// Most reports are not sampled: skip them without a write.
 	s.mu.Lock()
+	due := now.Sub(s.sampled[displayID]) >= HealthSampleEvery
+	if due {
+		if s.sampled == nil {
+			s.sampled = map[int64]time.Time{}
+		}
+		s.sampled[displayID] = now
+	}
 	prune := now.Sub(s.pruned) > time.Hour
 	if prune {
 		s.pruned = now
+		for id, at := range s.sampled { // displays gone quiet or deleted
+			if now.Sub(at) > HealthSampleEvery {
+				delete(s.sampled, id)
+			}
+		}
 	}
 	s.mu.Unlock()
+	if due {
+		sample := store.HealthSample{At: now, FPS: h.AchievedFPS, TargetFPS: h.TargetFPS, ClockOffsetMS: h.ClockOffsetMS, CPUTempC: h.CPUTempC,
+			SyncDone: h.SyncDone, SyncTotal: h.SyncTotal, Frozen: h.Frozen, StorageError: h.StorageError != "", DriverError: h.DriverState == "error"}
+		if _, err := s.st.AddHealthSample(ctx, displayID, sample, HealthSampleEvery); err != nil {
+			return err
+		}
+	}
 	if prune {
 		n, err := s.st.PruneHealthSamples(ctx, now.Add(-HealthKeep))
 		if err != nil {
