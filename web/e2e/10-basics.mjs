@@ -47,6 +47,8 @@ await run(async (page) => {
   await page.getByRole('heading', { name: 'Screens', exact: true }).waitFor();
   await card.getByRole('button', { name: 'Flash to identify the screen' }).waitFor();
   await card.locator('.state', { hasText: 'online' }).waitFor();
+  await page.locator('#display-live.on', { hasText: 'Live updates' }).waitFor();
+  await shot(page, 'displays-en');
   await page.getByRole('link', { name: 'Content' }).waitFor();
   await page.getByRole('link', { name: 'Tiếng Việt' }).click();
   await page.getByRole('heading', { name: 'Màn hình', exact: true }).waitFor();
