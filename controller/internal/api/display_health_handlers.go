@@ -31,8 +31,9 @@ func (a *API) getDisplayHealth(c echo.Context, _ *principal) error {
 	if q.err != nil {
 		return q.err
 	}
+	now := a.o.Now()
 	if to.IsZero() {
-		to = a.o.Now()
+		to = now
 	}
 	if from.IsZero() {
 		from = to.Add(-24 * time.Hour)
@@ -46,6 +47,15 @@ func (a *API) getDisplayHealth(c echo.Context, _ *principal) error {
 	items, err := a.o.Store.HealthSamples(ctxOf(c), id, from, to, maxHealthSamples)
 	if err != nil {
 		return err
+	}
+	// The history is sampled; an online display's latest report ends it,
+	// so a screen that just came online has a point too.
+	if a.o.Hub != nil && !to.Before(now) && len(items) < maxHealthSamples {
+		for _, ag := range a.o.Hub.Agents() {
+			if ag.DisplayID == id && ag.Health != nil && (len(items) == 0 || items[len(items)-1].At.Before(ag.LastHeartbeat)) {
+				items = append(items, store.HealthSampleOf(*ag.Health, ag.LastHeartbeat))
+			}
+		}
 	}
 	return c.JSON(http.StatusOK, healthOut{From: from.UTC(), To: to.UTC(), Items: items})
 }

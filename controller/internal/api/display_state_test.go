@@ -273,4 +273,13 @@ func TestHealthHistory(t *testing.T) {
 	if r := v.do(tech, "GET", fmt.Sprintf("/displays/%d/health?from=%s&to=%s", id, to, from), nil); r.Status != 400 {
 		t.Fatalf("from after to: %d", r.Status)
 	}
+
+	// A display online now ends its history with its latest report, even
+	// before its first sample.
+	fresh := v.display()
+	v.api.o.Hub = fakeHub{{DisplayID: fresh, LastHeartbeat: v.clock().Add(-time.Second), Health: &protocol.Health{AchievedFPS: 12.5, At: v.clock()}}}
+	must(t, v.do(tech, "GET", fmt.Sprintf("/displays/%d/health", fresh), nil), 200).json(t, &h)
+	if len(h.Items) != 1 || h.Items[0].FPS != 12.5 {
+		t.Fatalf("history of a display just online: %+v", h.Items)
+	}
 }

@@ -48,7 +48,9 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 	if err := s.st.SaveHealth(ctx, displayID, data, now); err != nil {
 		return err
 	}
-	// Most reports are not sampled: skip them without a write.
+	// Most reports are not sampled: skip them without a write. (An ID
+	// reused after a deletion may wait up to HealthSampleEvery for its
+	// first sample; the API ends the history with the live report anyway.)
 	s.mu.Lock()
 	due := now.Sub(s.sampled[displayID]) >= HealthSampleEvery
 	if due {
@@ -68,9 +70,7 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 	}
 	s.mu.Unlock()
 	if due {
-		sample := store.HealthSample{At: now, FPS: h.AchievedFPS, TargetFPS: h.TargetFPS, ClockOffsetMS: h.ClockOffsetMS, CPUTempC: h.CPUTempC,
-			SyncDone: h.SyncDone, SyncTotal: h.SyncTotal, Frozen: h.Frozen, StorageError: h.StorageError != "", DriverError: h.DriverState == "error"}
-		if _, err := s.st.AddHealthSample(ctx, displayID, sample, HealthSampleEvery); err != nil {
+		if _, err := s.st.AddHealthSample(ctx, displayID, store.HealthSampleOf(h, now), HealthSampleEvery); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // HealthSample is one point of a display's health history.
@@ -19,6 +21,12 @@ type HealthSample struct {
 	Frozen        bool      `json:"frozen"`
 	StorageError  bool      `json:"storage_error"`
 	DriverError   bool      `json:"driver_error"`
+}
+
+// HealthSampleOf is the sample of a health report received at at.
+func HealthSampleOf(h protocol.Health, at time.Time) HealthSample {
+	return HealthSample{At: at, FPS: h.AchievedFPS, TargetFPS: h.TargetFPS, ClockOffsetMS: h.ClockOffsetMS, CPUTempC: h.CPUTempC,
+		SyncDone: h.SyncDone, SyncTotal: h.SyncTotal, Frozen: h.Frozen, StorageError: h.StorageError != "", DriverError: h.DriverState == "error"}
 }
 
 // AddHealthSample keeps h unless the display has a sample newer than
