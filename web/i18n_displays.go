@@ -69,6 +69,7 @@ var _ = register(catalog{
 		"dsp_alert_driver":     "lỗi xuất hình ra màn",
 		"dsp_alert_dark_since": "màn hình tối từ",
 		"dsp_alert_since":      "từ",
+		"dsp_alert_show":       "Xem màn hình này",
 
 		"dsp_cmd_identify":       "Nháy để nhận diện màn hình",
 		"dsp_cmd_test_pattern":   "Chiếu mẫu kiểm tra…",
@@ -229,6 +230,7 @@ var _ = register(catalog{
 		"dsp_alert_driver":     "panel output fails",
 		"dsp_alert_dark_since": "dark since",
 		"dsp_alert_since":      "since",
+		"dsp_alert_show":       "Show this screen",
 
 		"dsp_cmd_identify":       "Flash to identify the screen",
 		"dsp_cmd_test_pattern":   "Show a test pattern…",

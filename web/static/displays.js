@@ -77,6 +77,15 @@ pano.start(async (user) => {
   const option = (value, label, selected) => el('option', { value, selected: !!selected }, label);
   const field = (label, input, hint) => el('label', {}, label, ' ', input, hint ? el('small', { className: 'hint' }, hint) : '');
 
+  // info shows content with a Close button only (the shared dialog also
+  // offers Cancel, which means nothing here).
+  function info(title, nodes) {
+    const done = pano.dialog(title, nodes, [{ label: t('dsp_close'), value: 'close', kind: 'submit' }]);
+    const d = document.querySelector('body > dialog:last-of-type');
+    if (d) d.querySelector('button.cancel').hidden = true;
+    return done;
+  }
+
   // danger asks before a command or change that cannot be taken back
   // lightly; it resolves to true when confirmed.
   const danger = (title, text, ok) => pano.dialog(title, [el('p', {}, text)], [{ label: ok, value: 'ok', kind: 'danger' }]).then((v) => v === 'ok');
@@ -221,10 +230,9 @@ pano.start(async (user) => {
       said.textContent = ok ? t('dsp_copied') : t('dsp_copy_failed');
       said.className = ok ? 'ok' : 'error';
     });
-    await pano.dialog(t('dsp_enrol_title') + ': ' + d.name, [
+    await info(t('dsp_enrol_title') + ': ' + d.name, [
       el('p', {}, t('dsp_enrol_code') + ': ', el('strong', { className: 'dsp-code' }, r.data.code), ' (' + t('dsp_enrol_valid') + ' ' + time(r.data.expires_at) + ')'),
-      el('p', {}, t('dsp_enrol_steps')), el('p', { className: 'dsp-cmdlabel' }, t('dsp_enrol_command')), area, el('div', { className: 'actions' }, btn, said)],
-    [{ label: t('dsp_close'), value: 'close', kind: 'submit' }]);
+      el('p', {}, t('dsp_enrol_steps')), el('p', { className: 'dsp-cmdlabel' }, t('dsp_enrol_command')), area, el('div', { className: 'actions' }, btn, said)]);
   }
 
   async function revokeDisplay(c) {
@@ -304,7 +312,7 @@ pano.start(async (user) => {
       chart(t('dsp_h_temp'), series((h) => h.cpu_temp_c), from, to, 1),
       chart(t('dsp_h_sync'), series((h) => (h.sync_total_bytes ? 100 * h.sync_done_bytes / h.sync_total_bytes : 100)), from, to, 0),
       chart(t('dsp_h_errors'), series((h) => Number(h.frozen) + Number(h.storage_error) + Number(h.driver_error)), from, to, 0));
-    await pano.dialog(t('dsp_history_title') + ': ' + c.d.name, [charts], [{ label: t('dsp_close'), value: 'close', kind: 'submit' }]);
+    await info(t('dsp_history_title') + ': ' + c.d.name, [charts]);
   }
 
   // ---- cards -------------------------------------------------------------
@@ -477,8 +485,17 @@ pano.start(async (user) => {
     alertsOpen = r.data.items.filter((a) => !a.resolved);
     const sec = document.getElementById('alerts');
     sec.hidden = alertsOpen.length === 0;
-    sec.querySelector('ul').replaceChildren(...alertsOpen.map((a) =>
-      el('li', {}, a.display + ': ' + t('dsp_alert_' + a.kind) + ' (' + (a.kind === 'offline' ? t('dsp_alert_dark_since') : t('dsp_alert_since')) + ' ' + time(a.since) + ')')));
+    sec.querySelector('ul').replaceChildren(...alertsOpen.map((a) => {
+      // The screen may be on another page: the button finds it by name.
+      const show = el('button', { type: 'button', className: 'dsp-find' }, t('dsp_alert_show'));
+      show.addEventListener('click', () => {
+        filters.reset();
+        filters.elements.q.value = a.display;
+        offset = 0;
+        load().catch(pano.fail);
+      });
+      return el('li', {}, a.display + ': ' + t('dsp_alert_' + a.kind) + ' (' + (a.kind === 'offline' ? t('dsp_alert_dark_since') : t('dsp_alert_since')) + ' ' + time(a.since) + ') ', show);
+    }));
     for (const c of cards.values()) markAlerts(c);
   }
 
