@@ -178,6 +178,10 @@ async function flow(page, tag) {
   await mine.waitFor({ state: 'detached' });
   await page.locator('#msg.ok', { hasText: 'Đã xóa màn hình: ' + name }).waitFor();
   await shot(page, 'technician-' + tag);
+
+  const cleanup = await apiAs('technician'); // the group was only for this test
+  await cleanup.call('DELETE', '/groups/' + group.id);
+  await cleanup.dispose();
 }
 
 await run((page) => flow(page, 'desktop'));
