@@ -23,6 +23,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/plans"
@@ -303,9 +304,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
 	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook})
-	bgDone.Add(2)
+	changes := events.New(h, watcher)
+	bgDone.Add(3)
 	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
 	go func() { defer bgDone.Done(); watcher.Run(bg) }()
+	go func() { defer bgDone.Done(); changes.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
 	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
@@ -319,7 +322,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Location: loc,
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
 		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
 
 	scheme := "http"
@@ -332,6 +335,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("controller started", "version", version, "listen", scheme+"://"+ln.Addr().String(), "data", cfg.data)

@@ -94,10 +94,10 @@ func (p *PlayRecords) Validate() error {
 // Commands the controller can send.
 const (
 	CmdIdentify    = "identify"     // flash the panel so a technician finds it
-	CmdTestPattern = "test_pattern" // Args: pattern, seconds
+	CmdTestPattern = "test_pattern" // Args: pattern (bars, grid, gradient, walk, solid:#RRGGBB, text:…), seconds (1–3600, default 30; 0 stops a test pattern now)
 	CmdBlank       = "blank"
 	CmdUnblank     = "unblank"
-	CmdBrightness  = "brightness" // Args: percent, until (RFC 3339)
+	CmdBrightness  = "brightness" // Args: percent (0–100), seconds (1–604800, default 3600), then back to the profile's level
 	CmdResync      = "resync"     // verify and re-fetch the cache
 	CmdRestart     = "restart_player"
 	CmdScreenshot  = "screenshot"

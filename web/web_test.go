@@ -60,8 +60,27 @@ func TestScriptKeysExist(t *testing.T) {
 	for _, s := range []string{"admin", "approver", "editor", "technician", "viewer"} {
 		built = append(built, "role_"+s)
 	}
-	for _, s := range []string{"identify", "blank", "unblank", "test_pattern", "screenshot"} {
-		built = append(built, "cmd_"+s)
+	// displays.js builds these from API values.
+	for _, s := range []string{"identify", "blank", "unblank", "test_pattern", "brightness", "restart_player", "resync", "screenshot"} {
+		built = append(built, "dsp_cmd_"+s)
+	}
+	for _, s := range []string{"never_connected", "online", "offline", "blanked", "test_pattern", "identify", "urgent", "panel_error"} {
+		built = append(built, "dsp_state_"+s)
+	}
+	for _, s := range []string{"ok", "starting", "blanked", "test_pattern", "identify", "error", "other"} {
+		built = append(built, "dsp_drv_"+s)
+	}
+	for _, s := range []string{"offline", "frozen", "storage", "driver"} {
+		built = append(built, "dsp_alert_"+s)
+	}
+	for _, s := range []string{"no_plan", "no_entry", "nothing_playable"} {
+		built = append(built, "dsp_fb_"+s)
+	}
+	for _, s := range []string{"contain", "cover", "stretch"} {
+		built = append(built, "dsp_fit_"+s)
+	}
+	for _, s := range []string{"bars", "grid", "gradient", "walk", "red", "green", "blue", "white"} {
+		built = append(built, "dsp_pat_"+s)
 	}
 	for _, s := range []string{"campaign", "day", "display"} {
 		built = append(built, "by_"+s)

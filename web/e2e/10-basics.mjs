@@ -14,38 +14,41 @@ await run(async (page) => {
   await login(page, 'technician', password);
   for (const s of screens) await page.locator(`article.card[data-name="${s}"]`).waitFor();
   const card = page.locator('article.card[data-name="truong-hoc"]');
-  await card.locator('.state.on', { hasText: 'trực tuyến' }).waitFor();
+  await card.locator('.state.on', { hasText: 'Trực tuyến' }).waitFor();
   if ((await page.locator('article.card').count()) !== 3) throw new Error('want 3 display cards');
 
   step('identify');
-  await card.getByRole('button', { name: 'Nhận diện' }).click();
-  await card.locator('.cardmsg.ok', { hasText: 'Nhận diện: thành công' }).waitFor();
+  await card.getByRole('button', { name: 'Nháy để nhận diện màn hình' }).click();
+  await card.locator('.cardmsg.ok', { hasText: 'Nháy để nhận diện màn hình: xong' }).waitFor();
 
   step('screenshot command, the card shows it');
   await card.getByRole('button', { name: 'Chụp màn hình' }).click();
-  await card.locator('.cardmsg.ok', { hasText: 'Chụp màn hình: thành công' }).waitFor();
+  await card.locator('.cardmsg.ok', { hasText: 'Chụp màn hình: xong' }).waitFor();
   await card.locator('img.shot:not([hidden])').waitFor();
   await shot(page, 'displays');
 
-  step('technician adds a display and makes its enrolment code');
-  const form = page.locator('#display-form');
-  await form.getByLabel('Tên (chữ thường, số, gạch ngang)').fill('cho-dem');
+  step('technician adds a display and gets its enrolment code');
+  await page.getByRole('button', { name: 'Thêm màn hình…' }).click();
+  const form = page.getByRole('dialog');
+  await form.getByLabel('Tên (chữ thường không dấu, số, gạch ngang)').fill('cho-dem');
   await form.getByLabel('Chiều rộng (điểm ảnh)').fill('64');
   await form.getByLabel('Chiều cao (điểm ảnh)').fill('32');
-  await form.getByRole('button', { name: 'Thêm' }).click();
+  await form.getByRole('button', { name: 'Thêm', exact: true }).click();
+  const code = page.getByRole('dialog').locator('.dsp-code');
+  await code.waitFor();
+  if (!/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(await code.textContent())) throw new Error('no enrolment code shown: ' + (await code.textContent()));
+  await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
   const added = page.locator('article.card[data-name="cho-dem"]');
   await added.waitFor();
-  await added.locator('.state.off', { hasText: 'mất kết nối' }).waitFor();
-  await added.getByRole('button', { name: 'Mã đăng ký thiết bị' }).click();
-  const code = added.locator('.cardmsg.ok.code');
-  await code.waitFor();
-  if (!/[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}/.test(await code.textContent())) throw new Error('no enrolment code shown: ' + (await code.textContent()));
+  await added.locator('.state.off', { hasText: 'Chưa kết nối lần nào' }).waitFor();
 
   step('English');
   await page.getByRole('link', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Screens', exact: true }).waitFor();
-  await card.getByRole('button', { name: 'Identify' }).waitFor();
+  await card.getByRole('button', { name: 'Flash to identify the screen' }).waitFor();
   await card.locator('.state', { hasText: 'online' }).waitFor();
+  await page.locator('#display-live.on', { hasText: 'Live updates' }).waitFor();
+  await shot(page, 'displays-en');
   await page.getByRole('link', { name: 'Content' }).waitFor();
   await page.getByRole('link', { name: 'Tiếng Việt' }).click();
   await page.getByRole('heading', { name: 'Màn hình', exact: true }).waitFor();

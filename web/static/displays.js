@@ -1,17 +1,34 @@
-// displays.js: the Màn hình page, one card per display, refreshed every 10 s
-// from GET /displays; technicians get the remote commands.
+// displays.js: the Màn hình page. One card per display of the current page
+// (filtered and paged by the API), kept live by server-sent events from
+// GET /events: a "display" event re-reads that card only, if it is shown.
+// Technicians (and admins) get the remote commands and manage screens
+// through dialogs.
 'use strict';
 
 pano.start(async (user) => {
   const { t, api, el, time } = pano;
+  const tech = pano.can(user, 'technician', 'admin');
   const box = document.getElementById('displays');
-  const cards = new Map(); // display id → {root, fields, …}
-  const commands = ['identify', 'blank', 'unblank', 'test_pattern', 'screenshot'];
-  const rows = ['last_heartbeat', 'playing', 'plan_revision', 'fps', 'frozen', 'driver_state', 'clock_offset', 'sync', 'temperature', 'storage_error'];
-  let groups = new Map();
+  const filters = document.getElementById('display-filters');
+  const pager = document.getElementById('display-pager');
+  const live = document.getElementById('display-live');
+  const PAGE = 24;
+  const states = ['never_connected', 'online', 'offline', 'blanked', 'test_pattern', 'identify', 'urgent', 'panel_error', 'alert'];
+  const drivers = ['ok', 'starting', 'blanked', 'test_pattern', 'identify', 'error'];
+  const cards = new Map(); // display id → card
+  let groups = new Map(); // id → name
+  let offset = 0;
+  let alertsOpen = [];
 
-  // loadShot fetches the latest screenshot past the browser's cache (the
-  // API takes no cache-busting query) and shows it as a blob: URL.
+  // fmt fills {name} placeholders of a message.
+  const fmt = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  const plain = (key) => t(key).replace(/…$/, '');
+  const kib = (n) => (n / 1048576).toFixed(1) + ' MiB';
+
+  // ---- screenshots -------------------------------------------------------
+
+  // loadShot fetches the latest screenshot past the browser's cache and
+  // shows it as a blob: URL.
   async function loadShot(c) {
     let r;
     try {
@@ -29,167 +46,562 @@ pano.start(async (user) => {
     if (old) URL.revokeObjectURL(old);
   }
 
-  async function command(c, name, btn) {
-    const label = t('cmd_' + name);
-    c.buttons.forEach((b) => { b.disabled = true; });
-    c.msg.className = 'cardmsg';
-    c.msg.textContent = label + '…';
+  // ---- remote commands ---------------------------------------------------
+
+  function say(c, text, kind) {
+    c.msg.textContent = text;
+    c.msg.className = 'cardmsg ' + (kind || '');
+  }
+
+  // command sends a remote command and says how it went on the card.
+  async function command(c, name, args, label, btn, done) {
+    c.cmds.forEach((b) => { b.disabled = true; });
+    say(c, label + '…');
     try {
-      const r = await api('POST', '/displays/' + c.id + '/commands', { name, args: {} });
-      if (r.data.pending) c.msg.textContent = label + ': ' + t('cmd_pending');
+      const r = await api('POST', '/displays/' + c.id + '/commands', { name, args: args || {} });
+      if (r.data.pending) say(c, label + ': ' + t('dsp_cmd_pending'));
       else if (r.data.ok) {
-        c.msg.textContent = label + ': ' + t('cmd_ok');
-        c.msg.className = 'cardmsg ok';
+        say(c, label + ': ' + t('dsp_cmd_ok') + (done ? ' — ' + done : ''), 'ok');
         if (name === 'screenshot') await loadShot(c);
       } else {
-        c.msg.textContent = label + ': ' + t('cmd_failed') + ' (' + r.data.error + ')';
-        c.msg.className = 'cardmsg error';
+        say(c, label + ': ' + t('dsp_cmd_failed') + ' (' + r.data.error + ')', 'error');
       }
     } catch (err) {
-      c.msg.textContent = label + ': ' + (err.code === 'offline' ? t('cmd_offline') : t('cmd_failed') + ' (' + err.message + ')');
-      c.msg.className = 'cardmsg error';
+      say(c, label + ': ' + (err.code === 'offline' ? t('dsp_cmd_offline') : t('dsp_cmd_failed') + ' (' + err.message + ')'), 'error');
     } finally {
-      c.buttons.forEach((b) => { b.disabled = false; });
-      btn.focus();
+      enable(c);
+      if (btn && !btn.hidden) btn.focus();
     }
   }
 
+  const option = (value, label, selected) => el('option', { value, selected: !!selected }, label);
+  const field = (label, input, hint) => el('label', {}, label, ' ', input, hint ? el('small', { className: 'hint' }, hint) : '');
+
+  // info shows content with a Close button only (the shared dialog also
+  // offers Cancel, which means nothing here).
+  function info(title, nodes) {
+    const done = pano.dialog(title, nodes, [{ label: t('dsp_close'), value: 'close', kind: 'submit' }]);
+    const d = document.querySelector('body > dialog:last-of-type');
+    if (d) d.querySelector('button.cancel').hidden = true;
+    return done;
+  }
+
+  // danger asks before a command or change that cannot be taken back
+  // lightly; it resolves to true when confirmed.
+  const danger = (title, text, ok) => pano.dialog(title, [el('p', {}, text)], [{ label: ok, value: 'ok', kind: 'danger' }]).then((v) => v === 'ok');
+
+  async function testPattern(c, btn) {
+    const pattern = el('select', { name: 'pattern' },
+      ...[['bars', 'bars'], ['grid', 'grid'], ['gradient', 'gradient'], ['walk', 'walk'],
+        ['solid:#FF0000', 'red'], ['solid:#00FF00', 'green'], ['solid:#0000FF', 'blue'], ['solid:#FFFFFF', 'white']]
+        .map(([v, k]) => option(v, t('dsp_pat_' + k))));
+    const seconds = el('select', { name: 'seconds' },
+      ...[[60, 1, 'dsp_minutes'], [300, 5, 'dsp_minutes'], [900, 15, 'dsp_minutes'], [1800, 30, 'dsp_minutes'], [3600, 1, 'dsp_hours']]
+        .map(([s, n, u]) => option(s, n + ' ' + t(u), s === 300)));
+    const v = await pano.dialog(t('dsp_pattern_title') + ': ' + c.d.name, [field(t('dsp_pattern'), pattern), field(t('dsp_pattern_for'), seconds)],
+      [{ label: t('dsp_start'), value: 'start', kind: 'submit' }]);
+    if (v !== 'start') return;
+    await command(c, 'test_pattern', { pattern: pattern.value, seconds: seconds.value }, plain('dsp_cmd_test_pattern'), btn,
+      pattern.selectedOptions[0].textContent);
+  }
+
+  async function brightness(c, btn) {
+    const level = el('input', { name: 'percent', type: 'number', min: 0, max: 100, step: 1, value: 50, required: true });
+    const seconds = el('select', { name: 'seconds' },
+      ...[[900, 15, 'dsp_minutes'], [1800, 30, 'dsp_minutes'], [3600, 1, 'dsp_hours'], [7200, 2, 'dsp_hours'], [14400, 4, 'dsp_hours'],
+        [28800, 8, 'dsp_hours'], [86400, 1, 'dsp_days'], [604800, 7, 'dsp_days']]
+        .map(([s, n, u]) => option(s, n + ' ' + t(u), s === 3600)));
+    const v = await pano.dialog(t('dsp_brightness_title') + ': ' + c.d.name,
+      [field(t('dsp_brightness_level'), level), field(t('dsp_brightness_for'), seconds), el('p', { className: 'hint' }, t('dsp_brightness_note'))],
+      [{ label: t('dsp_apply'), value: 'apply', kind: 'submit' }]);
+    if (v !== 'apply') return;
+    const until = new Date(Date.now() + Number(seconds.value) * 1000).toISOString();
+    await command(c, 'brightness', { percent: String(Number(level.value)), seconds: seconds.value }, plain('dsp_cmd_brightness'), btn,
+      fmt('dsp_brightness_set', { pct: Number(level.value), until: time(until) }));
+  }
+
+  // ---- managing screens --------------------------------------------------
+
+  const groupSelect = (name, current) => el('select', { name },
+    option('', t('no_group'), !current), ...[...groups].map(([id, n]) => option(id, n, id === current)));
+
+  let profiles = null;
+  async function profileSelect(current) {
+    if (!profiles) profiles = (await api('GET', '/profiles')).data.items;
+    const names = profiles.map((p) => p.name);
+    const opts = profiles.map((p) => option(p.name, p.name + ' — ' + p.description, p.name === current));
+    if (current && !names.includes(current)) opts.unshift(option(current, current, true)); // a profile of its own
+    return el('select', { name: 'profile', required: true }, ...opts);
+  }
+
+  // displayFields are the inputs of the add and edit dialogs.
+  async function displayFields(d) {
+    const f = {
+      name: el('input', { name: 'name', pattern: '[a-z0-9][a-z0-9\\-]{0,62}', required: true, value: d.name || '', autocomplete: 'off' }),
+      location: el('input', { name: 'location', maxLength: 200, value: d.location || '' }),
+      width: el('input', { name: 'width', type: 'number', min: 1, max: 16384, required: true, value: d.width || 128 }),
+      height: el('input', { name: 'height', type: 'number', min: 1, max: 16384, required: true, value: d.height || 64 }),
+      fit: el('select', { name: 'fit' }, ...['contain', 'cover', 'stretch'].map((x) => option(x, t('dsp_fit_' + x), x === (d.fit || 'contain')))),
+      profile: await profileSelect(d.profile || 'virtual'),
+    };
+    const nodes = [field(t('dsp_name'), f.name, t('dsp_name_hint')), field(t('dsp_location'), f.location),
+      el('div', { className: 'dsp-pair' }, field(t('dsp_width'), f.width), field(t('dsp_height'), f.height)),
+      field(t('dsp_fit'), f.fit), field(t('dsp_profile'), f.profile)];
+    const read = () => ({ name: f.name.value.trim(), location: f.location.value, width: Number(f.width.value), height: Number(f.height.value),
+      fit: f.fit.value, profile: f.profile.value });
+    return { f, nodes, read };
+  }
+
+  async function addDisplay() {
+    const { nodes, read } = await displayFields({});
+    const group = groupSelect('group_id', null);
+    const v = await pano.dialog(t('dsp_add_title'), [...nodes, field(t('dsp_group'), group)], [{ label: t('dsp_create'), value: 'create', kind: 'submit' }]);
+    if (v !== 'create') return;
+    const d = read();
+    if (group.value) d.group_id = Number(group.value);
+    try {
+      const r = await api('POST', '/displays', d);
+      pano.say(t('dsp_created') + ': ' + d.name, 'ok');
+      await load();
+      await enrol(r.data);
+    } catch (err) {
+      pano.fail(err);
+    }
+  }
+
+  async function editDisplay(c) {
+    const { nodes, read } = await displayFields(c.d);
+    const v = await pano.dialog(t('dsp_edit_title') + ': ' + c.d.name, nodes, [{ label: t('dsp_save'), value: 'save', kind: 'submit' }]);
+    if (v !== 'save') return;
+    try {
+      const r = await api('PATCH', '/displays/' + c.id, read());
+      update(c, r.data);
+      say(c, t('dsp_saved'), 'ok');
+    } catch (err) {
+      say(c, t('error') + ': ' + err.message, 'error');
+    }
+  }
+
+  async function moveDisplay(c) {
+    const group = groupSelect('group_id', c.d.group_id);
+    const v = await pano.dialog(t('dsp_move_title') + ': ' + c.d.name, [field(t('dsp_move_to'), group)], [{ label: t('dsp_save'), value: 'save', kind: 'submit' }]);
+    if (v !== 'save') return;
+    try {
+      const r = await api('PATCH', '/displays/' + c.id, { group_id: Number(group.value || 0) });
+      update(c, r.data);
+      say(c, t('dsp_moved') + ': ' + (groups.get(r.data.group_id) || t('no_group')), 'ok');
+    } catch (err) {
+      say(c, t('error') + ': ' + err.message, 'error');
+    }
+  }
+
+  // enrolCommand is what the technician runs on the agent box.
+  const enrolCommand = (d, code) => ['pano-agent enroll', '--controller', (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host,
+    '--code', code, '--state', '/var/lib/pano-agent', '--profile', d.profile, '--set', 'width=' + d.width, '--set', 'height=' + d.height].join(' ');
+
+  async function copy(text, area) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Not a secure context (plain http on an intranet): select and copy.
+      area.focus();
+      area.select();
+      try { return document.execCommand('copy'); } catch { return false; }
+    }
+  }
+
+  // enrol makes a one-time enrolment code for d and shows the command.
+  async function enrol(d) {
+    let r;
+    try {
+      r = await api('POST', '/displays/' + d.id + '/enrollment-codes');
+    } catch (err) {
+      pano.fail(err);
+      return;
+    }
+    const cmd = enrolCommand(d, r.data.code);
+    const area = el('textarea', { className: 'dsp-command', readOnly: true, rows: 3, value: cmd, spellcheck: false });
+    area.setAttribute('aria-label', t('dsp_enrol_command'));
+    const said = el('span', { className: 'ok', role: 'status' });
+    const btn = el('button', { type: 'button' }, t('dsp_copy'));
+    btn.addEventListener('click', async () => {
+      const ok = await copy(cmd, area);
+      said.textContent = ok ? t('dsp_copied') : t('dsp_copy_failed');
+      said.className = ok ? 'ok' : 'error';
+    });
+    await info(t('dsp_enrol_title') + ': ' + d.name, [
+      el('p', {}, t('dsp_enrol_code') + ': ', el('strong', { className: 'dsp-code' }, r.data.code), ' (' + t('dsp_enrol_valid') + ' ' + time(r.data.expires_at) + ')'),
+      el('p', {}, t('dsp_enrol_steps')), el('p', { className: 'dsp-cmdlabel' }, t('dsp_enrol_command')), area, el('div', { className: 'actions' }, btn, said)]);
+  }
+
+  async function revokeDisplay(c) {
+    if (!await danger(t('dsp_revoke_title') + ' (' + c.d.name + ')', t('dsp_revoke_text'), t('dsp_revoke_ok'))) return;
+    try {
+      await api('POST', '/displays/' + c.id + '/revoke');
+      say(c, t('dsp_revoked_done'), 'ok');
+      await refreshCard(c);
+    } catch (err) {
+      say(c, t('error') + ': ' + err.message, 'error');
+    }
+  }
+
+  async function deleteDisplay(c) {
+    if (!await danger(t('dsp_delete_title') + ' (' + c.d.name + ')', t('dsp_delete_text'), t('dsp_delete_ok'))) return;
+    try {
+      await api('DELETE', '/displays/' + c.id);
+      pano.say(t('dsp_deleted') + ': ' + c.d.name, 'ok');
+      await load();
+    } catch (err) {
+      say(c, t('error') + ': ' + err.message, 'error');
+    }
+  }
+
+  // ---- health history ----------------------------------------------------
+
+  const svgNS = 'http://www.w3.org/2000/svg';
+  const svg = (tag, attrs, ...kids) => {
+    const e = document.createElementNS(svgNS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const k of kids) e.append(k);
+    return e;
+  };
+  const clock = new Intl.DateTimeFormat(pano.locale, { timeZone: pano.tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+  // chart draws one series as a small SVG line chart over [from, to].
+  function chart(title, pts, from, to, digits) {
+    const box = el('figure', { className: 'dsp-chart' }, el('h4', {}, title));
+    if (pts.length === 0) {
+      box.append(el('p', {}, t('dsp_history_none')));
+      return box;
+    }
+    const W = 320, H = 110, L = 40, B = 16, T = 6, R = 6;
+    let lo = Math.min(...pts.map((p) => p.v)), hi = Math.max(...pts.map((p) => p.v));
+    if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+    const x = (ms) => L + (W - L - R) * (ms - from) / (to - from);
+    const y = (v) => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
+    const line = pts.map((p) => x(p.t).toFixed(1) + ',' + y(p.v).toFixed(1)).join(' ');
+    const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title },
+      svg('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }),
+      svg('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }),
+      svg('text', { x: L - 3, y: T + 8, 'text-anchor': 'end' }, hi.toFixed(digits)),
+      svg('text', { x: L - 3, y: H - B, 'text-anchor': 'end' }, lo.toFixed(digits)),
+      svg('text', { x: L, y: H - 3 }, clock.format(new Date(from))),
+      svg('text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, clock.format(new Date(to))),
+      svg('polyline', { points: line }));
+    if (pts.length < 4) for (const p of pts) g.append(svg('circle', { cx: x(p.t), cy: y(p.v), r: 2.5 }));
+    const vs = pts.map((p) => p.v);
+    box.append(g, el('p', {}, t('dsp_h_min') + ' ' + Math.min(...vs).toFixed(digits) + ' · ' + t('dsp_h_max') + ' ' + Math.max(...vs).toFixed(digits)));
+    return box;
+  }
+
+  async function history(c) {
+    let r;
+    try {
+      r = await api('GET', '/displays/' + c.id + '/health');
+    } catch (err) {
+      say(c, t('error') + ': ' + err.message, 'error');
+      return;
+    }
+    const from = Date.parse(r.data.from), to = Date.parse(r.data.to);
+    const s = r.data.items.map((h) => ({ ...h, t: Date.parse(h.at) }));
+    const series = (f) => s.filter((h) => f(h) != null).map((h) => ({ t: h.t, v: f(h) }));
+    const charts = el('div', { className: 'dsp-charts' },
+      chart(t('dsp_h_fps'), series((h) => h.fps), from, to, 1),
+      chart(t('dsp_h_clock'), series((h) => h.clock_offset_ms), from, to, 1),
+      chart(t('dsp_h_temp'), series((h) => h.cpu_temp_c), from, to, 1),
+      chart(t('dsp_h_sync'), series((h) => (h.sync_total_bytes ? 100 * h.sync_done_bytes / h.sync_total_bytes : 100)), from, to, 0),
+      chart(t('dsp_h_errors'), series((h) => Number(h.frozen) + Number(h.storage_error) + Number(h.driver_error)), from, to, 0));
+    await info(t('dsp_history_title') + ': ' + c.d.name, [charts]);
+  }
+
+  // ---- cards -------------------------------------------------------------
+
+  const rows = ['last_seen', 'plan_revision', 'fps', 'frozen', 'driver_state', 'clock_offset', 'sync', 'temperature', 'storage_error'];
+
+  function button(c, bar, label, onClick, opts) {
+    const b = el('button', { type: 'button' }, label);
+    Object.assign(b.dataset, opts || {});
+    b.addEventListener('click', () => onClick(b));
+    bar.append(b);
+    return b;
+  }
+
   function card(d) {
-    const c = { id: d.id, fields: new Map(), buttons: [] };
+    const c = { id: d.id, d, fields: new Map(), cmds: [], shotAt: undefined };
+    c.title = el('h3', {}, d.name);
     c.state = el('span', { className: 'state' });
-    c.where = el('p', { className: 'where' });
+    c.revoked = el('span', { className: 'state revoked', hidden: true }, t('dsp_revoked'));
     c.alert = el('p', { className: 'alert' });
-    c.shot = el('img', { className: 'shot', alt: t('screenshot_alt'), hidden: true });
-    c.noShot = el('p', { className: 'noshot' }, t('no_screenshot'));
+    c.where = el('p', { className: 'where' });
+    c.playing = el('p', { className: 'playing' });
+    c.shot = el('img', { className: 'shot', alt: t('dsp_shot_alt'), hidden: true });
+    c.noShot = el('p', { className: 'noshot' }, t('dsp_no_shot'));
     c.shot.addEventListener('load', () => { c.shot.hidden = false; c.noShot.hidden = true; });
-    c.shot.addEventListener('error', () => { c.shot.hidden = true; c.noShot.hidden = false; });
     const dl = el('dl');
+    c.terms = new Map();
     for (const key of rows) {
-      const dd = el('dd');
-      dl.append(el('dt', {}, t(key)), dd);
+      const dd = el('dd'), dt = el('dt', {}, t('dsp_' + key));
+      dl.append(dt, dd);
       c.fields.set(key, dd);
+      c.terms.set(key, dt);
     }
     c.bar = el('progress', { max: 1, value: 0 });
     c.msg = el('p', { className: 'cardmsg' });
     c.msg.setAttribute('role', 'status');
-    c.root = el('article', { className: 'card' }, el('header', {}, el('h3', {}, d.name), c.state), c.alert, c.where, c.shot, c.noShot, dl);
+    c.root = el('article', { className: 'card' }, el('header', {}, c.title, c.state, c.revoked), c.alert, c.where, c.playing, c.shot, c.noShot, dl);
     c.root.dataset.name = d.name;
-    if (user.role === 'technician') {
-      const bar = el('div', { className: 'actions' });
-      for (const name of commands) {
-        const b = el('button', { type: 'button' }, t('cmd_' + name));
-        b.dataset.command = name;
-        b.addEventListener('click', () => command(c, name, b));
-        c.buttons.push(b);
-        bar.append(b);
-      }
-      const enrol = el('button', { type: 'button' }, t('enrol_code'));
-      enrol.addEventListener('click', async () => {
-        try {
-          const r = await api('POST', '/displays/' + c.id + '/enrollment-codes');
-          c.msg.textContent = t('enrol_code') + ': ' + r.data.code + ' (' + t('enrol_code_valid') + ' ' + time(r.data.expires_at) + ')';
-          c.msg.className = 'cardmsg ok code';
-        } catch (err) {
-          c.msg.textContent = t('enrol_code') + ': ' + err.message;
-          c.msg.className = 'cardmsg error';
-        }
-      });
-      bar.append(enrol);
-      c.root.append(bar);
+    c.root.dataset.id = d.id;
+    const info = el('div', { className: 'actions dsp-info' });
+    button(c, info, t('dsp_history'), () => history(c));
+    c.root.append(info);
+    if (tech) {
+      const cmds = c.cmdBar = el('div', { className: 'actions dsp-cmds' });
+      const cmd = (name, args, confirmText) => async (b) => {
+        if (confirmText && !await danger(t(confirmText[0]) + ' (' + c.d.name + ')', t(confirmText[1]), plain('dsp_cmd_' + name))) return;
+        await command(c, name, args, plain('dsp_cmd_' + name), b);
+      };
+      c.cmds.push(
+        button(c, cmds, t('dsp_cmd_identify'), cmd('identify', {}), { command: 'identify' }),
+        button(c, cmds, t('dsp_cmd_test_pattern'), (b) => testPattern(c, b), { command: 'test_pattern' }),
+        c.stopPattern = button(c, cmds, t('dsp_cmd_stop_pattern'), (b) => command(c, 'test_pattern', { seconds: '0' }, t('dsp_cmd_stop_pattern'), b), { command: 'stop_pattern' }),
+        c.blank = button(c, cmds, t('dsp_cmd_blank'), cmd('blank', {}, ['dsp_blank_title', 'dsp_blank_text']), { command: 'blank' }),
+        c.unblank = button(c, cmds, t('dsp_cmd_unblank'), cmd('unblank', {}), { command: 'unblank' }),
+        button(c, cmds, t('dsp_cmd_brightness'), (b) => brightness(c, b), { command: 'brightness' }),
+        button(c, cmds, t('dsp_cmd_restart_player'), cmd('restart_player', {}, ['dsp_restart_title', 'dsp_restart_text']), { command: 'restart_player' }),
+        button(c, cmds, t('dsp_cmd_resync'), cmd('resync', {}), { command: 'resync' }),
+        button(c, cmds, t('dsp_cmd_screenshot'), cmd('screenshot', {}), { command: 'screenshot' }));
+      const manage = el('div', { className: 'actions dsp-manage' });
+      button(c, manage, t('dsp_edit'), () => editDisplay(c));
+      button(c, manage, t('dsp_move'), () => moveDisplay(c));
+      button(c, manage, t('dsp_enrol'), () => enrol(c.d));
+      button(c, manage, t('dsp_revoke'), () => revokeDisplay(c));
+      button(c, manage, t('dsp_delete'), () => deleteDisplay(c));
+      c.root.append(cmds, el('p', { className: 'dsp-more' }, t('dsp_more')), manage);
     }
     c.root.append(c.msg);
-    loadShot(c);
     return c;
   }
 
+  // enable turns the command buttons on for an online display, and shows
+  // the blank or unblank button and the stop-pattern one as its state asks.
+  function enable(c) {
+    const d = c.d;
+    for (const b of c.cmds) b.disabled = !d.online;
+    if (!tech) return;
+    c.cmdBar.hidden = !d.online; // commands cannot reach an offline screen
+    c.unblank.hidden = d.state !== 'blanked';
+    c.blank.hidden = d.state === 'blanked';
+    c.stopPattern.hidden = !['test_pattern', 'identify'].includes(d.state);
+  }
+
+  function stateText(d) {
+    if (d.state === 'offline') return t('dsp_state_offline_since') + ' ' + time(d.last_seen);
+    return t('dsp_state_' + d.state);
+  }
+
   function update(c, d) {
+    c.d = d;
     const a = d.agent;
     const h = (a && a.health) || null;
-    c.state.textContent = d.online ? t('online') : t('offline');
-    c.state.className = 'state ' + (d.online ? 'on' : 'off');
-    const g = d.group_id ? groups.get(d.group_id) : '';
-    c.where.textContent = t('location') + ': ' + (d.location || '—') + ' · ' + t('group') + ': ' + (g || t('no_group'));
+    c.title.textContent = d.name;
+    c.root.dataset.name = d.name;
+    c.root.dataset.state = d.state;
+    c.state.textContent = stateText(d);
+    c.state.className = 'state st-' + d.state + (d.online ? ' on' : ' off');
+    c.revoked.hidden = d.enrolment !== 'revoked';
+    c.where.textContent = t('dsp_location') + ': ' + (d.location || '—') + ' · ' + t('dsp_group') + ': ' + (groups.get(d.group_id) || t('no_group')) +
+      ' · ' + t('dsp_panel') + ': ' + d.width + '×' + d.height;
+    const np = d.now_playing;
+    if (np) {
+      const what = el('strong', {}, np.title || t('dsp_playing_unknown'));
+      if (np.urgent_id) c.playing.replaceChildren(t('dsp_playing') + ' ' + t('dsp_urgent_notice') + ': ', what);
+      else c.playing.replaceChildren(t('dsp_playing') + ': ', what, ' ' + t('dsp_in_rotation') + ' ', el('strong', {}, np.playlist || '—'));
+    } else if (d.online && h && h.fallback_code) {
+      c.playing.replaceChildren(t('dsp_playing') + ': ' + t('dsp_fallback') + ' ' + (pano.has('dsp_fb_' + h.fallback_code) ? t('dsp_fb_' + h.fallback_code) : t('dsp_drv_other')));
+    } else {
+      c.playing.replaceChildren();
+    }
+    c.playing.hidden = !c.playing.textContent;
     const f = (k, v) => { c.fields.get(k).textContent = v; };
-    f('last_heartbeat', a ? time(a.last_heartbeat) : '—');
-    if (!h) {
-      for (const k of rows.slice(1)) f(k, '—');
-      f('plan_revision', a ? String(a.plan_revision) : '—');
-      return;
+    f('last_seen', d.last_seen ? time(d.last_seen) : t('dsp_never'));
+    f('plan_revision', a ? String(a.plan_revision) : '—');
+    for (const k of rows.slice(1)) { // a screen that does not report shows when it last did, only
+      c.fields.get(k).hidden = !h;
+      c.terms.get(k).hidden = !h;
     }
-    const why = { no_plan: t('fallback_no_plan'), no_entry: t('fallback_no_entry'), nothing_playable: t('fallback_nothing_playable') }[h.fallback_code];
-    if (h.fallback) f('playing', t('fallback') + ': ' + (why || h.fallback));
-    else if (h.current_item) f('playing', t('playing_item') + ' ' + h.current_item);
-    else f('playing', t('none'));
-    f('plan_revision', String(a.plan_revision));
-    f('fps', h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
-    f('frozen', h.frozen ? t('yes') : t('no'));
-    f('driver_state', h.driver_state + (h.driver_error ? ' (' + h.driver_error + ')' : ''));
-    f('clock_offset', h.clock_offset_ms.toFixed(1) + ' ms');
-    const sync = c.fields.get('sync');
-    const total = h.sync_total_bytes;
-    c.bar.max = total || 1;
-    c.bar.value = total ? h.sync_done_bytes : 1;
-    sync.replaceChildren(c.bar, ' ' + kib(h.sync_done_bytes) + ' / ' + kib(total));
-    f('temperature', h.cpu_temp_c == null ? '—' : h.cpu_temp_c.toFixed(1) + ' °C');
-    f('storage_error', h.storage_error || t('none'));
-    c.fields.get('storage_error').className = h.storage_error ? 'error' : '';
+    for (const k of rows.slice(2)) f(k, '—');
+    c.fields.get('storage_error').className = '';
+    if (h) {
+      f('fps', h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
+      f('frozen', h.frozen ? t('yes') : t('no'));
+      f('driver_state', t(drivers.includes(h.driver_state) ? 'dsp_drv_' + h.driver_state : 'dsp_drv_other'));
+      f('clock_offset', h.clock_offset_ms.toFixed(1) + ' ms');
+      const total = h.sync_total_bytes;
+      c.bar.max = total || 1;
+      c.bar.value = total ? h.sync_done_bytes : 1;
+      c.fields.get('sync').replaceChildren(c.bar, ' ' + kib(h.sync_done_bytes) + ' / ' + kib(total));
+      f('temperature', h.cpu_temp_c == null ? t('dsp_no_sensor') : h.cpu_temp_c.toFixed(1) + ' °C');
+      f('storage_error', h.storage_error ? t('yes') : t('none'));
+      if (h.storage_error) c.fields.get('storage_error').title = h.storage_error;
+      c.fields.get('storage_error').className = h.storage_error ? 'error' : '';
+    }
+    if (d.screenshot_at !== c.shotAt) {
+      c.shotAt = d.screenshot_at;
+      if (d.screenshot_at) loadShot(c);
+    }
+    markAlerts(c);
+    enable(c);
   }
 
-  const kib = (n) => (n / 1024).toFixed(0) + ' KiB';
-
-  // showAlerts lists the open alerts above the cards and marks their cards.
-  function showAlerts(items) {
-    const open = items.filter((a) => !a.resolved);
-    const box = document.getElementById('alerts');
-    box.hidden = open.length === 0;
-    box.querySelector('ul').replaceChildren(...open.map((a) =>
-      el('li', {}, a.display + ': ' + t('alert_' + a.kind) + ' (' + t('alert_since') + ' ' + time(a.since) + ')')));
-    for (const c of cards.values()) {
-      const mine = open.filter((a) => a.display_id === c.id);
-      c.root.classList.toggle('alerting', mine.length > 0);
-      c.alert.textContent = mine.map((a) => t('alert_' + a.kind)).join(', ');
+  // refreshCard reads one display again; a refresh asked for while one
+  // runs is done once it ends.
+  async function refreshCard(c) {
+    if (c.busy) { c.again = true; return; }
+    c.busy = true;
+    try {
+      do {
+        c.again = false;
+        const r = await api('GET', '/displays/' + c.id);
+        if (cards.get(c.id) === c) update(c, r.data);
+      } while (c.again);
+    } catch (err) {
+      if (err.status !== 404) pano.fail(err);
+    } finally {
+      c.busy = false;
     }
   }
 
-  async function refresh(first) {
-    const [ds, gs, al] = await Promise.all([api('GET', '/displays'), api('GET', '/groups'), api('GET', '/alerts')]);
-    groups = new Map(gs.data.items.map((g) => [g.id, g.name]));
-    if (ds.data.items.length === 0) pano.say(t('no_displays'));
-    for (const d of ds.data.items) {
+  // ---- alerts ------------------------------------------------------------
+
+  function markAlerts(c) {
+    const mine = alertsOpen.filter((a) => a.display_id === c.id);
+    c.root.classList.toggle('alerting', mine.length > 0);
+    c.alert.textContent = mine.map((a) => t('dsp_alert_' + a.kind) + ' (' + (a.kind === 'offline' ? t('dsp_alert_dark_since') : t('dsp_alert_since')) + ' ' + time(a.since) + ')').join(', ');
+  }
+
+  async function loadAlerts() {
+    const r = await api('GET', '/alerts');
+    alertsOpen = r.data.items.filter((a) => !a.resolved);
+    const sec = document.getElementById('alerts');
+    sec.hidden = alertsOpen.length === 0;
+    sec.querySelector('ul').replaceChildren(...alertsOpen.map((a) => {
+      // The screen may be on another page: the button finds it by name.
+      const show = el('button', { type: 'button', className: 'dsp-find' }, t('dsp_alert_show'));
+      show.addEventListener('click', () => {
+        filters.reset();
+        filters.elements.q.value = a.display;
+        offset = 0;
+        load().catch(pano.fail);
+      });
+      return el('li', {}, a.display + ': ' + t('dsp_alert_' + a.kind) + ' (' + (a.kind === 'offline' ? t('dsp_alert_dark_since') : t('dsp_alert_since')) + ' ' + time(a.since) + ') ', show);
+    }));
+    for (const c of cards.values()) markAlerts(c);
+  }
+
+  // ---- the page: filters, paging -----------------------------------------
+
+  function query() {
+    const f = new FormData(filters);
+    const q = new URLSearchParams({ limit: PAGE, offset });
+    for (const k of ['group_id', 'state', 'q']) if (f.get(k)) q.set(k, f.get(k).trim());
+    return q;
+  }
+
+  let loading = 0;
+  async function load() {
+    const mine = ++loading;
+    const r = await api('GET', '/displays?' + query());
+    if (mine !== loading) return; // a newer filter won
+    const page = r.data;
+    if (page.items.length === 0 && offset > 0 && page.total > 0) {
+      offset = Math.max(0, Math.floor((page.total - 1) / PAGE) * PAGE);
+      return load();
+    }
+    const keep = new Set(page.items.map((d) => d.id));
+    for (const [id, c] of cards) {
+      if (!keep.has(id)) {
+        c.root.remove();
+        cards.delete(id);
+      }
+    }
+    for (const d of page.items) {
       let c = cards.get(d.id);
       if (!c) {
         c = card(d);
         cards.set(d.id, c);
-        box.append(c.root);
-      } else if (!first) {
-        loadShot(c);
       }
+      box.append(c.root); // in the page's order
       update(c, d);
     }
-    showAlerts(al.data.items);
+    const sel = filters.elements.state;
+    for (const o of sel.options) {
+      if (o.value) o.textContent = (o.value === 'alert' ? t('dsp_filter_alert') : t('dsp_state_' + o.value)) + ' (' + (page.counts[o.value] || 0) + ')';
+    }
+    const filtered = [...new FormData(filters).values()].some((v) => v);
+    if (page.total === 0) pano.say(filtered ? t('dsp_none_match') : t('dsp_none_yet'));
+    else if (document.getElementById('msg').textContent === t('dsp_none_match') || document.getElementById('msg').textContent === t('dsp_none_yet')) pano.say('');
+    pager.hidden = page.total <= PAGE && offset === 0;
+    pager.querySelector('.dsp-range').textContent = fmt('dsp_page_of', { from: page.total ? offset + 1 : 0, to: offset + page.items.length, total: page.total });
+    pager.querySelector('[data-go="prev"]').disabled = offset === 0;
+    pager.querySelector('[data-go="next"]').disabled = offset + PAGE >= page.total;
   }
 
-  if (user.role === 'technician') {
-    const form = document.getElementById('display-form');
-    const gs = await api('GET', '/groups');
-    form.elements.group_id.replaceChildren(el('option', { value: '' }, t('no_group')),
-      ...gs.data.items.map((g) => el('option', { value: g.id }, g.name)));
-    form.hidden = false;
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      const d = { name: f.get('name'), location: f.get('location'), width: Number(f.get('width')), height: Number(f.get('height')), fit: f.get('fit'), profile: f.get('profile') };
-      if (f.get('group_id')) d.group_id = Number(f.get('group_id'));
-      try {
-        await api('POST', '/displays', d);
-        form.reset();
-        pano.say(t('display_created') + ': ' + d.name, 'ok');
-        await refresh(false);
-      } catch (err) {
-        pano.fail(err);
-      }
+  pager.addEventListener('click', (ev) => {
+    const go = ev.target.closest('button') && ev.target.closest('button').dataset.go;
+    if (!go) return;
+    offset = Math.max(0, offset + (go === 'next' ? PAGE : -PAGE));
+    load().catch(pano.fail);
+  });
+  filters.addEventListener('submit', (ev) => ev.preventDefault());
+  filters.addEventListener('change', (ev) => {
+    if (ev.target.name === 'q') return;
+    offset = 0;
+    load().catch(pano.fail);
+  });
+  let typing;
+  filters.elements.q.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { offset = 0; load().catch(pano.fail); }, 300);
+  });
+
+  // ---- live updates ------------------------------------------------------
+
+  let events;
+  function listen() {
+    events = new EventSource('/api/v1/events');
+    events.addEventListener('open', () => {
+      live.textContent = t('dsp_live_on');
+      live.className = 'dsp-live on';
     });
+    events.addEventListener('error', () => {
+      live.textContent = t('dsp_live_off');
+      live.className = 'dsp-live off';
+    });
+    events.addEventListener('display', (ev) => {
+      const c = cards.get(JSON.parse(ev.data).display_id);
+      if (c) refreshCard(c);
+    });
+    events.addEventListener('alerts', () => loadAlerts().catch(pano.fail));
   }
-  await refresh(true);
-  setInterval(() => refresh(false).catch(pano.fail), 10000);
+
+  // ---- start -------------------------------------------------------------
+
+  const gs = await api('GET', '/groups');
+  groups = new Map(gs.data.items.map((g) => [g.id, g.name]));
+  filters.elements.group_id.append(...gs.data.items.map((g) => option(g.id, g.name)));
+  filters.elements.state.append(...states.map((s) => option(s, s === 'alert' ? t('dsp_filter_alert') : t('dsp_state_' + s))));
+  if (tech) {
+    const add = document.getElementById('display-add');
+    add.hidden = false;
+    add.addEventListener('click', () => addDisplay().catch(pano.fail));
+  }
+  await loadAlerts();
+  await load();
+  listen();
+  // Events carry every change; a page whose stream is down reads the
+  // whole page now and then until it is back.
+  setInterval(() => {
+    if (events.readyState !== EventSource.OPEN) Promise.all([load(), loadAlerts()]).catch(pano.fail);
+  }, 30000);
 });

@@ -32,7 +32,13 @@ func (d *Daemon) command(c protocol.Command) error {
 			return fmt.Errorf("identify: %w", err)
 		}
 		d.Player.Identify(dur)
+		d.healthAfter(dur)
 	case protocol.CmdTestPattern:
+		if c.Args["seconds"] == "0" {
+			// Stop a test pattern (or an identify flash) now.
+			d.Player.Override("", 0, nil)
+			return nil
+		}
 		dur, err := seconds(c.Args, "seconds", 30, 3600)
 		if err != nil {
 			return fmt.Errorf("test pattern: %w", err)
@@ -46,6 +52,7 @@ func (d *Daemon) command(c protocol.Command) error {
 			return fmt.Errorf("test pattern: %w", err)
 		}
 		d.Player.Override("test_pattern", dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
+		d.healthAfter(dur)
 	case protocol.CmdBlank:
 		d.Player.Blank(true)
 	case protocol.CmdUnblank:
@@ -98,4 +105,11 @@ func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
 	d.mu.Unlock()
 	d.log.Info("brightness override", "percent", pct, "for", dur)
 	return nil
+}
+
+// healthAfter reports health soon after an override of dur ends, so the
+// dashboard sees the screen back to its schedule then, not at the next
+// report.
+func (d *Daemon) healthAfter(dur time.Duration) {
+	time.AfterFunc(dur+500*time.Millisecond, d.sendHealth)
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
@@ -70,4 +71,32 @@ func TestCommandArgumentsAreChecked(t *testing.T) {
 	if err := d.command(protocol.Command{Name: protocol.CmdTestPattern, Args: map[string]string{"pattern": "solid:#FF0000", "seconds": "5"}}); err != nil {
 		t.Fatalf("a good test pattern was refused: %v", err)
 	}
+}
+
+// A test pattern shows until stopped with seconds=0, then the schedule (here
+// the fallback) is back.
+func TestTestPatternStopsOnCommand(t *testing.T) {
+	d, _ := newTestDaemon(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Player.Run(ctx) }()
+	defer func() { cancel(); <-ran }()
+	state := func(want string, is bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for (d.Player.Status().DriverState == want) != is {
+			if time.Now().After(deadline) {
+				t.Fatalf("driver state %q, want %q=%v", d.Player.Status().DriverState, want, is)
+			}
+			time.Sleep(10 * time.Millisecond) // the player has no change signal; frames come every 40 ms
+		}
+	}
+	if err := d.command(protocol.Command{Name: protocol.CmdTestPattern, Args: map[string]string{"pattern": "grid", "seconds": "600"}}); err != nil {
+		t.Fatal(err)
+	}
+	state("test_pattern", true)
+	if err := d.command(protocol.Command{Name: protocol.CmdTestPattern, Args: map[string]string{"seconds": "0"}}); err != nil {
+		t.Fatal(err)
+	}
+	state("test_pattern", false)
 }

@@ -232,6 +232,12 @@ func (d *Daemon) Message(s *link.Session, env protocol.Envelope) error {
 			res.OK, res.Error = false, err.Error()
 		}
 		_, err := s.Send(protocol.TypeCommandResult, res)
+		if res.OK && c.Name != protocol.CmdScreenshot {
+			// The dashboard shows the new state (blanked, test pattern) at
+			// once, not at the next report: the player takes the command up
+			// on its next frame.
+			time.AfterFunc(300*time.Millisecond, d.sendHealth)
+		}
 		return err
 	}
 	return link.ErrUnknownType

@@ -46,9 +46,12 @@ type Agents interface {
 	Agents() []hub.AgentInfo
 }
 
-// Displays lists the displays to watch.
+// Displays lists the displays to watch, and when each was last heard of
+// (kept across controller restarts, so an alert says since when the screen
+// has been dark, not since when the controller has looked).
 type Displays interface {
 	Displays(ctx context.Context, f store.DisplayFilter) ([]store.Display, error)
+	LastSeen(ctx context.Context) (map[int64]time.Time, error)
 }
 
 // Options tune a watcher; zero values take the defaults.
@@ -133,6 +136,10 @@ func (w *Watcher) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	seen, err := w.displays.LastSeen(ctx)
+	if err != nil {
+		return err
+	}
 	live := map[int64]hub.AgentInfo{}
 	for _, a := range w.agents.Agents() {
 		live[a.DisplayID] = a
@@ -150,10 +157,17 @@ func (w *Watcher) Check(ctx context.Context) error {
 		if online {
 			w.lastSeen[d.ID] = now
 		} else if _, ok := w.lastSeen[d.ID]; !ok {
-			w.lastSeen[d.ID] = now // first look (a controller restart): the grace starts now
+			// First look (a controller restart): the store says when the
+			// agent was last heard of; one never heard of starts now.
+			w.lastSeen[d.ID] = now
+			if t, ok := seen[d.ID]; ok && t.Before(now) {
+				w.lastSeen[d.ID] = t
+			}
 		}
 		offFor := now.Sub(w.lastSeen[d.ID])
-		w.set(d, KindOffline, !online && offFor > w.opt.Grace, now,
+		// An offline alert is dated from when the screen went dark, not
+		// from when the grace ran out.
+		w.set(d, KindOffline, !online && offFor > w.opt.Grace, w.lastSeen[d.ID],
 			fmt.Sprintf("%s has been offline since %s", d.Name, w.lastSeen[d.ID].UTC().Format(time.RFC3339)))
 		h := protocol.Health{}
 		if online && a.Health != nil {
@@ -172,19 +186,20 @@ func (w *Watcher) Check(ctx context.Context) error {
 	return nil
 }
 
-// set opens or resolves the alert of kind for d. Called with w.mu held.
-func (w *Watcher) set(d store.Display, kind string, on bool, now time.Time, msg string) {
+// set opens or resolves the alert of kind for d; an alert opened is dated
+// since. Called with w.mu held.
+func (w *Watcher) set(d store.Display, kind string, on bool, since time.Time, msg string) {
 	k := key{d.ID, kind}
 	a, open := w.open[k]
 	switch {
 	case on && !open:
 		w.nextID++
-		a = &Alert{ID: w.nextID, DisplayID: d.ID, Display: d.Name, Kind: kind, Message: msg, Since: now}
+		a = &Alert{ID: w.nextID, DisplayID: d.ID, Display: d.Name, Kind: kind, Message: msg, Since: since}
 		w.open[k] = a
 		w.log.Warn("alert", "display", d.Name, "kind", kind, "message", msg)
 		w.post(event{"alert", *a})
 	case !on && open:
-		w.resolve(k, a, now)
+		w.resolve(k, a, w.opt.Now())
 	}
 }
 

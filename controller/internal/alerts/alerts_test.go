@@ -39,6 +39,19 @@ func (f fakeDisplays) Displays(context.Context, store.DisplayFilter) ([]store.Di
 	return f, nil
 }
 
+func (f fakeDisplays) LastSeen(context.Context) (map[int64]time.Time, error) {
+	return map[int64]time.Time{}, nil
+}
+
+// seenDisplays also says when each display was last heard of, as the store
+// does after a controller restart.
+type seenDisplays struct {
+	fakeDisplays
+	seen map[int64]time.Time
+}
+
+func (s seenDisplays) LastSeen(context.Context) (map[int64]time.Time, error) { return s.seen, nil }
+
 func TestOfflineAfterGraceFrozenAndResolvedWithWebhook(t *testing.T) {
 	posted := make(chan event, 10)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +102,11 @@ func TestOfflineAfterGraceFrozenAndResolvedWithWebhook(t *testing.T) {
 	if a := w.Alerts(); len(a) != 1 || a[0].Resolved != nil || a[0].Kind != KindOffline {
 		t.Fatalf("alerts %+v", a)
 	}
+	// Dated from when the screen went dark (last seen at the first check),
+	// not from when the grace ran out.
+	if a := w.Alerts(); !a[0].Since.Equal(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("offline alert since %v, want 01:00, when the screen was last seen", a[0].Since)
+	}
 	agents.set(hub.AgentInfo{DisplayID: 1, Name: "truong-hoc", Health: &protocol.Health{Frozen: true, DriverState: "ok"}})
 	check(3 * time.Minute)
 	expect("resolved", KindOffline)
@@ -99,5 +117,23 @@ func TestOfflineAfterGraceFrozenAndResolvedWithWebhook(t *testing.T) {
 	a := w.Alerts()
 	if len(a) != 2 || a[0].Kind != KindFrozen || a[0].Resolved == nil || a[1].Kind != KindOffline {
 		t.Fatalf("alerts, newest resolved first: %+v", a)
+	}
+}
+
+// After a restart the controller has not seen the display itself: the
+// alert is dated from when the store last heard of it, and it fires at once
+// when that is longer ago than the grace.
+func TestOfflineSinceComesFromTheStoreAfterARestart(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	dark := now.Add(-3 * time.Hour)
+	displays := seenDisplays{fakeDisplays{{ID: 1, Name: "truong-hoc", Enrolment: "enrolled"}, {ID: 2, Name: "cho", Enrolment: "enrolled"}},
+		map[int64]time.Time{1: dark}}
+	w := New(&fakeAgents{}, displays, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Grace: 2 * time.Minute, Now: func() time.Time { return now }})
+	if err := w.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a := w.Alerts()
+	if len(a) != 1 || a[0].DisplayID != 1 || a[0].Kind != KindOffline || !a[0].Since.Equal(dark) {
+		t.Fatalf("alerts %+v, want one offline alert for display 1 since %v (display 2 was never seen: its grace starts now)", a, dark)
 	}
 }

@@ -59,7 +59,11 @@ type Options struct {
 	Hub    Agents
 	Plans  Plans                                // command results; nil: commands answer "pending"
 	Alerts interface{ Alerts() []alerts.Alert } // screens gone dark; nil: none
-	Now    func() time.Time
+	Events Events                               // live changes for dashboards; nil: the stream ends at once
+	// KeepAlive is how often an idle event stream gets a comment, so
+	// proxies and browsers keep it open (default 20 s).
+	KeepAlive time.Duration
+	Now       func() time.Time
 	// Location is where reports count days (default Asia/Ho_Chi_Minh).
 	Location *time.Location
 	// Previews makes the plans the timelines evaluate (the plan service);
@@ -104,6 +108,9 @@ func New(o Options) *API {
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Hour
+	}
+	if o.KeepAlive == 0 {
+		o.KeepAlive = 20 * time.Second
 	}
 	if o.Passwords == (auth.Params{}) {
 		o.Passwords = auth.DefaultParams

@@ -95,6 +95,9 @@ var policy = map[string]struct {
 	"listPlayRecords":      {"admin approver editor technician viewer", false},
 	"playReport":           {"admin approver editor technician viewer", false},
 	"listAlerts":           {"admin approver editor technician viewer", false},
+	"streamEvents":         {"admin approver editor technician viewer", false},
+	"getDisplayHealth":     {"admin approver editor technician viewer", false},
+	"listProfiles":         {"admin approver editor technician viewer", false},
 	"listUrgentNotices":    {"admin approver editor technician viewer", false},
 	"createUrgentNotice":   {"approver admin", false},
 	"cancelUrgentNotice":   {"approver admin", false},
@@ -257,6 +260,9 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"listPlayRecords":   func() call { return call{path: "/play-records"} },
 		"playReport":        func() call { return call{path: "/reports/plays?group_by=unit"} },
 		"listAlerts":        func() call { return call{path: "/alerts"} },
+		"streamEvents":      func() call { return call{path: "/events"} },
+		"getDisplayHealth":  func() call { return call{path: id("/displays/%d/health", v.display())} },
+		"listProfiles":      func() call { return call{path: "/profiles"} },
 		"listUrgentNotices": func() call { return call{path: "/urgent-notices?live=true"} },
 		"createUrgentNotice": func() call {
 			return call{path: "/urgent-notices", body: map[string]any{"media_id": v.media(unit, store.StatusApproved), "minutes": 5}}

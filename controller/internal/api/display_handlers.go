@@ -48,8 +48,26 @@ type liveAgent struct {
 
 type displayOut struct {
 	store.Display
-	Online bool       `json:"online"`
-	Agent  *liveAgent `json:"agent"`
+	Online bool `json:"online"`
+	// State is one of the State… constants: never_connected, online,
+	// offline, blanked, test_pattern, identify, urgent, panel_error.
+	State string `json:"state"`
+	// LastSeen is when its agent was last heard of, kept when it goes
+	// offline ("offline since"); nil: never connected.
+	LastSeen     *time.Time  `json:"last_seen"`
+	ScreenshotAt *time.Time  `json:"screenshot_at"` // its latest screenshot; nil: none
+	NowPlaying   *nowPlaying `json:"now_playing"`   // nil: nothing, or not known
+	Alerts       []string    `json:"alerts"`        // kinds of its open alerts
+	Agent        *liveAgent  `json:"agent"`
+}
+
+// displayPage is a page of displays: Total counts those that match the
+// filters, Counts those of each state among the displays the group and
+// name filters leave (for the state filter's labels).
+type displayPage struct {
+	Items  []displayOut   `json:"items"`
+	Total  int            `json:"total"`
+	Counts map[string]int `json:"counts"`
 }
 
 type enrolmentOut struct {
@@ -60,23 +78,6 @@ type enrolmentOut struct {
 
 // displayName is also an agent's name: keep it to what a hostname allows.
 var displayName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-func (a *API) withLive(ds ...store.Display) []displayOut {
-	// Agents are matched by the display their credential was enrolled for.
-	live := map[int64]*liveAgent{}
-	if a.o.Hub != nil {
-		for _, ag := range a.o.Hub.Agents() {
-			live[ag.DisplayID] = &liveAgent{AgentVersion: ag.AgentVersion, Profile: ag.Profile, Panel: ag.Panel, RemoteAddr: ag.RemoteAddr,
-				ConnectedAt: ag.ConnectedAt, LastHeartbeat: ag.LastHeartbeat, PlanRevision: ag.PlanRevision, Health: ag.Health}
-		}
-	}
-	out := make([]displayOut, 0, len(ds))
-	for _, d := range ds {
-		ag := live[d.ID]
-		out = append(out, displayOut{Display: d, Online: ag != nil, Agent: ag})
-	}
-	return out
-}
 
 func checkDisplay(d store.Display) error {
 	if !displayName.MatchString(d.Name) {
@@ -94,17 +95,50 @@ func checkDisplay(d store.Display) error {
 	return nil
 }
 
+// listDisplays filters by group, name or place (q) and state, and pages
+// with limit and offset (no limit: all). States come from the hub and the
+// alerts, not the store, so the state filter runs here; what each display
+// plays is read for the page only.
 func (a *API) listDisplays(c echo.Context, _ *principal) error {
 	q := &query{c: c}
 	f := store.DisplayFilter{GroupID: q.id("group_id"), Q: q.str("q")}
+	state := q.oneOf("state", displayStates...)
+	limit := q.intIn("limit", 0, 1, 1000)
+	offset := q.intIn("offset", 0, 0, 1<<30)
 	if q.err != nil {
 		return q.err
 	}
-	ds, err := a.o.Store.Displays(ctxOf(c), f)
+	ctx := ctxOf(c)
+	ds, err := a.o.Store.Displays(ctx, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list[displayOut]{Items: a.withLive(ds...)})
+	l, err := a.readLive(ctx)
+	if err != nil {
+		return err
+	}
+	page := displayPage{Items: []displayOut{}, Counts: map[string]int{}}
+	for _, d := range ds {
+		out := l.describe(d)
+		page.Counts[out.State]++
+		if len(out.Alerts) > 0 {
+			page.Counts["alert"]++
+		}
+		if state != "" && out.State != state && !(state == "alert" && len(out.Alerts) > 0) {
+			continue
+		}
+		page.Total++
+		if page.Total <= offset || (limit > 0 && len(page.Items) >= limit) {
+			continue
+		}
+		page.Items = append(page.Items, out)
+	}
+	for i := range page.Items {
+		if err := a.fillNowPlaying(ctx, &page.Items[i]); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 func (a *API) createDisplay(c echo.Context, p *principal) error {
@@ -124,7 +158,11 @@ func (a *API) createDisplay(c echo.Context, p *principal) error {
 		return storeErr(err, "display", 0)
 	}
 	a.kick(ctxOf(c)) // a new geometry needs renditions of the media
-	return c.JSON(http.StatusCreated, a.withLive(d)[0])
+	out, err := a.describeOne(ctxOf(c), d)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
 }
 
 func (a *API) getDisplay(c echo.Context, _ *principal) error {
@@ -137,7 +175,11 @@ func (a *API) getDisplay(c echo.Context, _ *principal) error {
 		return storeErr(err, "display", id)
 	}
 	a.kick(ctxOf(c))
-	return c.JSON(http.StatusOK, a.withLive(d)[0])
+	out, err := a.describeOne(ctxOf(c), d)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) updateDisplay(c echo.Context, p *principal) error {
@@ -182,7 +224,11 @@ func (a *API) updateDisplay(c echo.Context, p *principal) error {
 		return storeErr(err, "display", id)
 	}
 	a.kick(ctxOf(c))
-	return c.JSON(http.StatusOK, a.withLive(d)[0])
+	out, err := a.describeOne(ctxOf(c), d)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) deleteDisplay(c echo.Context, p *principal) error {

@@ -348,8 +348,14 @@ func (c *conn) onReport(env protocol.Envelope) error {
 			return err
 		}
 		if rt != nil {
-			return rt.Screenshot(ctx, c.id.DisplayID, s)
+			if err := rt.Screenshot(ctx, c.id.DisplayID, s); err != nil {
+				return err
+			}
 		}
+		c.mu.Lock()
+		c.info.ScreenshotAt = c.h.opt.Now()
+		c.mu.Unlock()
+		c.h.notify()
 	case protocol.TypePlayRecords:
 		var b protocol.PlayRecords
 		if err := protocol.DecodeBody(env, &b); err != nil {

@@ -25,6 +25,9 @@ import (
 // Store is what the hub records about agents.
 type Store interface {
 	SeeAgent(ctx context.Context, a store.Agent, at time.Time) error
+	// AgentLeft records when an agent's link closed: the display's "offline
+	// since".
+	AgentLeft(ctx context.Context, name string, at time.Time) error
 }
 
 // Identity is an authenticated agent: the display it was enrolled as.
@@ -79,6 +82,7 @@ type AgentInfo struct {
 	LastHeartbeat time.Time
 	PlanRevision  int64            // newest plan the agent acknowledged
 	Health        *protocol.Health // latest report, nil before the first
+	ScreenshotAt  time.Time        // when the latest screenshot arrived on this link
 }
 
 // Hub owns every agent connection.
@@ -212,6 +216,13 @@ func (h *Hub) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	if info, ok := c.snapshot(); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := h.store.AgentLeft(ctx, info.Name, h.opt.Now()); err != nil {
+			h.log.Error("record agent offline", "agent", info.Name, "err", err)
+		}
+		cancel()
+	}
 	h.notify()
 }
 

@@ -20,12 +20,20 @@ import (
 type memStore struct {
 	mu   sync.Mutex
 	seen []store.Agent
+	left chan string // names of agents whose link closed, when not nil
 }
 
 func (m *memStore) SeeAgent(_ context.Context, a store.Agent, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.seen = append(m.seen, a)
+	return nil
+}
+
+func (m *memStore) AgentLeft(_ context.Context, name string, _ time.Time) error {
+	if m.left != nil {
+		m.left <- name
+	}
 	return nil
 }
 
@@ -180,5 +188,34 @@ func TestCloseTellsAgentsGoingAway(t *testing.T) {
 	_, _, err := ws.ReadMessage()
 	if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != websocket.CloseGoingAway {
 		t.Fatalf("read error = %v, want going away", err)
+	}
+}
+
+// A display that goes offline keeps when it was last seen: the hub tells
+// the store when an agent's link closes.
+func TestAgentLeavingIsRecorded(t *testing.T) {
+	st := &memStore{left: make(chan string, 1)}
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), st, Options{Version: "test", HeartbeatSeconds: 1})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Close(context.Background())
+	ws := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
+	send(t, ws, protocol.TypeHello, hello("duong-chinh"))
+	if env := read(t, ws); env.Type != protocol.TypeWelcome {
+		t.Fatalf("got %s, want welcome", env.Type)
+	}
+	select {
+	case name := <-st.left:
+		t.Fatalf("%s recorded as gone while online", name)
+	default:
+	}
+	ws.Close()
+	select {
+	case name := <-st.left:
+		if name != "duong-chinh" {
+			t.Fatalf("left: %q", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the store was not told that the agent left")
 	}
 }

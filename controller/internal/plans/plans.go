@@ -58,7 +58,9 @@ type Service struct {
 	pusher  Pusher
 	results map[string]protocol.CommandResult // command id → result, recent only
 	order   []string
-	arrived chan struct{} // closed and replaced when a result arrives
+	arrived chan struct{}       // closed and replaced when a result arrives
+	pruned  time.Time           // when the health history was last pruned
+	sampled map[int64]time.Time // display → its last health sample
 }
 
 // New returns a service; call Run to keep plans current.

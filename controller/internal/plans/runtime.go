@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -29,13 +30,58 @@ func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
 	}
 }
 
-// Health implements hub.Runtime.
+// Health history: a sample every HealthSampleEvery per display, kept for
+// HealthKeep (the dashboard charts the last 24 h), pruned hourly.
+const (
+	HealthSampleEvery = 30 * time.Second
+	HealthKeep        = 48 * time.Hour
+)
+
+// Health implements hub.Runtime: the latest report, and a sample of it for
+// the history.
 func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health) error {
 	data, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	return s.st.SaveHealth(ctx, displayID, data, s.opt.Now())
+	now := s.opt.Now()
+	if err := s.st.SaveHealth(ctx, displayID, data, now); err != nil {
+		return err
+	}
+	// Most reports are not sampled: skip them without a write. (An ID
+	// reused after a deletion may wait up to HealthSampleEvery for its
+	// first sample; the API ends the history with the live report anyway.)
+	s.mu.Lock()
+	due := now.Sub(s.sampled[displayID]) >= HealthSampleEvery
+	if due {
+		if s.sampled == nil {
+			s.sampled = map[int64]time.Time{}
+		}
+		s.sampled[displayID] = now
+	}
+	prune := now.Sub(s.pruned) > time.Hour
+	if prune {
+		s.pruned = now
+		for id, at := range s.sampled { // displays gone quiet or deleted
+			if now.Sub(at) > HealthSampleEvery {
+				delete(s.sampled, id)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if due {
+		if _, err := s.st.AddHealthSample(ctx, displayID, store.HealthSampleOf(h, now), HealthSampleEvery); err != nil {
+			return err
+		}
+	}
+	if prune {
+		n, err := s.st.PruneHealthSamples(ctx, now.Add(-HealthKeep))
+		if err != nil {
+			return err
+		}
+		s.log.Debug("health history pruned", "samples", n)
+	}
+	return nil
 }
 
 // Screenshot implements hub.Runtime.

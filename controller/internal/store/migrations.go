@@ -329,6 +329,24 @@ var migrations = []string{
 	) STRICT;
 	CREATE INDEX urgent_targets_notice ON urgent_targets (urgent_id);
 	INSERT INTO urgent_targets (urgent_id, group_id) SELECT id, group_id FROM urgent_notices WHERE group_id IS NOT NULL;`,
+
+	// 8: health history — a sample of each display's health at most every
+	// 30 s, kept 48 h, for the technicians' 24 h charts.
+	`CREATE TABLE health_samples (
+		display_id      INTEGER NOT NULL REFERENCES displays (id) ON DELETE CASCADE,
+		at              TEXT NOT NULL,    -- RFC 3339, UTC, when the controller received it
+		fps             REAL NOT NULL,
+		target_fps      REAL NOT NULL,
+		clock_offset_ms REAL NOT NULL,
+		cpu_temp_c      REAL,             -- NULL where the board has no sensor
+		sync_done       INTEGER NOT NULL, -- bytes of the next 48 h's content on the agent
+		sync_total      INTEGER NOT NULL,
+		frozen          INTEGER NOT NULL, -- 0 or 1
+		storage_error   INTEGER NOT NULL,
+		driver_error    INTEGER NOT NULL,
+		PRIMARY KEY (display_id, at)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX health_samples_at ON health_samples (at);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

@@ -1,0 +1,178 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// Display states, as the dashboard names them. A display is in exactly one.
+const (
+	StateNeverConnected = "never_connected" // no agent ever connected for it
+	StateOnline         = "online"          // its agent is connected and plays its plan
+	StateOffline        = "offline"         // its agent was seen (LastSeen) and is gone
+	StateBlanked        = "blanked"         // online, the picture blanked on purpose
+	StateTestPattern    = "test_pattern"    // online, showing a test pattern
+	StateIdentify       = "identify"        // online, flashing so a technician finds it
+	StateUrgent         = "urgent"          // online, an urgent notice targets it
+	StatePanelError     = "panel_error"     // online, but the panel output fails
+)
+
+// displayStates are the values of the state filter: the states, plus
+// "alert" for displays with an open alert.
+var displayStates = []string{StateNeverConnected, StateOnline, StateOffline, StateBlanked, StateTestPattern,
+	StateIdentify, StateUrgent, StatePanelError, "alert"}
+
+// nowPlaying names what a display shows: the media and the rotation (or
+// urgent notice) it plays in.
+type nowPlaying struct {
+	MediaID    int64  `json:"media_id"`
+	Title      string `json:"title"`
+	PlaylistID int64  `json:"playlist_id"` // 0 for an urgent notice
+	Playlist   string `json:"playlist"`
+	UrgentID   int64  `json:"urgent_id,omitempty"` // the urgent notice on screen
+}
+
+// live is what the list of displays is built from: the hub's agents, the
+// store's activity, open alerts and live urgent notices, read once.
+type live struct {
+	agents   map[int64]*liveAgent
+	activity map[int64]store.DisplayActivity
+	alerts   map[int64][]string
+	urgent   []store.UrgentNotice
+}
+
+func (a *API) readLive(ctx context.Context) (*live, error) {
+	l := &live{agents: map[int64]*liveAgent{}, alerts: map[int64][]string{}}
+	if a.o.Hub != nil {
+		for _, ag := range a.o.Hub.Agents() {
+			// Agents are matched by the display their credential was enrolled for.
+			l.agents[ag.DisplayID] = &liveAgent{AgentVersion: ag.AgentVersion, Profile: ag.Profile, Panel: ag.Panel, RemoteAddr: ag.RemoteAddr,
+				ConnectedAt: ag.ConnectedAt, LastHeartbeat: ag.LastHeartbeat, PlanRevision: ag.PlanRevision, Health: ag.Health}
+		}
+	}
+	var err error
+	if l.activity, err = a.o.Store.DisplayActivities(ctx); err != nil {
+		return nil, err
+	}
+	if a.o.Alerts != nil {
+		for _, al := range a.o.Alerts.Alerts() {
+			if al.Resolved == nil {
+				l.alerts[al.DisplayID] = append(l.alerts[al.DisplayID], al.Kind)
+			}
+		}
+	}
+	ns, err := a.o.Store.UrgentNotices(ctx, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	now := a.o.Now()
+	for _, n := range ns {
+		if n.CancelledAt == nil && !now.Before(n.StartsAt) && now.Before(n.EndsAt) {
+			l.urgent = append(l.urgent, n)
+		}
+	}
+	return l, nil
+}
+
+// describe is a display with its live state, without what it plays (see
+// fillNowPlaying, which reads its plan).
+func (l *live) describe(d store.Display) displayOut {
+	ag := l.agents[d.ID]
+	act := l.activity[d.ID]
+	out := displayOut{Display: d, Online: ag != nil, Agent: ag, LastSeen: act.LastSeen, ScreenshotAt: act.ScreenshotAt, Alerts: l.alerts[d.ID]}
+	if out.Alerts == nil {
+		out.Alerts = []string{}
+	}
+	if ag != nil {
+		t := ag.LastHeartbeat
+		out.LastSeen = &t
+	}
+	out.State = l.state(d, ag, act)
+	return out
+}
+
+func (l *live) state(d store.Display, ag *liveAgent, act store.DisplayActivity) string {
+	if ag == nil {
+		if act.LastSeen == nil {
+			return StateNeverConnected
+		}
+		return StateOffline
+	}
+	if h := ag.Health; h != nil {
+		switch h.DriverState {
+		case "blanked":
+			return StateBlanked
+		case "test_pattern":
+			return StateTestPattern
+		case "identify":
+			return StateIdentify
+		case "error":
+			return StatePanelError
+		}
+	}
+	for _, n := range l.urgent {
+		if n.GroupID == nil || (d.GroupID != nil && *n.GroupID == *d.GroupID) {
+			return StateUrgent
+		}
+	}
+	return StateOnline
+}
+
+// fillNowPlaying names what an online display shows, from the plan its
+// agent runs: the item its health names (item IDs are positions within a
+// rotation, so the asset picks the rotation) and the titles in the store.
+func (a *API) fillNowPlaying(ctx context.Context, d *displayOut) error {
+	if d.Agent == nil || d.Agent.Health == nil || d.Agent.Health.CurrentItem == 0 {
+		return nil
+	}
+	switch d.State {
+	case StateBlanked, StateTestPattern, StateIdentify:
+		return nil // the schedule runs unseen: nothing of it is on screen
+	}
+	h := d.Agent.Health
+	sp, err := a.o.Store.DisplayPlan(ctx, d.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var plan protocol.Plan
+	if err := json.Unmarshal(sp.Plan, &plan); err != nil {
+		return err
+	}
+	for _, pl := range plan.Playlists {
+		for _, it := range pl.Items {
+			if it.ID != h.CurrentItem || it.Asset != h.CurrentAsset {
+				continue
+			}
+			np := &nowPlaying{MediaID: it.Media}
+			if pl.ID < 0 { // an urgent notice: its playlist is named for it
+				np.UrgentID, np.Title = -pl.ID, pl.Name
+				d.NowPlaying = np
+				return nil
+			}
+			np.PlaylistID = pl.ID
+			if np.Title, np.Playlist, err = a.o.Store.NowPlayingNames(ctx, it.Media, pl.ID); err != nil {
+				return err
+			}
+			d.NowPlaying = np
+			return nil
+		}
+	}
+	return nil
+}
+
+// describeOne is one display with its state and what it plays.
+func (a *API) describeOne(ctx context.Context, d store.Display) (displayOut, error) {
+	l, err := a.readLive(ctx)
+	if err != nil {
+		return displayOut{}, err
+	}
+	out := l.describe(d)
+	return out, a.fillNowPlaying(ctx, &out)
+}

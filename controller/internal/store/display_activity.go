@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AgentLeft records that an agent's link closed at time at, so a display
+// that goes dark keeps when it was last seen.
+func (s *Store) AgentLeft(ctx context.Context, name string, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE agents SET last_seen = ? WHERE name = ? AND last_seen < ?`, fmtTime(at), name, fmtTime(at))
+	if err != nil {
+		return fmt.Errorf("store: agent %q left: %w", name, err)
+	}
+	return nil
+}
+
+// DisplayActivity is when a display was last heard of.
+type DisplayActivity struct {
+	// LastSeen is the later of its agent's last connect or disconnect and
+	// its last health report; nil when no agent ever connected for it.
+	LastSeen     *time.Time
+	ScreenshotAt *time.Time // its latest screenshot; nil: none yet
+}
+
+// DisplayActivities returns the activity of every display that has any,
+// by display id. Agents are matched by name, which an enrolled agent takes
+// from its display.
+func (s *Store) DisplayActivities(ctx context.Context) (map[int64]DisplayActivity, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT d.id, a.last_seen, s.health_at, s.screenshot_at
+		FROM displays d
+		LEFT JOIN agents a ON a.name = d.name
+		LEFT JOIN display_status s ON s.display_id = d.id
+		WHERE a.name IS NOT NULL OR s.display_id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: display activity: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]DisplayActivity{}
+	for rows.Next() {
+		var id int64
+		var seen, health, shot sql.NullString
+		if err := rows.Scan(&id, &seen, &health, &shot); err != nil {
+			return nil, fmt.Errorf("store: display activity: %w", err)
+		}
+		a := DisplayActivity{LastSeen: parseNullTime(seen), ScreenshotAt: parseNullTime(shot)}
+		if h := parseNullTime(health); h != nil && (a.LastSeen == nil || h.After(*a.LastSeen)) {
+			a.LastSeen = h
+		}
+		out[id] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: display activity: %w", err)
+	}
+	return out, nil
+}
+
+// LastSeen returns when each display was last heard of, for the displays
+// ever heard of.
+func (s *Store) LastSeen(ctx context.Context) (map[int64]time.Time, error) {
+	act, err := s.DisplayActivities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]time.Time, len(act))
+	for id, a := range act {
+		if a.LastSeen != nil {
+			out[id] = *a.LastSeen
+		}
+	}
+	return out, nil
+}
+
+// NowPlayingNames returns the title of a media and the name of a playlist
+// as they were approved (or, before that, as last edited); a missing one
+// is "".
+func (s *Store) NowPlayingNames(ctx context.Context, mediaID, playlistID int64) (title, playlist string, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(a.title, c.title, '') FROM media m
+		LEFT JOIN media_revisions a ON a.id = m.approved_revision_id
+		LEFT JOIN media_revisions c ON c.id = m.current_revision_id
+		WHERE m.id = ?`, mediaID).Scan(&title)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("store: title of media %d: %w", mediaID, err)
+	}
+	if playlistID <= 0 {
+		return title, "", nil
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(a.name, c.name, '') FROM playlists p
+		LEFT JOIN playlist_revisions a ON a.id = p.approved_revision_id
+		LEFT JOIN playlist_revisions c ON c.id = p.current_revision_id
+		WHERE p.id = ?`, playlistID).Scan(&playlist)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("store: name of playlist %d: %w", playlistID, err)
+	}
+	return title, playlist, nil
+}
