@@ -46,3 +46,16 @@ CGO_ENABLED=0 go run ./assets/internal/bench24mp
 # and the time to the first frame from a warm cache with no controller.
 echo
 CGO_ENABLED=0 go run ./agent/internal/agentbench
+
+# The dashboard (issue 9): the Màn hình page with 1,000 screens in headless
+# Chromium, against a controller of its own on a temporary database.
+echo
+make -s build >/dev/null
+benchdata=$(mktemp -d)
+bin/pano-controller serve --demo --listen 127.0.0.1:0 --data "$benchdata" >"$benchdata/out" 2>"$benchdata/log" &
+ctl=$!
+trap 'kill $ctl 2>/dev/null; wait $ctl 2>/dev/null; rm -rf "$benchdata"' EXIT
+for _ in $(seq 100); do grep -q 'listening on' "$benchdata/out" && break; sleep 0.1; done
+url=$(grep -o 'http://[0-9.:]*' "$benchdata/out" | head -1)
+(cd web/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; } &&
+	PANO_URL=$url PANO_OUT=$benchdata CHROMIUM=/usr/bin/chromium node bench-displays.mjs | grep '^dashboard_')
