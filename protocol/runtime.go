@@ -8,31 +8,35 @@ import (
 
 // Health is the agent's state, sent every HealthInterval.
 type Health struct {
-	UptimeMS      int64     `json:"uptime_ms"`
-	AgentVersion  string    `json:"agent_version"`
-	PlanRevision  int64     `json:"plan_revision"`
-	CurrentItem   int64     `json:"current_item,omitempty"` // playlist item ID on screen, 0 for none
-	CurrentAsset  string    `json:"current_asset,omitempty"`
-	Fallback      string    `json:"fallback,omitempty"`      // why the fallback shows, when it does
-	FallbackCode  string    `json:"fallback_code,omitempty"` // the same as a code: FallbackNoPlan, …
-	TargetFPS     float64   `json:"target_fps"`
-	AchievedFPS   float64   `json:"achieved_fps"`
-	FramesDropped int64     `json:"frames_dropped"`
-	Frozen        bool      `json:"frozen"` // the same frame for longer than the plan says
-	DriverState   string    `json:"driver_state"`
-	DriverError   string    `json:"driver_error,omitempty"`
-	ClockOffsetMS float64   `json:"clock_offset_ms"` // controller time − agent time
-	ClockRTTMS    float64   `json:"clock_rtt_ms"`
-	CacheBytes    int64     `json:"cache_bytes"`
-	SyncDone      int64     `json:"sync_done_bytes"`  // of the assets the next 48 h need
-	SyncTotal     int64     `json:"sync_total_bytes"` // idem
-	Missing       []string  `json:"missing_assets,omitempty"`
-	DiskFreeBytes int64     `json:"disk_free_bytes"`
-	MemoryBytes   int64     `json:"memory_bytes"`
-	CPUTempC      *float64  `json:"cpu_temp_c,omitempty"`    // absent where the board has no sensor
-	PlayDropped   int64     `json:"play_records_dropped"`    // proof-of-play records lost to the bound
-	StorageError  string    `json:"storage_error,omitempty"` // the last failed write (a full disk), until one succeeds
-	At            time.Time `json:"at"`
+	UptimeMS      int64    `json:"uptime_ms"`
+	AgentVersion  string   `json:"agent_version"`
+	PlanRevision  int64    `json:"plan_revision"`
+	CurrentItem   int64    `json:"current_item,omitempty"` // playlist item ID on screen, 0 for none
+	CurrentAsset  string   `json:"current_asset,omitempty"`
+	Fallback      string   `json:"fallback,omitempty"`      // why the fallback shows, when it does
+	FallbackCode  string   `json:"fallback_code,omitempty"` // the same as a code: FallbackNoPlan, …
+	TargetFPS     float64  `json:"target_fps"`
+	AchievedFPS   float64  `json:"achieved_fps"`
+	FramesDropped int64    `json:"frames_dropped"`
+	Frozen        bool     `json:"frozen"` // the same frame for longer than the plan says
+	DriverState   string   `json:"driver_state"`
+	DriverError   string   `json:"driver_error,omitempty"`
+	ClockOffsetMS float64  `json:"clock_offset_ms"` // controller time − agent time
+	ClockRTTMS    float64  `json:"clock_rtt_ms"`
+	CacheBytes    int64    `json:"cache_bytes"`
+	SyncDone      int64    `json:"sync_done_bytes"`  // of the assets the next 48 h need
+	SyncTotal     int64    `json:"sync_total_bytes"` // idem
+	Missing       []string `json:"missing_assets,omitempty"`
+	DiskFreeBytes int64    `json:"disk_free_bytes"`
+	MemoryBytes   int64    `json:"memory_bytes"`
+	CPUTempC      *float64 `json:"cpu_temp_c,omitempty"`    // absent where the board has no sensor
+	PlayDropped   int64    `json:"play_records_dropped"`    // proof-of-play records lost to the bound
+	StorageError  string   `json:"storage_error,omitempty"` // the last failed write (a full disk), until one succeeds
+	// BrightnessOverride is the level a brightness command set, until
+	// BrightnessUntil; both absent when the panel is at its profile's level.
+	BrightnessOverride *int       `json:"brightness_override,omitempty"`
+	BrightnessUntil    *time.Time `json:"brightness_until,omitempty"`
+	At                 time.Time  `json:"at"`
 }
 
 func (h *Health) Validate() error {

@@ -144,7 +144,7 @@ var _ = register(catalog{
 		"urgent_cancel":       "Stop",
 		"urgent_cancelled":    "Urgent notice stopped",
 		"group":               "Group",
-		"no_group":            "in no group",
+		"no_group":            "none",
 	},
 })
 

@@ -46,6 +46,8 @@ async function flow(page, tag) {
   await dlg.getByLabel('Giữ mức này trong').selectOption({ label: '2 giờ' });
   await dlg.getByRole('button', { name: 'Áp dụng' }).click();
   await street.locator('.cardmsg.ok', { hasText: /^Chỉnh độ sáng: xong — độ sáng 40 % đến \d\d:\d\d:\d\d/ }).waitFor();
+  // The card keeps saying so, from the screen's own health report.
+  await street.locator('dd', { hasText: /^40 % đến \d\d:\d\d:\d\d/ }).waitFor();
 
   step(tag + ': a grid test pattern, seen live, then stopped');
   await centre.getByRole('button', { name: 'Chiếu mẫu kiểm tra…' }).click();

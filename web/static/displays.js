@@ -317,7 +317,7 @@ pano.start(async (user) => {
 
   // ---- cards -------------------------------------------------------------
 
-  const rows = ['last_seen', 'plan_revision', 'fps', 'frozen', 'driver_state', 'clock_offset', 'sync', 'temperature', 'storage_error'];
+  const rows = ['last_seen', 'plan_revision', 'fps', 'frozen', 'driver_state', 'brightness', 'clock_offset', 'sync', 'temperature', 'storage_error'];
 
   function button(c, bar, label, onClick, opts) {
     const b = el('button', { type: 'button' }, label);
@@ -436,6 +436,8 @@ pano.start(async (user) => {
       f('fps', h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
       f('frozen', h.frozen ? t('yes') : t('no'));
       f('driver_state', t(drivers.includes(h.driver_state) ? 'dsp_drv_' + h.driver_state : 'dsp_drv_other'));
+      f('brightness', h.brightness_override == null ? t('dsp_brightness_profile')
+        : h.brightness_override + ' % ' + t('dsp_brightness_until') + ' ' + time(h.brightness_until));
       f('clock_offset', h.clock_offset_ms.toFixed(1) + ' ms');
       const total = h.sync_total_bytes;
       c.bar.max = total || 1;

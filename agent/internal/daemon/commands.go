@@ -97,11 +97,21 @@ func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
 	if d.brightnessTimer != nil {
 		d.brightnessTimer.Stop()
 	}
-	d.brightnessTimer = time.AfterFunc(dur, func() {
+	level := pct
+	d.brightness, d.brightnessUntil = &level, d.Clock.Now().Add(dur).UTC()
+	var timer *time.Timer
+	timer = time.AfterFunc(dur, func() {
+		d.mu.Lock()
+		if d.brightnessTimer == timer { // not replaced by a newer override
+			d.brightness = nil
+		}
+		d.mu.Unlock()
 		if err := d.drv.SetBrightness(d.BaseBrightness); err != nil {
 			d.log.Warn("brightness override did not end", "err", err)
 		}
+		d.sendHealth()
 	})
+	d.brightnessTimer = timer
 	d.mu.Unlock()
 	d.log.Info("brightness override", "percent", pct, "for", dur)
 	return nil

@@ -48,6 +48,16 @@ func TestBrightnessOverrideExpires(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("brightness never went to %d", want)
 		}
+		// Health says so, for the dashboard: the override and its end
+		// while it lasts, nothing once the panel is back at its level.
+		h := d.Health()
+		if want == 40 {
+			if h.BrightnessOverride == nil || *h.BrightnessOverride != 40 || h.BrightnessUntil == nil || time.Until(*h.BrightnessUntil) > time.Second {
+				t.Fatalf("health during the override: %v until %v", h.BrightnessOverride, h.BrightnessUntil)
+			}
+		} else if h.BrightnessOverride != nil || h.BrightnessUntil != nil {
+			t.Fatalf("health after the override: %v until %v", *h.BrightnessOverride, h.BrightnessUntil)
+		}
 	}
 }
 

@@ -68,6 +68,8 @@ type Daemon struct {
 	storageErr string // the last sync's disk-full error, if any
 
 	brightnessTimer *time.Timer // ends the brightness override
+	brightness      *int        // the override's level, nil when none
+	brightnessUntil time.Time   // when it ends (controller time)
 }
 
 // New builds an agent from its state directory's config.
@@ -443,6 +445,12 @@ func (d *Daemon) Health() protocol.Health {
 	offset, rtt, _ := d.Clock.Status()
 	d.mu.Lock()
 	done, total, missing, storageErr := d.syncDone, d.syncTotal, append([]string(nil), d.missing...), d.storageErr
+	var level *int
+	var until *time.Time
+	if d.brightness != nil {
+		l, u := *d.brightness, d.brightnessUntil
+		level, until = &l, &u
+	}
 	d.mu.Unlock()
 	if storageErr == "" {
 		storageErr = st.RecordError
@@ -458,7 +466,8 @@ func (d *Daemon) Health() protocol.Health {
 		FramesDropped: st.FramesDropped, Frozen: st.Frozen, DriverState: st.DriverState, DriverError: st.DriverError,
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
-		PlayDropped: dropped, StorageError: storageErr, At: d.Clock.Now().UTC(),
+		PlayDropped: dropped, StorageError: storageErr, BrightnessOverride: level, BrightnessUntil: until,
+		At: d.Clock.Now().UTC(),
 	}
 	h.DiskFreeBytes = diskFree(d.dir)
 	h.MemoryBytes = memoryRSS()
