@@ -1,7 +1,9 @@
 // The schedules page: the approver adds weekday mornings for a demo
 // rotation on the school group by dragging over the week calendar, sees it
 // win over the demo's all-day entry (shown hatched as overlapped), changes
-// and deletes it; the timeline JSON agrees; an editor reads only.
+// and deletes it; the timeline JSON agrees; an editor reads only. On a
+// touch tablet, the approver adds an entry over several hours and days
+// with two taps.
 import { base, step, login, logout, apiAs, shot, run } from './lib.mjs';
 
 const groupName = 'Trường học';
@@ -95,6 +97,9 @@ await run(async (page) => {
   const c10 = await cell(0, 10).boundingBox();
   if (!near(bb.y, c7.y) || !near(bb.y + bb.height, c10.y + c10.height)) throw new Error(`block at ${bb.y}–${bb.y + bb.height}, cells 07–11 at ${c7.y}–${c10.y + c10.height}`);
   if (!(await mon.textContent()).includes(`Phát thay cho: ${demoRotationName} (ưu tiên 10)`)) throw new Error('block text: ' + (await mon.textContent()));
+  // The "plays instead of" line is inside the block, not cut off below it.
+  const over = await mon.locator('.sch-over').boundingBox();
+  if (!over || over.height < 8 || over.y + over.height > bb.y + bb.height + 0.5) throw new Error(`"Phát thay cho" line at ${JSON.stringify(over)}, block ends at ${bb.y + bb.height}`);
   const strip = lost(demo.id, 0);
   if ((await strip.getAttribute('data-start')) !== '07:00' || (await strip.getAttribute('data-end')) !== '11:00') throw new Error('overlapped strip hours');
   await shot(page, 'schedules-week');
@@ -113,6 +118,7 @@ await run(async (page) => {
   step('change it from its block: 08:00 and priority 90');
   await mon.click();
   await dialog.getByRole('heading', { name: 'Sửa lịch phát' }).waitFor();
+  await dialog.getByRole('listitem').filter({ hasText: `${demoRotationName} — ưu tiên 10, 07:00–11:00` }).waitFor();
   await dialog.getByLabel('Từ giờ', { exact: true }).fill('08:00');
   await dialog.getByLabel('Mức ưu tiên (0–100)').fill('90');
   await dialog.getByRole('button', { name: 'Lưu' }).click();
@@ -155,22 +161,84 @@ await run(async (page) => {
 });
 
 await run(async (page) => {
-  step('tablet: the approver\'s calendar and entry form');
+  const cal = page.locator('#sch-calendar');
+  const cell = (d, h) => cal.locator(`.sch-cell[data-day="${d}"][data-hour="${h}"]`);
+  const dialog = page.getByRole('dialog');
+  step('tablet: the approver\'s calendar, its legend true to the blocks\' colours');
   await page.goto(base + '/schedules?lang=vi');
   await login(page, 'approver');
   await page.getByLabel('Xem lịch của').selectOption({ label: groupName });
-  await page.locator(`#sch-calendar .sch-block[data-entry="${demo.id}"]`).first().waitFor();
+  const demoBlock = cal.locator(`.sch-block[data-entry="${demo.id}"][data-day="0"]`).first();
+  await demoBlock.waitFor();
+  const swatch = page.locator(`#sch-legend-rotations li[data-playlist="${demoRotation.id}"]`, { hasText: demoRotationName }).locator('.sch-swatch');
+  const bg = (l) => l.evaluate((n) => getComputedStyle(n).backgroundColor);
+  if ((await bg(swatch)) !== (await bg(demoBlock))) throw new Error(`legend swatch ${await bg(swatch)}, block ${await bg(demoBlock)}`);
+  if (!/chạm/i.test(await page.locator('#sch-hint').textContent())) throw new Error('the help speaks of the mouse only');
   await shot(page, 'schedules-tablet');
+
+  step('tablet: the free part of an hour cell is a finger wide');
+  await cell(0, 7).scrollIntoViewIfNeeded();
+  const c = await cell(0, 7).boundingBox();
+  const blocked = await cal.locator('.sch-day[data-day="0"]').locator('.sch-block, .sch-lost')
+    .evaluateAll((ns, y) => Math.max(...ns.map((n) => n.getBoundingClientRect()).filter((r) => r.top <= y && r.bottom > y).map((r) => r.right)), c.y + c.height / 2);
+  const free = c.x + c.width - blocked;
+  if (!(free >= 40)) throw new Error(`the free part of Monday 07:00 is ${free} px wide`);
+  if (c.height < 30) throw new Error(`an hour is ${c.height} px high`);
+
+  step('tablet: tap Monday 07:00, then Wednesday 10:00: a new entry over three mornings');
+  const tapFree = (d, h) => cell(d, h).tap({ position: { x: c.width - free / 2, y: c.height / 2 } });
+  await tapFree(0, 7);
+  await page.locator('#sch-pick', { hasText: 'Bắt đầu từ Thứ Hai' }).waitFor();
+  if (await dialog.isVisible()) throw new Error('one tap opened the form');
+  await tapFree(2, 10);
+  await dialog.getByRole('heading', { name: 'Thêm lịch phát' }).waitFor();
+  if (await page.locator('#sch-pick').isVisible()) throw new Error('the first tap is still marked');
+  for (const [label, want] of [['Từ giờ', '07:00'], ['Đến giờ', '11:00']]) {
+    const got = await dialog.getByLabel(label, { exact: true }).inputValue();
+    if (got !== want) throw new Error(`${label}: ${got}, want ${want}`);
+  }
+  for (const [i, day] of weekdays.entries()) {
+    if ((await dialog.getByLabel(day, { exact: true }).isChecked()) !== i < 3) throw new Error(`${day} checked wrongly`);
+  }
+  await dialog.getByLabel('Vòng phát (chỉ vòng phát đã duyệt)').selectOption({ label: rotationName });
+  await dialog.getByLabel('Mức ưu tiên (0–100)').fill('70');
+  await page.screenshot({ path: process.env.PANO_OUT + '/schedules-tablet-form.png' });
+  await dialog.getByRole('button', { name: 'Lưu' }).tap();
+  await page.locator('#msg.ok', { hasText: 'Đã thêm lịch phát.' }).waitFor();
+  const row = page.locator('#sch-list tbody tr', { hasText: rotationName }).filter({ hasText: '07:00–11:00' }).filter({ hasText: '70' });
+  await row.waitFor();
+  const id = Number(await row.getAttribute('data-id'));
+  for (let d = 0; d < 7; d++) {
+    const b = cal.locator(`.sch-block[data-entry="${id}"][data-day="${d}"]`);
+    if ((await b.count()) !== (d < 3 ? 1 : 0)) throw new Error(`day ${d}: ${await b.count()} blocks of the new entry`);
+    if (d < 3 && ((await b.getAttribute('data-start')) !== '07:00' || (await b.getAttribute('data-end')) !== '11:00')) throw new Error(`day ${d}: block hours`);
+  }
+  await shot(page, 'schedules-tablet-touch');
+
+  step('tablet: tap its block: the dialog says what it plays instead of; delete it');
+  await cal.locator(`.sch-block[data-entry="${id}"][data-day="1"]`).tap();
+  await dialog.getByRole('heading', { name: 'Sửa lịch phát' }).waitFor();
+  await dialog.getByRole('listitem').filter({ hasText: `${demoRotationName} — ưu tiên 10, 07:00–11:00` }).waitFor();
+  await dialog.getByRole('button', { name: 'Xóa' }).tap();
+  await dialog.getByRole('heading', { name: 'Xóa lịch phát?' }).waitFor();
+  await dialog.getByRole('button', { name: 'Xóa' }).tap();
+  await page.locator('#msg.ok', { hasText: 'Đã xóa lịch phát.' }).waitFor();
+  await row.waitFor({ state: 'detached' });
+
   step('tablet: the calendar of one screen holds its group\'s entries');
   await page.getByLabel('Xem lịch của').selectOption('d:' + display.id);
   await page.locator('#sch-note', { hasText: 'Lịch của màn hình gồm lịch phát của nhóm' }).waitFor();
   await page.locator(`#sch-calendar .sch-block[data-entry="${demo.id}"][data-day="6"]`).waitFor();
   await page.locator(`#sch-list tr[data-id="${demo.id}"]`).waitFor();
-  await page.getByRole('button', { name: 'Thêm lịch phát', exact: true }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('heading', { name: 'Thêm lịch phát' }).waitFor();
-  await page.screenshot({ path: process.env.PANO_OUT + '/schedules-tablet-form.png' });
-  await dialog.getByRole('button', { name: 'Hủy' }).click();
-}, { viewport: { width: 768, height: 1024 } });
+
+  step('tablet: an answer cut short at the item budget is said so');
+  if (await page.locator('#sch-truncated').isVisible()) throw new Error('truncated note without cause');
+  await page.route(/\/timeline\?/, async (route) => {
+    const r = await route.fetch();
+    await route.fulfill({ response: r, json: { ...(await r.json()), truncated: true } });
+  });
+  await page.getByRole('button', { name: 'Tuần sau' }).tap();
+  await page.locator('#sch-truncated', { hasText: 'quá nhiều mục nội dung' }).waitFor();
+}, { viewport: { width: 768, height: 1024 }, hasTouch: true });
 
 await ap.dispose();

@@ -58,12 +58,14 @@ export async function apiAs(name, pw = password) {
 // on any script error or CSP violation the page reported. A 4xx answer the
 // browser logs is not a failure: the page shows API refusals to the user
 // (a missing screenshot, the login probe, a name already taken).
-export async function run(fn, { viewport = { width: 1366, height: 768 } } = {}) {
+// hasTouch: a touch screen, as a tablet's (locator.tap then works).
+export async function run(fn, { viewport = { width: 1366, height: 768 }, hasTouch = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'pano-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport,
+    hasTouch,
     // As the ward's browsers are: Vietnamese, so date fields read dd/mm/yyyy.
     locale: 'vi-VN',
     acceptDownloads: true,

@@ -4,8 +4,11 @@
 // evaluates the plan with the agents' own evaluator, so the calendar shows
 // what wins where entries overlap, and what loses (hatched). Under it, the
 // list of schedule entries (the accessible alternative to the grid).
-// Approvers (and admins, if the API lets them) add entries by clicking or
-// dragging over hour cells, and edit or delete them from their blocks.
+// Approvers (and admins) add entries from hour cells: with a mouse, a
+// click (one hour) or a drag across hours and days; with touch or a pen,
+// a tap on the first hour and a tap on the last (two taps leave swiping
+// free to scroll the page); from the keyboard, Enter on a cell. They edit
+// or delete entries from their blocks.
 'use strict';
 
 pano.start(async (user) => {
@@ -34,6 +37,8 @@ pano.start(async (user) => {
   const weekTitle = document.getElementById('sch-week');
   const note = document.getElementById('sch-note');
   const tbody = document.querySelector('#sch-list tbody');
+  const legend = document.getElementById('sch-legend-rotations');
+  const pickNote = document.getElementById('sch-pick');
   document.getElementById('sch-hint').textContent = t(canEdit ? 'sch_hint_edit' : 'sch_hint_read');
   document.getElementById('sch-add').hidden = !canEdit;
 
@@ -123,6 +128,23 @@ pano.start(async (user) => {
   const endLabel = (ms) => { const s = hm(ms); return s === '00:00' ? '24:00' : s; };
   const nameOf = (x) => (x.urgent_id ? x.playlist_name || t('sch_urgent') : playlistName(x.playlist_id, x.playlist_name));
 
+  // drawLegend names the colour of every rotation on the calendar, so the
+  // legend is true whatever colours this week's blocks have.
+  function drawLegend(spans) {
+    const seen = new Map();
+    for (const s of spans) {
+      for (const x of [s, ...s.overlapped]) {
+        if (!x.urgent_id && !seen.has(x.playlist_id)) seen.set(x.playlist_id, nameOf(x));
+      }
+    }
+    legend.replaceChildren(...[...seen].map(([id, name]) => {
+      const li = el('li', {}, el('span', { className: 'sch-swatch ' + colour(id) }), name);
+      li.dataset.playlist = id;
+      return li;
+    }));
+    legend.hidden = seen.size === 0;
+  }
+
   function drawSpans(spans) {
     for (const s of spans) {
       const start = Date.parse(s.start), end = Date.parse(s.end);
@@ -132,10 +154,13 @@ pano.start(async (user) => {
           el('strong', {}, nameOf(s)),
           el('span', {}, hm(Math.max(start, Date.parse(midnight(addDays(monday, k))))) + '–' + endLabel(Math.min(end, Date.parse(midnight(addDays(monday, k + 1))))) + ' · ' +
             (s.urgent_id ? t('sch_urgent') : t('sch_priority') + ' ' + s.priority)),
+          // At most two lines, ending in … when longer: the block's dialog
+          // lists every entry it plays instead of.
           lost.length ? el('span', { className: 'sch-over' }, t('sch_overrides') + ': ' + lost.join('; ')) : '');
         b.dataset.entry = s.urgent_id ? 'u' + s.urgent_id : s.entry;
         if (!place(k, b, start, end)) continue;
         b.ariaLabel = [...b.children].map((c) => c.textContent).join('. ');
+        b.title = b.ariaLabel;
         b.addEventListener('click', () => openSpan(s));
       }
       for (const o of s.overlapped) {
@@ -155,13 +180,15 @@ pano.start(async (user) => {
   // ---- selecting hours to add an entry ---------------------------------
 
   let sel = null; // {d0, h0, d1, h1} while the mouse drags
+  let pick = null; // {day, hour}: the first hour tapped with touch or a pen
   const overlay = [];
   function paintSel() {
     overlay.forEach((n) => n.remove());
     overlay.length = 0;
-    if (!sel) return;
-    const [da, db] = [Math.min(sel.d0, sel.d1), Math.max(sel.d0, sel.d1)];
-    const [ha, hb] = [Math.min(sel.h0, sel.h1), Math.max(sel.h0, sel.h1)];
+    const r = sel || (pick && { d0: pick.day, h0: pick.hour, d1: pick.day, h1: pick.hour });
+    if (!r) return;
+    const [da, db] = [Math.min(r.d0, r.d1), Math.max(r.d0, r.d1)];
+    const [ha, hb] = [Math.min(r.h0, r.h1), Math.max(r.h0, r.h1)];
     for (let k = da; k <= db; k++) {
       const n = el('div', { className: 'sch-sel' });
       n.style.top = (ha * 100) / 24 + '%';
@@ -170,6 +197,16 @@ pano.start(async (user) => {
       overlay.push(n);
     }
   }
+  const cellLabel = (day, hour) => t('sch_day_' + (day + 1)) + ' ' + shortDay(addDays(monday, day)) + ', ' + String(hour).padStart(2, '0') + ':00';
+  // setPick marks (or, with null, forgets) the first hour of a touch
+  // selection, and says what the next tap does.
+  function setPick(p) {
+    pick = p;
+    pickNote.hidden = !p;
+    if (p) pickNote.querySelector('span').textContent = t('sch_pick_from') + ' ' + cellLabel(p.day, p.hour) + '. ' + t('sch_pick_then');
+    paintSel();
+  }
+  document.getElementById('sch-pick-cancel').addEventListener('click', () => setPick(null));
   function cellAt(x, y) {
     for (const col of dayCols) {
       const r = col.getBoundingClientRect();
@@ -189,10 +226,13 @@ pano.start(async (user) => {
     return { weekdays: mask, start_time: String(ha).padStart(2, '0') + ':00', end_time: String(hb + 1).padStart(2, '0') + ':00', starts_on: starts, ends_on: addDays(starts, 30) };
   }
   if (canEdit) {
+    let pointer = ''; // the kind of the last pointer pressed on the grid
     cal.addEventListener('pointerdown', (ev) => {
+      pointer = ev.pointerType;
       const c = ev.target.closest('.sch-cell');
       if (!c || ev.pointerType !== 'mouse' || ev.button !== 0) return;
       ev.preventDefault(); // no text selection while dragging
+      setPick(null);
       sel = { d0: +c.dataset.day, h0: +c.dataset.hour, d1: +c.dataset.day, h1: +c.dataset.hour };
       paintSel();
     });
@@ -216,7 +256,19 @@ pano.start(async (user) => {
     cal.addEventListener('click', (ev) => {
       const c = ev.target.closest('.sch-cell');
       if (!c) return;
-      openForm(null, fromSelection(+c.dataset.day, +c.dataset.day, +c.dataset.hour, +c.dataset.hour));
+      const day = +c.dataset.day, hour = +c.dataset.hour;
+      // A keyboard's click has no detail; a touch or pen tap is the first
+      // or the last hour of a selection.
+      const kind = ev.detail === 0 ? 'keyboard' : ev.pointerType || pointer;
+      if (kind === 'touch' || kind === 'pen') {
+        if (!pick) { setPick({ day, hour }); return; }
+        const p = pick;
+        setPick(null);
+        openForm(null, fromSelection(p.day, day, p.hour, hour));
+        return;
+      }
+      setPick(null);
+      openForm(null, fromSelection(day, day, hour, hour));
     });
     // Arrow keys move between hour cells (one tab stop for the grid).
     cal.addEventListener('keydown', (ev) => {
@@ -251,8 +303,11 @@ pano.start(async (user) => {
     const shown = displays.get(tl.data.display_id);
     if (kind === 'g') note.textContent = (tl.data.display_id ? t('sch_group_note') + ' ' + t('sch_based_on') + ' ' + (shown ? shown.name : '#' + tl.data.display_id) + '.' : t('sch_group_empty'));
     else note.textContent = t('sch_display_note') + ' ' + t('sch_based_on') + ' ' + (shown ? shown.name : '') + '.';
+    setPick(null);
     buildGrid();
     drawSpans(tl.data.spans);
+    drawLegend(tl.data.spans);
+    document.getElementById('sch-truncated').hidden = !tl.data.truncated;
     document.getElementById('sch-empty').hidden = tl.data.spans.length > 0;
     drawList();
   }
@@ -420,10 +475,15 @@ pano.start(async (user) => {
         dlg.returnValue = 'saved';
         dlg.close();
       } catch (err) {
+        // pano words every code the API sends (err_CODE); here only what
+        // this form can say better, and the input at fault.
         let msg = err.message;
-        if (err.code === 'invalid_state') msg = t('sch_err_state');
+        if (err.code === 'media_not_approved') msg = t('sch_err_media');
         else if (!err.code || !pano.has('err_' + err.code)) msg = t('sch_err_save');
         errors.replaceChildren(el('li', {}, msg));
+        const at = { playlist_id: rotation, group_id: target, display_id: target, starts_on: starts, ends_on: ends, weekdays: boxes[0],
+          start_time: from, end_time: until, priority }[err.field];
+        if (at) { at.setAttribute('aria-invalid', 'true'); at.focus(); }
       }
     });
 

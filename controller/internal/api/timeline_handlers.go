@@ -79,6 +79,9 @@ type timelineOut struct {
 	// display of the group it was made for, 0 when the group has none.
 	DisplayID int64          `json:"display_id"`
 	Spans     []timelineSpan `json:"spans"`
+	// Truncated: with detail=items, the item budget (plans.MaxTimelineItems)
+	// ran out, and the last spans list fewer items than play, or none.
+	Truncated bool `json:"truncated"`
 }
 
 func (a *API) displayTimeline(c echo.Context, p *principal) error {
@@ -119,13 +122,20 @@ func (a *API) groupTimeline(c echo.Context, p *principal) error {
 	return a.timeline(c, p, plan, displayID, from, to, items)
 }
 
-// timelineRange reads from, to and detail, and bounds the span.
+// timelineRange reads from, to and detail, and bounds the span. Its
+// refusals have codes of their own (timeline_…, worded in
+// web/i18n_schedules.go), so that a page can say what to change.
 func (a *API) timelineRange(c echo.Context) (from, to time.Time, items bool, err error) {
 	q := &query{c: c}
-	from, to = q.time("from"), q.time("to")
 	items = q.oneOf("detail", "items") == "items"
 	if q.err != nil {
 		return from, to, false, q.err
+	}
+	if from, err = timelineTime(c, "from"); err != nil {
+		return from, to, false, err
+	}
+	if to, err = timelineTime(c, "to"); err != nil {
+		return from, to, false, err
 	}
 	const week = 7 * 24 * time.Hour
 	switch {
@@ -139,24 +149,43 @@ func (a *API) timelineRange(c echo.Context) (from, to time.Time, items bool, err
 		from = to.Add(-week)
 	}
 	if !to.After(from) {
-		return from, to, false, badRequest("to %s must be after from %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
+		return from, to, false, invalid("timeline_reversed", "to %s must be after from %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
 	if to.Sub(from) > maxTimelineSpan {
-		return from, to, false, badRequest("from %s to %s is more than 31 days: ask for at most 31 days at a time",
-			from.Format(time.RFC3339), to.Format(time.RFC3339))
+		days := int(maxTimelineSpan / (24 * time.Hour))
+		return from, to, false, invalid("timeline_too_long", "from %s to %s is more than %d days: ask for at most %d days at a time",
+			from.Format(time.RFC3339), to.Format(time.RFC3339), days, days).with("max_days", days)
 	}
 	if items && to.Sub(from) > maxItemsSpan {
-		return from, to, false, badRequest("detail=items needs a span of at most 24 hours; from %s to %s is longer",
-			from.Format(time.RFC3339), to.Format(time.RFC3339))
+		hours := int(maxItemsSpan / time.Hour)
+		return from, to, false, invalid("timeline_items_too_long", "detail=items needs a span of at most %d hours; from %s to %s is longer",
+			hours, from.Format(time.RFC3339), to.Format(time.RFC3339)).with("max_hours", hours)
 	}
 	return from, to, items, nil
+}
+
+// timelineTime reads the RFC 3339 time of query parameter name (from or
+// to); empty gives the zero time.
+func timelineTime(c echo.Context, name string) (time.Time, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err == nil {
+		return t, nil
+	}
+	if name == "from" {
+		return t, invalid("timeline_bad_from", "from %q is not an RFC 3339 time such as 2026-11-25T00:00:00+07:00", s).with("value", s)
+	}
+	return t, invalid("timeline_bad_to", "to %q is not an RFC 3339 time such as 2026-11-25T00:00:00+07:00", s).with("value", s)
 }
 
 // timeline evaluates plan over [from, to) and names what it finds, as far
 // as p may see: another unit's rotations and media stay unnamed for
 // editors and viewers, as they are 404 to them elsewhere.
 func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displayID int64, from, to time.Time, items bool) error {
-	spans, err := plans.Timeline(plan, from, to, items)
+	spans, truncated, err := plans.Timeline(plan, from, to, items)
 	if err != nil {
 		return err
 	}
@@ -204,7 +233,7 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 		return s, nil
 	}
 
-	out := timelineOut{From: from, To: to, TimeZone: plan.TimeZone, DisplayID: displayID, Spans: []timelineSpan{}}
+	out := timelineOut{From: from, To: to, TimeZone: plan.TimeZone, DisplayID: displayID, Spans: []timelineSpan{}, Truncated: truncated}
 	for _, s := range spans {
 		w, err := who(s.Entry, s.Playlist, s.Priority)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +33,7 @@ func (v *env) previews() {
 type timelineDoc struct {
 	DisplayID int64  `json:"display_id"`
 	TimeZone  string `json:"time_zone"`
+	Truncated *bool  `json:"truncated"`
 	Spans     []struct {
 		Start, End   time.Time
 		Entry        int64
@@ -152,8 +154,8 @@ func TestTimelines(t *testing.T) {
 			{false, monday(2, 16), monday(2, 17)},
 			{false, monday(2, 17), monday(2, 18)},
 		}
-		if len(doc.Spans) != len(want) {
-			t.Fatalf("%d blocks: %+v", len(doc.Spans), doc.Spans)
+		if len(doc.Spans) != len(want) || doc.Truncated == nil || *doc.Truncated {
+			t.Fatalf("%d blocks (truncated %v): %+v", len(doc.Spans), doc.Truncated, doc.Spans)
 		}
 		for i, w := range want {
 			s := doc.Spans[i]
@@ -194,24 +196,68 @@ func TestTimelines(t *testing.T) {
 		}
 	})
 
+	t.Run("items beyond the budget: the answer says it is truncated", func(t *testing.T) {
+		fg := v.group()
+		fd, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: v.uniq("nhanh"), Width: 64, Height: 32, Fit: "contain", Profile: "virtual", GroupID: &fg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := v.media(v.unitA.ID, store.StatusApproved)
+		pl, err := v.st.CreatePlaylist(ctx, store.System, store.NewPlaylist{UnitID: v.unitA.ID, Name: v.uniq("Vòng phát nhanh"), Items: []store.PlaylistItem{{MediaID: m, DurationMS: 1000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.st.SubmitPlaylist(ctx, store.System, pl.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.st.ApprovePlaylist(ctx, store.System, pl.ID); err != nil {
+			t.Fatal(err)
+		}
+		must(t, v.do(approver, "POST", "/schedules", map[string]any{"playlist_id": pl.ID, "group_id": fg, "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+			"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": 10}), 201)
+		var doc timelineDoc
+		must(t, v.do(approver, "GET", fmt.Sprintf("/displays/%d/timeline?from=2026-11-26T00:00:00%%2B07:00&to=2026-11-27T00:00:00%%2B07:00&detail=items", fd.ID), nil), 200).json(t, &doc)
+		n := 0
+		for _, s := range doc.Spans {
+			n += len(s.Items)
+		}
+		if doc.Truncated == nil || !*doc.Truncated || n != plans.MaxTimelineItems {
+			t.Fatalf("a day of 1 s items: truncated %v, %d items, want true and %d", doc.Truncated, n, plans.MaxTimelineItems)
+		}
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		for _, c := range []struct {
 			path, code, says string
 			status           int
+			params           string // the answer's params, as JSON
 		}{
-			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-15T00:00:00Z", d.ID), "bad_request", "at most 31 days", 400},
-			{fmt.Sprintf("/displays/%d/timeline?%s&detail=items", d.ID, week), "bad_request", "at most 24 hours", 400},
-			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-25&to=2026-11-26", d.ID), "bad_request", "RFC 3339", 400},
-			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-26T00:00:00Z&to=2026-11-25T00:00:00Z", d.ID), "bad_request", "must be after", 400},
-			{fmt.Sprintf("/displays/%d/timeline?detail=all", d.ID), "bad_request", "detail", 400},
-			{"/displays/9999/timeline", "not_found", "display 9999", 404},
-			{"/groups/9999/timeline", "not_found", "group 9999", 404},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-15T00:00:00Z", d.ID), "timeline_too_long", "at most 31 days", 400, `{"max_days":31}`},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:01Z", d.ID), "timeline_too_long", "at most 31 days", 400, `{"max_days":31}`},
+			{fmt.Sprintf("/displays/%d/timeline?%s&detail=items", d.ID, week), "timeline_items_too_long", "at most 24 hours", 400, `{"max_hours":24}`},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-25&to=2026-11-26", d.ID), "timeline_bad_from", "RFC 3339", 400, `{"value":"2026-11-25"}`},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-25T00:00:00Z&to=tomorrow", d.ID), "timeline_bad_to", "RFC 3339", 400, `{"value":"tomorrow"}`},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-26T00:00:00Z&to=2026-11-25T00:00:00Z", d.ID), "timeline_reversed", "must be after", 400, ``},
+			{fmt.Sprintf("/displays/%d/timeline?from=2026-11-26T00:00:00Z&to=2026-11-26T00:00:00Z", d.ID), "timeline_reversed", "must be after", 400, ``},
+			{fmt.Sprintf("/groups/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-15T00:00:00Z", g), "timeline_too_long", "at most 31 days", 400, `{"max_days":31}`},
+			{fmt.Sprintf("/displays/%d/timeline?detail=all", d.ID), "bad_request", "detail", 400, ``},
+			{"/displays/9999/timeline", "not_found", "display 9999", 404, ``},
+			{"/groups/9999/timeline", "not_found", "group 9999", 404, ``},
 		} {
 			r := v.do(approver, "GET", c.path, nil)
-			if r.Status != c.status || r.code() != c.code || !strings.Contains(string(r.Body), c.says) {
-				t.Errorf("GET %s = %d %s, want %d %s saying %q", c.path, r.Status, r.Body, c.status, c.code, c.says)
+			var doc struct {
+				Error struct {
+					Params json.RawMessage `json:"params"`
+				} `json:"error"`
+			}
+			r.json(t, &doc)
+			if r.Status != c.status || r.code() != c.code || !strings.Contains(string(r.Body), c.says) || string(doc.Error.Params) != c.params {
+				t.Errorf("GET %s = %d %s, want %d %s saying %q with params %s", c.path, r.Status, r.Body, c.status, c.code, c.says, c.params)
 			}
 		}
+		// A month exactly is allowed, and so is a day of items.
+		must(t, v.do(approver, "GET", fmt.Sprintf("/displays/%d/timeline?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:00Z", d.ID), nil), 200)
+		must(t, v.do(approver, "GET", fmt.Sprintf("/displays/%d/timeline?from=2026-11-25T00:00:00%%2B07:00&to=2026-11-26T00:00:00%%2B07:00&detail=items", d.ID), nil), 200)
 	})
 
 	t.Run("default range is a week from today", func(t *testing.T) {

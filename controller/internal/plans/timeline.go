@@ -1,72 +1,13 @@
 package plans
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
-	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
-
-// DisplayPreview returns the plan the display gets from the store as it is
-// now: assembled by the same code as Compile, but neither stored nor pushed
-// (storing a revision here would keep RefreshAll from pushing it). It can
-// run ahead of the stored plan by the refresh debounce.
-func (s *Service) DisplayPreview(ctx context.Context, displayID int64) (*protocol.Plan, error) {
-	d, scheds, err := s.st.PlanSources(ctx, displayID)
-	if err != nil {
-		return nil, err
-	}
-	return s.assemble(ctx, d, scheds, s.rend)
-}
-
-// GroupPreview returns a plan of the group's own entries: the schedules
-// that target the group and the live urgent notices for it (or for every
-// screen), not the entries of single displays in it.
-//
-// When the group has displays, the plan is assembled for the one with the
-// lowest id, with its panel's renditions: exactly the part of that screen's
-// plan that comes from the group (an item not yet rendered for it is left
-// out, as on the screen). A group without displays has no panel, so the
-// plan is assembled with stand-in assets for every approved item: no agent
-// ever gets it, it only lets the calendar show a group being set up. The
-// returned display id is 0 then.
-func (s *Service) GroupPreview(ctx context.Context, groupID int64) (*protocol.Plan, int64, error) {
-	scheds, err := s.st.GroupPlanSources(ctx, groupID)
-	if err != nil {
-		return nil, 0, err
-	}
-	ds, err := s.st.Displays(ctx, store.DisplayFilter{GroupID: groupID})
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(ds) == 0 {
-		gid := groupID
-		p, err := s.assemble(ctx, store.Display{Width: 1, Height: 1, GroupID: &gid}, scheds, standIn)
-		return p, 0, err
-	}
-	d := slices.MinFunc(ds, func(a, b store.Display) int { return int(a.ID - b.ID) })
-	// Assembled as for no display in particular: the display's panel, but
-	// not the urgent notices aimed at that one screen by name, which the
-	// group's other screens never play.
-	anyone := d
-	anyone.ID = 0
-	p, err := s.assemble(ctx, anyone, scheds, s.rend)
-	return p, d.ID, err
-}
-
-// standIn is a rendition function for a plan no panel plays: every
-// revision has an asset named after it.
-func standIn(_ context.Context, revisionID int64, _, _ int, _ string) (protocol.Asset, error) {
-	sum := sha256.Sum256([]byte("pano stand-in rendition " + strconv.FormatInt(revisionID, 10)))
-	return protocol.Asset{SHA256: hex.EncodeToString(sum[:]), Kind: protocol.AssetImage, Bytes: 1}, nil
-}
 
 // Span is a stretch of time in which one schedule entry plays: one block
 // per entry and window (a daypart on one day, or an urgent notice's
@@ -119,20 +60,27 @@ const MaxTimelineItems = 20000
 // (no daylight saving in the plan's zone, as in Asia/Ho_Chi_Minh).
 //
 // With items, each span is filled in by stepping the real plan from slot
-// end to slot end, at most MaxTimelineItems in all.
-func Timeline(p *protocol.Plan, from, to time.Time, items bool) ([]Span, error) {
+// end to slot end, at most MaxTimelineItems in all: truncated says that
+// the budget ran out before the last span was filled (the spans after
+// that point have fewer items than play, or none).
+func Timeline(p *protocol.Plan, from, to time.Time, items bool) (spans []Span, truncated bool, err error) {
+	return timeline(p, from, to, items, MaxTimelineItems)
+}
+
+// timeline is Timeline with a budget of items (a test sets a small one).
+func timeline(p *protocol.Plan, from, to time.Time, items bool, budget int) ([]Span, bool, error) {
 	if !to.After(from) {
-		return nil, fmt.Errorf("plans: timeline: %s is not after %s", to, from)
+		return nil, false, fmt.Errorf("plans: timeline: %s is not after %s", to, from)
 	}
 	plan := *p
 	plan.Revision = max(plan.Revision, 1) // a preview has no revision yet
 	full, err := protocol.Compile(&plan)
 	if err != nil {
-		return nil, fmt.Errorf("plans: timeline: %w", err)
+		return nil, false, fmt.Errorf("plans: timeline: %w", err)
 	}
 	windows, err := protocol.Compile(windowPlan(&plan, plan.Entries))
 	if err != nil {
-		return nil, fmt.Errorf("plans: timeline: %w", err)
+		return nil, false, fmt.Errorf("plans: timeline: %w", err)
 	}
 	loc := full.Location()
 
@@ -143,7 +91,7 @@ func Timeline(p *protocol.Plan, from, to time.Time, items bool) ([]Span, error) 
 	for _, e := range plan.Entries {
 		alone, err := protocol.Compile(windowPlan(&plan, []protocol.Entry{e}))
 		if err != nil {
-			return nil, fmt.Errorf("plans: timeline: entry %d: %w", e.ID, err)
+			return nil, false, fmt.Errorf("plans: timeline: entry %d: %w", e.ID, err)
 		}
 		for t := from; t.Before(to); {
 			if sl, ok := alone.At(t); ok && sl.End.After(t) {
@@ -163,7 +111,11 @@ func Timeline(p *protocol.Plan, from, to time.Time, items bool) ([]Span, error) 
 		byID[e.ID] = e
 	}
 	// Between two cuts no window opens or closes, so the winner is the same
-	// throughout; ask the evaluator at the start of each piece.
+	// throughout; ask the evaluator at the start of each piece. The pieces
+	// come in time order and each entry's windows are in time order and
+	// disjoint, so one index per entry sweeps its windows once: the work
+	// is O(pieces × entries + windows).
+	next := make(map[int64]int, len(plan.Entries))
 	var out []Span
 	for i := 0; i+1 < len(cuts); i++ {
 		a, b := cuts[i], cuts[i+1]
@@ -186,38 +138,43 @@ func Timeline(p *protocol.Plan, from, to time.Time, items bool) ([]Span, error) 
 		}
 		last.End = b
 		for _, o := range plan.Entries {
-			if o.ID == e.ID {
+			ws := open[o.ID]
+			k := next[o.ID]
+			for k < len(ws) && !ws[k].end.After(a) {
+				k++
+			}
+			next[o.ID] = k
+			if o.ID == e.ID || k == len(ws) || ws[k].start.After(a) {
 				continue
 			}
-			for _, w := range open[o.ID] {
-				if w.start.After(a) || !w.end.After(a) {
-					continue
-				}
-				n := len(last.Overlapped)
-				if n > 0 && last.Overlapped[n-1].Entry == o.ID && last.Overlapped[n-1].End.Equal(a) {
-					last.Overlapped[n-1].End = b
-				} else {
-					last.Overlapped = append(last.Overlapped, Overlap{Start: a, End: b, Entry: o.ID, Playlist: o.Playlist, Priority: o.Priority})
-				}
+			n := len(last.Overlapped)
+			if n > 0 && last.Overlapped[n-1].Entry == o.ID && last.Overlapped[n-1].End.Equal(a) {
+				last.Overlapped[n-1].End = b
+			} else {
+				last.Overlapped = append(last.Overlapped, Overlap{Start: a, End: b, Entry: o.ID, Playlist: o.Playlist, Priority: o.Priority})
 			}
 		}
 	}
-	if items {
-		budget := MaxTimelineItems
-		for i := range out {
-			sp := &out[i]
-			for t := sp.Start; t.Before(sp.End) && budget > 0; budget-- {
-				sl, ok := full.At(t)
-				if !ok || sl.Entry != sp.Entry || !sl.End.After(t) {
-					return nil, fmt.Errorf("plans: timeline: at %s the evaluator plays entry %d (%v), the window plan says %d", t, sl.Entry, ok, sp.Entry)
-				}
-				end := minTime(sl.End, sp.End)
-				sp.Items = append(sp.Items, ItemSpan{Start: t, End: end, Index: sl.Index, Media: sl.Item.Media})
-				t = end
+	if !items {
+		return out, false, nil
+	}
+	for i := range out {
+		sp := &out[i]
+		for t := sp.Start; t.Before(sp.End); {
+			if budget <= 0 {
+				return out, true, nil
 			}
+			budget--
+			sl, ok := full.At(t)
+			if !ok || sl.Entry != sp.Entry || !sl.End.After(t) {
+				return nil, false, fmt.Errorf("plans: timeline: at %s the evaluator plays entry %d (%v), the window plan says %d", t, sl.Entry, ok, sp.Entry)
+			}
+			end := minTime(sl.End, sp.End)
+			sp.Items = append(sp.Items, ItemSpan{Start: t, End: end, Index: sl.Index, Media: sl.Item.Media})
+			t = end
 		}
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // windowLength is longer than any window (a daypart is at most a day,

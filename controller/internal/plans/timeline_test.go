@@ -69,7 +69,7 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 	p := weekPlan(t, loc)
 	from := time.Date(2026, 11, 23, 0, 0, 0, 0, loc) // a Monday
 	to := from.AddDate(0, 0, 7)
-	spans, err := Timeline(p, from, to, false)
+	spans, _, err := Timeline(p, from, to, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +179,9 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 	t.Run("items", func(t *testing.T) {
 		dayFrom := time.Date(2026, 11, 24, 6, 0, 0, 0, loc)
 		dayTo := dayFrom.Add(12 * time.Hour)
-		spans, err := Timeline(p, dayFrom, dayTo, true)
-		if err != nil {
-			t.Fatal(err)
+		spans, truncated, err := Timeline(p, dayFrom, dayTo, true)
+		if err != nil || truncated {
+			t.Fatalf("truncated %v, %v", truncated, err)
 		}
 		n := 0
 		for _, s := range spans {
@@ -210,6 +210,55 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 	})
 }
 
+// TestTimelineSaysWhenItemsRunOut: item detail stops at the budget, and
+// says so, rather than answering a short list as if it were all.
+func TestTimelineSaysWhenItemsRunOut(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := weekPlan(t, loc)
+	day := time.Date(2026, 11, 24, 6, 0, 0, 0, loc)
+	count := func(spans []Span) (n int) {
+		for _, s := range spans {
+			n += len(s.Items)
+		}
+		return n
+	}
+	all, truncated, err := timeline(p, day, day.Add(time.Hour), true, MaxTimelineItems)
+	if err != nil || truncated {
+		t.Fatalf("an hour of 10 s slides: truncated %v, %v", truncated, err)
+	}
+	n := count(all)
+	for _, c := range []struct {
+		budget    int
+		truncated bool
+	}{{n, false}, {n + 1, false}, {n - 1, true}, {1, true}} {
+		spans, truncated, err := timeline(p, day, day.Add(time.Hour), true, c.budget)
+		if err != nil || truncated != c.truncated {
+			t.Errorf("budget %d of %d items: truncated %v (%v), want %v", c.budget, n, truncated, err, c.truncated)
+		}
+		if got := count(spans); got != min(n, c.budget) {
+			t.Errorf("budget %d of %d items: %d items", c.budget, n, got)
+		}
+	}
+
+	// The real budget, on a day of one-second slides (86,400 of them).
+	fast := &protocol.Plan{Schema: protocol.PlanSchema, Revision: 1, TimeZone: loc.String(), Panel: protocol.Panel{Width: 64, Height: 32}, Fallback: protocol.FallbackBlack,
+		Assets:    []protocol.Asset{{SHA256: sha("fast"), Kind: protocol.AssetImage, Bytes: 1}},
+		Playlists: []protocol.Playlist{{ID: 1, Items: []protocol.Item{{ID: 1, Media: 7, Asset: sha("fast"), DurationMS: 1000}}}},
+		Entries:   []protocol.Entry{{ID: 1, Playlist: 1, Priority: 10, From: "00:00", Until: "24:00"}},
+	}
+	midnight := time.Date(2026, 11, 24, 0, 0, 0, 0, loc)
+	spans, truncated, err := Timeline(fast, midnight, midnight.Add(24*time.Hour), true)
+	if err != nil || !truncated || len(spans) != 1 || count(spans) != MaxTimelineItems {
+		t.Fatalf("a day of 1 s slides: truncated %v, %d spans, %d items (%v); want truncated at %d", truncated, len(spans), count(spans), err, MaxTimelineItems)
+	}
+	if last := spans[0].Items[MaxTimelineItems-1]; !last.End.Equal(midnight.Add(MaxTimelineItems * time.Second)) {
+		t.Fatalf("the items stop at %s", last.End)
+	}
+}
+
 func TestTimelineOfDemoDisplayAndGroup(t *testing.T) {
 	ctx := context.Background()
 	svc, st, _ := setup(t)
@@ -236,7 +285,7 @@ func TestTimelineOfDemoDisplayAndGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spans, err := Timeline(p, monday, monday.AddDate(0, 0, 7), false)
+	spans, _, err := Timeline(p, monday, monday.AddDate(0, 0, 7), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +302,7 @@ func TestTimelineOfDemoDisplayAndGroup(t *testing.T) {
 	if shown != d.ID {
 		t.Fatalf("group preview made for display %d, want %d", shown, d.ID)
 	}
-	spans, err = Timeline(gp, monday, monday.AddDate(0, 0, 7), false)
+	spans, _, err = Timeline(gp, monday, monday.AddDate(0, 0, 7), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +323,7 @@ func TestTimelineOfDemoDisplayAndGroup(t *testing.T) {
 	if err != nil || shown != 0 {
 		t.Fatalf("empty group preview: display %d, %v", shown, err)
 	}
-	spans, err = Timeline(ep, monday, monday.AddDate(0, 0, 1), true)
+	spans, _, err = Timeline(ep, monday, monday.AddDate(0, 0, 1), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +342,7 @@ func BenchmarkTimelineMonth(b *testing.B) {
 	p := weekPlan(b, loc)
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
 	for i := 0; i < b.N; i++ {
-		if _, err := Timeline(p, from, from.AddDate(0, 0, 31), false); err != nil {
+		if _, _, err := Timeline(p, from, from.AddDate(0, 0, 31), false); err != nil {
 			b.Fatal(err)
 		}
 	}
