@@ -263,6 +263,11 @@ await run(async (page, ctx) => {
   await login(page, editorName, editorPw);
   await page.locator('#who', { hasText: editorName + ' (biên tập viên · ' + unitName + ')' }).waitFor();
   await oneRow(page, 'an editor of a long-named unit at 1366 px');
+  await page.goto(base + '/?lang=en');
+  await page.locator('#who', { hasText: editorName + ' (editor · ' + unitName + ')' }).waitFor();
+  await oneRow(page, 'in English at 1366 px');
+  await page.goto(base + '/?lang=vi');
+  await page.locator('#who', { hasText: 'biên tập viên' }).waitFor();
   await page.locator('body > header').screenshot({ path: out ? join(out, 'admin-header-long-unit.png') : undefined });
   if (await page.getByRole('link', { name: 'Quản trị' }).isVisible()) throw new Error('an editor sees the Quản trị link');
   await logout(page);
