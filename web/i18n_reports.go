@@ -40,6 +40,9 @@ var _ = register(catalog{
 		"rep_chart_day":     "Thời lượng phát mỗi ngày (giờ:phút:giây) và số lượt phát",
 		"rep_chart_display": "Thời lượng phát theo màn hình",
 		"rep_bad_range":     "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.",
+		"rep_none_campaign": "(không thuộc chiến dịch nào)",
+		"rep_none_theme":    "(không thuộc chủ đề nào)",
+		"rep_none_unit":     "(không thuộc đơn vị nào)",
 	},
 	"en": {
 		"reports_intro":     "Proof of play: plays and time on screen.",
@@ -78,5 +81,8 @@ var _ = register(catalog{
 		"rep_chart_day":     "Time on screen per day (h:mm:ss) and plays",
 		"rep_chart_display": "Time on screen per screen",
 		"rep_bad_range":     "The start date must be on or before the end date.",
+		"rep_none_campaign": "(no campaign)",
+		"rep_none_theme":    "(no theme)",
+		"rep_none_unit":     "(no unit)",
 	},
 })

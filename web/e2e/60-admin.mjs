@@ -3,12 +3,15 @@
 // shown once); the editor disabled and enabled again; the audit log
 // filtered to those actions; a unit in use refused with the reason; the
 // new editor logs in and sees their unit; a viewer who opens the page is
-// told which role it needs. Hostile names stay text.
+// told which role it needs. Hostile names stay text. The audit log shows
+// words and names, never codes; the header stays one row with a long unit.
 import { request } from 'playwright-core';
-import { base, step, login, logout, shot, run, uniq } from './lib.mjs';
+import { join } from 'node:path';
+import { base, out, step, login, logout, shot, run, uniq } from './lib.mjs';
 
 const u = uniq();
-const unitName = 'Khối phố <b>' + u + '</b>';
+// A long unit name: the header must still fit one row at 1366 px.
+const unitName = 'Ban công tác Mặt trận khối phố <b>' + u + '</b> – tổ công nghệ số cộng đồng';
 const editorName = 'bientap-' + u;
 const editorPw = 'mat-khau-' + u;
 const campaignName = 'Chuyển đổi số <img src=x> ' + u;
@@ -19,9 +22,25 @@ const tokenName = 'bao-cao-' + u;
 // today is the date in the display time zone, as the date inputs take it.
 const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
 
+// noCodes fails if the audit log shows an action as a code or a detail
+// under its API key (lead, unit_id) rather than in words.
+async function noCodes(page) {
+  const codes = await page.locator('#audit tbody code').allTextContents();
+  if (codes.length) throw new Error('the audit log shows codes: ' + codes);
+  const keys = (await page.locator('#audit tbody dt').allTextContents()).filter((k) => /^[a-z_0-9]+$/.test(k));
+  if (keys.length) throw new Error('the audit log shows raw keys: ' + keys);
+}
+
 async function noMarkup(page, where) {
   const n = await page.locator(`${where} b, ${where} i, ${where} img, ${where} script`).count();
   if (n) throw new Error(`${where}: a name became ${n} HTML element(s)`);
+}
+
+// oneRow fails unless the page header's visible parts share one row.
+async function oneRow(page, where) {
+  const boxes = await page.evaluate(() => [...document.querySelector('body > header').children]
+    .filter((e) => e.offsetParent !== null).map((e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }));
+  if (Math.max(...boxes.map((b) => b[0])) >= Math.min(...boxes.map((b) => b[1]))) throw new Error(where + ': the header wraps: ' + JSON.stringify(boxes));
 }
 
 async function tab(page, name, sections = 'Các phần quản trị') {
@@ -39,6 +58,8 @@ await run(async (page, ctx) => {
   await login(page, 'admin');
   await page.getByRole('heading', { name: 'Người dùng', exact: true }).waitFor();
   await page.locator('#users tr', { hasText: 'technician' }).waitFor();
+  await page.locator('#adm-me', { hasText: 'Bạn đăng nhập là admin, quản trị viên, thuộc Phòng Văn hóa – Xã hội.' }).waitFor();
+  await oneRow(page, 'admin at 1366 px');
   for (const name of ['Đơn vị', 'Chiến dịch tuyên truyền', 'Nhóm màn hình', 'Mã truy cập API', 'Nhật ký hoạt động']) {
     await page.getByRole('link', { name, exact: true }).waitFor();
   }
@@ -55,11 +76,21 @@ await run(async (page, ctx) => {
   await noMarkup(page, '#units');
   if (await page.locator('#units tr', { hasText: unitName }).getByText('đơn vị chủ trì').count()) throw new Error('a new unit leads');
   await page.locator('#units tr', { hasText: 'Phòng Văn hóa – Xã hội' }).getByText('đơn vị chủ trì').waitFor();
+  // The demo's kinds are in Vietnamese (kind is free text, shown as typed).
+  for (const [name, kind] of [['Phòng Văn hóa – Xã hội', 'phòng chuyên môn'], ['Ủy ban MTTQ Việt Nam phường', 'mặt trận'], ['Trường THCS phường', 'trường học'], ['Khối phố 1', 'khối phố']]) {
+    await page.locator('#units tr', { hasText: name }).getByRole('cell', { name: new RegExp('^' + kind) }).waitFor();
+  }
 
   step('creates an editor in it; two different passwords are refused first');
   await tab(page, 'Người dùng');
   await page.getByRole('button', { name: 'Thêm người dùng' }).click();
   await dialog.getByLabel('Tên đăng nhập').fill(editorName);
+  // Roles from least to most power; a new user is an editor unless chosen.
+  const roleLabels = await dialog.getByLabel('Vai trò').locator('option').allTextContents();
+  if (JSON.stringify(roleLabels) !== JSON.stringify(['người xem', 'biên tập viên', 'kỹ thuật viên', 'người phê duyệt', 'quản trị viên'])) throw new Error('roles offered: ' + roleLabels);
+  if ((await dialog.getByLabel('Vai trò').inputValue()) !== 'editor') throw new Error('a new user is not an editor by default');
+  await dialog.getByText('Biên tập viên: tải lên và soạn nội dung').waitFor();
+  await dialog.getByLabel('Vai trò').selectOption({ label: 'người xem' });
   await dialog.getByLabel('Vai trò').selectOption({ label: 'biên tập viên' });
   await dialog.getByText('Biên tập viên: tải lên và soạn nội dung').waitFor();
   await dialog.getByLabel('Đơn vị').selectOption({ label: unitName });
@@ -170,21 +201,27 @@ await run(async (page, ctx) => {
   await filter.getByLabel('Đến hết ngày').fill(today);
   await filter.getByLabel('Hành động').selectOption({ label: 'Tạo đơn vị' });
   await filtered('Lọc');
-  await rows.filter({ hasText: unitName }).getByRole('cell', { name: 'Tạo đơn vị' }).waitFor();
+  const unitRowLog = rows.filter({ hasText: unitName }).filter({ hasText: 'Tạo đơn vị' });
+  await unitRowLog.getByRole('cell', { name: 'Tạo đơn vị' }).waitFor();
+  // The object by its name; the detail's keys and values in words.
+  await unitRowLog.getByRole('cell', { name: 'đơn vị “' + unitName + '”' }).waitFor();
+  await unitRowLog.locator('dt', { hasText: 'đơn vị chủ trì' }).waitFor();
   if ((await rows.filter({ hasNotText: 'Tạo đơn vị' }).count()) !== 0) throw new Error('the action filter let other actions through');
 
   await filter.getByLabel('Hành động').selectOption({ label: 'tất cả' });
   await filter.getByLabel('Loại đối tượng').selectOption({ label: 'người dùng' });
   await filtered('Lọc');
-  await rows.filter({ hasText: 'Tạo người dùng' }).filter({ hasText: editorName }).waitFor();
+  await rows.filter({ hasText: 'Tạo người dùng' }).getByRole('cell', { name: 'người dùng “' + editorName + '”' }).waitFor();
   await rows.filter({ hasText: 'Sửa người dùng' }).filter({ hasText: 'bị khóa' }).first().waitFor();
   if ((await rows.filter({ hasText: 'Sửa người dùng' }).count()) < 2) throw new Error('want the disable and the enable in the log');
 
   await filter.getByLabel('Loại đối tượng').selectOption({ label: 'tất cả' });
   await filtered('Lọc');
-  for (const [action, name] of [['Tạo chiến dịch', campaignName], ['Sửa chiến dịch', campaignName], ['Tạo nhóm màn hình', groupName], ['Tạo mã truy cập API', '']]) {
-    await rows.filter({ hasText: action }).filter({ hasText: name }).first().waitFor();
+  for (const [action, obj] of [['Tạo chiến dịch', 'chiến dịch “' + campaignName + '”'], ['Sửa chiến dịch', 'chiến dịch “' + campaignName + '”'],
+    ['Tạo nhóm màn hình', 'nhóm màn hình “' + groupName + '”'], ['Tạo mã truy cập API', 'mã truy cập API “' + tokenName + '”']]) {
+    await rows.filter({ hasText: action }).first().getByRole('cell', { name: obj }).waitFor();
   }
+  await noCodes(page);
   await noMarkup(page, '#audit');
   await shot(page, 'admin-audit');
 
@@ -199,6 +236,7 @@ await run(async (page, ctx) => {
   await filtered('Cũ hơn');
   await page.getByText('Trang 2').waitFor();
   if ((await rows.first().textContent()) === newest) throw new Error('"Cũ hơn" showed the same page');
+  await noCodes(page);
   await filtered('Về mới nhất');
   await page.getByText('Trang 2').waitFor({ state: 'hidden' });
 
@@ -224,6 +262,13 @@ await run(async (page, ctx) => {
   await page.goto(base + '/');
   await login(page, editorName, editorPw);
   await page.locator('#who', { hasText: editorName + ' (biên tập viên · ' + unitName + ')' }).waitFor();
+  await oneRow(page, 'an editor of a long-named unit at 1366 px');
+  await page.goto(base + '/?lang=en');
+  await page.locator('#who', { hasText: editorName + ' (editor · ' + unitName + ')' }).waitFor();
+  await oneRow(page, 'in English at 1366 px');
+  await page.goto(base + '/?lang=vi');
+  await page.locator('#who', { hasText: 'biên tập viên' }).waitFor();
+  await page.locator('body > header').screenshot({ path: out ? join(out, 'admin-header-long-unit.png') : undefined });
   if (await page.getByRole('link', { name: 'Quản trị' }).isVisible()) throw new Error('an editor sees the Quản trị link');
   await logout(page);
 
@@ -250,6 +295,11 @@ await run(async (page) => {
     if (await page.getByRole('link', { name, exact: true }).isVisible()) throw new Error('an approver sees the tab ' + name);
   }
   await shot(page, 'admin-tablet-audit');
+  // The demo's own events (schedule entries, rotations, screens), in words.
+  await noCodes(page);
+  const sched = page.locator('#audit tbody tr', { hasText: 'Tạo lịch phát' }).first();
+  await sched.scrollIntoViewIfNeeded();
+  if (out) await page.screenshot({ path: join(out, 'admin-tablet-audit-schedule.png') });
   await tab(page, 'Chiến dịch tuyên truyền');
   await page.locator('#campaigns tr', { hasText: campaignName }).getByRole('button', { name: 'Sửa' }).click();
   await page.getByRole('dialog').getByLabel('Chủ đề 2', { exact: true }).waitFor();
@@ -261,6 +311,7 @@ await run(async (page) => {
   await page.goto(base + '/admin');
   await login(page, 'admin');
   await page.locator('#users tr', { hasText: editorName }).waitFor();
+  if (await page.evaluate(() => document.documentElement.scrollWidth > innerWidth)) throw new Error('the page is wider than a tablet');
   await shot(page, 'admin-tablet-users');
 
   step('in English');

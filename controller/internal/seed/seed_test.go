@@ -39,6 +39,22 @@ func TestDemoSeedsOnceAndLogsIn(t *testing.T) {
 	if len(cs) != 1 || len(cs[0].Themes) != 5 {
 		t.Fatalf("campaign: %+v", cs)
 	}
+	// A unit's kind is free text shown as typed: the demo's are in the
+	// ward's words, not codes.
+	us, err := st.Units(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, u := range us {
+		kinds[u.Name] = u.Kind
+	}
+	for name, kind := range map[string]string{"Phòng Văn hóa – Xã hội": "phòng chuyên môn", "Ủy ban MTTQ Việt Nam phường": "mặt trận",
+		"Trường THCS phường": "trường học", "Khối phố 1": "khối phố"} {
+		if kinds[name] != kind {
+			t.Errorf("unit %s: kind %q, want %q", name, kinds[name], kind)
+		}
+	}
 	if gs, _ := st.Groups(ctx, ""); len(gs) != 3 {
 		t.Fatalf("groups: %+v", gs)
 	}

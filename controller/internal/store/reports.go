@@ -8,7 +8,7 @@ import (
 
 // PlaySummary is one line of a proof-of-play report.
 type PlaySummary struct {
-	Key     string    `json:"key"`   // the group's id (or date, by day)
+	Key     string    `json:"key"`   // the group's id (or date, by day); "" for plays of no campaign, theme or unit
 	Label   string    `json:"label"` // its name
 	Plays   int       `json:"plays"`
 	Seconds float64   `json:"seconds"` // time on screen
@@ -17,14 +17,15 @@ type PlaySummary struct {
 }
 
 // reportGroups are what a report can be summed by: the key and label
-// expressions over play_records p and its joins. Only these are ever put
-// into the query.
+// expressions (as text) over play_records p and its joins. Only these are
+// ever put into the query. Plays of no campaign, theme or unit are summed
+// under the key "", which the page and the CSV name in words.
 var reportGroups = map[string][2]string{
-	"campaign": {"COALESCE(p.campaign_id, 0)", "COALESCE(c.name, '')"},
-	"theme":    {"COALESCE(m.theme_id, 0)", "COALESCE(th.title, '')"},
-	"unit":     {"COALESCE(m.unit_id, 0)", "COALESCE(u.name, '')"},
-	"display":  {"p.display_id", "COALESCE(d.name, '')"},
-	"media":    {"p.media_id", "COALESCE(r.title, '')"},
+	"campaign": {"COALESCE(CAST(p.campaign_id AS TEXT), '')", "COALESCE(c.name, '')"},
+	"theme":    {"COALESCE(CAST(m.theme_id AS TEXT), '')", "COALESCE(th.title, '')"},
+	"unit":     {"COALESCE(CAST(m.unit_id AS TEXT), '')", "COALESCE(u.name, '')"},
+	"display":  {"CAST(p.display_id AS TEXT)", "COALESCE(d.name, '')"},
+	"media":    {"CAST(p.media_id AS TEXT)", "COALESCE(r.title, '')"},
 	"day":      {"date(p.started_at, ?)", "date(p.started_at, ?)"},
 }
 
@@ -44,7 +45,7 @@ func (s *Store) PlayReport(ctx context.Context, groupBy string, f PlayFilter, ut
 		shift := fmt.Sprintf("%+d seconds", int(utcOffset.Seconds()))
 		pre = []any{shift, shift}
 	}
-	q := `SELECT CAST(` + g[0] + ` AS TEXT), ` + g[1] + `, COUNT(*),
+	q := `SELECT ` + g[0] + `, ` + g[1] + `, COUNT(*),
 			ROUND(SUM(unixepoch(p.ended_at, 'subsec') - unixepoch(p.started_at, 'subsec')), 3), MIN(p.started_at), MAX(p.ended_at)
 		FROM play_records p
 		LEFT JOIN media m ON m.id = p.media_id
