@@ -189,7 +189,9 @@ const pano = (() => {
     document.getElementById('app').hidden = false;
     document.getElementById('nav').hidden = false;
     document.getElementById('logout').hidden = false;
-    document.getElementById('who').textContent = user.name + ' (' + t('role_' + user.role) + (user.unit_name ? ' · ' + user.unit_name : '') + ')';
+    const who = document.getElementById('who');
+    who.textContent = user.name + ' (' + t('role_' + user.role) + (user.unit_name ? ' · ' + user.unit_name : '') + ')';
+    who.title = who.textContent; // the box may cut a long unit name
   }
 
   function askLogin(init) {
