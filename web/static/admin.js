@@ -470,21 +470,9 @@ pano.start(async (user) => {
     return pano.has(key) ? t(key) : el('code', {}, code);
   };
 
-  // zoned gives the instant a day starts in the display time zone (pano.tz,
-  // the page's data-tz), as RFC 3339 with the zone's offset at that
-  // midnight: the offset at noon first, then at the midnight it gives.
-  const offFmt = new Intl.DateTimeFormat('en', { timeZone: pano.tz, timeZoneName: 'longOffset' });
-  const offsetAt = (d) => {
-    const part = offFmt.formatToParts(d).find((p) => p.type === 'timeZoneName');
-    const m = part && /GMT([+-]\d\d:\d\d)/.exec(part.value);
-    return m ? m[1] : 'Z';
-  };
-  function zoned(date) {
-    const guess = offsetAt(new Date(date + 'T12:00:00Z'));
-    return date + 'T00:00:00' + offsetAt(new Date(date + 'T00:00:00' + guess));
-  }
-  // nextDay counts calendar days, which UTC has no summer time to upset.
-  const nextDay = (date) => new Date(Date.parse(date + 'T00:00:00Z') + 86400000).toISOString().slice(0, 10);
+  // zoned gives the instant a day starts in the display time zone.
+  const { midnight: zoned } = pano.dates;
+  const nextDay = (date) => pano.dates.addDays(date, 1);
 
   // names knows objects' names by type and id: from the lists the page can
   // read (audit.lookup) and from the events themselves (a deleted

@@ -112,6 +112,29 @@ const pano = (() => {
     return e;
   }
 
+  // Calendar days of the display time zone are YYYY-MM-DD strings.
+  const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const offFmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
+  const offsetAt = (date) => {
+    const m = /GMT([+-]\d\d:\d\d)/.exec(offFmt.formatToParts(date).find((p) => p.type === 'timeZoneName').value);
+    return m ? m[1] : 'Z';
+  };
+  const dates = {
+    ymd: (ms) => ymdFmt.format(new Date(ms)),
+    today: () => ymdFmt.format(new Date()),
+    // addDays counts calendar days, which UTC has no summer time to upset.
+    addDays: (ymd, n) => {
+      const d = new Date(ymd + 'T00:00:00Z');
+      d.setUTCDate(d.getUTCDate() + n);
+      return d.toISOString().slice(0, 10);
+    },
+    // midnight is when a day starts in the zone, as RFC 3339 with the
+    // zone's offset at that midnight: the offset at noon first, then at
+    // the midnight it gives, which is right also on a day the offset
+    // changes.
+    midnight: (ymd) => ymd + 'T00:00:00' + offsetAt(new Date(ymd + 'T00:00:00' + offsetAt(new Date(ymd + 'T12:00:00Z')))),
+  };
+
   // duration shows seconds as h:mm:ss.
   function duration(sec) {
     const n = Math.max(0, Math.round(Number(sec) || 0));
@@ -245,5 +268,5 @@ const pano = (() => {
     try { await init(r.data.user); } catch (err) { fail(err); }
   }
 
-  return { t, has, api, upload, blob, el, time, day, duration, dialog, confirm, can, say, fail, start, showUrgent, locale, tz };
+  return { t, has, dates, api, upload, blob, el, time, day, duration, dialog, confirm, can, say, fail, start, showUrgent, locale, tz };
 })();

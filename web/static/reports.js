@@ -11,26 +11,7 @@ pano.start(async () => {
   const groupings = ['campaign', 'theme', 'unit', 'display', 'media', 'day'];
 
   // Dates are calendar days in the display time zone: YYYY-MM-DD.
-  const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: pano.tz, year: 'numeric', month: '2-digit', day: '2-digit' });
-  const today = () => ymdFmt.format(new Date());
-  const addDays = (ymd, n) => {
-    const d = new Date(ymd + 'T00:00:00Z');
-    d.setUTCDate(d.getUTCDate() + n);
-    return d.toISOString().slice(0, 10);
-  };
-  // startOf is midnight of a day in the display zone (pano.tz, the page's
-  // data-tz), as RFC 3339 with the zone's offset at that midnight: the
-  // offset at noon first, then at the midnight it gives, which is right
-  // also on a day the zone's offset changes.
-  const offFmt = new Intl.DateTimeFormat('en-US', { timeZone: pano.tz, timeZoneName: 'longOffset' });
-  const offsetAt = (date) => {
-    const m = /GMT([+-]\d\d:\d\d)/.exec(offFmt.formatToParts(date).find((p) => p.type === 'timeZoneName').value);
-    return m ? m[1] : 'Z';
-  };
-  const startOf = (ymd) => {
-    const guess = offsetAt(new Date(ymd + 'T12:00:00Z'));
-    return ymd + 'T00:00:00' + offsetAt(new Date(ymd + 'T00:00:00' + guess));
-  };
+  const { today, addDays, midnight: startOf } = pano.dates;
   const showDay = (ymd) => pano.day(startOf(ymd));
 
   function setRange(kind) {

@@ -18,16 +18,11 @@ pano.start(async (user) => {
   const DAY = 86400000;
 
   // Dates are YYYY-MM-DD strings of the display time zone; instants are ms.
-  const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
   const hmFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const offFmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
-  const ymdOf = (ms) => ymdFmt.format(new Date(ms));
+  const { ymd: ymdOf, addDays, midnight } = pano.dates;
   const hm = (ms) => hmFmt.format(new Date(ms));
   const parts = (ymd) => ymd.split('-').map(Number);
-  const addDays = (ymd, n) => { const [y, m, d] = parts(ymd); return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10); };
   const weekdayOf = (ymd) => { const [y, m, d] = parts(ymd); return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; }; // 0 = Monday
-  const offsetAt = (ms) => { const z = offFmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName').value; return z === 'GMT' ? '+00:00' : z.slice(3); };
-  const midnight = (ymd) => ymd + 'T00:00:00' + offsetAt(Date.parse(ymd + 'T12:00:00Z'));
   const dayLabel = (ymd) => { const [y, m, d] = parts(ymd); return String(d).padStart(2, '0') + '/' + String(m).padStart(2, '0') + '/' + y; };
   const shortDay = (ymd) => dayLabel(ymd).slice(0, 5);
   const mondayOf = (ymd) => addDays(ymd, -weekdayOf(ymd));
