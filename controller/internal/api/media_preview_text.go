@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,15 +132,17 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 		if g.Fit == "" {
 			g.Fit = "contain"
 		}
-		ag := pipeline.Geometry(g.Width, g.Height, g.Fit)
-		if err := ag.Validate(); err != nil {
-			return errf(http.StatusBadRequest, assets.CodeBadGeometry, "geometry %d×%d %s is out of range", g.Width, g.Height, g.Fit)
+		if g.Width < 1 || g.Height < 1 || !slices.Contains(store.Fits, g.Fit) {
+			return errf(http.StatusBadRequest, assets.CodeBadGeometry, "geometry %d×%d %s is not a panel", g.Width, g.Height, g.Fit)
 		}
+		ag := pipeline.Geometry(g.Width, g.Height, g.Fit)
 		ok, err := a.previewable(c, g.Width, g.Height, g.Fit)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if err := ag.Validate(); err != nil {
+			refused[len(geoms)] = &itemError{Code: assets.CodeBadGeometry, Message: err.Error()}
+		} else if !ok {
 			refused[len(geoms)] = &itemError{Code: assets.CodeBadGeometry,
 				Message: fmt.Sprintf("no display is %d×%d %s, and a preview of another size is at most %d×%d", g.Width, g.Height, g.Fit, MaxPreviewSide, MaxPreviewSide)}
 		}

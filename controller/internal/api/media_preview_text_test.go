@@ -118,13 +118,16 @@ func TestPreviewTextPerPanel(t *testing.T) {
 	if _, err := v.st.CreateDisplay(context.Background(), store.System, store.Display{Name: v.uniq("hdmi"), Width: 1920, Height: 1080, Fit: "contain", Profile: "virtual"}); err != nil {
 		t.Fatal(err)
 	}
-	geoms := []map[string]any{{"width": 64, "height": 32}, {"width": 1920, "height": 1080}, {"width": 2000, "height": 1000}, {"width": 1024, "height": 1024}}
+	if _, err := v.st.CreateDisplay(context.Background(), store.System, store.Display{Name: v.uniq("khong-lo"), Width: 10000, Height: 40, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	geoms := []map[string]any{{"width": 64, "height": 32}, {"width": 1920, "height": 1080}, {"width": 2000, "height": 1000}, {"width": 1024, "height": 1024}, {"width": 10000, "height": 40}}
 	var got list[textPreview]
 	must(t, v.do(ed, "POST", "/media/preview-text", map[string]any{"title": "Thông báo", "body": "Chào mừng", "geometries": geoms}), 200).json(t, &got)
-	if len(got.Items) != 4 {
+	if len(got.Items) != 5 {
 		t.Fatalf("items: %+v", got.Items)
 	}
-	for i, wantErr := range []string{"", "", "bad_geometry", ""} {
+	for i, wantErr := range []string{"", "", "bad_geometry", "", "bad_geometry"} {
 		p := got.Items[i]
 		code := ""
 		if p.Error != nil {
