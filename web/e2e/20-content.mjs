@@ -361,11 +361,44 @@ try {
       for (let i = 1; i < ws.length; i++) if (ws[i][1] < ws[i - 1][1]) throw new Error('a wider panel is drawn smaller: ' + JSON.stringify(ws));
       if (ws[0][1] < 90) throw new Error('the smallest panel is tiny beside the wide one: ' + JSON.stringify(ws));
       await shot(page, 'content-wide-screen');
+
+      step('typing on while a preview is drawn cancels it: one preview at a time');
+      let release;
+      const held = new Promise((res) => { release = res; });
+      await page.route('**/api/v1/media/preview-text', async (route) => { await held; await route.continue().catch(() => {}); });
+      const first = page.waitForRequest('**/api/v1/media/preview-text');
+      await form.getByLabel('Nội dung thông báo').fill('Lịch tiếp công dân thứ Sáu.');
+      const r1 = await first;
+      const failed = page.waitForEvent('requestfailed', (r) => r === r1);
+      const second = page.waitForRequest((r) => r.url().endsWith('/media/preview-text') && r !== r1);
+      await form.getByLabel('Nội dung thông báo').fill('Lịch tiếp công dân thứ Bảy.');
+      await second;
+      await failed; // the first one was aborted by the page, not left to run
+      release();
+      await page.unroute('**/api/v1/media/preview-text');
+      await prev.locator('figure[data-geom="64x32"] canvas[data-ready="1"]').waitFor();
     });
   } finally {
     await tech.call('DELETE', '/displays/' + wide.id);
     await tech.dispose();
   }
+
+  step('an approval that lost a race says why, and the queue shows the state now');
+  const ed3 = await apiAs('editor');
+  const { id: rid } = await ed3.call('POST', '/media', { kind: 'text', title: 'Cuộc đua ' + id, body: 'Họp tổ dân phố.' });
+  await ed3.call('POST', `/media/${rid}/submit`);
+  await run(async (page) => {
+    await page.goto(base + '/content?lang=vi');
+    await login(page, 'approver');
+    const q = page.locator('#queue article.ct-item', { hasText: 'Cuộc đua ' + id });
+    await q.waitFor();
+    await ed3.call('POST', `/media/${rid}/withdraw`); // behind the approver's back
+    await q.getByRole('button', { name: 'Duyệt' }).click();
+    await page.locator('#msg.error', { hasText: 'Không thể' }).waitFor();
+    await q.waitFor({ state: 'detached', timeout: 5000 }); // the queue was reloaded: it is a draft now
+  });
+  await ed3.call('DELETE', `/media/${rid}`);
+  await ed3.dispose();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

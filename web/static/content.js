@@ -19,7 +19,7 @@ pano.start(async (user) => {
   const errText = (err) => (err && err.code && pano.has('ct_err_' + err.code) ? t('ct_err_' + err.code) : err.message);
   // A decision that lost a race (someone else moved the item, or a
   // rotation uses it) reloads the lists, so the page shows the state now.
-  const RACE = new Set(['wrong_state', 'not_ready', 'media_in_use', 'name_taken', 'not_found', 'unknown_media']);
+  const RACE = new Set(['wrong_state', 'not_ready', 'media_in_use', 'not_found', 'unknown_media']);
   const fail = (err) => {
     say(t('error') + ': ' + errText(err), 'error');
     if (err && RACE.has(err.code)) load().catch(() => {});
