@@ -22,6 +22,7 @@ const (
 	CodeBadGeometry     = "bad_geometry"     // panel size or fit mode out of range
 	CodeBadNotice       = "bad_notice"       // text notice fields invalid
 	CodeTextTooLong     = "text_too_long"    // text cannot be made to fit at the minimum size
+	CodeTickerTooLarge  = "ticker_too_large" // a ticker strip would take more pixels than MaxTickerPixels
 )
 
 // Error is an error the client caused, with a stable code for programs and a

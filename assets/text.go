@@ -380,6 +380,13 @@ func wrap(text string, face font.Face, width int) (block, bool) {
 // maxTickerWidth bounds a ticker strip (a 2000-character notice at 64 px).
 const maxTickerWidth = 200_000
 
+// MaxTickerPixels bounds a ticker strip's area (width × panel height):
+// 16 MP is 64 MiB of RGBA. The strip is as tall as the panel, so on a tall
+// panel a long text would otherwise need hundreds of MiB (800 characters
+// at 1024 px high are ~180,000 px wide, ~700 MiB). It is checked from the
+// measured width, before the strip is allocated.
+const MaxTickerPixels = 16 << 20
+
 func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]placed, *image.NRGBA, *TickerInfo, error) {
 	regular, bold, err := loadFonts()
 	if err != nil {
@@ -433,6 +440,10 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 		x += pad
 		if x > maxTickerWidth {
 			return nil, nil, nil, errorf(CodeTextTooLong, nil, "the ticker would be %d pixels long; the limit is %d", x, maxTickerWidth)
+		}
+		if int64(x)*int64(g.H) > MaxTickerPixels {
+			return nil, nil, nil, errorf(CodeTickerTooLarge, nil,
+				"the ticker for a %d-pixel-high panel would be %d×%d pixels; the limit is %d pixels; shorten the text", g.H, x, g.H, MaxTickerPixels)
 		}
 		if pps == 0 {
 			pps = 2 * g.H

@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"runtime"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/font/sfnt"
@@ -223,5 +225,29 @@ func TestTextColours(t *testing.T) {
 	}
 	if red < 20 {
 		t.Errorf("only %d red pixels", red)
+	}
+}
+
+// TestTickerAreaIsBoundedBeforeDrawing: a long ticker on a tall panel is
+// refused with CodeTickerTooLarge from its measured width, before the
+// strip (here ~180,000 × 1024 px, ~700 MiB) is allocated; the same text on
+// a short panel still scrolls.
+func TestTickerAreaIsBoundedBeforeDrawing(t *testing.T) {
+	body := strings.Repeat("Thông báo lịch tiêm chủng ", 31) // ~800 characters
+	n := Notice{Body: body, Ticker: &Ticker{}}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := RenderText(n, Geometry{W: 1024, H: 1024})
+	runtime.ReadMemStats(&after)
+	if ErrorCode(err) != CodeTickerTooLarge {
+		t.Fatalf("1024×1024 ticker: err %v, want code %s", err, CodeTickerTooLarge)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 32<<20 {
+		t.Errorf("refusing the ticker allocated %d MiB", got>>20)
+	}
+	r, err := RenderText(n, Geometry{W: 128, H: 64})
+	if err != nil || r.Ticker == nil || int64(r.Width)*int64(r.Height) > MaxTickerPixels {
+		t.Fatalf("128×64 ticker: %v, %+v", err, r)
 	}
 }

@@ -123,10 +123,8 @@ var _ = register(catalog{
 		"ct_stop_text":         "Các màn hình sẽ quay về lịch phát thường. Dừng",
 		"done_withdraw":        "Đã rút lại, thành bản nháp",
 		"ct_err_bad_request":   "Yêu cầu không hợp lệ; kiểm tra lại các ô đã nhập.",
-		"ct_err_invalid_state": "Không làm được ở trạng thái hiện tại của nội dung (có thể người khác vừa thay đổi); tải lại trang.",
 		"ct_and_more":          "và N màn hình khác",
 		"ct_err_too_large":     "Tệp lớn hơn giới hạn cho phép của máy chủ (ảnh hoặc video).",
-		"ct_err_conflict":      "Nội dung đang được dùng trong một vòng phát; gỡ khỏi vòng phát trước.",
 	},
 	"en": {
 		"upload_form":          "Upload an image or a video",
@@ -248,9 +246,7 @@ var _ = register(catalog{
 		"ct_stop_text":         "The screens go back to their schedules. Stop",
 		"done_withdraw":        "Withdrawn to draft",
 		"ct_err_bad_request":   "The request is not valid; check what you entered.",
-		"ct_err_invalid_state": "Not possible in the content's current state (someone may just have changed it); reload the page.",
 		"ct_and_more":          "and N more screens",
 		"ct_err_too_large":     "The file is larger than the server allows (for an image or a video).",
-		"ct_err_conflict":      "A rotation uses this content; remove it from the rotation first.",
 	},
 })

@@ -166,13 +166,23 @@ try {
     if ((await ncard.locator('h4').textContent()) !== hostile) throw new Error('the hostile title is not shown as text');
     await logout(page);
 
-    step('approver: the queue, enlarged previews, the video plays');
+    step('approver: the queue comes first, enlarged previews, the video plays');
     await login(page, 'approver');
     const queue = page.locator('#queue');
+    await queue.waitFor();
+    const above = await page.evaluate(() => ['#upload', '#notice-form'].every((sel) =>
+      document.getElementById('queue').getBoundingClientRect().bottom <= document.querySelector(sel).getBoundingClientRect().top));
+    if (!above) throw new Error("the approver's queue is not above the upload form and the composer");
     const qv = queue.locator('article.ct-item', { hasText: videoTitle });
     await qv.waitFor();
     await qv.scrollIntoViewIfNeeded();
     await qv.locator('canvas.ct-panel[data-geom="192x96"][data-ready="1"]').waitFor();
+    // One scale per card: a bigger panel is drawn bigger, in proportion.
+    const widths = await qv.locator('canvas.ct-panel').evaluateAll((cs) => cs.map((c) => [Number(c.dataset.geom.split('x')[0]), c.getBoundingClientRect().width]));
+    for (const [pw, cw] of widths) {
+      const [pw0, cw0] = widths[0];
+      if (Math.abs(cw / pw - cw0 / pw0) > 0.05) throw new Error('the previews of one card are not at one scale: ' + JSON.stringify(widths));
+    }
     await qv.getByRole('button', { name: 'Xem chi tiết' }).click();
     const dlg = page.locator('dialog.ct-details');
     await dlg.locator('canvas[data-geom="128x64"][data-kind="video"]').waitFor();
@@ -310,6 +320,12 @@ try {
     await q.locator('canvas.ct-panel[data-ready="1"]').first().waitFor();
     const box = await q.boundingBox();
     if (box.x + box.width > 768) throw new Error('the queue card overflows the tablet: ' + JSON.stringify(box));
+    // The upload and compose boxes take the tablet's whole width.
+    const mainW = await page.locator('#app').evaluate((e) => e.getBoundingClientRect().width);
+    for (const sel of ['#upload', '#notice-form']) {
+      const w = (await page.locator(sel).boundingBox()).width;
+      if (w < mainW * 0.95) throw new Error(`${sel} is ${w} px wide on a ${mainW} px tablet page`);
+    }
     await page.locator('#dots').check();
     await shot(page, 'content-tablet');
     await q.getByRole('button', { name: 'Duyệt' }).click();
@@ -324,6 +340,65 @@ try {
     await page.getByRole('link', { name: 'Tiếng Việt' }).click();
     await page.getByRole('heading', { name: 'Tất cả nội dung', exact: true }).waitFor();
   }, { viewport: { width: 768, height: 1024 } });
+
+  step('a screen wider than a preview may be on its own: the composer still previews every panel');
+  const tech = await apiAs('technician');
+  const wide = await tech.call('POST', '/displays', { name: 'bang-dai-' + id.toLowerCase().replace(/[^a-z0-9]/g, ''), width: 1100, height: 40, profile: 'virtual' });
+  try {
+    await run(async (page) => {
+      await page.goto(base + '/content?lang=vi');
+      await login(page, 'editor');
+      const form = page.locator('#notice-form');
+      await form.getByLabel('Tiêu đề', { exact: true }).fill('Bảng dài ' + id);
+      await form.getByLabel('Nội dung thông báo').fill('Lịch tiếp công dân thứ Năm hằng tuần.');
+      const prev = page.locator('#notice-preview');
+      await prev.locator('figure[data-geom="1100x40"] canvas[data-ready="1"]').waitFor();
+      await prev.locator('figure[data-geom="64x32"] canvas[data-ready="1"]').waitFor();
+      await prev.locator('figure[data-geom="192x96"] canvas[data-ready="1"]').waitFor();
+      if (await prev.locator('p.error').count()) throw new Error('a wide screen broke the preview');
+      // Wider panels are drawn wider, and the small ones stay large enough to read.
+      const ws = await prev.locator('canvas.ct-panel').evaluateAll((cs) => cs.map((c) => [Number(c.dataset.geom.split('x')[0]), c.getBoundingClientRect().width]).sort((a, b) => a[0] - b[0]));
+      for (let i = 1; i < ws.length; i++) if (ws[i][1] < ws[i - 1][1]) throw new Error('a wider panel is drawn smaller: ' + JSON.stringify(ws));
+      if (ws[0][1] < 90) throw new Error('the smallest panel is tiny beside the wide one: ' + JSON.stringify(ws));
+      await shot(page, 'content-wide-screen');
+
+      step('typing on while a preview is drawn cancels it: one preview at a time');
+      let release;
+      const held = new Promise((res) => { release = res; });
+      await page.route('**/api/v1/media/preview-text', async (route) => { await held; await route.continue().catch(() => {}); });
+      const first = page.waitForRequest('**/api/v1/media/preview-text');
+      await form.getByLabel('Nội dung thông báo').fill('Lịch tiếp công dân thứ Sáu.');
+      const r1 = await first;
+      const failed = page.waitForEvent('requestfailed', (r) => r === r1);
+      const second = page.waitForRequest((r) => r.url().endsWith('/media/preview-text') && r !== r1);
+      await form.getByLabel('Nội dung thông báo').fill('Lịch tiếp công dân thứ Bảy.');
+      await second;
+      await failed; // the first one was aborted by the page, not left to run
+      release();
+      await page.unroute('**/api/v1/media/preview-text');
+      await prev.locator('figure[data-geom="64x32"] canvas[data-ready="1"]').waitFor();
+    });
+  } finally {
+    await tech.call('DELETE', '/displays/' + wide.id);
+    await tech.dispose();
+  }
+
+  step('an approval that lost a race says why, and the queue shows the state now');
+  const ed3 = await apiAs('editor');
+  const { id: rid } = await ed3.call('POST', '/media', { kind: 'text', title: 'Cuộc đua ' + id, body: 'Họp tổ dân phố.' });
+  await ed3.call('POST', `/media/${rid}/submit`);
+  await run(async (page) => {
+    await page.goto(base + '/content?lang=vi');
+    await login(page, 'approver');
+    const q = page.locator('#queue article.ct-item', { hasText: 'Cuộc đua ' + id });
+    await q.waitFor();
+    await ed3.call('POST', `/media/${rid}/withdraw`); // behind the approver's back
+    await q.getByRole('button', { name: 'Duyệt' }).click();
+    await page.locator('#msg.error', { hasText: 'Không thể' }).waitFor();
+    await q.waitFor({ state: 'detached', timeout: 5000 }); // the queue was reloaded: it is a draft now
+  });
+  await ed3.call('DELETE', `/media/${rid}`);
+  await ed3.dispose();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

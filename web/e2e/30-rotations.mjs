@@ -157,10 +157,12 @@ await run(async (page) => {
   await page.getByLabel('Hiển thị dạng bóng LED').check();
   await page.locator('#rot-canvas[data-look="dots"][data-drawn]').waitFor();
   await shot(page, 'rotations-preview-128x64-dots');
-  step('the video shows its first frame, and says so');
+  step('the video plays its frames, as on the Nội dung page');
   await page.getByRole('button', { name: '4. ' + titles.v }).click();
-  await page.locator('#rot-now', { hasText: 'Đang phát mục 4/4: ' + titles.v + ' (video: khung hình đầu tiên)' }).waitFor();
-  await page.locator(`#rot-canvas[data-panel="128x64"][data-drawn="${ids.v}"]`).waitFor();
+  await page.locator('#rot-now', { hasText: 'Đang phát mục 4/4: ' + titles.v }).waitFor();
+  await page.locator(`#rot-canvas[data-panel="128x64"][data-drawn="${ids.v}"][data-kind="video"]`).waitFor();
+  if (Number(await canvas.getAttribute('data-frames')) < 10) throw new Error('the video does not play its frames: ' + await canvas.getAttribute('data-frames'));
+  if (await page.locator('#rot-now', { hasText: 'khung hình đầu tiên' }).count()) throw new Error('the video shows only its first frame');
   await page.getByRole('button', { name: '1. ' + titles.a }).click();
   step('the player goes on to the next item, and pauses');
   await page.getByRole('button', { name: 'Mục sau' }).click();
@@ -169,9 +171,10 @@ await run(async (page) => {
   await page.locator('#rot-now', { hasText: 'đang tạm dừng' }).waitFor();
   await page.locator('#rot-preview').getByRole('button', { name: 'Đóng', exact: true }).click();
 
-  step('saves and submits');
+  step('saves and submits; what the editor said stays there');
   await page.getByRole('button', { name: 'Lưu và gửi duyệt' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã gửi duyệt' }).waitFor();
+  if ((await page.locator('#rot-live').textContent()).trim()) throw new Error('the list still says: ' + await page.locator('#rot-live').textContent());
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
   await row.locator('td.num', { hasText: '0:43' }).waitFor();
   await row.locator('td', { hasText: campaignName }).waitFor();
@@ -234,6 +237,23 @@ await run(async (page) => {
   await row.locator('.status', { hasText: 'đã duyệt' }).waitFor();
   await page.locator('#msg.ok', { hasText: 'Đã duyệt' }).waitFor();
 
+  step('a decision that lost a race says why in Vietnamese and shows the state now');
+  {
+    const ed2 = await apiAs('editor');
+    const race = await ed2.call('POST', '/playlists', { name: 'Vòng đua ' + u, items: [{ media_id: ids.a, duration_ms: 10000 }] });
+    await ed2.call('POST', `/playlists/${race.id}/submit`);
+    const rrow = page.locator(`#rotations tbody tr[data-id="${race.id}"]`);
+    await page.getByLabel('Tìm theo tên').fill('Vòng đua ' + u);
+    await rrow.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
+    await ed2.call('POST', `/playlists/${race.id}/withdraw`); // behind the approver's back
+    await rrow.getByRole('button', { name: 'Duyệt', exact: true }).click();
+    await page.locator('#msg.error', { hasText: 'Danh sách đã được tải lại' }).waitFor();
+    await rrow.locator('.status', { hasText: 'bản nháp' }).waitFor({ timeout: 5000 });
+    await ed2.call('DELETE', `/playlists/${race.id}`);
+    await ed2.dispose();
+    await page.getByLabel('Tìm theo tên').fill('');
+  }
+
   step('an edit of the approved rotation is a new revision; screens keep the approved one, and the preview can show either');
   await logout(page);
   await login(page, 'editor');
@@ -245,6 +265,7 @@ await run(async (page) => {
   await page.locator('#msg.ok', { hasText: 'Đã lưu thành bản mới chờ duyệt' }).waitFor();
   await page.getByRole('button', { name: 'Đóng', exact: true }).click();
   await row.locator('.status', { hasText: 'chờ duyệt' }).waitFor();
+  if ((await page.locator('#msg').textContent()).trim()) throw new Error('the list shows the editor\'s message: ' + await page.locator('#msg').textContent());
   await row.locator('.note', { hasText: 'Màn hình đang phát bản đã duyệt số 1' }).waitFor();
   await row.getByRole('button', { name: 'Xem trước', exact: true }).click();
   await page.locator('#rot-preview-title', { hasText: '0:41' }).waitFor();

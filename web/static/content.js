@@ -3,8 +3,10 @@
 // compose text notices with a live preview at every panel size, and
 // withdraw, edit, replace or delete their content; approvers work through
 // the queue of pending content, and send and stop urgent notices.
-// Every preview is the rendition's own pixels, scaled up without
-// smoothing (nearest neighbour) so each LED shows; optionally as round dots.
+// Every preview is the rendition's own pixels, drawn by panel.js (shared
+// with the Vòng phát page): scaled up without smoothing so each LED shows,
+// optionally as round lamps; the panels of one card at one scale when
+// their sizes allow, and a wider panel always drawn wider.
 'use strict';
 
 pano.start(async (user) => {
@@ -15,7 +17,13 @@ pano.start(async (user) => {
   // Errors: the API's code in words (pano.api translates err_CODE; a few
   // generic codes get this page's wording).
   const errText = (err) => (err && err.code && pano.has('ct_err_' + err.code) ? t('ct_err_' + err.code) : err.message);
-  const fail = (err) => say(t('error') + ': ' + errText(err), 'error');
+  // A decision that lost a race (someone else moved the item, or a
+  // rotation uses it) reloads the lists, so the page shows the state now.
+  const RACE = new Set(['wrong_state', 'not_ready', 'media_in_use', 'not_found', 'unknown_media']);
+  const fail = (err) => {
+    say(t('error') + ': ' + errText(err), 'error');
+    if (err && RACE.has(err.code)) load().catch(() => {});
+  };
 
   // ---- reference data: campaigns, groups, displays and their geometries
   let campaigns = [], groups = [], displays = [], geoms = [];
@@ -24,17 +32,9 @@ pano.start(async (user) => {
     campaigns = c.data.items;
     groups = g.data.items;
     displays = d.data.items;
-    const seen = new Map();
-    for (const x of displays) {
-      const k = x.width + 'x' + x.height + ':' + x.fit;
-      if (!seen.has(k)) seen.set(k, { width: x.width, height: x.height, fit: x.fit, names: [] });
-      seen.get(k).names.push(x.name);
-    }
     // The sizes most screens have, at most 16 (what a preview request
     // takes), smallest first.
-    geoms = [...seen.values()].sort((a, b) => b.names.length - a.names.length).slice(0, 16)
-      .sort((a, b) => a.width * a.height - b.width * b.height);
-    if (geoms.length === 0) geoms = [{ width: 128, height: 64, fit: 'contain', names: [] }];
+    geoms = panoPanel.geometries(displays, 16);
   }
   const campaignOf = (id) => campaigns.find((c) => c.id === id);
   const geomLabel = (g) => g.width + '×' + g.height + (g.fit !== 'contain' ? ' (' + t('ct_fit_' + g.fit) + ')' : '');
@@ -54,106 +54,13 @@ pano.start(async (user) => {
     if (themeID) tsel.value = String(themeID);
   }
 
-  // ---- panels: a canvas showing rendition pixels at an integer scale
-  let dots = localStorage.getItem('pano.dots') === '1';
-  const views = new Set();
-  const dotsBox = document.getElementById('dots');
-  dotsBox.checked = dots;
-  dotsBox.addEventListener('change', () => {
-    dots = dotsBox.checked;
-    localStorage.setItem('pano.dots', dots ? '1' : '0');
-    for (const v of views) v.redraw();
-  });
-
-  const scaleFor = (w, maxW) => Math.max(1, Math.min(12, Math.floor(maxW / w)));
-
-  // panel makes a view of a w×h panel at scale; show() takes a still
-  // picture (or a ticker's strip, scrolled at pps) or video frames.
-  function panel(g, scale, label) {
-    const { width: w, height: h } = g;
-    const cv = el('canvas', { width: w * scale, height: h * scale, className: 'ct-panel' });
-    cv.setAttribute('role', 'img');
-    cv.setAttribute('aria-label', label);
-    cv.dataset.geom = w + 'x' + h;
-    const ctx = cv.getContext('2d');
-    const off = document.createElement('canvas');
-    off.width = w;
-    off.height = h;
-    const octx = off.getContext('2d', { willReadFrequently: true });
-    let src = null, frames = null, fps = 0, pps = 0, t0 = 0, raf = 0;
-
-    function blit() {
-      if (!dots || scale < 3) {
-        ctx.imageSmoothingEnabled = false;
-        ctx.drawImage(off, 0, 0, w * scale, h * scale);
-        return;
-      }
-      const px = octx.getImageData(0, 0, w, h).data;
-      ctx.fillStyle = '#0b0b0b';
-      ctx.fillRect(0, 0, cv.width, cv.height);
-      const r = scale * 0.42;
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const i = (y * w + x) * 4;
-          ctx.fillStyle = 'rgb(' + px[i] + ',' + px[i + 1] + ',' + px[i + 2] + ')';
-          ctx.beginPath();
-          ctx.arc(x * scale + scale / 2, y * scale + scale / 2, r, 0, 2 * Math.PI);
-          ctx.fill();
-        }
-      }
-    }
-    function paint(now) {
-      // A frame's timestamp may be a little before show() was called.
-      const secs = Math.max(0, now - t0) / 1000;
-      octx.fillStyle = '#000';
-      octx.fillRect(0, 0, w, h);
-      if (frames) {
-        const i = Math.floor(secs * fps) % frames.length;
-        octx.drawImage(frames[i], 0, 0, w, h);
-      } else if (src && src.width > w && pps > 0) {
-        // A ticker strip is circular: columns [o, o+w) wrapping to 0.
-        const W = src.width;
-        const o = Math.floor(secs * pps) % W;
-        const first = Math.min(w, W - o);
-        octx.drawImage(src, o, 0, first, h, 0, 0, first, h);
-        if (first < w) octx.drawImage(src, 0, 0, w - first, h, first, 0, w - first, h);
-      } else if (src) {
-        octx.drawImage(src, 0, 0, w, h);
-      }
-      blit();
-    }
-    const moving = () => frames || (src && src.width > w && pps > 0);
-    function loop(now) {
-      raf = 0;
-      if (!cv.isConnected) { views.delete(view); return; }
-      paint(now);
-      raf = requestAnimationFrame(loop);
-    }
-    const view = {
-      canvas: cv,
-      show(bitmap, opts = {}) {
-        src = bitmap;
-        frames = opts.frames || null;
-        fps = opts.fps || 0;
-        pps = opts.pps || 0;
-        t0 = performance.now();
-        views.add(view);
-        cv.dataset.ready = '1';
-        cv.dataset.kind = frames ? 'video' : (src && src.width > w ? 'ticker' : 'still');
-        if (raf) cancelAnimationFrame(raf);
-        raf = 0;
-        paint(t0);
-        if (moving()) raf = requestAnimationFrame(loop);
-      },
-      redraw() { if (!cv.isConnected) { views.delete(view); return; } if (!moving()) paint(performance.now()); },
-      stop() { if (raf) cancelAnimationFrame(raf); raf = 0; views.delete(view); },
-    };
-    return view;
-  }
+  // ---- panels: drawn by panel.js; the lamp look is one switch for every
+  // page.
+  panoPanel.bindDots(document.getElementById('dots'));
 
   // figure is a panel with its caption (the geometry and its screens).
   function figure(g, scale, extra) {
-    const v = panel(g, scale, t('ct_preview_at') + ' ' + geomLabel(g));
+    const v = panoPanel.view(g, scale, { className: 'ct-panel', label: t('ct_preview_at') + ' ' + geomLabel(g) });
     const names = g.names.length > 3 ? g.names.slice(0, 3).join(', ') + ' ' + t('ct_and_more').replace('N', g.names.length - 3) : g.names.join(', ');
     const cap = el('figcaption', {}, geomLabel(g), names ? el('span', { className: 'note' }, ' · ' + names) : '');
     if (extra) cap.append(extra);
@@ -162,7 +69,7 @@ pano.start(async (user) => {
     return { view: v, fig: f, cap };
   }
 
-  const qs = (g) => 'w=' + g.width + '&h=' + g.height + '&fit=' + g.fit;
+  const qs = panoPanel.query;
   const renditionOf = (m, g) => (m.current.renditions || []).find((r) => r.width === g.width && r.height === g.height && r.fit === g.fit);
 
   // showPreview loads a media's preview for g into the view; a note says
@@ -187,46 +94,12 @@ pano.start(async (user) => {
     }
   }, { rootMargin: '200px' });
 
-  // ---- a video rendition: a ZIP (stored entries) of PNG frames and a
-  // manifest, read through its central directory.
-  function unzip(buf) {
-    const dv = new DataView(buf);
-    let e = buf.byteLength - 22;
-    while (e >= 0 && dv.getUint32(e, true) !== 0x06054b50) e--;
-    if (e < 0) throw new Error('zip');
-    const n = dv.getUint16(e + 10, true);
-    let p = dv.getUint32(e + 16, true);
-    const out = new Map();
-    const dec = new TextDecoder();
-    for (let i = 0; i < n; i++) {
-      if (dv.getUint32(p, true) !== 0x02014b50) throw new Error('zip');
-      const method = dv.getUint16(p + 10, true), size = dv.getUint32(p + 20, true);
-      const nl = dv.getUint16(p + 28, true), xl = dv.getUint16(p + 30, true), cl = dv.getUint16(p + 32, true);
-      const at = dv.getUint32(p + 42, true);
-      const name = dec.decode(new Uint8Array(buf, p + 46, nl));
-      const start = at + 30 + dv.getUint16(at + 26, true) + dv.getUint16(at + 28, true);
-      if (method === 0) out.set(name, new Uint8Array(buf, start, size));
-      p += 46 + nl + xl + cl;
-    }
-    return out;
-  }
-  const maxFrames = 1500; // a minute at 25 frames a second
-
+  // ---- a video plays its rendition's frames (panel.js reads the ZIP).
   async function playVideo(m, g, view, note) {
-    const res = await fetch('/api/v1/media/' + m.id + '/rendition?' + qs(g), { credentials: 'same-origin' });
-    if (!res.ok) throw Object.assign(new Error(res.statusText), { status: res.status });
-    const files = unzip(await res.arrayBuffer());
-    const man = JSON.parse(new TextDecoder().decode(files.get('manifest.json')));
-    const n = Math.min(man.frames, maxFrames);
-    const frames = [];
-    for (let i = 0; i < n; i++) {
-      const png = files.get('frames/' + String(i).padStart(6, '0') + '.png');
-      frames.push(await createImageBitmap(new Blob([png], { type: 'image/png' })));
-    }
-    view.show(frames[0], { frames, fps: man.fps });
-    view.canvas.dataset.frames = String(frames.length);
-    note.textContent = t('ct_video_playing') + ' ' + man.fps + ' ' + t('ct_fps') + ', ' + pano.duration(man.frames / man.fps) +
-      (man.frames > n ? ' — ' + t('ct_video_cut') : '');
+    const vid = await panoPanel.video(m.id, g);
+    view.show(null, { frames: vid.frames, fps: vid.fps });
+    note.textContent = t('ct_video_playing') + ' ' + vid.fps + ' ' + t('ct_fps') + ', ' + pano.duration(vid.total / vid.fps) +
+      (vid.cut ? ' — ' + t('ct_video_cut') : '');
   }
 
   // ---- the item card
@@ -304,12 +177,14 @@ pano.start(async (user) => {
     if (proc) art.append(proc);
     art.append(actions);
 
-    const maxW = big ? 420 : 200;
+    // One scale for the card's panels (see panoPanel.sizer): a bigger
+    // panel is drawn bigger.
+    const scale = panoPanel.sizer(geoms, big ? 420 : 240, big ? 210 : 120, big ? 96 : 64);
     art.loadPreviews = () => {
       if (m.current.processing === 'processing' || m.current.processing === 'failed') return;
       for (const g of geoms) {
         const note = el('span', { className: 'note ct-note' });
-        const f = figure(g, scaleFor(g.width, maxW), note);
+        const f = figure(g, scale(g), note);
         previews.append(f.fig);
         showPreview(m, g, f.view, note);
       }
@@ -518,36 +393,51 @@ pano.start(async (user) => {
     if (f.get('ticker') === 'on') s.ticker = { pixels_per_second: Number(f.get('pps')) || 0 };
     return s;
   }
-  let previewSeq = 0, previewTimer = 0;
+  // One preview request at a time: a newer one aborts the one before,
+  // so typing never piles up drawing work on the controller.
+  let previewSeq = 0, previewTimer = 0, previewAbort = null;
   async function previewNotice() {
     const f = new FormData(form);
     const seq = ++previewSeq;
+    if (previewAbort) previewAbort.abort();
+    previewAbort = null;
     if (!String(f.get('body')).trim() && !String(f.get('title')).trim()) {
       previewBox.replaceChildren(el('p', { className: 'note' }, t('ct_preview_type')));
       return;
     }
+    const ac = new AbortController();
+    previewAbort = ac;
     let r;
     try {
       r = await api('POST', '/media/preview-text', {
         title: f.get('hide_title') === 'on' ? '' : f.get('title'), body: f.get('body'), style: noticeStyle(f),
         geometries: geoms.map((g) => ({ width: g.width, height: g.height, fit: g.fit })),
-      });
+      }, { signal: ac.signal });
     } catch (err) {
-      if (seq === previewSeq) previewBox.replaceChildren(el('p', { className: 'error' }, errText(err)));
+      if (seq === previewSeq && !ac.signal.aborted) previewBox.replaceChildren(el('p', { className: 'error' }, errText(err)));
       return;
+    } finally {
+      if (previewAbort === ac) previewAbort = null;
     }
-    if (seq !== previewSeq) return; // a newer preview is on its way
+    if (seq !== previewSeq || !r.data) return; // a newer preview is on its way
     const figs = [];
+    const scale = panoPanel.sizer(geoms, 400, 200, 96);
     for (let i = 0; i < r.data.items.length; i++) {
       const p = r.data.items[i], g = geoms[i];
       const warn = el('span', { className: 'ct-warn' });
-      if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
+      if (p.error) warn.textContent = pano.has('err_' + p.error.code) ? t('err_' + p.error.code) : t('err_error');
+      else if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
       else if (p.small) warn.textContent = t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
       else if (p.ticker) warn.textContent = t('ct_is_ticker');
-      const f2 = figure(g, scaleFor(g.width, 400), warn);
+      const f2 = figure(g, scale(g), warn);
       f2.fig.dataset.ticker = p.ticker ? '1' : '0';
       f2.fig.dataset.small = p.small ? '1' : '0';
       figs.push(f2.fig);
+      if (p.error) {
+        f2.fig.dataset.error = p.error.code;
+        f2.view.blank();
+        continue;
+      }
       const bin = Uint8Array.from(atob(p.png), (ch) => ch.charCodeAt(0));
       createImageBitmap(new Blob([bin], { type: 'image/png' })).then((bmp) => f2.view.show(bmp, { pps: p.ticker_pixels_per_second }));
     }
@@ -584,9 +474,10 @@ pano.start(async (user) => {
     try { full = (await api('GET', '/media/' + m.id)).data; } catch (err) { fail(err); return; }
     const box = el('div', { className: 'ct-previews big' });
     const views2 = [];
+    const scale = panoPanel.sizer(geoms, 560, 280, 128);
     for (const g of geoms) {
       const note = el('span', { className: 'note ct-note' });
-      const f = figure(g, scaleFor(g.width, 560), note);
+      const f = figure(g, scale(g), note);
       views2.push(f.view);
       box.append(f.fig);
       if (full.kind === 'video' && full.current.processing === 'ready') {
@@ -649,8 +540,9 @@ pano.start(async (user) => {
       sync();
       const mins = el('input', { type: 'number', name: 'minutes', min: 1, max: 1440, required: true, value: minutes });
       const prev = el('div', { className: 'ct-previews' });
+      const scale = panoPanel.sizer(geoms, 240, 120, 64);
       for (const g of geoms) {
-        const f = figure(g, scaleFor(g.width, 200));
+        const f = figure(g, scale(g));
         prev.append(f.fig);
         showPreview(m, g, f.view);
       }
@@ -733,7 +625,6 @@ pano.start(async (user) => {
     const r = await api('GET', '/media?sort=created_at&order=desc&limit=200' + (st ? '&status=' + st : ''));
     const lib = document.getElementById('media');
     lib.replaceChildren(...r.data.items.map((m) => card(m, false)));
-    for (const v of views) if (!v.canvas.isConnected) v.stop(); // cards just replaced
     if (r.data.items.length === 0) lib.append(el('p', { className: 'note' }, t('no_media')));
     if (approver) {
       const q = await api('GET', '/media?status=pending&sort=created_at&order=asc&limit=200');

@@ -56,15 +56,17 @@ const pano = (() => {
   const netError = () => Object.assign(new Error(t('err_network')), { status: 0, code: 'network' });
 
   // api calls the JSON API; it resolves to {status, data} and throws an
-  // Error with .status and .code for an error answer.
-  async function api(method, path, payload) {
-    const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  // Error with .status and .code for an error answer. A request given an
+  // AbortSignal (extra.signal) and aborted throws the AbortError.
+  async function api(method, path, payload, extra) {
+    const signal = extra && extra.signal;
+    const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal };
     if (method !== 'GET') opts.headers['X-CSRF-Token'] = csrf;
     if (payload !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(payload);
     }
-    const res = await fetch('/api/v1' + path, opts).catch(() => { throw netError(); });
+    const res = await fetch('/api/v1' + path, opts).catch((e) => { throw signal && signal.aborted ? e : netError(); });
     let data = null;
     if (res.status !== 204) {
       try { data = await res.json(); } catch { data = null; }

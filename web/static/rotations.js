@@ -4,8 +4,9 @@
 // submit them; approvers approve or reject them with a reason.
 //
 // The preview is the controller's renditions: the exact pixels each panel
-// shows (GET /media/{id}/preview), drawn scaled up with nearest-neighbour
-// on a canvas, or as round LED dots.
+// shows (GET /media/{id}/preview; a video's frames from its rendition),
+// drawn by panel.js as the Nội dung page draws them: scaled up without
+// smoothing, or as round LED lamps.
 'use strict';
 
 pano.start(async (user) => {
@@ -16,7 +17,10 @@ pano.start(async (user) => {
 
   const STATUS = { draft: t('rot_status_draft'), pending: t('rot_status_pending'), approved: t('rot_status_approved'), rejected: t('rot_status_rejected') };
   const KIND = { image: t('rot_kind_image'), video: t('rot_kind_video'), text: t('rot_kind_text') };
-  const ERR = { invalid_state: t('rot_err_state'), conflict: t('rot_err_conflict'), bad_request: t('rot_err_bad'), not_found: t('rot_err_gone') };
+  const ERR = { bad_request: t('rot_err_bad'), not_found: t('rot_err_gone') };
+  // Codes that say the rotation, or a media in it, changed under this page
+  // (another person's decision): the list is reloaded to show it as it is.
+  const RACE = new Set(['wrong_state', 'media_not_approved', 'playlist_empty', 'unknown_media', 'not_found']);
   const DEFAULT_SEC = 10;
   const MAX_SEC = 24 * 3600;
 
@@ -24,8 +28,9 @@ pano.start(async (user) => {
   // have their own words here, the rest pano.api translated already.
   const why = (err) => (err && err.code && ERR[err.code]) || err.message;
   function oops(err) {
-    say(t('error') + ': ' + why(err), 'error');
-    if (err && err.code === 'invalid_state') load().catch(() => {}); // show the state it is in now
+    const race = err && RACE.has(err.code);
+    say(t('error') + ': ' + why(err) + (race ? ' ' + t('rot_reloaded') : ''), 'error');
+    if (race) { state.sig = null; load().catch(() => {}); } // show the state it is in now
   }
 
   // announce tells screen readers what a keyboard move did.
@@ -254,14 +259,19 @@ pano.start(async (user) => {
   // ---- views: the list, the editor or the preview -------------------------
 
   let returnFocus = null;
-  function view(name) {
+  // view shows one of the three; what was said on the one left (an
+  // announcement, a message) goes with it, unless keep: the message says
+  // how the action that led here ended.
+  function view(name, keep) {
     $('rot-list').hidden = name !== 'list';
     $('rot-editor').hidden = name !== 'editor';
     $('rot-preview').hidden = name !== 'preview';
     if (name !== 'preview') player.stop();
+    live.textContent = '';
+    if (!keep) say('', '');
   }
-  function backToList() {
-    view('list');
+  function backToList(keep) {
+    view('list', keep);
     const f = returnFocus && document.contains(returnFocus) ? returnFocus : (writer ? $('rot-new') : $('rot-filters').querySelector('input'));
     f.focus();
   }
@@ -540,7 +550,7 @@ pano.start(async (user) => {
     const pl = await save();
     if (!pl) return;
     const r = await decide(pl, 'submit');
-    if (r) backToList();
+    if (r) backToList(true); // keeps "sent for approval"
   });
   $('rot-close').addEventListener('click', async () => {
     if (ed.dirty && !(await pano.confirm(t('rot_discard_title'), t('rot_discard_text'), t('rot_discard')))) return;
@@ -554,72 +564,77 @@ pano.start(async (user) => {
 
   // Panel sizes are those of the screens there are (a geometry is width,
   // height and fit), smallest first.
-  const geoms = [];
+  let geoms = [];
   try {
-    const byKey = new Map();
-    for (const d of (await api('GET', '/displays')).data.items) {
-      const k = d.width + 'x' + d.height + ':' + (d.fit || 'contain');
-      if (!byKey.has(k)) byKey.set(k, { w: d.width, h: d.height, fit: d.fit || 'contain', names: [] });
-      byKey.get(k).names.push(d.name);
-    }
-    geoms.push(...[...byKey.values()].sort((a, b) => a.w * a.h - b.w * b.h || a.w - b.w));
+    geoms = panoPanel.geometries((await api('GET', '/displays')).data.items, Infinity);
   } catch (err) { oops(err); }
-  if (!geoms.length) geoms.push({ w: 128, h: 64, fit: 'contain', names: [] });
+  if (!geoms.length) geoms = panoPanel.geometries([]);
   const FIT = { contain: t('rot_fit_contain'), cover: t('rot_fit_cover'), stretch: t('rot_fit_stretch') };
   for (const g of geoms) {
-    const label = g.w + '×' + g.h + (g.fit !== 'contain' ? ' ' + (FIT[g.fit] || g.fit) : '') + (g.names.length ? ' (' + g.names.join(', ') + ')' : '');
-    $('rot-geometry').append(el('option', { value: g.w + 'x' + g.h + ':' + g.fit }, label));
+    const label = g.width + '×' + g.height + (g.fit !== 'contain' ? ' ' + (FIT[g.fit] || g.fit) : '') + (g.names.length ? ' (' + g.names.join(', ') + ')' : '');
+    $('rot-geometry').append(el('option', { value: panoPanel.key(g) }, label));
   }
 
   const canvas = $('rot-canvas');
   const stage = $('rot-stage');
+  panoPanel.bindDots($('rot-dots'));
   const player = {
-    items: [], at: 0, left: 0, playing: true, timer: null, raf: 0, cur: null, last: 0, frames: new Map(), origin: 'list',
-    geom() { return geoms.find((g) => g.w + 'x' + g.h + ':' + g.fit === $('rot-geometry').value) || geoms[0]; },
-    stop() { clearInterval(this.timer); this.timer = null; },
+    items: [], at: 0, left: 0, playing: true, timer: null, cur: null, view: null, last: 0, frames: new Map(), origin: 'list',
+    geom() { return geoms.find((g) => panoPanel.key(g) === $('rot-geometry').value) || geoms[0]; },
+    stop() {
+      clearInterval(this.timer);
+      this.timer = null;
+      if (this.view) this.view.stop();
+    },
+    // shown is how long the current item has been on the panel (ms): a
+    // ticker's scroll and a video's frame follow it, and stop on pause.
+    shown() {
+      const it = this.items[this.at];
+      return it ? it.duration_ms - this.left + (this.playing ? performance.now() - this.last : 0) : 0;
+    },
   };
 
-  // frame fetches (once) the rendition of a media for a geometry.
+  // frame fetches (once) what a media shows on a geometry: {bmp} (a
+  // picture or a ticker strip), {frames, fps} (a video's rendition), or
+  // {error}. A video whose frames cannot be had shows its first frame.
   function frame(id, g) {
-    const k = id + '|' + g.w + 'x' + g.h + ':' + g.fit;
+    const k = id + '|' + panoPanel.key(g);
     if (!player.frames.has(k)) {
-      player.frames.set(k, pano.blob('/media/' + id + '/preview?w=' + g.w + '&h=' + g.h + '&fit=' + g.fit)
-        .then((b) => createImageBitmap(b))
-        .catch((err) => ({ error: err })));
+      const m = media.get(id);
+      const still = () => pano.blob('/media/' + id + '/preview?' + panoPanel.query(g)).then((b) => createImageBitmap(b)).then((bmp) => ({ bmp }));
+      const got = m && m.kind === 'video'
+        ? panoPanel.video(id, g).catch((err) => (err.code === 'no_rendition' || err.code === 'processing' ? Promise.reject(err) : still().then((x) => ({ ...x, firstFrame: true }))))
+        : still();
+      player.frames.set(k, got.catch((err) => ({ error: err })));
     }
     return player.frames.get(k);
   }
 
   function scaleFor(g) {
     const room = Math.max(160, stage.clientWidth - 16);
-    return Math.max(1, Math.floor(Math.min(room / g.w, 420 / g.h, 12)));
+    return Math.max(1, Math.floor(Math.min(room / g.width, 420 / g.height, 12)));
   }
 
-  // draw shows the current item: each panel pixel as an s×s block, or
-  // as a round lamp on black. A text too long for the panel comes as a
-  // ticker strip (a blank panel width, then the text on one line, wider
-  // than the panel): paint scrolls a panel-wide window over it, as the
-  // player does.
+  // draw shows the current item on the panel, as panel.js draws it: a
+  // text too long for the panel comes as a ticker strip and scrolls as
+  // the player scrolls it; a video plays its frames.
   async function draw() {
     const g = player.geom();
     const it = player.items[player.at];
     const s = scaleFor(g);
-    const want = player.at + '|' + g.w + 'x' + g.h + '|' + $('rot-dots').checked + '|' + s;
+    const want = player.at + '|' + panoPanel.key(g) + '|' + s;
     canvas.dataset.want = want;
-    const bmp = it ? await frame(it.media_id, g) : null;
+    const got = it ? await frame(it.media_id, g) : null;
     if (canvas.dataset.want !== want) return; // a newer draw started
-    canvas.width = g.w * s;
-    canvas.height = g.h * s;
-    canvas.dataset.panel = g.w + 'x' + g.h;
-    canvas.dataset.scale = s;
+    if (player.view) player.view.stop();
+    player.view = panoPanel.view(g, s, { canvas, clock: () => player.shown() });
+    canvas.dataset.panel = g.width + 'x' + g.height;
     const msg = $('rot-stage-msg');
-    if (!bmp || bmp.error) {
+    if (!got || got.error) {
       player.cur = null;
-      const ctx = canvas.getContext('2d');
-      ctx.fillStyle = '#000';
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      player.view.blank();
       msg.hidden = false;
-      msg.textContent = !it ? t('rot_no_items') : bmp.error.code === 'no_rendition' ? t('rot_no_rendition') : bmp.error.code === 'processing' ? t('rot_processing') : why(bmp.error);
+      msg.textContent = !it ? t('rot_no_items') : got.error.code === 'no_rendition' ? t('rot_no_rendition') : got.error.code === 'processing' ? t('rot_processing') : why(got.error);
       delete canvas.dataset.drawn;
       delete canvas.dataset.ticker;
       showNow();
@@ -627,70 +642,18 @@ pano.start(async (user) => {
     }
     msg.hidden = true;
     const m = media.get(it.media_id);
-    const ticker = bmp.width > g.w;
-    const pps = (m && m.current.notice && m.current.notice.ticker_pixels_per_second) || 2 * g.h;
-    const win = new OffscreenCanvas(g.w, g.h).getContext('2d', { willReadFrequently: true });
-    player.cur = { bmp, g, s, ticker, pps, win, dots: $('rot-dots').checked && s >= 3 };
-    paint();
+    if (got.frames) {
+      player.view.show(null, { frames: got.frames, fps: got.fps });
+    } else {
+      player.view.show(got.bmp, { pps: (m && m.current.notice && m.current.notice.ticker_pixels_per_second) || 2 * g.height });
+    }
+    player.cur = { ticker: player.view.ticker, video: !!got.frames, firstFrame: !!got.firstFrame };
     canvas.dataset.drawn = it.media_id;
-    canvas.dataset.look = $('rot-dots').checked ? 'dots' : 'pixels';
-    if (ticker) canvas.dataset.ticker = 'true'; else delete canvas.dataset.ticker;
+    if (player.cur.ticker) canvas.dataset.ticker = 'true'; else delete canvas.dataset.ticker;
     showNow();
     // fetch the next one while this one shows
     const next = player.items[(player.at + 1) % player.items.length];
     if (next) frame(next.media_id, g);
-  }
-
-  function paint() {
-    const c = player.cur;
-    if (!c) return;
-    const { bmp, g, s, win } = c;
-    let o = 0;
-    if (c.ticker) {
-      const it = player.items[player.at];
-      const shown = it.duration_ms - player.left + (player.playing ? performance.now() - player.last : 0);
-      o = Math.floor((Math.max(0, shown) / 1000) * c.pps) % bmp.width;
-    }
-    win.fillStyle = '#000';
-    win.fillRect(0, 0, g.w, g.h);
-    const first = Math.min(g.w, bmp.width - o);
-    win.drawImage(bmp, o, 0, first, g.h, 0, 0, first, g.h);
-    if (first < g.w) win.drawImage(bmp, 0, 0, g.w - first, g.h, first, 0, g.w - first, g.h);
-    const ctx = canvas.getContext('2d');
-    ctx.imageSmoothingEnabled = false;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    if (!c.dots) {
-      ctx.drawImage(win.canvas, 0, 0, g.w * s, g.h * s);
-      return;
-    }
-    const px = win.getImageData(0, 0, g.w, g.h).data;
-    const r = s * 0.42;
-    const unlit = new Path2D(); // dark lamps, drawn in one go
-    for (let y = 0; y < g.h; y++) {
-      for (let x = 0; x < g.w; x++) {
-        const i = (y * g.w + x) * 4;
-        const cx = x * s + s / 2, cy = y * s + s / 2;
-        if (px[i] + px[i + 1] + px[i + 2] === 0) {
-          unlit.moveTo(cx + r, cy);
-          unlit.arc(cx, cy, r, 0, 2 * Math.PI);
-          continue;
-        }
-        ctx.fillStyle = 'rgb(' + px[i] + ',' + px[i + 1] + ',' + px[i + 2] + ')';
-        ctx.beginPath();
-        ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-    }
-    ctx.fillStyle = '#1c1c1c';
-    ctx.fill(unlit);
-  }
-
-  // animate repaints a ticker while it plays.
-  function animate() {
-    if ($('rot-preview').hidden) { player.raf = 0; return; }
-    if (player.cur && player.cur.ticker && player.playing) paint();
-    player.raf = requestAnimationFrame(animate);
   }
 
   function showNow() {
@@ -705,7 +668,7 @@ pano.start(async (user) => {
       now.replaceChildren(item, ' · ', el('span', { id: 'rot-now-left' }));
     }
     const text = t('rot_now') + ' ' + (player.at + 1) + '/' + player.items.length + ': ' + titleOf(it.media_id) +
-      (m && m.kind === 'video' ? ' (' + t('rot_video_first_frame') + ')' : '') +
+      (player.cur && player.cur.firstFrame ? ' (' + t('rot_video_first_frame') + ')' : '') +
       (player.cur && player.cur.ticker ? ' (' + t('rot_ticker') + ')' : '');
     if (item.textContent !== text) item.textContent = text;
     $('rot-now-left').textContent = t('rot_left') + ' ' + duration(Math.ceil(player.left / 1000)) + (player.playing ? '' : ' · ' + t('rot_paused'));
@@ -767,11 +730,9 @@ pano.start(async (user) => {
     player.last = performance.now();
     go(0);
     player.timer = setInterval(tick, 200);
-    if (!player.raf) player.raf = requestAnimationFrame(animate);
   }
 
   $('rot-geometry').addEventListener('change', () => draw().catch(oops));
-  $('rot-dots').addEventListener('change', () => draw().catch(oops));
   $('rot-play').addEventListener('click', () => {
     player.playing = !player.playing;
     player.last = performance.now();

@@ -96,6 +96,8 @@ type API struct {
 	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
 	// burst of logins must not exhaust a small machine's memory.
 	hashing chan struct{}
+	// previewing bounds concurrent text previews (see previewSlot).
+	previewing chan struct{}
 }
 
 // New returns the API with defaults filled in.
@@ -148,11 +150,12 @@ func New(o Options) *API {
 	}
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
-		o:         o,
-		byAccount: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
-		byAddress: auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
-		dummyHash: dummy,
-		hashing:   make(chan struct{}, max(2, runtime.NumCPU())),
+		o:          o,
+		byAccount:  auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
+		byAddress:  auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
+		dummyHash:  dummy,
+		hashing:    make(chan struct{}, max(2, runtime.NumCPU())),
+		previewing: make(chan struct{}, 2),
 	}
 }
 

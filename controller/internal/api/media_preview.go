@@ -16,8 +16,10 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
-// MaxPreviewSide caps an on-demand preview: panels are small, and a
-// request must not make the controller render a poster-sized image.
+// MaxPreviewSide caps an on-demand preview for a geometry no display has:
+// panels are small, and a request must not make the controller render a
+// poster-sized image. A display's own geometry (up to assets.MaxPanelSide)
+// is always previewable (see previewable).
 const MaxPreviewSide = 1024
 
 // Thumbnail size for lists: a 2:1 panel shape, contained.
@@ -27,8 +29,8 @@ const (
 )
 
 var previewQuery = []Param{
-	{Name: "w", Type: "integer", Desc: fmt.Sprintf("panel width, 1 to %d, default 128", MaxPreviewSide)},
-	{Name: "h", Type: "integer", Desc: fmt.Sprintf("panel height, 1 to %d, default 64", MaxPreviewSide)},
+	{Name: "w", Type: "integer", Desc: fmt.Sprintf("panel width, default 128: a display's, or 1 to %d", MaxPreviewSide)},
+	{Name: "h", Type: "integer", Desc: fmt.Sprintf("panel height, default 64: a display's, or 1 to %d", MaxPreviewSide)},
 	{Name: "fit", Type: "string", Enum: store.Fits, Desc: "default contain"},
 }
 
@@ -42,14 +44,19 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 		return err
 	}
 	q := &query{c: c}
-	w := q.intIn("w", 128, 1, MaxPreviewSide)
-	h := q.intIn("h", 64, 1, MaxPreviewSide)
+	w := q.intIn("w", 128, 1, assets.MaxPanelSide)
+	h := q.intIn("h", 64, 1, assets.MaxPanelSide)
 	fit := q.oneOf("fit", store.Fits...)
 	if q.err != nil {
 		return q.err
 	}
 	if fit == "" {
 		fit = "contain"
+	}
+	if ok, err := a.previewable(c, w, h, fit); err != nil {
+		return err
+	} else if !ok {
+		return errf(http.StatusBadRequest, assets.CodeBadGeometry, "no display is %d×%d %s, and a preview of another size is at most %d×%d", w, h, fit, MaxPreviewSide, MaxPreviewSide)
 	}
 	if err := processed(m); err != nil {
 		return err
@@ -68,6 +75,11 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	if rev.Kind == store.KindVideo {
 		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s yet: a video is rendered for the geometries of the displays, not on demand", m.ID, w, h, fit)
 	}
+	release, err := a.previewSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	out, err := pipeline.Render(ctx, a.o.Assets, rev, pipeline.Geometry(w, h, fit))
 	if err != nil {
 		return assetErr(err)
@@ -189,8 +201,9 @@ func (a *API) renditionFile(c echo.Context, p *principal) error {
 		return err
 	}
 	q := &query{c: c}
-	w := q.intIn("w", 128, 1, MaxPreviewSide)
-	h := q.intIn("h", 64, 1, MaxPreviewSide)
+	// Only stored renditions are served, so any panel size will do.
+	w := q.intIn("w", 128, 1, assets.MaxPanelSide)
+	h := q.intIn("h", 64, 1, assets.MaxPanelSide)
 	fit := q.oneOf("fit", store.Fits...)
 	if q.err != nil {
 		return q.err

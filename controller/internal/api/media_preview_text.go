@@ -2,8 +2,11 @@ package api
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,6 +54,56 @@ type textPreview struct {
 	// Small says it is below what reads well from a distance.
 	TextPx int  `json:"text_px"`
 	Small  bool `json:"small"`
+	// Error says why this panel has no preview (e.g. bad_geometry for a
+	// size no display has and larger than MaxPreviewSide, or
+	// ticker_too_large); the other panels are still drawn.
+	Error *itemError `json:"error,omitempty"`
+}
+
+// itemError is one item's error in a list answer: a code the dashboard
+// translates (err_CODE) and an English message.
+type itemError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// previewWait is how long a preview waits for one of the previewing slots
+// before the answer is 503 busy (a variable for tests).
+var previewWait = 5 * time.Second
+
+// previewSlot takes one of the few slots that bound the memory previews
+// draw in at once (a ticker strip may take MaxTickerPixels × 4 bytes); the
+// caller calls the release function it returns.
+func (a *API) previewSlot(c echo.Context) (func(), error) {
+	t := time.NewTimer(previewWait)
+	defer t.Stop()
+	select {
+	case a.previewing <- struct{}{}:
+		return func() { <-a.previewing }, nil
+	case <-t.C:
+		return nil, errf(http.StatusServiceUnavailable, "busy", "the controller is drawing other previews; try again")
+	case <-ctxOf(c).Done():
+		return nil, ctxOf(c).Err()
+	}
+}
+
+// previewable says whether a preview may be drawn for w×h at fit: the
+// geometry of a display (any size a display may have), or one no larger
+// than MaxPreviewSide a side. The same rule holds for every preview path.
+func (a *API) previewable(c echo.Context, w, h int, fit string) (bool, error) {
+	if w <= MaxPreviewSide && h <= MaxPreviewSide {
+		return true, nil
+	}
+	inUse, err := a.o.Store.Geometries(ctxOf(c))
+	if err != nil {
+		return false, err
+	}
+	for _, g := range inUse {
+		if g.Width == w && g.Height == h && g.Fit == fit {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // previewText is POST /media/preview-text: an unsaved text notice drawn
@@ -73,13 +126,25 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 		return badRequest("at most %d geometries", maxPreviewGeometries)
 	}
 	var geoms []assets.Geometry
+	// Sizes with no preview, by index in geoms: the others are drawn.
+	refused := map[int]*itemError{}
 	for _, g := range in.Geometries {
 		if g.Fit == "" {
 			g.Fit = "contain"
 		}
+		if g.Width < 1 || g.Height < 1 || !slices.Contains(store.Fits, g.Fit) {
+			return errf(http.StatusBadRequest, assets.CodeBadGeometry, "geometry %d×%d %s is not a panel", g.Width, g.Height, g.Fit)
+		}
 		ag := pipeline.Geometry(g.Width, g.Height, g.Fit)
-		if err := ag.Validate(); err != nil || g.Width > MaxPreviewSide || g.Height > MaxPreviewSide {
-			return errf(http.StatusBadRequest, assets.CodeBadGeometry, "geometry %d×%d %s is out of range", g.Width, g.Height, g.Fit)
+		ok, err := a.previewable(c, g.Width, g.Height, g.Fit)
+		if err != nil {
+			return err
+		}
+		if err := ag.Validate(); err != nil {
+			refused[len(geoms)] = &itemError{Code: assets.CodeBadGeometry, Message: err.Error()}
+		} else if !ok {
+			refused[len(geoms)] = &itemError{Code: assets.CodeBadGeometry,
+				Message: fmt.Sprintf("no display is %d×%d %s, and a preview of another size is at most %d×%d", g.Width, g.Height, g.Fit, MaxPreviewSide, MaxPreviewSide)}
 		}
 		geoms = append(geoms, ag)
 	}
@@ -99,9 +164,24 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 	}
 	rev := store.MediaRevision{Kind: store.KindText, Title: strings.TrimSpace(in.Title), Body: body, Notice: in.Style.store()}
 	asked := rev.Notice != nil && rev.Notice.Ticker
+	release, err := a.previewSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	out := make([]textPreview, 0, len(geoms))
-	for _, g := range geoms {
+	for i, g := range geoms {
+		if e := refused[i]; e != nil {
+			out = append(out, textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), Error: e})
+			continue
+		}
 		r, err := pipeline.RenderNotice(rev, g)
+		if e, ok := assets.AsError(err); ok && e.Code != assets.CodeBadNotice {
+			// This panel cannot show it (too long, or a ticker too large
+			// for a tall panel); the others may.
+			out = append(out, textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), Error: &itemError{Code: e.Code, Message: e.Message}})
+			continue
+		}
 		if err != nil {
 			return assetErr(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -103,4 +104,57 @@ func (v *env) renderedText(unit int64) int64 {
 		v.t.Fatal(err)
 	}
 	return id
+}
+
+// TestPreviewTextPerPanel: one panel that cannot be previewed does not
+// break the others. A display's own geometry is drawn at any size (a
+// 1920×1080 HDMI screen), a size no display has only up to MaxPreviewSide;
+// a ticker too large for a tall panel is that panel's error, refused
+// before its strip is drawn; and when every previewing slot is taken, the
+// answer is 503 busy rather than more memory.
+func TestPreviewTextPerPanel(t *testing.T) {
+	v := newEnv(t)
+	ed := v.session(v.user(store.RoleEditor, v.unitA.ID))
+	if _, err := v.st.CreateDisplay(context.Background(), store.System, store.Display{Name: v.uniq("hdmi"), Width: 1920, Height: 1080, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.st.CreateDisplay(context.Background(), store.System, store.Display{Name: v.uniq("khong-lo"), Width: 10000, Height: 40, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	geoms := []map[string]any{{"width": 64, "height": 32}, {"width": 1920, "height": 1080}, {"width": 2000, "height": 1000}, {"width": 1024, "height": 1024}, {"width": 10000, "height": 40}}
+	var got list[textPreview]
+	must(t, v.do(ed, "POST", "/media/preview-text", map[string]any{"title": "Thông báo", "body": "Chào mừng", "geometries": geoms}), 200).json(t, &got)
+	if len(got.Items) != 5 {
+		t.Fatalf("items: %+v", got.Items)
+	}
+	for i, wantErr := range []string{"", "", "bad_geometry", "", "bad_geometry"} {
+		p := got.Items[i]
+		code := ""
+		if p.Error != nil {
+			code = p.Error.Code
+		}
+		if code != wantErr || (wantErr == "" && p.PNG == "") || (wantErr != "" && p.PNG != "") {
+			t.Errorf("%d×%d: error %q, png %d bytes; want error %q", p.Width, p.Height, code, len(p.PNG), wantErr)
+		}
+	}
+
+	long := strings.Repeat("Thông báo lịch tiêm chủng ", 31) // ~800 characters
+	big := []map[string]any{{"width": 1024, "height": 1024}, {"width": 128, "height": 64}}
+	must(t, v.do(ed, "POST", "/media/preview-text", map[string]any{"body": long, "style": map[string]any{"ticker": map[string]any{}}, "geometries": big}), 200).json(t, &got)
+	if len(got.Items) != 2 || got.Items[0].Error == nil || got.Items[0].Error.Code != "ticker_too_large" || got.Items[1].Error != nil || !got.Items[1].Ticker {
+		t.Fatalf("a long ticker: %+v", got.Items)
+	}
+
+	defer func(d time.Duration) { previewWait = d }(previewWait)
+	previewWait = 20 * time.Millisecond
+	for range cap(v.api.previewing) {
+		v.api.previewing <- struct{}{}
+	}
+	r := v.do(ed, "POST", "/media/preview-text", map[string]any{"body": "x"})
+	for range cap(v.api.previewing) {
+		<-v.api.previewing
+	}
+	if r.Status != 503 || r.code() != "busy" {
+		t.Errorf("all slots taken: %d %s, want 503 busy", r.Status, r.Body)
+	}
 }
