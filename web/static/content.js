@@ -565,7 +565,7 @@ pano.start(async (user) => {
         el('p', {}, '«' + m.title + '»'),
       ], [{ label: t('ct_urgent_go'), value: 'go', kind: 'danger' }]);
       if (ok !== 'go') return;
-      const body = { media_id: m.id, minutes };
+      const body = { media_id: m.id, minutes, every_display: mode === 'all' };
       if (mode === 'groups') body.group_ids = chosen;
       if (mode === 'displays') body.display_ids = chosen;
       try {

@@ -88,12 +88,15 @@ func (d *Daemon) command(c protocol.Command) error {
 }
 
 // overrideBrightness sets the panel to pct for dur, then back to the
-// profile's level; a newer override replaces an older one.
+// profile's level; a newer override replaces an older one. The panel is
+// set under d.mu, so an override and an expiry never pass each other: an
+// expiry whose timer was replaced does nothing.
 func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if err := d.drv.SetBrightness(pct); err != nil {
 		return fmt.Errorf("brightness: %w", err)
 	}
-	d.mu.Lock()
 	if d.brightnessTimer != nil {
 		d.brightnessTimer.Stop()
 	}
@@ -102,17 +105,18 @@ func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
 	var timer *time.Timer
 	timer = time.AfterFunc(dur, func() {
 		d.mu.Lock()
-		if d.brightnessTimer == timer { // not replaced by a newer override
-			d.brightness = nil
+		if d.brightnessTimer != timer { // replaced by a newer override
+			d.mu.Unlock()
+			return
 		}
-		d.mu.Unlock()
+		d.brightness, d.brightnessTimer = nil, nil
 		if err := d.drv.SetBrightness(d.BaseBrightness); err != nil {
 			d.log.Warn("brightness override did not end", "err", err)
 		}
+		d.mu.Unlock()
 		d.sendHealth()
 	})
 	d.brightnessTimer = timer
-	d.mu.Unlock()
 	d.log.Info("brightness override", "percent", pct, "for", dur)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -96,8 +97,11 @@ type API struct {
 	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
 	// burst of logins must not exhaust a small machine's memory.
 	hashing chan struct{}
-	// previewing bounds concurrent text previews (see previewSlot).
+	// previewing bounds concurrent previews (see previewSlot); previewers
+	// has a slot of one for each user, so one person cannot take them all.
 	previewing chan struct{}
+	previewMu  sync.Mutex
+	previewers map[int64]chan struct{}
 }
 
 // New returns the API with defaults filled in.
@@ -156,6 +160,7 @@ func New(o Options) *API {
 		dummyHash:  dummy,
 		hashing:    make(chan struct{}, max(2, runtime.NumCPU())),
 		previewing: make(chan struct{}, 2),
+		previewers: map[int64]chan struct{}{},
 	}
 }
 

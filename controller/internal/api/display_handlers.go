@@ -99,7 +99,7 @@ func checkDisplay(d store.Display) error {
 // with limit and offset (no limit: all). States come from the hub and the
 // alerts, not the store, so the state filter runs here; what each display
 // plays is read for the page only.
-func (a *API) listDisplays(c echo.Context, _ *principal) error {
+func (a *API) listDisplays(c echo.Context, p *principal) error {
 	q := &query{c: c}
 	f := store.DisplayFilter{GroupID: q.id("group_id"), Q: q.str("q")}
 	state := q.oneOf("state", displayStates...)
@@ -134,7 +134,7 @@ func (a *API) listDisplays(c echo.Context, _ *principal) error {
 		page.Items = append(page.Items, out)
 	}
 	for i := range page.Items {
-		if err := a.fillNowPlaying(ctx, &page.Items[i]); err != nil {
+		if err := a.fillNowPlaying(ctx, p, &page.Items[i]); err != nil {
 			return err
 		}
 	}
@@ -158,14 +158,14 @@ func (a *API) createDisplay(c echo.Context, p *principal) error {
 		return storeErr(err, "display", 0)
 	}
 	a.kick(ctxOf(c)) // a new geometry needs renditions of the media
-	out, err := a.describeOne(ctxOf(c), d)
+	out, err := a.describeOne(ctxOf(c), p, d)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, out)
 }
 
-func (a *API) getDisplay(c echo.Context, _ *principal) error {
+func (a *API) getDisplay(c echo.Context, p *principal) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (a *API) getDisplay(c echo.Context, _ *principal) error {
 		return storeErr(err, "display", id)
 	}
 	a.kick(ctxOf(c))
-	out, err := a.describeOne(ctxOf(c), d)
+	out, err := a.describeOne(ctxOf(c), p, d)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (a *API) updateDisplay(c echo.Context, p *principal) error {
 		return storeErr(err, "display", id)
 	}
 	a.kick(ctxOf(c))
-	out, err := a.describeOne(ctxOf(c), d)
+	out, err := a.describeOne(ctxOf(c), p, d)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -115,7 +116,7 @@ func (l *live) state(d store.Display, ag *liveAgent, act store.DisplayActivity) 
 		}
 	}
 	for _, n := range l.urgent {
-		if n.GroupID == nil || (d.GroupID != nil && *n.GroupID == *d.GroupID) {
+		if n.EveryDisplay || slices.Contains(n.DisplayIDs, d.ID) || (d.GroupID != nil && slices.Contains(n.GroupIDs, *d.GroupID)) {
 			return StateUrgent
 		}
 	}
@@ -125,7 +126,9 @@ func (l *live) state(d store.Display, ag *liveAgent, act store.DisplayActivity) 
 // fillNowPlaying names what an online display shows, from the plan its
 // agent runs: the item its health names (item IDs are positions within a
 // rotation, so the asset picks the rotation) and the titles in the store.
-func (a *API) fillNowPlaying(ctx context.Context, d *displayOut) error {
+// Editors and viewers get the names of their own unit's media and
+// rotations only (another unit's are 404 to them elsewhere); the ids stay.
+func (a *API) fillNowPlaying(ctx context.Context, p *principal, d *displayOut) error {
 	if d.Agent == nil || d.Agent.Health == nil || d.Agent.Health.CurrentItem == 0 {
 		return nil
 	}
@@ -160,6 +163,9 @@ func (a *API) fillNowPlaying(ctx context.Context, d *displayOut) error {
 			if np.Title, np.Playlist, err = a.o.Store.NowPlayingNames(ctx, it.Media, pl.ID); err != nil {
 				return err
 			}
+			if err := a.hideOtherUnits(ctx, p, np); err != nil {
+				return err
+			}
 			d.NowPlaying = np
 			return nil
 		}
@@ -167,12 +173,35 @@ func (a *API) fillNowPlaying(ctx context.Context, d *displayOut) error {
 	return nil
 }
 
-// describeOne is one display with its state and what it plays.
-func (a *API) describeOne(ctx context.Context, d store.Display) (displayOut, error) {
+// hideOtherUnits blanks the names in np that p may not see.
+func (a *API) hideOtherUnits(ctx context.Context, p *principal, np *nowPlaying) error {
+	if p == nil || !unitScoped(p.User.Role) {
+		return nil
+	}
+	m, err := a.o.Store.Media(ctx, np.MediaID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err != nil || !p.sees(m.UnitID) {
+		np.Title = ""
+	}
+	pl, err := a.o.Store.Playlist(ctx, np.PlaylistID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err != nil || !p.sees(pl.UnitID) {
+		np.Playlist = ""
+	}
+	return nil
+}
+
+// describeOne is one display with its state and what it plays, as p may
+// see it.
+func (a *API) describeOne(ctx context.Context, p *principal, d store.Display) (displayOut, error) {
 	l, err := a.readLive(ctx)
 	if err != nil {
 		return displayOut{}, err
 	}
 	out := l.describe(d)
-	return out, a.fillNowPlaying(ctx, &out)
+	return out, a.fillNowPlaying(ctx, p, &out)
 }

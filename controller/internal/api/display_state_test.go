@@ -283,3 +283,61 @@ func TestHealthHistory(t *testing.T) {
 		t.Fatalf("history of a display just online: %+v", h.Items)
 	}
 }
+
+// TestUrgentStateOnlyOnTargetedScreens: a notice aimed at one screen marks
+// that screen urgent, not every online one.
+func TestUrgentStateOnlyOnTargetedScreens(t *testing.T) {
+	v := newEnv(t)
+	ctx := context.Background()
+	tech := v.session(v.user(store.RoleTechnician, v.unitA.ID))
+	mk := func(name string) int64 {
+		d, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: name, Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
+	a, b := mk("a"), mk("b")
+	_, err := v.st.SendUrgentNotice(ctx, store.System, v.media(v.unitA.ID, store.StatusApproved), store.UrgentTarget{DisplayIDs: []int64{a}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.api.o.Hub = fakeHub{
+		{DisplayID: a, Name: "a", Health: &protocol.Health{DriverState: "ok"}},
+		{DisplayID: b, Name: "b", Health: &protocol.Health{DriverState: "ok"}},
+	}
+	var page displayPage
+	must(t, v.do(tech, "GET", "/displays", nil), 200).json(t, &page)
+	for _, d := range page.Items {
+		if want := map[int64]string{a: StateUrgent, b: StateOnline}[d.ID]; d.State != want {
+			t.Errorf("display %s is %q, want %q", d.Name, d.State, want)
+		}
+	}
+}
+
+// TestNowPlayingNamesOnlyOwnUnit: an editor of another unit sees that a
+// screen plays something (the ids), not the names of unit A's content and
+// rotation, which are 404 to them elsewhere; unit A's editor sees them.
+func TestNowPlayingNamesOnlyOwnUnit(t *testing.T) {
+	v := newEnv(t)
+	ctx := context.Background()
+	ed := v.session(v.user(store.RoleEditor, v.unitB.ID))
+	d, err := v.st.CreateDisplay(ctx, store.System, store.Display{Name: "x", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := v.playlist(v.unitA.ID, store.StatusApproved)
+	p, _ := v.st.Playlist(ctx, pl)
+	media := p.Approved.Items[0].MediaID
+	v.savePlan(d.ID, protocol.Plan{DisplayID: d.ID, Playlists: []protocol.Playlist{{ID: pl, Items: []protocol.Item{{ID: 1, Media: media, Asset: "aaaa"}}}}})
+	v.api.o.Hub = fakeHub{{DisplayID: d.ID, Name: "x", Health: &protocol.Health{DriverState: "ok", CurrentItem: 1, CurrentAsset: "aaaa"}}}
+	var other, own displayOut
+	must(t, v.do(ed, "GET", fmt.Sprintf("/displays/%d", d.ID), nil), 200).json(t, &other)
+	if np := other.NowPlaying; np == nil || np.MediaID != media || np.Title != "" || np.Playlist != "" {
+		t.Errorf("unit B's editor sees now playing %+v", np)
+	}
+	must(t, v.do(v.session(v.user(store.RoleEditor, v.unitA.ID)), "GET", fmt.Sprintf("/displays/%d", d.ID), nil), 200).json(t, &own)
+	if np := own.NowPlaying; np == nil || np.Title == "" || np.Playlist == "" {
+		t.Errorf("unit A's editor sees now playing %+v", np)
+	}
+}

@@ -75,7 +75,7 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	if rev.Kind == store.KindVideo {
 		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s yet: a video is rendered for the geometries of the displays, not on demand", m.ID, w, h, fit)
 	}
-	release, err := a.previewSlot(c)
+	release, err := a.previewSlot(c, p)
 	if err != nil {
 		return err
 	}

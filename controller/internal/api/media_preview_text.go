@@ -72,17 +72,45 @@ type itemError struct {
 var previewWait = 5 * time.Second
 
 // previewSlot takes one of the few slots that bound the memory previews
-// draw in at once (a ticker strip may take MaxTickerPixels × 4 bytes); the
-// caller calls the release function it returns.
-func (a *API) previewSlot(c echo.Context) (func(), error) {
+// draw in at once (a ticker strip may take MaxTickerPixels × 4 bytes), and
+// the caller's own slot of one, so that one person's requests queue behind
+// each other (the composer's newer preview waits for the older, which it
+// cancelled and which stops at its next panel) rather than take every
+// slot. The caller calls the release function it returns.
+func (a *API) previewSlot(c echo.Context, p *principal) (func(), error) {
 	t := time.NewTimer(previewWait)
 	defer t.Stop()
+	busy := errf(http.StatusServiceUnavailable, "busy", "the controller is drawing other previews; try again")
+	var mine chan struct{}
+	if p != nil {
+		a.previewMu.Lock()
+		mine = a.previewers[p.User.ID]
+		if mine == nil {
+			mine = make(chan struct{}, 1)
+			a.previewers[p.User.ID] = mine
+		}
+		a.previewMu.Unlock()
+		select {
+		case mine <- struct{}{}:
+		case <-t.C:
+			return nil, busy
+		case <-ctxOf(c).Done():
+			return nil, ctxOf(c).Err()
+		}
+	}
+	own := func() {
+		if mine != nil {
+			<-mine
+		}
+	}
 	select {
 	case a.previewing <- struct{}{}:
-		return func() { <-a.previewing }, nil
+		return func() { <-a.previewing; own() }, nil
 	case <-t.C:
-		return nil, errf(http.StatusServiceUnavailable, "busy", "the controller is drawing other previews; try again")
+		own()
+		return nil, busy
 	case <-ctxOf(c).Done():
+		own()
 		return nil, ctxOf(c).Err()
 	}
 }
@@ -110,7 +138,7 @@ func (a *API) previewable(c echo.Context, w, h int, fit string) (bool, error) {
 // for each panel geometry by the code that makes its renditions, so the
 // composer shows what the street would see, and says where it becomes a
 // ticker or its letters get small. Nothing is stored.
-func (a *API) previewText(c echo.Context, _ *principal) error {
+func (a *API) previewText(c echo.Context, p *principal) error {
 	var in previewTextIn
 	if err := a.decode(c, &in); err != nil {
 		return err
@@ -164,13 +192,16 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 	}
 	rev := store.MediaRevision{Kind: store.KindText, Title: strings.TrimSpace(in.Title), Body: body, Notice: in.Style.store()}
 	asked := rev.Notice != nil && rev.Notice.Ticker
-	release, err := a.previewSlot(c)
+	release, err := a.previewSlot(c, p)
 	if err != nil {
 		return err
 	}
 	defer release()
 	out := make([]textPreview, 0, len(geoms))
 	for i, g := range geoms {
+		if ctxOf(c).Err() != nil {
+			return nil // the composer asked again, or left: nobody reads this
+		}
 		if e := refused[i]; e != nil {
 			out = append(out, textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), Error: e})
 			continue
@@ -185,14 +216,14 @@ func (a *API) previewText(c echo.Context, _ *principal) error {
 		if err != nil {
 			return assetErr(err)
 		}
-		p := textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), PNG: base64.StdEncoding.EncodeToString(r.Data),
+		tp := textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), PNG: base64.StdEncoding.EncodeToString(r.Data),
 			FileWidth: r.Width, TextPx: r.TextPx, Small: r.TextPx < assets.SmallTextPx}
 		if r.Ticker != nil {
-			p.Ticker, p.AutoTicker = true, !asked
-			p.PixelsPerSecond, p.LoopSeconds = r.Ticker.PixelsPerSecond, r.Ticker.LoopSeconds
-			p.Small = false // a ticker is as tall as the panel allows
+			tp.Ticker, tp.AutoTicker = true, !asked
+			tp.PixelsPerSecond, tp.LoopSeconds = r.Ticker.PixelsPerSecond, r.Ticker.LoopSeconds
+			tp.Small = false // a ticker is as tall as the panel allows
 		}
-		out = append(out, p)
+		out = append(out, tp)
 	}
 	return c.JSON(http.StatusOK, list[textPreview]{Items: out})
 }

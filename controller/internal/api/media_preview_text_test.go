@@ -157,4 +157,23 @@ func TestPreviewTextPerPanel(t *testing.T) {
 	if r.Status != 503 || r.code() != "busy" {
 		t.Errorf("all slots taken: %d %s, want 503 busy", r.Status, r.Body)
 	}
+
+	// One person draws one preview at a time, so one editor's requests
+	// never hold both slots: while one of theirs draws, the next waits
+	// (here past previewWait: busy); another editor still gets a slot.
+	var me sessionOut
+	must(t, v.do(ed, "GET", "/me", nil), 200).json(t, &me)
+	mine := make(chan struct{}, 1)
+	mine <- struct{}{} // a preview of theirs is being drawn
+	v.api.previewMu.Lock()
+	v.api.previewers[me.User.ID] = mine
+	v.api.previewMu.Unlock()
+	r = v.do(ed, "POST", "/media/preview-text", map[string]any{"body": "x"})
+	if r.Status != 503 || r.code() != "busy" {
+		t.Errorf("a second preview of the same editor: %d %s, want 503 busy", r.Status, r.Body)
+	}
+	other := v.session(v.user(store.RoleEditor, v.unitB.ID))
+	must(t, v.do(other, "POST", "/media/preview-text", map[string]any{"body": "x"}), 200)
+	<-mine // theirs is done
+	must(t, v.do(ed, "POST", "/media/preview-text", map[string]any{"body": "x"}), 200)
 }

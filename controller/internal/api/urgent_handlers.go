@@ -13,11 +13,15 @@ import (
 type urgentIn struct {
 	MediaID int64 `json:"media_id"` // approved content to show
 	Minutes int   `json:"minutes"`  // how long, 1–1440
-	// Where: the displays of these groups and these displays; with none
-	// of group_id, group_ids and display_ids, every display.
-	GroupIDs   []int64 `json:"group_ids"`
-	DisplayIDs []int64 `json:"display_ids"`
-	GroupID    *int64  `json:"group_id"` // one group: the older form of group_ids
+	// Where: every display, or the displays of these groups and these
+	// displays. A request that names none of group_id, group_ids and
+	// display_ids means every display (the first form of the API); empty
+	// lists are refused, so that an empty selection never reaches a whole
+	// province by accident.
+	EveryDisplay bool    `json:"every_display"`
+	GroupIDs     []int64 `json:"group_ids"`
+	DisplayIDs   []int64 `json:"display_ids"`
+	GroupID      *int64  `json:"group_id"` // one group: the older form of group_ids
 }
 
 // maxUrgentTargets bounds the groups and displays one notice names.
@@ -59,7 +63,14 @@ func (a *API) createUrgent(c echo.Context, p *principal) error {
 			return badRequest("group_ids and display_ids hold positive ids")
 		}
 	}
-	to.EveryDisplay = len(to.GroupIDs)+len(to.DisplayIDs) == 0
+	named := in.GroupIDs != nil || in.DisplayIDs != nil || in.GroupID != nil
+	switch {
+	case in.EveryDisplay && len(to.GroupIDs)+len(to.DisplayIDs) > 0:
+		return invalid("every_or_some", "give every_display or groups and displays, not both")
+	case !in.EveryDisplay && named && len(to.GroupIDs)+len(to.DisplayIDs) == 0:
+		return invalid("no_target", "group_ids and display_ids are empty: choose some, or send every_display: true")
+	}
+	to.EveryDisplay = in.EveryDisplay || !named
 	n, err := a.o.Store.SendUrgentNotice(ctxOf(c), p.actor(), in.MediaID, to, time.Duration(in.Minutes)*time.Minute)
 	if err != nil {
 		return storeErr(err, "media, group or display", in.MediaID)

@@ -26,6 +26,10 @@ func TestUrgentNoticeBadInput(t *testing.T) {
 		{map[string]any{"media_id": ok, "minutes": 5, "group_ids": []int64{99999}}, 404, "not_found"},
 		{map[string]any{"media_id": ok, "minutes": 5, "display_ids": []int64{99999}}, 404, "not_found"},
 		{map[string]any{"media_id": ok, "minutes": 5, "display_ids": []int64{0}}, 400, "bad_request"},
+		// An empty selection is not "every display": that must be said.
+		{map[string]any{"media_id": ok, "minutes": 5, "group_ids": []int64{}, "display_ids": []int64{}}, 400, "no_target"},
+		{map[string]any{"media_id": ok, "minutes": 5, "display_ids": []int64{}}, 400, "no_target"},
+		{map[string]any{"media_id": ok, "minutes": 5, "every_display": true, "group_ids": []int64{1}}, 400, "every_or_some"},
 	} {
 		r := v.do(ap, "POST", "/urgent-notices", tc.body)
 		if r.Status != tc.status || r.code() != tc.code {
