@@ -549,7 +549,7 @@ pano.start(async (user) => {
       if (this.looked) return;
       this.looked = true;
       const get = (path) => api('GET', path).then((r) => r.data.items, () => []);
-      const [us, cs, gs, ds, ps] = await Promise.all([can(user, 'admin') ? get('/users') : [], get('/campaigns'), get('/groups'), get('/displays'), get('/playlists?limit=500')]);
+      const [us, cs, gs, ds, ps] = await Promise.all([can(user, 'admin') ? get('/users') : [], get('/campaigns'), get('/groups'), get('/displays?brief=true'), get('/playlists?limit=500')]);
       if (us.length) userNames = new Map(us.map((x) => [x.id, x.name]));
       learn('user', [...userNames].map(([id, name]) => ({ id, name })));
       learn('campaign', cs);

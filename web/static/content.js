@@ -28,7 +28,7 @@ pano.start(async (user) => {
   // ---- reference data: campaigns, groups, displays and their geometries
   let campaigns = [], groups = [], displays = [], geoms = [];
   async function loadRefs() {
-    const [c, g, d] = await Promise.all([api('GET', '/campaigns'), api('GET', '/groups'), api('GET', '/displays')]);
+    const [c, g, d] = await Promise.all([api('GET', '/campaigns'), api('GET', '/groups'), api('GET', '/displays?brief=true')]);
     campaigns = c.data.items;
     groups = g.data.items;
     displays = d.data.items;

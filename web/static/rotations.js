@@ -566,7 +566,7 @@ pano.start(async (user) => {
   // height and fit), smallest first.
   let geoms = [];
   try {
-    geoms = panoPanel.geometries((await api('GET', '/displays')).data.items, Infinity);
+    geoms = panoPanel.geometries((await api('GET', '/displays?brief=true')).data.items, Infinity);
   } catch (err) { oops(err); }
   if (!geoms.length) geoms = panoPanel.geometries([]);
   const FIT = { contain: t('rot_fit_contain'), cover: t('rot_fit_cover'), stretch: t('rot_fit_stretch') };

@@ -37,7 +37,7 @@ pano.start(async (user) => {
   document.getElementById('sch-hint').textContent = t(canEdit ? 'sch_hint_edit' : 'sch_hint_read');
   document.getElementById('sch-add').hidden = !canEdit;
 
-  const [gr, dr, pr] = await Promise.all([api('GET', '/groups'), api('GET', '/displays'), api('GET', '/playlists?limit=500')]);
+  const [gr, dr, pr] = await Promise.all([api('GET', '/groups'), api('GET', '/displays?brief=true'), api('GET', '/playlists?limit=500')]);
   const groups = new Map(gr.data.items.map((g) => [g.id, g]));
   const displays = new Map(dr.data.items.map((d) => [d.id, d]));
   const playlists = new Map(pr.data.items.map((p) => [p.id, p]));

@@ -105,6 +105,7 @@ func (a *API) listDisplays(c echo.Context, p *principal) error {
 	state := q.oneOf("state", displayStates...)
 	limit := q.intIn("limit", 0, 1, 1000)
 	offset := q.intIn("offset", 0, 0, 1<<30)
+	brief := q.oneOf("brief", "true", "false") == "true"
 	if q.err != nil {
 		return q.err
 	}
@@ -133,7 +134,12 @@ func (a *API) listDisplays(c echo.Context, p *principal) error {
 		}
 		page.Items = append(page.Items, out)
 	}
+	// What plays is read from each display's stored plan: the pages that
+	// only want names and geometries ask for brief lists and skip it.
 	for i := range page.Items {
+		if brief {
+			break
+		}
 		if err := a.fillNowPlaying(ctx, p, &page.Items[i]); err != nil {
 			return err
 		}

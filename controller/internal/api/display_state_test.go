@@ -340,4 +340,14 @@ func TestNowPlayingNamesOnlyOwnUnit(t *testing.T) {
 	if np := own.NowPlaying; np == nil || np.Title == "" || np.Playlist == "" {
 		t.Errorf("unit A's editor sees now playing %+v", np)
 	}
+
+	// Pages that want names and geometries only ask for a brief list,
+	// which reads no plans; the full list names what plays.
+	var brief, full displayPage
+	own2 := v.session(v.user(store.RoleEditor, v.unitA.ID))
+	must(t, v.do(own2, "GET", "/displays?brief=true", nil), 200).json(t, &brief)
+	must(t, v.do(own2, "GET", "/displays", nil), 200).json(t, &full)
+	if len(brief.Items) != 1 || brief.Items[0].NowPlaying != nil || len(full.Items) != 1 || full.Items[0].NowPlaying == nil {
+		t.Errorf("brief list %+v, full list %+v", brief.Items, full.Items)
+	}
 }

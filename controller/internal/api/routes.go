@@ -152,7 +152,8 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodDelete, Path: p + "/groups/:id", Name: "deleteGroup", Tag: "groups", Summary: "Delete a display group", Roles: techs, Status: 204, handle: a.deleteGroup},
 
 		{Method: http.MethodGet, Path: p + "/displays", Name: "listDisplays", Tag: "displays", Summary: "List displays with live status", Roles: allRoles, Query: []Param{{Name: "group_id", Type: "integer"}, {Name: "q", Type: "string"},
-			{Name: "state", Type: "string", Enum: displayStates}, {Name: "limit", Type: "integer"}, {Name: "offset", Type: "integer"}}, Out: displayPage{}, Status: 200, handle: a.listDisplays},
+			{Name: "state", Type: "string", Enum: displayStates}, {Name: "limit", Type: "integer"}, {Name: "offset", Type: "integer"},
+			{Name: "brief", Type: "string", Enum: []string{"true", "false"}, Desc: "true: without now_playing, which reads every display's plan"}}, Out: displayPage{}, Status: 200, handle: a.listDisplays},
 		{Method: http.MethodPost, Path: p + "/displays", Name: "createDisplay", Tag: "displays", Summary: "Create a display", Roles: techs, In: displayIn{}, Out: displayOut{}, Status: 201, handle: a.createDisplay},
 		{Method: http.MethodGet, Path: p + "/displays/:id", Name: "getDisplay", Tag: "displays", Summary: "Get a display with live status", Roles: allRoles, Out: displayOut{}, Status: 200, handle: a.getDisplay},
 		{Method: http.MethodPatch, Path: p + "/displays/:id", Name: "updateDisplay", Tag: "displays", Summary: "Change a display", Roles: techs, In: displayPatch{}, Out: displayOut{}, Status: 200, handle: a.updateDisplay},
