@@ -94,9 +94,27 @@ func (s *Store) HealthSamples(ctx context.Context, displayID int64, from, to tim
 // PruneHealthSamples deletes the samples older than before and says how
 // many.
 func (s *Store) PruneHealthSamples(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM health_samples WHERE at < ?`, fmtTime(before))
-	if err != nil {
-		return 0, fmt.Errorf("store: prune health samples: %w", err)
+	// In chunks: an hour of samples of thousands of displays is a million
+	// rows, and one statement deleting them all would hold the single
+	// writer for seconds.
+	var total int64
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM health_samples WHERE (display_id, at) IN
+			(SELECT display_id, at FROM health_samples WHERE at < ? LIMIT ?)`, fmtTime(before), pruneChunk)
+		if err != nil {
+			return total, fmt.Errorf("store: prune health samples: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("store: prune health samples: %w", err)
+		}
+		total += n
+		if n < int64(pruneChunk) {
+			return total, nil
+		}
 	}
-	return res.RowsAffected()
 }
+
+// pruneChunk is how many samples one statement of PruneHealthSamples
+// deletes (a variable for tests).
+var pruneChunk = 5000
