@@ -572,9 +572,17 @@ pano.start(async (user) => {
 
   // reloadAll reads the shown cards and the alerts again: after a reconnect
   // (changes made while the stream was down were not sent) and when the
-  // server says too much changed at once to name it.
+  // server says too much changed at once to name it. One runs at a time; one
+  // asked for meanwhile runs once it ends.
+  let reloading = false;
+  let reloadAgain = false;
   function reloadAll() {
-    Promise.all([load(), loadAlerts()]).catch(pano.fail);
+    if (reloading) { reloadAgain = true; return; }
+    reloading = true;
+    Promise.all([load(), loadAlerts()]).catch(pano.fail).finally(() => {
+      reloading = false;
+      if (reloadAgain) { reloadAgain = false; reloadAll(); }
+    });
   }
 
   let events;

@@ -185,8 +185,8 @@ func (f *someAgents) set(a []hub.AgentInfo) {
 }
 
 // A thousand displays reporting at once reach a browser that keeps up, over
-// a real connection, as one reload; its stream stays open and names the
-// displays of a smaller change after it.
+// a real connection, each named once, and its stream stays open; more than
+// events.MaxPending at once come as one reload.
 func TestEventStreamBurst(t *testing.T) {
 	v := newEnv(t)
 	f := &someAgents{changed: make(chan struct{})}
@@ -212,18 +212,41 @@ func TestEventStreamBurst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	_, want := readLines(t, res)
+	lines, want := readLines(t, res)
 	want("retry: ")
 
 	at := time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)
 	as := make([]hub.AgentInfo, 1000)
-	for round := range 3 {
+	for round := range 3 { // every screen reports health, three times over
 		for i := range as {
 			as[i] = hub.AgentInfo{DisplayID: int64(i + 1), Health: &protocol.Health{At: at.Add(time.Duration(round) * 10 * time.Second)}}
 		}
 		f.set(slices.Clone(as))
-		want("event: reload")
+		seen := map[string]bool{}
+		deadline := time.After(5 * time.Second)
+		for len(seen) < len(as) {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the stream ended after %d displays", round, len(seen))
+				}
+				if strings.HasPrefix(l, "data: ") {
+					if !strings.HasPrefix(l, `data: {"type":"display"`) || seen[l] {
+						t.Fatalf("round %d: after %d displays, %q", round, len(seen), l)
+					}
+					seen[l] = true
+				}
+			case <-deadline:
+				t.Fatalf("round %d: %d displays of %d", round, len(seen), len(as))
+			}
+		}
 	}
+	// More at once than a batch names: one reload.
+	for id := range int64(events.MaxPending + 1) {
+		as = append(as, hub.AgentInfo{DisplayID: 1001 + id}) // come online
+	}
+	f.set(slices.Clone(as))
+	want("event: reload")
 	as[6].Health = &protocol.Health{At: at.Add(time.Hour), DriverState: "blanked"}
 	f.set(slices.Clone(as))
 	want(`data: {"type":"display","display_id":7}`)

@@ -43,10 +43,12 @@ type Event struct {
 }
 
 // MaxPending is how many changed displays a subscriber may have waiting
-// before they collapse into one reload event. A page shows a few dozen
-// cards; past this, reading the page again is cheaper than one read per
-// display.
-const MaxPending = 64
+// before they collapse into one reload event. Run looks every Coalesce, so
+// this is the changes of one window (thousands of screens reporting health
+// every 10 s stay well under it) and only a burst — every screen at once —
+// costs a dashboard reading its page again; it also bounds what a
+// subscriber holds.
+const MaxPending = 1024
 
 // Sub is one subscriber. Ready receives a value when changes are waiting
 // (Take them); Done is closed when the subscription ends (Unsubscribe, or
