@@ -1,6 +1,7 @@
 // displays.js: the Màn hình page. One card per display of the current page
 // (filtered and paged by the API), kept live by server-sent events from
-// GET /events: a "display" event re-reads that card only, if it is shown.
+// GET /events: a "display" event re-reads that card only, if it is shown; a
+// "reload" event, and every reconnect, re-read the page and the alerts.
 // Technicians (and admins) get the remote commands and manage screens
 // through dialogs.
 'use strict';
@@ -569,12 +570,30 @@ pano.start(async (user) => {
 
   // ---- live updates ------------------------------------------------------
 
+  // reloadAll reads the shown cards and the alerts again: after a reconnect
+  // (changes made while the stream was down were not sent) and when the
+  // server says too much changed at once to name it. One runs at a time; one
+  // asked for meanwhile runs once it ends.
+  let reloading = false;
+  let reloadAgain = false;
+  function reloadAll() {
+    if (reloading) { reloadAgain = true; return; }
+    reloading = true;
+    Promise.all([load(), loadAlerts()]).catch(pano.fail).finally(() => {
+      reloading = false;
+      if (reloadAgain) { reloadAgain = false; reloadAll(); }
+    });
+  }
+
   let events;
   function listen() {
+    let opened = false;
     events = new EventSource('/api/v1/events');
     events.addEventListener('open', () => {
       live.textContent = t('dsp_live_on');
       live.className = 'dsp-live on';
+      if (opened) reloadAll();
+      opened = true;
     });
     events.addEventListener('error', () => {
       live.textContent = t('dsp_live_off');
@@ -585,6 +604,7 @@ pano.start(async (user) => {
       if (c) refreshCard(c);
     });
     events.addEventListener('alerts', () => loadAlerts().catch(pano.fail));
+    events.addEventListener('reload', reloadAll);
   }
 
   // ---- start -------------------------------------------------------------
@@ -604,6 +624,6 @@ pano.start(async (user) => {
   // Events carry every change; a page whose stream is down reads the
   // whole page now and then until it is back.
   setInterval(() => {
-    if (events.readyState !== EventSource.OPEN) Promise.all([load(), loadAlerts()]).catch(pano.fail);
+    if (events.readyState !== EventSource.OPEN) reloadAll();
   }, 30000);
 });

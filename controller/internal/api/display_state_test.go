@@ -53,7 +53,7 @@ func TestDisplayStatesNowPlayingAndFilters(t *testing.T) {
 
 	// gone was online at 07:00 and left at 07:30.
 	dark := time.Date(2026, 11, 25, 7, 30, 0, 0, time.UTC)
-	if err := v.st.SeeAgent(ctx, store.Agent{Name: "b-mat-ket-noi", Profile: "virtual"}, dark.Add(-30*time.Minute)); err != nil {
+	if err := v.st.SeeAgent(ctx, store.Agent{Name: "b-mat-ket-noi", DisplayID: gone, Profile: "virtual"}, dark.Add(-30*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.st.AgentLeft(ctx, "b-mat-ket-noi", dark); err != nil {
@@ -190,7 +190,7 @@ func BenchmarkListDisplays(b *testing.B) {
 		}
 		if i%10 < 3 {
 			agents = append(agents, hub.AgentInfo{DisplayID: d.ID, Name: d.Name, Health: &protocol.Health{DriverState: "ok", At: time.Now()}})
-		} else if err := st.SeeAgent(ctx, store.Agent{Name: d.Name}, time.Now().Add(-time.Hour)); err != nil {
+		} else if err := st.SeeAgent(ctx, store.Agent{Name: d.Name, DisplayID: d.ID}, time.Now().Add(-time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}

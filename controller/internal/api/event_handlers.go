@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,9 +23,12 @@ type Events interface {
 const eventWriteWait = 10 * time.Second
 
 // streamEvents sends changes as server-sent events (text/event-stream):
-// "display" with {"type","display_id"} and "alerts", plus a comment as a
-// keep-alive. The stream ends when the client goes, falls behind (its
-// queue is bounded; EventSource reconnects by itself) or the server stops.
+// "display" with {"type","display_id"}, "alerts", and "reload" when too
+// many displays changed at once to name them, plus a comment as a
+// keep-alive. Changes are coalesced while the client reads (see package
+// events), so a burst never ends the stream of a client that keeps up.
+// The stream ends when the client goes, stops taking what is written
+// (eventWriteWait; EventSource reconnects by itself) or the server stops.
 // Without a broker (tests of other routes) it ends at once.
 func (a *API) streamEvents(c echo.Context, p *principal) error {
 	w := c.Response()
@@ -55,20 +59,26 @@ func (a *API) streamEvents(c echo.Context, p *principal) error {
 	keep := time.NewTicker(a.o.KeepAlive)
 	defer keep.Stop()
 	ctx := ctxOf(c)
+	var buf bytes.Buffer
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case e, ok := <-sub.C:
-			if !ok {
-				return nil // dropped or shutting down; the browser reconnects
+		case <-sub.Done:
+			return nil // shutting down; the browser reconnects
+		case <-sub.Ready:
+			// Everything that changed since the last write goes out in one
+			// write: a burst costs one flush, not one per display.
+			buf.Reset()
+			for _, e := range sub.Take() {
+				data, err := json.Marshal(e)
+				if err != nil {
+					return nil
+				}
+				fmt.Fprintf(&buf, "event: %s\ndata: %s\n\n", e.Type, data)
 			}
-			data, err := json.Marshal(e)
-			if err != nil {
-				return nil
-			}
-			if write(fmt.Sprintf("event: %s\ndata: %s\n\n", e.Type, data)) != nil {
-				return nil
+			if buf.Len() > 0 && write(buf.String()) != nil {
+				return nil // gone, or too slow to take it within eventWriteWait
 			}
 		case <-keep.C:
 			// A stream outlives no session: one logged out, expired or

@@ -3,14 +3,22 @@
 // screenshot, or an alert was raised or resolved. The API streams them to
 // browsers as server-sent events; a page then reads only what changed.
 //
-// Each subscriber has a bounded queue. Publish never blocks: a subscriber
-// whose queue is full is dropped (its channel closed) and reconnects, as
-// browsers do by themselves, reading the current state afresh.
+// Changes are coalesced per subscriber: each holds the set of displays
+// changed since it last took them (and whether the alerts changed), not a
+// queue of events. A burst — a plan pushed to every screen, a controller
+// restart, thousands of screens reporting health — therefore costs a
+// reader that keeps up one batch, not one event per screen, and never
+// drops it. Above MaxPending changed displays the set collapses into one
+// "reload" event: read everything again. A subscriber's state is thus
+// bounded, so Publish never blocks and never waits for a slow subscriber;
+// a client that stops reading is dropped by its stream's write deadline
+// (see the API's event handler), without holding up anyone else.
 //
 // Lock order: Broker.mu is never held while a Sub.mu is taken.
 package events
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -24,6 +32,7 @@ import (
 const (
 	TypeDisplay = "display" // a display's state, health or screenshot changed: read it again
 	TypeAlerts  = "alerts"  // the open alerts changed: read them again
+	TypeReload  = "reload"  // too much changed at once to name it: read the page and the alerts again
 )
 
 // Event is one change. It names what changed, not its new state: a page
@@ -33,31 +42,77 @@ type Event struct {
 	DisplayID int64  `json:"display_id,omitempty"`
 }
 
-// QueueSize is how many events a subscriber may fall behind before it is
-// dropped.
-const QueueSize = 64
+// MaxPending is how many changed displays a subscriber may have waiting
+// before they collapse into one reload event. Run looks every Coalesce, so
+// this is the changes of one window (thousands of screens reporting health
+// every 10 s stay well under it) and only a burst — every screen at once —
+// costs a dashboard reading its page again; it also bounds what a
+// subscriber holds.
+const MaxPending = 1024
 
-// Sub is one subscriber. C is closed when it is dropped or the broker
-// closes.
+// Sub is one subscriber. Ready receives a value when changes are waiting
+// (Take them); Done is closed when the subscription ends (Unsubscribe, or
+// the broker closed), after which Take returns what was left, then nothing.
 type Sub struct {
-	C      <-chan Event
-	c      chan Event
+	Ready <-chan struct{}
+	Done  <-chan struct{}
+	ready chan struct{} // capacity 1: "something is waiting", never more
+	done  chan struct{}
+
 	mu     sync.Mutex
+	ids    map[int64]struct{}
+	alerts bool
+	reload bool
 	closed bool
 }
 
-func (s *Sub) send(e Event) {
+// mark adds changes to s and wakes its reader; it never blocks.
+func (s *Sub) mark(ids []int64, alertsChanged, reload bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return
 	}
-	select {
-	case s.c <- e:
-	default: // too slow: drop it rather than wait
-		s.closed = true
-		close(s.c)
+	if !s.reload {
+		for _, id := range ids {
+			s.ids[id] = struct{}{}
+		}
+		s.alerts = s.alerts || alertsChanged
+		if reload || len(s.ids) > MaxPending {
+			s.reload, s.alerts = true, false // a reload reads the alerts too
+			clear(s.ids)
+		}
 	}
+	select {
+	case s.ready <- struct{}{}:
+	default: // already woken; the reader takes all at once
+	}
+}
+
+// Take returns the changes waiting, and forgets them: one reload event, or
+// one display event per changed display (by id) and then an alerts event
+// if the alerts changed. It returns nil when nothing is waiting.
+func (s *Sub) Take() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reload {
+		s.reload = false
+		return []Event{{Type: TypeReload}}
+	}
+	out := make([]Event, 0, len(s.ids)+1)
+	for id := range s.ids {
+		out = append(out, Event{Type: TypeDisplay, DisplayID: id})
+	}
+	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.DisplayID, b.DisplayID) })
+	clear(s.ids)
+	if s.alerts {
+		s.alerts = false
+		out = append(out, Event{Type: TypeAlerts})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (s *Sub) close() {
@@ -65,7 +120,7 @@ func (s *Sub) close() {
 	defer s.mu.Unlock()
 	if !s.closed {
 		s.closed = true
-		close(s.c)
+		close(s.done)
 	}
 }
 
@@ -85,7 +140,8 @@ type Broker struct {
 	agents Agents
 	alerts Alerts // nil: none
 	// Coalesce is how long Run waits after a change before the next look,
-	// so a burst of heartbeats costs one comparison (default 200 ms).
+	// so a burst of heartbeats costs one comparison, and a subscriber at
+	// most one wake-up per Coalesce (default 200 ms).
 	Coalesce time.Duration
 	// Poll is how often alerts are looked at (default 2 s): the watcher
 	// has no change signal.
@@ -102,10 +158,10 @@ func New(agents Agents, al Alerts) *Broker {
 }
 
 // Subscribe adds a subscriber; call Unsubscribe when done. After Close, the
-// subscriber's channel is closed at once.
+// subscriber is done at once.
 func (b *Broker) Subscribe() *Sub {
-	c := make(chan Event, QueueSize)
-	s := &Sub{C: c, c: c}
+	ready, done := make(chan struct{}, 1), make(chan struct{})
+	s := &Sub{Ready: ready, Done: done, ready: ready, done: done, ids: map[int64]struct{}{}}
 	b.mu.Lock()
 	closed := b.closed
 	if !closed {
@@ -118,7 +174,7 @@ func (b *Broker) Subscribe() *Sub {
 	return s
 }
 
-// Unsubscribe removes a subscriber and closes its channel.
+// Unsubscribe removes a subscriber and ends it.
 func (b *Broker) Unsubscribe(s *Sub) {
 	b.mu.Lock()
 	delete(b.subs, s)
@@ -133,9 +189,21 @@ func (b *Broker) Subscribers() int {
 	return len(b.subs)
 }
 
-// Publish sends e to every subscriber without waiting for any; a
-// subscriber that cannot take it is dropped.
+// Publish tells every subscriber of e without waiting for any.
 func (b *Broker) Publish(e Event) {
+	switch e.Type {
+	case TypeDisplay:
+		b.publish([]int64{e.DisplayID}, false, false)
+	case TypeAlerts:
+		b.publish(nil, true, false)
+	default:
+		b.publish(nil, false, true)
+	}
+}
+
+// publish marks the changed displays and alerts on every subscriber, one
+// wake-up each however many changed.
+func (b *Broker) publish(ids []int64, alertsChanged, reload bool) {
 	b.mu.Lock()
 	subs := make([]*Sub, 0, len(b.subs))
 	for s := range b.subs {
@@ -143,15 +211,7 @@ func (b *Broker) Publish(e Event) {
 	}
 	b.mu.Unlock()
 	for _, s := range subs {
-		s.send(e)
-		s.mu.Lock()
-		dropped := s.closed
-		s.mu.Unlock()
-		if dropped {
-			b.mu.Lock()
-			delete(b.subs, s)
-			b.mu.Unlock()
-		}
+		s.mark(ids, alertsChanged, reload)
 	}
 }
 
@@ -169,7 +229,8 @@ func (b *Broker) Close() {
 }
 
 // look is what of a display the dashboard shows; heartbeats alone do not
-// change it.
+// change it. A health report does (healthAt): the card shows its figures
+// and "last seen" from it; per-subscriber coalescing absorbs their number.
 type look struct {
 	healthAt time.Time
 	driver   string
@@ -208,12 +269,8 @@ func (b *Broker) Run(ctx context.Context) {
 		}
 		open := b.openAlerts()
 		alertsChanged := !slices.Equal(open, lastAlerts)
-		slices.Sort(ids)
-		for _, id := range ids {
-			b.Publish(Event{Type: TypeDisplay, DisplayID: id})
-		}
-		if alertsChanged {
-			b.Publish(Event{Type: TypeAlerts})
+		if len(ids) > 0 || alertsChanged {
+			b.publish(ids, alertsChanged, false)
 		}
 		last, lastAlerts = now, open
 		select {

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -56,32 +57,47 @@ func (f *fakeAlerts) Alerts() []alerts.Alert {
 	return append([]alerts.Alert(nil), f.al...)
 }
 
-func next(t *testing.T, s *Sub) Event {
+// batch waits for s to be woken and takes what is waiting.
+func batch(t *testing.T, s *Sub) []Event {
 	t.Helper()
-	select {
-	case e, ok := <-s.C:
-		if !ok {
-			t.Fatal("subscription closed")
+	for {
+		select {
+		case <-s.Ready:
+			if evs := s.Take(); len(evs) > 0 {
+				return evs
+			}
+		case <-s.Done:
+			t.Fatal("subscription ended")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
 		}
-		return e
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event")
 	}
-	return Event{}
 }
 
-// A subscriber that does not read is dropped when its queue is full; the
-// publisher never waits for it, and the others get every event.
-func TestSlowSubscriberIsDroppedWithoutBlocking(t *testing.T) {
+// next is batch for one event.
+func next(t *testing.T, s *Sub) Event {
+	t.Helper()
+	evs := batch(t, s)
+	if len(evs) != 1 {
+		t.Fatalf("got %+v, want one event", evs)
+	}
+	return evs[0]
+}
+
+// A subscriber that does not read never holds up Publish nor the others,
+// and what it has waiting stays bounded: past MaxPending displays it is
+// one reload, not a growing queue.
+func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 	b := New(newFakeAgents(), nil)
 	slow, fast := b.Subscribe(), b.Subscribe()
+	defer b.Unsubscribe(slow)
 	defer b.Unsubscribe(fast)
 	done := make(chan error, 1)
 	go func() {
-		for i := 0; i < 3*QueueSize; i++ {
+		for i := 0; i < 3*MaxPending; i++ {
 			b.Publish(Event{Type: TypeDisplay, DisplayID: int64(i)})
-			if e, ok := <-fast.C; !ok || e.DisplayID != int64(i) {
-				done <- fmt.Errorf("the reading subscriber got %+v (open %v), want display %d", e, ok, i)
+			if evs := fast.Take(); len(evs) != 1 || evs[0] != (Event{Type: TypeDisplay, DisplayID: int64(i)}) {
+				done <- fmt.Errorf("the reading subscriber got %+v, want display %d", evs, i)
 				return
 			}
 		}
@@ -95,15 +111,105 @@ func TestSlowSubscriberIsDroppedWithoutBlocking(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Publish blocked on a subscriber that does not read")
 	}
-	n := 0
-	for range slow.C { // closed once drained: it was dropped
-		n++
+	if evs := slow.Take(); len(evs) != 1 || evs[0].Type != TypeReload {
+		t.Fatalf("the subscriber that did not read has %d events waiting (%+v…), want one reload", len(evs), evs[:min(len(evs), 3)])
 	}
-	if n != QueueSize {
-		t.Fatalf("the slow subscriber got %d events before it was dropped, want its queue (%d)", n, QueueSize)
+	if evs := slow.Take(); evs != nil {
+		t.Fatalf("after taking: %+v", evs)
 	}
-	if s := b.Subscribers(); s != 1 {
-		t.Fatalf("%d subscribers left, want 1", s)
+	if s := b.Subscribers(); s != 2 {
+		t.Fatalf("%d subscribers left, want 2", s)
+	}
+}
+
+// Changes waiting for a reader come as one batch: each display once, in
+// order, the alerts last; a display set that grows past MaxPending turns
+// into one reload, which covers the alerts too.
+func TestTakeCoalesces(t *testing.T) {
+	b := New(newFakeAgents(), nil)
+	s := b.Subscribe()
+	defer b.Unsubscribe(s)
+	for _, id := range []int64{9, 3, 9, 3, 5} {
+		b.Publish(Event{Type: TypeDisplay, DisplayID: id})
+	}
+	b.Publish(Event{Type: TypeAlerts})
+	b.Publish(Event{Type: TypeAlerts})
+	want := []Event{{TypeDisplay, 3}, {TypeDisplay, 5}, {TypeDisplay, 9}, {Type: TypeAlerts}}
+	if got := batch(t, s); !slices.Equal(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	select {
+	case <-s.Ready:
+		t.Fatal("woken again with nothing new")
+	default:
+	}
+	b.Publish(Event{Type: TypeAlerts})
+	for i := range MaxPending + 1 {
+		b.Publish(Event{Type: TypeDisplay, DisplayID: int64(i)})
+	}
+	b.Publish(Event{Type: TypeDisplay, DisplayID: 1000})
+	if got := batch(t, s); !slices.Equal(got, []Event{{Type: TypeReload}}) {
+		t.Fatalf("past MaxPending: %+v, want one reload", got)
+	}
+}
+
+// A thousand displays changing at once (a plan pushed to every screen, a
+// restart) reach a reader that keeps up, each once, and it stays
+// subscribed; more than MaxPending come as one reload.
+func TestBurstReachesReaderThatKeepsUp(t *testing.T) {
+	f := newFakeAgents()
+	b := New(f, nil)
+	b.Coalesce = 20 * time.Millisecond
+	s := b.Subscribe()
+	defer b.Unsubscribe(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); b.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	burst := func(n int, at time.Time) {
+		var as []hub.AgentInfo
+		for i := 1; i <= n; i++ {
+			as = append(as, hub.AgentInfo{DisplayID: int64(i), Health: &protocol.Health{At: at}})
+		}
+		f.set(as...)
+	}
+	at := time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)
+	for round := range 5 { // every screen reports health, five times over
+		burst(1000, at.Add(time.Duration(round)*10*time.Second))
+		seen := map[int64]bool{}
+		for len(seen) < 1000 {
+			for _, e := range batch(t, s) {
+				if e.Type != TypeDisplay || e.DisplayID < 1 || e.DisplayID > 1000 || seen[e.DisplayID] {
+					t.Fatalf("round %d: after %d displays, %+v", round, len(seen), e)
+				}
+				seen[e.DisplayID] = true
+			}
+			time.Sleep(time.Millisecond) // a reader that writes to a socket
+		}
+	}
+	// More than MaxPending at once: one reload.
+	burst(MaxPending+1, at.Add(time.Minute))
+	if got := batch(t, s); !slices.Equal(got, []Event{{Type: TypeReload}}) {
+		t.Fatalf("%d at once: %d events (%+v…), want one reload", MaxPending+1, len(got), got[:min(len(got), 3)])
+	}
+	// A small change after it is named, display by display.
+	as := f.Agents()
+	for i := range 3 {
+		as[i].Health = &protocol.Health{At: at.Add(time.Hour), DriverState: "blanked"}
+	}
+	f.set(as...)
+	want := []Event{{TypeDisplay, 1}, {TypeDisplay, 2}, {TypeDisplay, 3}}
+	if got := batch(t, s); !slices.Equal(got, want) {
+		t.Fatalf("three changed: %+v, want %+v", got, want)
+	}
+	select {
+	case <-s.Done:
+		t.Fatal("the reader was dropped")
+	default:
+	}
+	if n := b.Subscribers(); n != 1 {
+		t.Fatalf("%d subscribers, want 1", n)
 	}
 }
 
@@ -159,10 +265,10 @@ func TestCloseEndsSubscriptions(t *testing.T) {
 	b := New(newFakeAgents(), nil)
 	s := b.Subscribe()
 	b.Close()
-	if _, ok := <-s.C; ok {
+	if _, ok := <-s.Done; ok {
 		t.Fatal("subscription still open after Close")
 	}
-	if _, ok := <-b.Subscribe().C; ok {
+	if _, ok := <-b.Subscribe().Done; ok {
 		t.Fatal("a subscription after Close is open")
 	}
 	b.Unsubscribe(s) // twice closed is fine

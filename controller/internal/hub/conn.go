@@ -246,7 +246,7 @@ func (c *conn) onHello(hello protocol.Hello) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := c.h.store.SeeAgent(ctx, store.Agent{
-		Name: hello.Name, AgentVersion: hello.AgentVersion, Profile: hello.Profile,
+		Name: hello.Name, DisplayID: c.id.DisplayID, AgentVersion: hello.AgentVersion, Profile: hello.Profile,
 		PanelWidth: hello.Panel.Width, PanelHeight: hello.Panel.Height, RemoteAddr: c.remote,
 	}, now)
 	if err != nil {

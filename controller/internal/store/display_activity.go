@@ -20,22 +20,24 @@ func (s *Store) AgentLeft(ctx context.Context, name string, at time.Time) error 
 
 // DisplayActivity is when a display was last heard of.
 type DisplayActivity struct {
-	// LastSeen is the later of its agent's last connect or disconnect and
+	// LastSeen is the later of its agents' last connect or disconnect and
 	// its last health report; nil when no agent ever connected for it.
+	// Agents count by the display they enrolled for, not by name: a display
+	// keeps its history when renamed, and a new one that reuses a deleted
+	// display's name starts without it.
 	LastSeen     *time.Time
 	ScreenshotAt *time.Time // its latest screenshot; nil: none yet
 }
 
 // DisplayActivities returns the activity of every display that has any,
-// by display id. Agents are matched by name, which an enrolled agent takes
-// from its display.
+// by display id.
 func (s *Store) DisplayActivities(ctx context.Context) (map[int64]DisplayActivity, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT d.id, a.last_seen, s.health_at, s.screenshot_at
 		FROM displays d
-		LEFT JOIN agents a ON a.name = d.name
+		LEFT JOIN agents a ON a.display_id = d.id
 		LEFT JOIN display_status s ON s.display_id = d.id
-		WHERE a.name IS NOT NULL OR s.display_id IS NOT NULL`)
+		WHERE a.display_id IS NOT NULL OR s.display_id IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("store: display activity: %w", err)
 	}
@@ -47,9 +49,14 @@ func (s *Store) DisplayActivities(ctx context.Context) (map[int64]DisplayActivit
 		if err := rows.Scan(&id, &seen, &health, &shot); err != nil {
 			return nil, fmt.Errorf("store: display activity: %w", err)
 		}
-		a := DisplayActivity{LastSeen: parseNullTime(seen), ScreenshotAt: parseNullTime(shot)}
-		if h := parseNullTime(health); h != nil && (a.LastSeen == nil || h.After(*a.LastSeen)) {
-			a.LastSeen = h
+		// A display renamed since its agent last connected has a row per
+		// name it had: the latest counts.
+		a := out[id]
+		a.ScreenshotAt = parseNullTime(shot)
+		for _, t := range []*time.Time{parseNullTime(seen), parseNullTime(health)} {
+			if t != nil && (a.LastSeen == nil || t.After(*a.LastSeen)) {
+				a.LastSeen = t
+			}
 		}
 		out[id] = a
 	}

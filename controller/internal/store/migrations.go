@@ -347,6 +347,16 @@ var migrations = []string{
 		PRIMARY KEY (display_id, at)
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX health_samples_at ON health_samples (at);`,
+
+	// 9: an agent belongs to the display it enrolled for, by id: matched by
+	// name, a new display that reused a deleted one's name inherited its
+	// "last seen", and a renamed display lost its own. A display's delete
+	// detaches its agents. Existing rows are matched by name, but only to
+	// a display created before the agent was last seen.
+	`ALTER TABLE agents ADD COLUMN display_id INTEGER REFERENCES displays (id) ON DELETE SET NULL;
+	UPDATE agents SET display_id = (SELECT d.id FROM displays d
+		WHERE d.name = agents.name AND julianday(d.created_at) <= julianday(agents.last_seen));
+	CREATE INDEX agents_display ON agents (display_id);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
