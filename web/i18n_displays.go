@@ -85,6 +85,8 @@ var _ = register(catalog{
 		"dsp_cmd_screenshot":     "Chụp màn hình",
 		"dsp_cmd_ok":             "xong",
 		"dsp_cmd_failed":         "không thực hiện được",
+		"dsp_cmd_agent_refused":  "thiết bị tại chỗ báo lỗi khi làm lệnh này.",
+		"dsp_cmd_details":        "Chi tiết kỹ thuật",
 		"dsp_cmd_pending":        "đã gửi, thiết bị chưa trả lời",
 		"dsp_cmd_offline":        "màn hình đang mất kết nối, không gửi được lệnh",
 
@@ -249,6 +251,8 @@ var _ = register(catalog{
 		"dsp_cmd_screenshot":     "Take a screenshot",
 		"dsp_cmd_ok":             "done",
 		"dsp_cmd_failed":         "failed",
+		"dsp_cmd_agent_refused":  "the agent reported an error running it.",
+		"dsp_cmd_details":        "Technical details",
 		"dsp_cmd_pending":        "sent, no answer yet",
 		"dsp_cmd_offline":        "the screen is offline; the command cannot reach it",
 

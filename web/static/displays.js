@@ -65,7 +65,10 @@ pano.start(async (user) => {
         say(c, label + ': ' + t('dsp_cmd_ok') + (done ? ' — ' + done : ''), 'ok');
         if (name === 'screenshot') await loadShot(c);
       } else {
-        say(c, label + ': ' + t('dsp_cmd_failed') + ' (' + r.data.error + ')', 'error');
+        // The agent's own words are technical (and English): in Vietnamese
+        // a sentence, the agent's text under "details" for the technician.
+        say(c, label + ': ' + t('dsp_cmd_failed') + ' — ' + t('dsp_cmd_agent_refused'), 'error');
+        c.msg.append(' ', el('details', { className: 'cmd-detail' }, el('summary', {}, t('dsp_cmd_details')), el('code', {}, r.data.error)));
       }
     } catch (err) {
       say(c, label + ': ' + (err.code === 'offline' ? t('dsp_cmd_offline') : t('dsp_cmd_failed') + ' (' + err.message + ')'), 'error');
