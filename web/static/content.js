@@ -445,7 +445,12 @@ pano.start(async (user) => {
   }
   if (writer) {
     form.hidden = false;
-    form.addEventListener('input', () => { clearTimeout(previewTimer); previewTimer = setTimeout(previewNotice, 350); });
+    form.addEventListener('input', () => {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(previewNotice, 350);
+      const m = document.getElementById('msg');
+      if (m.classList.contains('error')) say(''); // an error about the text before this edit no longer holds
+    });
     form.addEventListener('change', () => { clearTimeout(previewTimer); previewTimer = setTimeout(previewNotice, 150); });
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -572,7 +577,7 @@ pano.start(async (user) => {
         await api('POST', '/urgent-notices', body);
         say(t('urgent_sent') + ': ' + m.title, 'ok');
         await loadUrgent();
-        pano.showUrgent();
+        pano.showUrgent(user);
       } catch (e) {
         fail(e);
       }
@@ -604,7 +609,7 @@ pano.start(async (user) => {
             await api('POST', '/urgent-notices/' + n.id + '/cancel');
             say(t('urgent_cancelled') + ': ' + n.title, 'ok');
             await loadUrgent();
-            pano.showUrgent();
+            pano.showUrgent(user);
           } catch (err) {
             fail(err);
           }

@@ -379,7 +379,7 @@ pano.start(async (user) => {
       button(c, manage, t('dsp_edit'), () => editDisplay(c));
       button(c, manage, t('dsp_move'), () => moveDisplay(c));
       button(c, manage, t('dsp_enrol'), () => enrol(c.d));
-      button(c, manage, t('dsp_revoke'), () => revokeDisplay(c));
+      c.revokeBtn = button(c, manage, t('dsp_revoke'), () => revokeDisplay(c));
       button(c, manage, t('dsp_delete'), () => deleteDisplay(c));
       c.root.append(cmds, el('p', { className: 'dsp-more' }, t('dsp_more')), manage);
     }
@@ -414,6 +414,7 @@ pano.start(async (user) => {
     c.state.textContent = stateText(d);
     c.state.className = 'state st-' + d.state + (d.online ? ' on' : ' off');
     c.revoked.hidden = d.enrolment !== 'revoked';
+    if (c.revokeBtn) c.revokeBtn.hidden = d.enrolment === 'revoked'; // nothing left to revoke
     c.where.textContent = t('dsp_location') + ': ' + (d.location || '—') + ' · ' + t('dsp_group') + ': ' + (groups.get(d.group_id) || t('no_group')) +
       ' · ' + t('dsp_panel') + ': ' + d.width + '×' + d.height;
     const np = d.now_playing;
@@ -446,7 +447,7 @@ pano.start(async (user) => {
       const total = h.sync_total_bytes;
       c.bar.max = total || 1;
       c.bar.value = total ? h.sync_done_bytes : 1;
-      c.fields.get('sync').replaceChildren(c.bar, ' ' + kib(h.sync_done_bytes) + ' / ' + kib(total));
+      c.fields.get('sync').replaceChildren(...(total ? [c.bar, ' ' + kib(h.sync_done_bytes) + ' / ' + kib(total)] : [t('dsp_sync_nothing')]));
       f('temperature', h.cpu_temp_c == null ? t('dsp_no_sensor') : h.cpu_temp_c.toFixed(1) + ' °C');
       f('storage_error', h.storage_error ? t('yes') : t('none'));
       if (h.storage_error) c.fields.get('storage_error').title = h.storage_error;

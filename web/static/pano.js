@@ -72,7 +72,10 @@ const pano = (() => {
       try { data = await res.json(); } catch { data = null; }
     }
     if (res.status === 401 && path !== '/me' && path !== '/session') {
-      location.reload(); // the session expired: back to the login form
+      // The session ended (expired, or logged out in another tab): back to
+      // the login form, which then says why.
+      sessionStorage.setItem('pano-session-ended', '1');
+      location.reload();
     }
     if (!res.ok) throw apiError(res, data);
     return { status: res.status, data };
@@ -195,21 +198,22 @@ const pano = (() => {
   const can = (user, ...roles) => roles.includes(user.role);
 
   // showUrgent puts a banner on every page while an urgent notice is on
-  // screens.
-  async function showUrgent() {
+  // screens; those who may stop it get a link to where they can.
+  async function showUrgent(user) {
+    const manages = can(user, 'approver', 'admin');
     const banner = document.getElementById('urgent-banner');
     let r;
     try { r = await api('GET', '/urgent-notices?live=true'); } catch { return; }
     const items = r.data.items;
     banner.hidden = items.length === 0;
     banner.replaceChildren(...items.map((n) => el('p', {}, t('urgent_banner') + ': ', el('strong', {}, n.title), ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ',
-      el('a', { href: '/content#urgent' }, t('urgent_manage')))));
+      manages ? el('a', { href: '/content#urgent' }, t('urgent_manage')) : '')));
   }
 
   function show(user) {
     for (const a of document.querySelectorAll('#nav a')) a.hidden = !a.dataset.roles.split(' ').includes(user.role);
-    showUrgent();
-    setInterval(showUrgent, 30000);
+    showUrgent(user);
+    setInterval(() => showUrgent(user), 30000);
     document.getElementById('login').hidden = true;
     document.getElementById('app').hidden = false;
     document.getElementById('nav').hidden = false;
@@ -223,6 +227,10 @@ const pano = (() => {
     const form = document.getElementById('login-form');
     const out = document.getElementById('login-error');
     document.getElementById('login').hidden = false;
+    if (sessionStorage.getItem('pano-session-ended')) {
+      sessionStorage.removeItem('pano-session-ended');
+      out.textContent = t('login_ended');
+    }
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       out.textContent = '';

@@ -102,11 +102,12 @@ pano.start(async () => {
   }
 
   // name is a row's name: plays of no campaign, theme or unit (key "") are
-  // named in words; a screen or content deleted since is its number.
+  // named in words; a screen or content deleted since says so, with its
+  // number.
   const name = (by, x) => {
     if (by === 'day') return showDay(x.key);
     if (x.key === '') return t('rep_none_' + by);
-    return x.label || '#' + x.key;
+    return x.label || t(by === 'display' ? 'rep_deleted_display' : 'rep_deleted') + ' #' + x.key;
   };
 
   function table(by, items) {

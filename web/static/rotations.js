@@ -357,6 +357,7 @@ pano.start(async (user) => {
       touch();
     });
     const name = titleOf(it.media_id);
+    secs.setAttribute('aria-label', t('rot_seconds') + ': ' + name);
     const up = el('button', { type: 'button', className: 'rot-move', disabled: i === 0, title: t('rot_move_up') }, '↑');
     up.setAttribute('aria-label', t('rot_move_up') + ': ' + name);
     up.dataset.role = 'up';
@@ -518,8 +519,20 @@ pano.start(async (user) => {
 
   // save stores the editor's rotation; it resolves to the playlist, or
   // null when it could not.
+  // saving holds off a second save while one is on its way (a double
+  // click would otherwise create the rotation twice).
+  let saving = false;
   async function save() {
-    if (!form.reportValidity()) return null;
+    if (saving || !form.reportValidity()) return null;
+    saving = true;
+    try {
+      return await saveNow();
+    } finally {
+      saving = false;
+    }
+  }
+
+  async function saveNow() {
     const name = form.elements.name.value.trim();
     const campaign = Number(form.elements.campaign_id.value) || 0;
     const items = ed.items.map((it) => ({ media_id: it.media_id, duration_ms: it.duration_ms }));
@@ -545,12 +558,19 @@ pano.start(async (user) => {
   window.addEventListener('beforeunload', (ev) => {
     if (ed.dirty && !$('rot-editor').hidden) ev.preventDefault(); // the browser asks before unsaved changes are lost
   });
-  $('rot-save-submit').addEventListener('click', async () => {
+  $('rot-save-submit').addEventListener('click', async (ev) => {
     if (ed.items.length === 0) { say(t('rot_err_empty'), 'error'); return; }
-    const pl = await save();
-    if (!pl) return;
-    const r = await decide(pl, 'submit');
-    if (r) backToList(true); // keeps "sent for approval"
+    const btn = ev.currentTarget;
+    if (btn.disabled) return;
+    btn.disabled = true;
+    try {
+      const pl = await save();
+      if (!pl) return;
+      const r = await decide(pl, 'submit');
+      if (r) backToList(true); // keeps "sent for approval"
+    } finally {
+      btn.disabled = false;
+    }
   });
   $('rot-close').addEventListener('click', async () => {
     if (ed.dirty && !(await pano.confirm(t('rot_discard_title'), t('rot_discard_text'), t('rot_discard')))) return;

@@ -460,16 +460,22 @@ pano.start(async (user) => {
       return body;
     }
 
+    // sending holds off a second save while one is on its way (a double
+    // tap would otherwise create the entry twice).
+    let sending = false;
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      if (sending) return;
       const body = check();
       if (!body) return;
+      sending = true;
       try {
         if (x) await api('PATCH', '/schedules/' + x.id, body);
         else await api('POST', '/schedules', body);
         dlg.returnValue = 'saved';
         dlg.close();
       } catch (err) {
+        sending = false;
         // pano words every code the API sends (err_CODE); here only what
         // this form can say better, and the input at fault.
         let msg = err.message;

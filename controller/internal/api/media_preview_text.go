@@ -145,10 +145,10 @@ func (a *API) previewText(c echo.Context, p *principal) error {
 	}
 	body := strings.TrimSpace(in.Body)
 	if len([]rune(body)) > MaxTextBody {
-		return badRequest("body is at most %d characters", MaxTextBody)
+		return invalid("too_long", "body is at most %d characters", MaxTextBody).at("body").with("max", MaxTextBody)
 	}
 	if len([]rune(in.Title)) > 200 {
-		return badRequest("title is at most 200 characters")
+		return invalid("too_long", "title is at most 200 characters").at("title").with("max", 200)
 	}
 	if len(in.Geometries) > maxPreviewGeometries {
 		return badRequest("at most %d geometries", maxPreviewGeometries)

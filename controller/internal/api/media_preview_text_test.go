@@ -71,7 +71,7 @@ func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
 		{map[string]any{"body": "x", "style": map[string]any{"color": "red"}}, "bad_notice"},
 		{map[string]any{"body": ""}, "bad_notice"},
 		{map[string]any{"body": "x", "geometries": []map[string]any{{"width": 0, "height": 32}}}, "bad_geometry"},
-		{map[string]any{"body": strings.Repeat("a", MaxTextBody+1)}, "bad_request"},
+		{map[string]any{"body": strings.Repeat("a", MaxTextBody+1)}, "too_long"},
 	} {
 		if r := v.do(ed, "POST", "/media/preview-text", tc.body); r.Status != 400 || r.code() != tc.code {
 			t.Errorf("%v: %d %s, want 400 %s", tc.body, r.Status, r.Body, tc.code)
