@@ -258,6 +258,10 @@ func FuzzParseAlert(f *testing.F) {
 			if e.Alert == nil && e.Link == "" && e.Err == nil {
 				t.Fatalf("entry with neither alert, link nor error: %+v", e)
 			}
+			var ce *Error
+			if e.Err != nil && !errors.As(e.Err, &ce) {
+				t.Fatalf("entry refusal is not an *Error: %#v", e.Err)
+			}
 		}
 	})
 }

@@ -34,8 +34,8 @@
 // <eventCode>, <responseType>, <audience>, <web>, <contact>, <restriction>,
 // <addresses>, <code>, <incidents>, <altitude> and <ceiling> are read past
 // and not kept; Atom content given as escaped text instead of XML, RSS
-// <enclosure>; xml:base (a relative entry link is returned as written for
-// the caller to resolve against the feed URL); polygons crossing the
+// <enclosure>; xml:base (a relative entry link is resolved against the feed's
+// own URL by Entry.Resolve); polygons crossing the
 // antimeridian. Feed dates that cannot be read leave Entry.Updated zero
 // rather than refusing the entry.
 package cap

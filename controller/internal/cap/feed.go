@@ -231,6 +231,28 @@ func checkLink(s string) (string, error) {
 	return s, nil
 }
 
+// Resolve is the absolute URL to fetch the entry's alert from: its Link
+// resolved against the URL the feed was fetched from (after redirects).
+// The result is again http or https only.
+func (e *Entry) Resolve(feedURL string) (string, error) {
+	if e.Link == "" {
+		return "", &Error{Code: CodeMissing, Field: "link", Msg: "entry: no link to resolve"}
+	}
+	base, err := url.Parse(feedURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return "", badValue("feed", "url", feedURL, "not an absolute http(s) URL")
+	}
+	ref, err := url.Parse(e.Link)
+	if err != nil {
+		return "", badValue("entry", "link", e.Link, "not a URL")
+	}
+	u := base.ResolveReference(ref)
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", badValue("entry", "link", e.Link, "only http and https links are fetched")
+	}
+	return u.String(), nil
+}
+
 // RSS dates are RFC 822 in practice written many ways.
 var rssLayouts = []string{time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST", "2 Jan 2006 15:04:05 -0700", time.RFC3339}
 

@@ -134,3 +134,25 @@ func TestFeedRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestEntryResolve(t *testing.T) {
+	tests := []struct {
+		link, feed, want string
+		err              bool
+	}{
+		{"https://a.example/cap/1.xml", "https://feeds.example/atom", "https://a.example/cap/1.xml", false},
+		{"cap/1.xml", "https://feeds.example/vn/atom.xml", "https://feeds.example/vn/cap/1.xml", false},
+		{"/cap/1.xml", "http://feeds.example/vn/atom.xml", "http://feeds.example/cap/1.xml", false},
+		{"//other.example/1.xml", "https://feeds.example/atom", "https://other.example/1.xml", false},
+		{"cap/1.xml", "file:///srv/atom.xml", "", true},
+		{"cap/1.xml", "atom.xml", "", true},
+		{"", "https://feeds.example/atom", "", true},
+	}
+	for _, tt := range tests {
+		e := Entry{Link: tt.link}
+		got, err := e.Resolve(tt.feed)
+		if got != tt.want || (err != nil) != tt.err {
+			t.Errorf("Resolve(%q against %q) = %q, %v", tt.link, tt.feed, got, err)
+		}
+	}
+}
