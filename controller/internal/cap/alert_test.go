@@ -133,6 +133,7 @@ func TestParseAlertRefusals(t *testing.T) {
 		{"text only", "hello", ErrMalformed, ""},
 		{"Latin-1", strings.Replace(alertWith(t, "UTF-8", "ISO-8859-1"), "Bão", "Bao", -1), ErrMalformed, "ISO-8859-1"},
 		{"time in Z", alertWith(t, "<sent>2026-11-30T14:00:00+07:00", "<sent>2026-11-30T07:00:00Z"), &Error{Code: CodeBadValue, Field: "sent"}, "offset"},
+		{"time with fractional seconds", alertWith(t, "<sent>2026-11-30T14:00:00+07:00", "<sent>2026-11-30T14:00:00.5+07:00"), &Error{Code: CodeBadValue, Field: "sent"}, ""},
 		{"time without offset", alertWith(t, "<sent>2026-11-30T14:00:00+07:00", "<sent>2026-11-30T14:00:00"), &Error{Code: CodeBadValue, Field: "sent"}, ""},
 		{"bad expires", alertWith(t, "2026-12-01T12:00:00+07:00", "tomorrow"), &Error{Code: CodeBadValue, Field: "info.expires"}, "info 1"},
 		{"bad status", alertWith(t, "<status>Actual", "<status>Real"), &Error{Code: CodeBadValue, Field: "status"}, "Actual"},
