@@ -290,6 +290,9 @@ try {
     // (415, 422) in the console, which run() counts against the first tab.
     const tab = await ctx.newPage();
     await tab.goto(base + '/content?lang=vi');
+    // The drop zone shows once the page knows the user may upload, in the
+    // same step that makes it take drops.
+    await tab.locator('#drop').waitFor();
     // Dropped on the drop zone, as a file manager would.
     const dt = await tab.evaluateHandle((pdf) => {
       const d = new DataTransfer();
