@@ -180,7 +180,8 @@ func (a *API) getDisplay(c echo.Context, p *principal) error {
 	if err != nil {
 		return storeErr(err, "display", id)
 	}
-	a.kick(ctxOf(c))
+	// No pipeline kick here: a read must not write, and with live updates
+	// every dashboard reads a display each time it reports.
 	out, err := a.describeOne(ctxOf(c), p, d)
 	if err != nil {
 		return err
