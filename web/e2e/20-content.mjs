@@ -398,7 +398,7 @@ try {
     await ed3.call('POST', `/media/${rid}/withdraw`); // behind the approver's back
     await q.getByRole('button', { name: 'Duyệt' }).click();
     await page.locator('#msg.error', { hasText: 'Không thể' }).waitFor();
-    await q.waitFor({ state: 'detached', timeout: 5000 }); // the queue was reloaded: it is a draft now
+    await q.waitFor({ state: 'detached' }); // the queue was reloaded: it is a draft now
   });
   await ed3.call('DELETE', `/media/${rid}`);
   await ed3.dispose();

@@ -50,7 +50,7 @@ await run(async (page) => {
   const order = async () => (await items.evaluateAll((lis) => lis.map((li) => Number(li.dataset.mediaId))));
   const want = async (keys, why) => {
     const exp = keys.map((k) => ids[k]);
-    await page.waitForFunction((e) => JSON.stringify([...document.querySelectorAll('#rot-items li.rot-item')].map((li) => Number(li.dataset.mediaId))) === JSON.stringify(e), exp, { timeout: 5000 })
+    await page.waitForFunction((e) => JSON.stringify([...document.querySelectorAll('#rot-items li.rot-item')].map((li) => Number(li.dataset.mediaId))) === JSON.stringify(e), exp)
       .catch(async () => { throw new Error(`${why}: order ${JSON.stringify(await order())}, want ${JSON.stringify(exp)}`); });
   };
   const item = (k) => page.locator(`#rot-items li.rot-item[data-media-id="${ids[k]}"]`);
@@ -112,8 +112,10 @@ await run(async (page) => {
   const canvas = page.locator('#rot-canvas');
   const checkDrawn = async (w, h) => {
     const geometry = page.getByLabel('Kích thước màn hình');
-    const value = await geometry.locator('option').evaluateAll((os, p) => os.map((o) => o.value).find((v) => v.startsWith(p)), `${w}x${h}:`);
-    if (!value) throw new Error(`no ${w}×${h} panel size to choose`);
+    // The sizes come from the screens the page reads: wait for this one.
+    const option = geometry.locator(`option[value^="${w}x${h}:"]`).first();
+    await option.waitFor({ state: 'attached' }).catch(() => { throw new Error(`no ${w}×${h} panel size to choose`); });
+    const value = await option.getAttribute('value');
     await geometry.selectOption(value);
     await page.locator(`#rot-canvas[data-panel="${w}x${h}"][data-drawn]`).waitFor();
     const got = await canvas.evaluate((c) => {
@@ -135,7 +137,7 @@ await run(async (page) => {
       let n = 0;
       for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;
       return n > d.length / 4 / 100;
-    }, null, { timeout: 10000 }).catch(async () => { throw new Error(`the ${w}×${h} preview stays dark: ${JSON.stringify(await lit())}`); });
+    }).catch(async () => { throw new Error(`the ${w}×${h} preview stays dark: ${JSON.stringify(await lit())}`); });
     if (got.ticker) { // a ticker moves
       const a = (await lit()).sum;
       await page.waitForFunction((a) => {
@@ -144,7 +146,7 @@ await run(async (page) => {
         let sum = 0;
         for (let i = 0; i < d.length; i += 4) sum = (sum * 31 + d[i] + d[i + 1] + d[i + 2]) % 1000003;
         return sum !== a;
-      }, a, { timeout: 5000 });
+      }, a);
     }
     return got;
   };
@@ -248,7 +250,7 @@ await run(async (page) => {
     await ed2.call('POST', `/playlists/${race.id}/withdraw`); // behind the approver's back
     await rrow.getByRole('button', { name: 'Duyệt', exact: true }).click();
     await page.locator('#msg.error', { hasText: 'Danh sách đã được tải lại' }).waitFor();
-    await rrow.locator('.status', { hasText: 'bản nháp' }).waitFor({ timeout: 5000 });
+    await rrow.locator('.status', { hasText: 'bản nháp' }).waitFor();
     await ed2.call('DELETE', `/playlists/${race.id}`);
     await ed2.dispose();
     await page.getByLabel('Tìm theo tên').fill('');

@@ -132,9 +132,10 @@ async function flow(page, tag) {
   const agent = spawn(agentBin, ['run', '--state', state], { stdio: 'ignore' });
   const exited = new Promise((resolve) => agent.on('exit', resolve));
   try {
-    await mine.locator('.state.on', { hasText: 'Trực tuyến' }).waitFor({ timeout: 30000 });
+    // An agent started on a busy machine: enrolled, connected, reporting.
+    await mine.locator('.state.on', { hasText: 'Trực tuyến' }).waitFor({ timeout: 60000 });
     if (!(await page.evaluate(() => window.panoNoReload))) throw new Error('the page reloaded');
-    await mine.locator('img.shot:not([hidden])').waitFor({ timeout: 30000 });
+    await mine.locator('img.shot:not([hidden])').waitFor({ timeout: 60000 });
 
     step(tag + ': move it to the new group');
     await mine.getByRole('button', { name: 'Chuyển nhóm…' }).click();

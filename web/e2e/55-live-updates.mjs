@@ -3,8 +3,9 @@
 // never sent) and when the server sends "reload" (too many screens
 // changed at once to name them), it reads the shown cards again. The
 // stream is played by the test (page.route), so each step is the only way
-// the change can reach the page within the wait, well under the page's
-// 30 s fallback reload.
+// the change can reach the page within the wait (20 s, for a busy
+// machine), still under the page's 30 s fallback reload, whose clock
+// starts before the change is made.
 import { base, step, login, apiAs, uniq, run } from './lib.mjs';
 
 const tech = await apiAs('technician');
@@ -39,7 +40,7 @@ try {
     await reconnect; // the page's reconnect is held
     await tech.call('PATCH', '/displays/' + d.id, { location: 'Ngã tư ' + name });
     changed();
-    await card.getByText('Vị trí: Ngã tư ' + name).waitFor({ timeout: 10000 });
+    await card.getByText('Vị trí: Ngã tư ' + name).waitFor({ timeout: 20000 });
 
     step('reload: the page reads the shown cards again');
     await page.unroute('**/api/v1/events');
@@ -56,7 +57,7 @@ try {
     await held;
     await tech.call('PATCH', '/displays/' + d.id, { location: 'Chợ ' + name });
     release();
-    await card.getByText('Vị trí: Chợ ' + name).waitFor({ timeout: 10000 });
+    await card.getByText('Vị trí: Chợ ' + name).waitFor({ timeout: 20000 });
   });
 } finally {
   await tech.call('DELETE', '/displays/' + d.id).catch(() => {});

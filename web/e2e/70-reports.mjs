@@ -19,7 +19,7 @@ await run(async (page) => {
   const report = (by) => viewer.call('GET', `/reports/plays?group_by=${by}&campaign_id=${campaign.id}`);
   for (let i = 0; ; i++) {
     if ((await report('display')).items.length === 3) break;
-    if (i === 60) throw new Error('no plays of the demo campaign after 30 s');
+    if (i === 120) throw new Error('no plays of the demo campaign after 60 s');
     await new Promise((r) => setTimeout(r, 500));
   }
 
@@ -30,6 +30,9 @@ await run(async (page) => {
   await page.locator('#scope', { hasText: 'Báo cáo gồm nhật ký phát của mọi đơn vị.' }).waitFor();
   await page.getByLabel('Chiến dịch tuyên truyền').selectOption(String(campaign.id));
   await page.getByRole('button', { name: '7 ngày qua' }).click();
+  // The page showed a report before the filter was chosen: wait for the
+  // campaign's own (the print heading names it), then read its tables.
+  await page.locator('#print-head .campaign', { hasText: campaign.name.slice(0, 30) }).waitFor({ state: 'attached' });
   const byCampaign = page.locator('section.report[data-by="campaign"]');
   await byCampaign.locator('tbody tr', { hasText: campaign.name.slice(0, 30) }).waitFor();
   for (const h of ['Theo chiến dịch tuyên truyền', 'Theo chủ đề', 'Theo đơn vị', 'Theo màn hình', 'Theo nội dung', 'Theo ngày']) {

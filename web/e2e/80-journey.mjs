@@ -32,6 +32,8 @@ await run(async (page) => {
   await dialog.getByLabel('Tìm nội dung').fill(title);
   await dialog.locator('label.rot-pick', { hasText: title }).locator('input').check();
   await dialog.getByRole('button', { name: 'Thêm các mục đã chọn' }).click();
+  // The picker hands its choice over when it has closed: save once it is in the list.
+  await page.locator('#rot-items li.rot-item', { hasText: title }).waitFor();
   await page.getByRole('button', { name: 'Lưu và gửi duyệt' }).click();
   await page.locator('#msg.ok', { hasText: 'Đã gửi duyệt' }).waitFor();
   await logout(page);
@@ -68,7 +70,9 @@ await run(async (page) => {
   await login(page, 'technician');
   await page.getByRole('link', { name: 'Màn hình' }).click();
   const card = page.locator('article.card[data-name="truong-hoc"]');
-  await card.locator('.playing', { hasText: `Đang phát: ${title} trong vòng phát ${rotation}` }).waitFor({ timeout: 30000 })
+  // The school's agent gets the new schedule, fetches the notice and plays
+  // it: on a busy machine that takes a while.
+  await card.locator('.playing', { hasText: `Đang phát: ${title} trong vòng phát ${rotation}` }).waitFor({ timeout: 60000 })
     .catch(async (e) => { throw new Error(e.message + '\ncard: ' + (await card.textContent())); });
 
   step('its live picture is the approved preview, pixel for pixel');

@@ -645,6 +645,8 @@ pano.start(async (user) => {
   for (const csel of document.querySelectorAll('select.ct-campaign')) {
     fillCampaigns(csel, csel.closest('.ct-row').querySelector('select.ct-theme'));
   }
+  // Text typed before the panel sizes were known was previewed on none.
+  if (writer) previewNotice().catch(fail);
   await load();
   if (location.hash === '#urgent') document.getElementById('urgent').scrollIntoView();
 });

@@ -132,7 +132,11 @@ pano.start(async () => {
     return s;
   }
 
+  // One answer shown at a time: a load started later (another period, a
+  // campaign) wins over one still under way.
+  let loading = 0;
   async function load() {
+    const seq = ++loading;
     const f = form.elements;
     if (f.from.value > f.to.value) {
       pano.say(t('rep_bad_range'), 'error');
@@ -143,6 +147,7 @@ pano.start(async () => {
     if (f.campaign_id.value) q.set('campaign_id', f.campaign_id.value);
     history.replaceState(null, '', location.pathname + '?' + q);
     const res = await Promise.all(groupings.map((by) => api('GET', '/reports/plays?group_by=' + by + '&' + filter())));
+    if (seq !== loading) return; // a newer load is under way
     const data = Object.fromEntries(groupings.map((by, i) => [by, res[i].data.items]));
     const scope = res[0].data.scope;
     document.getElementById('scope').replaceChildren(scope.all ? t('rep_scope_all')

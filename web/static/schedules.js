@@ -35,7 +35,6 @@ pano.start(async (user) => {
   const legend = document.getElementById('sch-legend-rotations');
   const pickNote = document.getElementById('sch-pick');
   document.getElementById('sch-hint').textContent = t(canEdit ? 'sch_hint_edit' : 'sch_hint_read');
-  document.getElementById('sch-add').hidden = !canEdit;
 
   const [gr, dr, pr] = await Promise.all([api('GET', '/groups'), api('GET', '/displays?brief=true'), api('GET', '/playlists?limit=500')]);
   const groups = new Map(gr.data.items.map((g) => [g.id, g]));
@@ -283,7 +282,11 @@ pano.start(async (user) => {
 
   // ---- loading ----------------------------------------------------------
 
+  // One answer shown at a time: a load started later (another group, the
+  // next week) wins over one still under way.
+  let loading = 0;
   async function load() {
+    const seq = ++loading;
     const [kind, idText] = targetSel.value.split(':');
     const id = Number(idText);
     history.replaceState(null, '', '#' + targetSel.value);
@@ -294,6 +297,7 @@ pano.start(async (user) => {
     const d = displays.get(id);
     if (kind === 'd' && d && d.group_id) lists.push(api('GET', '/schedules?group_id=' + d.group_id));
     const [tl, ...ls] = await Promise.all([api('GET', path + '/timeline' + q), ...lists]);
+    if (seq !== loading) return; // a newer load is under way
     entries = new Map(ls.flatMap((r) => r.data.items).map((x) => [x.id, x]));
     const shown = displays.get(tl.data.display_id);
     if (kind === 'g') note.textContent = (tl.data.display_id ? t('sch_group_note') + ' ' + t('sch_based_on') + ' ' + (shown ? shown.name : '#' + tl.data.display_id) + '.' : t('sch_group_empty'));
@@ -512,6 +516,8 @@ pano.start(async (user) => {
   document.getElementById('sch-prev').addEventListener('click', () => { monday = addDays(monday, -7); reload(); });
   document.getElementById('sch-next').addEventListener('click', () => { monday = addDays(monday, 7); reload(); });
   document.getElementById('sch-today').addEventListener('click', () => { monday = mondayOf(ymdOf(Date.now())); reload(); });
+  // Shown once it works: a click before the page has its data would do nothing.
+  document.getElementById('sch-add').hidden = !canEdit;
   document.getElementById('sch-add').addEventListener('click', () => openForm(null, {}));
   await load();
 });
