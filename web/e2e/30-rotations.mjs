@@ -190,6 +190,8 @@ await run(async (page) => {
   await row.locator('.rot-unit-of', { hasText: 'Ủy ban MTTQ Việt Nam phường' }).waitFor(); // the approver sees every unit's
   await row.getByRole('button', { name: 'Duyệt', exact: true }).click();
   await page.locator('#msg.error', { hasText: titles.c }).waitFor();
+  // The message says each item's state, so a rejected one is not "to approve".
+  await page.locator('#msg.error', { hasText: new RegExp(titles.c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ' \\((bản nháp|chờ duyệt|bị từ chối)\\)') }).waitFor();
   await row.getByRole('button', { name: 'Từ chối', exact: true }).click();
   const dlg = page.locator('dialog[open]');
   await dlg.getByRole('button', { name: 'Từ chối', exact: true }).click(); // no reason: the dialog stays

@@ -225,7 +225,8 @@ pano.start(async (user) => {
     try { await loadMedia(ids); } catch (err) { oops(err); return; }
     const bad = unapproved(pl.current.items);
     if (bad.length) {
-      say(t('rot_cannot_approve') + ' ' + bad.map(titleOf).join(', '), 'error');
+      const why = (id) => { const m = media.get(id); return m && m.status ? ' (' + t('rot_status_' + m.status) + ')' : ''; };
+      say(t('rot_cannot_approve') + ' ' + bad.map((id) => titleOf(id) + why(id)).join(', '), 'error');
       return;
     }
     await decide(pl, 'approve');
