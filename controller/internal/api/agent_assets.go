@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -43,23 +42,6 @@ func (a *API) agentAsset(c echo.Context) error {
 	if !known {
 		return errf(http.StatusNotFound, "not_found", "no rendition has the hash %s", sha)
 	}
-	path, err := a.o.Assets.Find(sha)
-	if err != nil {
-		return err // recorded but missing: ours, not the agent's
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Type", mime)
-	h.Set("ETag", `"`+sha+`"`)
-	h.Set("Cache-Control", "private, immutable")
-	http.ServeContent(c.Response(), c.Request(), "", fi.ModTime(), f)
-	return nil
+	// Recorded but missing would be an internal error: ours, not the agent's.
+	return a.serveAsset(c, sha, mime, "private, immutable")
 }

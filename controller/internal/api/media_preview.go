@@ -43,15 +43,9 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	q := &query{c: c}
-	w := q.intIn("w", 128, 1, assets.MaxPanelSide)
-	h := q.intIn("h", 64, 1, assets.MaxPanelSide)
-	fit := q.oneOf("fit", store.Fits...)
-	if q.err != nil {
-		return q.err
-	}
-	if fit == "" {
-		fit = "contain"
+	w, h, fit, err := geometryQuery(c)
+	if err != nil {
+		return err
 	}
 	if ok, err := a.previewable(c, w, h, fit); err != nil {
 		return err
@@ -200,16 +194,10 @@ func (a *API) renditionFile(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	q := &query{c: c}
 	// Only stored renditions are served, so any panel size will do.
-	w := q.intIn("w", 128, 1, assets.MaxPanelSide)
-	h := q.intIn("h", 64, 1, assets.MaxPanelSide)
-	fit := q.oneOf("fit", store.Fits...)
-	if q.err != nil {
-		return q.err
-	}
-	if fit == "" {
-		fit = "contain"
+	w, h, fit, err := geometryQuery(c)
+	if err != nil {
+		return err
 	}
 	if err := processed(m); err != nil {
 		return err
@@ -221,9 +209,34 @@ func (a *API) renditionFile(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	path, err := a.o.Assets.Find(r.SHA256)
+	if err := a.serveAsset(c, r.SHA256, r.MIME, "private, no-cache"); err != nil {
+		return fmt.Errorf("api: rendition %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// geometryQuery reads a panel geometry from w, h and fit (default
+// 128×64 contain), each side up to assets.MaxPanelSide.
+func geometryQuery(c echo.Context) (w, h int, fit string, err error) {
+	q := &query{c: c}
+	w = q.intIn("w", 128, 1, assets.MaxPanelSide)
+	h = q.intIn("h", 64, 1, assets.MaxPanelSide)
+	fit = q.oneOf("fit", store.Fits...)
+	if q.err != nil {
+		return 0, 0, "", q.err
+	}
+	if fit == "" {
+		fit = "contain"
+	}
+	return w, h, fit, nil
+}
+
+// serveAsset sends the asset store's file of that hash, with Range
+// requests and the hash as its strong ETag.
+func (a *API) serveAsset(c echo.Context, sha, mime, cacheControl string) error {
+	path, err := a.o.Assets.Find(sha)
 	if err != nil {
-		return fmt.Errorf("rendition %d: %w", r.ID, err)
+		return err
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -235,9 +248,9 @@ func (a *API) renditionFile(c echo.Context, p *principal) error {
 		return err
 	}
 	hd := c.Response().Header()
-	hd.Set("Content-Type", r.MIME)
-	hd.Set("ETag", `"`+r.SHA256+`"`)
-	hd.Set("Cache-Control", "private, no-cache")
+	hd.Set("Content-Type", mime)
+	hd.Set("ETag", `"`+sha+`"`)
+	hd.Set("Cache-Control", cacheControl)
 	http.ServeContent(c.Response(), c.Request(), "", fi.ModTime(), f)
 	return nil
 }

@@ -85,25 +85,22 @@ type timelineOut struct {
 }
 
 func (a *API) displayTimeline(c echo.Context, p *principal) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	from, to, items, err := a.timelineRange(c)
-	if err != nil {
-		return err
-	}
-	if a.o.Previews == nil {
-		return errf(http.StatusServiceUnavailable, "unavailable", "timelines need the plan service, which this controller does not run")
-	}
-	plan, err := a.o.Previews.DisplayPreview(ctxOf(c), id)
-	if err != nil {
-		return storeErr(err, "display", id)
-	}
-	return a.timeline(c, p, plan, id, from, to, items)
+	return a.timelineOf(c, p, "display", func(ctx context.Context, id int64) (*protocol.Plan, int64, error) {
+		plan, err := a.o.Previews.DisplayPreview(ctx, id)
+		return plan, id, err
+	})
 }
 
 func (a *API) groupTimeline(c echo.Context, p *principal) error {
+	return a.timelineOf(c, p, "group", func(ctx context.Context, id int64) (*protocol.Plan, int64, error) {
+		return a.o.Previews.GroupPreview(ctx, id) // not a method value: Previews may be nil
+	})
+}
+
+// timelineOf answers a timeline route: the path's id, the range, and the
+// plan preview gives for that id (with the display it was made for).
+func (a *API) timelineOf(c echo.Context, p *principal, what string,
+	preview func(ctx context.Context, id int64) (*protocol.Plan, int64, error)) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -115,9 +112,9 @@ func (a *API) groupTimeline(c echo.Context, p *principal) error {
 	if a.o.Previews == nil {
 		return errf(http.StatusServiceUnavailable, "unavailable", "timelines need the plan service, which this controller does not run")
 	}
-	plan, displayID, err := a.o.Previews.GroupPreview(ctxOf(c), id)
+	plan, displayID, err := preview(ctxOf(c), id)
 	if err != nil {
-		return storeErr(err, "group", id)
+		return storeErr(err, what, id)
 	}
 	return a.timeline(c, p, plan, displayID, from, to, items)
 }

@@ -174,23 +174,14 @@ type rawValue struct {
 // ParseAlert reads one CAP 1.2 alert document from r, at most opts.Limit
 // bytes, and checks it. Every refusal is an *Error.
 func ParseAlert(r io.Reader, opts Options) (*Alert, error) {
-	b, err := read(r, opts)
-	if err != nil {
-		return nil, err
-	}
-	root, err := scan(b)
+	d, root, err := open(r, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkAlertRoot(root); err != nil {
 		return nil, err
 	}
-	d := newDecoder(b)
-	se, err := startRoot(d)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAlert(d, se)
+	return decodeAlert(d, root)
 }
 
 func checkAlertRoot(se xml.StartElement) error {

@@ -48,16 +48,7 @@ func ParseFeed(r io.Reader, opts Options) (*Feed, error) {
 }
 
 func parse(r io.Reader, opts Options, alertOK bool) (*Feed, error) {
-	b, err := read(r, opts)
-	if err != nil {
-		return nil, err
-	}
-	root, err := scan(b)
-	if err != nil {
-		return nil, err
-	}
-	d := newDecoder(b)
-	se, err := startRoot(d)
+	d, se, err := open(r, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +60,8 @@ func parse(r io.Reader, opts Options, alertOK bool) (*Feed, error) {
 			return nil, &Error{Code: CodeRoot, Field: "version", Value: v, Msg: fmt.Sprintf("RSS version %q; only 2.0 is supported", v)}
 		}
 		return parseRSS(d)
-	case alertOK && root.Name.Local == "alert":
-		if err := checkAlertRoot(root); err != nil {
+	case alertOK && se.Name.Local == "alert":
+		if err := checkAlertRoot(se); err != nil {
 			return nil, err
 		}
 		a, err := decodeAlert(d, se)

@@ -137,6 +137,22 @@ func isCAPNamespace(ns string) bool {
 }
 
 // startRoot advances d to the root element, which scan has already checked.
+// open reads a document and checks it whole (size, no DTD, depth, one
+// root), then returns a decoder standing just past its root element, and
+// that element.
+func open(r io.Reader, o Options) (*xml.Decoder, xml.StartElement, error) {
+	b, err := read(r, o)
+	if err != nil {
+		return nil, xml.StartElement{}, err
+	}
+	if _, err := scan(b); err != nil {
+		return nil, xml.StartElement{}, err
+	}
+	d := newDecoder(b)
+	root, err := startRoot(d)
+	return d, root, err
+}
+
 func startRoot(d *xml.Decoder) (xml.StartElement, error) {
 	for {
 		tok, err := d.Token()
