@@ -11,8 +11,8 @@
 
 pano.start(async (user) => {
   const { t, api, el, time, say } = pano;
-  const writer = pano.can(user, 'editor', 'approver', 'admin');
-  const approver = pano.can(user, 'approver', 'admin');
+  const writer = pano.may('createMedia');
+  const approver = pano.may('approveMedia');
 
   // Errors: the API's code in words (pano.api translates err_CODE; a few
   // generic codes get this page's wording).
@@ -577,7 +577,7 @@ pano.start(async (user) => {
         await api('POST', '/urgent-notices', body);
         say(t('urgent_sent') + ': ' + m.title, 'ok');
         await loadUrgent();
-        pano.showUrgent(user);
+        pano.showUrgent();
       } catch (e) {
         fail(e);
       }
@@ -609,7 +609,7 @@ pano.start(async (user) => {
             await api('POST', '/urgent-notices/' + n.id + '/cancel');
             say(t('urgent_cancelled') + ': ' + n.title, 'ok');
             await loadUrgent();
-            pano.showUrgent(user);
+            pano.showUrgent();
           } catch (err) {
             fail(err);
           }

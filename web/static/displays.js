@@ -8,7 +8,7 @@
 
 pano.start(async (user) => {
   const { t, api, el, time } = pano;
-  const tech = pano.can(user, 'technician', 'admin');
+  const tech = pano.may('sendCommand');
   const box = document.getElementById('displays');
   const filters = document.getElementById('display-filters');
   const pager = document.getElementById('display-pager');

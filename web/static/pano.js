@@ -12,6 +12,9 @@ const pano = (() => {
   const fmt = new Intl.DateTimeFormat(locale, { ...dayOpts, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   const dayFmt = new Intl.DateTimeFormat(locale, dayOpts);
   let csrf = '';
+  // The operations the user may call (the API's operationIds), from the
+  // route table through /me: pages ask may() rather than restate roles.
+  let mayOps = new Set();
 
   const t = (key) => msgs[key] ?? key;
   const has = (key) => key in msgs;
@@ -196,11 +199,12 @@ const pano = (() => {
 
   // can tells whether the user has one of the roles.
   const can = (user, ...roles) => roles.includes(user.role);
+  const may = (op) => mayOps.has(op);
 
   // showUrgent puts a banner on every page while an urgent notice is on
   // screens; those who may stop it get a link to where they can.
-  async function showUrgent(user) {
-    const manages = can(user, 'approver', 'admin');
+  async function showUrgent() {
+    const manages = may('cancelUrgentNotice');
     const banner = document.getElementById('urgent-banner');
     let r;
     try { r = await api('GET', '/urgent-notices?live=true'); } catch { return; }
@@ -212,8 +216,8 @@ const pano = (() => {
 
   function show(user) {
     for (const a of document.querySelectorAll('#nav a')) a.hidden = !a.dataset.roles.split(' ').includes(user.role);
-    showUrgent(user);
-    setInterval(() => showUrgent(user), 30000);
+    showUrgent();
+    setInterval(showUrgent, 30000);
     document.getElementById('login').hidden = true;
     document.getElementById('app').hidden = false;
     document.getElementById('nav').hidden = false;
@@ -238,6 +242,7 @@ const pano = (() => {
       try {
         const r = await api('POST', '/session', { name: f.get('name'), password: f.get('password') });
         csrf = r.data.csrf_token;
+        mayOps = new Set(r.data.may);
         form.reset();
         show(r.data.user);
         await init(r.data.user);
@@ -274,9 +279,10 @@ const pano = (() => {
       return;
     }
     csrf = r.data.csrf_token;
+    mayOps = new Set(r.data.may);
     show(r.data.user);
     try { await init(r.data.user); } catch (err) { fail(err); }
   }
 
-  return { t, has, dates, api, upload, blob, el, time, day, duration, dialog, confirm, can, say, fail, start, showUrgent, locale, tz };
+  return { t, has, dates, api, upload, blob, el, time, day, duration, dialog, confirm, can, may, say, fail, start, showUrgent, locale, tz };
 })();

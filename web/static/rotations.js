@@ -11,8 +11,8 @@
 
 pano.start(async (user) => {
   const { t, api, el, duration, say } = pano;
-  const writer = pano.can(user, 'editor', 'approver', 'admin');
-  const approver = pano.can(user, 'approver', 'admin');
+  const writer = pano.may('createPlaylist');
+  const approver = pano.may('approvePlaylist');
   const $ = (id) => document.getElementById(id);
 
   const STATUS = { draft: t('rot_status_draft'), pending: t('rot_status_pending'), approved: t('rot_status_approved'), rejected: t('rot_status_rejected') };

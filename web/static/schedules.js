@@ -13,7 +13,7 @@
 
 pano.start(async (user) => {
   const { t, api, el } = pano;
-  const canEdit = pano.can(user, 'approver', 'admin');
+  const canEdit = pano.may('createSchedule');
   const tz = pano.tz;
   const DAY = 86400000;
 

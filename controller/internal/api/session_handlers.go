@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,21 @@ type loginIn struct {
 type sessionOut struct {
 	User      store.User `json:"user"`
 	CSRFToken string     `json:"csrf_token,omitempty"` // only for cookie sessions
+	// May lists the operations (operationId) the user's role may call,
+	// from the route table, so that a page shows what the user can do
+	// without restating who may do what.
+	May []string `json:"may"`
+}
+
+// may lists the operations role may call.
+func (a *API) may(role string) []string {
+	out := []string{}
+	for _, rt := range a.Routes() {
+		if slices.Contains(rt.Roles, role) {
+			out = append(out, rt.Name)
+		}
+	}
+	return out
 }
 
 var errBadLogin = errf(http.StatusUnauthorized, "bad_credentials", "wrong name or password")
@@ -91,7 +107,7 @@ func (a *API) login(c echo.Context, _ *principal) error {
 		Secure:   a.o.SecureCookies,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return c.JSON(http.StatusOK, sessionOut{User: u, CSRFToken: sess.CSRFToken})
+	return c.JSON(http.StatusOK, sessionOut{User: u, CSRFToken: sess.CSRFToken, May: a.may(u.Role)})
 }
 
 func (a *API) logout(c echo.Context, p *principal) error {
@@ -106,7 +122,7 @@ func (a *API) logout(c echo.Context, p *principal) error {
 }
 
 func (a *API) me(c echo.Context, p *principal) error {
-	out := sessionOut{User: p.User}
+	out := sessionOut{User: p.User, May: a.may(p.User.Role)}
 	if p.Session != nil {
 		out.CSRFToken = p.Session.CSRFToken
 	}

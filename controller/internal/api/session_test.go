@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,5 +185,23 @@ func TestBearerTokensAreShownOnceAndRevocable(t *testing.T) {
 	must(t, v.do(c, "DELETE", "/tokens/"+strconv.FormatInt(out.Token.ID, 10), nil), 204)
 	if r := v.do(tok, "GET", "/displays", nil); r.Status != 401 {
 		t.Fatalf("revoked token: %d", r.Status)
+	}
+}
+
+// TestMeSaysWhatTheRoleMay: /me lists the operations the route table lets
+// the user's role call, and no other, so pages need not restate roles.
+func TestMeSaysWhatTheRoleMay(t *testing.T) {
+	v := newEnv(t)
+	for _, role := range []string{store.RoleEditor, store.RoleApprover, store.RoleTechnician, store.RoleViewer, store.RoleAdmin} {
+		var me sessionOut
+		must(t, v.do(v.session(v.user(role, v.unitA.ID)), "GET", "/me", nil), 200).json(t, &me)
+		for _, rt := range v.api.Routes() {
+			if rt.Roles == nil {
+				continue
+			}
+			if want := slices.Contains(rt.Roles, role); slices.Contains(me.May, rt.Name) != want {
+				t.Errorf("%s: may %s is %v, the route table says %v", role, rt.Name, !want, want)
+			}
+		}
 	}
 }
