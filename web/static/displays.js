@@ -24,7 +24,8 @@ pano.start(async (user) => {
   // fmt fills {name} placeholders of a message.
   const fmt = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   const plain = (key) => t(key).replace(/…$/, '');
-  const kib = (n) => (n / 1048576).toFixed(1) + ' MiB';
+  // bytes in the unit that says something: a notice is KiB, a video MiB.
+  const kib = (n) => (n < 1048576 ? (n / 1024).toFixed(0) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB');
 
   // ---- screenshots -------------------------------------------------------
 
