@@ -114,7 +114,7 @@ func (a *API) listDisplays(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.readLive(ctx)
+	l, err := a.readLive(ctx, 0)
 	if err != nil {
 		return err
 	}

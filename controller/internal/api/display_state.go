@@ -46,7 +46,9 @@ type live struct {
 	urgent   []store.UrgentNotice
 }
 
-func (a *API) readLive(ctx context.Context) (*live, error) {
+// readLive gathers what the displays are doing now: of every display, or
+// of display only when it is not 0.
+func (a *API) readLive(ctx context.Context, display int64) (*live, error) {
 	l := &live{agents: map[int64]*liveAgent{}, alerts: map[int64][]string{}}
 	if a.o.Hub != nil {
 		for _, ag := range a.o.Hub.Agents() {
@@ -56,7 +58,7 @@ func (a *API) readLive(ctx context.Context) (*live, error) {
 		}
 	}
 	var err error
-	if l.activity, err = a.o.Store.DisplayActivities(ctx); err != nil {
+	if l.activity, err = a.o.Store.DisplayActivities(ctx, display); err != nil {
 		return nil, err
 	}
 	if a.o.Alerts != nil {
@@ -66,15 +68,9 @@ func (a *API) readLive(ctx context.Context) (*live, error) {
 			}
 		}
 	}
-	ns, err := a.o.Store.UrgentNotices(ctx, false, nil)
-	if err != nil {
+	// The live ones only, picked by the database: the history grows.
+	if l.urgent, err = a.o.Store.UrgentNotices(ctx, true, nil); err != nil {
 		return nil, err
-	}
-	now := a.o.Now()
-	for _, n := range ns {
-		if n.CancelledAt == nil && !now.Before(n.StartsAt) && now.Before(n.EndsAt) {
-			l.urgent = append(l.urgent, n)
-		}
 	}
 	return l, nil
 }
@@ -198,7 +194,7 @@ func (a *API) hideOtherUnits(ctx context.Context, p *principal, np *nowPlaying) 
 // describeOne is one display with its state and what it plays, as p may
 // see it.
 func (a *API) describeOne(ctx context.Context, p *principal, d store.Display) (displayOut, error) {
-	l, err := a.readLive(ctx)
+	l, err := a.readLive(ctx, d.ID)
 	if err != nil {
 		return displayOut{}, err
 	}

@@ -30,14 +30,15 @@ type DisplayActivity struct {
 }
 
 // DisplayActivities returns the activity of every display that has any,
-// by display id.
-func (s *Store) DisplayActivities(ctx context.Context) (map[int64]DisplayActivity, error) {
+// by display id; of display only, when it is not 0 (one card's refresh
+// need not read every display's).
+func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64]DisplayActivity, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT d.id, a.last_seen, s.health_at, s.screenshot_at
 		FROM displays d
 		LEFT JOIN agents a ON a.display_id = d.id
 		LEFT JOIN display_status s ON s.display_id = d.id
-		WHERE a.display_id IS NOT NULL OR s.display_id IS NOT NULL`)
+		WHERE (a.display_id IS NOT NULL OR s.display_id IS NOT NULL) AND (? = 0 OR d.id = ?)`, display, display)
 	if err != nil {
 		return nil, fmt.Errorf("store: display activity: %w", err)
 	}
@@ -69,7 +70,7 @@ func (s *Store) DisplayActivities(ctx context.Context) (map[int64]DisplayActivit
 // LastSeen returns when each display was last heard of, for the displays
 // ever heard of.
 func (s *Store) LastSeen(ctx context.Context) (map[int64]time.Time, error) {
-	act, err := s.DisplayActivities(ctx)
+	act, err := s.DisplayActivities(ctx, 0)
 	if err != nil {
 		return nil, err
 	}

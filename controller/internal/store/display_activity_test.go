@@ -30,7 +30,7 @@ func TestDisplayActivityFollowsTheDisplay(t *testing.T) {
 	}
 	lastSeen := func(id int64) *time.Time {
 		t.Helper()
-		act, err := s.DisplayActivities(ctx)
+		act, err := s.DisplayActivities(ctx, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,6 +79,12 @@ func TestDisplayActivityFollowsTheDisplay(t *testing.T) {
 	if got := lastSeen(y.ID); got == nil || !got.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("renamed and reconnected: last seen %v, want %v", got, t0.Add(2*time.Hour))
 	}
+
+	// One display's activity alone, as a card's refresh reads it.
+	one, err := s.DisplayActivities(ctx, y.ID)
+	if err != nil || len(one) != 1 || one[y.ID].LastSeen == nil || !one[y.ID].LastSeen.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("display %d alone: %+v, %v", y.ID, one, err)
+	}
 	// A new display named as the renamed one was is not it.
 	if got := lastSeen(mk("y").ID); got != nil {
 		t.Fatalf("a new display named as a renamed one was: last seen %v", got)
@@ -119,7 +125,7 @@ func TestMigration9MatchesAgentsToDisplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	act, err := s.DisplayActivities(ctx)
+	act, err := s.DisplayActivities(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
