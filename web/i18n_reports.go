@@ -4,6 +4,14 @@ package web
 // and day over a period, with charts, CSV and an A4 print view.
 var _ = register(catalog{
 	"vi": {
+		"csv_campaign":        "Chiến dịch tuyên truyền",
+		"csv_theme":           "Chủ đề",
+		"csv_unit":            "Đơn vị",
+		"csv_display":         "Màn hình",
+		"csv_media":           "Nội dung",
+		"csv_day":             "Ngày",
+		"csv_id":              "Mã",
+		"csv_seconds":         "Thời lượng (giây)",
 		"reports_intro":       "Nhật ký phát: số lượt phát và thời lượng trên màn hình.",
 		"by_campaign":         "Theo chiến dịch tuyên truyền",
 		"by_theme":            "Theo chủ đề",
@@ -47,6 +55,14 @@ var _ = register(catalog{
 		"rep_none_unit":       "(không thuộc đơn vị nào)",
 	},
 	"en": {
+		"csv_campaign":        "Campaign",
+		"csv_theme":           "Theme",
+		"csv_unit":            "Unit",
+		"csv_display":         "Screen",
+		"csv_media":           "Content",
+		"csv_day":             "Day",
+		"csv_id":              "ID",
+		"csv_seconds":         "Time on screen (s)",
 		"reports_intro":       "Proof of play: plays and time on screen.",
 		"by_campaign":         "By campaign",
 		"by_theme":            "By theme",

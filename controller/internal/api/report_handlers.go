@@ -12,6 +12,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
+	"github.com/pano-signage/pano/web"
 )
 
 // reportScope says whose proof of play a report holds, so the page can
@@ -70,25 +71,15 @@ func (a *API) listPlayRecords(c echo.Context, p *principal) error {
 	return c.JSON(http.StatusOK, list[protocol.PlayRecord]{Items: recs})
 }
 
-// csvHeads are a CSV report's column heads by language: the grouping's
-// column (by group_by), then the rest.
-// none names the row of plays that belong to no campaign, theme or unit
-// (the report's key ""), as the page does (rep_none_… in web/i18n_reports.go).
-var csvHeads = map[string]struct {
-	by   map[string]string
-	rest []string
-	none map[string]string
-}{
-	"vi": {
-		by:   map[string]string{"campaign": "Chiến dịch tuyên truyền", "theme": "Chủ đề", "unit": "Đơn vị", "display": "Màn hình", "media": "Nội dung", "day": "Ngày"},
-		rest: []string{"Mã", "Lượt phát", "Thời lượng (giờ:phút:giây)", "Thời lượng (giây)", "Lần đầu", "Lần cuối"},
-		none: map[string]string{"campaign": "(không thuộc chiến dịch nào)", "theme": "(không thuộc chủ đề nào)", "unit": "(không thuộc đơn vị nào)"},
-	},
-	"en": {
-		by:   map[string]string{"campaign": "Campaign", "theme": "Theme", "unit": "Unit", "display": "Screen", "media": "Content", "day": "Day"},
-		rest: []string{"ID", "Plays", "Time on screen (h:mm:ss)", "Time on screen (s)", "First", "Last"},
-		none: map[string]string{"campaign": "(no campaign)", "theme": "(no theme)", "unit": "(no unit)"},
-	},
+// csvHeads are a CSV report's column heads in lang: the grouping's
+// column, then the rest, in the words of the report page
+// (web/i18n_reports.go), so that the file and the page never disagree.
+func csvHeads(lang web.Lang, by string) []string {
+	out := []string{web.T(lang, "csv_"+by)}
+	for _, k := range []string{"csv_id", "col_plays", "col_airtime", "csv_seconds", "col_first", "col_last"} {
+		out = append(out, web.T(lang, k))
+	}
+	return out
 }
 
 // csvText makes a cell that a spreadsheet program shows as the text it
@@ -145,13 +136,12 @@ func (a *API) playReport(c echo.Context, p *principal) error {
 	// A byte-order mark so spreadsheet programs read the Vietnamese as UTF-8.
 	c.Response().Write([]byte("\ufeff"))
 	w := csv.NewWriter(c.Response())
-	h := csvHeads[lang]
-	w.Write(append([]string{h.by[by]}, h.rest...))
+	w.Write(csvHeads(web.Lang(lang), by))
 	const local = "2006-01-02 15:04:05"
 	for _, r := range rows {
 		label := r.Label
 		if r.Key == "" {
-			label = h.none[by]
+			label = web.T(web.Lang(lang), "rep_none_"+by) // as the page names it
 		}
 		w.Write([]string{csvText(label), csvText(r.Key), strconv.Itoa(r.Plays), hms(r.Seconds), strconv.FormatFloat(r.Seconds, 'f', 0, 64),
 			r.First.In(a.o.Location).Format(local), r.Last.In(a.o.Location).Format(local)})

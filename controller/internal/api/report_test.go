@@ -9,7 +9,6 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
-	"github.com/pano-signage/pano/web"
 )
 
 func TestPlayReportIsScopedAndExportsCSV(t *testing.T) {
@@ -117,18 +116,5 @@ func TestPlayReportCSVIsSafeAndNamesTheUnassigned(t *testing.T) {
 	must(t, v.do(approver, "GET", "/reports/plays?group_by=theme", nil), 200).json(t, &byTheme)
 	if len(byTheme.Items) != 1 || byTheme.Items[0].Key != "" || byTheme.Items[0].Plays != 6 {
 		t.Fatalf("by theme: %+v", byTheme.Items)
-	}
-}
-
-// TestReportNoneWordsMatchThePage checks that the CSV names the plays of
-// no campaign, theme or unit as the page does.
-func TestReportNoneWordsMatchThePage(t *testing.T) {
-	for lang, h := range csvHeads {
-		msgs := web.Messages(web.Lang(lang))
-		for _, by := range []string{"campaign", "theme", "unit"} {
-			if got, want := h.none[by], msgs["rep_none_"+by]; got == "" || got != want {
-				t.Errorf("%s: the CSV says %q for no %s, the page %q", lang, got, by, want)
-			}
-		}
 	}
 }
