@@ -7,9 +7,19 @@ import (
 	"time"
 )
 
-// PlanSchema is the version of the plan document. A plan of a newer schema
-// is refused by an older agent, which keeps playing the plan it has.
-const PlanSchema = 1
+// PlanSchema is the newest version of the plan document this build reads
+// and writes. A plan of a newer schema is refused by an older agent, which
+// keeps playing the plan it has and says so in its health. The controller
+// writes the oldest schema that can say what a plan says (NeededSchema), so
+// agents in the field keep working until a ward uses what they lack.
+//
+// Schema 2 added: entry dayparts (several daily windows) and weights (share
+// of voice), item validity (not_before/not_after), power and brightness
+// windows, day/night brightness by the sun and the display's site.
+const PlanSchema = 2
+
+// MinPlanSchema is the oldest schema this build reads.
+const MinPlanSchema = 1
 
 // Plan is the contract between the controller and one display: the rules that
 // say what the display shows at any instant, and the content they need, by
@@ -28,6 +38,54 @@ type Plan struct {
 	Entries   []Entry    `json:"entries"`   // schedule entries that apply to this display
 	Playlists []Playlist `json:"playlists"` // referenced by Entry.Playlist
 	Assets    []Asset    `json:"assets"`    // every file the plan needs
+
+	// Site is where the display stands, for sunrise and sunset (schema 2).
+	Site *Site `json:"site,omitempty"`
+	// Power lists the windows in which the screen is on; outside all of
+	// them it is off (blank, and told so where the protocol can say it).
+	// Empty: always on (schema 2).
+	Power []Window `json:"power,omitempty"`
+	// Brightness sets levels by time of day: the first window that holds
+	// at an instant gives the level (schema 2).
+	Brightness []BrightnessWindow `json:"brightness,omitempty"`
+	// DayNight gives the level where no brightness window holds: Day from
+	// sunrise to sunset at Site, Night otherwise (schema 2; needs Site).
+	// Without it (and no window) the panel keeps its profile's level.
+	DayNight *DayNight `json:"day_night,omitempty"`
+}
+
+// Site is a point on Earth, in decimal degrees (WGS 84).
+type Site struct {
+	Latitude  float64 `json:"latitude"`  // −90 … 90, north positive
+	Longitude float64 `json:"longitude"` // −180 … 180, east positive
+}
+
+// Window is a daily window of time on some weekdays. Until ≤ From crosses
+// midnight: the window opens on a listed weekday and ends the next day.
+type Window struct {
+	Weekdays []int  `json:"weekdays,omitempty"` // ISO 1 = Monday … 7 = Sunday; empty: every day
+	From     string `json:"from"`               // HH:MM
+	Until    string `json:"until"`              // HH:MM, exclusive; 24:00 = midnight
+}
+
+// BrightnessWindow is a fixed brightness level within a window.
+type BrightnessWindow struct {
+	Window
+	Percent int `json:"percent"` // 0–100 of the panel's full level
+}
+
+// DayNight is a brightness level by day and another by night, switched at
+// sunrise and sunset computed from the plan's Site and the date.
+type DayNight struct {
+	Day   int `json:"day"`   // percent, sunrise to sunset
+	Night int `json:"night"` // percent, sunset to sunrise
+}
+
+// Daypart is one daily window of an entry: [From, Until) in the plan's
+// zone; Until ≤ From crosses midnight.
+type Daypart struct {
+	From  string `json:"from"`  // HH:MM
+	Until string `json:"until"` // HH:MM, exclusive; 24:00 = midnight
 }
 
 // Fallbacks.
@@ -38,17 +96,26 @@ const (
 )
 
 // Entry schedules a playlist: on which dates, weekdays and hours, and with
-// which priority. Where entries overlap, the highest priority wins; equal
-// priorities go to the lower ID, so every evaluator agrees.
+// which priority. Where entries overlap, the highest priority wins; entries
+// of equal priority open at the same instant share it by weight, loop by
+// loop (share of voice), in an order every evaluator agrees on.
 type Entry struct {
-	ID        int64  `json:"id"`
-	Playlist  int64  `json:"playlist"`
-	Priority  int    `json:"priority"`
+	ID       int64 `json:"id"`
+	Playlist int64 `json:"playlist"`
+	Priority int   `json:"priority"`
+	// Weight is the entry's share among equal-priority entries open at
+	// once: 2 against 1 plays two loops of this rotation for one of the
+	// other, interleaved. 0 means 1 (schema 2 for any other value).
+	Weight    int    `json:"weight,omitempty"`
 	StartDate string `json:"start_date,omitempty"` // YYYY-MM-DD, inclusive; empty: no start
 	EndDate   string `json:"end_date,omitempty"`   // YYYY-MM-DD, inclusive; empty: no end
 	Weekdays  []int  `json:"weekdays,omitempty"`   // ISO: 1 = Monday … 7 = Sunday; empty: every day
 	From      string `json:"from,omitempty"`       // HH:MM daypart start; empty: 00:00
 	Until     string `json:"until,omitempty"`      // HH:MM daypart end, exclusive; empty: 24:00
+	// Dayparts lists several daily windows (schema 2); with it, From and
+	// Until stay empty. A window that crosses midnight belongs to the day
+	// it opens on (its weekday and dates).
+	Dayparts []Daypart `json:"dayparts,omitempty"`
 	// NotBefore and NotAfter bound the entry to an interval of instants (an
 	// urgent notice: from when it is sent until it expires). The rotation
 	// is then anchored at NotBefore.
@@ -70,6 +137,11 @@ type Item struct {
 	Campaign   int64  `json:"campaign,omitempty"`
 	Asset      string `json:"asset"` // SHA-256 of the rendition for this display's panel
 	DurationMS int64  `json:"duration_ms"`
+	// NotBefore and NotAfter bound when the item may play (its media's
+	// validity and its campaign's dates); outside them the rotation plays
+	// as if the item were not in it (schema 2).
+	NotBefore *time.Time `json:"not_before,omitempty"`
+	NotAfter  *time.Time `json:"not_after,omitempty"`
 }
 
 // Asset is a file the plan needs.
@@ -98,8 +170,11 @@ var (
 // Validate checks a plan before an agent accepts it: a plan that fails keeps
 // the agent on the plan it has.
 func (p *Plan) Validate() error {
-	if p.Schema != PlanSchema {
-		return fmt.Errorf("plan schema %d is not supported (this build reads schema %d)", p.Schema, PlanSchema)
+	if p.Schema < MinPlanSchema || p.Schema > PlanSchema {
+		return &SchemaError{Schema: p.Schema}
+	}
+	if need := p.NeededSchema(); need > p.Schema {
+		return fmt.Errorf("plan says schema %d but uses what schema %d added", p.Schema, need)
 	}
 	if p.Revision < 1 {
 		return errors.New("plan revision must be at least 1")
@@ -143,6 +218,9 @@ func (p *Plan) Validate() error {
 			if it.DurationMS < 100 {
 				return fmt.Errorf("playlist %d item %d: duration %d ms is shorter than 100 ms", pl.ID, it.ID, it.DurationMS)
 			}
+			if it.NotBefore != nil && it.NotAfter != nil && !it.NotAfter.After(*it.NotBefore) {
+				return fmt.Errorf("playlist %d item %d: not_after must be after not_before", pl.ID, it.ID)
+			}
 		}
 		playlists[pl.ID] = true
 	}
@@ -163,6 +241,23 @@ func (p *Plan) Validate() error {
 				return fmt.Errorf("schedule entry %d: time %q is not HH:MM", e.ID, hm)
 			}
 		}
+		if len(e.Dayparts) > 0 && (e.From != "" || e.Until != "") {
+			return fmt.Errorf("schedule entry %d: give dayparts or from/until, not both", e.ID)
+		}
+		if len(e.Dayparts) > MaxDayparts {
+			return fmt.Errorf("schedule entry %d: %d dayparts; at most %d", e.ID, len(e.Dayparts), MaxDayparts)
+		}
+		for _, dp := range e.Dayparts {
+			if !hhmmRe.MatchString(dp.From) || !hhmmRe.MatchString(dp.Until) || dp.From == "24:00" {
+				return fmt.Errorf("schedule entry %d: daypart %q–%q is not HH:MM–HH:MM", e.ID, dp.From, dp.Until)
+			}
+			if dp.From == dp.Until {
+				return fmt.Errorf("schedule entry %d: daypart %s–%s is empty", e.ID, dp.From, dp.Until)
+			}
+		}
+		if e.Weight < 0 || e.Weight > MaxWeight {
+			return fmt.Errorf("schedule entry %d: weight %d must be 1–%d (0 means 1)", e.ID, e.Weight, MaxWeight)
+		}
 		if e.NotBefore != nil && e.NotAfter != nil && !e.NotAfter.After(*e.NotBefore) {
 			return fmt.Errorf("schedule entry %d: not_after must be after not_before", e.ID)
 		}
@@ -172,5 +267,81 @@ func (p *Plan) Validate() error {
 			}
 		}
 	}
+	return p.validateDevice()
+}
+
+// validateDevice checks the site, power and brightness rules.
+func (p *Plan) validateDevice() error {
+	if s := p.Site; s != nil {
+		if !(s.Latitude >= -90 && s.Latitude <= 90) || !(s.Longitude >= -180 && s.Longitude <= 180) {
+			return fmt.Errorf("site %v, %v is not a latitude −90…90 and longitude −180…180", s.Latitude, s.Longitude)
+		}
+	}
+	checkWindow := func(what string, w Window) error {
+		if !hhmmRe.MatchString(w.From) || !hhmmRe.MatchString(w.Until) || w.From == "24:00" || w.From == w.Until {
+			return fmt.Errorf("%s window %q–%q is not HH:MM–HH:MM (and not empty)", what, w.From, w.Until)
+		}
+		for _, wd := range w.Weekdays {
+			if wd < 1 || wd > 7 {
+				return fmt.Errorf("%s window: weekday %d is not 1 (Monday) to 7 (Sunday)", what, wd)
+			}
+		}
+		return nil
+	}
+	for _, w := range p.Power {
+		if err := checkWindow("power", w); err != nil {
+			return err
+		}
+	}
+	for _, b := range p.Brightness {
+		if err := checkWindow("brightness", b.Window); err != nil {
+			return err
+		}
+		if b.Percent < 0 || b.Percent > 100 {
+			return fmt.Errorf("brightness window %s–%s: %d %% is not 0–100", b.From, b.Until, b.Percent)
+		}
+	}
+	if dn := p.DayNight; dn != nil {
+		if p.Site == nil {
+			return errors.New("day/night brightness needs the display's site (latitude and longitude)")
+		}
+		if dn.Day < 0 || dn.Day > 100 || dn.Night < 0 || dn.Night > 100 {
+			return fmt.Errorf("day/night brightness %d/%d %% must be 0–100", dn.Day, dn.Night)
+		}
+	}
 	return nil
+}
+
+// Bounds of schema 2's rules.
+const (
+	MaxDayparts = 8   // dayparts per entry
+	MaxWeight   = 100 // share of voice
+)
+
+// NeededSchema is the oldest schema that can say what p says.
+func (p *Plan) NeededSchema() int {
+	if p.Site != nil || len(p.Power) > 0 || len(p.Brightness) > 0 || p.DayNight != nil {
+		return 2
+	}
+	for _, e := range p.Entries {
+		if len(e.Dayparts) > 0 || (e.Weight != 0 && e.Weight != 1) {
+			return 2
+		}
+	}
+	for _, pl := range p.Playlists {
+		for _, it := range pl.Items {
+			if it.NotBefore != nil || it.NotAfter != nil {
+				return 2
+			}
+		}
+	}
+	return 1
+}
+
+// SchemaError is a plan of a schema this build does not read: the agent
+// keeps the plan it has and reports this in its health until updated.
+type SchemaError struct{ Schema int }
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("plan schema %d is not supported (this build reads schemas %d–%d); update the agent", e.Schema, MinPlanSchema, PlanSchema)
 }

@@ -244,3 +244,19 @@ func minutes(hhmm string, empty int) int {
 	}
 	return int(hhmm[0]-'0')*600 + int(hhmm[1]-'0')*60 + int(hhmm[3]-'0')*10 + int(hhmm[4]-'0')
 }
+
+// PowerAt reports whether the plan's power windows have the screen on at t
+// (always, without windows), and the next instant after t at which that
+// changes (zero when it never does).
+func (s *Schedule) PowerAt(t time.Time) (on bool, next time.Time) {
+	return true, time.Time{} // TODO(schema 2): evaluate p.Power
+}
+
+// BrightnessAt returns the level the plan sets at t: the first brightness
+// window that holds, else day/night by the sun at the plan's site; ok is
+// false when the plan sets none (the panel keeps its profile's level).
+// next is the next instant after t at which the level may change (zero:
+// never).
+func (s *Schedule) BrightnessAt(t time.Time) (percent int, ok bool, next time.Time) {
+	return 0, false, time.Time{} // TODO(schema 2): evaluate p.Brightness and p.DayNight
+}

@@ -36,7 +36,18 @@ type Health struct {
 	// BrightnessUntil; both absent when the panel is at its profile's level.
 	BrightnessOverride *int       `json:"brightness_override,omitempty"`
 	BrightnessUntil    *time.Time `json:"brightness_until,omitempty"`
-	At                 time.Time  `json:"at"`
+	// Brightness is the level the panel is driven at now (override, plan
+	// window, day/night, or the profile's level), percent.
+	Brightness *int `json:"brightness,omitempty"`
+	// PowerOff: the plan's power windows have the screen off now.
+	PowerOff bool `json:"power_off,omitempty"`
+	// PlanRefused says why the newest plan the controller sent was not
+	// taken (a schema this agent does not read, a panel of another size);
+	// the agent keeps playing the plan it has. PlanRefusedRevision is that
+	// plan's revision. Both absent once a plan is taken.
+	PlanRefused         string    `json:"plan_refused,omitempty"`
+	PlanRefusedRevision int64     `json:"plan_refused_revision,omitempty"`
+	At                  time.Time `json:"at"`
 }
 
 func (h *Health) Validate() error {
