@@ -160,7 +160,9 @@ func TestPlanValidate(t *testing.T) {
 		break_ func(p *Plan)
 		want   string
 	}{
-		{"schema", func(p *Plan) { p.Schema = 2 }, "schema 2 is not supported"},
+		{"schema", func(p *Plan) { p.Schema = PlanSchema + 1 }, "is not supported"},
+		{"schema too old", func(p *Plan) { p.Schema = 0 }, "is not supported"},
+		{"schema 1 with weights", func(p *Plan) { p.Schema = 1; p.Entries[0].Weight = 2 }, "uses what schema 2 added"},
 		{"zone", func(p *Plan) { p.TimeZone = "Mars/Olympus" }, "not an IANA zone"},
 		{"fallback", func(p *Plan) { p.Fallback = "white" }, `fallback "white"`},
 		{"unknown asset", func(p *Plan) { p.Playlists[0].Items[0].Asset = sha('f') }, "which the plan does not list"},
