@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -22,6 +23,9 @@ type displayIn struct {
 	Fit      string `json:"fit"` // contain, cover or stretch; default contain
 	Profile  string `json:"profile"`
 	GroupID  *int64 `json:"group_id"`
+	// Latitude and longitude in WGS 84 degrees, both or neither.
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
 }
 
 type displayPatch struct {
@@ -32,6 +36,9 @@ type displayPatch struct {
 	Fit      *string `json:"fit"`
 	Profile  *string `json:"profile"`
 	GroupID  *int64  `json:"group_id"` // 0 takes it out of its group
+	// Latitude and longitude: numbers set them, null clears them.
+	Latitude  json.RawMessage `json:"latitude"`
+	Longitude json.RawMessage `json:"longitude"`
 }
 
 // liveAgent is what the hub knows of a display's agent while it is online.
@@ -92,7 +99,28 @@ func checkDisplay(d store.Display) error {
 	if strings.TrimSpace(d.Profile) == "" {
 		return invalid("required", "profile is required (a firmware profile name, for example virtual)").at("profile")
 	}
+	if (d.Latitude == nil) != (d.Longitude == nil) {
+		return invalid("site_both", "give latitude and longitude together, or neither").at("latitude")
+	}
+	if d.Latitude != nil && (!(*d.Latitude >= -90 && *d.Latitude <= 90) || !(*d.Longitude >= -180 && *d.Longitude <= 180)) {
+		return invalid("site_range", "latitude must be from -90 to 90 and longitude from -180 to 180 (decimal degrees, e.g. 21.0285, 105.8542)").at("latitude")
+	}
 	return nil
+}
+
+// optFloat reads a patch's number: absent keeps old, null clears it.
+func optFloat(raw json.RawMessage, old *float64, field string) (*float64, error) {
+	if len(raw) == 0 {
+		return old, nil
+	}
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var v float64
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, invalid("not_a_number", "%s must be a number in decimal degrees, or null", field).at(field)
+	}
+	return &v, nil
 }
 
 // listDisplays filters by group, name or place (q) and state, and pages
@@ -155,7 +183,8 @@ func (a *API) createDisplay(c echo.Context, p *principal) error {
 	if in.Fit == "" {
 		in.Fit = "contain"
 	}
-	d := store.Display{Name: in.Name, Location: strings.TrimSpace(in.Location), Width: in.Width, Height: in.Height, Fit: in.Fit, Profile: strings.TrimSpace(in.Profile), GroupID: optID(in.GroupID)}
+	d := store.Display{Name: in.Name, Location: strings.TrimSpace(in.Location), Width: in.Width, Height: in.Height, Fit: in.Fit, Profile: strings.TrimSpace(in.Profile), GroupID: optID(in.GroupID),
+		Latitude: in.Latitude, Longitude: in.Longitude}
 	if err := checkDisplay(d); err != nil {
 		return err
 	}
@@ -222,6 +251,12 @@ func (a *API) updateDisplay(c echo.Context, p *principal) error {
 	}
 	if in.GroupID != nil {
 		d.GroupID = optID(in.GroupID)
+	}
+	if d.Latitude, err = optFloat(in.Latitude, d.Latitude, "latitude"); err != nil {
+		return err
+	}
+	if d.Longitude, err = optFloat(in.Longitude, d.Longitude, "longitude"); err != nil {
+		return err
 	}
 	if err := checkDisplay(d); err != nil {
 		return err

@@ -32,16 +32,24 @@ type Display struct {
 	GroupID   *int64    `json:"group_id"`
 	Enrolment string    `json:"enrolment"`
 	CreatedAt time.Time `json:"created_at"`
+	// Latitude and Longitude place the display (WGS 84 degrees, both or
+	// neither): for sunrise and sunset, and for warnings aimed at an area.
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
 }
 
-const displayCols = `id, name, location, width, height, fit, profile, group_id, enrolment, created_at`
+const displayCols = `id, name, location, width, height, fit, profile, group_id, enrolment, created_at, latitude, longitude`
 
 func scanDisplay(sc interface{ Scan(...any) error }) (Display, error) {
 	var d Display
 	var gid sql.NullInt64
+	var lat, lon sql.NullFloat64
 	var at string
-	err := sc.Scan(&d.ID, &d.Name, &d.Location, &d.Width, &d.Height, &d.Fit, &d.Profile, &gid, &d.Enrolment, &at)
+	err := sc.Scan(&d.ID, &d.Name, &d.Location, &d.Width, &d.Height, &d.Fit, &d.Profile, &gid, &d.Enrolment, &at, &lat, &lon)
 	d.GroupID, d.CreatedAt = ptrInt(gid), parseTime(at)
+	if lat.Valid && lon.Valid {
+		d.Latitude, d.Longitude = &lat.Float64, &lon.Float64
+	}
 	return d, err
 }
 
@@ -58,8 +66,8 @@ func displayErr(err error, d Display) error {
 // CreateDisplay adds a display, not yet enrolled.
 func (s *Store) CreateDisplay(ctx context.Context, who Actor, d Display) (Display, error) {
 	id, err := s.change(ctx, who, "display.create", "display", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO displays (name, location, width, height, fit, profile, group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Name, d.Location, d.Width, d.Height, d.Fit, d.Profile, nullInt(d.GroupID), s.stamp())
+		res, err := tx.ExecContext(ctx, `INSERT INTO displays (name, location, width, height, fit, profile, group_id, created_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Name, d.Location, d.Width, d.Height, d.Fit, d.Profile, nullInt(d.GroupID), s.stamp(), d.Latitude, d.Longitude)
 		if err != nil {
 			return 0, nil, displayErr(err, d)
 		}
@@ -120,12 +128,13 @@ func (s *Store) Displays(ctx context.Context, f DisplayFilter) ([]Display, error
 // group. Enrolment changes only through codes and credentials.
 func (s *Store) UpdateDisplay(ctx context.Context, who Actor, d Display) (Display, error) {
 	_, err := s.change(ctx, who, "display.update", "display", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE displays SET name = ?, location = ?, width = ?, height = ?, fit = ?, profile = ?, group_id = ? WHERE id = ?`,
-			d.Name, d.Location, d.Width, d.Height, d.Fit, d.Profile, nullInt(d.GroupID), d.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE displays SET name = ?, location = ?, width = ?, height = ?, fit = ?, profile = ?, group_id = ?, latitude = ?, longitude = ? WHERE id = ?`,
+			d.Name, d.Location, d.Width, d.Height, d.Fit, d.Profile, nullInt(d.GroupID), d.Latitude, d.Longitude, d.ID)
 		if err != nil {
 			return 0, nil, displayErr(err, d)
 		}
-		return d.ID, map[string]any{"name": d.Name, "width": d.Width, "height": d.Height, "fit": d.Fit, "profile": d.Profile, "group_id": d.GroupID}, affected(res, nil)
+		return d.ID, map[string]any{"name": d.Name, "width": d.Width, "height": d.Height, "fit": d.Fit, "profile": d.Profile, "group_id": d.GroupID,
+			"latitude": d.Latitude, "longitude": d.Longitude}, affected(res, nil)
 	})
 	if err != nil {
 		return Display{}, fmt.Errorf("store: update display %d: %w", d.ID, err)

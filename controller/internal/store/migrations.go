@@ -357,6 +357,11 @@ var migrations = []string{
 	UPDATE agents SET display_id = (SELECT d.id FROM displays d
 		WHERE d.name = agents.name AND julianday(d.created_at) <= julianday(agents.last_seen));
 	CREATE INDEX agents_display ON agents (display_id);`,
+
+	// 10: where a display stands, for sunrise and sunset and for warnings
+	// aimed at an area (both or neither).
+	`ALTER TABLE displays ADD COLUMN latitude REAL CHECK (latitude BETWEEN -90 AND 90);
+	ALTER TABLE displays ADD COLUMN longitude REAL CHECK (longitude BETWEEN -180 AND 180);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
