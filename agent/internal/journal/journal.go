@@ -48,10 +48,12 @@ type Journal struct {
 	cursor  int64 // bytes acknowledged
 	dropped int64 // unacknowledged records lost to the bound, ever
 
-	// group commit
-	syncMu  sync.Mutex
-	written int64 // bytes written (under mu)
-	synced  int64 // bytes known durable (under syncMu)
+	// Group commit. Lock order: syncMu, then mu; never the other way
+	// round (Append and compaction hold mu alone).
+	syncMu     sync.Mutex
+	written    int64    // bytes written to f (under mu)
+	synced     int64    // bytes of syncedFile known durable (under syncMu)
+	syncedFile *os.File // the file synced counts for (under syncMu)
 }
 
 // Open opens (or creates) the journal in dir. maxBytes ≤ 0 takes the default.
@@ -163,12 +165,12 @@ func (j *Journal) Append(rec protocol.PlayRecord) error {
 	return j.syncUpTo(f, mine)
 }
 
-// syncUpTo returns once at least upTo bytes are durable; one fsync covers
-// every record written before it started.
+// syncUpTo returns once at least upTo bytes of f are durable; one fsync
+// covers every record written before it started.
 func (j *Journal) syncUpTo(f *os.File, upTo int64) error {
 	j.syncMu.Lock()
 	defer j.syncMu.Unlock()
-	if j.synced >= upTo {
+	if j.syncedFile == f && j.synced >= upTo {
 		return nil
 	}
 	j.mu.Lock()
@@ -178,9 +180,15 @@ func (j *Journal) syncUpTo(f *os.File, upTo int64) error {
 		return nil // a compaction rewrote and fsynced the file since
 	}
 	if err := f.Sync(); err != nil {
+		j.mu.Lock()
+		replaced := j.f != f
+		j.mu.Unlock()
+		if replaced {
+			return nil // compacted (and closed) under our feet: the new file is durable
+		}
 		return fmt.Errorf("journal: fsync: %w", err)
 	}
-	j.synced = target
+	j.synced, j.syncedFile = target, f
 	return nil
 }
 
@@ -219,10 +227,9 @@ func (j *Journal) compactLocked(need int64) error {
 		return fmt.Errorf("journal: reopen: %w", err)
 	}
 	j.f.Close()
-	j.f, j.size, j.cursor = f, keptBytes, 0
-	j.syncMu.Lock()
-	j.written, j.synced = keptBytes, keptBytes
-	j.syncMu.Unlock()
+	// atomicfile.Write fsynced the new file; a waiter on the old one sees
+	// it replaced and returns.
+	j.f, j.size, j.cursor, j.written = f, keptBytes, 0, keptBytes
 	return j.writeCursorLocked()
 }
 
