@@ -294,6 +294,18 @@ func TestPowerWindows(t *testing.T) {
 	if on || !next.Equal(at("2026-11-27 04:00:00")) {
 		t.Errorf("Friday 03:00: %v %v", on, next)
 	}
+	// Across Berlin's spring-forward night: off 23:00–05:30 is an hour shorter.
+	p.TimeZone = "Europe/Berlin"
+	p.Power = []Window{{From: "05:30", Until: "23:00"}}
+	s = mustCompile(t, p)
+	off := time.Date(2026, 3, 28, 23, 0, 0, 0, s.Location())
+	if on, next := s.PowerAt(off); on || next.Sub(off) != 5*time.Hour+30*time.Minute {
+		t.Errorf("Berlin 28 March 23:00: on %v, back on %v", on, next)
+	}
+	if on, _ := s.PowerAt(off.Add(-time.Millisecond)); !on {
+		t.Error("Berlin 28 March 22:59:59.999: off")
+	}
+	p.TimeZone = "Asia/Ho_Chi_Minh"
 	// Always on.
 	p.Power = []Window{{From: "00:00", Until: "24:00"}}
 	s = mustCompile(t, p)
