@@ -349,6 +349,14 @@ func (p *Player) Run(ctx context.Context) error {
 }
 
 func (p *Player) account(now time.Time, interval time.Duration) {
+	if p.offSaid {
+		// Off and silent: no frames, and none missing.
+		p.fpsCount, p.fpsMark = 0, now
+		p.mu.Lock()
+		p.status.AchievedFPS = 0
+		p.mu.Unlock()
+		return
+	}
 	p.fpsCount++
 	if el := now.Sub(p.fpsMark); el >= time.Second {
 		p.mu.Lock()
