@@ -97,7 +97,7 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
 		return nil, err
 	}
-	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID})
+	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID, PowerChanged: d.sendHealth})
 	size := drv.Bounds().Size()
 	d.Link, err = link.New(link.Config{
 		Controller: cfg.Controller, Name: cfg.Name, AgentVersion: version, Profile: cfg.Profile,

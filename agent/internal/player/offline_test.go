@@ -116,10 +116,10 @@ func TestOfflineWeekFollowsThePlan(t *testing.T) {
 		} else {
 			lastItem = -1
 		}
-		// The next instant anything may change: a slot's end, the
-		// evaluator's next for power and brightness, or the next minute,
-		// where a daypart or a window may open.
-		next := now.Truncate(time.Minute).Add(time.Minute)
+		// The next instant anything may change, as the evaluator says: a
+		// slot's end, the next power or brightness change, an entry's
+		// window or an item's validity opening or closing.
+		next := sched.NextChange(now, end)
 		for _, n := range []time.Time{slot.End, powerNext, levelNext} {
 			if (playing || n != slot.End) && n.After(now) && n.Before(next) {
 				next = n

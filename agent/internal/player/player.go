@@ -54,6 +54,9 @@ type Recorder interface {
 type Options struct {
 	FPS     int // frames per second drawn (default 25)
 	Display int64
+	// PowerChanged, when set, is called (on a goroutine of its own) when
+	// the plan switches the panel off or on, so health can say so at once.
+	PowerChanged func()
 }
 
 // Status is what the player reports in health.
@@ -382,8 +385,12 @@ func (p *Player) step(now time.Time) {
 	p.applyLevel(sched, now)
 	on := p.powerOn(sched, now)
 	p.mu.Lock()
+	changed := p.status.PowerOff == on
 	p.status.PowerOff = !on
 	p.mu.Unlock()
+	if changed && p.opt.PowerChanged != nil {
+		go p.opt.PowerChanged()
+	}
 	switch {
 	case p.override != nil && now.Before(p.override.until):
 		p.end(now)
