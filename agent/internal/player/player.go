@@ -95,9 +95,10 @@ type Player struct {
 	log   *slog.Logger
 	opt   Options
 
-	sched atomic.Pointer[protocol.Schedule]
-	cmds  chan func(now time.Time)
-	recs  chan protocol.PlayRecord
+	sched  atomic.Pointer[protocol.Schedule]
+	asleep atomic.Bool // the loop sleeps past the next frame: the panel is off
+	cmds   chan func(now time.Time)
+	recs   chan protocol.PlayRecord
 
 	// Owned by the Run goroutine.
 	frame    *image.RGBA
@@ -204,6 +205,15 @@ func (p *Player) SetSchedule(s *protocol.Schedule) {
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
 	p.mu.Unlock()
+	p.wake()
+}
+
+// wake has a loop that sleeps while the panel is off take the change up
+// now rather than at its next look.
+func (p *Player) wake() {
+	if p.asleep.Load() {
+		p.do(func(time.Time) {})
+	}
 }
 
 // Schedule returns the schedule in use, or nil.
@@ -251,7 +261,7 @@ func (p *Player) OverrideBrightness(percent int, until time.Time) {
 	p.mu.Lock()
 	p.boost = &levelOverride{percent: percent, until: until}
 	p.mu.Unlock()
-	p.do(func(time.Time) {}) // wake a loop that sleeps while the panel is off
+	p.wake()
 }
 
 // Blank turns the panel off (true) or back on (false).
@@ -347,6 +357,7 @@ func (p *Player) Run(ctx context.Context) error {
 				next = wake
 			}
 		}
+		p.asleep.Store(p.offSaid)
 		timer.Reset(next.Sub(p.clk.Now()))
 	}
 }

@@ -257,3 +257,41 @@ func TestPowerTimersAreOnTime(t *testing.T) {
 	}
 	t.Logf("off %v after the edge, on %v after the edge", off.Sub(offAt), first.Sub(onAt))
 }
+
+// A plan that arrives while the panel is off and silent is taken up at
+// once, not when the sleeping loop next looks.
+func TestNewPlanWakesAnOffPanel(t *testing.T) {
+	r := newRig(t, protocol.FallbackBlack)
+	clk := &offsetClock{}
+	clk.set(r.window.Add(30 * time.Second))
+	sp := &switchPanel{Virtual: r.v, clk: clk}
+	plan := *r.p.Schedule().Plan()
+	plan.Schema = protocol.PlanSchema
+	plan.Power = []protocol.Window{{From: "07:00", Until: "22:00"}} // off at 06:00:30
+	off, err := protocol.Compile(&plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Power, plan.Revision = nil, plan.Revision+1
+	on, _ := protocol.Compile(&plan)
+	p := New(sp, clk, dirAssets{r.dir}, nil, r.p.log, Options{FPS: 25, Display: 3})
+	p.SetSchedule(off)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for _, o := sp.counts(); o == 0; _, o = sp.counts() {
+		time.Sleep(5 * time.Millisecond) // the panel has no change signal
+	}
+	time.Sleep(50 * time.Millisecond) // the loop is asleep now
+	draws, _ := sp.counts()
+	sent := time.Now()
+	p.SetSchedule(on)
+	for d, _ := sp.counts(); d == draws; d, _ = sp.counts() {
+		if time.Since(sent) > 500*time.Millisecond {
+			t.Fatal("the new plan was not taken up within 500 ms")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("the first frame of the new plan came %v after it", time.Since(sent))
+}
