@@ -28,6 +28,10 @@ import (
 // content, by its API) with those added in the agent's saved plan, under the
 // same revision, before the agent starts: the agent plays its saved plan
 // first, and the controller's plan of that revision is a resend it keeps.
+// When the controller says them itself (PUT /api/v1/displays/{id}/power-
+// brightness with {power, brightness}, and POST /api/v1/schedules with
+// weight), the edit functions below become those calls and e131Agent
+// starts the agent once.
 
 // sacnFrame is one frame as the receiver put it together: the universes of
 // one sequence number.
