@@ -158,7 +158,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if b, err := prof.Int("brightness"); err == nil {
-		d.BaseBrightness = b
+		d.Player.SetBaseBrightness(b)
 	}
 	size := drv.Bounds().Size()
 	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", cfg.Controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/agent/internal/daemon"
+	"github.com/pano-signage/pano/protocol"
 )
 
 func TestRunAndEnrollBadInput(t *testing.T) {
@@ -133,6 +134,27 @@ func TestStatusOnSite(t *testing.T) {
 		t.Fatalf("status: %d %s", code, errs.String())
 	}
 	for _, want := range []string{"display      1 (x)", "plan         none yet", "proof of play 0 records waiting"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// With a saved plan that has the screen off now and dimmed: a
+	// technician on site reads why it is dark.
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	now := time.Now().In(loc)
+	plan := &protocol.Plan{Schema: protocol.PlanSchema, Revision: 4, DisplayID: 1, TimeZone: "Asia/Ho_Chi_Minh",
+		Panel: protocol.Panel{Width: 8, Height: 4}, Fallback: protocol.FallbackBlack,
+		Power:      []protocol.Window{{From: now.Add(time.Hour).Format("15:04"), Until: now.Add(2 * time.Hour).Format("15:04")}},
+		Brightness: []protocol.BrightnessWindow{{Window: protocol.Window{From: "00:00", Until: "24:00"}, Percent: 35}}}
+	if err := daemon.SavePlan(dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"status", "--state", dir}, &out, &errs); code != 0 {
+		t.Fatalf("status: %d %s", code, errs.String())
+	}
+	for _, want := range []string{"power        off by the plan's power windows until " + now.Add(time.Hour).Format("2006-01-02 15:04"), "brightness   35 % by the plan"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status output lacks %q:\n%s", want, out.String())
 		}

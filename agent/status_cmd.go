@@ -55,6 +55,22 @@ func status(args []string, stdout, stderr io.Writer) error {
 		} else {
 			fmt.Fprintf(stdout, "now          nothing scheduled: the screen shows its fallback (%s)\n", p.Fallback)
 		}
+		until := func(next time.Time) string {
+			if next.IsZero() {
+				return ""
+			}
+			return " until " + next.In(sched.Location()).Format(time.DateTime)
+		}
+		if on, next := sched.PowerAt(now); on {
+			fmt.Fprintf(stdout, "power        on%s\n", until(next))
+		} else {
+			fmt.Fprintf(stdout, "power        off by the plan's power windows%s\n", until(next))
+		}
+		if pct, ok, next := sched.BrightnessAt(now); ok {
+			fmt.Fprintf(stdout, "brightness   %d %% by the plan%s\n", pct, until(next))
+		} else {
+			fmt.Fprintln(stdout, "brightness   the profile's level (the plan sets none)")
+		}
 	}
 	fmt.Fprintf(stdout, "cache        %s\n", mib(dirSize(filepath.Join(state, "cache"))))
 	pending, dropped, err := journal.Inspect(filepath.Join(state, "journal"))

@@ -87,36 +87,13 @@ func (d *Daemon) command(c protocol.Command) error {
 	return nil
 }
 
-// overrideBrightness sets the panel to pct for dur, then back to the
-// profile's level; a newer override replaces an older one. The panel is
-// set under d.mu, so an override and an expiry never pass each other: an
-// expiry whose timer was replaced does nothing.
+// overrideBrightness drives the panel at pct for dur, above the plan's
+// level, then back to the plan's or the profile's; a newer override
+// replaces an older one. The player applies it and ends it on its own
+// clock, at the first frame at or after the end.
 func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := d.drv.SetBrightness(pct); err != nil {
-		return fmt.Errorf("brightness: %w", err)
-	}
-	if d.brightnessTimer != nil {
-		d.brightnessTimer.Stop()
-	}
-	level := pct
-	d.brightness, d.brightnessUntil = &level, d.Clock.Now().Add(dur).UTC()
-	var timer *time.Timer
-	timer = time.AfterFunc(dur, func() {
-		d.mu.Lock()
-		if d.brightnessTimer != timer { // replaced by a newer override
-			d.mu.Unlock()
-			return
-		}
-		d.brightness, d.brightnessTimer = nil, nil
-		if err := d.drv.SetBrightness(d.BaseBrightness); err != nil {
-			d.log.Warn("brightness override did not end", "err", err)
-		}
-		d.mu.Unlock()
-		d.sendHealth()
-	})
-	d.brightnessTimer = timer
+	d.Player.OverrideBrightness(pct, d.Clock.Now().Add(dur))
+	d.healthAfter(dur)
 	d.log.Info("brightness override", "percent", pct, "for", dur)
 	return nil
 }

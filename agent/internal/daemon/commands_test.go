@@ -5,10 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/pano-signage/pano/agent/internal/clock"
 	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/agent/internal/player"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -23,41 +26,93 @@ func (d dimmer) SetBrightness(p int) error { d.levels <- p; return nil }
 func newTestDaemon(t *testing.T) (*Daemon, dimmer) {
 	t.Helper()
 	v, _ := driver.NewVirtual(8, 4)
-	drv := dimmer{Virtual: v, levels: make(chan int, 8)}
+	drv := dimmer{Virtual: v, levels: make(chan int, 64)}
 	cfg := Config{Controller: "ws://127.0.0.1:1", DisplayID: 1, Name: "t", Profile: "virtual"}
 	d, err := New(t.TempDir(), cfg, "pano_dev_x", "test", drv, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Journal.Close() })
-	d.BaseBrightness = 70
+	d.Player.SetBaseBrightness(70)
 	return d, drv
 }
 
+// fakeTime is a local clock a test moves by hand.
+type fakeTime struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (f *fakeTime) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t
+}
+
+func (f *fakeTime) add(d time.Duration) {
+	f.mu.Lock()
+	f.t = f.t.Add(d)
+	f.mu.Unlock()
+}
+
+// onFakeClock gives d a clock that moves only when the test moves it, and a
+// player on that clock, and runs the player.
+func onFakeClock(t *testing.T, d *Daemon, drv driver.Driver, start time.Time) *fakeTime {
+	t.Helper()
+	ft := &fakeTime{t: start}
+	d.Clock = clock.NewWithLocal(ft.now)
+	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, d.log, player.Options{FPS: 25, Display: 1})
+	d.Player.SetBaseBrightness(70)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Player.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-ran })
+	return ft
+}
+
+// nextLevel waits for the next level the player sets on the panel.
+func nextLevel(t *testing.T, levels chan int) int {
+	t.Helper()
+	select {
+	case got := <-levels:
+		return got
+	case <-time.After(5 * time.Second):
+		t.Fatal("no brightness was set within 5 s")
+	}
+	return 0
+}
+
+// The override holds for its time on the agent's clock, then the panel goes
+// back to the profile's level; health says so.
 func TestBrightnessOverrideExpires(t *testing.T) {
 	d, drv := newTestDaemon(t)
-	if err := d.command(protocol.Command{Name: protocol.CmdBrightness, Args: map[string]string{"percent": "40", "seconds": "1"}}); err != nil {
+	ft := onFakeClock(t, d, drv, time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	if got := nextLevel(t, drv.levels); got != 70 {
+		t.Fatalf("first level %d, want the profile's 70", got)
+	}
+	if err := d.command(protocol.Command{Name: protocol.CmdBrightness, Args: map[string]string{"percent": "40", "seconds": "60"}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []int{40, 70} { // the override, then the profile's level when it expires
-		select {
-		case got := <-drv.levels:
-			if got != want {
-				t.Fatalf("brightness %d, want %d", got, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("brightness never went to %d", want)
-		}
-		// Health says so, for the dashboard: the override and its end
-		// while it lasts, nothing once the panel is back at its level.
-		h := d.Health()
-		if want == 40 {
-			if h.BrightnessOverride == nil || *h.BrightnessOverride != 40 || h.BrightnessUntil == nil || time.Until(*h.BrightnessUntil) > time.Second {
-				t.Fatalf("health during the override: %v until %v", h.BrightnessOverride, h.BrightnessUntil)
-			}
-		} else if h.BrightnessOverride != nil || h.BrightnessUntil != nil {
-			t.Fatalf("health after the override: %v until %v", *h.BrightnessOverride, h.BrightnessUntil)
-		}
+	if got := nextLevel(t, drv.levels); got != 40 {
+		t.Fatalf("level %d, want the override's 40", got)
+	}
+	h := d.Health()
+	if h.BrightnessOverride == nil || *h.BrightnessOverride != 40 || h.BrightnessUntil == nil ||
+		!h.BrightnessUntil.Equal(time.Date(2026, 11, 25, 12, 1, 0, 0, time.UTC)) || h.Brightness == nil || *h.Brightness != 40 {
+		t.Fatalf("health during the override: %v until %v, level %v", h.BrightnessOverride, h.BrightnessUntil, h.Brightness)
+	}
+	ft.add(59 * time.Second)
+	select {
+	case got := <-drv.levels:
+		t.Fatalf("level %d set a second before the override ends", got)
+	case <-time.After(200 * time.Millisecond): // a few frames of the player
+	}
+	ft.add(time.Second)
+	if got := nextLevel(t, drv.levels); got != 70 {
+		t.Fatalf("level %d after the override, want the profile's 70", got)
+	}
+	if h := d.Health(); h.BrightnessOverride != nil || h.BrightnessUntil != nil || *h.Brightness != 70 {
+		t.Fatalf("health after the override: %v until %v, level %d", h.BrightnessOverride, h.BrightnessUntil, *h.Brightness)
 	}
 }
 

@@ -6,6 +6,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
@@ -51,10 +52,6 @@ type Daemon struct {
 	Player  *player.Player
 	Link    *link.Client
 
-	// BaseBrightness is the profile's level, restored when a brightness
-	// override expires (default 100).
-	BaseBrightness int
-
 	started time.Time
 	kick    chan struct{} // wakes the cache sync
 
@@ -66,10 +63,8 @@ type Daemon struct {
 	missing    []string
 	syncedRev  int64  // plan revision whose content was last fully synced
 	storageErr string // the last sync's disk-full error, if any
-
-	brightnessTimer *time.Timer // ends the brightness override
-	brightness      *int        // the override's level, nil when none
-	brightnessUntil time.Time   // when it ends (controller time)
+	refused    string // why the newest plan was refused; empty once one is taken
+	refusedRev int64  // its revision
 }
 
 // New builds an agent from its state directory's config.
@@ -92,7 +87,7 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	}
 	d := &Daemon{
 		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
-		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1), BaseBrightness: 100,
+		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1),
 		pending: map[string]journal.Batch{},
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}
@@ -102,7 +97,7 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
 		return nil, err
 	}
-	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID})
+	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID, PowerChanged: d.sendHealth})
 	size := drv.Bounds().Size()
 	d.Link, err = link.New(link.Config{
 		Controller: cfg.Controller, Name: cfg.Name, AgentVersion: version, Profile: cfg.Profile,
@@ -246,23 +241,47 @@ func (d *Daemon) Message(s *link.Session, env protocol.Envelope) error {
 }
 
 // onPlan checks a plan and, if it is good, saves it, plays it and acks it. A
-// bad plan is refused and the agent keeps playing the one it has.
+// plan it cannot play (a newer schema, another panel size, a bad plan) is
+// refused: the controller gets the error, health says so until a plan is
+// taken, and the agent keeps playing the one it has.
 func (d *Daemon) onPlan(s *link.Session, env protocol.Envelope) error {
+	if err := d.takePlan(env); err != nil {
+		return err
+	}
+	_, err := s.Send(protocol.TypeAck, protocol.Ack{Ref: env.ID})
+	return err
+}
+
+// takePlan is onPlan but for the answer.
+func (d *Daemon) takePlan(env protocol.Envelope) error {
+	// A newer controller's plan may hold fields this build does not know,
+	// which the strict decoder refuses before anything looks at the schema:
+	// read the schema first, leniently, so the refusal says why.
+	var head struct {
+		Plan struct {
+			Schema   int   `json:"schema"`
+			Revision int64 `json:"revision"`
+		} `json:"plan"`
+	}
+	_ = json.Unmarshal(env.Body, &head)
+	if head.Plan.Schema > protocol.PlanSchema {
+		return d.refuse(head.Plan.Revision, &protocol.SchemaError{Schema: head.Plan.Schema})
+	}
 	var m protocol.PlanMessage
 	if err := protocol.DecodeBody(env, &m); err != nil {
-		d.log.Warn("plan refused; keeping the current one", "err", err)
-		return err
+		return d.refuse(head.Plan.Revision, err)
 	}
 	size := d.drv.Bounds().Size()
 	if m.Plan.Panel.Width != size.X || m.Plan.Panel.Height != size.Y {
-		err := fmt.Errorf("plan is for a %dx%d panel, this panel is %dx%d", m.Plan.Panel.Width, m.Plan.Panel.Height, size.X, size.Y)
-		d.log.Warn("plan refused; keeping the current one", "err", err)
-		return err
+		return d.refuse(m.Plan.Revision, fmt.Errorf("plan is for a %dx%d panel, this panel is %dx%d", m.Plan.Panel.Width, m.Plan.Panel.Height, size.X, size.Y))
 	}
 	sched, err := protocol.Compile(&m.Plan)
 	if err != nil {
-		return err
+		return d.refuse(m.Plan.Revision, err)
 	}
+	d.mu.Lock()
+	d.refused, d.refusedRev = "", 0
+	d.mu.Unlock()
 	// The controller's plan is the one to play, even with a lower revision
 	// (a controller restored from a backup); the same revision is a resend.
 	if m.Plan.Revision != d.planRevision() {
@@ -276,7 +295,18 @@ func (d *Daemon) onPlan(s *link.Session, env protocol.Envelope) error {
 		default:
 		}
 	}
-	_, err = s.Send(protocol.TypeAck, protocol.Ack{Ref: env.ID})
+	return nil
+}
+
+// refuse records why the plan of revision rev was not taken, for health,
+// and returns the error for the controller.
+func (d *Daemon) refuse(rev int64, err error) error {
+	d.log.Warn("plan refused; keeping the current one", "revision", rev, "err", err)
+	d.mu.Lock()
+	d.refused, d.refusedRev = err.Error(), rev
+	d.mu.Unlock()
+	// The dashboard shows the refusal now, not at the next report.
+	time.AfterFunc(300*time.Millisecond, d.sendHealth)
 	return err
 }
 
@@ -445,12 +475,7 @@ func (d *Daemon) Health() protocol.Health {
 	offset, rtt, _ := d.Clock.Status()
 	d.mu.Lock()
 	done, total, missing, storageErr := d.syncDone, d.syncTotal, append([]string(nil), d.missing...), d.storageErr
-	var level *int
-	var until *time.Time
-	if d.brightness != nil {
-		l, u := *d.brightness, d.brightnessUntil
-		level, until = &l, &u
-	}
+	refused, refusedRev := d.refused, d.refusedRev
 	d.mu.Unlock()
 	if storageErr == "" {
 		storageErr = st.RecordError
@@ -466,7 +491,8 @@ func (d *Daemon) Health() protocol.Health {
 		FramesDropped: st.FramesDropped, Frozen: st.Frozen, DriverState: st.DriverState, DriverError: st.DriverError,
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
-		PlayDropped: dropped, StorageError: storageErr, BrightnessOverride: level, BrightnessUntil: until,
+		PlayDropped: dropped, StorageError: storageErr, BrightnessOverride: st.BrightnessOverride, BrightnessUntil: st.BrightnessUntil,
+		Brightness: &st.Brightness, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
 		At: d.Clock.Now().UTC(),
 	}
 	h.DiskFreeBytes = diskFree(d.dir)

@@ -70,6 +70,14 @@ func (f *ddpFramer) send() error {
 	return sendPackets(f.w, f.pkts, f.to)
 }
 
+// DDP has no "off": no flag or destination in the 3waylabs spec says it,
+// and WLED's receiver (wled00/e131.cpp, handleDDPPacket) only takes pixel
+// data, re-arming its realtime lock (2.5 s by default) with every packet.
+// So the DDP framer has no off(): the player keeps sending black frames
+// while the screen is off. Sending black once and stopping would not keep
+// a WLED dark: 2.5 s later it leaves realtime mode and shows its own
+// effect again.
+
 func (f *ddpFramer) close() error { return f.w.Close() }
 
 func ddpSettings(s Settings) (panel mapping.Config, o DDPOptions, host string, port int, err error) {

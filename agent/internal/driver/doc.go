@@ -25,6 +25,13 @@
 //   - adalight: adafruit/Adalight LEDstream.pde — "Ada", count−1, checksum.
 //   - virtual: no hardware; keeps the last frame.
 //
+// Off (a power window closing): only E1.31 can tell its receiver, with
+// three Stream_Terminated packets per universe (E1.31-2018 §6.2.6), after
+// which nothing is sent until the next frame. DDP, Art-Net, TPM2, TPM2.net
+// and Adalight have no such signal (Off returns ErrNoOff): the player keeps
+// sending black frames, which also keeps a WLED in realtime mode dark and
+// a serial card refreshed.
+//
 // AlphaSign (not a frame driver, not in the registry yet) writes text to
 // moving-message signs in the Alpha Sign Communications Protocol
 // (document 9708-8061F).

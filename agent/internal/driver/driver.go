@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"sort"
@@ -24,6 +25,21 @@ type Driver interface {
 	Halt() error
 	Close() error
 }
+
+// Switch is implemented by drivers that can tell the receiver the output
+// is off, where the protocol has a way to say it (E1.31's
+// Stream_Terminated). Contract: the caller has drawn a black frame before
+// Off; Off sends the signal and the caller then sends nothing until it
+// draws again, which turns the output back on. Off returns ErrNoOff when
+// the protocol cannot say it: the caller then keeps drawing black frames,
+// as it does for drivers without Off (a serial card or a WLED that must be
+// refreshed to stay dark).
+type Switch interface {
+	Off() error
+}
+
+// ErrNoOff is Off's answer for a protocol with no way to say "off".
+var ErrNoOff = errors.New("driver: the protocol has no off signal; draw black frames")
 
 // State is an output's health, for drivers whose transport can go away and
 // come back (a USB serial adapter, a network path).

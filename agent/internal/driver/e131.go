@@ -17,6 +17,8 @@ const (
 	e131PixelsPerUni = 170 // 510 slots
 	e131Header       = 126 // up to and including the DMX start code
 	e131SyncLen      = 49
+	e131OptTerminate = 0x40 // options bit 6, Stream_Terminated (§6.2.6)
+	e131Terminations = 3    // packets a source sends with it when it stops (§6.2.6)
 )
 
 // E131Options are the protocol settings of an E1.31 output.
@@ -147,6 +149,39 @@ func (f *e131Framer) send() error {
 		copy(p[e131Header:], f.px[i*per:])
 	}
 	return sendPackets(f.w, f.pkts, f.to)
+}
+
+// off ends the stream of every universe: E1.31-2018 §6.2.6 has a source
+// that stops sending a universe send three packets with Stream_Terminated
+// set, and a receiver act on the first ("shall ... terminate", without
+// waiting for the 2.5 s data-loss timeout) and ignore the data in them.
+// The data is black anyway, after the black frame the player drew, for a
+// receiver that holds the last look. Each packet counts the sequence up as
+// any other; no sync packet follows (the data carries no look to show).
+// The bit is cleared again, so the next frame restarts the stream.
+func (f *e131Framer) off() error {
+	data := f.pkts
+	if f.sync != nil {
+		data = data[:len(data)-1]
+	}
+	per := 3 * f.o.PixelsPerUniverse
+	defer func() {
+		for _, p := range data {
+			p[112] &^= e131OptTerminate
+		}
+	}()
+	for k := 0; k < e131Terminations; k++ {
+		f.seq++
+		for i, p := range data {
+			p[111] = f.seq
+			p[112] |= e131OptTerminate
+			copy(p[e131Header:], f.px[i*per:])
+		}
+		if err := sendPackets(f.w, data, f.to[:len(data)]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *e131Framer) close() error { return f.w.Close() }

@@ -19,6 +19,13 @@ type framer interface {
 	close() error
 }
 
+// offFramer is a framer whose protocol can say that the output is off.
+// off sends the payload (already black) with that signal; the next send
+// is an ordinary frame again.
+type offFramer interface {
+	off() error
+}
+
 // Pixels is an addressable-LED panel driver: DDP, E1.31, Art-Net, TPM2,
 // TPM2.net and Adalight are all a Pixels with a different framer. It owns
 // the mapping from the logical frame to LED bytes, brightness, blanking and
@@ -97,6 +104,33 @@ func (d *Pixels) Halt() error {
 	return d.sendLocked()
 }
 
+// Off tells the receiver the output is off, where the framer's protocol
+// can (E1.31); it returns ErrNoOff otherwise. The payload is cleared first,
+// so whatever a receiver keeps showing is black.
+func (d *Pixels) Off() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return fmt.Errorf("%s: closed", d.name)
+	}
+	o, ok := d.f.(offFramer)
+	if !ok {
+		return ErrNoOff
+	}
+	clear(d.f.payload())
+	err := o.off()
+	switch {
+	case err != nil && d.state.Up:
+		d.state = State{Up: false, Since: d.now(), Err: err}
+	case err == nil && !d.state.Up:
+		d.state = State{Up: true, Since: d.now()}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	return nil
+}
+
 func (d *Pixels) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -122,6 +156,7 @@ func (d *Pixels) State() State {
 var (
 	_ Driver        = (*Pixels)(nil)
 	_ StateReporter = (*Pixels)(nil)
+	_ Switch        = (*Pixels)(nil)
 )
 
 // errClosed is returned by transports used after Close.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -69,10 +70,10 @@ type receiver struct {
 	log   *bytes.Buffer
 }
 
-func startReceiver(t *testing.T, kind string, port, first, count int) *receiver {
+func startReceiver(t *testing.T, kind string, port, first, count int, more ...string) *receiver {
 	t.Helper()
 	dir := receiversDir(t)
-	cmd := exec.Command("node", "receive.js", kind, strconv.Itoa(port), strconv.Itoa(first), strconv.Itoa(count))
+	cmd := exec.Command("node", append([]string{"receive.js", kind, strconv.Itoa(port), strconv.Itoa(first), strconv.Itoa(count)}, more...)...)
 	cmd.Dir = dir
 	stdout, _ := cmd.StdoutPipe()
 	r := &receiver{cmd: cmd, lines: make(chan string, count+16), log: &bytes.Buffer{}}
@@ -189,4 +190,72 @@ func TestArtNetAgainstNpmDmxnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEveryPixel(t, r.universes(t, 3), first, w, h)
+}
+
+// TestE131OffAgainstNpmSacn: Off ends the stream the way E1.31-2018 §6.2.6
+// says, as the independent receiver parses it: after the last frame, three
+// packets per universe with Stream_Terminated (options 0x40), black, with
+// sequence numbers going on; the next frame is an ordinary one again.
+func TestE131OffAgainstNpmSacn(t *testing.T) {
+	const w, h, first = 20, 10, 3 // 200 LEDs: universes 3 (170) and 4 (30)
+	const frames = 1 + 3 + 1      // a frame, three terminations, a frame
+	port := freeUDPPort(t)
+	r := startReceiver(t, "sacn-stream", port, first, 2, strconv.Itoa(2*frames))
+	d, err := Open("e131", Settings{"width": w, "height": h, "host": "127.0.0.1", "port": port, "universe": first, "gamma": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sw, ok := d.(Switch)
+	if !ok {
+		t.Fatal("the e131 driver has no Off")
+	}
+	if err := d.Draw(testFrame(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Off(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Draw(testFrame(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	type pkt struct {
+		seq, options int
+		black        bool
+	}
+	got := map[int][]pkt{}
+	for i := 0; i < 2*frames; i++ {
+		line := r.next(t)
+		f := strings.Fields(line)
+		if len(f) != 4 || f[0] == "error" {
+			t.Fatalf("receiver: %q", line)
+		}
+		u, _ := strconv.Atoi(f[0])
+		seq, _ := strconv.Atoi(f[1])
+		opt, _ := strconv.Atoi(f[2])
+		b, _ := hex.DecodeString(f[3])
+		got[u] = append(got[u], pkt{seq, opt, bytes.Count(b, []byte{0}) == len(b)})
+	}
+	for _, u := range []int{first, first + 1} {
+		ps := got[u]
+		if len(ps) != frames {
+			t.Fatalf("universe %d: %d packets, want %d", u, len(ps), frames)
+		}
+		for i, p := range ps {
+			term := i >= 1 && i <= 3
+			if (p.options&0x40 != 0) != term || p.black != term || p.seq != ps[0].seq+i {
+				t.Fatalf("universe %d packet %d: %+v (want terminated and black: %v, sequence %d)", u, i, p, term, ps[0].seq+i)
+			}
+		}
+	}
+}
+
+// TestDDPHasNoOff: DDP cannot say "off" (see ddp.go): the player must keep
+// drawing black.
+func TestDDPHasNoOff(t *testing.T) {
+	rec := &recorder{}
+	d, _ := NewDDP(rec, dst, plain(2, 1), DDPOptions{})
+	if err := d.Off(); !errors.Is(err, ErrNoOff) || len(rec.packets) != 0 {
+		t.Fatalf("DDP Off: %v, %d packets", err, len(rec.packets))
+	}
 }

@@ -6,6 +6,11 @@
 // drawn at instants aligned to multiples of the frame interval on controller
 // time, so displays of a group draw the same frame at the same moment.
 //
+// The plan's power windows switch the panel off (black, and the receiver is
+// told where the protocol can say it: driver.Switch) and on again at the
+// instant the evaluator gives; its brightness windows set the level, below a
+// manual override and above the profile's level.
+//
 // An item whose asset is missing or broken gives its time to the next
 // playable item (and is reported); with nothing playable the panel shows the
 // plan's fallback and Status says why. Each item shown is recorded for proof
@@ -14,6 +19,7 @@ package player
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -48,6 +54,9 @@ type Recorder interface {
 type Options struct {
 	FPS     int // frames per second drawn (default 25)
 	Display int64
+	// PowerChanged, when set, is called (on a goroutine of its own) when
+	// the plan switches the panel off or on, so health can say so at once.
+	PowerChanged func()
 }
 
 // Status is what the player reports in health.
@@ -66,6 +75,14 @@ type Status struct {
 	Broken        map[string]string // asset → why it cannot play
 	Blanked       bool
 	RecordError   string // the last proof-of-play write that failed, until one succeeds
+	// Brightness is the level the panel is driven at: the override, else
+	// the plan's, else the profile's.
+	Brightness int
+	// BrightnessOverride and BrightnessUntil: the manual override while it
+	// lasts; nil otherwise.
+	BrightnessOverride *int
+	BrightnessUntil    *time.Time
+	PowerOff           bool // the plan's power windows have the panel off
 }
 
 // Player is driven by Run; the other methods are safe to call from other
@@ -78,9 +95,10 @@ type Player struct {
 	log   *slog.Logger
 	opt   Options
 
-	sched atomic.Pointer[protocol.Schedule]
-	cmds  chan func(now time.Time)
-	recs  chan protocol.PlayRecord
+	sched  atomic.Pointer[protocol.Schedule]
+	asleep atomic.Bool // the loop sleeps past the next frame: the panel is off
+	cmds   chan func(now time.Time)
+	recs   chan protocol.PlayRecord
 
 	// Owned by the Run goroutine.
 	frame    *image.RGBA
@@ -89,6 +107,12 @@ type Player struct {
 	blanked  bool
 	override *override // identify or a test pattern, until it expires
 	lastDraw time.Time
+	// Power and brightness from the plan: each answer holds until the
+	// instant the evaluator says it may change (its next).
+	power   planPower
+	bright  planLevel
+	level   int  // the level the driver was last set to; -1: not yet set
+	offSaid bool // the driver told the receiver it is off; nothing is sent until a frame is drawn
 	// Frozen output: when the plan moved to another asset, the frame on the
 	// panel must change; switched is when it moved, zero once it did.
 	frameSum    uint32
@@ -100,6 +124,40 @@ type Player struct {
 	mu     sync.Mutex
 	status Status
 	broken map[string]string
+	base   int // the profile's brightness
+	boost  *levelOverride
+}
+
+// levelOverride is a manual brightness level until an instant.
+type levelOverride struct {
+	percent int
+	until   time.Time
+}
+
+// planPower is the plan's power answer at an instant, valid until next
+// (zero: for ever) for the schedule it came from.
+type planPower struct {
+	sched    *protocol.Schedule
+	at, next time.Time
+	on       bool
+}
+
+// valid reports whether the answer still holds at now for sched. A clock
+// that stepped back re-asks too.
+func (a *planPower) valid(sched *protocol.Schedule, now time.Time) bool {
+	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
+}
+
+// planLevel is the plan's brightness answer, likewise.
+type planLevel struct {
+	sched    *protocol.Schedule
+	at, next time.Time
+	percent  int
+	ok       bool
+}
+
+func (a *planLevel) valid(sched *protocol.Schedule, now time.Time) bool {
+	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
 }
 
 type showing struct {
@@ -132,8 +190,11 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 		recs:   make(chan protocol.PlayRecord, 256),
 		frame:  image.NewRGBA(drv.Bounds()),
 		broken: map[string]string{},
+		base:   100,
+		level:  -1,
 	}
 	p.status.TargetFPS = float64(opt.FPS)
+	p.status.Brightness = p.base
 	p.status.DriverState = "starting"
 	return p
 }
@@ -144,6 +205,15 @@ func (p *Player) SetSchedule(s *protocol.Schedule) {
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
 	p.mu.Unlock()
+	p.wake()
+}
+
+// wake has a loop that sleeps while the panel is off take the change up
+// now rather than at its next look.
+func (p *Player) wake() {
+	if p.asleep.Load() {
+		p.do(func(time.Time) {})
+	}
 }
 
 // Schedule returns the schedule in use, or nil.
@@ -154,13 +224,17 @@ func (p *Player) Status() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.status
+	now := p.clk.Now()
+	if b := p.boost; b != nil && now.Before(b.until) {
+		pct, until := b.percent, b.until.UTC()
+		s.BrightnessOverride, s.BrightnessUntil = &pct, &until
+	}
 	s.Broken = make(map[string]string, len(p.broken))
 	for k, v := range p.broken {
 		s.Broken[k] = v
 	}
 	// The loop stalls or the driver hangs, or the plan moved on and the
 	// picture did not: the panel shows a stale frame.
-	now := p.clk.Now()
 	if !p.lastDraw.IsZero() && now.Sub(p.lastDraw) > frozenAfter {
 		s.Frozen = true
 	}
@@ -168,6 +242,26 @@ func (p *Player) Status() Status {
 		s.Frozen = true
 	}
 	return s
+}
+
+// SetBaseBrightness sets the profile's level, used when neither an override
+// nor the plan sets one.
+func (p *Player) SetBaseBrightness(percent int) {
+	p.mu.Lock()
+	p.base = percent
+	p.status.Brightness = percent // until the first frame says
+	p.mu.Unlock()
+}
+
+// OverrideBrightness drives the panel at percent until the instant until
+// (controller time), above what the plan says; a newer override replaces an
+// older one. The player applies it from its next frame and drops it at the
+// first frame at or after until.
+func (p *Player) OverrideBrightness(percent int, until time.Time) {
+	p.mu.Lock()
+	p.boost = &levelOverride{percent: percent, until: until}
+	p.mu.Unlock()
+	p.wake()
 }
 
 // Blank turns the panel off (true) or back on (false).
@@ -228,6 +322,11 @@ func (p *Player) Run(ctx context.Context) error {
 			return nil
 		case f := <-p.cmds:
 			f(p.clk.Now())
+			if p.offSaid {
+				// The loop sleeps while the panel is off: a command
+				// (identify, blank, a level) takes effect now.
+				timer.Reset(0)
+			}
 			continue
 		case <-timer.C:
 		}
@@ -244,11 +343,34 @@ func (p *Player) Run(ctx context.Context) error {
 			p.mu.Unlock()
 			next = next.Add(time.Duration(skipped) * interval)
 		}
+		if p.offSaid {
+			// Off and said so: nothing to send until the power window
+			// opens. Wake at that instant, computed from the evaluator's
+			// next on this clock, so the first frame is on time; and at
+			// least once a second, so a clock that is corrected meanwhile
+			// is followed and health sees a live loop.
+			wake := now.Add(time.Second)
+			if n := p.power.next; !n.IsZero() && n.Before(wake) {
+				wake = n
+			}
+			if wake.After(next) {
+				next = wake
+			}
+		}
+		p.asleep.Store(p.offSaid)
 		timer.Reset(next.Sub(p.clk.Now()))
 	}
 }
 
 func (p *Player) account(now time.Time, interval time.Duration) {
+	if p.offSaid {
+		// Off and silent: no frames, and none missing.
+		p.fpsCount, p.fpsMark = 0, now
+		p.mu.Lock()
+		p.status.AchievedFPS = 0
+		p.mu.Unlock()
+		return
+	}
 	p.fpsCount++
 	if el := now.Sub(p.fpsMark); el >= time.Second {
 		p.mu.Lock()
@@ -270,6 +392,16 @@ func (p *Player) playable(sha string) bool {
 
 // step draws the frame for instant now.
 func (p *Player) step(now time.Time) {
+	sched := p.sched.Load()
+	p.applyLevel(sched, now)
+	on := p.powerOn(sched, now)
+	p.mu.Lock()
+	changed := p.status.PowerOff == on
+	p.status.PowerOff = !on
+	p.mu.Unlock()
+	if changed && p.opt.PowerChanged != nil {
+		go p.opt.PowerChanged()
+	}
 	switch {
 	case p.override != nil && now.Before(p.override.until):
 		p.end(now)
@@ -282,8 +414,10 @@ func (p *Player) step(now time.Time) {
 		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
 		p.show(now, "blanked")
 		return
+	case !on:
+		p.powerOff(now)
+		return
 	}
-	sched := p.sched.Load()
 	if sched == nil {
 		p.fallback(now, protocol.FallbackBlack, protocol.FallbackNoPlan, "no plan yet")
 		return
@@ -323,6 +457,86 @@ func (p *Player) step(now time.Time) {
 		}
 		p.prepareNext(sched, slot, now)
 		return
+	}
+}
+
+// powerOn asks the plan whether the panel is on at now; the answer is kept
+// until the evaluator's next instant. Without a plan the panel is on.
+func (p *Player) powerOn(sched *protocol.Schedule, now time.Time) bool {
+	if sched == nil {
+		return true
+	}
+	if !p.power.valid(sched, now) {
+		on, next := sched.PowerAt(now)
+		p.power = planPower{sched: sched, at: now, next: next, on: on}
+	}
+	return p.power.on
+}
+
+// applyLevel sets the driver's brightness when the level changes: a live
+// override, else the plan's level at now, else the profile's.
+func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
+	p.mu.Lock()
+	level, boost := p.base, p.boost
+	if boost != nil && !now.Before(boost.until) {
+		p.boost, boost = nil, nil // expired
+	}
+	p.mu.Unlock()
+	switch {
+	case boost != nil:
+		level = boost.percent
+	case sched != nil:
+		if !p.bright.valid(sched, now) {
+			pct, ok, next := sched.BrightnessAt(now)
+			p.bright = planLevel{sched: sched, at: now, next: next, percent: pct, ok: ok}
+		}
+		if p.bright.ok {
+			level = p.bright.percent
+		}
+	}
+	if level == p.level {
+		return
+	}
+	if err := p.drv.SetBrightness(level); err != nil {
+		p.log.Warn("brightness not set", "percent", level, "err", err)
+	}
+	p.level = level
+	p.mu.Lock()
+	p.status.Brightness = level
+	p.mu.Unlock()
+}
+
+// powerOff keeps the panel off: one black frame, then the driver tells the
+// receiver (driver.Switch) and nothing more is sent until the power window
+// opens; a driver that cannot say it gets black frames, which also keeps a
+// panel that must be refreshed (serial, a WLED's realtime mode) dark.
+func (p *Player) powerOff(now time.Time) {
+	p.end(now)
+	p.mu.Lock()
+	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = 0, "", "", ""
+	if p.offSaid {
+		p.lastDraw = now // the loop is alive; the panel is meant to be still
+		p.status.Blanked = p.blanked
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
+	if !p.show(now, "ok") {
+		return
+	}
+	sw, ok := p.drv.(driver.Switch)
+	if !ok {
+		return
+	}
+	switch err := sw.Off(); {
+	case err == nil:
+		p.offSaid = true
+	case errors.Is(err, driver.ErrNoOff):
+	default:
+		p.mu.Lock()
+		p.status.DriverState, p.status.DriverError = "error", err.Error()
+		p.mu.Unlock()
 	}
 }
 
@@ -407,6 +621,7 @@ func (p *Player) fallback(now time.Time, mode, code, why string) {
 
 // show sends p.frame to the driver and reports whether it went out.
 func (p *Player) show(now time.Time, state string) bool {
+	p.offSaid = false // a frame restarts the stream
 	err := p.drv.Draw(p.frame)
 	p.mu.Lock()
 	defer p.mu.Unlock()

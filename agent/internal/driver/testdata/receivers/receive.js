@@ -2,6 +2,9 @@
 //
 //   node receive.js sacn   PORT FIRST COUNT   E1.31 universes FIRST..FIRST+COUNT-1
 //   node receive.js artnet PORT FIRST COUNT   Art-Net Port-Addresses likewise
+//   node receive.js sacn-stream PORT FIRST COUNT N
+//                    every E1.31 packet of those universes, N in all:
+//                    "PANO <universe> <sequence> <options> <hex slots>"
 //
 // Listens on 127.0.0.1-reachable PORT, prints "PANO ready" once bound, then
 // one line per universe received: "PANO <universe> <hex slots>", and exits
@@ -30,6 +33,20 @@ if (kind === 'sacn') {
   const r = new Receiver({ universes: [], port, iface: '127.0.0.1' });
   for (let u = first; u < first + count; u++) r.universes.push(u);
   r.on('packet', (p) => got(p.universe, p.payloadAsBuffer));
+  r.on('PacketCorruption', (e) => out('error corrupt packet: ' + e.message));
+  r.on('PacketOutOfOrder', (e) => out('error out of order: ' + e.message));
+  r.on('error', (e) => out('error ' + e.message));
+  r.socket.once('listening', () => out('ready'));
+} else if (kind === 'sacn-stream') {
+  const { Receiver } = require('sacn');
+  const total = Number(process.argv[6]);
+  let lines = 0;
+  const r = new Receiver({ universes: [], port, iface: '127.0.0.1' });
+  for (let u = first; u < first + count; u++) r.universes.push(u);
+  r.on('packet', (p) => {
+    out(p.universe + ' ' + p.sequence + ' ' + p.options + ' ' + Buffer.from(p.payloadAsBuffer).toString('hex'));
+    if (++lines === total) process.exit(0);
+  });
   r.on('PacketCorruption', (e) => out('error corrupt packet: ' + e.message));
   r.on('PacketOutOfOrder', (e) => out('error out of order: ' + e.message));
   r.on('error', (e) => out('error ' + e.message));

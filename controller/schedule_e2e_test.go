@@ -1,0 +1,432 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// The schedule tests run real controller and agent processes against an
+// E1.31 receiver written here from the standard's layout (PROTOCOLS.md),
+// not from the agent's driver, and check what reaches the wire: power
+// windows, brightness windows and share of voice.
+//
+// Until the controller's API can say power and brightness windows and entry
+// weights, the plan is the controller's own (its entries, rotations and
+// content, by its API) with those added in the agent's saved plan, under the
+// same revision, before the agent starts: the agent plays its saved plan
+// first, and the controller's plan of that revision is a resend it keeps.
+// When the controller says them itself (PUT /api/v1/displays/{id}/power-
+// brightness with {power, brightness}, and POST /api/v1/schedules with
+// weight), the edit functions below become those calls and e131Agent
+// starts the agent once.
+
+// sacnFrame is one frame as the receiver put it together: the universes of
+// one sequence number.
+type sacnFrame struct {
+	at         time.Time // when its last packet arrived
+	seq        byte
+	terminated bool   // Stream_Terminated (options bit 0x40) on every universe
+	slots      []byte // the universes' slots in order, first to last
+}
+
+func (f sacnFrame) black() bool { return len(bytes.Trim(f.slots, "\x00")) == 0 }
+
+// sacnReceiver listens on loopback for universes first … first+count−1,
+// each of slotsPer slots but the last, which holds the rest of total.
+type sacnReceiver struct {
+	conn         *net.UDPConn
+	first, count int
+	mu           sync.Mutex
+	frames       []sacnFrame
+	bad          []string // packets that break the standard's layout
+	grew         chan struct{}
+}
+
+func newSACNReceiver(t *testing.T, first, count int) *sacnReceiver {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &sacnReceiver{conn: conn, first: first, count: count, grew: make(chan struct{})}
+	t.Cleanup(func() {
+		conn.Close()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.bad) > 0 {
+			t.Errorf("E1.31 packets that break the layout: %v", r.bad[:min(len(r.bad), 5)])
+		}
+	})
+	go r.loop()
+	return r
+}
+
+func (r *sacnReceiver) port() int { return r.conn.LocalAddr().(*net.UDPAddr).Port }
+
+func (r *sacnReceiver) loop() {
+	buf := make([]byte, 1500)
+	type partial struct {
+		slots      map[int][]byte
+		terminated int
+	}
+	pending := map[byte]*partial{}
+	for {
+		n, err := r.conn.Read(buf)
+		if err != nil {
+			return
+		}
+		at := time.Now()
+		p := buf[:n]
+		if why := sacnDataPacketError(p); why != "" {
+			r.mu.Lock()
+			r.bad = append(r.bad, why)
+			r.mu.Unlock()
+			continue
+		}
+		u := int(binary.BigEndian.Uint16(p[113:]))
+		seq, opt := p[111], p[112]
+		if u < r.first || u >= r.first+r.count {
+			continue
+		}
+		f := pending[seq]
+		if f == nil {
+			f = &partial{slots: map[int][]byte{}}
+			pending[seq] = f
+		}
+		f.slots[u] = append([]byte(nil), p[126:]...)
+		if opt&0x40 != 0 {
+			f.terminated++
+		}
+		if len(f.slots) < r.count {
+			continue
+		}
+		delete(pending, seq)
+		fr := sacnFrame{at: at, seq: seq, terminated: f.terminated == r.count}
+		for k := r.first; k < r.first+r.count; k++ {
+			fr.slots = append(fr.slots, f.slots[k]...)
+		}
+		r.mu.Lock()
+		if f.terminated != 0 && f.terminated != r.count {
+			r.bad = append(r.bad, fmt.Sprintf("sequence %d: Stream_Terminated on %d of %d universes", seq, f.terminated, r.count))
+		}
+		r.frames = append(r.frames, fr)
+		close(r.grew)
+		r.grew = make(chan struct{})
+		r.mu.Unlock()
+	}
+}
+
+// sacnDataPacketError checks an E1.31 data packet against ANSI E1.31-2018's
+// layout (PROTOCOLS.md); "" when it is one.
+func sacnDataPacketError(p []byte) string {
+	n := len(p)
+	switch {
+	case n < 126:
+		return fmt.Sprintf("%d bytes", n)
+	case binary.BigEndian.Uint16(p[0:]) != 0x0010 || !bytes.Equal(p[4:16], []byte("ASC-E1.17\x00\x00\x00")):
+		return "preamble or ACN packet identifier"
+	case binary.BigEndian.Uint32(p[18:]) != 4:
+		return fmt.Sprintf("root vector %d", binary.BigEndian.Uint32(p[18:]))
+	case binary.BigEndian.Uint16(p[16:]) != 0x7000|uint16(n-16) || binary.BigEndian.Uint16(p[38:]) != 0x7000|uint16(n-38) ||
+		binary.BigEndian.Uint16(p[115:]) != 0x7000|uint16(n-115):
+		return "flags and length"
+	case binary.BigEndian.Uint32(p[40:]) != 2 || p[117] != 0x02 || p[118] != 0xA1:
+		return "framing or DMP vector"
+	case binary.BigEndian.Uint16(p[119:]) != 0 || binary.BigEndian.Uint16(p[121:]) != 1 || int(binary.BigEndian.Uint16(p[123:])) != n-125:
+		return "DMP addresses or property count"
+	case p[125] != 0:
+		return fmt.Sprintf("start code %d", p[125])
+	}
+	return ""
+}
+
+// waitPast waits until a frame has arrived at or after t and returns all
+// frames so far.
+func (r *sacnReceiver) waitPast(t *testing.T, at time.Time, within time.Duration) []sacnFrame {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		r.mu.Lock()
+		if n := len(r.frames); n > 0 && !r.frames[n-1].at.Before(at) {
+			out := append([]sacnFrame(nil), r.frames...)
+			r.mu.Unlock()
+			return out
+		}
+		grew := r.grew
+		r.mu.Unlock()
+		select {
+		case <-grew:
+		case <-deadline:
+			t.Fatalf("no E1.31 frame at or after %v within %v", at.Format("15:04:05.000"), within)
+		}
+	}
+}
+
+// e131Agent starts an agent for a new w×h display that plays rotation
+// notices (one 60 s item each), on the e131 profile towards rx: universe 1
+// on, the LEDs in reading order, RGB, no gamma, so the slots are the
+// picture's bytes. It runs once to enrol and fetch its content, and is
+// started again with its saved plan changed by edit.
+func (e *runtimeEnv) e131Agent(name string, w, h int, rx *sacnReceiver, edit func(*protocol.Plan), rotations ...[]string) (*proc, string, int64) {
+	e.t.Helper()
+	id := e.display(name, w, h)
+	for _, notices := range rotations {
+		e.rotation(id, 50, 60_000, notices...)
+	}
+	sets := []string{"host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()), "universe=1", "serpentine=none", "gamma=1"}
+	ag, state := e.agent(name, w, h, "e131", sets)
+	ag.waitLine(e.t, regexp.MustCompile(`msg="content synced"`), 1)
+	if _, err := ag.stop(e.t); err != nil {
+		e.t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(state, "plan.json"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var p protocol.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		e.t.Fatal(err)
+	}
+	p.Schema = protocol.PlanSchema
+	edit(&p)
+	if _, err := protocol.Compile(&p); err != nil {
+		e.t.Fatalf("edited plan: %v", err)
+	}
+	b, _ = json.Marshal(p)
+	if err := os.WriteFile(filepath.Join(state, "plan.json"), b, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.startAgent(state), state, id
+}
+
+// waitHealth waits until the display's agent reports health that ok
+// accepts, as the API shows it; agents report every 10 s.
+func (e *runtimeEnv) waitHealth(id int64, what string, ok func(protocol.Health) bool) protocol.Health {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var h protocol.Health
+	for time.Now().Before(deadline) {
+		d := e.tech.call("GET", fmt.Sprintf("/displays/%d", id), nil, 200)
+		if agent, _ := d["agent"].(map[string]any); agent != nil && agent["health"] != nil {
+			b, _ := json.Marshal(agent["health"])
+			h = protocol.Health{}
+			if err := json.Unmarshal(b, &h); err != nil {
+				e.t.Fatal(err)
+			}
+			if ok(h) {
+				return h
+			}
+		}
+		<-time.After(200 * time.Millisecond) // health comes over HTTP with no signal; bounded poll
+	}
+	e.t.Fatalf("the agent's health never showed %s (last: %+v)", what, h)
+	return h
+}
+
+// hhmm is t's wall time in loc, as a plan writes it.
+func hhmm(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+
+// edgeTolerance is how far a change on the wire may lag the plan's
+// instant: the player draws on frame boundaries of controller time and a
+// window edge is one, so the change is due at the edge exactly; one frame
+// (40 ms at 25 fps) covers a loop woken late on a loaded machine. It may
+// lead by the clock sync's error, under a millisecond on loopback: 5 ms.
+const (
+	edgeLate  = 40 * time.Millisecond
+	edgeEarly = 5 * time.Millisecond
+)
+
+// TestPowerWindowTurnsE131OffAndOnOnTime: outside its power window the
+// screen goes black at the window's end, ends the E1.31 stream with three
+// Stream_Terminated packets per universe, sends nothing, and comes back
+// with its content when the next window opens — both on time.
+func TestPowerWindowTurnsE131OffAndOnOnTime(t *testing.T) {
+	const w, h = 64, 32 // 2048 LEDs: 13 universes
+	e := newRuntimeEnv(t)
+	rx := newSACNReceiver(t, 1, 13)
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	var offAt, onAt time.Time
+	ag, _, id := e.e131Agent("cong-vien", w, h, rx, func(p *protocol.Plan) {
+		// Off for the minute that starts at least 8 s from now: on from
+		// its end until its start the next day.
+		offAt = time.Now().Add(8 * time.Second).Truncate(time.Minute).Add(time.Minute)
+		onAt = offAt.Add(time.Minute)
+		p.Power = []protocol.Window{{From: hhmm(onAt, loc), Until: hhmm(offAt, loc)}}
+	}, []string{"Công viên mở cửa 5 giờ"})
+	t.Logf("off at %s, on at %s", offAt.Format("15:04:05"), onAt.Format("15:04:05"))
+	rx.waitPast(t, offAt.Add(time.Millisecond), time.Until(offAt)+20*time.Second)
+	e.waitHealth(id, "power off", func(h protocol.Health) bool { return h.PowerOff && h.CurrentItem == 0 })
+	frames := rx.waitPast(t, onAt.Add(500*time.Millisecond), time.Until(onAt)+20*time.Second)
+	ag.waitLine(t, regexp.MustCompile(`msg="agent started"`), 1)
+
+	// Before: content. Then one black frame, three terminations, nothing,
+	// and content again.
+	i := 0
+	for i < len(frames) && (frames[i].at.Before(offAt.Add(-2*time.Second)) || frames[i].black()) {
+		i++ // the agent's start (a black frame) and its first frames
+	}
+	for i < len(frames) && !frames[i].black() && !frames[i].terminated {
+		i++
+	}
+	if i == 0 || i+4 >= len(frames) {
+		t.Fatalf("no content before the window closed, or nothing after: %d frames", len(frames))
+	}
+	lastOn, black, terms, back := frames[i-1], frames[i], frames[i+1:i+4], frames[i+4]
+	if !black.black() || black.terminated {
+		t.Fatalf("the first frame after the content is not a plain black one: terminated %v", black.terminated)
+	}
+	offLag := black.at.Sub(offAt)
+	if lastOn.at.After(offAt.Add(edgeLate)) || offLag < -edgeEarly || offLag > edgeLate {
+		t.Fatalf("black %v after the window closed (last content %v after); want within −%v … %v", offLag, lastOn.at.Sub(offAt), edgeEarly, edgeLate)
+	}
+	for k, f := range terms {
+		if !f.terminated || !f.black() || f.seq != black.seq+byte(k+1) || f.at.Sub(black.at) > 50*time.Millisecond {
+			t.Fatalf("termination %d: terminated %v black %v seq %d (black frame %d), %v after it", k+1, f.terminated, f.black(), f.seq, black.seq, f.at.Sub(black.at))
+		}
+	}
+	onLag := back.at.Sub(onAt)
+	if back.terminated || back.black() || onLag < -edgeEarly || onLag > edgeLate {
+		t.Fatalf("after the terminations: a frame %v after the window opened (terminated %v, black %v); want content within −%v … %v",
+			onLag, back.terminated, back.black(), edgeEarly, edgeLate)
+	}
+	if !bytes.Equal(back.slots, lastOn.slots) {
+		t.Fatal("the screen came back with another picture than the one item it plays")
+	}
+	t.Logf("black %v after the window closed, terminated by %v; first frame %v after the window opened", offLag, terms[2].at.Sub(offAt), onLag)
+}
+
+// TestBrightnessWindowScalesE131Pixels: a brightness window of 40 % puts
+// every slot on the wire at 40 % of the rendition's value (gamma 1, the
+// profile at 100 %).
+func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
+	const w, h = 64, 32
+	e := newRuntimeEnv(t)
+	rx := newSACNReceiver(t, 1, 13)
+	_, state, id := e.e131Agent("nha-van-hoa", w, h, rx, func(p *protocol.Plan) {
+		p.Brightness = []protocol.BrightnessWindow{{Window: protocol.Window{From: "00:00", Until: "24:00"}, Percent: 40}}
+	}, []string{"Nhà văn hoá: lịch sinh hoạt"})
+	plan := e.plan(id)
+	rendition := decodeRGBA(t, e.asset(state, plan.Assets[0].SHA256))
+	start := time.Now()
+	frames := rx.waitPast(t, start.Add(3*time.Second), 30*time.Second)
+	f := frames[len(frames)-1]
+	if len(f.slots) != 3*w*h {
+		t.Fatalf("frame of %d slots, want %d", len(f.slots), 3*w*h)
+	}
+	var sumIn, sumOut float64
+	for n := 0; n < w*h; n++ {
+		px := rendition.RGBAAt(n%w, n/w)
+		for c, v := range []uint8{px.R, px.G, px.B} {
+			got := f.slots[3*n+c]
+			if want := math.Round(float64(v) * 0.4); float64(got) != want {
+				t.Fatalf("LED %d channel %d: %d on the wire, rendition %d: want %v (40 %%)", n, c, got, v, want)
+			}
+			sumIn += float64(v)
+			sumOut += float64(got)
+		}
+	}
+	if sumIn < float64(w*h) {
+		t.Fatalf("the rendition is nearly black (sum %v): the ratio says nothing", sumIn)
+	}
+	t.Logf("wire/rendition = %.4f over %d slots", sumOut/sumIn, 3*w*h)
+	e.waitHealth(id, "brightness 40", func(h protocol.Health) bool { return h.Brightness != nil && *h.Brightness == 40 })
+}
+
+// TestShareOfVoiceTwoToOne: two rotations of one 1 s item each, of equal
+// priority and weights 2 and 1, share the day: over several loops the
+// receiver sees two seconds of the first for one of the second,
+// interleaved.
+func TestShareOfVoiceTwoToOne(t *testing.T) {
+	const w, h = 64, 32
+	e := newRuntimeEnv(t)
+	rx := newSACNReceiver(t, 1, 13)
+	var heavy string // the asset of the weight-2 rotation
+	_, state, _ := e.e131Agent("cho-dem", w, h, rx, func(p *protocol.Plan) {
+		if len(p.Entries) != 2 {
+			t.Fatalf("%d entries, want 2", len(p.Entries))
+		}
+		for k := range p.Playlists {
+			for j := range p.Playlists[k].Items {
+				p.Playlists[k].Items[j].DurationMS = 1000
+			}
+		}
+		p.Entries[0].Weight = 2
+		for _, pl := range p.Playlists {
+			if pl.ID == p.Entries[0].Playlist {
+				heavy = pl.Items[0].Asset
+			}
+		}
+		for _, a := range p.Assets {
+			if a.TickerPPS != 0 {
+				t.Fatalf("asset %s is a ticker: its frames change all the time", a.SHA256[:12])
+			}
+		}
+	}, []string{"Chợ"}, []string{"Sạch"})
+	// Items are 1 s long and the loops anchored at midnight, so pictures
+	// change on whole seconds: sample mid-second, 12 s in a row (four
+	// turns of a 2:1 share, whatever the phase).
+	first := time.Now().Add(3 * time.Second).Truncate(time.Second) // past the start and the first sync
+	const seconds = 12
+	frames := rx.waitPast(t, first.Add(seconds*time.Second), 40*time.Second)
+	var shown [][32]byte
+	k := 0
+	for s := 0; s < seconds; s++ {
+		mid := first.Add(time.Duration(s)*time.Second + 500*time.Millisecond)
+		for k+1 < len(frames) && !frames[k+1].at.After(mid) {
+			k++
+		}
+		shown = append(shown, sha256.Sum256(frames[k].slots))
+	}
+	count := map[[32]byte]int{}
+	seq, names := "", map[[32]byte]string{}
+	run, longest := 0, 0
+	for i, sum := range shown {
+		count[sum]++
+		if names[sum] == "" {
+			names[sum] = string(rune('A' + len(names)))
+		}
+		seq += names[sum]
+		if i > 0 && shown[i-1] == sum {
+			run++
+		} else {
+			run = 1
+		}
+		longest = max(longest, run)
+	}
+	t.Logf("second by second: %s", seq)
+	if len(count) != 2 {
+		t.Fatalf("%d pictures (%s), want 2", len(count), seq)
+	}
+	var n []int
+	for _, c := range count {
+		n = append(n, c)
+	}
+	if max(n[0], n[1]) != 8 || min(n[0], n[1]) != 4 {
+		t.Fatalf("%s: %d and %d seconds, want 8 and 4 (2:1)", seq, n[0], n[1])
+	}
+	img := decodeRGBA(t, e.asset(state, heavy))
+	var rgb []byte
+	for n := 0; n < w*h; n++ {
+		c := img.RGBAAt(n%w, n/w)
+		rgb = append(rgb, c.R, c.G, c.B)
+	}
+	if count[sha256.Sum256(rgb)] != 8 {
+		t.Fatalf("%s: the weight-2 rotation's picture had %d s, want 8", seq, count[sha256.Sum256(rgb)])
+	}
+	if longest > 2 {
+		t.Fatalf("%s: one picture for %d s in a row; the rotations must take turns loop by loop", seq, longest)
+	}
+}
