@@ -213,3 +213,27 @@ var _ = register(catalog{
 		"err_timeline_bad_to":         "The end “{value}” is not a valid time.",
 	},
 })
+
+// Audit detail words for the scheduling-in-depth fields (issue 10).
+var _ = register(catalog{
+	"vi": {
+		"adm_det_dayparts":         "khung giờ",
+		"adm_det_weight":           "tỷ lệ phát",
+		"adm_det_valid_from":       "hiệu lực từ",
+		"adm_det_valid_until":      "hiệu lực đến",
+		"adm_det_power":            "giờ bật màn hình",
+		"adm_det_brightness":       "độ sáng",
+		"adm_det_day_night":        "độ sáng ngày/đêm",
+		"adm_det_power_brightness": "giờ bật/tắt và độ sáng",
+	},
+	"en": {
+		"adm_det_dayparts":         "time windows",
+		"adm_det_weight":           "share",
+		"adm_det_valid_from":       "valid from",
+		"adm_det_valid_until":      "valid until",
+		"adm_det_power":            "power windows",
+		"adm_det_brightness":       "brightness",
+		"adm_det_day_night":        "day/night brightness",
+		"adm_det_power_brightness": "power and brightness",
+	},
+})
