@@ -40,9 +40,19 @@ var goldenMessages = map[string]any{
 
 func ptr[T any](v T) *T { return &v }
 
+// goldenPlan shows every field of the plan, schema 2's included.
 func goldenPlan() *Plan {
 	p := testPlan()
 	p.Generated = goldenTime
+	p.Site = &Site{Latitude: 21.0285, Longitude: 105.8542}
+	p.Power = []Window{{From: "05:30", Until: "23:00"}}
+	p.Brightness = []BrightnessWindow{{Window: Window{Weekdays: []int{6, 7}, From: "22:00", Until: "05:30"}, Percent: 25}}
+	p.DayNight = &DayNight{Day: 100, Night: 40}
+	p.Entries[0].Weight = 2
+	p.Entries = append(p.Entries, Entry{ID: 300, Playlist: 2, Priority: 10, Weight: 1,
+		Dayparts: []Daypart{{From: "06:30", Until: "08:30"}, {From: "16:30", Until: "19:00"}}})
+	p.Playlists[0].Items[1].NotBefore = ptr(goldenTime)
+	p.Playlists[0].Items[1].NotAfter = ptr(goldenTime.Add(72 * time.Hour))
 	return p
 }
 

@@ -93,12 +93,12 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 			n++
 			want, ok := sched.At(at)
 			got, found := spanAt(spans, at)
-			if ok != found || (ok && got.Entry != want.Entry) {
+			if ok != found || (ok && !got.has(want.Entry)) {
 				t.Fatalf("at %s: evaluator plays entry %d (%v), timeline says %d (%v)", at, want.Entry, ok, got.Entry, found)
 			}
 			var open, lost []int64
 			for id, s := range alone {
-				if _, on := s.At(at); on && id != want.Entry {
+				if _, on := s.At(at); on && !got.has(id) {
 					open = append(open, id)
 				}
 			}
@@ -128,7 +128,9 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 			lost       []int64
 		}{
 			{"all day entry on Monday night, over Sunday's evening entry until 02:00", mon(0, 3, 0), 1, mon(0, 0, 0), mon(0, 7, 0), []int64{3}},
-			{"weekday mornings win over all day; the tie goes to the lower id", mon(0, 7, 45), 2, mon(0, 7, 0), mon(0, 11, 0), []int64{1, 4}},
+			{"weekday mornings win over all day", mon(0, 7, 15), 2, mon(0, 7, 0), mon(0, 7, 30), []int64{1}},
+			{"equal priorities share: the span is the lower id's", mon(0, 7, 45), 2, mon(0, 7, 30), mon(0, 8, 0), []int64{1}},
+			{"entry 2 alone again after 08:00", mon(0, 9, 0), 2, mon(0, 8, 0), mon(0, 11, 0), []int64{1}},
 			{"back to the all day entry after 11:00", mon(0, 12, 0), 1, mon(0, 11, 0), mon(1, 0, 0), nil},
 			{"the urgent notice cuts the day", mon(1, 14, 10), -9, time.Date(2026, 11, 24, 14, 3, 20, 0, loc), time.Date(2026, 11, 24, 14, 20, 5, 0, loc), []int64{1}},
 			{"the day resumes after the urgent notice", mon(1, 15, 0), 1, time.Date(2026, 11, 24, 14, 20, 5, 0, loc), mon(2, 0, 0), nil},
@@ -153,15 +155,23 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 				t.Errorf("%s: overlapped %v, want %v", c.name, lost, c.lost)
 			}
 		}
-		// One block per entry and window: Monday is three blocks (1, 2, 1).
+		// One block per group and window: Monday is five blocks (1, 2,
+		// 2 sharing with 4, 2, 1).
 		var monday []int64
 		for _, s := range spans {
 			if s.Start.Before(mon(1, 0, 0)) {
 				monday = append(monday, s.Entry)
 			}
 		}
-		if !slices.Equal(monday, []int64{1, 2, 1}) {
-			t.Errorf("Monday's blocks are entries %v, want [1 2 1]", monday)
+		if !slices.Equal(monday, []int64{1, 2, 2, 2, 1}) {
+			t.Errorf("Monday's blocks are entries %v, want [1 2 2 2 1]", monday)
+		}
+		shared, _ := spanAt(spans, mon(0, 7, 45))
+		if len(shared.Shares) != 2 || shared.Shares[0].Entry != 2 || shared.Shares[1].Entry != 4 || shared.Shares[1].Weight != 1 {
+			t.Errorf("Monday 07:30–08:00 shares %+v, want entries 2 and 4", shared.Shares)
+		}
+		if alone, _ := spanAt(spans, mon(0, 9, 0)); len(alone.Shares) != 0 {
+			t.Errorf("entry 2 alone has shares %+v", alone.Shares)
 		}
 		// Entry 3 never plays but is shown where it loses, across midnight.
 		for _, s := range spans {
@@ -193,7 +203,7 @@ func TestTimelineAgreesWithTheEvaluator(t *testing.T) {
 				prev = it.End
 				for _, at := range []time.Time{it.Start, it.End.Add(-time.Millisecond)} {
 					want, ok := sched.At(at)
-					if !ok || want.Entry != s.Entry || want.Index != it.Index || want.Item.Media != it.Media {
+					if !ok || want.Entry != it.Entry || !s.has(it.Entry) || want.Index != it.Index || want.Item.Media != it.Media {
 						t.Fatalf("at %s: evaluator plays entry %d item %d (media %d), timeline says entry %d item %d (media %d)",
 							at, want.Entry, want.Index, want.Item.Media, s.Entry, it.Index, it.Media)
 					}

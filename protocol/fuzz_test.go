@@ -1,0 +1,99 @@
+package protocol
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// fuzzPlan builds a valid plan from bytes: a few playlists and entries
+// with dayparts, weights, priorities, weekdays, dates, and item validity,
+// in a zone with or without daylight saving.
+func fuzzPlan(data []byte) *Plan {
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		return int(b)
+	}
+	zones := []string{"Asia/Ho_Chi_Minh", "Europe/Berlin", "America/New_York", "UTC"}
+	base := time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC)
+	p := testPlan()
+	p.TimeZone = zones[next()%len(zones)]
+	hm := func() string { v := next() % 96; return fmt.Sprintf("%02d:%02d", v/4, v%4*15) }
+	p.Playlists = nil
+	for pl := int64(1); pl <= int64(1+next()%3); pl++ {
+		var items []Item
+		for i := 0; i < 1+next()%4; i++ {
+			it := Item{ID: pl*10 + int64(i), Asset: sha("abce"[i%4]), DurationMS: int64(100 + next()*997)}
+			if v := next(); v%3 == 0 {
+				it.NotBefore = tp(base.Add(time.Duration(v) * 17 * time.Minute))
+			}
+			if v := next(); v%3 == 0 {
+				it.NotAfter = tp(base.Add(time.Duration(v+1) * 29 * time.Minute))
+				if it.NotBefore != nil && !it.NotAfter.After(*it.NotBefore) {
+					it.NotAfter = nil
+				}
+			}
+			items = append(items, it)
+		}
+		p.Playlists = append(p.Playlists, Playlist{ID: pl, Items: items})
+	}
+	for id := int64(1); id <= int64(1+next()%5); id++ {
+		e := Entry{ID: id, Playlist: int64(1 + next()%len(p.Playlists)), Priority: next() % 3, Weight: next() % 4}
+		switch next() % 3 {
+		case 0: // all day
+		case 1:
+			e.From, e.Until = hm(), hm()
+		case 2:
+			for range 1 + next()%3 {
+				if f, u := hm(), hm(); f != u {
+					e.Dayparts = append(e.Dayparts, Daypart{From: f, Until: u})
+				}
+			}
+		}
+		if v := next(); v%4 == 0 {
+			e.Weekdays = []int{1 + v%7, 1 + (v/7)%7}
+		}
+		if v := next(); v%5 == 0 {
+			d := base.AddDate(0, 0, v%4).Format(time.DateOnly)
+			e.StartDate, e.EndDate = d, d
+		}
+		p.Entries = append(p.Entries, e)
+	}
+	return p
+}
+
+func FuzzEvaluate(f *testing.F) {
+	for _, seed := range []string{
+		"", "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
+		"\x01\x02\x03\x00\x03\x01\x05\x09\x02\x01\x02\x02\x02\x30\x50\x40\x60\x00\x01\x01\x02\x01\x10\x20\x04\x05",
+		"\x02\x01\x01\x06\x03\x06\x02\x00\x00\x04\x01\x01\x02\x5c\x18\x02\x00\x00\x01\x02\x01\x01\x02\x01\x58\x1c\x00\x00",
+		"\x03\x02\x02\x01\x01\x00\x00\x01\x01\x00\x00\x04\x02\x02\x03\x02\x08\x20\x5f\x04\x00\x00\x02\x02\x01\x01\x01\x00\x00",
+	} {
+		f.Add([]byte(seed), uint32(3600), uint32(7))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, start, step uint32) {
+		p := fuzzPlan(data)
+		s, err := Compile(p)
+		if err != nil {
+			t.Skip(err) // a plan the builder made invalid (e.g. equal dayparts)
+		}
+		t0 := time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC).Add(time.Duration(start%(4*86400)) * time.Second)
+		for i := range 200 {
+			tt := t0.Add(time.Duration(i) * (time.Duration(step%7200)*time.Second + 1234*time.Millisecond))
+			slot, ok := s.At(tt)
+			checkSlot(t, s, tt, slot, ok)
+			on, next := s.PowerAt(tt)
+			_ = on
+			if !next.IsZero() && !next.After(tt) {
+				t.Fatalf("power next %v not after %v", next, tt)
+			}
+			if c := s.NextChange(tt, tt.Add(48*time.Hour)); !c.After(tt) {
+				t.Fatalf("NextChange %v not after %v", c, tt)
+			}
+		}
+	})
+}
