@@ -278,6 +278,10 @@ func TestPowerBrightness(t *testing.T) {
 	if err != nil || len(evs) < 2 {
 		t.Fatalf("audited: %d %v", len(evs), err)
 	}
+	gevs, err := v.st.ListAudit(ctx, store.AuditFilter{ObjectType: "group", ObjectID: g})
+	if err != nil || len(gevs) == 0 || gevs[0].Detail["power"] != "05:30–23:00" || gevs[0].Detail["day_night"] != "" {
+		t.Fatalf("the group's audit says the rule in words: %v %v", gevs, err)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pano-signage/pano/protocol"
@@ -116,12 +118,49 @@ func (s *Store) setPowerBrightness(ctx context.Context, who Actor, group bool, i
 			ON CONFLICT (`+col+`) DO UPDATE SET power = excluded.power, brightness = excluded.brightness, day_night = excluded.day_night,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 			id, string(power), string(bright), string(dn), nullInt(&who.UserID), s.stamp())
-		return id, map[string]any{"power": pb.Power, "brightness": pb.Brightness, "day_night": pb.DayNight}, err
+		return id, map[string]any{"power": powerText(pb.Power), "brightness": brightnessText(pb.Brightness), "day_night": dayNightText(pb.DayNight)}, err
 	})
 	if err != nil {
 		return fmt.Errorf("store: set power and brightness of %s %d: %w", col, id, err)
 	}
 	return nil
+}
+
+// The audit's words for the rules: plain text the audit page shows as it
+// is ("05:30–23:00 (1,2,3,4,5)"; weekdays ISO, none listed: every day).
+func windowText(w protocol.Window) string {
+	t := w.From + "–" + w.Until
+	if len(w.Weekdays) > 0 {
+		ds := make([]string, len(w.Weekdays))
+		for i, d := range w.Weekdays {
+			ds[i] = strconv.Itoa(d)
+		}
+		t += " (" + strings.Join(ds, ",") + ")"
+	}
+	return t
+}
+
+func powerText(ws []protocol.Window) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = windowText(w)
+	}
+	return strings.Join(out, "; ")
+}
+
+func brightnessText(ws []protocol.BrightnessWindow) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = windowText(w.Window) + " " + strconv.Itoa(w.Percent) + " %"
+	}
+	return strings.Join(out, "; ")
+}
+
+func dayNightText(dn *protocol.DayNight) string {
+	if dn == nil {
+		return ""
+	}
+	return strconv.Itoa(dn.Day) + " % / " + strconv.Itoa(dn.Night) + " %"
 }
 
 func orEmpty[T any](xs []T) []T {

@@ -110,7 +110,16 @@ func checkSchedulable(ctx context.Context, tx *sql.Tx, x Schedule) error {
 func scheduleDetail(x Schedule) map[string]any {
 	return map[string]any{"playlist_id": x.PlaylistID, "group_id": x.GroupID, "display_id": x.DisplayID,
 		"starts_on": x.StartsOn, "ends_on": x.EndsOn, "weekdays": x.Weekdays, "start_time": x.StartTime, "end_time": x.EndTime, "priority": x.Priority,
-		"dayparts": x.Dayparts, "weight": x.Weight}
+		"dayparts": daypartsText(x.Dayparts), "weight": x.Weight}
+}
+
+// daypartsText is the audit's words for the windows: "06:30–08:30, 22:00–02:00".
+func daypartsText(ds []protocol.Daypart) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.From + "–" + d.Until
+	}
+	return strings.Join(out, ", ")
 }
 
 // CreateSchedule adds a schedule entry of an approved playlist.
