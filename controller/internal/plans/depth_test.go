@@ -186,7 +186,43 @@ func TestCompileCarriesDaypartsWeightsValidityPowerAndBrightness(t *testing.T) {
 	}
 }
 
-// A display with nothing new keeps getting schema 1.
+func TestTrimLeavesOutWhatTheEntriesSay(t *testing.T) {
+	entries := dates{first: "2026-01-01", last: "2026-12-31"}
+	for _, c := range []struct {
+		name        string
+		it          store.PlanItem
+		from, until string
+	}{
+		{"campaign as long as the entries", store.PlanItem{CampaignFrom: "2026-01-01", CampaignUntil: "2026-12-31"}, "", ""},
+		{"campaign longer", store.PlanItem{CampaignFrom: "2025-06-01", CampaignUntil: "2027-06-30"}, "", ""},
+		{"campaign ends first", store.PlanItem{CampaignFrom: "2026-01-01", CampaignUntil: "2026-06-30"}, "", "2026-06-30"},
+		{"validity within", store.PlanItem{ValidFrom: "2026-12-01", ValidUntil: "2026-12-03", CampaignFrom: "2026-01-01", CampaignUntil: "2026-12-31"}, "2026-12-01", "2026-12-03"},
+		{"open", store.PlanItem{}, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := entries.trim(c.it)
+			if got.ValidFrom != c.from || got.ValidUntil != c.until || got.CampaignFrom != "" || got.CampaignUntil != "" {
+				t.Fatalf("got %+v, want %s–%s", got, c.from, c.until)
+			}
+		})
+	}
+	// Entries of open dates: every bound says something.
+	if got := (dates{}).trim(store.PlanItem{CampaignFrom: "2026-01-01", CampaignUntil: "2026-12-31"}); got.ValidFrom != "2026-01-01" || got.ValidUntil != "2026-12-31" {
+		t.Fatalf("open entries: %+v", got)
+	}
+	// Several entries of one playlist: the earliest start, the latest end.
+	ds := entryDates([]store.PlanSchedule{
+		{Schedule: store.Schedule{PlaylistID: 1, StartsOn: "2026-03-01", EndsOn: "2026-03-31"}},
+		{Schedule: store.Schedule{PlaylistID: 1, StartsOn: "2026-01-01", EndsOn: "2026-02-01"}},
+		{Schedule: store.Schedule{PlaylistID: 2, StartsOn: "2026-05-01", EndsOn: "2026-05-02"}},
+	})
+	if ds[1] != (dates{"2026-01-01", "2026-03-31"}) || ds[2] != (dates{"2026-05-01", "2026-05-02"}) {
+		t.Fatalf("entry dates %v", ds)
+	}
+}
+
+// A display with nothing new keeps getting schema 1: the demo's items
+// belong to a campaign as long as their entries, which bounds nothing.
 func TestPlainPlanStaysSchemaOne(t *testing.T) {
 	ctx := context.Background()
 	svc, st, _ := setup(t)
@@ -194,11 +230,13 @@ func TestPlainPlanStaysSchemaOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := svc.Compile(ctx, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Schema != 1 {
-		t.Fatalf("schema %d, want 1", p.Schema)
+	for _, id := range []int64{d.ID, displayNamed(t, st, "trung-tam-phuong").ID} {
+		p, _, err := svc.Compile(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Schema != 1 {
+			t.Fatalf("display %d: schema %d, want 1", id, p.Schema)
+		}
 	}
 }

@@ -214,11 +214,12 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 	}
 	assets := map[string]bool{}
 	playlists := map[int64]bool{}
+	spans := entryDates(scheds)
 	for _, sc := range scheds {
 		if !playlists[sc.PlaylistID] {
 			pl := protocol.Playlist{ID: sc.PlaylistID}
 			for _, it := range sc.Items {
-				notBefore, notAfter, ok := validity(it, loc)
+				notBefore, notAfter, ok := validity(spans[sc.PlaylistID].trim(it), loc)
 				if !ok {
 					continue // its validity and its campaign's dates never meet
 				}
@@ -288,6 +289,49 @@ func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol
 		plan.DayNight = &dn
 	}
 	return nil
+}
+
+// dates are the days a playlist's entries run, inclusive ("" = open).
+type dates struct{ first, last string }
+
+// entryDates gives, per playlist, the days its entries in this plan run
+// (the earliest start and the latest end).
+func entryDates(scheds []store.PlanSchedule) map[int64]dates {
+	out := map[int64]dates{}
+	seen := map[int64]bool{}
+	for _, sc := range scheds {
+		d := out[sc.PlaylistID]
+		if !seen[sc.PlaylistID] {
+			d = dates{first: sc.StartsOn, last: sc.EndsOn}
+			seen[sc.PlaylistID] = true
+		} else {
+			if sc.StartsOn == "" || (d.first != "" && sc.StartsOn < d.first) {
+				d.first = sc.StartsOn
+			}
+			if sc.EndsOn == "" || (d.last != "" && sc.EndsOn > d.last) {
+				d.last = sc.EndsOn
+			}
+		}
+		out[sc.PlaylistID] = d
+	}
+	return out
+}
+
+// trim leaves out of an item's bounds what its playlist's entries already
+// say: a campaign (or a validity) that holds on every day the entries run
+// bounds nothing, and saying it would make the plan need schema 2, which
+// agents in the field may not read yet. The plan says only what changes
+// what plays.
+func (d dates) trim(it store.PlanItem) store.PlanItem {
+	from, until := later(it.ValidFrom, it.CampaignFrom), earlier(it.ValidUntil, it.CampaignUntil)
+	if from != "" && d.first != "" && from <= d.first {
+		from = ""
+	}
+	if until != "" && d.last != "" && until >= d.last {
+		until = ""
+	}
+	it.ValidFrom, it.ValidUntil, it.CampaignFrom, it.CampaignUntil = from, until, "", ""
+	return it
 }
 
 // validity is when an item may play, as instants: from the first day of
