@@ -163,13 +163,13 @@ func TestShareOfVoiceOverADay(t *testing.T) {
 			ms[k] += slot.End.Sub(tt).Milliseconds()
 			tt = slot.End
 		}
-		// Loops within one of the ratio (the day ends mid super-cycle).
-		superLoops := w[0] + w[1]
-		full := 86400_000 / int64(30_000*w[0]+20_000*w[1])
+		// Each entry's loops are within one loop of its share of all the
+		// loops played (the day ends mid super-cycle).
+		n := float64(loops[0] + loops[1])
 		for k := range 2 {
-			lo, hi := int(full)*w[k], int(full+1)*w[k]
-			if loops[k] < lo || loops[k] > hi {
-				t.Errorf("weights %v: entry %d played %d loops, want %d–%d (super-cycle %d loops)", w, k, loops[k], lo, hi, superLoops)
+			want := n * float64(w[k]) / float64(w[0]+w[1])
+			if d := float64(loops[k]) - want; d <= -1 || d >= 1 {
+				t.Errorf("weights %v: entry %d played %d loops of %v, want %.2f ± 1", w, k, loops[k], n, want)
 			}
 		}
 		if ms[0]+ms[1] != 86400_000 {
@@ -294,6 +294,18 @@ func TestPowerWindows(t *testing.T) {
 	if on || !next.Equal(at("2026-11-27 04:00:00")) {
 		t.Errorf("Friday 03:00: %v %v", on, next)
 	}
+	// Across Berlin's spring-forward night: off 23:00–05:30 is an hour shorter.
+	p.TimeZone = "Europe/Berlin"
+	p.Power = []Window{{From: "05:30", Until: "23:00"}}
+	s = mustCompile(t, p)
+	off := time.Date(2026, 3, 28, 23, 0, 0, 0, s.Location())
+	if on, next := s.PowerAt(off); on || next.Sub(off) != 5*time.Hour+30*time.Minute {
+		t.Errorf("Berlin 28 March 23:00: on %v, back on %v", on, next)
+	}
+	if on, _ := s.PowerAt(off.Add(-time.Millisecond)); !on {
+		t.Error("Berlin 28 March 22:59:59.999: off")
+	}
+	p.TimeZone = "Asia/Ho_Chi_Minh"
 	// Always on.
 	p.Power = []Window{{From: "00:00", Until: "24:00"}}
 	s = mustCompile(t, p)
@@ -358,6 +370,105 @@ func TestDeterministicAndCovered(t *testing.T) {
 		}
 		checkSlot(t, a, tt, sa, oka)
 	}
+}
+
+// TestOpenAgainstANaiveReading checks the evaluator's windows against a
+// plain reading of the rules (in zones without daylight saving, where
+// time.Date is exact): an entry is open at t if one of its windows, opened
+// on t's local date or the day before on an allowed weekday and date,
+// holds t; the slot's entry has the highest priority among open entries
+// with a valid item.
+func TestOpenAgainstANaiveReading(t *testing.T) {
+	for _, zone := range []string{"Asia/Ho_Chi_Minh", "UTC"} {
+		p := propertyPlan(zone)
+		// Entries 2 and 4 have nothing valid until Friday 12:00 UTC.
+		p.Playlists[1].Items[0].NotBefore = tp(time.Date(2026, 3, 27, 12, 0, 0, 0, time.UTC))
+		s := mustCompile(t, p)
+		loc := s.Location()
+		from := time.Date(2026, 3, 26, 0, 0, 0, 0, loc)
+		for tt := from; tt.Before(from.Add(5 * 24 * time.Hour)); tt = tt.Add(59*time.Second + 300*time.Millisecond) {
+			want := map[int64]bool{}
+			best, any := 0, false
+			for _, e := range p.Entries {
+				if naiveOpen(e, tt, loc) {
+					want[e.ID] = true
+					if valid := naiveValid(p, e, tt); valid && (!any || e.Priority > best) {
+						best, any = e.Priority, true
+					}
+				}
+			}
+			got := map[int64]bool{}
+			for _, o := range s.Open(tt) {
+				got[o.Entry] = true
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s %v: open %v, want %v", zone, tt, got, want)
+			}
+			slot, ok := s.At(tt)
+			if ok != any {
+				t.Fatalf("%s %v: ok %v", zone, tt, ok)
+			}
+			for _, e := range p.Entries {
+				if ok && e.ID == slot.Entry && e.Priority != best {
+					t.Fatalf("%s %v: entry %d of priority %d plays, the best open is %d", zone, tt, e.ID, e.Priority, best)
+				}
+			}
+		}
+	}
+}
+
+func naiveOpen(e Entry, tt time.Time, loc *time.Location) bool {
+	parts := e.Dayparts
+	if len(parts) == 0 {
+		parts = []Daypart{{From: e.From, Until: e.Until}}
+	}
+	l := tt.In(loc)
+	for back := 0; back <= 1; back++ {
+		day := time.Date(l.Year(), l.Month(), l.Day()-back, 0, 0, 0, 0, loc)
+		ds := day.Format(time.DateOnly)
+		if (e.StartDate != "" && ds < e.StartDate) || (e.EndDate != "" && ds > e.EndDate) {
+			continue
+		}
+		wd := (int(day.Weekday())+6)%7 + 1
+		if len(e.Weekdays) > 0 && !slicesContains(e.Weekdays, wd) {
+			continue
+		}
+		for _, dp := range parts {
+			f, u := minutes(dp.From, 0), minutes(dp.Until, 1440)
+			start := day.Add(time.Duration(f) * time.Minute)
+			end := day.Add(time.Duration(u) * time.Minute)
+			if u <= f {
+				end = end.Add(24 * time.Hour)
+			}
+			if !tt.Before(start) && tt.Before(end) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func naiveValid(p *Plan, e Entry, tt time.Time) bool {
+	for _, pl := range p.Playlists {
+		if pl.ID != e.Playlist {
+			continue
+		}
+		for _, it := range pl.Items {
+			if (it.NotBefore == nil || !tt.Before(*it.NotBefore)) && (it.NotAfter == nil || tt.Before(*it.NotAfter)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func slicesContains(a []int, v int) bool {
+	for _, x := range a {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // propertyPlan has dayparts, weights, validity, and midnights.

@@ -37,6 +37,14 @@ CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkDrivers$' -benchmem -count=1 -
 	}
 	'
 
+# Timeline (issue 10): a week of a group's calendar as the API computes it
+# (spans, power, brightness, sun) on the plan of one of its displays — ten
+# entries with dayparts, weights, item validity, power and brightness windows.
+CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkTimelineWeek$' -count=1 ./controller/internal/plans |
+	awk '/^BenchmarkTimelineWeek/ { for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		printf "timeline_days=7 displays=%d ms=%.2f\n", m["displays"], m["ms/week"] }
+	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
+
 # Content pipeline (issue 4): a 24-megapixel JPEG into 3 panel renditions,
 # against ImageMagick doing the same resizes in the same run.
 echo

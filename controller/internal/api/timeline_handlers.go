@@ -41,6 +41,7 @@ type timelineWho struct {
 	PlaylistID   int64  `json:"playlist_id"`         // 0 for an urgent notice
 	PlaylistName string `json:"playlist_name"`       // the rotation's name (the urgent notice's title); empty when the caller's unit may not see it
 	Priority     int    `json:"priority"`
+	Weight       int    `json:"weight"` // share of voice among equal priorities; 1 when the entry has none
 }
 
 type timelineSpan struct {
@@ -51,8 +52,12 @@ type timelineSpan struct {
 	// the part it won.
 	WindowStart time.Time `json:"window_start"`
 	WindowEnd   time.Time `json:"window_end"`
-	// Overlapped: the entries whose windows were open during the block too,
-	// and lost to it (lower priority, or equal priority and a higher id).
+	// Shares: when two or more entries of equal priority share the block
+	// by weight (share of voice), all of them by entry id; the block's own
+	// entry is the first. Absent when one entry has the block alone.
+	Shares []timelineWho `json:"shares,omitempty"`
+	// Overlapped: the entries whose windows were open during the block too
+	// (with an item valid), and lost to it (a lower priority).
 	Overlapped []timelineOverlap `json:"overlapped"`
 	Items      []timelineItem    `json:"items,omitempty"`
 }
@@ -69,6 +74,37 @@ type timelineItem struct {
 	Index      int       `json:"index"` // position in the rotation, from 0
 	MediaID    int64     `json:"media_id"`
 	MediaTitle string    `json:"media_title"` // empty when the caller's unit may not see it
+	// Entry is the plan's entry whose loop the item belongs to: a schedule
+	// entry id, or minus the urgent notice's id (in a shared block, the
+	// entries alternate loop by loop).
+	Entry      int64 `json:"entry"`
+	PlaylistID int64 `json:"playlist_id"` // 0 for an urgent notice
+}
+
+// timelinePower is a stretch in which the screen is on, or off (outside
+// the plan's power windows).
+type timelinePower struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	On    bool      `json:"on"`
+}
+
+// timelineBrightness is a stretch at one level: source window (a
+// brightness window), day or night (day/night by the sun), or profile (the
+// plan sets none: percent null, the panel's own level).
+type timelineBrightness struct {
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Percent *int      `json:"percent"`
+	Source  string    `json:"source"` // window, day, night or profile
+}
+
+// timelineSun is sunrise and sunset on a local date at the display's site;
+// null on a polar day or night.
+type timelineSun struct {
+	Date    string     `json:"date"` // YYYY-MM-DD
+	Sunrise *time.Time `json:"sunrise"`
+	Sunset  *time.Time `json:"sunset"`
 }
 
 type timelineOut struct {
@@ -82,6 +118,14 @@ type timelineOut struct {
 	// Truncated: with detail=items, the item budget (plans.MaxTimelineItems)
 	// ran out, and the last spans list fewer items than play, or none.
 	Truncated bool `json:"truncated"`
+	// Power covers [from, to) without gaps: on or off by the plan's power
+	// windows (one piece, on, without them).
+	Power []timelinePower `json:"power"`
+	// Brightness covers [from, to) without gaps.
+	Brightness []timelineBrightness `json:"brightness"`
+	// Sun: sunrise and sunset for each local date in [from, to), when the
+	// plan has a site (the display's coordinates); absent otherwise.
+	Sun []timelineSun `json:"sun,omitempty"`
 }
 
 func (a *API) displayTimeline(c echo.Context, p *principal) error {
@@ -186,6 +230,10 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 	if err != nil {
 		return err
 	}
+	device, err := plans.DeviceTimeline(plan, from, to)
+	if err != nil {
+		return err
+	}
 	ctx := ctxOf(c)
 	urgentNames := map[int64]string{}
 	for _, pl := range plan.Playlists {
@@ -194,9 +242,9 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 		}
 	}
 	playlistNames := map[int64]string{}
-	who := func(entry, playlist int64, priority int) (timelineWho, error) {
+	who := func(entry, playlist int64, priority, weight int) (timelineWho, error) {
 		if entry < 0 {
-			return timelineWho{UrgentID: -entry, PlaylistName: urgentNames[playlist], Priority: priority}, nil
+			return timelineWho{UrgentID: -entry, PlaylistName: urgentNames[playlist], Priority: priority, Weight: weight}, nil
 		}
 		name, ok := playlistNames[playlist]
 		if !ok {
@@ -210,7 +258,7 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 			}
 			playlistNames[playlist] = name
 		}
-		return timelineWho{Entry: entry, PlaylistID: playlist, PlaylistName: name, Priority: priority}, nil
+		return timelineWho{Entry: entry, PlaylistID: playlist, PlaylistName: name, Priority: priority, Weight: weight}, nil
 	}
 	mediaTitles := map[int64]string{}
 	title := func(id int64) (string, error) {
@@ -232,13 +280,20 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 
 	out := timelineOut{From: from, To: to, TimeZone: plan.TimeZone, DisplayID: displayID, Spans: []timelineSpan{}, Truncated: truncated}
 	for _, s := range spans {
-		w, err := who(s.Entry, s.Playlist, s.Priority)
+		w, err := who(s.Entry, s.Playlist, s.Priority, s.Weight)
 		if err != nil {
 			return err
 		}
 		ts := timelineSpan{Start: s.Start, End: s.End, timelineWho: w, WindowStart: s.WindowStart, WindowEnd: s.WindowEnd, Overlapped: []timelineOverlap{}}
+		for _, sh := range s.Shares {
+			sw, err := who(sh.Entry, sh.Playlist, sh.Priority, sh.Weight)
+			if err != nil {
+				return err
+			}
+			ts.Shares = append(ts.Shares, sw)
+		}
 		for _, o := range s.Overlapped {
-			ow, err := who(o.Entry, o.Playlist, o.Priority)
+			ow, err := who(o.Entry, o.Playlist, o.Priority, o.Weight)
 			if err != nil {
 				return err
 			}
@@ -249,9 +304,30 @@ func (a *API) timeline(c echo.Context, p *principal, plan *protocol.Plan, displa
 			if err != nil {
 				return err
 			}
-			ts.Items = append(ts.Items, timelineItem{Start: it.Start, End: it.End, Index: it.Index, MediaID: it.Media, MediaTitle: t})
+			playlist := it.Playlist
+			if it.Entry < 0 {
+				playlist = 0
+			}
+			ts.Items = append(ts.Items, timelineItem{Start: it.Start, End: it.End, Index: it.Index, MediaID: it.Media, MediaTitle: t, Entry: it.Entry, PlaylistID: playlist})
 		}
 		out.Spans = append(out.Spans, ts)
+	}
+	for _, pw := range device.Power {
+		out.Power = append(out.Power, timelinePower{Start: pw.Start, End: pw.End, On: pw.On})
+	}
+	for _, b := range device.Brightness {
+		tb := timelineBrightness{Start: b.Start, End: b.End, Source: b.Source}
+		if b.Source != protocol.LevelProfile {
+			tb.Percent = &b.Percent
+		}
+		out.Brightness = append(out.Brightness, tb)
+	}
+	for _, sd := range device.Sun {
+		ts := timelineSun{Date: sd.Date}
+		if !sd.Rise.IsZero() {
+			ts.Sunrise, ts.Sunset = &sd.Rise, &sd.Set
+		}
+		out.Sun = append(out.Sun, ts)
 	}
 	return c.JSON(http.StatusOK, out)
 }

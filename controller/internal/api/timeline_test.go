@@ -297,3 +297,121 @@ func TestGroupTimelineLeavesOutOneScreensUrgent(t *testing.T) {
 		}
 	}
 }
+
+// stubPreviews answers every timeline with one plan.
+type stubPreviews struct{ plan *protocol.Plan }
+
+func (s stubPreviews) DisplayPreview(context.Context, int64) (*protocol.Plan, error) {
+	return s.plan, nil
+}
+func (s stubPreviews) GroupPreview(context.Context, int64) (*protocol.Plan, int64, error) {
+	return s.plan, 0, nil
+}
+
+// TestTimelineSchema2 reads the schema-2 parts of the answer
+// (TIMELINE_JSON.md): weights and shares, items' entries, power,
+// brightness and the sun.
+func TestTimelineSchema2(t *testing.T) {
+	v := newEnv(t)
+	approver := v.session(v.user(store.RoleApprover, v.unitA.ID))
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, loc)
+	hash := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
+	p := &protocol.Plan{Schema: 2, Revision: 1, TimeZone: loc.String(), Panel: protocol.Panel{Width: 64, Height: 32}, Fallback: protocol.FallbackBlack,
+		Assets: []protocol.Asset{{SHA256: hash("a"), Kind: protocol.AssetImage, Bytes: 1}, {SHA256: hash("b"), Kind: protocol.AssetImage, Bytes: 1}},
+		Playlists: []protocol.Playlist{
+			{ID: 1, Items: []protocol.Item{{ID: 1, Media: 11, Asset: hash("a"), DurationMS: 10_000}}},
+			{ID: 2, Items: []protocol.Item{{ID: 2, Media: 22, Asset: hash("b"), DurationMS: 5_000}}},
+		},
+		Entries: []protocol.Entry{
+			{ID: 5, Playlist: 1, Priority: 30, Weight: 2, Dayparts: []protocol.Daypart{{From: "08:00", Until: "09:00"}, {From: "22:00", Until: "01:00"}}},
+			{ID: 6, Playlist: 2, Priority: 30, From: "08:00", Until: "08:30"},
+		},
+		Site:       &protocol.Site{Latitude: 21.0285, Longitude: 105.8542},
+		Power:      []protocol.Window{{From: "05:30", Until: "23:00"}},
+		Brightness: []protocol.BrightnessWindow{{Window: protocol.Window{From: "20:00", Until: "21:00"}, Percent: 30}},
+		DayNight:   &protocol.DayNight{Day: 100, Night: 40},
+	}
+	v.api.o.Previews = stubPreviews{p}
+	type who struct {
+		Entry, Weight int64
+		PlaylistID    int64 `json:"playlist_id"`
+	}
+	var doc struct {
+		Spans []struct {
+			Start, End time.Time
+			Entry      int64
+			Weight     int
+			Shares     []who
+			Items      []struct {
+				Start, End time.Time
+				Entry      int64
+				PlaylistID int64 `json:"playlist_id"`
+			}
+		}
+		Power []struct {
+			Start, End time.Time
+			On         bool
+		}
+		Brightness []struct {
+			Start, End time.Time
+			Percent    *int
+			Source     string
+		}
+		Sun []struct {
+			Date            string
+			Sunrise, Sunset *time.Time
+		}
+	}
+	r := must(t, v.do(approver, "GET", "/displays/1/timeline?from=2026-11-25T00:00:00%2B07:00&to=2026-11-26T00:00:00%2B07:00&detail=items", nil), 200)
+	r.json(t, &doc)
+	// 08:00–08:30 shared 2:1 (5 and 6), 08:30–09:00 entry 5 alone, 22:00–24:00 entry 5.
+	if len(doc.Spans) != 4 {
+		t.Fatalf("%d spans: %s", len(doc.Spans), r.Body)
+	}
+	s := doc.Spans[1]
+	if s.Entry != 5 || s.Weight != 2 || len(s.Shares) != 2 || s.Shares[0] != (who{5, 2, 1}) || s.Shares[1] != (who{6, 1, 2}) ||
+		!s.Start.Equal(day.Add(8*time.Hour)) || !s.End.Equal(day.Add(8*time.Hour+30*time.Minute)) {
+		t.Errorf("shared span %+v", s)
+	}
+	var order []int64
+	for _, it := range s.Items[:6] {
+		order = append(order, it.Entry)
+		if it.PlaylistID != it.Entry-4 {
+			t.Errorf("item %+v", it)
+		}
+	}
+	if fmt.Sprint(order) != "[5 6 5 5 6 5]" {
+		t.Errorf("items by entry %v, want loops of 5, 6, 5 (weights 2:1)", order)
+	}
+	if len(doc.Spans[2].Shares) != 0 || doc.Spans[2].Entry != 5 {
+		t.Errorf("08:30: %+v", doc.Spans[2])
+	}
+	if len(doc.Power) != 3 || doc.Power[0].On || !doc.Power[1].On || !doc.Power[1].Start.Equal(day.Add(5*time.Hour+30*time.Minute)) || !doc.Power[2].End.Equal(day.Add(24*time.Hour)) {
+		t.Errorf("power %+v", doc.Power)
+	}
+	var srcs []string
+	for _, b := range doc.Brightness {
+		srcs = append(srcs, fmt.Sprintf("%s %d", b.Source, *b.Percent))
+	}
+	if fmt.Sprint(srcs) != "[night 40 day 100 night 40 window 30 night 40]" {
+		t.Errorf("brightness %v", srcs)
+	}
+	if len(doc.Sun) != 1 || doc.Sun[0].Date != "2026-11-25" || doc.Sun[0].Sunrise == nil || !doc.Sun[0].Sunrise.Equal(doc.Brightness[1].Start) {
+		t.Errorf("sun %+v", doc.Sun)
+	}
+
+	// A plan without power, brightness or site: on, the profile's level
+	// (percent null), no sun.
+	p.Site, p.Power, p.Brightness, p.DayNight = nil, nil, nil, nil
+	body := string(must(t, v.do(approver, "GET", "/groups/1/timeline?from=2026-11-25T00:00:00%2B07:00&to=2026-11-26T00:00:00%2B07:00", nil), 200).Body)
+	for _, want := range []string{`"power":[{"start":"2026-11-25T00:00:00+07:00","end":"2026-11-26T00:00:00+07:00","on":true}]`,
+		`"brightness":[{"start":"2026-11-25T00:00:00+07:00","end":"2026-11-26T00:00:00+07:00","percent":null,"source":"profile"}]`, `"weight":1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %s in %s", want, body)
+		}
+	}
+	if strings.Contains(body, `"sun"`) {
+		t.Errorf("a sun without a site: %s", body)
+	}
+}
