@@ -168,87 +168,48 @@ await run(async (page) => {
   await block(ids.school, 0, '[data-start="13:30"]').waitFor();
   if ((await cal.locator('.sch-block[data-start="05:00"], .sch-block[data-end="06:00"]').count()) !== 0) throw new Error('a block outside every window');
 
-  // Share of voice, power bands, brightness and the sun come with the
-  // evaluator's timeline fields (TIMELINE_JSON.md): asserted when the
-  // controller sends them, and they must then be drawn.
+  // Share of voice and the screen's power come from the evaluator's
+  // timeline (TIMELINE_JSON.md).
+  step('shared windows show both rotations and their ratio');
   const gtl = await ap.call('GET', `/groups/${group.id}/timeline?${week}`);
-  if (gtl.spans.some((s) => s.shares && s.shares.length > 1)) {
-    step('shared windows show both rotations and their ratio');
-    const shared = cal.locator('.sch-block.sch-shared[data-day="0"][data-start="07:00"]');
-    await shared.waitFor();
-    const text = await shared.textContent();
-    if (!text.includes(streetRotation) || !text.includes(schoolRotation) || !text.includes('Chia giờ theo tỷ lệ 2 : 1')) throw new Error('shared block: ' + text);
-  } else step('(the timeline has no shares yet: not asserted)');
-  if (gtl.power) {
-    step('the group calendar shows the screen off 23:00–05:30');
-    await cal.locator('.sch-off[data-day="0"][data-start="23:00"][data-end="24:00"]', { hasText: 'Tắt màn hình' }).waitFor();
-    await cal.locator('.sch-off[data-day="1"][data-start="00:00"][data-end="05:30"]').waitFor();
-    await page.locator('#sch-legend-device', { hasText: 'Tắt màn hình' }).waitFor();
-  } else step('(the timeline has no power yet: not asserted)');
+  const sharedSpan = gtl.spans.find((sp) => sp.entry === ids.street && sp.shares && sp.shares.length === 2);
+  if (!sharedSpan || JSON.stringify(sharedSpan.shares.map((x) => [x.entry, x.weight])) !== JSON.stringify([[ids.street, 2], [ids.school, 1]])) {
+    throw new Error('no span shared 2 : 1 in the timeline: ' + JSON.stringify(gtl.spans.slice(0, 4)));
+  }
+  const shared = cal.locator('.sch-block.sch-shared[data-day="0"][data-start="07:00"][data-end="08:30"]');
+  await shared.waitFor();
+  const text = await shared.textContent();
+  if (!text.includes(streetRotation + ' + ' + schoolRotation) || !text.includes('Chia giờ theo tỷ lệ 2 : 1')) throw new Error('shared block: ' + text);
+  await cal.locator('.sch-block.sch-shared[data-day="4"][data-start="16:30"][data-end="17:00"]').waitFor();
+  if ((await cal.locator('.sch-block.sch-shared').count()) !== 10) throw new Error('want two shared windows on each weekday');
+  await shared.click();
+  await dlg.getByText(`Các vòng phát cùng mức ưu tiên chia nhau khung giờ này theo tỷ lệ 2 : 1: ${streetRotation} (tỷ lệ 2), ${schoolRotation} (tỷ lệ 1).`).waitFor();
+  await dlg.getByRole('button', { name: 'Hủy' }).click();
+
+  step('the group calendar shows the screens off 23:00–05:30');
+  await cal.locator('.sch-off[data-day="0"][data-start="23:00"][data-end="24:00"]', { hasText: 'Tắt màn hình' }).waitFor();
+  await cal.locator('.sch-off[data-day="1"][data-start="00:00"][data-end="05:30"]').waitFor();
+  if ((await cal.locator('.sch-off').count()) !== 14) throw new Error((await cal.locator('.sch-off').count()) + ' screen-off bands, want two a day');
+  await page.locator('#sch-legend-device', { hasText: 'Tắt màn hình' }).waitFor();
   await shot(page, 'depth-calendar-group');
 
   step("the screen's own calendar");
   await page.getByLabel('Xem lịch của').selectOption('d:' + display.id);
   await block(ids.street, 0, '[data-start="06:30"]').waitFor();
-  const dtl = await ap.call('GET', `/displays/${display.id}/timeline?${week}`);
-  if (dtl.brightness) {
-    step('40 % after sunset, and the sunset marked');
-    await cal.locator('.sch-bright[data-day="0"][data-percent="40"][data-source="night"]').first().waitFor();
-    await cal.locator('.sch-bright[data-day="0"][data-percent="100"][data-source="day"]').first().waitFor();
-  } else step('(the timeline has no brightness yet: not asserted)');
-  if (dtl.sun) {
-    const set = cal.locator('.sch-sun.sch-sunset[data-day="0"]');
-    await set.waitFor();
-    const at = await set.getAttribute('data-at'); // Hà Nội: between 17:10 and 17:45 all year
-    if (!(at >= '17:10' && at <= '18:45')) throw new Error('sunset at ' + at);
-  } else step('(the timeline has no sun yet: not asserted)');
+  step('40 % after sunset, 100 % by day, and sunrise and sunset marked');
+  await cal.locator('.sch-bright[data-day="0"][data-percent="40"][data-source="night"]', { hasText: '40 %' }).first().waitFor();
+  await cal.locator('.sch-bright[data-day="0"][data-percent="100"][data-source="day"]').first().waitFor();
+  const set = cal.locator('.sch-sun.sch-sunset[data-day="0"]');
+  await set.waitFor();
+  const sunset = await set.getAttribute('data-at'); // Hà Nội: 17:13–18:44 in the year
+  if (!(sunset >= '17:10' && sunset <= '18:45')) throw new Error('sunset at ' + sunset);
+  const rise = await cal.locator('.sch-sun.sch-sunrise[data-day="0"]').getAttribute('data-at');
+  if (!(rise >= '05:10' && rise <= '06:40')) throw new Error('sunrise at ' + rise);
+  // The night level starts at sunset on the calendar.
+  if (!(await cal.locator(`.sch-bright[data-day="0"][data-source="night"][data-start="${sunset}"]`).count())) throw new Error('the night level does not start at sunset');
+  for (const words of ['Tắt màn hình', 'Độ sáng màn hình (%)', 'Mặt trời mọc, lặn']) await page.locator('#sch-legend-device', { hasText: words }).waitFor();
   await shot(page, 'depth-calendar-display');
 
-  if (!dtl.power || !dtl.brightness || !dtl.sun || !dtl.spans.some((sp) => sp.shares)) {
-    // Until the evaluator's timeline fields are merged, the drawing of
-    // them is checked on a stand-in answer of the contract's shape
-    // (TIMELINE_JSON.md): the real answer plus this week's rule written
-    // out (on 05:30–23:00, 100 % by day, 40 % by night, sun at 06:15 and
-    // 17:15, the 07:00 windows shared 2 : 1).
-    step('drawing the timeline contract (stand-in answer until the evaluator JSON is merged)');
-    const t0 = (d, hm) => new Date(Date.parse(addDays(monday, d) + 'T' + hm + ':00+07:00')).toISOString();
-    const power = [], brightness = [], sun = [];
-    for (let d = 0; d < 7; d++) {
-      power.push({ start: t0(d, '00:00'), end: t0(d, '05:30'), on: false }, { start: t0(d, '05:30'), end: t0(d, '23:00'), on: true }, { start: t0(d, '23:00'), end: t0(d + 1, '00:00'), on: false });
-      brightness.push({ start: t0(d, '00:00'), end: t0(d, '06:15'), percent: 40, source: 'night' }, { start: t0(d, '06:15'), end: t0(d, '17:15'), percent: 100, source: 'day' },
-        { start: t0(d, '17:15'), end: t0(d + 1, '00:00'), percent: 40, source: 'night' });
-      sun.push({ date: addDays(monday, d), sunrise: t0(d, '06:15'), sunset: t0(d, '17:15') });
-    }
-    await page.route('**/api/v1/displays/*/timeline?*', async (route) => {
-      const real = await route.fetch();
-      const body = await real.json();
-      for (const sp of body.spans) {
-        const localHM = new Date(Date.parse(sp.start) + 7 * 3600e3).toISOString().slice(11, 16);
-        if (sp.entry === ids.street && localHM === '07:00') {
-          sp.shares = [{ entry: ids.street, playlist_id: sp.playlist_id, playlist_name: streetRotation, priority: 50, weight: 2 },
-            { entry: ids.school, playlist_id: sp.playlist_id + 1, playlist_name: schoolRotation, priority: 50, weight: 1 }];
-        }
-      }
-      await route.fulfill({ response: real, json: { ...body, power, brightness, sun } });
-    });
-    await page.getByRole('button', { name: 'Tuần sau' }).click();
-    await page.getByRole('button', { name: 'Tuần này' }).click();
-    await cal.locator('.sch-off[data-day="0"][data-start="23:00"][data-end="24:00"]', { hasText: 'Tắt màn hình' }).waitFor();
-    await cal.locator('.sch-off[data-day="2"][data-start="00:00"][data-end="05:30"]').waitFor();
-    if ((await cal.locator('.sch-off').count()) !== 14) throw new Error((await cal.locator('.sch-off').count()) + ' screen-off bands, want 2 a day');
-    await cal.locator('.sch-bright[data-day="0"][data-percent="40"][data-source="night"][data-start="17:15"]', { hasText: '40 %' }).waitFor();
-    await cal.locator('.sch-sun.sch-sunset[data-day="0"][data-at="17:15"]', { hasText: 'Lặn 17:15' }).waitFor();
-    await cal.locator('.sch-sun.sch-sunrise[data-day="6"][data-at="06:15"]', { hasText: 'Mọc 06:15' }).waitFor();
-    const shared = cal.locator('.sch-block.sch-shared[data-day="0"][data-start="07:00"]');
-    await shared.waitFor();
-    const text = await shared.textContent();
-    if (!text.includes(streetRotation + ' + ' + schoolRotation) || !text.includes('Chia giờ theo tỷ lệ 2 : 1')) throw new Error('shared block: ' + text);
-    for (const words of ['Tắt màn hình', 'Độ sáng màn hình (%)', 'Mặt trời mọc, lặn']) await page.locator('#sch-legend-device', { hasText: words }).waitFor();
-    // The screen-off band lies over the blocks, and the hours under it
-    // still take a click (the band lets it through).
-    await shot(page, 'depth-calendar-contract');
-    await page.unroute('**/api/v1/displays/*/timeline?*');
-  }
   await logout(page);
 
   step('editor: a notice valid for one day that has passed says it no longer plays');
