@@ -152,8 +152,19 @@ func TestMediaValidity(t *testing.T) {
 			}
 		})
 	}
+	// An upload carries them as form fields, checked before the file is read.
+	r := v.upload(ed, "lich.png", testPNG(t, 64, 32), map[string]string{"valid_from": "2026-12-01", "valid_until": "2026-12-24"})
+	var up store.Media
+	r.json(t, &up)
+	if r.Status != 201 || up.ValidFrom != "2026-12-01" || up.ValidUntil != "2026-12-24" {
+		t.Fatalf("upload with validity: %d %s", r.Status, r.Body)
+	}
+	if r := v.upload(ed, "lich.png", testPNG(t, 64, 32), map[string]string{"valid_from": "2026-12-24", "valid_until": "2026-12-01"}); r.Status != 400 || r.code() != "valid_until_before_from" {
+		t.Fatalf("upload with reversed validity: %d %s", r.Status, r.Body)
+	}
+
 	// PATCH changes one end, checked against the other; "" clears.
-	r := v.do(ed, "POST", "/media", withParts(text, "valid_from", "2026-12-01", "valid_until", "2026-12-07"))
+	r = v.do(ed, "POST", "/media", withParts(text, "valid_from", "2026-12-01", "valid_until", "2026-12-07"))
 	var m store.Media
 	r.json(t, &m)
 	path := fmt.Sprintf("/media/%d", m.ID)
