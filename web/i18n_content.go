@@ -234,3 +234,27 @@ var _ = register(catalog{
 		"ct_err_too_large":     "The file is larger than the server allows (for an image or a video).",
 	},
 })
+
+// Validity dates of an item (issue 10).
+var _ = register(catalog{
+	"vi": {
+		"ct_valid_from":       "Phát từ ngày",
+		"ct_valid_until":      "Phát đến hết ngày",
+		"ct_valid_hint":       "Để trống nếu không giới hạn. Hết ngày cuối, nội dung tự ngừng phát trên mọi màn hình (kể cả khi mất kết nối); ngày của chiến dịch cũng giới hạn như vậy.",
+		"ct_valid":            "Hiệu lực",
+		"ct_valid_from_only":  "Hiệu lực từ",
+		"ct_valid_until_only": "Hiệu lực đến hết",
+		"ct_expired":          "đã hết hạn, không còn phát",
+		"ct_not_yet":          "chưa đến ngày phát",
+	},
+	"en": {
+		"ct_valid_from":       "Play from",
+		"ct_valid_until":      "Play until the end of",
+		"ct_valid_hint":       "Leave empty for no limit. After the last day the item stops by itself on every screen (offline ones too); its campaign's dates bound it the same way.",
+		"ct_valid":            "Valid",
+		"ct_valid_from_only":  "Valid from",
+		"ct_valid_until_only": "Valid until the end of",
+		"ct_expired":          "expired, no longer plays",
+		"ct_not_yet":          "not yet playing",
+	},
+})

@@ -64,10 +64,10 @@ await run(async (page) => {
 
   step('the form checks itself in Vietnamese');
   await dialog.getByLabel('Mức ưu tiên (0–100)').fill('150');
-  await dialog.getByLabel('Đến giờ', { exact: true }).fill('06:00');
+  await dialog.getByLabel('Đến giờ', { exact: true }).fill('07:00');
   await dialog.getByRole('button', { name: 'Lưu' }).click();
   const alert = dialog.getByRole('alert');
-  for (const text of ['Hãy chọn một vòng phát đã duyệt.', 'Mức ưu tiên là số nguyên từ 0 đến 100.', 'Giờ kết thúc phải sau giờ bắt đầu']) {
+  for (const text of ['Hãy chọn một vòng phát đã duyệt.', 'Mức ưu tiên là số nguyên từ 0 đến 100.', 'Giờ kết thúc phải khác giờ bắt đầu']) {
     await alert.filter({ hasText: text }).waitFor();
   }
   if (await page.locator('#msg.ok').isVisible()) throw new Error('saved despite the errors');

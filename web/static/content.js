@@ -110,7 +110,25 @@ pano.start(async (user) => {
     const th = c && c.themes.find((x) => x.id === m.theme_id);
     const parts = [t('kind_' + m.kind), time(m.created_at)];
     if (c) parts.push(t('ct_campaign') + ': ' + c.name + (th ? ' — ' + th.title : ''));
-    return el('p', { className: 'note ct-meta' }, parts.join(' · '));
+    const line = el('p', { className: 'note ct-meta' }, parts.join(' · '));
+    const v = validityText(m);
+    return v ? el('div', {}, line, v) : line;
+  }
+
+  // validityText says on an item the days it may play, and whether that
+  // is over or still to come (dates in the display time zone).
+  const dmy = (ymd) => ymd.split('-').reverse().join('/');
+  function validityText(m) {
+    if (!m.valid_from && !m.valid_until) return null;
+    const today = pano.dates.ymd(Date.now());
+    let text;
+    if (m.valid_from && m.valid_until) text = t('ct_valid') + ' ' + dmy(m.valid_from) + ' – ' + dmy(m.valid_until);
+    else if (m.valid_from) text = t('ct_valid_from_only') + ' ' + dmy(m.valid_from);
+    else text = t('ct_valid_until_only') + ' ' + dmy(m.valid_until);
+    let kind = '';
+    if (m.valid_until && m.valid_until < today) { text += ' · ' + t('ct_expired'); kind = ' expired'; }
+    else if (m.valid_from && m.valid_from > today) { text += ' · ' + t('ct_not_yet'); kind = ' later'; }
+    return el('p', { className: 'note ct-valid' + kind }, text);
   }
 
   function reasonLine(m) {
@@ -246,7 +264,11 @@ pano.start(async (user) => {
     const title = el('input', { name: 'title', maxLength: 200, required: true, value: m.title });
     const csel = el('select', { name: 'campaign_id' }), tsel = el('select', { name: 'theme_id' });
     fillCampaigns(csel, tsel, m.campaign_id, m.theme_id);
-    const nodes = [el('label', {}, t('notice_title'), title), el('label', {}, t('ct_campaign'), csel), el('label', {}, t('ct_theme'), tsel)];
+    const vfrom = el('input', { type: 'date', name: 'valid_from', value: m.valid_from || '' });
+    const vuntil = el('input', { type: 'date', name: 'valid_until', value: m.valid_until || '' });
+    const nodes = [el('label', {}, t('notice_title'), title), el('label', {}, t('ct_campaign'), csel), el('label', {}, t('ct_theme'), tsel),
+      el('div', { className: 'ct-row' }, el('label', {}, t('ct_valid_from'), vfrom), el('label', {}, t('ct_valid_until'), vuntil)),
+      el('p', { className: 'note' }, t('ct_valid_hint'))];
     let body = null;
     if (m.kind === 'text') {
       body = el('textarea', { name: 'body', rows: 5, maxLength: 2000, required: true, value: m.current.body });
@@ -256,6 +278,8 @@ pano.start(async (user) => {
     const v = await pano.dialog(t('ct_edit') + ': ' + m.title, nodes, [{ label: t('ct_save'), value: 'save', kind: 'submit' }]);
     if (v !== 'save') return;
     const patch = { campaign_id: Number(csel.value) || 0, theme_id: Number(tsel.value) || 0 };
+    if (vfrom.value !== (m.valid_from || '')) patch.valid_from = vfrom.value;
+    if (vuntil.value !== (m.valid_until || '')) patch.valid_until = vuntil.value;
     if (title.value.trim() !== m.title) patch.title = title.value.trim();
     if (body && body.value.trim() !== m.current.body) patch.body = body.value.trim();
     try {
@@ -351,6 +375,9 @@ pano.start(async (user) => {
     const c = document.getElementById('up-campaign').value, th = document.getElementById('up-theme').value;
     if (c) form.append('campaign_id', c);
     if (th) form.append('theme_id', th);
+    const vf = document.getElementById('up-valid-from').value, vu = document.getElementById('up-valid-until').value;
+    if (vf) form.append('valid_from', vf);
+    if (vu) form.append('valid_until', vu);
     form.append('file', file);
     try {
       const r = await pano.upload('/media', form, row.progress);
@@ -460,6 +487,7 @@ pano.start(async (user) => {
         const r = await api('POST', '/media', {
           kind: 'text', title: f.get('title'), body: f.get('body'), style: noticeStyle(f),
           campaign_id: Number(f.get('campaign_id')) || null, theme_id: Number(f.get('theme_id')) || null,
+          valid_from: f.get('valid_from') || '', valid_until: f.get('valid_until') || '',
         });
         if (andSubmit) await api('POST', '/media/' + r.data.id + '/submit');
         form.reset();

@@ -148,12 +148,23 @@ pano.start(async (user) => {
       height: el('input', { name: 'height', type: 'number', min: 1, max: 16384, required: true, value: d.height || 64 }),
       fit: el('select', { name: 'fit' }, ...['contain', 'cover', 'stretch'].map((x) => option(x, t('dsp_fit_' + x), x === (d.fit || 'contain')))),
       profile: await profileSelect(d.profile || 'virtual'),
+      // Coordinates: decimal degrees, for sunrise and sunset (day/night
+      // brightness). Typed as text: a number input would refuse a comma
+      // and show the browser's own words.
+      latitude: el('input', { name: 'latitude', inputMode: 'decimal', autocomplete: 'off', placeholder: '21.0285', value: d.latitude ?? '' }),
+      longitude: el('input', { name: 'longitude', inputMode: 'decimal', autocomplete: 'off', placeholder: '105.8542', value: d.longitude ?? '' }),
     };
     const nodes = [field(t('dsp_name'), f.name, t('dsp_name_hint')), field(t('dsp_location'), f.location),
       el('div', { className: 'dsp-pair' }, field(t('dsp_width'), f.width), field(t('dsp_height'), f.height)),
-      field(t('dsp_fit'), f.fit), field(t('dsp_profile'), f.profile)];
+      field(t('dsp_fit'), f.fit), field(t('dsp_profile'), f.profile),
+      el('div', { className: 'dsp-pair' }, field(t('dsp_latitude'), f.latitude), field(t('dsp_longitude'), f.longitude)),
+      el('small', { className: 'hint' }, t('dsp_site_hint'))];
+    const coord = (input) => {
+      const v = input.value.trim().replace(',', '.');
+      return v === '' ? null : Number(v);
+    };
     const read = () => ({ name: f.name.value.trim(), location: f.location.value, width: Number(f.width.value), height: Number(f.height.value),
-      fit: f.fit.value, profile: f.profile.value });
+      fit: f.fit.value, profile: f.profile.value, latitude: coord(f.latitude), longitude: coord(f.longitude) });
     return { f, nodes, read };
   }
 
@@ -164,6 +175,7 @@ pano.start(async (user) => {
     if (v !== 'create') return;
     const d = read();
     if (group.value) d.group_id = Number(group.value);
+    if (d.latitude === null && d.longitude === null) { delete d.latitude; delete d.longitude; }
     try {
       const r = await api('POST', '/displays', d);
       pano.say(t('dsp_created') + ': ' + d.name, 'ok');
@@ -359,6 +371,7 @@ pano.start(async (user) => {
     c.root.dataset.id = d.id;
     const info = el('div', { className: 'actions dsp-info' });
     button(c, info, t('dsp_history'), () => history(c));
+    button(c, info, t('dsp_pb'), () => powerEditor({ kind: 'd', id: c.id, name: c.d.name, group: c.d.group_id }).catch(pano.fail));
     c.root.append(info);
     if (tech) {
       const cmds = c.cmdBar = el('div', { className: 'actions dsp-cmds' });
@@ -612,6 +625,190 @@ pano.start(async (user) => {
     events.addEventListener('reload', reloadAll);
   }
 
+  // ---- power and brightness ---------------------------------------------
+
+  // powerEditor shows and (for technicians) edits when a group's or a
+  // display's screens are on and how bright: power windows, brightness
+  // windows, day/night levels by the sun. A display without its own
+  // setting follows its group's; saving here gives it its own.
+  async function powerEditor(target) {
+    const path = (target.kind === 'g' ? '/groups/' : '/displays/') + target.id + '/power-brightness';
+    const cur = (await api('GET', path)).data;
+    const n = ++pbSeq;
+    const days = [1, 2, 3, 4, 5, 6, 7];
+    const norm = (s) => { const m = /^(\d{1,2})[:h.](\d\d)$/.exec(s.trim()); return m ? m[1].padStart(2, '0') + ':' + m[2] : ''; };
+    const validHM = (s, end) => /^([01]\d|2[0-3]):[0-5]\d$/.test(s) || (end && s === '24:00');
+    const hhmm = (value) => el('input', { type: 'text', value: value || '', inputMode: 'numeric', maxLength: 5, placeholder: 'HH:MM', autocomplete: 'off', className: 'pb-time' });
+    const labelled = (text, input) => { input.id = 'pb-' + n + '-' + Math.random().toString(36).slice(2, 8); return el('span', { className: 'pb-field' }, el('label', { htmlFor: input.id }, text), input); };
+
+    // windowList is one list of windows (power or brightness) with its rows.
+    function windowList(kind, items) {
+      const rows = [];
+      const box = el('div', { className: 'pb-rows' });
+      const add = el('button', { type: 'button' }, t('dsp_pb_add_' + kind));
+      function relabel() {
+        rows.forEach((r, i) => {
+          const k = ' (' + t('dsp_pb_window') + ' ' + (i + 1) + ')';
+          r.fromL.textContent = t('dsp_pb_' + kind + '_from') + k;
+          r.untilL.textContent = t('dsp_pb_' + kind + '_until') + k;
+          if (r.pctL) r.pctL.textContent = t('dsp_pb_percent') + k;
+          r.days.querySelector('legend').textContent = t('dsp_pb_days') + k;
+          r.remove.textContent = t('dsp_pb_remove') + k;
+        });
+        add.hidden = rows.length >= 28;
+        empty.hidden = rows.length > 0;
+      }
+      const empty = el('p', { className: 'hint' }, t('dsp_pb_none_' + kind));
+      function row(w) {
+        const from = hhmm(w.from), until = hhmm(w.until);
+        const chosen = w.weekdays && w.weekdays.length ? w.weekdays : days;
+        const boxes = days.map((d) => el('input', { type: 'checkbox', checked: chosen.includes(d) }));
+        const dayset = el('fieldset', { className: 'pb-days' }, el('legend', {}), ...boxes.map((b, i) => el('label', {}, b, t('dsp_pb_d' + days[i]))));
+        const f1 = labelled('', from), f2 = labelled('', until);
+        const next = el('small', { className: 'hint pb-next' });
+        const sayNext = () => {
+          const a = norm(from.value), b = norm(until.value);
+          next.textContent = a && b && b !== '24:00' && b !== '00:00' && b < a ? t('dsp_pb_until_next') + ' ' + b + ' ' + t('dsp_pb_next_day') : '';
+        };
+        from.addEventListener('input', sayNext);
+        until.addEventListener('input', sayNext);
+        const r = { from, until, boxes, days: dayset, fromL: f1.firstChild, untilL: f2.firstChild };
+        const parts = [dayset, el('div', { className: 'pb-hours' }, f1, f2)];
+        if (kind === 'brightness') {
+          r.pct = el('input', { type: 'number', min: 0, max: 100, step: 1, value: w.percent ?? 40, className: 'pb-pct' });
+          const f3 = labelled('', r.pct);
+          r.pctL = f3.firstChild;
+          parts[1].append(f3);
+        }
+        parts[1].append(next);
+        r.remove = el('button', { type: 'button', className: 'danger' });
+        r.node = el('div', { className: 'pb-row' }, ...parts, r.remove);
+        r.remove.addEventListener('click', () => { rows.splice(rows.indexOf(r), 1); r.node.remove(); relabel(); add.focus(); });
+        if (!tech) for (const i of [from, until, r.pct, ...boxes, r.remove]) if (i) i.disabled = true;
+        if (!tech) r.remove.hidden = true;
+        rows.push(r);
+        box.append(r.node);
+        sayNext();
+        return r;
+      }
+      for (const w of items) row(w);
+      add.addEventListener('click', () => { const r = row(kind === 'power' ? { from: '05:30', until: '23:00' } : { from: '18:00', until: '06:00', percent: 40 }); relabel(); r.from.focus(); });
+      add.hidden = !tech;
+      relabel();
+      if (!tech) add.hidden = true;
+      const node = el('fieldset', { className: 'pb-set' }, el('legend', {}, t('dsp_pb_' + kind)), el('small', { className: 'hint' }, t('dsp_pb_' + kind + '_hint')), empty, box, add);
+      // read returns the windows, or a list of [input, message key] faults.
+      const read = () => {
+        const out = [], bad = [];
+        for (const r of rows) {
+          const a = norm(r.from.value);
+          let b = norm(r.until.value);
+          if (b === '00:00') b = '24:00';
+          const wd = days.filter((d, i) => r.boxes[i].checked);
+          if (!wd.length) bad.push([r.boxes[0], 'dsp_pb_v_days']);
+          if (!validHM(a, false) || !validHM(b, true)) { bad.push([validHM(a, false) ? r.until : r.from, 'dsp_pb_v_hours']); continue; }
+          if (a === b) { bad.push([r.until, 'dsp_pb_v_same']); continue; }
+          const w = { weekdays: wd.length === 7 ? [] : wd, from: a, until: b };
+          if (r.pct) {
+            const p = r.pct.value.trim();
+            if (!/^\d{1,3}$/.test(p) || Number(p) > 100) { bad.push([r.pct, 'dsp_pb_v_percent']); continue; }
+            w.percent = Number(p);
+          }
+          out.push(w);
+        }
+        return { out, bad };
+      };
+      return { node, read };
+    }
+
+    const power = windowList('power', cur.power || []);
+    const bright = windowList('brightness', cur.brightness || []);
+    const noSite = cur.displays_without_site || [];
+    const sun = el('input', { type: 'checkbox', checked: !!cur.day_night });
+    const dayPct = el('input', { type: 'number', min: 0, max: 100, step: 1, value: cur.day_night ? cur.day_night.day : 100, className: 'pb-pct' });
+    const nightPct = el('input', { type: 'number', min: 0, max: 100, step: 1, value: cur.day_night ? cur.day_night.night : 40, className: 'pb-pct' });
+    const sunId = 'pb-sun-' + n;
+    sun.id = sunId;
+    const levels = el('div', { className: 'pb-hours' }, labelled(t('dsp_pb_day'), dayPct), labelled(t('dsp_pb_night'), nightPct));
+    const siteNote = el('p', { className: noSite.length ? 'hint warn' : 'hint' },
+      noSite.length ? (target.kind === 'g' ? t('dsp_pb_group_no_site') + ' ' + noSite.map((d) => d.name).join(', ') + '.' : t('dsp_pb_no_site'))
+        : t('dsp_pb_sun_hint'));
+    const sunSet = el('fieldset', { className: 'pb-set' }, el('legend', {}, t('dsp_pb_sun')),
+      el('label', { htmlFor: sunId, className: 'pb-check' }, sun, t('dsp_pb_sun_on')), levels, siteNote);
+    const sayLevels = () => { levels.hidden = !sun.checked; };
+    sun.addEventListener('change', sayLevels);
+    sayLevels();
+    if (!tech) for (const i of [sun, dayPct, nightPct]) i.disabled = true;
+
+    let where;
+    if (target.kind === 'g') where = cur.own ? t('dsp_pb_group_own') : t('dsp_pb_group_none');
+    else if (cur.own) where = t('dsp_pb_display_own') + (target.group ? ' ' + t('dsp_pb_replaces') + ' ' + (groups.get(target.group) || '') : '') + '.';
+    else if (cur.inherited_from_group) where = t('dsp_pb_inherited') + ' ' + (groups.get(cur.inherited_from_group) || '#' + cur.inherited_from_group) + '.' + (tech ? ' ' + t('dsp_pb_inherited_save') : '');
+    else where = t('dsp_pb_display_none');
+    const errors = el('ul', { className: 'pb-errors error', role: 'alert' });
+    const buttons = tech ? [{ label: t('dsp_save'), value: 'save', kind: 'submit' }] : [];
+    if (tech && target.kind === 'd' && cur.own) buttons.push({ label: t('dsp_pb_use_group'), value: 'inherit', kind: '' });
+    if (tech && target.kind === 'g' && cur.own) buttons.push({ label: t('dsp_pb_clear'), value: 'clear', kind: 'danger' });
+    const title = t('dsp_pb_title') + ': ' + (target.kind === 'g' ? t('dsp_group') + ' ' : '') + target.name;
+    const done = pano.dialog(title, [el('p', { className: 'pb-where' }, where), power.node, bright.node, sunSet, errors], buttons);
+    const form = errors.closest('form');
+    const dlg = form.closest('dialog');
+    dlg.classList.add('pb-dialog');
+    form.noValidate = true;
+    let sending = false;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (sending || !tech) return;
+      const p = power.read(), b = bright.read();
+      const bad = [...p.bad, ...b.bad];
+      let dn = null;
+      if (sun.checked) {
+        const d = dayPct.value.trim(), nn = nightPct.value.trim();
+        if (!/^\d{1,3}$/.test(d) || Number(d) > 100) bad.push([dayPct, 'dsp_pb_v_percent']);
+        else if (!/^\d{1,3}$/.test(nn) || Number(nn) > 100) bad.push([nightPct, 'dsp_pb_v_percent']);
+        else dn = { day: Number(d), night: Number(nn) };
+      }
+      form.querySelectorAll('[aria-invalid]').forEach((i) => i.removeAttribute('aria-invalid'));
+      for (const [i] of bad) i.setAttribute('aria-invalid', 'true');
+      errors.replaceChildren(...[...new Set(bad.map(([, k]) => k))].map((k) => el('li', {}, t(k))));
+      if (bad.length) { bad[0][0].focus(); return; }
+      sending = true;
+      try {
+        await api('PUT', path, { power: p.out, brightness: b.out, day_night: dn });
+        dlg.returnValue = 'saved';
+        dlg.close();
+      } catch (err) {
+        sending = false;
+        errors.replaceChildren(el('li', {}, err.message));
+        if (err.field === 'day_night') { sun.setAttribute('aria-invalid', 'true'); sun.focus(); }
+      }
+    });
+    const v = await done;
+    if (v === 'saved') pano.say(t('dsp_pb_saved') + ': ' + target.name, 'ok');
+    else if (v === 'inherit' || v === 'clear') {
+      try {
+        await api('DELETE', path);
+        pano.say(t(v === 'inherit' ? 'dsp_pb_inherit_done' : 'dsp_pb_cleared') + ': ' + target.name, 'ok');
+      } catch (err) {
+        pano.fail(err);
+      }
+    }
+  }
+  let pbSeq = 0;
+
+  // groupPower asks which group (unless the filter names one) and opens its
+  // power and brightness editor.
+  async function groupPower() {
+    let id = Number(filters.elements.group_id.value || 0);
+    if (!id) {
+      const sel = el('select', { name: 'group' }, ...[...groups].map(([gid, name]) => option(gid, name)));
+      const v = await pano.dialog(t('dsp_pb_group_pick'), [field(t('dsp_group'), sel)], [{ label: t('dsp_pb_open'), value: 'open', kind: 'submit' }]);
+      if (v !== 'open') return;
+      id = Number(sel.value);
+    }
+    await powerEditor({ kind: 'g', id, name: groups.get(id) || '#' + id });
+  }
+
   // ---- start -------------------------------------------------------------
 
   const gs = await api('GET', '/groups');
@@ -623,6 +820,9 @@ pano.start(async (user) => {
     add.hidden = false;
     add.addEventListener('click', () => addDisplay().catch(pano.fail));
   }
+  const gpb = document.getElementById('display-group-pb');
+  gpb.hidden = gs.data.items.length === 0;
+  gpb.addEventListener('click', () => groupPower().catch(pano.fail));
   await loadAlerts();
   await load();
   listen();

@@ -64,6 +64,12 @@ pano.start(async (user) => {
     return out.join(', ');
   };
   const colour = (id) => 'sch-c' + (((id % 8) + 8) % 8);
+  // A window whose end is not after its start ends the next day.
+  const crosses = (d) => d.until !== '24:00' && d.until <= d.from;
+  const partText = (d) => d.from + '–' + d.until + (crosses(d) ? ' (' + t('sch_next_day') + ')' : '');
+  const partsOf = (x) => (x.dayparts && x.dayparts.length ? x.dayparts : [{ from: x.start_time, until: x.end_time }]);
+  const hoursText = (x) => partsOf(x).map(partText).join(', ');
+  const weightOf = (x) => x.weight || 1;
 
   // ---- the calendar ----------------------------------------------------
 
@@ -127,7 +133,7 @@ pano.start(async (user) => {
   function drawLegend(spans) {
     const seen = new Map();
     for (const s of spans) {
-      for (const x of [s, ...s.overlapped]) {
+      for (const x of [s, ...(s.shares || []), ...s.overlapped]) {
         if (!x.urgent_id && !seen.has(x.playlist_id)) seen.set(x.playlist_id, nameOf(x));
       }
     }
@@ -139,19 +145,33 @@ pano.start(async (user) => {
     legend.hidden = seen.size === 0;
   }
 
+  // The colours of .sch-c0 … .sch-c7, for a block that several rotations
+  // share (a gradient of theirs).
+  const palette = ['#bbdefb', '#c8e6c9', '#ffe0b2', '#e1bee7', '#b2ebf2', '#f0f4c3', '#ffccbc', '#d7ccc8'];
+  const sharesOf = (s) => (s.shares && s.shares.length > 1 ? s.shares : null);
+  // ratioText: "2 : 1" for the weights of the entries sharing a block.
+  const ratioText = (shares) => shares.map((x) => x.weight || 1).join(' : ');
+
   function drawSpans(spans) {
     for (const s of spans) {
       const start = Date.parse(s.start), end = Date.parse(s.end);
       const lost = s.overlapped.map((o) => nameOf(o) + ' (' + t('sch_priority') + ' ' + o.priority + ')');
+      const shares = sharesOf(s);
       for (let k = 0; k < 7; k++) {
-        const b = el('button', { type: 'button', className: 'sch-block ' + (s.urgent_id ? 'urgent' : colour(s.playlist_id)) },
-          el('strong', {}, nameOf(s)),
+        const b = el('button', { type: 'button', className: 'sch-block ' + (s.urgent_id ? 'urgent' : colour(s.playlist_id)) + (shares ? ' sch-shared' : '') },
+          el('strong', {}, shares ? shares.map(nameOf).join(' + ') : nameOf(s)),
           el('span', {}, hm(Math.max(start, Date.parse(midnight(addDays(monday, k))))) + '–' + endLabel(Math.min(end, Date.parse(midnight(addDays(monday, k + 1))))) + ' · ' +
             (s.urgent_id ? t('sch_urgent') : t('sch_priority') + ' ' + s.priority)),
+          shares ? el('span', { className: 'sch-ratio' }, t('sch_shared') + ' ' + ratioText(shares)) : '',
           // At most two lines, ending in … when longer: the block's dialog
           // lists every entry it plays instead of.
           lost.length ? el('span', { className: 'sch-over' }, t('sch_overrides') + ': ' + lost.join('; ')) : '');
         b.dataset.entry = s.urgent_id ? 'u' + s.urgent_id : s.entry;
+        if (shares) {
+          b.dataset.shares = shares.map((x) => x.entry).join(',');
+          const cs = shares.map((x) => palette[((x.playlist_id % 8) + 8) % 8]);
+          b.style.backgroundImage = 'linear-gradient(90deg, ' + cs.map((c, i) => c + ' ' + (i * 100) / cs.length + '% ' + ((i + 1) * 100) / cs.length + '%').join(', ') + ')';
+        }
         if (!place(k, b, start, end)) continue;
         b.ariaLabel = [...b.children].map((c) => c.textContent).join('. ');
         b.title = b.ariaLabel;
@@ -169,6 +189,59 @@ pano.start(async (user) => {
         }
       }
     }
+  }
+
+  // drawDevice adds what the screen itself does (timeline fields that may
+  // be absent from an older controller): dark bands where it is switched
+  // off, a band of its brightness level where the plan sets one, and the
+  // sunrise and sunset of each day where the screen has a site.
+  const deviceLegend = document.getElementById('sch-legend-device');
+  function drawDevice(tl) {
+    const seen = new Set();
+    for (const p of tl.power || []) {
+      if (p.on) continue;
+      for (let k = 0; k < 7; k++) {
+        const n = el('div', { className: 'sch-off' }, el('span', {}, t('sch_power_off')));
+        if (place(k, n, Date.parse(p.start), Date.parse(p.end))) {
+          n.title = t('sch_power_off') + ' ' + n.dataset.start + '–' + n.dataset.end;
+          seen.add('off');
+        }
+      }
+    }
+    for (const b of tl.brightness || []) {
+      if (b.percent === null || b.percent === undefined) continue;
+      for (let k = 0; k < 7; k++) {
+        const n = el('div', { className: 'sch-bright sch-bright-' + (b.source || 'window') }, el('span', {}, b.percent + ' %'));
+        n.dataset.percent = b.percent;
+        n.dataset.source = b.source || '';
+        // Brighter levels are lighter: the band reads as a level at a glance.
+        n.style.backgroundColor = 'hsl(45, 95%, ' + (35 + b.percent * 0.5) + '%)';
+        if (place(k, n, Date.parse(b.start), Date.parse(b.end))) {
+          n.title = t('sch_brightness') + ' ' + b.percent + ' % (' + t('sch_bright_src_' + (b.source || 'window')) + '), ' + n.dataset.start + '–' + n.dataset.end;
+          seen.add('bright');
+        }
+      }
+    }
+    for (const d of tl.sun || []) {
+      const k = dayCols.findIndex((c) => c.dataset.date === d.date);
+      if (k < 0) continue;
+      for (const [kind, at] of [['rise', d.sunrise], ['set', d.sunset]]) {
+        if (!at) continue;
+        const ms = Date.parse(at);
+        const n = el('div', { className: 'sch-sun sch-sun' + kind }, el('span', {}, t('sch_sun' + kind) + ' ' + hm(ms)));
+        if (place(k, n, ms, ms + 60000)) {
+          n.style.height = '0';
+          n.dataset.at = hm(ms);
+          seen.add('sun');
+        }
+      }
+    }
+    const items = [];
+    if (seen.has('off')) items.push(el('li', {}, el('span', { className: 'sch-swatch off' }), t('sch_power_off')));
+    if (seen.has('bright')) items.push(el('li', {}, el('span', { className: 'sch-swatch bright' }), t('sch_legend_bright')));
+    if (seen.has('sun')) items.push(el('li', {}, el('span', { className: 'sch-swatch sun' }), t('sch_legend_sun')));
+    deviceLegend.replaceChildren(...items);
+    deviceLegend.hidden = items.length === 0;
   }
 
   // ---- selecting hours to add an entry ---------------------------------
@@ -305,6 +378,7 @@ pano.start(async (user) => {
     setPick(null);
     buildGrid();
     drawSpans(tl.data.spans);
+    drawDevice(tl.data);
     drawLegend(tl.data.spans);
     document.getElementById('sch-truncated').hidden = !tl.data.truncated;
     document.getElementById('sch-empty').hidden = tl.data.spans.length > 0;
@@ -319,8 +393,8 @@ pano.start(async (user) => {
         el('td', {}, targetName(x)),
         el('td', {}, dayLabel(x.starts_on) + ' – ' + dayLabel(x.ends_on)),
         el('td', {}, daysText(x.weekdays)),
-        el('td', {}, x.start_time + '–' + x.end_time),
-        el('td', { className: 'num' }, x.priority),
+        el('td', {}, hoursText(x)),
+        el('td', { className: 'num' }, String(x.priority) + (weightOf(x) > 1 ? ' · ' + t('sch_weight_short') + ' ' + weightOf(x) : '')),
         el('td', {}));
       tr.dataset.id = x.id;
       const open = el('button', { type: 'button' }, t(canEdit ? 'sch_edit' : 'sch_view'));
@@ -363,15 +437,18 @@ pano.start(async (user) => {
     row('sch_col_target', targetName(x));
     row('sch_col_dates', dayLabel(x.starts_on) + ' – ' + dayLabel(x.ends_on));
     row('sch_col_days', daysText(x.weekdays));
-    row('sch_col_hours', x.start_time + '–' + x.end_time);
+    row('sch_col_hours', hoursText(x));
     row('sch_col_priority', String(x.priority));
+    row('sch_f_weight', String(weightOf(x)));
     return dl;
   }
 
   // blockNotes says, for a clicked block, what it won over.
   function blockNotes(span) {
-    if (!span || !span.overlapped.length) return [];
-    return [el('p', {}, t('sch_in_block') + ' (' + hm(Date.parse(span.start)) + '–' + endLabel(Date.parse(span.end)) + '), ' + t('sch_overrides').toLowerCase() + ':'),
+    const shares = span && sharesOf(span);
+    const shared = shares ? [el('p', { className: 'sch-sharenote' }, t('sch_shared_note') + ' ' + ratioText(shares) + ': ' + shares.map((x) => nameOf(x) + ' (' + t('sch_weight_short') + ' ' + (x.weight || 1) + ')').join(', ') + '.')] : [];
+    if (!span || !span.overlapped.length) return shared;
+    return [...shared,el('p', {}, t('sch_in_block') + ' (' + hm(Date.parse(span.start)) + '–' + endLabel(Date.parse(span.end)) + '), ' + t('sch_overrides').toLowerCase() + ':'),
       el('ul', {}, ...span.overlapped.map((o) => el('li', {}, nameOf(o) + ' — ' + t('sch_priority') + ' ' + o.priority + ', ' + hm(Date.parse(o.start)) + '–' + endLabel(Date.parse(o.end)))))];
   }
 
@@ -382,7 +459,7 @@ pano.start(async (user) => {
   async function openForm(x, preset, span) {
     const n = ++formSeq;
     const id = (name) => 'sch-f-' + name + '-' + n;
-    const v = x || { playlist_id: 0, weekdays: 127, start_time: '06:00', end_time: '22:00', priority: 50, starts_on: ymdOf(Date.now()), ends_on: addDays(ymdOf(Date.now()), 30), ...preset };
+    const v = x || { playlist_id: 0, weekdays: 127, start_time: '06:00', end_time: '22:00', priority: 50, weight: 1, starts_on: ymdOf(Date.now()), ends_on: addDays(ymdOf(Date.now()), 30), ...preset };
     const field = (name, label, input, help) => {
       input.id = id(name);
       return el('div', { className: 'sch-field' }, el('label', { htmlFor: input.id }, t(label)), input, help ? el('p', { className: 'note' }, help) : '');
@@ -411,9 +488,62 @@ pano.start(async (user) => {
     // Times are typed as HH:MM (24 h): a native time input shows AM/PM on
     // a browser set to English, which misleads here.
     const hhmm = (value) => el('input', { type: 'text', value, inputMode: 'numeric', maxLength: 5, placeholder: 'HH:MM', autocomplete: 'off', className: 'sch-time' });
-    const from = hhmm(v.start_time);
-    const until = hhmm(v.end_time);
+    // Dayparts: one row per daily window (up to 8); a window whose end is
+    // not after its start runs into the next day, and the row says so.
+    const norm = (s) => { const m = /^(\d{1,2})[:h.](\d\d)$/.exec(s.trim()); return m ? m[1].padStart(2, '0') + ':' + m[2] : ''; };
+    const MAX_PARTS = 8;
+    const rows = [];
+    const partsBox = el('div', { className: 'sch-parts' });
+    const addPart = el('button', { type: 'button' }, t('sch_f_add_part'));
+    const partsSet = el('fieldset', { className: 'sch-days sch-partset' }, el('legend', {}, t('sch_f_dayparts')), partsBox, el('div', { className: 'actions' }, addPart));
+    function relabel() {
+      rows.forEach((r, i) => {
+        const suffix = rows.length > 1 ? ' (' + t('sch_f_part_n') + ' ' + (i + 1) + ')' : '';
+        r.fromLabel.textContent = t('sch_f_from') + suffix;
+        r.untilLabel.textContent = t('sch_f_until') + suffix;
+        r.remove.hidden = rows.length < 2;
+        r.remove.ariaLabel = t('sch_f_remove_part') + ' ' + (i + 1);
+      });
+      addPart.hidden = rows.length >= MAX_PARTS;
+    }
+    function partRow(d) {
+      const k = rows.length + '-' + Math.random().toString(36).slice(2, 7);
+      const f = hhmm(d.from), u = hhmm(d.until);
+      f.id = id('from-' + k);
+      u.id = id('until-' + k);
+      const fromLabel = el('label', { htmlFor: f.id }), untilLabel = el('label', { htmlFor: u.id });
+      const next = el('span', { className: 'sch-nextday note' });
+      const remove = el('button', { type: 'button', className: 'danger' }, t('sch_f_remove_part_short'));
+      const sayNext = () => {
+        const a = norm(f.value), b = norm(u.value);
+        next.textContent = a && b && b !== '24:00' && b !== '00:00' && b < a ? t('sch_f_until_next') + ' ' + b + ' ' + t('sch_next_day') : '';
+      };
+      f.addEventListener('input', sayNext);
+      u.addEventListener('input', sayNext);
+      const node = el('div', { className: 'sch-part' },
+        el('div', { className: 'sch-field' }, fromLabel, f), el('div', { className: 'sch-field' }, untilLabel, u, next), remove);
+      const r = { node, from: f, until: u, fromLabel, untilLabel, remove };
+      remove.addEventListener('click', () => {
+        const i = rows.indexOf(r);
+        rows.splice(i, 1);
+        node.remove();
+        relabel();
+        (rows[Math.max(0, i - 1)] || {}).from?.focus();
+      });
+      rows.push(r);
+      partsBox.append(node);
+      sayNext();
+      return r;
+    }
+    addPart.addEventListener('click', () => {
+      const r = partRow({ from: '', until: '' });
+      relabel();
+      r.from.focus();
+    });
+    for (const d of (x ? partsOf(x) : [{ from: v.start_time, until: v.end_time }])) partRow(d);
+    relabel();
     const priority = el('input', { type: 'number', min: 0, max: 100, step: 1, value: v.priority });
+    const weight = el('input', { type: 'number', min: 1, max: 100, step: 1, value: weightOf(v) });
     const errors = el('ul', { className: 'sch-errors error', role: 'alert' });
     const nodes = [
       schedulable.length ? '' : el('p', { className: 'error' }, t('sch_f_no_rotations')),
@@ -421,9 +551,11 @@ pano.start(async (user) => {
       field('target', 'sch_f_target', target),
       el('div', { className: 'sch-pair' }, field('starts', 'sch_f_starts', starts), field('ends', 'sch_f_ends', ends)),
       days,
-      el('div', { className: 'sch-pair' }, field('from', 'sch_f_from', from), field('until', 'sch_f_until', until)),
+      partsSet,
       el('p', { className: 'note' }, t('sch_f_until_note')),
-      field('priority', 'sch_f_priority', priority, t('sch_f_priority_help')),
+      el('div', { className: 'sch-pair' }, field('priority', 'sch_f_priority', priority), field('weight', 'sch_f_weight', weight)),
+      el('p', { className: 'note' }, t('sch_f_priority_help')),
+      el('p', { className: 'note' }, t('sch_f_weight_help')),
       ...blockNotes(span),
       errors,
     ];
@@ -440,26 +572,42 @@ pano.start(async (user) => {
       let mask = 0;
       boxes.forEach((b, d) => { if (b.checked) mask |= 1 << d; });
       const pr = priority.value.trim();
-      const norm = (s) => { const m = /^(\d{1,2})[:h.](\d\d)$/.exec(s.trim()); return m ? m[1].padStart(2, '0') + ':' + m[2] : ''; };
-      const start = norm(from.value);
-      let end = norm(until.value);
-      if (end === '00:00') end = '24:00';
+      const wt = weight.value.trim();
       const valid = (s, lastOK) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(s) || (lastOK && s === '24:00'));
+      const parts = [];
+      const minutes = (s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3));
       if (!rotation.value) bad.push([rotation, 'sch_v_rotation']);
       if (!target.value) bad.push([target, 'sch_v_target']);
       if (!starts.value || !ends.value) bad.push([starts.value ? ends : starts, 'sch_v_dates']);
       else if (ends.value < starts.value) bad.push([ends, 'sch_v_date_order']);
       if (!mask) bad.push([boxes[0], 'sch_v_days']);
-      if (!valid(start, false) || !valid(end, true)) bad.push([valid(start, false) ? until : from, 'sch_v_hours']);
-      else if (end <= start) bad.push([until, 'sch_v_hour_order']);
+      const used = new Array(1440).fill(-1);
+      rows.forEach((r, i) => {
+        const a = norm(r.from.value);
+        let b = norm(r.until.value);
+        if (b === '00:00') b = '24:00';
+        if (!valid(a, false) || !valid(b, true)) { bad.push([valid(a, false) ? r.until : r.from, 'sch_v_hours']); return; }
+        if (a === b) { bad.push([r.until, 'sch_v_hour_order']); return; }
+        // Overlapping windows of one entry say the same hours twice.
+        const s0 = minutes(a), e0 = b <= a ? minutes(b) + 1440 : minutes(b);
+        for (let m = s0; m < e0; m++) {
+          if (used[m % 1440] >= 0) { bad.push([r.from, 'sch_v_overlap']); return; }
+          used[m % 1440] = i;
+        }
+        parts.push({ from: a, until: b });
+      });
       if (!/^\d{1,3}$/.test(pr) || Number(pr) > 100) bad.push([priority, 'sch_v_priority']);
-      for (const i of [rotation, target, starts, ends, from, until, priority, boxes[0]]) i.removeAttribute('aria-invalid');
+      if (!/^\d{1,3}$/.test(wt) || Number(wt) < 1 || Number(wt) > 100) bad.push([weight, 'sch_v_weight']);
+      for (const i of [rotation, target, starts, ends, priority, weight, boxes[0], ...rows.flatMap((r) => [r.from, r.until])]) i.removeAttribute('aria-invalid');
       for (const [i] of bad) i.setAttribute('aria-invalid', 'true');
       errors.replaceChildren(...bad.map(([, k]) => el('li', {}, t(k))));
       if (bad.length) { bad[0][0].focus(); return null; }
       const [kind, tid] = target.value.split(':');
-      const body = { playlist_id: Number(rotation.value), starts_on: starts.value, ends_on: ends.value, weekdays: mask,
-        start_time: start, end_time: end, priority: Number(pr) };
+      // One window within a day goes as start/end (what every controller
+      // reads); several, or one across midnight, as dayparts.
+      const body = { playlist_id: Number(rotation.value), starts_on: starts.value, ends_on: ends.value, weekdays: mask, priority: Number(pr), weight: Number(wt) };
+      if (parts.length === 1 && !crosses(parts[0])) Object.assign(body, { start_time: parts[0].from, end_time: parts[0].until });
+      else body.dayparts = parts;
       body[kind === 'g' ? 'group_id' : 'display_id'] = Number(tid);
       return body;
     }
@@ -487,7 +635,7 @@ pano.start(async (user) => {
         else if (!err.code || !pano.has('err_' + err.code)) msg = t('sch_err_save');
         errors.replaceChildren(el('li', {}, msg));
         const at = { playlist_id: rotation, group_id: target, display_id: target, starts_on: starts, ends_on: ends, weekdays: boxes[0],
-          start_time: from, end_time: until, priority }[err.field];
+          start_time: rows[0].from, end_time: rows[0].until, dayparts: rows[0].from, priority, weight }[err.field];
         if (at) { at.setAttribute('aria-invalid', 'true'); at.focus(); }
       }
     });

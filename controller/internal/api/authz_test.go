@@ -74,11 +74,17 @@ var policy = map[string]struct {
 	"updateCampaign": {"approver admin", false},
 	"deleteCampaign": {"approver admin", false},
 
-	"listGroups":  {"admin approver editor technician viewer", false},
-	"createGroup": {"technician admin", false},
-	"getGroup":    {"admin approver editor technician viewer", false},
-	"updateGroup": {"technician admin", false},
-	"deleteGroup": {"technician admin", false},
+	"listGroups":                  {"admin approver editor technician viewer", false},
+	"createGroup":                 {"technician admin", false},
+	"getGroup":                    {"admin approver editor technician viewer", false},
+	"getGroupPowerBrightness":     {"admin approver editor technician viewer", false},
+	"setGroupPowerBrightness":     {"technician admin", false},
+	"clearGroupPowerBrightness":   {"technician admin", false},
+	"getDisplayPowerBrightness":   {"admin approver editor technician viewer", false},
+	"setDisplayPowerBrightness":   {"technician admin", false},
+	"clearDisplayPowerBrightness": {"technician admin", false},
+	"updateGroup":                 {"technician admin", false},
+	"deleteGroup":                 {"technician admin", false},
 
 	"listDisplays":         {"admin approver editor technician viewer", false},
 	"createDisplay":        {"technician admin", false},
@@ -228,7 +234,17 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"updateGroup": func() call {
 			return call{path: id("/groups/%d", v.group()), body: map[string]any{"name": v.uniq("Nhóm")}}
 		},
-		"deleteGroup": func() call { return call{path: id("/groups/%d", v.group())} },
+		"deleteGroup":             func() call { return call{path: id("/groups/%d", v.group())} },
+		"getGroupPowerBrightness": func() call { return call{path: id("/groups/%d/power-brightness", v.group())} },
+		"setGroupPowerBrightness": func() call {
+			return call{path: id("/groups/%d/power-brightness", v.group()), body: map[string]any{"power": []map[string]any{{"from": "05:30", "until": "23:00"}}}}
+		},
+		"clearGroupPowerBrightness":   func() call { return call{path: id("/groups/%d/power-brightness", v.group())} },
+		"getDisplayPowerBrightness":   func() call { return call{path: id("/displays/%d/power-brightness", v.display())} },
+		"clearDisplayPowerBrightness": func() call { return call{path: id("/displays/%d/power-brightness", v.display())} },
+		"setDisplayPowerBrightness": func() call {
+			return call{path: id("/displays/%d/power-brightness", v.display()), body: map[string]any{"brightness": []map[string]any{{"from": "18:00", "until": "06:00", "percent": 40}}}}
+		},
 
 		"listDisplays": func() call { return call{path: "/displays"} },
 		"createDisplay": func() call {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,6 +21,8 @@ type mediaIn struct {
 	Style      *styleIn `json:"style"` // how the notice is drawn; default white on black, centred
 	CampaignID *int64   `json:"campaign_id"`
 	ThemeID    *int64   `json:"theme_id"`
+	ValidFrom  string   `json:"valid_from"`  // YYYY-MM-DD, inclusive; "" = open
+	ValidUntil string   `json:"valid_until"` // YYYY-MM-DD, inclusive; "" = open
 }
 
 type mediaPatch struct {
@@ -28,6 +31,26 @@ type mediaPatch struct {
 	Style      *styleIn `json:"style"`       // replaces the whole style
 	CampaignID *int64   `json:"campaign_id"` // 0 clears
 	ThemeID    *int64   `json:"theme_id"`    // 0 clears
+	ValidFrom  *string  `json:"valid_from"`  // "" clears
+	ValidUntil *string  `json:"valid_until"` // "" clears
+}
+
+// checkValidity checks a media's validity dates: each YYYY-MM-DD or empty
+// (open), and until not before from.
+func checkValidity(from, until string) error {
+	for _, f := range []struct{ field, v string }{{"valid_from", from}, {"valid_until", until}} {
+		if f.v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, f.v); err != nil {
+			return invalid("invalid_date", "%s %q is not a date YYYY-MM-DD", f.field, f.v).at(f.field).with("value", f.v)
+		}
+	}
+	if from != "" && until != "" && until < from {
+		return invalid("valid_until_before_from", "valid_until %s is before valid_from %s", until, from).at("valid_until").
+			with("valid_from", from).with("valid_until", until)
+	}
+	return nil
 }
 
 // styleIn is a text notice's look.
@@ -156,9 +179,12 @@ func (a *API) createMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
+	if err := checkValidity(in.ValidFrom, in.ValidUntil); err != nil {
+		return err
+	}
 	m, err := a.o.Store.CreateMedia(ctxOf(c), p.actor(), store.NewMedia{
 		UnitID: unit, CampaignID: optID(in.CampaignID), ThemeID: optID(in.ThemeID), CreatedBy: p.User.ID,
-		Title: title, Kind: store.KindText, Body: body, Notice: style,
+		Title: title, Kind: store.KindText, Body: body, Notice: style, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
 	})
 	if err != nil {
 		return storeErr(err, "unit", unit)
@@ -296,6 +322,19 @@ func (a *API) updateMedia(c echo.Context, p *principal) error {
 	if in.ThemeID != nil {
 		v := optID(in.ThemeID)
 		e.ThemeID = &v
+	}
+	if in.ValidFrom != nil || in.ValidUntil != nil {
+		from, until := m.ValidFrom, m.ValidUntil
+		if in.ValidFrom != nil {
+			from = strings.TrimSpace(*in.ValidFrom)
+		}
+		if in.ValidUntil != nil {
+			until = strings.TrimSpace(*in.ValidUntil)
+		}
+		if err := checkValidity(from, until); err != nil {
+			return err
+		}
+		e.ValidFrom, e.ValidUntil = &from, &until
 	}
 	m, err = a.o.Store.EditMedia(ctxOf(c), p.actor(), m.ID, e)
 	if err != nil {

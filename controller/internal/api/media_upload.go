@@ -26,10 +26,12 @@ var uploadFields = []Param{
 	{Name: "unit_id", Type: "integer", Desc: "default: your unit"},
 	{Name: "campaign_id", Type: "integer"},
 	{Name: "theme_id", Type: "integer"},
+	{Name: "valid_from", Type: "string", Desc: "YYYY-MM-DD, first day it may play"},
+	{Name: "valid_until", Type: "string", Desc: "YYYY-MM-DD, last day it may play"},
 	{Name: "file", Type: "binary", Desc: "the image (PNG, JPEG, WebP, GIF) or video; the last part"},
 }
 
-var replaceFields = []Param{uploadFields[0], uploadFields[4]}
+var replaceFields = []Param{uploadFields[0], uploadFields[6]}
 
 // multipartSlack is what a multipart body may hold beyond its file: the
 // boundaries, part headers and the small fields.
@@ -141,8 +143,12 @@ func (a *API) ingest(ctx context.Context, u *upload) (*assets.Original, int, err
 // file behind.
 func (a *API) uploadMedia(c echo.Context, p *principal) error {
 	ctx := ctxOf(c)
-	u, err := a.readUpload(c, "title", "unit_id", "campaign_id", "theme_id")
+	u, err := a.readUpload(c, "title", "unit_id", "campaign_id", "theme_id", "valid_from", "valid_until")
 	if err != nil {
+		return err
+	}
+	validFrom, validUntil := strings.TrimSpace(u.fields["valid_from"]), strings.TrimSpace(u.fields["valid_until"])
+	if err := checkValidity(validFrom, validUntil); err != nil {
 		return err
 	}
 	unit, err := targetUnit(p, u.ids["unit_id"])
@@ -164,7 +170,7 @@ func (a *API) uploadMedia(c echo.Context, p *principal) error {
 	}
 	nm := store.NewMedia{
 		UnitID: unit, CampaignID: u.ids["campaign_id"], ThemeID: u.ids["theme_id"], CreatedBy: p.User.ID,
-		Title: title, Kind: string(o.Kind), SHA256: o.SHA256, MIME: o.MIME, Bytes: o.Size,
+		ValidFrom: validFrom, ValidUntil: validUntil, Title: title, Kind: string(o.Kind), SHA256: o.SHA256, MIME: o.MIME, Bytes: o.Size,
 		Width: o.Width, Height: o.Height, DurationMS: o.Duration.Milliseconds(), OriginalName: o.Filename,
 	}
 	if o.Kind == assets.KindVideo && ngeoms > 0 {

@@ -198,6 +198,10 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 // schedules that apply to it and the live urgent notices of its group,
 // with the renditions rend finds for its panel.
 func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.PlanSchedule, rend RenditionFunc) (*protocol.Plan, error) {
+	loc, err := time.LoadLocation(s.opt.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("plans: time zone %q: %w", s.opt.TimeZone, err)
+	}
 	plan := &protocol.Plan{
 		Schema:    protocol.PlanSchema,
 		DisplayID: d.ID,
@@ -210,16 +214,22 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 	}
 	assets := map[string]bool{}
 	playlists := map[int64]bool{}
+	spans := entryDates(scheds)
 	for _, sc := range scheds {
 		if !playlists[sc.PlaylistID] {
 			pl := protocol.Playlist{ID: sc.PlaylistID}
 			for _, it := range sc.Items {
+				notBefore, notAfter, ok := validity(spans[sc.PlaylistID].trim(it), loc)
+				if !ok {
+					continue // its validity and its campaign's dates never meet
+				}
 				a, err := rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
 				if err != nil {
 					continue // not rendered yet: it joins the plan when ready
 				}
 				pl.Items = append(pl.Items, protocol.Item{
 					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: a.SHA256, DurationMS: it.DurationMS,
+					NotBefore: notBefore, NotAfter: notAfter,
 				})
 				if !assets[a.SHA256] {
 					assets[a.SHA256] = true
@@ -237,7 +247,131 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 	if err := s.addUrgent(ctx, d, plan, assets, rend); err != nil {
 		return nil, err
 	}
+	if err := s.addDevice(ctx, d, plan); err != nil {
+		return nil, err
+	}
+	plan.Schema = plan.NeededSchema()
 	return plan, nil
+}
+
+// addDevice adds the display's site and its power and brightness rule:
+// its own, or else its group's. Day/night levels need the site; without
+// one (coordinates cleared after the rule was set) they are left out and
+// the panel keeps its own level where no window holds.
+func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol.Plan) error {
+	if d.Latitude != nil && d.Longitude != nil {
+		plan.Site = &protocol.Site{Latitude: *d.Latitude, Longitude: *d.Longitude}
+	}
+	var pb *store.PowerBrightness
+	var err error
+	if d.ID != 0 {
+		if pb, err = s.st.DisplayPowerBrightness(ctx, d.ID); err != nil {
+			return err
+		}
+	}
+	if pb == nil && d.GroupID != nil {
+		if pb, err = s.st.GroupPowerBrightness(ctx, *d.GroupID); err != nil {
+			return err
+		}
+	}
+	if pb == nil {
+		return nil
+	}
+	plan.Power, plan.Brightness = pb.Power, pb.Brightness
+	if len(plan.Power) == 0 {
+		plan.Power = nil
+	}
+	if len(plan.Brightness) == 0 {
+		plan.Brightness = nil
+	}
+	if pb.DayNight != nil && plan.Site != nil {
+		dn := *pb.DayNight
+		plan.DayNight = &dn
+	}
+	return nil
+}
+
+// dates are the days a playlist's entries run, inclusive ("" = open).
+type dates struct{ first, last string }
+
+// entryDates gives, per playlist, the days its entries in this plan run
+// (the earliest start and the latest end).
+func entryDates(scheds []store.PlanSchedule) map[int64]dates {
+	out := map[int64]dates{}
+	seen := map[int64]bool{}
+	for _, sc := range scheds {
+		d := out[sc.PlaylistID]
+		if !seen[sc.PlaylistID] {
+			d = dates{first: sc.StartsOn, last: sc.EndsOn}
+			seen[sc.PlaylistID] = true
+		} else {
+			if sc.StartsOn == "" || (d.first != "" && sc.StartsOn < d.first) {
+				d.first = sc.StartsOn
+			}
+			if sc.EndsOn == "" || (d.last != "" && sc.EndsOn > d.last) {
+				d.last = sc.EndsOn
+			}
+		}
+		out[sc.PlaylistID] = d
+	}
+	return out
+}
+
+// trim leaves out of an item's bounds what its playlist's entries already
+// say: a campaign (or a validity) that holds on every day the entries run
+// bounds nothing, and saying it would make the plan need schema 2, which
+// agents in the field may not read yet. The plan says only what changes
+// what plays.
+func (d dates) trim(it store.PlanItem) store.PlanItem {
+	from, until := later(it.ValidFrom, it.CampaignFrom), earlier(it.ValidUntil, it.CampaignUntil)
+	if from != "" && d.first != "" && from <= d.first {
+		from = ""
+	}
+	if until != "" && d.last != "" && until >= d.last {
+		until = ""
+	}
+	it.ValidFrom, it.ValidUntil, it.CampaignFrom, it.CampaignUntil = from, until, "", ""
+	return it
+}
+
+// validity is when an item may play, as instants: from the first day of
+// both its media's validity and its campaign's dates (00:00 in loc) to the
+// end of the last day of both (the next day's 00:00). Open bounds are nil;
+// ok is false when the two never meet.
+func validity(it store.PlanItem, loc *time.Location) (notBefore, notAfter *time.Time, ok bool) {
+	from := later(it.ValidFrom, it.CampaignFrom)
+	until := earlier(it.ValidUntil, it.CampaignUntil)
+	if from != "" {
+		if t, err := time.ParseInLocation(time.DateOnly, from, loc); err == nil {
+			t = t.UTC()
+			notBefore = &t
+		}
+	}
+	if until != "" {
+		if t, err := time.ParseInLocation(time.DateOnly, until, loc); err == nil {
+			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc).UTC()
+			notAfter = &t
+		}
+	}
+	if notBefore != nil && notAfter != nil && !notAfter.After(*notBefore) {
+		return nil, nil, false
+	}
+	return notBefore, notAfter, true
+}
+
+// later and earlier compare YYYY-MM-DD dates; "" is open.
+func later(a, b string) string {
+	if a == "" || b > a {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b string) string {
+	if a == "" || (b != "" && b < a) {
+		return b
+	}
+	return a
 }
 
 func (s *Service) stored(ctx context.Context, displayID int64) (*protocol.Plan, error) {
@@ -256,6 +390,15 @@ func entryOf(sc store.Schedule) protocol.Entry {
 	e := protocol.Entry{
 		ID: sc.ID, Playlist: sc.PlaylistID, Priority: sc.Priority,
 		StartDate: sc.StartsOn, EndDate: sc.EndsOn, From: sc.StartTime, Until: sc.EndTime,
+	}
+	// One window within a day says itself in schema 1's from/until; several,
+	// or one across midnight, need schema 2's dayparts.
+	if len(sc.Dayparts) > 1 || (len(sc.Dayparts) == 1 && sc.Dayparts[0].Until != "24:00" && sc.Dayparts[0].Until <= sc.Dayparts[0].From) {
+		e.From, e.Until = "", ""
+		e.Dayparts = append([]protocol.Daypart(nil), sc.Dayparts...)
+	}
+	if sc.Weight > 1 {
+		e.Weight = sc.Weight // 1 (and 0) is schema 1's implicit weight
 	}
 	if sc.Weekdays != 0x7F {
 		for d := 0; d < 7; d++ {

@@ -62,10 +62,14 @@ type MediaRevision struct {
 // media's status) and the revision screens play (Approved, nil until one is
 // approved).
 type Media struct {
-	ID         int64          `json:"id"`
-	UnitID     int64          `json:"unit_id"`
-	CampaignID *int64         `json:"campaign_id"`
-	ThemeID    *int64         `json:"theme_id"`
+	ID         int64  `json:"id"`
+	UnitID     int64  `json:"unit_id"`
+	CampaignID *int64 `json:"campaign_id"`
+	ThemeID    *int64 `json:"theme_id"`
+	// ValidFrom and ValidUntil bound the days the media may play
+	// (YYYY-MM-DD, inclusive, in the controller's zone; "" = open).
+	ValidFrom  string         `json:"valid_from"`
+	ValidUntil string         `json:"valid_until"`
 	CreatedBy  *int64         `json:"created_by"`
 	CreatedAt  time.Time      `json:"created_at"`
 	Status     string         `json:"status"`
@@ -125,6 +129,8 @@ type NewMedia struct {
 	UnitID             int64
 	CampaignID         *int64
 	ThemeID            *int64
+	ValidFrom          string // YYYY-MM-DD or ""
+	ValidUntil         string
 	CreatedBy          int64
 	Title              string
 	Kind               string
@@ -168,8 +174,8 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 			return 0, nil, err
 		}
 		now := s.stamp()
-		res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, campaign_id, theme_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-			m.UnitID, nullInt(m.CampaignID), nullInt(m.ThemeID), nullInt(&m.CreatedBy), now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, campaign_id, theme_id, created_by, created_at, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.UnitID, nullInt(m.CampaignID), nullInt(m.ThemeID), nullInt(&m.CreatedBy), now, m.ValidFrom, m.ValidUntil)
 		if isForeignKey(err) {
 			return 0, nil, fmt.Errorf("unit %d: %w", m.UnitID, ErrNotFound)
 		}
@@ -195,7 +201,11 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 		if _, err := tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id); err != nil {
 			return 0, nil, err
 		}
-		return id, map[string]any{"title": m.Title, "kind": m.Kind, "unit_id": m.UnitID, "sha256": m.SHA256}, nil
+		detail := map[string]any{"title": m.Title, "kind": m.Kind, "unit_id": m.UnitID, "sha256": m.SHA256}
+		if m.ValidFrom != "" || m.ValidUntil != "" {
+			detail["valid_from"], detail["valid_until"] = m.ValidFrom, m.ValidUntil
+		}
+		return id, detail, nil
 	})
 	if err != nil {
 		return Media{}, fmt.Errorf("store: create media: %w", err)
@@ -208,8 +218,8 @@ func (s *Store) Media(ctx context.Context, id int64) (Media, error) {
 	var m Media
 	var cid, tid, by, cur, appr sql.NullInt64
 	var at string
-	err := s.r.QueryRowContext(ctx, `SELECT id, unit_id, campaign_id, theme_id, created_by, created_at, current_revision_id, approved_revision_id
-		FROM media WHERE id = ?`, id).Scan(&m.ID, &m.UnitID, &cid, &tid, &by, &at, &cur, &appr)
+	err := s.r.QueryRowContext(ctx, `SELECT id, unit_id, campaign_id, theme_id, created_by, created_at, current_revision_id, approved_revision_id,
+		valid_from, valid_until FROM media WHERE id = ?`, id).Scan(&m.ID, &m.UnitID, &cid, &tid, &by, &at, &cur, &appr, &m.ValidFrom, &m.ValidUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Media{}, fmt.Errorf("store: media %d: %w", id, ErrNotFound)
 	}
@@ -360,6 +370,10 @@ type MediaEdit struct {
 	File       *MediaFile   // a new upload for an image or video
 	CampaignID **int64
 	ThemeID    **int64
+	// ValidFrom and ValidUntil change the validity dates ("" clears); like
+	// the campaign they belong to the media, not a revision.
+	ValidFrom  *string
+	ValidUntil *string
 }
 
 // revise applies the revision rule shared by media and playlists to an edit
@@ -405,6 +419,26 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 				return 0, nil, err
 			}
 			detail["campaign_id"], detail["theme_id"] = c, t
+		}
+		if e.ValidFrom != nil || e.ValidUntil != nil {
+			var from, until string
+			if err := tx.QueryRowContext(ctx, `SELECT valid_from, valid_until FROM media WHERE id = ?`, id).Scan(&from, &until); err != nil {
+				return 0, nil, err
+			}
+			if e.ValidFrom != nil {
+				from = *e.ValidFrom
+			}
+			if e.ValidUntil != nil {
+				until = *e.ValidUntil
+			}
+			if from != "" && until != "" && until < from {
+				return 0, nil, &ConflictError{Code: "valid_until_before_from", Msg: fmt.Sprintf("valid_until %s is before valid_from %s", until, from),
+					Params: map[string]any{"valid_from": from, "valid_until": until}}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE media SET valid_from = ?, valid_until = ? WHERE id = ?`, from, until, id); err != nil {
+				return 0, nil, err
+			}
+			detail["valid_from"], detail["valid_until"] = from, until
 		}
 		if e.Title == nil && e.Body == nil && e.Notice == nil && e.File == nil {
 			return id, detail, nil

@@ -362,6 +362,27 @@ var migrations = []string{
 	// aimed at an area (both or neither).
 	`ALTER TABLE displays ADD COLUMN latitude REAL CHECK (latitude BETWEEN -90 AND 90);
 	ALTER TABLE displays ADD COLUMN longitude REAL CHECK (longitude BETWEEN -180 AND 180);`,
+
+	// 11: scheduling in depth — an entry's several daily windows (JSON
+	// [{"from","until"}], '' = the one window start_time–end_time, which
+	// holds the first daypart for old clients) and weight (share of voice);
+	// a media's validity dates (YYYY-MM-DD inclusive, '' = open); power and
+	// brightness rules of a group or a display (JSON, see PowerBrightness).
+	`ALTER TABLE schedules ADD COLUMN dayparts TEXT NOT NULL DEFAULT '';
+	ALTER TABLE schedules ADD COLUMN weight INTEGER NOT NULL DEFAULT 1 CHECK (weight BETWEEN 1 AND 100);
+	ALTER TABLE media ADD COLUMN valid_from TEXT NOT NULL DEFAULT '';
+	ALTER TABLE media ADD COLUMN valid_until TEXT NOT NULL DEFAULT '';
+	CREATE TABLE power_brightness (
+		id         INTEGER PRIMARY KEY,
+		group_id   INTEGER UNIQUE REFERENCES display_groups (id) ON DELETE CASCADE,
+		display_id INTEGER UNIQUE REFERENCES displays (id) ON DELETE CASCADE,
+		power      TEXT NOT NULL, -- JSON [{"weekdays","from","until"}]
+		brightness TEXT NOT NULL, -- JSON [{"weekdays","from","until","percent"}]
+		day_night  TEXT NOT NULL, -- JSON {"day","night"} or 'null'
+		updated_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		updated_at TEXT NOT NULL,
+		CHECK ((group_id IS NULL) != (display_id IS NULL))
+	) STRICT;`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

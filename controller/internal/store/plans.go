@@ -26,6 +26,10 @@ type PlanItem struct {
 	Kind       string
 	CampaignID int64
 	DurationMS int64
+	// The days the item may play (YYYY-MM-DD, inclusive, "" = open): the
+	// media's validity and its campaign's dates.
+	ValidFrom, ValidUntil       string
+	CampaignFrom, CampaignUntil string
 }
 
 // PlanSources returns what a display's plan is made of: the display and the
@@ -87,11 +91,13 @@ func (s *Store) planSchedules(ctx context.Context, where string, args ...any) ([
 
 func (s *Store) approvedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT i.position, i.media_id, r.id, r.kind, COALESCE(m.campaign_id, p.campaign_id, 0), i.duration_ms
+		SELECT i.position, i.media_id, r.id, r.kind, COALESCE(m.campaign_id, p.campaign_id, 0), i.duration_ms,
+			m.valid_from, m.valid_until, COALESCE(c.starts_on, ''), COALESCE(c.ends_on, '')
 		FROM playlists p
 		JOIN playlist_items i ON i.revision_id = p.approved_revision_id
 		JOIN media m ON m.id = i.media_id
 		JOIN media_revisions r ON r.id = m.approved_revision_id
+		LEFT JOIN campaigns c ON c.id = COALESCE(m.campaign_id, p.campaign_id)
 		WHERE p.id = ?
 		ORDER BY i.position`, playlistID)
 	if err != nil {
@@ -101,7 +107,8 @@ func (s *Store) approvedItems(ctx context.Context, playlistID int64) ([]PlanItem
 	var items []PlanItem
 	for rows.Next() {
 		var it PlanItem
-		if err := rows.Scan(&it.Position, &it.MediaID, &it.RevisionID, &it.Kind, &it.CampaignID, &it.DurationMS); err != nil {
+		if err := rows.Scan(&it.Position, &it.MediaID, &it.RevisionID, &it.Kind, &it.CampaignID, &it.DurationMS,
+			&it.ValidFrom, &it.ValidUntil, &it.CampaignFrom, &it.CampaignUntil); err != nil {
 			return nil, err
 		}
 		items = append(items, it)

@@ -3,39 +3,70 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // Schedule says which playlist plays on a group or a display, on which
-// dates, weekdays and hours, at which priority. The full rules (dayparts,
-// power and brightness windows) come with the scheduling issue.
+// dates, weekdays and daily windows (dayparts), at which priority and with
+// which weight among equal priorities (share of voice). StartTime and
+// EndTime hold the first daypart: the one-window form older clients read.
 type Schedule struct {
-	ID         int64     `json:"id"`
-	PlaylistID int64     `json:"playlist_id"`
-	GroupID    *int64    `json:"group_id"`
-	DisplayID  *int64    `json:"display_id"`
-	StartsOn   string    `json:"starts_on"`
-	EndsOn     string    `json:"ends_on"`
-	Weekdays   int       `json:"weekdays"` // bit 0 = Monday … bit 6 = Sunday
-	StartTime  string    `json:"start_time"`
-	EndTime    string    `json:"end_time"`
-	Priority   int       `json:"priority"`
-	CreatedBy  *int64    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `json:"id"`
+	PlaylistID int64  `json:"playlist_id"`
+	GroupID    *int64 `json:"group_id"`
+	DisplayID  *int64 `json:"display_id"`
+	StartsOn   string `json:"starts_on"`
+	EndsOn     string `json:"ends_on"`
+	Weekdays   int    `json:"weekdays"` // bit 0 = Monday … bit 6 = Sunday
+	StartTime  string `json:"start_time"`
+	EndTime    string `json:"end_time"`
+	Priority   int    `json:"priority"`
+	// Dayparts are the entry's daily windows (at least one; a window whose
+	// until ≤ from crosses midnight and belongs to the day it opens on).
+	Dayparts  []protocol.Daypart `json:"dayparts"`
+	Weight    int                `json:"weight"` // 1–100
+	CreatedBy *int64             `json:"created_by"`
+	CreatedAt time.Time          `json:"created_at"`
 }
 
-const scheduleCols = `id, playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at`
+const scheduleCols = `id, playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at, dayparts, weight`
 
 func scanSchedule(sc interface{ Scan(...any) error }) (Schedule, error) {
 	var x Schedule
 	var gid, did, by sql.NullInt64
-	var at string
-	err := sc.Scan(&x.ID, &x.PlaylistID, &gid, &did, &x.StartsOn, &x.EndsOn, &x.Weekdays, &x.StartTime, &x.EndTime, &x.Priority, &by, &at)
+	var at, parts string
+	err := sc.Scan(&x.ID, &x.PlaylistID, &gid, &did, &x.StartsOn, &x.EndsOn, &x.Weekdays, &x.StartTime, &x.EndTime, &x.Priority, &by, &at, &parts, &x.Weight)
 	x.GroupID, x.DisplayID, x.CreatedBy, x.CreatedAt = ptrInt(gid), ptrInt(did), ptrInt(by), parseTime(at)
+	if err == nil && parts != "" {
+		err = json.Unmarshal([]byte(parts), &x.Dayparts)
+	}
+	if len(x.Dayparts) == 0 {
+		x.Dayparts = []protocol.Daypart{{From: x.StartTime, Until: x.EndTime}}
+	}
 	return x, err
+}
+
+// normalize makes the first daypart the one-window form and says what to
+// store in the dayparts column (” when the one window says it all).
+func (x *Schedule) normalize() string {
+	if len(x.Dayparts) == 0 {
+		x.Dayparts = []protocol.Daypart{{From: x.StartTime, Until: x.EndTime}}
+	}
+	x.StartTime, x.EndTime = x.Dayparts[0].From, x.Dayparts[0].Until
+	if x.Weight == 0 {
+		x.Weight = 1
+	}
+	if len(x.Dayparts) == 1 {
+		return ""
+	}
+	b, _ := json.Marshal(x.Dayparts) // plain strings: cannot fail
+	return string(b)
 }
 
 // checkSchedulable refuses a playlist that has no approved revision or whose
@@ -78,7 +109,17 @@ func checkSchedulable(ctx context.Context, tx *sql.Tx, x Schedule) error {
 
 func scheduleDetail(x Schedule) map[string]any {
 	return map[string]any{"playlist_id": x.PlaylistID, "group_id": x.GroupID, "display_id": x.DisplayID,
-		"starts_on": x.StartsOn, "ends_on": x.EndsOn, "weekdays": x.Weekdays, "start_time": x.StartTime, "end_time": x.EndTime, "priority": x.Priority}
+		"starts_on": x.StartsOn, "ends_on": x.EndsOn, "weekdays": x.Weekdays, "start_time": x.StartTime, "end_time": x.EndTime, "priority": x.Priority,
+		"dayparts": daypartsText(x.Dayparts), "weight": x.Weight}
+}
+
+// daypartsText is the audit's words for the windows: "06:30–08:30, 22:00–02:00".
+func daypartsText(ds []protocol.Daypart) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.From + "–" + d.Until
+	}
+	return strings.Join(out, ", ")
 }
 
 // CreateSchedule adds a schedule entry of an approved playlist.
@@ -87,9 +128,10 @@ func (s *Store) CreateSchedule(ctx context.Context, who Actor, x Schedule) (Sche
 		if err := checkSchedulable(ctx, tx, x); err != nil {
 			return 0, nil, err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, nullInt(&who.UserID), s.stamp())
+		parts := x.normalize()
+		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at, dayparts, weight)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, nullInt(&who.UserID), s.stamp(), parts, x.Weight)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -160,9 +202,10 @@ func (s *Store) UpdateSchedule(ctx context.Context, who Actor, x Schedule) (Sche
 		if err := checkSchedulable(ctx, tx, x); err != nil {
 			return 0, nil, err
 		}
+		parts := x.normalize()
 		res, err := tx.ExecContext(ctx, `UPDATE schedules SET playlist_id = ?, group_id = ?, display_id = ?, starts_on = ?, ends_on = ?,
-			weekdays = ?, start_time = ?, end_time = ?, priority = ? WHERE id = ?`,
-			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, x.ID)
+			weekdays = ?, start_time = ?, end_time = ?, priority = ?, dayparts = ?, weight = ? WHERE id = ?`,
+			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, parts, x.Weight, x.ID)
 		return x.ID, scheduleDetail(x), affected(res, err)
 	})
 	if err != nil {
