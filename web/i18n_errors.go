@@ -138,8 +138,6 @@ var _ = register(catalog{
 		"errv_field_power":            "giờ bật màn hình",
 		"errv_field_brightness":       "độ sáng",
 		"errv_field_day_night":        "độ sáng ngày/đêm",
-		"errv_field_latitude":         "vĩ độ",
-		"errv_field_longitude":        "kinh độ",
 	},
 	"en": {
 		"err_bad_request":            "The request is not valid; reload the page and try again.",
@@ -267,8 +265,6 @@ var _ = register(catalog{
 		"errv_field_power":            "power windows",
 		"errv_field_brightness":       "brightness",
 		"errv_field_day_night":        "day/night brightness",
-		"errv_field_latitude":         "latitude",
-		"errv_field_longitude":        "longitude",
 	},
 })
 
