@@ -19,16 +19,25 @@ const (
 // comes within 8 days (the sun aside: see BrightnessBy).
 const horizonDays = 9
 
-// PowerAt reports whether the plan's power windows have the screen on at t
-// (always, without windows), and the next instant after t at which that
-// changes (zero when it never does). Windows cross midnight like dayparts.
+// PowerAt reports whether the screen is on at t: a power window holds or a
+// waking entry (an urgent notice) is open; always, without windows. next
+// is the next instant after t at which that changes (zero when it never
+// does). Windows cross midnight like dayparts.
 func (s *Schedule) PowerAt(t time.Time) (on bool, next time.Time) {
 	if len(s.power) == 0 {
 		return true, time.Time{}
 	}
 	tm := t.UnixMilli()
 	on = s.powerOn(tm)
-	c, ok := s.nextDiff(tm, s.power, false, func(c int64) bool { return s.powerOn(c) != on })
+	differs := func(c int64) bool { return s.powerOn(c) != on }
+	c, ok := s.nextDiff(tm, s.power, false, differs)
+	for _, w := range s.wakes {
+		for _, b := range w {
+			if b > tm && (!ok || b < c) && differs(b) {
+				c, ok = b, true
+			}
+		}
+	}
 	if !ok {
 		return on, time.Time{}
 	}
@@ -36,6 +45,11 @@ func (s *Schedule) PowerAt(t time.Time) (on bool, next time.Time) {
 }
 
 func (s *Schedule) powerOn(tm int64) bool {
+	for _, w := range s.wakes {
+		if w[0] <= tm && tm < w[1] {
+			return true
+		}
+	}
 	lt := localDay(tm, s.loc)
 	for i := range s.power {
 		if _, _, ok := s.power[i].window(tm, lt, s.loc); ok {

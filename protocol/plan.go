@@ -121,6 +121,10 @@ type Entry struct {
 	// is then anchored at NotBefore.
 	NotBefore *time.Time `json:"not_before,omitempty"`
 	NotAfter  *time.Time `json:"not_after,omitempty"`
+	// Wake lights the screen while the entry is open even where the power
+	// windows have it off: an urgent notice at night (schema 2). It needs
+	// NotBefore and NotAfter and no daily windows.
+	Wake bool `json:"wake,omitempty"`
 }
 
 // Playlist is a rotation: items played in order, in a loop.
@@ -255,6 +259,9 @@ func (p *Plan) Validate() error {
 				return fmt.Errorf("schedule entry %d: daypart %s–%s is empty", e.ID, dp.From, dp.Until)
 			}
 		}
+		if e.Wake && (e.NotBefore == nil || e.NotAfter == nil || e.From != "" || e.Until != "" || len(e.Dayparts) > 0) {
+			return fmt.Errorf("schedule entry %d: a waking entry needs not_before and not_after, and no daily windows", e.ID)
+		}
 		if e.Weight < 0 || e.Weight > MaxWeight {
 			return fmt.Errorf("schedule entry %d: weight %d must be 1–%d (0 means 1)", e.ID, e.Weight, MaxWeight)
 		}
@@ -324,7 +331,7 @@ func (p *Plan) NeededSchema() int {
 		return 2
 	}
 	for _, e := range p.Entries {
-		if len(e.Dayparts) > 0 || (e.Weight != 0 && e.Weight != 1) {
+		if len(e.Dayparts) > 0 || (e.Weight != 0 && e.Weight != 1) || e.Wake {
 			return 2
 		}
 	}

@@ -42,6 +42,7 @@ type Schedule struct {
 	loc     *time.Location
 	entries []compiledEntry // by priority, highest first; then by ID
 	power   []daily
+	wakes   [][2]int64 // [NotBefore, NotAfter) of waking entries, ms
 	bright  []brightWindow
 }
 
@@ -110,6 +111,9 @@ func Compile(p *Plan) (*Schedule, error) {
 		}
 		ce.compileEpochs()
 		s.entries = append(s.entries, ce)
+		if e.Wake {
+			s.wakes = append(s.wakes, [2]int64{ce.nb, ce.na})
+		}
 	}
 	sort.SliceStable(s.entries, func(i, j int) bool {
 		a, b := s.entries[i].e, s.entries[j].e

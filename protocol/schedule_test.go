@@ -319,6 +319,50 @@ func TestPowerWindows(t *testing.T) {
 	}
 }
 
+// TestUrgentNoticeWakesAScreenThatIsOff: a waking entry (an urgent
+// notice) lights the screen in the power windows' off hours, for its
+// interval, and plays; PowerAt's next instants are its bounds.
+func TestUrgentNoticeWakesAScreenThatIsOff(t *testing.T) {
+	p := testPlan()
+	p.Power = []Window{{From: "05:30", Until: "23:00"}}
+	nb, na := at("2026-11-28 01:00:00"), at("2026-11-28 01:20:00")
+	p.Playlists = append(p.Playlists, Playlist{ID: -9, Items: []Item{{ID: 1, Asset: sha('e'), DurationMS: 10_000}}})
+	p.Entries = append(p.Entries, Entry{ID: -9, Playlist: -9, Priority: 1000, NotBefore: &nb, NotAfter: &na, Wake: true})
+	s := mustCompile(t, p)
+	for _, tc := range []struct {
+		when, next string
+		on         bool
+	}{
+		{"2026-11-28 00:30:00", "2026-11-28 01:00:00", false},
+		{"2026-11-28 01:00:00", "2026-11-28 01:20:00", true},
+		{"2026-11-28 01:19:59", "2026-11-28 01:20:00", true},
+		{"2026-11-28 01:20:00", "2026-11-28 05:30:00", false},
+		{"2026-11-28 12:00:00", "2026-11-28 23:00:00", true},
+	} {
+		on, next := s.PowerAt(at(tc.when))
+		if on != tc.on || !next.Equal(at(tc.next)) {
+			t.Errorf("%s: on %v next %v, want %v %s", tc.when, on, next, tc.on, tc.next)
+		}
+	}
+	if sl, ok := s.At(at("2026-11-28 01:05:00")); !ok || sl.Entry != -9 {
+		t.Errorf("01:05: %+v %v, want the urgent notice", sl, ok)
+	}
+	// Without Wake the notice waits for the power window like the rest.
+	p.Entries[len(p.Entries)-1].Wake = false
+	if on, _ := mustCompile(t, p).PowerAt(at("2026-11-28 01:05:00")); on {
+		t.Error("a notice that does not wake lit the screen")
+	}
+	// A waking entry needs its interval, and says schema 2.
+	p.Entries[len(p.Entries)-1].Wake, p.Entries[len(p.Entries)-1].NotAfter = true, nil
+	if err := p.Validate(); err == nil {
+		t.Error("a waking entry without not_after passed validation")
+	}
+	p.Entries[len(p.Entries)-1].NotAfter = &na
+	if p.Power = nil; p.NeededSchema() != 2 {
+		t.Error("wake does not need schema 2")
+	}
+}
+
 func TestBrightness(t *testing.T) {
 	p := testPlan()
 	if _, ok, next := mustCompile(t, p).BrightnessAt(at("2026-11-28 12:00:00")); ok || !next.IsZero() {

@@ -250,6 +250,16 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 	if err := s.addDevice(ctx, d, plan); err != nil {
 		return nil, err
 	}
+	// An urgent notice lights a screen that its power windows have off
+	// (a storm warning at night). Only said where there are windows, so
+	// that plans without them stay schema 1.
+	if len(plan.Power) > 0 {
+		for i := range plan.Entries {
+			if plan.Entries[i].Priority == UrgentPriority {
+				plan.Entries[i].Wake = true
+			}
+		}
+	}
 	plan.Schema = plan.NeededSchema()
 	return plan, nil
 }

@@ -291,3 +291,46 @@ func TestAffects(t *testing.T) {
 		}
 	}
 }
+
+// TestUrgentNoticeWakesScreensThatAreOff: where a display has power
+// windows, its urgent notices wake it (a warning at night reaches the
+// street); where it has none, the plan says nothing new (schema 1).
+func TestUrgentNoticeWakesScreensThatAreOff(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	ms, _, err := st.ListMedia(ctx, store.MediaFilter{Status: store.StatusApproved})
+	if err != nil || len(ms) == 0 {
+		t.Fatal(err)
+	}
+	ids, _ := st.DisplayIDs(ctx)
+	off := &store.PowerBrightness{Power: []protocol.Window{{From: "05:30", Until: "05:31"}}} // off nearly all day
+	if err := st.SetDisplayPowerBrightness(ctx, store.System, ids[0], off); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateUrgentNotice(ctx, store.System, ms[0].ID, nil, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[:2] {
+		p, _, err := svc.Compile(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := protocol.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, _ := s.PowerAt(time.Now())
+		wakes := id == ids[0]
+		for _, e := range p.Entries {
+			if e.ID < 0 && e.Wake != wakes {
+				t.Fatalf("display %d: urgent entry wake = %v, want %v", id, e.Wake, wakes)
+			}
+		}
+		if !on {
+			t.Fatalf("display %d is off during an urgent notice", id)
+		}
+		if !wakes && p.Schema != 1 {
+			t.Fatalf("display %d without power windows got schema %d", id, p.Schema)
+		}
+	}
+}
