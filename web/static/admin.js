@@ -461,8 +461,9 @@ pano.start(async (user) => {
     'display.create', 'display.update', 'display.delete', 'display.enrol', 'display.enrolment_code', 'display.revoke', 'display.command',
     'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
     'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.withdraw', 'playlist.approve', 'playlist.reject',
-    'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel'];
-  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice'];
+    'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel',
+    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel'];
+  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert'];
   // label translates an API word of the audit log where this page knows
   // it; an unknown one (a newer controller's) is shown as the code it is.
   const label = (prefix, code) => {
@@ -490,6 +491,7 @@ pano.start(async (user) => {
   // The detail keys that hold an object's id, and the object's type.
   const idKeys = { unit_id: 'unit', user_id: 'user', group_id: 'group', display_id: 'display', playlist_id: 'playlist', campaign_id: 'campaign',
     theme_id: 'theme', media_id: 'media', group_ids: 'group', display_ids: 'display' };
+  // (urgent_id and cap_alert_id are shown as their numbers.)
   const wdFmt = new Intl.DateTimeFormat(pano.locale, { weekday: 'short', timeZone: 'UTC' });
   const weekdays = (bits) => [0, 1, 2, 3, 4, 5, 6].filter((i) => bits & (1 << i)).map((i) => wdFmt.format(new Date(Date.UTC(2026, 0, 5 + i)))).join(', ');
   const word = (prefix, v) => (pano.has(prefix + v) ? t(prefix + v) : String(v));
@@ -505,7 +507,11 @@ pano.start(async (user) => {
     if (k === 'command') return word('dsp_cmd_', v);
     if (k === 'weekdays' && typeof v === 'number') return weekdays(v);
     if ((k === 'starts_on' || k === 'ends_on') && typeof v === 'string') return day(v);
-    if (k === 'expires_at' && typeof v === 'string') return time(v);
+    if ((k === 'expires_at' || k === 'ends_at') && typeof v === 'string') return time(v);
+    if (k === 'from' || k === 'to') return word('cap_state_', v);
+    if (k === 'min_severity') return word('cap_sev_', v);
+    if (k === 'min_urgency') return word('cap_urg_', v);
+    if (k === 'min_certainty') return word('cap_cert_', v);
     if (k === 'code_id') return '#' + v;
     if (v !== null && typeof v === 'object') {
       const parts = Object.entries(v).map(([a, b]) => (pano.has('adm_det_' + a) ? t('adm_det_' + a) : a) + ' ' + b);
