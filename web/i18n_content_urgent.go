@@ -18,7 +18,6 @@ var _ = register(catalog{
 		"ct_urgent_for_minutes": "Trong số phút (1–1440)",
 		"ct_urgent_until_at":    "Đến thời điểm",
 		"ct_urgent_until_none":  "Hãy chọn thời điểm kết thúc.",
-		"ct_urgent_none":        "Không có thông báo khẩn nào đang phát.",
 	},
 	"en": {
 		"ct_urgent_compose":     "Compose an urgent notice",
@@ -34,6 +33,5 @@ var _ = register(catalog{
 		"ct_urgent_for_minutes": "For some minutes (1–1440)",
 		"ct_urgent_until_at":    "Until",
 		"ct_urgent_until_none":  "Choose when it ends.",
-		"ct_urgent_none":        "No urgent notice is on the screens.",
 	},
 })

@@ -726,9 +726,8 @@ pano.start(async (user) => {
   async function loadUrgent() {
     const r = await api('GET', '/urgent-notices?live=true');
     const box = document.getElementById('urgent');
-    box.hidden = !approver && r.data.items.length === 0;
-    const ul = box.querySelector('.ct-urgent-live');
-    ul.replaceChildren(...r.data.items.map((n) => {
+    box.hidden = r.data.items.length === 0;
+    box.querySelector('ul').replaceChildren(...r.data.items.map((n) => {
       const name = n.title || n.text;
       const li = el('li', {}, el('strong', {}, name), ' — ' + targetText(n) + ' (' + n.displays + ' ' + t('ct_screens') + ', ' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
       if (n.title && n.text) li.append(el('span', { className: 'note ct-urgent-text' }, n.text.length > 120 ? n.text.slice(0, 119) + '…' : n.text), ' ');
@@ -750,7 +749,6 @@ pano.start(async (user) => {
       }
       return li;
     }));
-    if (!r.data.items.length) ul.append(el('li', { className: 'note' }, t('ct_urgent_none')));
     if (pano.may('listCAPAlerts')) await loadWaiting();
   }
 
@@ -788,9 +786,8 @@ pano.start(async (user) => {
   }
 
   if (approver) {
-    const b = document.getElementById('urgent-compose');
-    b.hidden = false;
-    b.addEventListener('click', () => urgentDialog(null).catch(fail));
+    document.getElementById('urgent-tools').hidden = false;
+    document.getElementById('urgent-compose').addEventListener('click', () => urgentDialog(null).catch(fail));
   }
 
   // ---- lists
