@@ -45,6 +45,9 @@ type Options struct {
 	MaxBytes     int64         // one document, default cap.DefaultLimit (1 MiB)
 	MaxLinks     int           // linked alerts fetched per poll, default 20
 	Tick         time.Duration // how often Run looks for due feeds, default 5 s
+	// Polled, if set, is called after each poll is recorded (tests wait
+	// on it).
+	Polled func(store.CAPFeed)
 }
 
 // Poller polls the feeds of the store.
@@ -217,7 +220,11 @@ func (p *Poller) Poll(ctx context.Context, id int64) (feed store.CAPFeed, err er
 	if err := p.st.RecordCAPPoll(ctx, f.ID, rec); err != nil {
 		return f, err
 	}
-	return p.st.CAPFeed(ctx, f.ID)
+	f, err = p.st.CAPFeed(ctx, f.ID)
+	if err == nil && p.o.Polled != nil {
+		p.o.Polled(f)
+	}
+	return f, err
 }
 
 func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) {

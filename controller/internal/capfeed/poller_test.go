@@ -503,3 +503,98 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateWaitsWithTheOldNoticeOn: on a feed that waits for an approver,
+// the storm's notice stays on screens while its Update waits; publishing
+// the Update replaces it. A Cancel of a published alert ends it at once
+// even there. Last-Modified makes the GET conditional too.
+func TestUpdateWaitsWithTheOldNoticeOn(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	lastMod := "Mon, 30 Nov 2026 01:00:00 GMT"
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	approver := store.Actor{Name: "approver"}
+	storm := w.alert("VN-STORM-2026-11-30-001")
+	if _, err := p.Publish(context.Background(), approver, storm.ID, w.unit); err != nil {
+		t.Fatal(err)
+	}
+	first := w.live()
+	if len(first) != 1 {
+		t.Fatalf("live %+v", first)
+	}
+
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.poll(p, f.ID)
+	update := w.alert("VN-STORM-2026-11-30-002")
+	if update.State != store.CAPWaiting || len(update.References) != 1 {
+		t.Fatalf("update %+v", update)
+	}
+	if l := w.live(); len(l) != 1 || l[0].ID != first[0].ID {
+		t.Fatalf("while the update waits, live %+v", l)
+	}
+	if _, err := p.Publish(context.Background(), approver, update.ID, w.unit); err != nil {
+		t.Fatal(err)
+	}
+	if l := w.live(); len(l) != 1 || l[0].ID == first[0].ID || l[0].Text != "Bão mạnh lên, đổ bộ vào Đà Nẵng trong 6 giờ tới" {
+		t.Fatalf("after publishing the update, live %+v", l)
+	}
+	if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPReplaced {
+		t.Fatalf("storm %+v", a)
+	}
+
+	// Last-Modified: kept from a 200, sent back as If-Modified-Since.
+	var ims []string
+	var mu sync.Mutex
+	lm := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ims = append(ims, r.Header.Get("If-Modified-Since"))
+		mu.Unlock()
+		if r.Header.Get("If-Modified-Since") == lastMod {
+			rw.WriteHeader(http.StatusNotModified)
+			return
+		}
+		rw.Header().Set("Last-Modified", lastMod)
+		rw.Write(fixture(t, "storm-cancel.xml"))
+	}))
+	defer lm.Close()
+	g, err := w.st.CreateCAPFeed(context.Background(), store.System, store.CAPFeed{Name: "lm", URL: lm.URL + "/x", Interval: 30, DefaultMinutes: 60,
+		UnitID: w.unit, Languages: []string{"vi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := New(w.st, w.send, Options{Now: w.clock, AllowPrivate: true})
+	if r := w.poll(lp, g.ID); r.LastResult != store.PollOK {
+		t.Fatalf("first: %+v", r)
+	}
+	if l := w.live(); len(l) != 0 {
+		t.Fatalf("the cancel did not end the published update: %+v", l)
+	}
+	if r := w.poll(lp, g.ID); r.LastResult != store.PollNotModified || ims[1] != lastMod || ims[0] != "" {
+		t.Fatalf("second: %s, If-Modified-Since %q", r.LastResult, ims)
+	}
+}
+
+// TestRunStops: Run polls what is due at once and returns when its
+// context ends.
+func TestRunStops(t *testing.T) {
+	w := newWorld(t)
+	polled := make(chan store.CAPFeed, 10)
+	p := w.poller(Options{Tick: time.Hour, Polled: func(f store.CAPFeed) { polled <- f }})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	select {
+	case got := <-polled:
+		if got.ID != f.ID || got.LastResult != store.PollOK || len(w.live()) != 1 {
+			t.Fatalf("polled %+v, live %+v", got, w.live())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not poll the feed due since its creation")
+	}
+	cancel()
+	<-done
+}

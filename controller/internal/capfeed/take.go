@@ -46,18 +46,19 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 		_, _, err := p.st.RecordCAPAlert(ctx, rec)
 		return err
 	}
+	refs := make([]string, len(a.References))
+	for i, r := range a.References {
+		refs[i] = r.Key() // sender,identifier
+	}
 	switch a.MsgType {
 	case cap.MsgCancel:
-		rec.State = store.CAPCancel
+		rec.State, rec.References = store.CAPCancel, refs
 		if _, seen, err := p.st.RecordCAPAlert(ctx, rec); err != nil || seen {
 			return err
 		}
-		return p.end(ctx, who, a.References, store.CAPCancelled)
-	case cap.MsgUpdate:
-		if err := p.end(ctx, who, a.References, store.CAPReplaced); err != nil {
-			return err
-		}
-	case cap.MsgAlert:
+		return p.end(ctx, who, refs, store.CAPCancelled, true)
+	case cap.MsgAlert, cap.MsgUpdate:
+		rec.References = refs
 	default:
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNotAlert
 		_, _, err := p.st.RecordCAPAlert(ctx, rec)
@@ -66,8 +67,10 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	info := cap.PickInfo(a, f.Languages...)
 	if info == nil {
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNoInfo
-		_, _, err := p.st.RecordCAPAlert(ctx, rec)
-		return err
+		if _, seen, err := p.st.RecordCAPAlert(ctx, rec); err != nil || seen {
+			return err
+		}
+		return p.end(ctx, who, refs, store.CAPReplaced, true)
 	}
 	rec.Event, rec.Language = info.Event, info.Language
 	rec.Severity, rec.Urgency, rec.Certainty = string(info.Severity), string(info.Urgency), string(info.Certainty)
@@ -94,8 +97,19 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 		rec.State = store.CAPWaiting
 	}
 	stored, seen, err := p.st.RecordCAPAlert(ctx, rec)
-	if err != nil || seen || rec.State != store.CAPWaiting || !f.AutoPublish {
+	if err != nil || seen {
 		return err
+	}
+	// An Update replaces what it references: at once, unless it waits for
+	// an approver — then the notices it replaces stay on screens until the
+	// approver publishes or dismisses it (only alerts still waiting are
+	// closed now, so that nobody publishes a stale one).
+	waits := rec.State == store.CAPWaiting && !f.AutoPublish
+	if err := p.end(ctx, who, refs, store.CAPReplaced, !waits); err != nil {
+		return err
+	}
+	if rec.State != store.CAPWaiting || !f.AutoPublish {
+		return nil
 	}
 	_, err = p.publish(ctx, who, stored, f.UnitID, "cap_alert.publish")
 	return err
@@ -164,23 +178,28 @@ func (p *Poller) targets(ctx context.Context, f store.CAPFeed, info *cap.Info) (
 	return groups, displays, nil
 }
 
-// end ends the notices of the alerts refs name (an Update replaces them, a
-// Cancel ends them) and closes those still waiting for an approver.
-func (p *Poller) end(ctx context.Context, who store.Actor, refs []cap.Reference, state string) error {
+// end ends the notices of the alerts refs name ("sender,identifier": an
+// Update replaces them, a Cancel ends them) and closes those still
+// waiting for an approver; with published false, it closes only those.
+func (p *Poller) end(ctx context.Context, who store.Actor, refs []string, state string, published bool) error {
 	action := "cap_alert.cancel"
 	if state == store.CAPReplaced {
 		action = "cap_alert.replace"
 	}
 	for _, ref := range refs {
-		old, err := p.st.CAPAlertsOf(ctx, ref.Sender, ref.Identifier)
+		sender, ident, ok := strings.Cut(ref, ",")
+		if !ok {
+			continue
+		}
+		old, err := p.st.CAPAlertsOf(ctx, sender, ident)
 		if err != nil {
 			return err
 		}
 		for _, o := range old {
-			if o.State != store.CAPPublished && o.State != store.CAPWaiting {
+			if o.State != store.CAPWaiting && (o.State != store.CAPPublished || !published) {
 				continue
 			}
-			if o.UrgentID != nil {
+			if o.UrgentID != nil && o.State == store.CAPPublished {
 				if _, err := p.st.CancelUrgentNotice(ctx, who, *o.UrgentID); err != nil && !errors.Is(err, store.ErrNotFound) {
 					return err
 				}
@@ -219,6 +238,10 @@ func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert,
 	if a.ExpiresAt == nil || !a.ExpiresAt.After(p.o.Now()) {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, ErrExpired)
 	}
+	// What an Update replaces ends as it is published.
+	if err := p.end(ctx, who, a.References, store.CAPReplaced, true); err != nil {
+		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
+	}
 	n, err := p.send.SendText(ctx, who, store.UrgentNew{
 		Text: &store.NewMedia{UnitID: unitID, CreatedBy: who.UserID, Title: a.Title, Body: a.Body, Notice: style},
 		To:   store.UrgentTarget{GroupIDs: a.GroupIDs, DisplayIDs: a.DisplayIDs}, EndsAt: *a.ExpiresAt,
@@ -231,7 +254,12 @@ func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert,
 }
 
 // Dismiss closes a waiting alert without showing it, by an approver's
-// decision.
+// decision. What a dismissed Update replaces ends too: the sender said it
+// no longer holds.
 func (p *Poller) Dismiss(ctx context.Context, who store.Actor, id int64) (store.CAPAlert, error) {
-	return p.st.SetCAPAlertState(ctx, who, id, "cap_alert.dismiss", []string{store.CAPWaiting}, store.CAPDismissed, nil)
+	a, err := p.st.SetCAPAlertState(ctx, who, id, "cap_alert.dismiss", []string{store.CAPWaiting}, store.CAPDismissed, nil)
+	if err != nil {
+		return a, err
+	}
+	return a, p.end(ctx, who, a.References, store.CAPReplaced, true)
 }

@@ -42,6 +42,9 @@ type CAPAlert struct {
 	ExpiresAt  *time.Time `json:"expires_at"` // when its notice ends
 	GroupIDs   []int64    `json:"group_ids"`
 	DisplayIDs []int64    `json:"display_ids"`
+	// References are the alerts an Update replaces or a Cancel ends, as
+	// "sender,identifier" pairs.
+	References []string   `json:"references"`
 	UrgentID   *int64     `json:"urgent_id"`
 	DecidedBy  *int64     `json:"decided_by"`
 	DecidedAt  *time.Time `json:"decided_at"`
@@ -49,15 +52,16 @@ type CAPAlert struct {
 }
 
 const capAlertCols = `id, feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body, language, severity, urgency, certainty,
-	expires_at, group_ids, display_ids, urgent_id, decided_by, decided_at, received_at`
+	expires_at, group_ids, display_ids, refs, urgent_id, decided_by, decided_at, received_at`
 
 func scanCAPAlert(sc interface{ Scan(...any) error }) (CAPAlert, error) {
 	var a CAPAlert
 	var feed, urgent, by sql.NullInt64
-	var sent, received, groups, displays string
+	var sent, received, groups, displays, refs string
 	var expires, decided sql.NullString
 	err := sc.Scan(&a.ID, &feed, &a.Identifier, &a.Sender, &sent, &a.MsgType, &a.State, &a.Reason, &a.Event, &a.Title, &a.Body, &a.Language,
-		&a.Severity, &a.Urgency, &a.Certainty, &expires, &groups, &displays, &urgent, &by, &decided, &received)
+		&a.Severity, &a.Urgency, &a.Certainty, &expires, &groups, &displays, &refs, &urgent, &by, &decided, &received)
+	a.References = strings.Fields(refs)
 	a.FeedID, a.UrgentID, a.DecidedBy = ptrInt(feed), ptrInt(urgent), ptrInt(by)
 	a.Sent, a.ReceivedAt, a.ExpiresAt, a.DecidedAt = parseTime(sent), parseTime(received), parseNullTime(expires), parseNullTime(decided)
 	a.GroupIDs, a.DisplayIDs = splitIDs(groups), splitIDs(displays)
@@ -84,10 +88,11 @@ func nullTime(t *time.Time) any {
 // already there. Not audited: what it leads to (a notice, a decision) is.
 func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, seen bool, err error) {
 	res, err := s.w.ExecContext(ctx, `INSERT INTO cap_alerts (feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body,
-		language, severity, urgency, certainty, expires_at, group_ids, display_ids, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		language, severity, urgency, certainty, expires_at, group_ids, display_ids, refs, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sender, identifier, sent) DO NOTHING`,
 		nullInt(a.FeedID), a.Identifier, a.Sender, fmtTime(a.Sent), a.MsgType, a.State, a.Reason, a.Event, a.Title, a.Body,
-		a.Language, a.Severity, a.Urgency, a.Certainty, nullTime(a.ExpiresAt), joinIDs(uniqIDs(a.GroupIDs)), joinIDs(uniqIDs(a.DisplayIDs)), s.stamp())
+		a.Language, a.Severity, a.Urgency, a.Certainty, nullTime(a.ExpiresAt), joinIDs(uniqIDs(a.GroupIDs)), joinIDs(uniqIDs(a.DisplayIDs)),
+		strings.Join(a.References, " "), s.stamp())
 	if err != nil {
 		return a, false, fmt.Errorf("store: record cap alert %s: %w", a.Identifier, err)
 	}

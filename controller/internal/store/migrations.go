@@ -419,6 +419,7 @@ var migrations = []string{
 		expires_at  TEXT,
 		group_ids   TEXT NOT NULL DEFAULT '',
 		display_ids TEXT NOT NULL DEFAULT '',
+		refs        TEXT NOT NULL DEFAULT '',
 		urgent_id   INTEGER REFERENCES urgent_notices (id) ON DELETE SET NULL,
 		decided_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
 		decided_at  TEXT,
