@@ -105,9 +105,7 @@ func NewClient(allowPrivate bool) *http.Client {
 			if err != nil {
 				return err
 			}
-			ip := net.ParseIP(host)
-			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+			if internal(net.ParseIP(host)) {
 				return fmt.Errorf("%s: %w", host, errPrivate)
 			}
 			return nil
@@ -124,6 +122,16 @@ func NewClient(allowPrivate bool) *http.Client {
 		}
 		return nil
 	}}
+}
+
+// sharedSpace is RFC 6598's carrier-grade NAT range, private in practice.
+var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+
+// internal is true for an address inside the controller's own networks
+// (or none at all).
+func internal(ip net.IP) bool {
+	return ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || sharedSpace.Contains(ip)
 }
 
 // Kick asks Run to look for due feeds now; it never blocks.

@@ -3,6 +3,7 @@ package capfeed
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -597,4 +598,16 @@ func TestRunStops(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func TestInternalAddresses(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1": true, "::1": true, "10.1.2.3": true, "172.16.0.1": true, "192.168.1.1": true, "169.254.169.254": true,
+		"fe80::1": true, "fd00::1": true, "0.0.0.0": true, "::": true, "::ffff:127.0.0.1": true, "100.64.0.1": true, "224.0.0.1": true,
+		"8.8.8.8": false, "203.113.131.1": false, "2001:4860:4860::8888": false, "100.128.0.1": false,
+	} {
+		if got := internal(net.ParseIP(addr)); got != want {
+			t.Errorf("%s: internal %v, want %v", addr, got, want)
+		}
+	}
 }
