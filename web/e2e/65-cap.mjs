@@ -123,6 +123,7 @@ try {
     docs['/cap.xml'] = cancel;
     await page.locator('.cap-feeds tr', { hasText: feedName }).getByRole('button', { name: 'Kiểm tra ngay' }).click();
     await page.locator('.cap-alerts tr', { hasText: 'Cảnh báo bão khẩn cấp' }).getByText('Đã hủy').waitFor();
+    await page.locator('.cap-alerts tr', { hasText: 'Hủy: Cảnh báo bão khẩn cấp' }).getByText('Bản tin hủy').waitFor();
     const still = (await admin.call('GET', '/urgent-notices?live=true')).items.filter((n) => n.id === live[0].id);
     if (still.length) throw new Error('the cancelled alert is still on screens');
 

@@ -482,7 +482,7 @@ pano.start(async (user) => {
           }
         }
         const tr = el('tr', {}, el('td', {}, el('strong', {}, f.name), el('br'), el('code', { className: 'cap-url' }, f.url)),
-          el('td', { className: 'num' }, fill('adm_cap_every', { n: f.interval_s })), last,
+          el('td', {}, fill('adm_cap_every', { n: f.interval_s })), last,
           el('td', {}, t(f.auto_publish ? 'adm_cap_auto' : 'adm_cap_wait')),
           actionsCell(button(t('adm_cap_poll'), () => this.poll(f)), button(t('adm_edit'), () => this.edit(f).catch(fail)), button(t('adm_delete'), () => this.remove(f), { className: 'danger' })));
         tr.dataset.id = f.id;
@@ -503,7 +503,9 @@ pano.start(async (user) => {
       tbody.replaceChildren(...list.map((a) => {
         const state = el('td', {}, el('span', { className: 'status ' + ({ published: 'approved', waiting: 'pending' }[a.state] || 'draft') }, capWord('cap_state_', a.state)));
         if (a.reason) state.append(' ', el('span', { className: 'note' }, '(' + capWord('cap_reason_', a.reason) + ')'));
-        const what = el('td', {}, el('strong', {}, a.title || a.event || a.identifier));
+        // A Cancel has no text of its own: it names the alerts it ends.
+        const ended = (a.references || []).map((r) => list.find((x) => x.sender + ',' + x.identifier === r)).filter(Boolean).map((x) => x.title || x.event);
+        const what = el('td', {}, el('strong', {}, a.title || a.event || (ended.length ? fill('adm_cap_cancel_of', { what: ended.join(', ') }) : a.identifier)));
         if (a.body) what.append(el('br'), a.body.length > 140 ? a.body.slice(0, 139) + '…' : a.body);
         if (a.severity) what.append(el('br'), el('span', { className: 'note' }, [capWord('cap_sev_', a.severity), capWord('cap_urg_', a.urgency), capWord('cap_cert_', a.certainty)].filter(Boolean).join(' · ')));
         const acts = [];
