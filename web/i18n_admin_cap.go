@@ -105,6 +105,7 @@ var _ = register(catalog{
 		"cap_reason_below_threshold": "dưới ngưỡng đã đặt",
 		"cap_reason_no_area":         "không trùng khu vực màn hình nào",
 		"cap_reason_expired":         "đã hết hạn",
+		"cap_reason_superseded":      "đã có bản tin cập nhật hoặc hủy",
 
 		"cap_publish":               "Phát cảnh báo",
 		"cap_dismiss":               "Bỏ qua",
@@ -243,6 +244,7 @@ var _ = register(catalog{
 		"cap_reason_below_threshold": "below the thresholds",
 		"cap_reason_no_area":         "no screen in its area",
 		"cap_reason_expired":         "expired",
+		"cap_reason_superseded":      "an update or cancellation came first",
 
 		"cap_publish":               "Publish alert",
 		"cap_dismiss":               "Dismiss",

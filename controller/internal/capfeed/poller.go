@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,6 +58,18 @@ type Poller struct {
 	o    Options
 	kick chan struct{}
 	mu   sync.Mutex // one poll at a time: Run's and "poll now"'s
+	// links are the linked alerts taken per feed, by URL, at their
+	// entry's <updated> (guarded by mu).
+	links map[int64]map[string]time.Time
+}
+
+func (p *Poller) linksOf(feed int64) map[string]time.Time { return p.links[feed] }
+
+func (p *Poller) setLinks(feed int64, l map[string]time.Time) {
+	if p.links == nil {
+		p.links = map[int64]map[string]time.Time{}
+	}
+	p.links[feed] = l
 }
 
 // New returns a poller; Run runs it.
@@ -279,27 +292,59 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	base := resp.Request.URL.String() // after redirects
 	var refused []string
 	links := 0
+	// Linked alerts already taken, at the entry's <updated>, are not
+	// fetched again: a feed longer than MaxLinks is read MaxLinks new
+	// links a poll.
+	seen := p.linksOf(f.ID)
+	fresh := map[string]time.Time{}
+	type taken struct {
+		a    *cap.Alert
+		link string
+		upd  time.Time
+	}
+	var alerts []taken
 	for i := range doc.Entries {
 		e := &doc.Entries[i]
-		a := e.Alert
+		a, link := e.Alert, ""
 		if e.Err == nil && a == nil {
+			u, err := e.Resolve(base)
+			if err != nil {
+				refused = append(refused, failure(err).Msg)
+				continue
+			}
+			if upd, ok := seen[u]; ok && upd.Equal(e.Updated) {
+				fresh[u] = upd
+				continue
+			}
 			if links >= p.o.MaxLinks {
-				refused = append(refused, fmt.Sprintf("more than %d linked alerts: the rest wait for the next poll", p.o.MaxLinks))
+				refused = append(refused, fmt.Sprintf("more than %d new linked alerts: the rest wait for the next poll", p.o.MaxLinks))
 				rec.ETag, rec.LastModified = "", "" // fetch the whole feed again next time
 				break
 			}
 			links++
-			a, e.Err = p.fetchAlert(ctx, e, base)
+			link = u
+			a, e.Err = p.fetchAlert(ctx, u)
 		}
 		if e.Err != nil {
 			refused = append(refused, failure(e.Err).Msg)
 			continue
 		}
-		if err := p.take(ctx, f, a); err != nil {
+		alerts = append(alerts, taken{a, link, e.Updated})
+	}
+	// Oldest first, so that an Update listed before the alert it replaces
+	// still replaces it.
+	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].a.Sent.Before(alerts[j].a.Sent) })
+	for _, x := range alerts {
+		if err := p.take(ctx, f, x.a); err != nil {
 			refused = append(refused, err.Error())
 			rec.ETag, rec.LastModified = "", "" // try it again next time
+			continue
+		}
+		if x.link != "" {
+			fresh[x.link] = x.upd
 		}
 	}
+	p.setLinks(f.ID, fresh)
 	if len(refused) > 0 {
 		// The feed was read: the entries it could take are taken; say
 		// which were refused.
@@ -307,12 +352,8 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	}
 }
 
-// fetchAlert fetches the alert an entry links to.
-func (p *Poller) fetchAlert(ctx context.Context, e *cap.Entry, base string) (*cap.Alert, error) {
-	u, err := e.Resolve(base)
-	if err != nil {
-		return nil, err
-	}
+// fetchAlert fetches the alert an entry links to, at u.
+func (p *Poller) fetchAlert(ctx context.Context, u string) (*cap.Alert, error) {
 	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)

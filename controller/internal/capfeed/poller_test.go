@@ -611,3 +611,67 @@ func TestInternalAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedOrderAndLinkBound: an Atom feed that lists the storm's Update
+// before the storm itself shows the Update only (alerts are taken oldest
+// first); a feed of more linked alerts than MaxLinks is read a few
+// new links a poll, without fetching again those already taken.
+func TestFeedOrderAndLinkBound(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{MaxLinks: 2})
+	entry := func(id, link string) string {
+		return `<entry><id>` + id + `</id><updated>2026-11-30T08:00:00+07:00</updated><link rel="alternate" type="application/cap+xml" href="` + link + `"/></entry>`
+	}
+	feed := func(entries ...string) []byte {
+		return []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><title>x</title>` +
+			`<updated>2026-11-30T09:00:00+07:00</updated>` + strings.Join(entries, "") + `</feed>`)
+	}
+	w.srv.serve("/update.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.srv.serve("/storm.xml", doc{body: fixture(t, "storm.xml")})
+	w.srv.serve("/heat.xml", doc{body: fixture(t, "heat-1.xml")})
+	w.srv.serve("/feed-atom.xml", doc{body: feed(entry("u", "/update.xml"), entry("s", "/storm.xml"), entry("h", "/heat.xml"))})
+	f := w.feed(store.CAPFeed{URL: "/feed-atom.xml", AutoPublish: true,
+		Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}, {Kind: "desc", Value: "Hà Nội", GroupID: w.hanoi}}})
+
+	got := w.poll(p, f.ID)
+	if got.LastErrorCode != "entries_refused" || !strings.Contains(got.LastError, "more than 2 new linked alerts") {
+		t.Fatalf("first poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	live := w.live()
+	if len(live) != 1 || live[0].Title != "Bão nhiệt đới" {
+		t.Fatalf("after the first poll: %+v", live)
+	}
+	if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPReplaced {
+		t.Fatalf("the storm, taken before its update: %+v", a)
+	}
+
+	w.advance(time.Minute)
+	got = w.poll(p, f.ID)
+	if got.LastResult != store.PollOK || got.LastError != "" {
+		t.Fatalf("second poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	if a := w.alert("VN-HEAT-HN-001"); a.State != store.CAPPublished {
+		t.Fatalf("heat, the third link: %+v", a)
+	}
+	if w.srv.hits["/update.xml"] != 1 || w.srv.hits["/storm.xml"] != 1 || w.srv.hits["/heat.xml"] != 1 {
+		t.Fatalf("links fetched again: %v", w.srv.hits)
+	}
+}
+
+// TestLateAlertNeverShown: an alert that arrives after its Update was
+// taken is recorded as superseded and never shown.
+func TestLateAlertNeverShown(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm-update.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	w.poll(p, f.ID)
+	if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPSkipped || a.Reason != ReasonReplaced {
+		t.Fatalf("the late storm: %+v", a)
+	}
+	if l := w.live(); len(l) != 1 || l[0].Title != "Bão nhiệt đới" {
+		t.Fatalf("live %+v", l)
+	}
+}

@@ -19,6 +19,7 @@ const (
 	ReasonBelow     = "below_threshold" // less severe, urgent or certain than the feed asks
 	ReasonNoArea    = "no_area"         // no group or display of the feed matches its area
 	ReasonExpired   = "expired"         // its <expires> has passed
+	ReasonReplaced  = "superseded"      // an Update or Cancel of it was taken already
 )
 
 // MaxText bounds a notice made from an alert (the API's MaxTextBody).
@@ -86,7 +87,13 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 		return err
 	}
 	rec.GroupIDs, rec.DisplayIDs = groups, displays
+	late, err := p.st.CAPAlertReplaced(ctx, a.Sender, a.Identifier)
+	if err != nil {
+		return err
+	}
 	switch {
+	case late:
+		rec.State, rec.Reason = store.CAPSkipped, ReasonReplaced
 	case !cap.Passes(info, cap.Severity(f.MinSeverity), cap.Urgency(f.MinUrgency)) || info.Certainty.Rank() < cap.Certainty(f.MinCertainty).Rank():
 		rec.State, rec.Reason = store.CAPSkipped, ReasonBelow
 	case len(groups)+len(displays) == 0:

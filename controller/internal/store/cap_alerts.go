@@ -124,6 +124,20 @@ func (s *Store) CAPAlertSeen(ctx context.Context, sender, identifier string, sen
 	return true, nil
 }
 
+// CAPAlertReplaced is true when a stored Update or Cancel references the
+// alert of sender and identifier: it came late, and must not be shown.
+func (s *Store) CAPAlertReplaced(ctx context.Context, sender, identifier string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cap_alerts WHERE instr(' ' || refs || ' ', ' ' || ? || ' ') > 0 LIMIT 1`, sender+","+identifier).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: cap alert replaced: %w", err)
+	}
+	return true, nil
+}
+
 // CAPAlert returns one alert.
 func (s *Store) CAPAlert(ctx context.Context, id int64) (CAPAlert, error) {
 	a, err := scanCAPAlert(s.r.QueryRowContext(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE id = ?`, id))
