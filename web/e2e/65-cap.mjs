@@ -165,6 +165,7 @@ try {
     await admin.call('POST', '/urgent-notices/' + n.id + '/cancel');
   }
   await admin.call('DELETE', '/displays/' + display.id);
+  await admin.call('DELETE', '/groups/' + group.id);
   await admin.dispose();
   server.close();
 }

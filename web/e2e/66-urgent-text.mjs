@@ -125,6 +125,7 @@ try {
   }
   await admin.call('DELETE', '/cap-feeds/' + feed.id);
   await admin.call('DELETE', '/displays/' + display.id);
+  await admin.call('DELETE', '/groups/' + group.id);
   await admin.dispose();
   server.close();
 }
