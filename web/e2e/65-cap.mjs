@@ -157,6 +157,16 @@ try {
     if (!box || box.width > 768) throw new Error('the feed dialog is wider than the tablet: ' + JSON.stringify(box));
     await shot(page, '65-cap-tablet-form');
     await page.getByRole('dialog').getByRole('button', { name: 'Hủy' }).click();
+
+    step('in English: the same tab, its words, no codes');
+    await page.goto(base + '/admin?lang=en#cap');
+    await page.getByRole('heading', { name: 'Feeds', exact: true, level: 3 }).waitFor();
+    await page.locator('.cap-feeds tr', { hasText: badName }).getByText('The document declares a DOCTYPE').waitFor();
+    await page.locator('.cap-alerts tr', { hasText: 'Cảnh báo bão khẩn cấp' }).getByText('Cancelled', { exact: true }).waitFor();
+    await page.locator('.cap-alerts tr', { hasText: 'Cancels: Cảnh báo bão khẩn cấp' }).getByText('Cancellation').waitFor();
+    const raw = await page.locator('#cap td').evaluateAll((tds) => tds.map((td) => td.textContent).filter((x) => /\b(published|waiting|cancel|not_modified|doctype|below_threshold)\b/.test(x)));
+    if (raw.length) throw new Error('raw API words on the page: ' + raw);
+    await shot(page, '65-cap-en');
   }, { viewport: { width: 768, height: 1024 } });
 } finally {
   // Leave nothing polling or on screens.
