@@ -23,6 +23,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/capfeed"
 	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
@@ -146,6 +147,7 @@ type serveConfig struct {
 
 	alertGrace   time.Duration
 	alertWebhook string
+	capPrivate   string
 
 	maxImageMiB    int64
 	maxVideoMiB    int64
@@ -161,6 +163,11 @@ func (c serveConfig) validate() error {
 	}
 	if strings.TrimSpace(c.data) == "" {
 		return usageError{"--data must name a directory (for example ./var)"}
+	}
+	switch c.capPrivate {
+	case "auto", "allow", "refuse":
+	default:
+		return usageError{fmt.Sprintf("--cap-private %q: choose allow, refuse or auto", c.capPrivate)}
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return usageError{"give both --tls-cert and --tls-key, or neither"}
@@ -235,6 +242,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.fallback, "fallback", protocol.FallbackBlack, "what a screen shows when nothing is playable: black, last_frame or idle_card")
 	fs.DurationVar(&cfg.alertGrace, "alert-grace", 2*time.Minute, "how long a screen may be offline before it raises an alert")
 	fs.StringVar(&cfg.alertWebhook, "alert-webhook", "", "URL to POST alerts to as JSON (a chat bot, an SMS gateway); empty: none")
+	fs.StringVar(&cfg.capPrivate, "cap-private", "auto", "CAP feeds on loopback, private or link-local addresses: allow, refuse, or auto (allowed with --demo, else refused)")
 	fs.BoolVar(&cfg.demo, "demo", false, "on an empty database, create the demo ward: units, one user per role (password "+seed.DemoPassword+"), the 57-NQ/TW campaign, groups and screens")
 	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
@@ -319,11 +327,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot start the content pipeline: %w", err)
 	}
 	defer pipe.Close(context.Background())
+	// CAP emergency feeds: one poller, beside the plan service.
+	urgentText := &pipeline.Urgent{Store: st, Assets: as, Kick: pipe.Kick, Log: log}
+	capPoller := capfeed.New(st, urgentText, capfeed.Options{Log: log,
+		AllowPrivate: cfg.capPrivate == "allow" || cfg.capPrivate == "auto" && cfg.demo})
+	bgDone.Add(1)
+	go func() { defer bgDone.Done(); capPoller.Run(bg) }()
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
 	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
-		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits})
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller})
 
 	scheme := "http"
 	if tlsConf != nil {

@@ -452,6 +452,164 @@ pano.start(async (user) => {
     },
   };
 
+  // ---- CAP emergency feeds -------------------------------------------------
+
+  // Feeds an admin registers, their last poll in words, and the alerts
+  // they brought: what, when, which screens, its urgent notice. Alerts
+  // waiting for an approver are published or dismissed here too (and on
+  // the content page, where approvers work).
+  const capWord = (prefix, v) => (v && pano.has(prefix + v) ? t(prefix + v) : (v || ''));
+  const capFeeds = {
+    root: document.getElementById('cap'),
+    groups: [],
+    displays: [],
+    async load() {
+      const [feeds, alerts, gs, ds] = await Promise.all([api('GET', '/cap-feeds'), api('GET', '/cap-alerts'), api('GET', '/groups'), api('GET', '/displays?brief=true&limit=500')]);
+      this.groups = gs.data.items;
+      this.displays = ds.data.items;
+      this.root.querySelector('.cap-private').textContent = t(feeds.data.private_allowed ? 'adm_cap_private_on' : 'adm_cap_private_off');
+      const tbody = this.root.querySelector('.cap-feeds tbody');
+      tbody.replaceChildren(...feeds.data.items.map((f) => {
+        const last = el('td', {});
+        if (!f.last_poll_at) last.append(t('adm_cap_never'));
+        else {
+          const bad = f.last_result === 'error';
+          last.append(time(f.last_poll_at), ' — ', el('span', { className: 'status ' + (bad ? 'rejected' : 'approved') }, capWord('cap_poll_', f.last_result)));
+          if (f.last_error_code) {
+            const p = el('p', { className: bad ? 'error cap-error' : 'note cap-error' }, capWord('cap_perr_', f.last_error_code));
+            p.title = f.last_error; // the controller's words, for a technician; the sentence above says it in Vietnamese
+            last.append(p);
+          }
+        }
+        const tr = el('tr', {}, el('td', {}, el('strong', {}, f.name), el('br'), el('code', { className: 'cap-url' }, f.url)),
+          el('td', {}, fill('adm_cap_every', { n: f.interval_s })), last,
+          el('td', {}, t(f.auto_publish ? 'adm_cap_auto' : 'adm_cap_wait')),
+          actionsCell(button(t('adm_cap_poll'), () => this.poll(f)), button(t('adm_edit'), () => this.edit(f).catch(fail)), button(t('adm_delete'), () => this.remove(f), { className: 'danger' })));
+        tr.dataset.id = f.id;
+        tr.dataset.name = f.name;
+        return tr;
+      }));
+      finish(tbody, 5, t('adm_cap_none'));
+      this.showAlerts(alerts.data.items);
+    },
+    screens(a) {
+      const g = a.group_ids.map((id) => (this.groups.find((x) => x.id === id) || {}).name || '#' + id);
+      const d = a.display_ids.map((id) => (this.displays.find((x) => x.id === id) || {}).name || '#' + id);
+      return [...g, ...d].join(', ');
+    },
+    showAlerts(list) {
+      const tbody = this.root.querySelector('.cap-alerts tbody');
+      const approver = pano.may('publishCAPAlert');
+      tbody.replaceChildren(...list.map((a) => {
+        const state = el('td', {}, el('span', { className: 'status ' + ({ published: 'approved', waiting: 'pending' }[a.state] || 'draft') }, capWord('cap_state_', a.state)));
+        if (a.reason) state.append(' ', el('span', { className: 'note' }, '(' + capWord('cap_reason_', a.reason) + ')'));
+        // A Cancel has no text of its own: it names the alerts it ends.
+        const ended = (a.references || []).map((r) => list.find((x) => x.sender + ',' + x.identifier === r)).filter(Boolean).map((x) => x.title || x.event);
+        const what = el('td', {}, el('strong', {}, a.title || a.event || (ended.length ? fill('adm_cap_cancel_of', { what: ended.join(', ') }) : a.identifier)));
+        if (a.body) what.append(el('br'), a.body.length > 140 ? a.body.slice(0, 139) + '…' : a.body);
+        if (a.severity) what.append(el('br'), el('span', { className: 'note' }, [capWord('cap_sev_', a.severity), capWord('cap_urg_', a.urgency), capWord('cap_cert_', a.certainty)].filter(Boolean).join(' · ')));
+        const acts = [];
+        if (approver && a.state === 'waiting') {
+          acts.push(button(t('cap_publish'), () => this.decide(a, 'publish'), { className: 'danger' }), button(t('cap_dismiss'), () => this.decide(a, 'dismiss')));
+        }
+        const tr = el('tr', {}, el('td', {}, time(a.received_at)), what, state, el('td', {}, this.screens(a)),
+          el('td', {}, a.expires_at ? time(a.expires_at) : ''), el('td', {}, a.urgent_id ? fill('adm_cap_notice', { id: a.urgent_id }) : ''), actionsCell(...acts));
+        tr.dataset.id = a.id;
+        return tr;
+      }));
+      finish(tbody, 7, t('adm_cap_no_alerts'));
+    },
+    async decide(a, how) {
+      if (how === 'publish' && !(await pano.confirm(t('cap_publish_q'), (a.title || a.event) + ' → ' + this.screens(a), t('cap_publish')))) return;
+      try {
+        await api('POST', '/cap-alerts/' + a.id + '/' + how);
+        say(t(how === 'publish' ? 'cap_published' : 'cap_dismissed') + ': ' + (a.title || a.event), 'ok');
+        await this.load();
+        if (how === 'publish') pano.showUrgent();
+      } catch (err) { fail(err); }
+    },
+    async poll(f) {
+      try {
+        const r = (await api('POST', '/cap-feeds/' + f.id + '/poll')).data;
+        say(fill('adm_cap_polled', r) + ': ' + capWord('cap_poll_', r.last_result) + (r.last_error_code ? ' — ' + capWord('cap_perr_', r.last_error_code) : ''), r.last_result === 'error' ? 'error' : 'ok');
+        await this.load();
+        pano.showUrgent(); // a poll may have sent, replaced or ended a notice
+      } catch (err) { fail(err); }
+    },
+    // areaRow is one area → group mapping of the form.
+    areaRow(a) {
+      const kind = select('kind', [['desc', t('adm_cap_area_desc')], ['geocode', t('adm_cap_area_geocode')]], a.kind || 'desc');
+      kind.setAttribute('aria-label', t('adm_cap_area_kind'));
+      const name = el('input', { name: 'gname', value: a.name || '', maxLength: 100, autocomplete: 'off', placeholder: 'province' });
+      name.setAttribute('aria-label', t('adm_cap_area_name'));
+      const val = el('input', { name: 'value', value: a.value || '', maxLength: 200, required: true, autocomplete: 'off' });
+      val.setAttribute('aria-label', t('adm_cap_area_value'));
+      const group = select('group', this.groups.map((g) => [g.id, g.name]), a.group_id);
+      group.setAttribute('aria-label', t('adm_cap_area_group'));
+      const sync = () => { name.hidden = kind.value !== 'geocode'; name.required = kind.value === 'geocode'; };
+      kind.addEventListener('change', sync);
+      sync();
+      const row = el('div', { className: 'cap-area' }, kind, name, val, group);
+      row.append(button(t('adm_cap_area_remove'), () => row.remove()));
+      return row;
+    },
+    form(f) {
+      f = f || { interval_s: 300, default_minutes: 120, languages: ['vi'], match_points: true, areas: [] };
+      const levels = (prefix, vals, cur) => select(prefix, [['', t('adm_cap_f_any')], ...vals.map((v) => [v, t(prefix + v)])], cur || '');
+      const areas = el('div', { className: 'cap-areas' }, ...f.areas.map((a) => this.areaRow(a)));
+      const addArea = button(t('adm_cap_area_add'), () => {
+        const r = this.areaRow({});
+        areas.append(r);
+        r.querySelector('input[name=value]').focus();
+      });
+      const hint = el('p', { className: 'note' }, t('adm_cap_f_areas_hint'));
+      const check = (name, on, label) => el('label', { className: 'adm-check' }, el('input', { type: 'checkbox', name, checked: !!on }), ' ', label);
+      return [
+        field(t('adm_cap_f_name'), el('input', { name: 'name', required: true, maxLength: 200, value: f.name || '', autocomplete: 'off' })),
+        field(t('adm_cap_f_url'), el('input', { name: 'url', type: 'url', required: true, maxLength: 2000, value: f.url || '', autocomplete: 'off' }), el('p', { className: 'note' }, t('adm_cap_f_url_hint'))),
+        field(t('adm_cap_f_interval'), el('input', { name: 'interval', type: 'number', min: 30, max: 86400, required: true, value: f.interval_s })),
+        field(t('adm_cap_f_severity'), levels('cap_sev_', ['Extreme', 'Severe', 'Moderate', 'Minor'], f.min_severity)),
+        field(t('adm_cap_f_urgency'), levels('cap_urg_', ['Immediate', 'Expected', 'Future', 'Past'], f.min_urgency)),
+        field(t('adm_cap_f_certainty'), levels('cap_cert_', ['Observed', 'Likely', 'Possible', 'Unlikely'], f.min_certainty)),
+        check('auto', f.auto_publish, t('adm_cap_f_auto')),
+        check('points', f.match_points, t('adm_cap_f_points')),
+        field(t('adm_cap_f_languages'), el('input', { name: 'languages', value: f.languages.join(', '), maxLength: 200, autocomplete: 'off' })),
+        field(t('adm_cap_f_minutes'), el('input', { name: 'minutes', type: 'number', min: 1, max: 10080, required: true, value: f.default_minutes })),
+        el('fieldset', { className: 'cap-areas-box' }, el('legend', {}, t('adm_cap_f_areas')), hint, areas, addArea),
+      ];
+    },
+    body(form) {
+      const num = (n) => Number(form.elements[n].value);
+      return {
+        name: value(form, 'name'), url: value(form, 'url'), interval_s: num('interval'), default_minutes: num('minutes'),
+        min_severity: form.elements.cap_sev_.value, min_urgency: form.elements.cap_urg_.value, min_certainty: form.elements.cap_cert_.value,
+        auto_publish: form.elements.auto.checked, match_points: form.elements.points.checked,
+        languages: value(form, 'languages').split(/[\s,]+/).filter(Boolean),
+        areas: [...form.querySelectorAll('.cap-area')].map((r) => ({
+          kind: r.querySelector('[name=kind]').value, name: r.querySelector('[name=gname]').value.trim(),
+          value: r.querySelector('[name=value]').value.trim(), group_id: Number(r.querySelector('[name=group]').value),
+        })),
+      };
+    },
+    async add() {
+      if (!this.groups.length) await this.load();
+      const f = await edit(t('adm_cap_add'), this.form(), t('adm_create'), async (form) => (await api('POST', '/cap-feeds', this.body(form))).data);
+      if (f) { say(fill('adm_cap_added', f), 'ok'); await this.load(); }
+    },
+    async edit(f) {
+      const r = await edit(t('adm_cap_edit') + ': ' + f.name, this.form(f), t('adm_save'), async (form) => (await api('PUT', '/cap-feeds/' + f.id, this.body(form))).data);
+      if (r) { say(fill('adm_cap_saved', r), 'ok'); await this.load(); }
+    },
+    async remove(f) {
+      if (!(await pano.confirm(fill('adm_cap_delete_q', f), t('adm_cap_delete_text'), t('adm_delete')))) return;
+      try {
+        await api('DELETE', '/cap-feeds/' + f.id);
+        say(fill('adm_cap_deleted', f), 'ok');
+        await this.load();
+      } catch (err) { fail(err); }
+    },
+  };
+
   // ---- Audit log ---------------------------------------------------------
 
   // Every action the controller writes (web/admin_test.go reads the Go
@@ -461,8 +619,9 @@ pano.start(async (user) => {
     'display.create', 'display.update', 'display.delete', 'display.enrol', 'display.enrolment_code', 'display.revoke', 'display.command',
     'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
     'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.withdraw', 'playlist.approve', 'playlist.reject',
-    'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel'];
-  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice'];
+    'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel',
+    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel'];
+  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert'];
   // label translates an API word of the audit log where this page knows
   // it; an unknown one (a newer controller's) is shown as the code it is.
   const label = (prefix, code) => {
@@ -490,6 +649,7 @@ pano.start(async (user) => {
   // The detail keys that hold an object's id, and the object's type.
   const idKeys = { unit_id: 'unit', user_id: 'user', group_id: 'group', display_id: 'display', playlist_id: 'playlist', campaign_id: 'campaign',
     theme_id: 'theme', media_id: 'media', group_ids: 'group', display_ids: 'display' };
+  // (urgent_id and cap_alert_id are shown as their numbers.)
   const wdFmt = new Intl.DateTimeFormat(pano.locale, { weekday: 'short', timeZone: 'UTC' });
   const weekdays = (bits) => [0, 1, 2, 3, 4, 5, 6].filter((i) => bits & (1 << i)).map((i) => wdFmt.format(new Date(Date.UTC(2026, 0, 5 + i)))).join(', ');
   const word = (prefix, v) => (pano.has(prefix + v) ? t(prefix + v) : String(v));
@@ -505,7 +665,11 @@ pano.start(async (user) => {
     if (k === 'command') return word('dsp_cmd_', v);
     if (k === 'weekdays' && typeof v === 'number') return weekdays(v);
     if ((k === 'starts_on' || k === 'ends_on') && typeof v === 'string') return day(v);
-    if (k === 'expires_at' && typeof v === 'string') return time(v);
+    if ((k === 'expires_at' || k === 'ends_at') && typeof v === 'string') return time(v);
+    if (k === 'from' || k === 'to') return word('cap_state_', v);
+    if (k === 'min_severity') return word('cap_sev_', v);
+    if (k === 'min_urgency') return word('cap_urg_', v);
+    if (k === 'min_certainty') return word('cap_cert_', v);
     if (k === 'code_id') return '#' + v;
     if (v !== null && typeof v === 'object') {
       const parts = Object.entries(v).map(([a, b]) => (pano.has('adm_det_' + a) ? t('adm_det_' + a) : a) + ' ' + b);
@@ -615,6 +779,7 @@ pano.start(async (user) => {
     { id: 'campaigns', part: campaigns },
     { id: 'groups', part: groups },
     { id: 'tokens', part: tokens },
+    { id: 'cap', part: capFeeds },
     { id: 'audit', part: audit },
   ];
   const links = [...document.querySelectorAll('#adm-tabs a')];

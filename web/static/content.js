@@ -551,8 +551,64 @@ pano.start(async (user) => {
     return displays.filter((d) => ids.includes(d.id));
   }
 
+  // urgentStyle is how a notice typed for an urgent notice is drawn: white
+  // on dark red, the title amber (as CAP alerts are).
+  const urgentStyle = { color: '#ffffff', title_color: '#ffd200', background: '#8b0000', align: 'center' };
+
+  // urgentPreview draws what the screens will show into box: a text typed
+  // now (through the text preview, as the pipeline will draw it) or an
+  // approved media's renditions.
+  let urgentSeq = 0;
+  async function urgentPreview(box, src) {
+    const seq = ++urgentSeq;
+    const scale = panoPanel.sizer(geoms, 240, 120, 64);
+    if (src.media) {
+      box.replaceChildren(...geoms.map((g) => {
+        const f = figure(g, scale(g));
+        showPreview(src.media, g, f.view);
+        return f.fig;
+      }));
+      return;
+    }
+    if (!src.body.trim()) {
+      box.replaceChildren(el('p', { className: 'note' }, t('ct_preview_type')));
+      return;
+    }
+    let r;
+    try {
+      r = await api('POST', '/media/preview-text', { title: src.title, body: src.body, style: urgentStyle,
+        geometries: geoms.map((g) => ({ width: g.width, height: g.height, fit: g.fit })) });
+    } catch (err) {
+      if (seq === urgentSeq) box.replaceChildren(el('p', { className: 'error' }, errText(err)));
+      return;
+    }
+    if (seq !== urgentSeq) return; // a newer text is being drawn
+    box.replaceChildren(...r.data.items.map((p, i) => {
+      const g = geoms[i];
+      const warn = el('span', { className: 'ct-warn' });
+      if (p.error) warn.textContent = pano.has('err_' + p.error.code) ? t('err_' + p.error.code) : t('err_error');
+      else if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
+      else if (p.small) warn.textContent = t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
+      const f = figure(g, scale(g), warn);
+      if (!p.error) {
+        const bin = Uint8Array.from(atob(p.png), (ch) => ch.charCodeAt(0));
+        createImageBitmap(new Blob([bin], { type: 'image/png' })).then((bmp) => f.view.show(bmp, { pps: p.ticker_pixels_per_second }));
+      } else f.view.blank();
+      return f.fig;
+    }));
+  }
+
+  // endsAt reads a datetime-local value as a time of the display time zone.
+  const endsAt = (v) => v + ':00' + pano.dates.midnight(v.slice(0, 10)).slice(19);
+
+  // urgentDialog sends an urgent notice: media m, or (m null) a text the
+  // approver types now or an approved media picked here; to every screen,
+  // some groups or some screens (one is enough); for some minutes or until
+  // a time.
   async function urgentDialog(m) {
-    let mode = 'all', chosen = [], minutes = 30;
+    let mode = 'all', chosen = [], minutes = 30, how = 'minutes', until = '';
+    let src = m ? 'media' : 'text', title = '', body = '', pick = m ? m.id : 0;
+    const approved = m ? [m] : (await api('GET', '/media?status=approved&sort=created_at&order=desc&limit=200')).data.items;
     for (;;) {
       const radios = ['all', 'groups', 'displays'].map((v) => {
         const r = el('input', { type: 'radio', name: 'target', value: v, checked: v === mode });
@@ -571,39 +627,110 @@ pano.start(async (user) => {
       };
       for (const x of radios) x.r.addEventListener('change', sync);
       sync();
-      const mins = el('input', { type: 'number', name: 'minutes', min: 1, max: 1440, required: true, value: minutes });
+
+      // What: a text typed now, or approved content.
       const prev = el('div', { className: 'ct-previews' });
-      const scale = panoPanel.sizer(geoms, 240, 120, 64);
-      for (const g of geoms) {
-        const f = figure(g, scale(g));
-        prev.append(f.fig);
-        showPreview(m, g, f.view);
-      }
+      const titleIn = el('input', { name: 'urgent_title', maxLength: 200, value: title, autocomplete: 'off' });
+      const bodyIn = el('textarea', { name: 'urgent_text', rows: 3, maxLength: 2000, value: body });
+      const mediaSel = el('select', { name: 'urgent_media' }, el('option', { value: '' }, t('ct_urgent_pick_none')),
+        ...approved.map((x) => el('option', { value: x.id, selected: x.id === pick }, x.title)));
+      const srcRadios = ['text', 'media'].map((v) => {
+        const r = el('input', { type: 'radio', name: 'urgent_src', value: v, checked: v === src });
+        return { v, r, l: el('label', { className: 'ct-check' }, r, ' ', t('ct_urgent_src_' + v)) };
+      });
+      const textBox = el('div', { className: 'ct-urgent-text' }, el('label', {}, t('ct_urgent_text_title'), titleIn), el('label', {}, t('ct_urgent_text'), bodyIn));
+      const mediaBox = el('label', { className: 'ct-urgent-media' }, t('ct_urgent_pick'), mediaSel);
+      const current = () => {
+        const s2 = srcRadios.find((x) => x.r.checked).v;
+        return s2 === 'media' ? { media: approved.find((x) => x.id === Number(mediaSel.value)) || null, title: '', body: '' }
+          : { media: null, title: titleIn.value.trim(), body: bodyIn.value };
+      };
+      let timer = 0;
+      const redraw = (wait) => {
+        clearTimeout(timer);
+        const c = current();
+        timer = setTimeout(() => {
+          if (c.media === null && srcRadios.find((x) => x.r.checked).v === 'media') prev.replaceChildren(el('p', { className: 'note' }, t('ct_urgent_pick_none')));
+          else urgentPreview(prev, c).catch(() => {});
+        }, wait);
+      };
+      const syncSrc = () => {
+        const s2 = srcRadios.find((x) => x.r.checked).v;
+        textBox.hidden = s2 !== 'text';
+        mediaBox.hidden = s2 !== 'media';
+        redraw(0);
+      };
+      for (const x of srcRadios) x.r.addEventListener('change', syncSrc);
+      titleIn.addEventListener('input', () => redraw(350));
+      bodyIn.addEventListener('input', () => redraw(350));
+      mediaSel.addEventListener('change', () => redraw(0));
+      syncSrc();
+      const what = m ? [] : [el('fieldset', {}, el('legend', {}, t('ct_urgent_what')), ...srcRadios.map((x) => x.l)), textBox, mediaBox];
+
+      // How long: minutes, or until a time.
+      const mins = el('input', { type: 'number', name: 'minutes', min: 1, max: 1440, value: minutes });
+      const untilIn = el('input', { type: 'datetime-local', name: 'until', value: until });
+      const howRadios = ['minutes', 'until'].map((v) => {
+        const r = el('input', { type: 'radio', name: 'urgent_how', value: v, checked: v === how });
+        return { v, r };
+      });
+      const syncHow = () => {
+        const h = howRadios.find((x) => x.r.checked).v;
+        mins.disabled = h !== 'minutes';
+        untilIn.disabled = h !== 'until';
+      };
+      for (const x of howRadios) x.r.addEventListener('change', syncHow);
+      syncHow();
+      mins.setAttribute('aria-label', t('ct_minutes'));
+      untilIn.setAttribute('aria-label', t('ct_urgent_until_at'));
+      const howSet = el('fieldset', { className: 'ct-urgent-how' }, el('legend', {}, t('ct_urgent_how')),
+        el('label', { className: 'ct-check' }, howRadios[0].r, ' ', t('ct_urgent_for_minutes')), mins,
+        el('label', { className: 'ct-check' }, howRadios[1].r, ' ', t('ct_urgent_until_at')), untilIn);
+
       const err = el('p', { className: 'error', role: 'alert' });
       if (mode !== 'all' && chosen.length === 0 && minutes) err.textContent = t('ct_target_none');
-      const v = await pano.dialog(t('ct_urgent_title') + ': ' + m.title, [
+      const v = await pano.dialog(m ? t('ct_urgent_title') + ': ' + m.title : t('ct_urgent_title'), [
+        ...what,
         el('fieldset', {}, el('legend', {}, t('ct_target')), ...radios.map((x) => x.l)), groupSet, displaySet,
-        el('label', {}, t('ct_minutes'), mins), el('h4', {}, t('ct_urgent_preview')), prev, err,
+        howSet, el('h4', {}, t('ct_urgent_preview')), prev, err,
       ], [{ label: t('ct_next'), value: 'next', kind: 'submit' }]);
+      clearTimeout(timer);
+      urgentSeq++;
       if (v !== 'next') return;
       mode = radios.find((x) => x.r.checked).v;
+      src = srcRadios.find((x) => x.r.checked).v;
+      title = titleIn.value.trim();
+      body = bodyIn.value.trim();
+      pick = Number(mediaSel.value) || 0;
+      how = howRadios.find((x) => x.r.checked).v;
       minutes = Number(mins.value);
+      until = untilIn.value;
       chosen = mode === 'all' ? [] : [...sets[mode].querySelectorAll('input:checked')].map((cb) => Number(cb.value));
       if (mode !== 'all' && chosen.length === 0) continue;
+      if (src === 'text' && !body) { say(t('ct_urgent_text_none'), 'error'); continue; }
+      if (src === 'media' && !pick) { say(t('ct_urgent_pick_none'), 'error'); continue; }
+      if (how === 'until' && !until) { say(t('ct_urgent_until_none'), 'error'); continue; }
+      if (how === 'minutes' && !(minutes >= 1 && minutes <= 1440)) { say(t('err_minutes_range').replace('{min}', 1).replace('{max}', 1440), 'error'); continue; }
+      say('');
       const reach = reachOf(mode, chosen);
-      const until = time(new Date(Date.now() + minutes * 60000).toISOString());
+      const endISO = how === 'until' ? endsAt(until) : new Date(Date.now() + minutes * 60000).toISOString();
+      const label = src === 'text' ? (title || body.slice(0, 60)) : (approved.find((x) => x.id === pick) || { title: '' }).title;
       const ok = await pano.dialog(t('ct_urgent_confirm'), [
-        el('p', { className: 'ct-confirm' }, t('ct_urgent_will') + ' ', el('strong', {}, String(reach.length) + ' ' + t('ct_screens')), ' ' + t('ct_urgent_for') + ' ' + minutes + ' ' + t('ct_minutes_unit') + ' (' + t('urgent_until') + ' ' + until + ').'),
+        el('p', { className: 'ct-confirm' }, t('ct_urgent_will') + ' ', el('strong', {}, String(reach.length) + ' ' + t('ct_screens')), ' ' + t('urgent_until') + ' ' + time(endISO) + '.'),
         el('p', { className: 'note' }, reach.map((d) => d.name).join(', ') || t('ct_urgent_nobody')),
-        el('p', {}, '«' + m.title + '»'),
+        el('p', {}, '«' + label + '»'),
       ], [{ label: t('ct_urgent_go'), value: 'go', kind: 'danger' }]);
       if (ok !== 'go') return;
-      const body = { media_id: m.id, minutes, every_display: mode === 'all' };
-      if (mode === 'groups') body.group_ids = chosen;
-      if (mode === 'displays') body.display_ids = chosen;
+      const req = { every_display: mode === 'all' };
+      if (src === 'text') Object.assign(req, { text: body, title, style: urgentStyle });
+      else req.media_id = pick;
+      if (how === 'until') req.ends_at = endISO;
+      else req.minutes = minutes;
+      if (mode === 'groups') req.group_ids = chosen;
+      if (mode === 'displays') req.display_ids = chosen;
       try {
-        await api('POST', '/urgent-notices', body);
-        say(t('urgent_sent') + ': ' + m.title, 'ok');
+        await api('POST', '/urgent-notices', req);
+        say(t('urgent_sent') + ': ' + label, 'ok');
         await loadUrgent();
         pano.showUrgent();
       } catch (e) {
@@ -621,21 +748,25 @@ pano.start(async (user) => {
     return parts.join('; ');
   }
 
-  // loadUrgent lists the urgent notices on screens now; approvers stop them.
+  // loadUrgent lists the urgent notices on screens now; approvers stop
+  // them, compose new ones, and publish or dismiss CAP alerts waiting for
+  // them.
   async function loadUrgent() {
     const r = await api('GET', '/urgent-notices?live=true');
     const box = document.getElementById('urgent');
     box.hidden = r.data.items.length === 0;
     box.querySelector('ul').replaceChildren(...r.data.items.map((n) => {
-      const li = el('li', {}, el('strong', {}, n.title), ' — ' + targetText(n) + ' (' + n.displays + ' ' + t('ct_screens') + ', ' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
+      const name = n.title || n.text;
+      const li = el('li', {}, el('strong', {}, name), ' — ' + targetText(n) + ' (' + n.displays + ' ' + t('ct_screens') + ', ' + t('urgent_until') + ' ' + time(n.ends_at) + ') ');
+      if (n.title && n.text) li.append(el('span', { className: 'note ct-urgent-text' }, n.text.length > 120 ? n.text.slice(0, 119) + '…' : n.text), ' ');
       li.dataset.id = n.id;
       if (approver) {
         const b = el('button', { type: 'button', className: 'danger' }, t('urgent_cancel'));
         b.addEventListener('click', async () => {
-          if (!(await pano.confirm(t('ct_stop_title'), t('ct_stop_text') + ' «' + n.title + '»', t('urgent_cancel')))) return;
+          if (!(await pano.confirm(t('ct_stop_title'), t('ct_stop_text') + ' «' + name + '»', t('urgent_cancel')))) return;
           try {
             await api('POST', '/urgent-notices/' + n.id + '/cancel');
-            say(t('urgent_cancelled') + ': ' + n.title, 'ok');
+            say(t('urgent_cancelled') + ': ' + name, 'ok');
             await loadUrgent();
             pano.showUrgent();
           } catch (err) {
@@ -646,6 +777,45 @@ pano.start(async (user) => {
       }
       return li;
     }));
+    if (pano.may('listCAPAlerts')) await loadWaiting();
+  }
+
+  // loadWaiting lists the CAP alerts waiting for an approver.
+  const capWord = (prefix, v) => (v && pano.has(prefix + v) ? t(prefix + v) : (v || ''));
+  async function loadWaiting() {
+    const r = await api('GET', '/cap-alerts?state=waiting');
+    const box = document.getElementById('cap-waiting');
+    box.hidden = r.data.items.length === 0;
+    box.querySelector('ul').replaceChildren(...r.data.items.map((a) => {
+      const where = [...a.group_ids.map((id) => (groups.find((g) => g.id === id) || { name: '#' + id }).name),
+        ...a.display_ids.map((id) => (displays.find((d) => d.id === id) || { name: '#' + id }).name)].join(', ');
+      const name = a.title || a.event;
+      const li = el('li', {}, el('strong', {}, name), ' — ' + a.body + ' ',
+        el('span', { className: 'note' }, '(' + [capWord('cap_sev_', a.severity), where, a.expires_at ? t('cap_until') + ' ' + time(a.expires_at) : ''].filter(Boolean).join(' · ') + ') '));
+      li.dataset.id = a.id;
+      const decide = async (how) => {
+        if (how === 'publish' && !(await pano.confirm(t('cap_publish_q'), name + ' → ' + where, t('cap_publish')))) return;
+        try {
+          await api('POST', '/cap-alerts/' + a.id + '/' + how);
+          say(t(how === 'publish' ? 'cap_published' : 'cap_dismissed') + ': ' + name, 'ok');
+          await loadUrgent();
+          pano.showUrgent();
+        } catch (err) {
+          fail(err);
+        }
+      };
+      const pub = el('button', { type: 'button', className: 'danger' }, t('cap_publish'));
+      pub.addEventListener('click', () => decide('publish'));
+      const dis = el('button', { type: 'button' }, t('cap_dismiss'));
+      dis.addEventListener('click', () => decide('dismiss'));
+      li.append(pub, ' ', dis);
+      return li;
+    }));
+  }
+
+  if (approver) {
+    document.getElementById('urgent-tools').hidden = false;
+    document.getElementById('urgent-compose').addEventListener('click', () => urgentDialog(null).catch(fail));
   }
 
   // ---- lists

@@ -70,6 +70,9 @@ type Options struct {
 	// Previews makes the plans the timelines evaluate (the plan service);
 	// nil: the timeline routes answer 503.
 	Previews Previews
+	// CAP polls the CAP emergency feeds; nil: polling now and publishing
+	// answer 503.
+	CAP CAPFeeds
 
 	// Assets holds uploads and renditions; Pipeline makes renditions
 	// (nil: nothing is queued, as in tests of other routes).

@@ -42,6 +42,16 @@ var policy = map[string]struct {
 	"createToken": {"admin approver editor technician viewer", false},
 	"revokeToken": {"admin approver editor technician viewer", false},
 
+	"listCAPFeeds":    {"admin", false},
+	"createCAPFeed":   {"admin", false},
+	"getCAPFeed":      {"admin", false},
+	"updateCAPFeed":   {"admin", false},
+	"deleteCAPFeed":   {"admin", false},
+	"pollCAPFeed":     {"admin", false},
+	"listCAPAlerts":   {"approver admin", false},
+	"publishCAPAlert": {"approver admin", false},
+	"dismissCAPAlert": {"approver admin", false},
+
 	"listMedia":        {"admin approver editor technician viewer", true},
 	"createMedia":      {"approver editor admin", true},
 	"getMedia":         {"admin approver editor technician viewer", true},
@@ -290,6 +300,20 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 			}
 			return call{path: id("/urgent-notices/%d/cancel", n.ID)}
 		},
+
+		"listCAPFeeds":  func() call { return call{path: "/cap-feeds"} },
+		"createCAPFeed": func() call { return call{path: "/cap-feeds", body: capFeedBody(v.uniq("feed"), v.group())} },
+		"getCAPFeed":    func() call { return call{path: id("/cap-feeds/%d", v.capFeed())} },
+		"updateCAPFeed": func() call {
+			return call{path: id("/cap-feeds/%d", v.capFeed()), body: capFeedBody(v.uniq("feed"), v.group())}
+		},
+		"deleteCAPFeed": func() call { return call{path: id("/cap-feeds/%d", v.capFeed())} },
+		"pollCAPFeed":   func() call { return call{path: id("/cap-feeds/%d/poll", v.capFeed())} },
+		"listCAPAlerts": func() call { return call{path: "/cap-alerts?state=waiting"} },
+		"publishCAPAlert": func() call {
+			return call{path: id("/cap-alerts/%d/publish", v.capAlert())}
+		},
+		"dismissCAPAlert": func() call { return call{path: id("/cap-alerts/%d/dismiss", v.capAlert())} },
 
 		"listSchedules": func() call { return call{path: "/schedules"} },
 		"createSchedule": func() call {

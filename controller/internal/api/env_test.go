@@ -19,6 +19,7 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/capfeed"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/server"
@@ -101,7 +102,8 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 		OnReady: func(rev int64) { v.ready <- rev }, OnFailed: func(_ int64, err error) { v.failed <- err }})
 	v.ready, v.failed = make(chan int64, 1000), make(chan error, 1000)
 	v.api = New(Options{Log: log, Store: st, Hub: fakeHub{}, Now: v.clock, Passwords: fastHash,
-		Assets: as, Pipeline: v.pipe, Limits: v.limits})
+		Assets: as, Pipeline: v.pipe, Limits: v.limits,
+		CAP: capfeed.New(st, &pipeline.Urgent{Store: st, Assets: as}, capfeed.Options{Now: v.clock, Log: log, Timeout: 2 * time.Second})})
 	v.e = server.New(server.Deps{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Version: "test", API: v.api})
 	if v.unitA, err = st.CreateUnit(ctx, store.System, store.Unit{Name: "Phòng Văn hóa – Xã hội"}); err != nil {
 		t.Fatal(err)

@@ -1,18 +1,40 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pano-signage/pano/assets"
+	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
+// kickErr is kick for callers that log errors themselves.
+func (a *API) kickErr(ctx context.Context) error {
+	if a.o.Pipeline == nil {
+		return nil
+	}
+	return a.o.Pipeline.Kick(ctx)
+}
+
 type urgentIn struct {
-	MediaID int64 `json:"media_id"` // approved content to show
-	Minutes int   `json:"minutes"`  // how long, 1–1440
+	MediaID int64 `json:"media_id"` // approved content to show; or text
+	// Text composes a text notice on the spot instead of media_id (with an
+	// optional title and style, as for a text media): it becomes an
+	// approved media of the sender's unit made for this notice only, kept
+	// out of the content list.
+	Text  string   `json:"text"`
+	Title string   `json:"title"`
+	Style *styleIn `json:"style"`
+	// How long: minutes from now (1–1440), or until ends_at (at most
+	// 7 days from now); one of the two.
+	Minutes int        `json:"minutes"`
+	EndsAt  *time.Time `json:"ends_at"`
 	// Where: every display, or the displays of these groups and these
 	// displays. A request that names none of group_id, group_ids and
 	// display_ids means every display (the first form of the API); empty
@@ -23,6 +45,9 @@ type urgentIn struct {
 	DisplayIDs   []int64 `json:"display_ids"`
 	GroupID      *int64  `json:"group_id"` // one group: the older form of group_ids
 }
+
+// maxUrgentSpan bounds ends_at.
+const maxUrgentSpan = 7 * 24 * time.Hour
 
 // maxUrgentTargets bounds the groups and displays one notice names.
 const maxUrgentTargets = 1000
@@ -45,11 +70,36 @@ func (a *API) createUrgent(c echo.Context, p *principal) error {
 	if err := a.decode(c, &in); err != nil {
 		return err
 	}
-	if in.MediaID < 1 {
-		return invalid("required", "media_id is required: an approved media to show").at("media_id")
+	text := strings.TrimSpace(in.Text)
+	switch {
+	case in.MediaID < 1 && text == "":
+		return invalid("required", "media_id or text is required: an approved media to show, or the text of a notice").at("media_id")
+	case in.MediaID > 0 && text != "":
+		return invalid("media_or_text", "give media_id or text, not both")
 	}
-	if in.Minutes < 1 || in.Minutes > 24*60 {
+	var title string
+	if text != "" {
+		if err := checkBody(text); err != nil {
+			return err
+		}
+		if title = strings.TrimSpace(in.Title); len([]rune(title)) > 200 {
+			return invalid("too_long", "title is longer than 200 characters").at("title").with("max", 200)
+		}
+	}
+	now := a.o.Store.Now()
+	var ends time.Time
+	switch {
+	case in.EndsAt != nil && in.Minutes != 0:
+		return invalid("minutes_or_ends_at", "give minutes or ends_at, not both")
+	case in.EndsAt != nil:
+		if !in.EndsAt.After(now) || in.EndsAt.After(now.Add(maxUrgentSpan)) {
+			return invalid("ends_at_range", "ends_at must be after now and at most 7 days from now").at("ends_at")
+		}
+		ends = *in.EndsAt
+	case in.Minutes < 1 || in.Minutes > 24*60:
 		return invalid("minutes_range", "minutes must be from 1 to 1440").at("minutes").with("min", 1).with("max", 24*60)
+	default:
+		ends = now.Add(time.Duration(in.Minutes) * time.Minute)
 	}
 	to := store.UrgentTarget{GroupIDs: in.GroupIDs, DisplayIDs: in.DisplayIDs}
 	if g := optID(in.GroupID); g != nil {
@@ -71,7 +121,20 @@ func (a *API) createUrgent(c echo.Context, p *principal) error {
 		return invalid("no_target", "group_ids and display_ids are empty: choose some, or send every_display: true")
 	}
 	to.EveryDisplay = in.EveryDisplay || !named
-	n, err := a.o.Store.SendUrgentNotice(ctxOf(c), p.actor(), in.MediaID, to, time.Duration(in.Minutes)*time.Minute)
+	if text != "" {
+		u := pipeline.Urgent{Store: a.o.Store, Assets: a.o.Assets, Kick: a.kickErr, Log: a.o.Log}
+		n, err := u.SendText(ctxOf(c), p.actor(), store.UrgentNew{
+			Text: &store.NewMedia{UnitID: p.User.UnitID, CreatedBy: p.User.ID, Title: title, Body: text, Notice: in.Style.store()},
+			To:   to, EndsAt: ends})
+		if _, ok := assets.AsError(err); ok {
+			return assetErr(err)
+		}
+		if err != nil {
+			return storeErr(err, "group or display", 0)
+		}
+		return c.JSON(http.StatusCreated, n)
+	}
+	n, err := a.o.Store.SendUrgent(ctxOf(c), p.actor(), store.UrgentNew{MediaID: in.MediaID, To: to, EndsAt: ends})
 	if err != nil {
 		return storeErr(err, "media, group or display", in.MediaID)
 	}

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/store"
 )
@@ -85,5 +88,73 @@ func TestUrgentNoticeTargets(t *testing.T) {
 			}
 			must(t, v.do(ap, "POST", fmt.Sprintf("/urgent-notices/%d/cancel", n.ID), nil), 200)
 		})
+	}
+}
+
+// TestUrgentTextNotice: a notice typed on the spot becomes an approved media
+// of the sender's unit, drawn for the display's panel before the answer,
+// out of the content list, audited with its text, and ends at ends_at.
+func TestUrgentTextNotice(t *testing.T) {
+	v := newEnv(t)
+	ap := v.session(v.user(store.RoleApprover, v.unitA.ID))
+	d := v.display()
+	ends := v.clock().Add(90 * time.Minute)
+	var n store.UrgentNotice
+	must(t, v.do(ap, "POST", "/urgent-notices", map[string]any{
+		"text": "Mất điện khu vực phường từ 14:00 đến 16:00", "title": "Thông báo khẩn",
+		"style": map[string]any{"background": "#aa0000"}, "display_ids": []int64{d}, "ends_at": ends,
+	}), 201).json(t, &n)
+	if n.Text != "Mất điện khu vực phường từ 14:00 đến 16:00" || n.Title != "Thông báo khẩn" || fmt.Sprint(n.DisplayIDs) != fmt.Sprint([]int64{d}) || !n.EndsAt.Equal(ends) {
+		t.Fatalf("notice %+v", n)
+	}
+	m, err := v.st.Media(context.Background(), n.MediaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MadeFor != "urgent" || m.UnitID != v.unitA.ID || m.Approved == nil || m.Approved.Notice == nil || m.Approved.Notice.Background != "#aa0000" {
+		t.Fatalf("media %+v", m)
+	}
+	if _, err := v.st.RenditionFor(context.Background(), m.Approved.ID, 64, 32, "contain"); err != nil {
+		t.Fatalf("no rendition for the display's 64×32 panel at once: %v", err)
+	}
+	var page struct {
+		Items []store.Media `json:"items"`
+	}
+	must(t, v.do(ap, "GET", "/media", nil), 200).json(t, &page)
+	for _, x := range page.Items {
+		if x.ID == n.MediaID {
+			t.Fatalf("the urgent notice's media is in the content list")
+		}
+	}
+	evs, err := v.st.ListAudit(context.Background(), store.AuditFilter{Action: "urgent.create", ObjectID: n.ID})
+	if err != nil || len(evs) != 1 || evs[0].Detail["text"] != n.Text {
+		t.Fatalf("audit %+v %v", evs, err)
+	}
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"text": "x", "media_id": n.MediaID, "minutes": 5}, 400, "media_or_text"},
+		{map[string]any{"text": "x", "minutes": 5, "ends_at": ends}, 400, "minutes_or_ends_at"},
+		{map[string]any{"text": "x", "ends_at": v.clock().Add(-time.Minute)}, 400, "ends_at_range"},
+		{map[string]any{"text": "x", "ends_at": v.clock().Add(8 * 24 * time.Hour)}, 400, "ends_at_range"},
+		{map[string]any{"text": "x", "minutes": 5, "style": map[string]any{"color": "red"}}, 400, ""},
+		{map[string]any{"text": strings.Repeat("a", MaxTextBody+1), "minutes": 5}, 400, "too_long"},
+	} {
+		r := v.do(ap, "POST", "/urgent-notices", tc.body)
+		if r.Status != tc.status || (tc.code != "" && r.code() != tc.code) {
+			t.Errorf("%v: %d %s, want %d %s", tc.body, r.Status, r.Body, tc.status, tc.code)
+		}
+	}
+	var live list[store.UrgentNotice]
+	must(t, v.do(ap, "GET", "/urgent-notices?live=true", nil), 200).json(t, &live)
+	if len(live.Items) != 1 {
+		t.Fatalf("refused notices were stored: %+v", live.Items)
+	}
+	v.advance(91 * time.Minute)
+	must(t, v.do(ap, "GET", "/urgent-notices?live=true", nil), 200).json(t, &live)
+	if len(live.Items) != 0 {
+		t.Fatalf("still live after ends_at: %+v", live.Items)
 	}
 }

@@ -266,3 +266,24 @@ func FuzzParseAlert(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOASISExamples: the specification's own examples (Appendix A.2
+// and A.3) parse, with what pano uses of them.
+func TestParseOASISExamples(t *testing.T) {
+	a, err := ParseAlert(bytes.NewReader(fixture(t, "oasis-a2-thunderstorm.xml")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := a.Infos[0]
+	if a.Identifier != "KSTO1055887203" || in.Severity != SeveritySevere || in.Urgency != UrgencyImmediate || in.Certainty != CertaintyObserved ||
+		len(in.Areas[0].Polygons) != 1 || len(in.Areas[0].Geocodes) != 3 || in.Expires.IsZero() || in.Language != "en-US" {
+		t.Fatalf("A.2: %+v", a)
+	}
+	u, err := ParseAlert(bytes.NewReader(fixture(t, "oasis-a3-earthquake-update.xml")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MsgType != MsgUpdate || len(u.References) != 1 || u.References[0].Identifier != "TRI13970876.1" || u.Infos[0].Areas[0].Circles[0].RadiusKm != 0 {
+		t.Fatalf("A.3: %+v", u)
+	}
+}

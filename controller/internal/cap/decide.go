@@ -62,6 +62,9 @@ func (u Urgency) Rank() int { return rank(urgencies, u) }
 // Rank is the place of s on CAP's severity scale: 4 Extreme … 0 Unknown.
 func (s Severity) Rank() int { return rank(severities, s) }
 
+// Rank is the place of c on CAP's certainty scale: 4 Observed … 0 Unknown.
+func (c Certainty) Rank() int { return rank(certainties, c) }
+
 // Valid is true for the five values CAP defines.
 func (u Urgency) Valid() bool { return u == UrgencyUnknown || u.Rank() > 0 }
 

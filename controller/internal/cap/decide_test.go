@@ -59,3 +59,10 @@ func TestPickInfo(t *testing.T) {
 		t.Error("PickInfo of no info is not nil")
 	}
 }
+
+func TestCertaintyRank(t *testing.T) {
+	if !(CertaintyObserved.Rank() > CertaintyLikely.Rank() && CertaintyLikely.Rank() > CertaintyPossible.Rank() &&
+		CertaintyPossible.Rank() > CertaintyUnlikely.Rank() && CertaintyUnlikely.Rank() > CertaintyUnknown.Rank() && Certainty("").Rank() == 0) {
+		t.Fatalf("ranks %d %d %d %d", CertaintyObserved.Rank(), CertaintyLikely.Rank(), CertaintyPossible.Rank(), CertaintyUnlikely.Rank())
+	}
+}

@@ -77,6 +77,9 @@ type Media struct {
 	Kind       string         `json:"kind"`
 	Current    MediaRevision  `json:"current"`
 	Approved   *MediaRevision `json:"approved"`
+	// MadeFor is "urgent" for a text notice composed for one urgent
+	// notice (kept out of the content list), else "".
+	MadeFor string `json:"made_for"`
 }
 
 // NoticeStyle is how a text notice is drawn (see assets.Notice); stored as
@@ -219,7 +222,7 @@ func (s *Store) Media(ctx context.Context, id int64) (Media, error) {
 	var cid, tid, by, cur, appr sql.NullInt64
 	var at string
 	err := s.r.QueryRowContext(ctx, `SELECT id, unit_id, campaign_id, theme_id, created_by, created_at, current_revision_id, approved_revision_id,
-		valid_from, valid_until FROM media WHERE id = ?`, id).Scan(&m.ID, &m.UnitID, &cid, &tid, &by, &at, &cur, &appr, &m.ValidFrom, &m.ValidUntil)
+		valid_from, valid_until, made_for FROM media WHERE id = ?`, id).Scan(&m.ID, &m.UnitID, &cid, &tid, &by, &at, &cur, &appr, &m.ValidFrom, &m.ValidUntil, &m.MadeFor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Media{}, fmt.Errorf("store: media %d: %w", id, ErrNotFound)
 	}
@@ -275,7 +278,8 @@ var MediaSorts = map[string]string{
 
 // ListMedia returns one page of media and the number that match in all.
 func (s *Store) ListMedia(ctx context.Context, f MediaFilter) ([]Media, int, error) {
-	where := []string{"instr(lower(c.title), lower(?)) > 0"}
+	// Media made for one urgent notice are not content to reuse.
+	where := []string{"instr(lower(c.title), lower(?)) > 0", "m.made_for = ''"}
 	args := []any{f.Q}
 	if f.UnitIDs != nil {
 		where = append(where, "m.unit_id IN ("+placeholders(len(f.UnitIDs))+")")

@@ -383,6 +383,72 @@ var migrations = []string{
 		updated_at TEXT NOT NULL,
 		CHECK ((group_id IS NULL) != (display_id IS NULL))
 	) STRICT;`,
+
+	// 12: urgent notices composed on the spot, and CAP emergency feeds. A
+	// media made for one urgent notice (made_for 'urgent') stays out of
+	// the content list. A feed's areas map an <areaDesc> name or a
+	// <geocode> value to a group; cap_alerts keeps every alert seen, by
+	// sender, identifier and sent, so a restart never sends one twice.
+	`ALTER TABLE media ADD COLUMN made_for TEXT NOT NULL DEFAULT '' CHECK (made_for IN ('', 'urgent'));
+	CREATE TABLE cap_feeds (
+		id              INTEGER PRIMARY KEY,
+		name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		url             TEXT NOT NULL,
+		interval_s      INTEGER NOT NULL CHECK (interval_s >= 30),
+		min_severity    TEXT NOT NULL DEFAULT '',
+		min_urgency     TEXT NOT NULL DEFAULT '',
+		min_certainty   TEXT NOT NULL DEFAULT '',
+		auto_publish    INTEGER NOT NULL DEFAULT 0,
+		languages       TEXT NOT NULL DEFAULT 'vi',
+		match_points    INTEGER NOT NULL DEFAULT 1,
+		default_minutes INTEGER NOT NULL DEFAULT 120 CHECK (default_minutes BETWEEN 1 AND 10080),
+		unit_id         INTEGER NOT NULL REFERENCES units (id),
+		etag            TEXT NOT NULL DEFAULT '',
+		last_modified   TEXT NOT NULL DEFAULT '',
+		last_poll_at    TEXT,
+		last_result     TEXT NOT NULL DEFAULT '',
+		last_error_code TEXT NOT NULL DEFAULT '',
+		last_error      TEXT NOT NULL DEFAULT '',
+		next_poll_at    TEXT NOT NULL,
+		created_by      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at      TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE cap_feed_areas (
+		feed_id  INTEGER NOT NULL REFERENCES cap_feeds (id) ON DELETE CASCADE,
+		kind     TEXT NOT NULL CHECK (kind IN ('desc', 'geocode')),
+		name     TEXT NOT NULL DEFAULT '',
+		value    TEXT NOT NULL,
+		group_id INTEGER NOT NULL REFERENCES display_groups (id) ON DELETE CASCADE
+	) STRICT;
+	CREATE INDEX cap_feed_areas_feed ON cap_feed_areas (feed_id);
+	CREATE TABLE cap_alerts (
+		id          INTEGER PRIMARY KEY,
+		feed_id     INTEGER REFERENCES cap_feeds (id) ON DELETE SET NULL,
+		identifier  TEXT NOT NULL,
+		sender      TEXT NOT NULL,
+		sent        TEXT NOT NULL,
+		msg_type    TEXT NOT NULL,
+		state       TEXT NOT NULL,
+		reason      TEXT NOT NULL DEFAULT '',
+		event       TEXT NOT NULL DEFAULT '',
+		headline    TEXT NOT NULL DEFAULT '',
+		body        TEXT NOT NULL DEFAULT '',
+		language    TEXT NOT NULL DEFAULT '',
+		severity    TEXT NOT NULL DEFAULT '',
+		urgency     TEXT NOT NULL DEFAULT '',
+		certainty   TEXT NOT NULL DEFAULT '',
+		expires_at  TEXT,
+		group_ids   TEXT NOT NULL DEFAULT '',
+		display_ids TEXT NOT NULL DEFAULT '',
+		refs        TEXT NOT NULL DEFAULT '',
+		urgent_id   INTEGER REFERENCES urgent_notices (id) ON DELETE SET NULL,
+		decided_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		decided_at  TEXT,
+		received_at TEXT NOT NULL,
+		UNIQUE (sender, identifier, sent)
+	) STRICT;
+	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
+	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {

@@ -23,6 +23,9 @@ func (s *Store) SetNow(now func() time.Time) { s.now = now }
 
 func (s *Store) stamp() string { return fmtTime(s.now()) }
 
+// Now is the store's clock (SetNow in tests).
+func (s *Store) Now() time.Time { return s.now() }
+
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func parseTime(s string) time.Time {

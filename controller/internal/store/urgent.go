@@ -31,6 +31,9 @@ type UrgentNotice struct {
 	CancelledAt *time.Time `json:"cancelled_at"`
 	CreatedBy   *int64     `json:"created_by"`
 	CreatedAt   time.Time  `json:"created_at"`
+	// Text is the body of a notice composed for it (MadeFor "urgent"),
+	// else "": its media is then content of the library.
+	Text string `json:"text"`
 	// RevisionID is the media's approved revision: what plays.
 	RevisionID int64 `json:"-"`
 }
@@ -49,7 +52,8 @@ const urgentCols = `u.id, u.media_id, COALESCE(r.title, ''), u.every_display,
 	(SELECT count(*) FROM displays d WHERE u.every_display = 1
 		OR d.id IN (SELECT display_id FROM urgent_targets t WHERE t.urgent_id = u.id)
 		OR d.group_id IN (SELECT group_id FROM urgent_targets t WHERE t.urgent_id = u.id)),
-	u.starts_at, u.ends_at, u.cancelled_at, u.created_by, u.created_at, COALESCE(m.approved_revision_id, 0)`
+	u.starts_at, u.ends_at, u.cancelled_at, u.created_by, u.created_at, COALESCE(m.approved_revision_id, 0),
+	CASE m.made_for WHEN 'urgent' THEN COALESCE(r.body, '') ELSE '' END`
 
 const urgentFrom = ` FROM urgent_notices u JOIN media m ON m.id = u.media_id LEFT JOIN media_revisions r ON r.id = m.approved_revision_id`
 
@@ -62,7 +66,7 @@ func scanUrgent(sc interface{ Scan(...any) error }) (UrgentNotice, error) {
 	var groups, displays sql.NullString
 	var starts, ends, created string
 	var cancelled sql.NullString
-	err := sc.Scan(&n.ID, &n.MediaID, &n.Title, &n.EveryDisplay, &groups, &displays, &n.Displays, &starts, &ends, &cancelled, &by, &created, &n.RevisionID)
+	err := sc.Scan(&n.ID, &n.MediaID, &n.Title, &n.EveryDisplay, &groups, &displays, &n.Displays, &starts, &ends, &cancelled, &by, &created, &n.RevisionID, &n.Text)
 	n.CreatedBy = ptrInt(by)
 	n.StartsAt, n.EndsAt, n.CreatedAt, n.CancelledAt = parseTime(starts), parseTime(ends), parseTime(created), parseNullTime(cancelled)
 	n.GroupIDs, n.DisplayIDs = splitIDs(groups.String), splitIDs(displays.String)
@@ -98,6 +102,27 @@ func (s *Store) CreateUrgentNotice(ctx context.Context, who Actor, mediaID int64
 // SendUrgentNotice sends an approved media to the displays of to, from now
 // for d. An unknown group or display is ErrNotFound.
 func (s *Store) SendUrgentNotice(ctx context.Context, who Actor, mediaID int64, to UrgentTarget, d time.Duration) (UrgentNotice, error) {
+	return s.SendUrgent(ctx, who, UrgentNew{MediaID: mediaID, To: to, EndsAt: s.now().Add(d)})
+}
+
+// UrgentNew is an urgent notice to send: an approved media, or a text
+// notice composed for it (Text), to the displays of To until EndsAt.
+type UrgentNew struct {
+	MediaID int64
+	// Text, when set, is created in the same transaction as an approved
+	// media of its own, made for this notice (MadeFor "urgent": out of the
+	// content list); its Kind must be KindText. MediaID is then ignored.
+	Text   *NewMedia
+	To     UrgentTarget
+	EndsAt time.Time
+	// Detail is added to the audit record (e.g. the CAP alert it comes from).
+	Detail map[string]any
+}
+
+// SendUrgent sends an urgent notice from now until n.EndsAt, which must be
+// later than now. An unknown group or display is ErrNotFound.
+func (s *Store) SendUrgent(ctx context.Context, who Actor, n UrgentNew) (UrgentNotice, error) {
+	to := n.To
 	groups, displays := uniqIDs(to.GroupIDs), uniqIDs(to.DisplayIDs)
 	if to.EveryDisplay {
 		groups, displays = nil, nil
@@ -105,7 +130,20 @@ func (s *Store) SendUrgentNotice(ctx context.Context, who Actor, mediaID int64, 
 		return UrgentNotice{}, fmt.Errorf("store: urgent notice: %w", &StateError{Code: "one_target", Msg: "an urgent notice needs every display, or some groups or displays"})
 	}
 	now := s.now()
+	if !n.EndsAt.After(now) {
+		return UrgentNotice{}, fmt.Errorf("store: urgent notice: %w", &StateError{Code: "ends_in_past", Msg: "an urgent notice must end after now"})
+	}
+	if n.Text != nil && n.Text.Kind != KindText {
+		return UrgentNotice{}, fmt.Errorf("store: urgent notice: composed media is %q, not text", n.Text.Kind)
+	}
 	id, err := s.change(ctx, who, "urgent.create", "urgent_notice", func(tx *sql.Tx) (int64, map[string]any, error) {
+		mediaID := n.MediaID
+		if n.Text != nil {
+			var err error
+			if mediaID, err = s.createUrgentMedia(ctx, tx, who, *n.Text); err != nil {
+				return 0, nil, err
+			}
+		}
 		var approved sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT approved_revision_id FROM media WHERE id = ?`, mediaID).Scan(&approved)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -118,7 +156,7 @@ func (s *Store) SendUrgentNotice(ctx context.Context, who Actor, mediaID int64, 
 			return 0, nil, &StateError{Code: "media_not_approved", Msg: "only approved content can be sent as an urgent notice", Params: map[string]any{"media": mediaID}}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, every_display, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			mediaID, to.EveryDisplay, fmtTime(now), fmtTime(now.Add(d)), nullInt(&who.UserID), fmtTime(now))
+			mediaID, to.EveryDisplay, fmtTime(now), fmtTime(n.EndsAt), nullInt(&who.UserID), fmtTime(now))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -144,13 +182,57 @@ func (s *Store) SendUrgentNotice(ctx context.Context, who Actor, mediaID int64, 
 				return 0, nil, err
 			}
 		}
-		return id, map[string]any{"media_id": mediaID, "every_display": to.EveryDisplay, "group_ids": groups, "display_ids": displays, "minutes": d.Minutes()}, nil
+		detail := map[string]any{"media_id": mediaID, "every_display": to.EveryDisplay, "group_ids": groups, "display_ids": displays,
+			"minutes": n.EndsAt.Sub(now).Minutes(), "ends_at": fmtTime(n.EndsAt)}
+		if n.Text != nil {
+			detail["title"], detail["text"] = n.Text.Title, n.Text.Body
+		}
+		for k, v := range n.Detail {
+			detail[k] = v
+		}
+		return id, detail, nil
 	})
 	if err != nil {
 		return UrgentNotice{}, fmt.Errorf("store: urgent notice: %w", err)
 	}
 	return s.UrgentNotice(ctx, id)
 }
+
+// createUrgentMedia adds, inside tx, a text media made for one urgent
+// notice with one revision approved by who at once: sending an urgent
+// notice is an approver's decision already.
+func (s *Store) createUrgentMedia(ctx context.Context, tx *sql.Tx, who Actor, m NewMedia) (int64, error) {
+	now := s.stamp()
+	res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, created_by, created_at, made_for) VALUES (?, ?, ?, 'urgent')`,
+		m.UnitID, nullInt(&m.CreatedBy), now)
+	if isForeignKey(err) {
+		return 0, fmt.Errorf("unit %d: %w", m.UnitID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, processing, processing_progress, notice,
+		created_by, created_at, decided_by, decided_at) VALUES (?, 1, 'approved', ?, 'text', ?, 'ready', 100, ?, ?, ?, ?, ?)`,
+		id, m.Title, m.Body, noticeJSON(m.Notice), nullInt(&m.CreatedBy), now, nullInt(&who.UserID), now)
+	if err != nil {
+		return 0, err
+	}
+	rev, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ?, approved_revision_id = ? WHERE id = ?`, rev, rev, id)
+	return id, err
+}
+
+// Touch tells the change listeners (the plan service) that an object
+// changed outside a transaction of the store: e.g. the renditions of an
+// urgent notice's media were stored after the notice.
+func (s *Store) Touch(objectType string, id int64) { s.notify(objectType, id) }
 
 func uniqIDs(ids []int64) []int64 {
 	out := slices.Clone(ids)

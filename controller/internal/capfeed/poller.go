@@ -1,0 +1,381 @@
+// Package capfeed polls the CAP emergency feeds admins register and turns
+// their alerts into urgent notices: one goroutine (Run), owned by the
+// controller, polls each feed at its interval with a conditional GET, a
+// timeout and a bounded body, parses strictly with package cap, and records
+// every alert it has seen by sender, identifier and sent, so a restart
+// never sends one twice. A bad feed is refused with a stored reason and
+// never stops the poller.
+//
+// Tests drive Poll directly with their own HTTP client and clock.
+package capfeed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pano-signage/pano/controller/internal/cap"
+	"github.com/pano-signage/pano/controller/internal/store"
+)
+
+// Sender sends a text urgent notice (pipeline.Urgent).
+type Sender interface {
+	SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error)
+}
+
+// Options configure a Poller; zero values take the defaults.
+type Options struct {
+	// Client fetches feeds and alerts; default: one that refuses private,
+	// loopback and link-local addresses unless AllowPrivate, follows at
+	// most 5 redirects and only to http(s).
+	Client       *http.Client
+	AllowPrivate bool
+	Now          func() time.Time
+	Log          *slog.Logger
+	Timeout      time.Duration // one request, default 20 s
+	MaxBytes     int64         // one document, default cap.DefaultLimit (1 MiB)
+	MaxLinks     int           // linked alerts fetched per poll, default 20
+	Tick         time.Duration // how often Run looks for due feeds, default 5 s
+	// Polled, if set, is called after each poll is recorded (tests wait
+	// on it).
+	Polled func(store.CAPFeed)
+}
+
+// Poller polls the feeds of the store.
+type Poller struct {
+	st   *store.Store
+	send Sender
+	o    Options
+	kick chan struct{}
+	mu   sync.Mutex // one poll at a time: Run's and "poll now"'s
+	// links are the linked alerts taken per feed, by URL, at their
+	// entry's <updated> (guarded by mu).
+	links map[int64]map[string]time.Time
+}
+
+func (p *Poller) linksOf(feed int64) map[string]time.Time { return p.links[feed] }
+
+func (p *Poller) setLinks(feed int64, l map[string]time.Time) {
+	if p.links == nil {
+		p.links = map[int64]map[string]time.Time{}
+	}
+	p.links[feed] = l
+}
+
+// New returns a poller; Run runs it.
+func New(st *store.Store, send Sender, o Options) *Poller {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 20 * time.Second
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = cap.DefaultLimit
+	}
+	if o.MaxLinks <= 0 {
+		o.MaxLinks = 20
+	}
+	if o.Tick <= 0 {
+		o.Tick = 5 * time.Second
+	}
+	if o.Client == nil {
+		o.Client = NewClient(o.AllowPrivate)
+	}
+	return &Poller{st: st, send: send, o: o, kick: make(chan struct{}, 1)}
+}
+
+// PrivateAllowed says whether feeds on private and loopback addresses are
+// fetched (an admin sees it on the feeds page).
+func (p *Poller) PrivateAllowed() bool { return p.o.AllowPrivate }
+
+// errPrivate refuses an address inside the controller's own networks.
+var errPrivate = errors.New("address is private, loopback or link-local")
+
+// NewClient returns the HTTP client feeds are fetched with: unless
+// allowPrivate, it refuses to connect to loopback, private, link-local,
+// multicast and unspecified addresses (checked on the address actually
+// dialled, after DNS, so a name cannot point it at the controller's own
+// network), and follows at most 5 redirects, to http(s) only.
+func NewClient(allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if !allowPrivate {
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if internal(net.ParseIP(host)) {
+				return fmt.Errorf("%s: %w", host, errPrivate)
+			}
+			return nil
+		}
+	}
+	tr := &http.Transport{DialContext: d.DialContext, TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 20 * time.Second,
+		MaxIdleConns: 4, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true}
+	return &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("more than 5 redirects")
+		}
+		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+			return fmt.Errorf("redirect to %s: only http and https", req.URL.Scheme)
+		}
+		return nil
+	}}
+}
+
+// sharedSpace is RFC 6598's carrier-grade NAT range, private in practice.
+var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+
+// internal is true for an address inside the controller's own networks
+// (or none at all).
+func internal(ip net.IP) bool {
+	return ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || sharedSpace.Contains(ip)
+}
+
+// Kick asks Run to look for due feeds now; it never blocks.
+func (p *Poller) Kick() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run polls due feeds until ctx ends.
+func (p *Poller) Run(ctx context.Context) {
+	t := time.NewTicker(p.o.Tick)
+	defer t.Stop()
+	for {
+		p.PollDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+	}
+}
+
+// PollDue polls every feed whose time has come.
+func (p *Poller) PollDue(ctx context.Context) {
+	ids, err := p.st.DueCAPFeeds(ctx, p.o.Now())
+	if err != nil {
+		p.o.Log.Error("cap: due feeds", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := p.Poll(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.o.Log.Error("cap: poll", "feed", id, "err", err)
+		}
+	}
+}
+
+// Failure is why a poll was refused: a stable code (the cap package's
+// codes, or http_status, timeout, network, private_address, internal) and
+// words.
+type Failure struct {
+	Code string
+	Msg  string
+}
+
+func (f *Failure) Error() string { return f.Code + ": " + f.Msg }
+
+func failure(err error) *Failure {
+	var f *Failure
+	var ce *cap.Error
+	var ne net.Error
+	switch {
+	case errors.As(err, &f):
+		return f
+	case errors.As(err, &ce):
+		return &Failure{Code: string(ce.Code), Msg: ce.Error()}
+	case errors.Is(err, errPrivate):
+		return &Failure{Code: "private_address", Msg: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return &Failure{Code: "timeout", Msg: err.Error()}
+	}
+	return &Failure{Code: "network", Msg: err.Error()}
+}
+
+// Poll polls one feed now and returns it with its poll recorded. The
+// feed's own failure (unreachable, refused document) is recorded and is
+// not an error; an error is the store's.
+func (p *Poller) Poll(ctx context.Context, id int64) (feed store.CAPFeed, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, err := p.st.CAPFeed(ctx, id)
+	if err != nil {
+		return f, err
+	}
+	now := p.o.Now()
+	rec := store.CAPPoll{At: now, Result: store.PollOK, Next: now.Add(time.Duration(f.Interval) * time.Second)}
+	func() {
+		defer func() {
+			if r := recover(); r != nil { // a bug here must not end the poller
+				p.o.Log.Error("cap: poll panicked", "feed", f.ID, "panic", r)
+				rec.Result, rec.ErrorCode, rec.Error = store.PollError, "internal", fmt.Sprint(r)
+			}
+		}()
+		p.poll(ctx, f, &rec)
+	}()
+	if rec.Result == store.PollError {
+		p.o.Log.Warn("cap: feed refused", "feed", f.Name, "url", f.URL, "code", rec.ErrorCode, "reason", rec.Error)
+	}
+	if err := p.st.RecordCAPPoll(ctx, f.ID, rec); err != nil {
+		return f, err
+	}
+	f, err = p.st.CAPFeed(ctx, f.ID)
+	if err == nil && p.o.Polled != nil {
+		p.o.Polled(f)
+	}
+	return f, err
+}
+
+func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) {
+	fail := func(err error) {
+		fl := failure(err)
+		rec.Result, rec.ErrorCode, rec.Error = store.PollError, fl.Code, cut(fl.Msg, 500)
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, f.URL, nil)
+	if err != nil {
+		fail(&Failure{Code: "bad_url", Msg: err.Error()})
+		return
+	}
+	req.Header.Set("Accept", "application/cap+xml, application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8")
+	req.Header.Set("User-Agent", "pano-controller (CAP poller)")
+	if f.ETag != "" {
+		req.Header.Set("If-None-Match", f.ETag)
+	}
+	if f.LastModified != "" {
+		req.Header.Set("If-Modified-Since", f.LastModified)
+	}
+	resp, err := p.o.Client.Do(req)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		rec.Result = store.PollNotModified
+		return
+	case resp.StatusCode != http.StatusOK:
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		fail(&Failure{Code: "http_status", Msg: fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))})
+		return
+	}
+	doc, err := cap.Parse(resp.Body, cap.Options{Limit: p.o.MaxBytes})
+	if err != nil {
+		fail(err)
+		return
+	}
+	rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	base := resp.Request.URL.String() // after redirects
+	var refused []string
+	links := 0
+	// Linked alerts already taken, at the entry's <updated>, are not
+	// fetched again: a feed longer than MaxLinks is read MaxLinks new
+	// links a poll.
+	seen := p.linksOf(f.ID)
+	fresh := map[string]time.Time{}
+	type taken struct {
+		a    *cap.Alert
+		link string
+		upd  time.Time
+	}
+	var alerts []taken
+	for i := range doc.Entries {
+		e := &doc.Entries[i]
+		a, link := e.Alert, ""
+		if e.Err == nil && a == nil {
+			u, err := e.Resolve(base)
+			if err != nil {
+				refused = append(refused, failure(err).Msg)
+				continue
+			}
+			if upd, ok := seen[u]; ok && upd.Equal(e.Updated) {
+				fresh[u] = upd
+				continue
+			}
+			if links >= p.o.MaxLinks {
+				refused = append(refused, fmt.Sprintf("more than %d new linked alerts: the rest wait for the next poll", p.o.MaxLinks))
+				rec.ETag, rec.LastModified = "", "" // fetch the whole feed again next time
+				break
+			}
+			links++
+			link = u
+			a, e.Err = p.fetchAlert(ctx, u)
+		}
+		if e.Err != nil {
+			refused = append(refused, failure(e.Err).Msg)
+			continue
+		}
+		alerts = append(alerts, taken{a, link, e.Updated})
+	}
+	// Oldest first, so that an Update listed before the alert it replaces
+	// still replaces it.
+	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].a.Sent.Before(alerts[j].a.Sent) })
+	for _, x := range alerts {
+		if err := p.take(ctx, f, x.a); err != nil {
+			refused = append(refused, err.Error())
+			rec.ETag, rec.LastModified = "", "" // try it again next time
+			continue
+		}
+		if x.link != "" {
+			fresh[x.link] = x.upd
+		}
+	}
+	p.setLinks(f.ID, fresh)
+	if len(refused) > 0 {
+		// The feed was read: the entries it could take are taken; say
+		// which were refused.
+		rec.ErrorCode, rec.Error = "entries_refused", cut(fmt.Sprintf("%d refused: %s", len(refused), strings.Join(refused, "; ")), 500)
+	}
+}
+
+// fetchAlert fetches the alert an entry links to, at u.
+func (p *Poller) fetchAlert(ctx context.Context, u string) (*cap.Alert, error) {
+	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, &Failure{Code: "bad_url", Msg: err.Error()}
+	}
+	req.Header.Set("Accept", "application/cap+xml, application/xml;q=0.9, text/xml;q=0.8")
+	resp, err := p.o.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &Failure{Code: "http_status", Msg: fmt.Sprintf("%s: HTTP %d", u, resp.StatusCode)}
+	}
+	return cap.ParseAlert(resp.Body, cap.Options{Limit: p.o.MaxBytes})
+}
+
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
