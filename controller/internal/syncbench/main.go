@@ -14,10 +14,14 @@
 // first packet of every new slide. A transition's skew is the latest minus
 // the earliest agent's first packet of the same item start.
 //
-// A second line breaks the skew down: lag is first packet − the item's
-// start on the plan (controller time = this machine's clock); an agent's
-// median lag moves with its clock sync error, its scatter around that median
-// is frame pacing and scheduling.
+// A second line breaks the skew down. Lag is first packet − the item's
+// start on the plan (controller time is this machine's clock). The player
+// draws on ticks every 40 ms of controller time, so an item starting between
+// two ticks appears at the next one: lag_on_tick and lag_off_tick show it.
+// Less that phase, an agent's median lag is its clock sync error plus a part
+// common to all (clock_spread compares the agents), and its scatter around
+// the median is pacing: timer wake-up, scheduling, the driver's send. With
+// -v, each agent's lags beside the clock error its health reports.
 package main
 
 import (
@@ -433,12 +437,6 @@ func (b *bench) report(sched *protocol.Schedule, media []int64, from, to time.Ti
 				if b.cfg.verbose {
 					fmt.Fprintf(b.out, "  unmatched: %s showed slide %d at %s; nearest start %s (media %d, slide %d is media %d)\n",
 						a.name, ev.slide+1, ev.at.UTC().Format("15:04:05.000"), slot.Start.UTC().Format("15:04:05.000"), slot.Item.Media, ev.slide+1, media[ev.slide])
-					if os.Getenv("SYNCBENCH_DEBUG") != "" {
-						for _, e := range a.rx.snapshot() {
-							fmt.Fprintf(b.out, "    %s slide %d\n", e.at.UTC().Format("15:04:05.000"), e.slide+1)
-						}
-						fmt.Fprintln(b.out, "    from", from.UTC().Format("15:04:05.000"))
-					}
 				}
 				continue
 			}
