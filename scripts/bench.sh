@@ -55,6 +55,15 @@ CGO_ENABLED=0 go run ./assets/internal/bench24mp
 echo
 CGO_ENABLED=0 go run ./agent/internal/agentbench
 
+# Group sync (issue 10): eight real agents of one group, each with its clock
+# off by up to ±2 s and a link of 20 ± 10 ms each way (a proxy), half E1.31,
+# half DDP, to one receiver; a transition's skew is the spread over the
+# agents of the first packet of the same item start. The second line says
+# where the skew comes from (clock sync or pacing). Aim: p99 ≤ 5 ms.
+echo
+make -s build >/dev/null
+CGO_ENABLED=0 go run ./controller/internal/syncbench -bin bin
+
 # The dashboard (issue 9): the Màn hình page with 1,000 screens in headless
 # Chromium, against a controller of its own on a temporary database.
 echo
