@@ -152,13 +152,9 @@ func (d *Daemon) Connected(s *link.Session) {
 	d.sess = s
 	d.pending = map[string]journal.Batch{}
 	d.mu.Unlock()
-	// A burst of clock samples so the min-RTT filter has a good one at once.
+	// A first burst of clock samples at once, beside the first reports.
+	go d.syncClock(s)
 	go func() {
-		for i := 0; i < 5; i++ {
-			if _, err := s.Send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: d.Clock.Local()}); err != nil {
-				return
-			}
-		}
 		d.sendHealth()
 		d.sendScreenshot()
 		d.upload()
@@ -433,10 +429,24 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			d.sendScreenshot()
 		case <-timeSync.C:
 			if s := d.session(); s != nil {
-				_, _ = s.Send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: d.Clock.Local()})
+				go d.syncClock(s)
 			}
 		case <-upload.C:
 			d.upload()
+		}
+	}
+}
+
+// syncClock makes a burst of clock exchanges, spaced so that they meet
+// different delays on the link (clock.Burst, clock.BurstSpacing); it
+// stops when the session ends.
+func (d *Daemon) syncClock(s *link.Session) {
+	for i := 0; i < clock.Burst; i++ {
+		if i > 0 {
+			time.Sleep(clock.BurstSpacing)
+		}
+		if _, err := s.Send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: d.Clock.Local()}); err != nil {
+			return
 		}
 	}
 }

@@ -27,6 +27,7 @@ type conn struct {
 	id        Identity
 	sessionID string
 	send      chan []byte
+	clock     chan protocol.TimeResponse // answered by the write pump, which stamps T3
 	done      chan struct{}
 	closeOnce sync.Once
 
@@ -43,6 +44,7 @@ func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
 		remote:    remote,
 		sessionID: protocol.NewID()[:12],
 		send:      make(chan []byte, sendQueue),
+		clock:     make(chan protocol.TimeResponse, 16),
 		done:      make(chan struct{}),
 	}
 }
@@ -76,15 +78,8 @@ func (c *conn) queue(typ string, body any) string {
 // queueAs is queue under an id the caller chose (to expect the answer
 // before the message goes out).
 func (c *conn) queueAs(id, typ string, body any) {
-	env, err := protocol.NewEnvelope(typ, body, c.h.opt.Now())
-	if err != nil {
-		c.h.log.Error("encode message", "type", typ, "err", err)
-		return
-	}
-	env.ID = id
-	data, err := json.Marshal(env)
-	if err != nil {
-		c.h.log.Error("encode envelope", "type", typ, "err", err)
+	data := c.encode(id, typ, body)
+	if data == nil {
 		return
 	}
 	select {
@@ -96,6 +91,22 @@ func (c *conn) queueAs(id, typ string, body any) {
 	}
 }
 
+// encode makes a message, or logs why it cannot and returns nil.
+func (c *conn) encode(id, typ string, body any) []byte {
+	env, err := protocol.NewEnvelope(typ, body, c.h.opt.Now())
+	if err != nil {
+		c.h.log.Error("encode message", "type", typ, "err", err)
+		return nil
+	}
+	env.ID = id
+	data, err := json.Marshal(env)
+	if err != nil {
+		c.h.log.Error("encode envelope", "type", typ, "err", err)
+		return nil
+	}
+	return data
+}
+
 func (c *conn) writePump() {
 	defer c.h.wg.Done()
 	ping := time.NewTicker(pingInterval)
@@ -103,6 +114,20 @@ func (c *conn) writePump() {
 	for {
 		select {
 		case data := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+				c.closeWith(websocket.CloseAbnormalClosure, "write failed")
+				return
+			}
+		case r := <-c.clock:
+			// T3 as late as it can be: time spent queued behind other
+			// messages would otherwise count as the way down, and bias the
+			// agent's clock by half of it.
+			r.T3 = c.h.opt.Now()
+			data := c.encode(protocol.NewID(), protocol.TypeTimeResponse, r)
+			if data == nil {
+				continue
+			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
 				c.closeWith(websocket.CloseAbnormalClosure, "write failed")
@@ -220,7 +245,10 @@ func (c *conn) handle(env protocol.Envelope) error {
 		if err := protocol.DecodeBody(env, &req); err != nil {
 			return err
 		}
-		c.queue(protocol.TypeTimeResponse, protocol.TimeResponse{T1: req.T1, T2: t2, T3: c.h.opt.Now()})
+		select {
+		case c.clock <- protocol.TimeResponse{T1: req.T1, T2: t2}:
+		default: // a flood of requests: the agent asks again at its next sync
+		}
 		return nil
 	case protocol.TypeHealth, protocol.TypeScreenshot, protocol.TypePlayRecords, protocol.TypeCommandResult:
 		return c.onReport(env)
