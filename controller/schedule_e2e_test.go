@@ -316,6 +316,7 @@ func TestPowerWindowTurnsE131OffAndOnOnTime(t *testing.T) {
 	// its end until its start the next day.
 	offAt := time.Now().Add(setupLead + time.Minute - 1).Truncate(time.Minute)
 	onAt := offAt.Add(time.Minute)
+	setAt := time.Now()
 	out := e.setPowerBrightness(fmt.Sprintf("/displays/%d", id), []protocol.Window{{From: hhmm(onAt, loc), Until: hhmm(offAt, loc)}}, nil)
 	if out["own"] != true {
 		t.Fatalf("after PUT the display's rule is not its own: %v", out)
@@ -324,8 +325,8 @@ func TestPowerWindowTurnsE131OffAndOnOnTime(t *testing.T) {
 	if lead := time.Until(offAt); lead < 500*time.Millisecond {
 		t.Fatalf("the agent took the power window %v before it closed: too late to time the edge", lead)
 	}
-	t.Logf("power %s–%s (revision %d): off at %s, on at %s", plan.Power[0].From, plan.Power[0].Until, plan.Revision,
-		offAt.Format("15:04:05"), onAt.Format("15:04:05"))
+	t.Logf("power %s–%s set at %s, taken (revision %d) %v later: off at %s, on at %s", plan.Power[0].From, plan.Power[0].Until,
+		setAt.Format("15:04:05.000"), plan.Revision, time.Since(setAt).Round(time.Millisecond), offAt.Format("15:04:05"), onAt.Format("15:04:05"))
 	rx.waitPast(t, offAt.Add(time.Millisecond), time.Until(offAt)+20*time.Second)
 	e.waitHealth(id, "power off", func(h protocol.Health) bool { return h.PowerOff && h.CurrentItem == 0 })
 	frames := rx.waitPast(t, onAt.Add(500*time.Millisecond), time.Until(onAt)+20*time.Second)
