@@ -6,11 +6,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"image"
 	"math"
 	"net"
-	"os"
-	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,17 +21,11 @@ import (
 // The schedule tests run real controller and agent processes against an
 // E1.31 receiver written here from the standard's layout (PROTOCOLS.md),
 // not from the agent's driver, and check what reaches the wire: power
-// windows, brightness windows and share of voice.
-//
-// Until the controller's API can say power and brightness windows and entry
-// weights, the plan is the controller's own (its entries, rotations and
-// content, by its API) with those added in the agent's saved plan, under the
-// same revision, before the agent starts: the agent plays its saved plan
-// first, and the controller's plan of that revision is a resend it keeps.
-// When the controller says them itself (PUT /api/v1/displays/{id}/power-
-// brightness with {power, brightness}, and POST /api/v1/schedules with
-// weight), the edit functions below become those calls and e131Agent
-// starts the agent once.
+// windows, brightness windows (a display's own and its group's), share of
+// voice, and the plan's schema. Every plan is the controller's, set up
+// through its API as a technician or an approver would (a display's or a
+// group's power and brightness, schedule entries with weights); each agent
+// is started once and takes the changes as they come.
 
 // sacnFrame is one frame as the receiver put it together: the universes of
 // one sequence number.
@@ -175,41 +169,86 @@ func (r *sacnReceiver) waitPast(t *testing.T, at time.Time, within time.Duration
 	}
 }
 
-// e131Agent starts an agent for a new w×h display that plays rotation
-// notices (one 60 s item each), on the e131 profile towards rx: universe 1
-// on, the LEDs in reading order, RGB, no gamma, so the slots are the
-// picture's bytes. It runs once to enrol and fetch its content, and is
-// started again with its saved plan changed by edit.
-func (e *runtimeEnv) e131Agent(name string, w, h int, rx *sacnReceiver, edit func(*protocol.Plan), rotations ...[]string) (*proc, string, int64) {
+// e131Agent enrols and starts, once, the agent of the display name (w×h)
+// on the e131 profile towards rx: universe 1 on, the LEDs in reading order,
+// RGB, no gamma, the profile's level 100 %, so the slots are the picture's
+// bytes. It returns when the agent has its content.
+func (e *runtimeEnv) e131Agent(name string, w, h int, rx *sacnReceiver) (*proc, string) {
 	e.t.Helper()
-	id := e.display(name, w, h)
-	for _, notices := range rotations {
-		e.rotation(id, 50, 60_000, notices...)
-	}
 	sets := []string{"host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()), "universe=1", "serpentine=none", "gamma=1"}
 	ag, state := e.agent(name, w, h, "e131", sets)
 	ag.waitLine(e.t, regexp.MustCompile(`msg="content synced"`), 1)
-	if _, err := ag.stop(e.t); err != nil {
-		e.t.Fatal(err)
+	return ag, state
+}
+
+// weightedRotation schedules, all day every day at priority 50 on the
+// display, an approved rotation of text notices shown for durationMS each,
+// with a share of voice of weight (rotation in runtime_e2e_test.go, with
+// the entry's weight).
+func (e *runtimeEnv) weightedRotation(displayID int64, weight, durationMS int, notices ...string) {
+	e.t.Helper()
+	var items []any
+	for i, body := range notices {
+		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Tin %d: %s", i+1, body), "kind": "text", "body": body}, 201)
+		e.approver.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
+		e.waitMediaReady(m["id"])
+		e.approver.call("POST", fmt.Sprintf("/media/%v/approve", m["id"]), nil, 200)
+		items = append(items, map[string]any{"media_id": m["id"], "duration_ms": durationMS})
 	}
-	b, err := os.ReadFile(filepath.Join(state, "plan.json"))
-	if err != nil {
-		e.t.Fatal(err)
+	p := e.approver.call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("Vòng phát %d, phần %d", displayID, weight), "items": items}, 201)
+	e.approver.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
+	e.approver.call("POST", fmt.Sprintf("/playlists/%v/approve", p["id"]), nil, 200)
+	today := time.Now().UTC()
+	e.approver.call("POST", "/schedules", map[string]any{
+		"playlist_id": p["id"], "display_id": displayID,
+		"starts_on": today.AddDate(0, 0, -1).Format(time.DateOnly), "ends_on": today.AddDate(0, 0, 2).Format(time.DateOnly),
+		"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": 50, "weight": weight,
+	}, 201)
+}
+
+// takenPlan waits until the display's plan is one that ok accepts (the
+// controller recompiles shortly after a change) and its agent has taken it
+// (acknowledged, after which it plays it; its log says so too), and
+// returns that plan and its schema as the controller wrote it.
+func (e *runtimeEnv) takenPlan(ag *proc, id int64, what string, ok func(protocol.Plan) bool) (protocol.Plan, int) {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := e.tech.call("GET", fmt.Sprintf("/displays/%d/plan", id), nil, 200)
+		b, _ := json.Marshal(out["plan"])
+		var p protocol.Plan
+		if err := json.Unmarshal(b, &p); err != nil {
+			e.t.Fatal(err)
+		}
+		var raw struct {
+			Schema *int `json:"schema"`
+		}
+		json.Unmarshal(b, &raw)
+		if ok(p) && out["acked_revision"] == float64(p.Revision) {
+			ag.waitLine(e.t, regexp.MustCompile(fmt.Sprintf(`msg="new plan" revision=%d `, p.Revision)), 1)
+			if raw.Schema == nil {
+				e.t.Fatalf("plan revision %d has no schema", p.Revision)
+			}
+			return p, *raw.Schema
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the agent never took a plan with %s (last: revision %d, acknowledged %v)", what, p.Revision, out["acked_revision"])
+		}
+		<-time.After(50 * time.Millisecond) // plans change with no signal over HTTP; bounded poll
 	}
-	var p protocol.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		e.t.Fatal(err)
+}
+
+// setPowerBrightness sets a display's or a group's (path) power and
+// brightness rule as a technician does.
+func (e *runtimeEnv) setPowerBrightness(path string, power []protocol.Window, brightness []protocol.BrightnessWindow) map[string]any {
+	e.t.Helper()
+	if power == nil {
+		power = []protocol.Window{}
 	}
-	p.Schema = protocol.PlanSchema
-	edit(&p)
-	if _, err := protocol.Compile(&p); err != nil {
-		e.t.Fatalf("edited plan: %v", err)
+	if brightness == nil {
+		brightness = []protocol.BrightnessWindow{}
 	}
-	b, _ = json.Marshal(p)
-	if err := os.WriteFile(filepath.Join(state, "plan.json"), b, 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	return e.startAgent(state), state, id
+	return e.tech.call("PUT", path+"/power-brightness", map[string]any{"power": power, "brightness": brightness, "day_night": nil}, 200)
 }
 
 // waitHealth waits until the display's agent reports health that ok
@@ -249,34 +288,54 @@ const (
 	edgeEarly = 5 * time.Millisecond
 )
 
+// setupLead is the least time between setting a power window and its
+// first edge: the controller recompiles after 200 ms and the agent takes
+// the plan within a few milliseconds more on loopback.
+const setupLead = 5 * time.Second
+
 // TestPowerWindowTurnsE131OffAndOnOnTime: outside its power window the
 // screen goes black at the window's end, ends the E1.31 stream with three
 // Stream_Terminated packets per universe, sends nothing, and comes back
-// with its content when the next window opens — both on time.
+// with its content when the next window opens — both on time. The window
+// is set through the API while the agent plays, so that it closes at the
+// first minute boundary at least setupLead away: the test waits that
+// (5–65 s) and the one minute off.
 func TestPowerWindowTurnsE131OffAndOnOnTime(t *testing.T) {
 	const w, h = 64, 32 // 2048 LEDs: 13 universes
 	e := newRuntimeEnv(t)
 	rx := newSACNReceiver(t, 1, 13)
-	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	var offAt, onAt time.Time
-	ag, _, id := e.e131Agent("cong-vien", w, h, rx, func(p *protocol.Plan) {
-		// Off for the minute that starts at least 8 s from now: on from
-		// its end until its start the next day.
-		offAt = time.Now().Add(8 * time.Second).Truncate(time.Minute).Add(time.Minute)
-		onAt = offAt.Add(time.Minute)
-		p.Power = []protocol.Window{{From: hhmm(onAt, loc), Until: hhmm(offAt, loc)}}
-	}, []string{"Công viên mở cửa 5 giờ"})
-	t.Logf("off at %s, on at %s", offAt.Format("15:04:05"), onAt.Format("15:04:05"))
+	id := e.display("cong-vien", w, h)
+	e.rotation(id, 50, 60_000, "Công viên mở cửa 5 giờ")
+	ag, _ := e.e131Agent("cong-vien", w, h, rx)
+	loc, err := time.LoadLocation(e.plan(id).TimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Off for the minute that starts at least setupLead from now: on from
+	// its end until its start the next day.
+	offAt := time.Now().Add(setupLead + time.Minute - 1).Truncate(time.Minute)
+	onAt := offAt.Add(time.Minute)
+	setAt := time.Now()
+	out := e.setPowerBrightness(fmt.Sprintf("/displays/%d", id), []protocol.Window{{From: hhmm(onAt, loc), Until: hhmm(offAt, loc)}}, nil)
+	if out["own"] != true {
+		t.Fatalf("after PUT the display's rule is not its own: %v", out)
+	}
+	plan, _ := e.takenPlan(ag, id, "the power window", func(p protocol.Plan) bool { return len(p.Power) == 1 })
+	if lead := time.Until(offAt); lead < 500*time.Millisecond {
+		t.Fatalf("the agent took the power window %v before it closed: too late to time the edge", lead)
+	}
+	t.Logf("power %s–%s set at %s, taken (revision %d) %v later: off at %s, on at %s", plan.Power[0].From, plan.Power[0].Until,
+		setAt.Format("15:04:05.000"), plan.Revision, time.Since(setAt).Round(time.Millisecond), offAt.Format("15:04:05"), onAt.Format("15:04:05"))
 	rx.waitPast(t, offAt.Add(time.Millisecond), time.Until(offAt)+20*time.Second)
 	e.waitHealth(id, "power off", func(h protocol.Health) bool { return h.PowerOff && h.CurrentItem == 0 })
 	frames := rx.waitPast(t, onAt.Add(500*time.Millisecond), time.Until(onAt)+20*time.Second)
-	ag.waitLine(t, regexp.MustCompile(`msg="agent started"`), 1)
 
 	// Before: content. Then one black frame, three terminations, nothing,
 	// and content again.
 	i := 0
 	for i < len(frames) && (frames[i].at.Before(offAt.Add(-2*time.Second)) || frames[i].black()) {
-		i++ // the agent's start (a black frame) and its first frames
+		i++ // the agent's start (a black frame) and the frames long before
 	}
 	for i < len(frames) && !frames[i].black() && !frames[i].terminated {
 		i++
@@ -306,23 +365,19 @@ func TestPowerWindowTurnsE131OffAndOnOnTime(t *testing.T) {
 		t.Fatal("the screen came back with another picture than the one item it plays")
 	}
 	t.Logf("black %v after the window closed, terminated by %v; first frame %v after the window opened", offLag, terms[2].at.Sub(offAt), onLag)
+	e.waitHealth(id, "power on again", func(h protocol.Health) bool { return !h.PowerOff && h.CurrentItem != 0 })
 }
 
-// TestBrightnessWindowScalesE131Pixels: a brightness window of 40 % puts
-// every slot on the wire at 40 % of the rendition's value (gamma 1, the
-// profile at 100 %).
-func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
-	const w, h = 64, 32
-	e := newRuntimeEnv(t)
-	rx := newSACNReceiver(t, 1, 13)
-	_, state, id := e.e131Agent("nha-van-hoa", w, h, rx, func(p *protocol.Plan) {
-		p.Brightness = []protocol.BrightnessWindow{{Window: protocol.Window{From: "00:00", Until: "24:00"}, Percent: 40}}
-	}, []string{"Nhà văn hoá: lịch sinh hoạt"})
-	plan := e.plan(id)
-	rendition := decodeRGBA(t, e.asset(state, plan.Assets[0].SHA256))
-	start := time.Now()
-	frames := rx.waitPast(t, start.Add(3*time.Second), 30*time.Second)
+// scaledFrame waits for a frame drawn after the instant after and checks
+// that every slot is the rendition's value at percent, rounded (gamma 1;
+// percent a multiple of 20, so that no value falls half-way).
+func scaledFrame(t *testing.T, rx *sacnReceiver, after time.Time, rendition *image.RGBA, percent int) {
+	t.Helper()
+	// A frame drawn before the plan was taken may still be on its way:
+	// 200 ms is five frames at 25 fps.
+	frames := rx.waitPast(t, after.Add(200*time.Millisecond), 20*time.Second)
 	f := frames[len(frames)-1]
+	w, h := rendition.Rect.Dx(), rendition.Rect.Dy()
 	if len(f.slots) != 3*w*h {
 		t.Fatalf("frame of %d slots, want %d", len(f.slots), 3*w*h)
 	}
@@ -331,8 +386,8 @@ func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
 		px := rendition.RGBAAt(n%w, n/w)
 		for c, v := range []uint8{px.R, px.G, px.B} {
 			got := f.slots[3*n+c]
-			if want := math.Round(float64(v) * 0.4); float64(got) != want {
-				t.Fatalf("LED %d channel %d: %d on the wire, rendition %d: want %v (40 %%)", n, c, got, v, want)
+			if want := math.Round(float64(v) * float64(percent) / 100); float64(got) != want {
+				t.Fatalf("LED %d channel %d: %d on the wire, rendition %d: want %v (%d %%)", n, c, got, v, want, percent)
 			}
 			sumIn += float64(v)
 			sumOut += float64(got)
@@ -341,44 +396,98 @@ func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
 	if sumIn < float64(w*h) {
 		t.Fatalf("the rendition is nearly black (sum %v): the ratio says nothing", sumIn)
 	}
-	t.Logf("wire/rendition = %.4f over %d slots", sumOut/sumIn, 3*w*h)
-	e.waitHealth(id, "brightness 40", func(h protocol.Health) bool { return h.Brightness != nil && *h.Brightness == 40 })
+	t.Logf("%d %%: wire/rendition = %.4f over %d slots", percent, sumOut/sumIn, 3*w*h)
 }
 
-// TestShareOfVoiceTwoToOne: two rotations of one 1 s item each, of equal
-// priority and weights 2 and 1, share the day: over several loops the
-// receiver sees two seconds of the first for one of the second,
-// interleaved.
+// TestBrightnessWindowScalesE131Pixels: a brightness window puts every
+// slot on the wire at its level of the rendition's value (gamma 1, the
+// profile at 100 %). The display is in a group: the group's window (60 %)
+// holds on it until the display gets its own (40 %), and again when the
+// display's own is dropped.
+func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
+	const w, h = 64, 32
+	e := newRuntimeEnv(t)
+	rx := newSACNReceiver(t, 1, 13)
+	g := e.tech.call("POST", "/groups", map[string]any{"name": "Nhà văn hoá các khu phố"}, 201)
+	group := int64(g["id"].(float64))
+	id := e.display("nha-van-hoa", w, h)
+	e.tech.call("PATCH", fmt.Sprintf("/displays/%d", id), map[string]any{"group_id": group}, 200)
+	e.rotation(id, 50, 60_000, "Nhà văn hoá: lịch sinh hoạt")
+	ag, state := e.e131Agent("nha-van-hoa", w, h, rx)
+	plan := e.plan(id)
+	rendition := decodeRGBA(t, e.asset(state, plan.Assets[0].SHA256))
+	scaledFrame(t, rx, time.Now(), rendition, 100)
+
+	allDay := func(pct int) []protocol.BrightnessWindow {
+		return []protocol.BrightnessWindow{{Window: protocol.Window{From: "00:00", Until: "24:00"}, Percent: pct}}
+	}
+	brightness := func(pct int) func(protocol.Plan) bool {
+		return func(p protocol.Plan) bool { return len(p.Brightness) == 1 && p.Brightness[0].Percent == pct }
+	}
+	displayPath, groupPath := fmt.Sprintf("/displays/%d", id), fmt.Sprintf("/groups/%d", group)
+
+	// The group's window, inherited.
+	e.setPowerBrightness(groupPath, nil, allDay(60))
+	if r := e.tech.call("GET", displayPath+"/power-brightness", nil, 200); r["own"] != false || r["inherited_from_group"] != float64(group) {
+		t.Fatalf("the display does not say it follows its group's rule: %v", r)
+	}
+	e.takenPlan(ag, id, "the group's 60 %", brightness(60))
+	scaledFrame(t, rx, time.Now(), rendition, 60)
+	e.waitHealth(id, "brightness 60", func(h protocol.Health) bool { return h.Brightness != nil && *h.Brightness == 60 })
+
+	// The display's own, above the group's.
+	e.setPowerBrightness(displayPath, nil, allDay(40))
+	e.takenPlan(ag, id, "the display's 40 %", brightness(40))
+	scaledFrame(t, rx, time.Now(), rendition, 40)
+	e.waitHealth(id, "brightness 40", func(h protocol.Health) bool { return h.Brightness != nil && *h.Brightness == 40 })
+
+	// Its own dropped: the group's again.
+	e.tech.call("DELETE", displayPath+"/power-brightness", nil, 204)
+	e.takenPlan(ag, id, "the group's 60 % again", brightness(60))
+	scaledFrame(t, rx, time.Now(), rendition, 60)
+}
+
+// TestShareOfVoiceTwoToOne: two rotations of one 1 s item each, scheduled
+// through the API at equal priority with weights 2 and 1, share the day:
+// over several loops the receiver sees two seconds of the first for one of
+// the second, interleaved.
 func TestShareOfVoiceTwoToOne(t *testing.T) {
 	const w, h = 64, 32
 	e := newRuntimeEnv(t)
 	rx := newSACNReceiver(t, 1, 13)
+	id := e.display("cho-dem", w, h)
+	e.weightedRotation(id, 2, 1000, "Chợ")
+	e.weightedRotation(id, 1, 1000, "Sạch")
+	_, state := e.e131Agent("cho-dem", w, h, rx)
+
+	plan := e.plan(id)
+	if len(plan.Entries) != 2 {
+		t.Fatalf("%d entries, want 2", len(plan.Entries))
+	}
 	var heavy string // the asset of the weight-2 rotation
-	_, state, _ := e.e131Agent("cho-dem", w, h, rx, func(p *protocol.Plan) {
-		if len(p.Entries) != 2 {
-			t.Fatalf("%d entries, want 2", len(p.Entries))
-		}
-		for k := range p.Playlists {
-			for j := range p.Playlists[k].Items {
-				p.Playlists[k].Items[j].DurationMS = 1000
+	weights := map[int]int{}
+	for _, en := range plan.Entries {
+		weights[max(en.Weight, 1)]++
+		if en.Weight == 2 {
+			for _, pl := range plan.Playlists {
+				if pl.ID == en.Playlist {
+					heavy = pl.Items[0].Asset
+				}
 			}
 		}
-		p.Entries[0].Weight = 2
-		for _, pl := range p.Playlists {
-			if pl.ID == p.Entries[0].Playlist {
-				heavy = pl.Items[0].Asset
-			}
+	}
+	if weights[1] != 1 || weights[2] != 1 || heavy == "" || plan.Schema != 2 {
+		t.Fatalf("the controller's plan (schema %d) has entries of weights %v, want 2 and 1", plan.Schema, weights)
+	}
+	for _, a := range plan.Assets {
+		if a.TickerPPS != 0 {
+			t.Fatalf("asset %s is a ticker: its frames change all the time", a.SHA256[:12])
 		}
-		for _, a := range p.Assets {
-			if a.TickerPPS != 0 {
-				t.Fatalf("asset %s is a ticker: its frames change all the time", a.SHA256[:12])
-			}
-		}
-	}, []string{"Chợ"}, []string{"Sạch"})
+	}
 	// Items are 1 s long and the loops anchored at midnight, so pictures
 	// change on whole seconds: sample mid-second, 12 s in a row (four
 	// turns of a 2:1 share, whatever the phase).
-	first := time.Now().Add(3 * time.Second).Truncate(time.Second) // past the start and the first sync
+	first := time.Now().Add(2 * time.Second).Truncate(time.Second) // past the first frames
 	const seconds = 12
 	frames := rx.waitPast(t, first.Add(seconds*time.Second), 40*time.Second)
 	var shown [][32]byte
@@ -429,4 +538,53 @@ func TestShareOfVoiceTwoToOne(t *testing.T) {
 	if longest > 2 {
 		t.Fatalf("%s: one picture for %d s in a row; the rotations must take turns loop by loop", seq, longest)
 	}
+}
+
+// TestPlanSchemaFollowsWhatThePlanSays: the controller writes the oldest
+// schema that says the plan — 1 for entries and items alone, 2 once the
+// display has a power window, 1 again when it is dropped — and the agent
+// takes each of them.
+func TestPlanSchemaFollowsWhatThePlanSays(t *testing.T) {
+	e := newRuntimeEnv(t)
+	id := e.display("ubnd-phuong", 64, 32)
+	e.rotation(id, 50, 60_000, "Lịch tiếp công dân: thứ Năm")
+	ag, _ := e.agent("ubnd-phuong", 64, 32, "virtual", nil)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+
+	took := func(rev int64) {
+		t.Helper()
+		e.waitHealth(id, fmt.Sprintf("revision %d playing", rev), func(h protocol.Health) bool {
+			return h.PlanRevision == rev && h.PlanRefused == "" && !h.PowerOff && h.CurrentItem != 0
+		})
+	}
+	plain, schema := e.takenPlan(ag, id, "the rotation", func(p protocol.Plan) bool { return len(p.Entries) == 1 })
+	if schema != 1 || plain.Schema != 1 {
+		t.Fatalf("a plan of entries and items alone is written in schema %d, want 1", schema)
+	}
+	took(plain.Revision)
+
+	// On for an hour either side of now: the screen stays on, but the plan
+	// says something schema 1 cannot.
+	loc, err := time.LoadLocation(plain.TimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	window := protocol.Window{From: hhmm(now.Add(-time.Hour), loc), Until: hhmm(now.Add(time.Hour), loc)}
+	e.setPowerBrightness(fmt.Sprintf("/displays/%d", id), []protocol.Window{window}, nil)
+	powered, schema := e.takenPlan(ag, id, "the power window", func(p protocol.Plan) bool { return len(p.Power) == 1 })
+	if got := powered.Power[0]; schema != 2 || got.From != window.From || got.Until != window.Until || len(got.Weekdays) != 0 {
+		t.Fatalf("a plan with the power window %+v is written in schema %d with power %+v, want schema 2", window, schema, powered.Power)
+	}
+	took(powered.Revision)
+
+	e.tech.call("DELETE", fmt.Sprintf("/displays/%d/power-brightness", id), nil, 204)
+	again, schema := e.takenPlan(ag, id, "no power window", func(p protocol.Plan) bool { return p.Revision > powered.Revision && len(p.Power) == 0 })
+	if schema != 1 {
+		t.Fatalf("with the power window dropped the plan is written in schema %d, want 1", schema)
+	}
+	if n := len(regexp.MustCompile(`plan refused`).FindAllString(strings.Join(ag.output(), "\n"), -1)); n > 0 {
+		t.Fatalf("the agent refused %d plans", n)
+	}
+	t.Logf("schemas 1, 2, 1 at revisions %d, %d, %d, each taken", plain.Revision, powered.Revision, again.Revision)
 }
