@@ -29,8 +29,10 @@ const (
 	// Window is how many recent samples are kept.
 	Window = 32
 	// Burst is how many exchanges the agent makes each time it syncs,
-	// spaced out so that they meet different delays.
-	Burst = 8
+	// spaced out so that they meet different delays; FirstBurst, on
+	// connecting, fills half the window at once.
+	Burst      = 8
+	FirstBurst = 16
 	// BurstSpacing is the time between the exchanges of a burst.
 	BurstSpacing = 100 * time.Millisecond
 	// MaxDrift is how fast the agent's clock may run against the

@@ -153,7 +153,7 @@ func (d *Daemon) Connected(s *link.Session) {
 	d.pending = map[string]journal.Batch{}
 	d.mu.Unlock()
 	// A first burst of clock samples at once, beside the first reports.
-	go d.syncClock(s)
+	go d.syncClock(s, clock.FirstBurst)
 	go func() {
 		d.sendHealth()
 		d.sendScreenshot()
@@ -429,7 +429,7 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			d.sendScreenshot()
 		case <-timeSync.C:
 			if s := d.session(); s != nil {
-				go d.syncClock(s)
+				go d.syncClock(s, clock.Burst)
 			}
 		case <-upload.C:
 			d.upload()
@@ -437,11 +437,11 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 	}
 }
 
-// syncClock makes a burst of clock exchanges, spaced so that they meet
-// different delays on the link (clock.Burst, clock.BurstSpacing); it
-// stops when the session ends.
-func (d *Daemon) syncClock(s *link.Session) {
-	for i := 0; i < clock.Burst; i++ {
+// syncClock makes a burst of n clock exchanges, spaced so that they meet
+// different delays on the link (clock.BurstSpacing); it stops when the
+// session ends.
+func (d *Daemon) syncClock(s *link.Session, n int) {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			time.Sleep(clock.BurstSpacing)
 		}
