@@ -431,6 +431,15 @@ func (p *Player) step(now time.Time) {
 			p.fallback(now, sched.Plan().Fallback, code, why)
 			return
 		}
+		if rev := sched.Plan().Revision; p.cur != nil && p.cur.revision != rev && p.cur.key() == keyOf(slot) &&
+			p.cur.slot.Item.Asset == slot.Item.Asset && p.cur.slot.Item.Media == slot.Item.Media {
+			// A new plan (a brightness window, an urgent notice elsewhere)
+			// that keeps this item where it was: it plays on, one record.
+			p.cur.revision, p.cur.slot = rev, slot
+			p.mu.Lock()
+			p.status.PlanRevision = rev
+			p.mu.Unlock()
+		}
 		if p.cur == nil || p.cur.key() != keyOf(slot) || p.cur.revision != sched.Plan().Revision {
 			p.end(now)
 			s, err := p.load(slot, sched.Plan().Revision)

@@ -180,6 +180,38 @@ func TestProofOfPlayRecordsEachItem(t *testing.T) {
 	}
 }
 
+// TestNewPlanKeepsTheItemOnScreen: a new revision (a brightness window
+// set, an urgent notice for other screens) that leaves the item where it
+// was neither restarts it nor cuts its proof of play in two (the second
+// part once had the same record ID and was dropped as a duplicate).
+func TestNewPlanKeepsTheItemOnScreen(t *testing.T) {
+	r := newRig(t, protocol.FallbackBlack)
+	r.stepAt(0)
+	r.stepAt(time.Second)
+	plan := *r.p.Schedule().Plan()
+	plan.Revision = 3
+	plan.Brightness = []protocol.BrightnessWindow{{Window: protocol.Window{From: "00:00", Until: "24:00"}, Percent: 40}}
+	s, err := protocol.Compile(&plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.p.SetSchedule(s)
+	for ms := 1100; ms <= 5_000; ms += 100 {
+		r.stepAt(time.Duration(ms) * time.Millisecond)
+	}
+	r.p.end(r.clk.Now())
+	close(r.p.recs)
+	r.p.writeRecords()
+	recs := r.rec.all()
+	if len(recs) != 2 || recs[0].Item != 11 || !recs[0].Start.Equal(r.window) || !recs[0].End.Equal(r.window.Add(5*time.Second)) ||
+		recs[0].PlanRevision != 3 {
+		t.Fatalf("records %+v, want item 11 from 06:00:00 to 06:00:05 in one record of revision 3, then item 12", recs)
+	}
+	if st := r.p.Status(); st.PlanRevision != 3 {
+		t.Fatalf("status says revision %d", st.PlanRevision)
+	}
+}
+
 func TestMissingAndBrokenAssetsAreSkipped(t *testing.T) {
 	r := newRig(t, protocol.FallbackBlack)
 	os.Remove(filepath.Join(r.dir, r.shas[1]))                              // green is missing
