@@ -63,6 +63,25 @@ func fuzzPlan(data []byte) *Plan {
 		}
 		p.Entries = append(p.Entries, e)
 	}
+	// Power and brightness windows, day/night at a site, a waking entry.
+	for range next() % 3 {
+		if f, u := hm(), hm(); f != u {
+			p.Power = append(p.Power, Window{From: f, Until: u})
+		}
+	}
+	for range next() % 3 {
+		if f, u := hm(), hm(); f != u {
+			p.Brightness = append(p.Brightness, BrightnessWindow{Window: Window{From: f, Until: u}, Percent: next() % 101})
+		}
+	}
+	if v := next(); v%2 == 0 {
+		p.Site = &Site{Latitude: float64(v%180) - 89.5, Longitude: float64(next()%360) - 179.5}
+		p.DayNight = &DayNight{Day: 100, Night: next() % 101}
+	}
+	if v := next(); v%3 == 0 && len(p.Playlists) > 0 {
+		nb, na := base.Add(time.Duration(v)*7*time.Minute), base.Add(time.Duration(v+30)*7*time.Minute)
+		p.Entries = append(p.Entries, Entry{ID: 99, Playlist: 1, Priority: 1000, NotBefore: &nb, NotAfter: &na, Wake: true})
+	}
 	return p
 }
 
@@ -86,10 +105,31 @@ func FuzzEvaluate(f *testing.F) {
 			tt := t0.Add(time.Duration(i) * (time.Duration(step%7200)*time.Second + 1234*time.Millisecond))
 			slot, ok := s.At(tt)
 			checkSlot(t, s, tt, slot, ok)
+			// next is when the answer changes: after t, the answer stands
+			// until just before it, and differs at it.
 			on, next := s.PowerAt(tt)
-			_ = on
-			if !next.IsZero() && !next.After(tt) {
-				t.Fatalf("power next %v not after %v", next, tt)
+			if !next.IsZero() {
+				if !next.After(tt) {
+					t.Fatalf("power next %v not after %v", next, tt)
+				}
+				if still, _ := s.PowerAt(next.Add(-time.Millisecond)); still != on {
+					t.Fatalf("power changed before its next %v", next)
+				}
+				if then, _ := s.PowerAt(next); then == on {
+					t.Fatalf("power at its next %v is still %v", next, on)
+				}
+			}
+			level, src, bnext := s.BrightnessBy(tt)
+			if level < 0 || level > 100 {
+				t.Fatalf("brightness %d at %v", level, tt)
+			}
+			if !bnext.IsZero() {
+				if !bnext.After(tt) {
+					t.Fatalf("brightness next %v not after %v", bnext, tt)
+				}
+				if l, s2, _ := s.BrightnessBy(bnext.Add(-time.Millisecond)); l != level || s2 != src {
+					t.Fatalf("brightness changed before its next %v", bnext)
+				}
 			}
 			if c := s.NextChange(tt, tt.Add(48*time.Hour)); !c.After(tt) {
 				t.Fatalf("NextChange %v not after %v", c, tt)

@@ -330,9 +330,14 @@ func (p *Plan) NeededSchema() int {
 	if p.Site != nil || len(p.Power) > 0 || len(p.Brightness) > 0 || p.DayNight != nil {
 		return 2
 	}
-	for _, e := range p.Entries {
+	for i, e := range p.Entries {
 		if len(e.Dayparts) > 0 || (e.Weight != 0 && e.Weight != 1) || e.Wake {
 			return 2
+		}
+		for _, f := range p.Entries[i+1:] {
+			if mayShare(e, f) {
+				return 2
+			}
 		}
 	}
 	for _, pl := range p.Playlists {
@@ -343,6 +348,27 @@ func (p *Plan) NeededSchema() int {
 		}
 	}
 	return 1
+}
+
+// mayShare reports whether two entries of equal priority may be open at
+// once: schema 1 agents gave such an overlap to the lower id alone, schema
+// 2 agents share it by weight, so the plan must say schema 2. Dates and
+// intervals are compared (a day of slack for windows across midnight);
+// weekdays and times of day are not, which errs towards schema 2.
+func mayShare(a, b Entry) bool {
+	if a.Priority != b.Priority {
+		return false
+	}
+	before := func(end, start string) bool { // end's day (and the night after) is before start's day
+		e, err1 := time.Parse(time.DateOnly, end)
+		s, err2 := time.Parse(time.DateOnly, start)
+		return err1 == nil && err2 == nil && e.AddDate(0, 0, 1).Before(s)
+	}
+	if before(a.EndDate, b.StartDate) || before(b.EndDate, a.StartDate) {
+		return false
+	}
+	ends := func(x, y Entry) bool { return x.NotAfter != nil && y.NotBefore != nil && !x.NotAfter.After(*y.NotBefore) }
+	return !ends(a, b) && !ends(b, a)
 }
 
 // SchemaError is a plan of a schema this build does not read: the agent

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -402,8 +403,19 @@ func TestBrightness(t *testing.T) {
 }
 
 func TestDeterministicAndCovered(t *testing.T) {
-	p := propertyPlan("Europe/Berlin")
-	a, b := mustCompile(t, p), mustCompile(t, p)
+	// Two agents: each decodes the plan from the wire and compiles its own.
+	data, err := json.Marshal(propertyPlan("Europe/Berlin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pa, pb Plan
+	if err := json.Unmarshal(data, &pa); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &pb); err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustCompile(t, &pa), mustCompile(t, &pb)
 	from := time.Date(2026, 3, 27, 0, 0, 0, 0, a.Location())
 	to := from.Add(4 * 24 * time.Hour)
 	for tt := from; tt.Before(to); tt = tt.Add(37 * time.Second) {
@@ -624,5 +636,29 @@ func TestAtDoesNotAllocate(t *testing.T) {
 	i := 0
 	if n := testing.AllocsPerRun(1000, func() { s.At(t0.Add(time.Duration(i) * 7 * time.Second)); i++ }); n != 0 {
 		t.Fatalf("At allocates %v times", n)
+	}
+}
+
+// TestEqualPrioritiesThatMayMeetNeedSchemaTwo: schema 1 agents gave an
+// overlap of equal priorities to the lower id, schema 2 agents share it;
+// a plan in which that can happen must not be written as schema 1.
+func TestEqualPrioritiesThatMayMeetNeedSchemaTwo(t *testing.T) {
+	t1, t2, t3 := at("2026-11-28 08:00:00"), at("2026-11-28 09:00:00"), at("2026-11-28 10:00:00")
+	for _, tc := range []struct {
+		name string
+		a, b Entry
+		want int
+	}{
+		{"different priorities", Entry{ID: 1, Priority: 10}, Entry{ID: 2, Priority: 20}, 1},
+		{"same priority, open dates", Entry{ID: 1}, Entry{ID: 2, From: "08:00", Until: "09:00"}, 2},
+		{"same priority, months apart", Entry{ID: 1, EndDate: "2026-11-30"}, Entry{ID: 2, StartDate: "2027-01-01"}, 1},
+		{"same priority, the next day (a window across midnight reaches it)", Entry{ID: 1, EndDate: "2026-11-30", From: "22:00", Until: "02:00"}, Entry{ID: 2, StartDate: "2026-12-01"}, 2},
+		{"urgent notices one after the other", Entry{ID: -1, NotBefore: &t1, NotAfter: &t2}, Entry{ID: -2, NotBefore: &t2, NotAfter: &t3}, 1},
+		{"urgent notices at once", Entry{ID: -1, NotBefore: &t1, NotAfter: &t3}, Entry{ID: -2, NotBefore: &t2, NotAfter: &t3}, 2},
+	} {
+		p := Plan{Entries: []Entry{tc.a, tc.b}}
+		if got := p.NeededSchema(); got != tc.want {
+			t.Errorf("%s: schema %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }

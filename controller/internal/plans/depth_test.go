@@ -21,7 +21,7 @@ func TestEntryOfSaysOneWindowInSchemaOne(t *testing.T) {
 	}{
 		{"one window, weight 1", []protocol.Daypart{{From: "07:00", Until: "11:00"}}, 1, "07:00", 0, 1},
 		{"whole day", []protocol.Daypart{{From: "00:00", Until: "24:00"}}, 1, "00:00", 0, 1},
-		{"across midnight", []protocol.Daypart{{From: "22:00", Until: "02:00"}}, 1, "", 1, 2},
+		{"across midnight", []protocol.Daypart{{From: "22:00", Until: "02:00"}}, 1, "22:00", 0, 1}, // schema 1 agents cross midnight too
 		{"two windows", []protocol.Daypart{{From: "06:30", Until: "08:30"}, {From: "16:30", Until: "19:00"}}, 1, "", 2, 2},
 		{"weight 2", []protocol.Daypart{{From: "07:00", Until: "11:00"}}, 2, "07:00", 0, 2},
 	} {
@@ -216,8 +216,15 @@ func TestTrimLeavesOutWhatTheEntriesSay(t *testing.T) {
 		{Schedule: store.Schedule{PlaylistID: 1, StartsOn: "2026-01-01", EndsOn: "2026-02-01"}},
 		{Schedule: store.Schedule{PlaylistID: 2, StartsOn: "2026-05-01", EndsOn: "2026-05-02"}},
 	})
-	if ds[1] != (dates{"2026-01-01", "2026-03-31"}) || ds[2] != (dates{"2026-05-01", "2026-05-02"}) {
+	if ds[1] != (dates{first: "2026-01-01", last: "2026-03-31"}) || ds[2] != (dates{first: "2026-05-01", last: "2026-05-02"}) {
 		t.Fatalf("entry dates %v", ds)
+	}
+	// A window across midnight on the last day plays into the next one,
+	// where a campaign ending on that last day still bounds it.
+	night := entryDates([]store.PlanSchedule{{Schedule: store.Schedule{PlaylistID: 1, StartsOn: "2026-01-01", EndsOn: "2026-12-31",
+		Dayparts: []protocol.Daypart{{From: "22:00", Until: "02:00"}}}}})[1]
+	if got := night.trim(store.PlanItem{CampaignFrom: "2026-01-01", CampaignUntil: "2026-12-31"}); !night.crosses || got.ValidUntil != "2026-12-31" {
+		t.Fatalf("across midnight: %+v from %+v", got, night)
 	}
 }
 

@@ -301,8 +301,12 @@ func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol
 	return nil
 }
 
-// dates are the days a playlist's entries run, inclusive ("" = open).
-type dates struct{ first, last string }
+// dates are the days a playlist's entries run, inclusive ("" = open), and
+// whether a window of theirs crosses midnight.
+type dates struct {
+	first, last string
+	crosses     bool
+}
 
 // entryDates gives, per playlist, the days its entries in this plan run
 // (the earliest start and the latest end).
@@ -322,6 +326,11 @@ func entryDates(scheds []store.PlanSchedule) map[int64]dates {
 				d.last = sc.EndsOn
 			}
 		}
+		for _, dp := range sc.Dayparts {
+			if dp.Until != "24:00" && dp.Until <= dp.From {
+				d.crosses = true
+			}
+		}
 		out[sc.PlaylistID] = d
 	}
 	return out
@@ -337,7 +346,9 @@ func (d dates) trim(it store.PlanItem) store.PlanItem {
 	if from != "" && d.first != "" && from <= d.first {
 		from = ""
 	}
-	if until != "" && d.last != "" && until >= d.last {
+	// A window that opens on the entries' last day and crosses midnight
+	// plays into the next day, where the bound still holds.
+	if until != "" && d.last != "" && (until > d.last || (until == d.last && !d.crosses)) {
 		until = ""
 	}
 	it.ValidFrom, it.ValidUntil, it.CampaignFrom, it.CampaignUntil = from, until, "", ""
@@ -401,9 +412,10 @@ func entryOf(sc store.Schedule) protocol.Entry {
 		ID: sc.ID, Playlist: sc.PlaylistID, Priority: sc.Priority,
 		StartDate: sc.StartsOn, EndDate: sc.EndsOn, From: sc.StartTime, Until: sc.EndTime,
 	}
-	// One window within a day says itself in schema 1's from/until; several,
-	// or one across midnight, need schema 2's dayparts.
-	if len(sc.Dayparts) > 1 || (len(sc.Dayparts) == 1 && sc.Dayparts[0].Until != "24:00" && sc.Dayparts[0].Until <= sc.Dayparts[0].From) {
+	// One window says itself in schema 1's from/until (which crosses
+	// midnight when until ≤ from, as schema 1 agents read it); several
+	// need schema 2's dayparts.
+	if len(sc.Dayparts) > 1 {
 		e.From, e.Until = "", ""
 		e.Dayparts = append([]protocol.Daypart(nil), sc.Dayparts...)
 	}
