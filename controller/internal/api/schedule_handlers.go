@@ -42,17 +42,6 @@ type schedulePatch struct {
 	Weight   *int                `json:"weight"`
 }
 
-func clock(field, v string) (int, error) {
-	if v == "24:00" && field == "end_time" {
-		return 24 * 60, nil
-	}
-	t, err := time.Parse("15:04", v)
-	if err != nil || len(v) != 5 {
-		return 0, invalid("invalid_time", "%s %q is not a time HH:MM", field, v).at(field).with("value", v)
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
 func checkSchedule(x store.Schedule) error {
 	if x.PlaylistID <= 0 {
 		return invalid("required", "playlist_id is required").at("playlist_id")
@@ -71,11 +60,11 @@ func checkSchedule(x store.Schedule) error {
 			return err
 		}
 	} else {
-		from, err := clock("start_time", x.StartTime)
+		from, err := dayClock("start_time", x.StartTime, false)
 		if err != nil {
 			return err
 		}
-		to, err := clock("end_time", x.EndTime)
+		to, err := dayClock("end_time", x.EndTime, true)
 		if err != nil {
 			return err
 		}
