@@ -240,6 +240,7 @@ var _ = register(catalog{
 	"vi": {
 		"ct_valid_from":       "Phát từ ngày",
 		"ct_valid_until":      "Phát đến hết ngày",
+		"ct_v_valid_order":    "Ngày “Phát đến hết ngày” không được trước ngày “Phát từ ngày”.",
 		"ct_valid_hint":       "Để trống nếu không giới hạn. Hết ngày cuối, nội dung tự ngừng phát trên mọi màn hình (kể cả khi mất kết nối); ngày của chiến dịch cũng giới hạn như vậy.",
 		"ct_valid":            "Hiệu lực",
 		"ct_valid_from_only":  "Hiệu lực từ",
@@ -250,6 +251,7 @@ var _ = register(catalog{
 	"en": {
 		"ct_valid_from":       "Play from",
 		"ct_valid_until":      "Play until the end of",
+		"ct_v_valid_order":    "“Play until the end of” must not be before “Play from”.",
 		"ct_valid_hint":       "Leave empty for no limit. After the last day the item stops by itself on every screen (offline ones too); its campaign's dates bound it the same way.",
 		"ct_valid":            "Valid",
 		"ct_valid_from_only":  "Valid from",

@@ -374,7 +374,7 @@ var _ = register(catalog{
 		"dsp_pb_add_brightness":   "Thêm khung độ sáng",
 		"dsp_pb_none_brightness":  "Chưa có khung độ sáng.",
 		"dsp_pb_remove":           "Bỏ",
-		"dsp_pb_until_next":       "tắt/kết thúc lúc",
+		"dsp_pb_until_next":       "kết thúc lúc",
 		"dsp_pb_next_day":         "hôm sau",
 		"dsp_pb_sun":              "Độ sáng theo mặt trời",
 		"dsp_pb_sun_on":           "Đổi độ sáng lúc mặt trời mọc và lặn",

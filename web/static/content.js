@@ -483,6 +483,14 @@ pano.start(async (user) => {
       ev.preventDefault();
       const f = new FormData(form);
       const andSubmit = ev.submitter && ev.submitter.value === 'submit';
+      const until = form.querySelector('[name=valid_until]');
+      if (f.get('valid_from') && f.get('valid_until') && f.get('valid_until') < f.get('valid_from')) {
+        until.setAttribute('aria-invalid', 'true');
+        until.focus();
+        say(t('error') + ': ' + t('ct_v_valid_order'), 'error');
+        return;
+      }
+      until.removeAttribute('aria-invalid');
       try {
         const r = await api('POST', '/media', {
           kind: 'text', title: f.get('title'), body: f.get('body'), style: noticeStyle(f),

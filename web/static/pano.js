@@ -194,6 +194,8 @@ const pano = (() => {
     const m = document.getElementById('msg');
     m.textContent = text;
     m.className = 'msg ' + (kind || '');
+    // An error said after a click far down the page is no use above it.
+    if (kind === 'error' && text && m.scrollIntoView) m.scrollIntoView({ block: 'nearest' });
   }
   const fail = (err) => say(t('error') + ': ' + err.message, 'error');
 

@@ -169,8 +169,15 @@ pano.start(async (user) => {
         b.dataset.entry = s.urgent_id ? 'u' + s.urgent_id : s.entry;
         if (shares) {
           b.dataset.shares = shares.map((x) => x.entry).join(',');
-          const cs = shares.map((x) => palette[((x.playlist_id % 8) + 8) % 8]);
-          b.style.backgroundImage = 'linear-gradient(90deg, ' + cs.map((c, i) => c + ' ' + (i * 100) / cs.length + '% ' + ((i + 1) * 100) / cs.length + '%').join(', ') + ')';
+          // Each rotation's colour as wide as its weight (its loops per turn).
+          const total = shares.reduce((n, x) => n + (x.weight || 1), 0);
+          let at = 0;
+          const stops = shares.map((x) => {
+            const c = palette[((x.playlist_id % 8) + 8) % 8], from = (at * 100) / total;
+            at += x.weight || 1;
+            return c + ' ' + from + '% ' + (at * 100) / total + '%';
+          });
+          b.style.backgroundImage = 'linear-gradient(90deg, ' + stops.join(', ') + ')';
         }
         if (!place(k, b, start, end)) continue;
         b.ariaLabel = [...b.children].map((c) => c.textContent).join('. ');
@@ -237,7 +244,7 @@ pano.start(async (user) => {
       }
     }
     const items = [];
-    if (seen.has('off')) items.push(el('li', {}, el('span', { className: 'sch-swatch off' }), t('sch_power_off')));
+    if (seen.has('off')) items.push(el('li', {}, el('span', { className: 'sch-swatch off' }), t('sch_power_off') + ' (' + t('sch_legend_off_urgent') + ')'));
     if (seen.has('bright')) items.push(el('li', {}, el('span', { className: 'sch-swatch bright' }), t('sch_legend_bright')));
     if (seen.has('sun')) items.push(el('li', {}, el('span', { className: 'sch-swatch sun' }), t('sch_legend_sun')));
     deviceLegend.replaceChildren(...items);
@@ -516,7 +523,8 @@ pano.start(async (user) => {
       const remove = el('button', { type: 'button', className: 'danger' }, t('sch_f_remove_part_short'));
       const sayNext = () => {
         const a = norm(f.value), b = norm(u.value);
-        next.textContent = a && b && b !== '24:00' && b !== '00:00' && b < a ? t('sch_f_until_next') + ' ' + b + ' ' + t('sch_next_day') : '';
+        const ok = (x) => /^([01]\d|2[0-3]):[0-5]\d$/.test(x);
+        next.textContent = ok(a) && ok(b) && b !== '00:00' && b < a ? t('sch_f_until_next') + ' ' + b + ' ' + t('sch_next_day') : '';
       };
       f.addEventListener('input', sayNext);
       u.addEventListener('input', sayNext);
