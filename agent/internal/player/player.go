@@ -109,8 +109,8 @@ type Player struct {
 	lastDraw time.Time
 	// Power and brightness from the plan: each answer holds until the
 	// instant the evaluator says it may change (its next).
-	power   planPower
-	bright  planLevel
+	power   planAnswer[bool] // on
+	bright  planAnswer[planLevel]
 	level   int  // the level the driver was last set to; -1: not yet set
 	offSaid bool // the driver told the receiver it is off; nothing is sent until a frame is drawn
 	// Frozen output: when the plan moved to another asset, the frame on the
@@ -134,30 +134,24 @@ type levelOverride struct {
 	until   time.Time
 }
 
-// planPower is the plan's power answer at an instant, valid until next
-// (zero: for ever) for the schedule it came from.
-type planPower struct {
+// planAnswer is one of the evaluator's answers for the schedule it came
+// from, asked at at and holding until next (zero: for ever).
+type planAnswer[T any] struct {
 	sched    *protocol.Schedule
 	at, next time.Time
-	on       bool
+	val      T
 }
 
 // valid reports whether the answer still holds at now for sched. A clock
 // that stepped back re-asks too.
-func (a *planPower) valid(sched *protocol.Schedule, now time.Time) bool {
+func (a *planAnswer[T]) valid(sched *protocol.Schedule, now time.Time) bool {
 	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
 }
 
-// planLevel is the plan's brightness answer, likewise.
+// planLevel is the plan's brightness: ok is false where no window sets one.
 type planLevel struct {
-	sched    *protocol.Schedule
-	at, next time.Time
-	percent  int
-	ok       bool
-}
-
-func (a *planLevel) valid(sched *protocol.Schedule, now time.Time) bool {
-	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
+	percent int
+	ok      bool
 }
 
 type showing struct {
@@ -477,9 +471,9 @@ func (p *Player) powerOn(sched *protocol.Schedule, now time.Time) bool {
 	}
 	if !p.power.valid(sched, now) {
 		on, next := sched.PowerAt(now)
-		p.power = planPower{sched: sched, at: now, next: next, on: on}
+		p.power = planAnswer[bool]{sched: sched, at: now, next: next, val: on}
 	}
-	return p.power.on
+	return p.power.val
 }
 
 // applyLevel sets the driver's brightness when the level changes: a live
@@ -497,10 +491,10 @@ func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
 	case sched != nil:
 		if !p.bright.valid(sched, now) {
 			pct, ok, next := sched.BrightnessAt(now)
-			p.bright = planLevel{sched: sched, at: now, next: next, percent: pct, ok: ok}
+			p.bright = planAnswer[planLevel]{sched: sched, at: now, next: next, val: planLevel{pct, ok}}
 		}
-		if p.bright.ok {
-			level = p.bright.percent
+		if p.bright.val.ok {
+			level = p.bright.val.percent
 		}
 	}
 	if level == p.level {
