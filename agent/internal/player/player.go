@@ -105,7 +105,7 @@ type Player struct {
 	cur      *showing
 	next     *showing
 	blanked  bool
-	override *override // identify or a test pattern, until it expires
+	pattern  *pattern // identify or a test pattern, until it expires
 	lastDraw time.Time
 	// Power and brightness from the plan: each answer holds until the
 	// instant the evaluator says it may change (its next).
@@ -121,11 +121,11 @@ type Player struct {
 	fpsMark     time.Time
 	fpsCount    int64
 
-	mu     sync.Mutex
-	status Status
-	broken map[string]string
-	base   int // the profile's brightness
-	boost  *levelOverride
+	mu       sync.Mutex
+	status   Status
+	broken   map[string]string
+	base     int            // the profile's brightness
+	override *levelOverride // a manual brightness level, until it expires
 }
 
 // levelOverride is a manual brightness level until an instant.
@@ -199,12 +199,12 @@ func (p *Player) SetSchedule(s *protocol.Schedule) {
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
 	p.mu.Unlock()
-	p.wake()
+	p.rouse()
 }
 
-// wake has a loop that sleeps while the panel is off take the change up
+// rouse has a loop that sleeps while the panel is off take the change up
 // now rather than at its next look.
-func (p *Player) wake() {
+func (p *Player) rouse() {
 	if p.asleep.Load() {
 		p.do(func(time.Time) {})
 	}
@@ -219,8 +219,8 @@ func (p *Player) Status() Status {
 	defer p.mu.Unlock()
 	s := p.status
 	now := p.clk.Now()
-	if b := p.boost; b != nil && now.Before(b.until) {
-		pct, until := b.percent, b.until.UTC()
+	if o := p.override; o != nil && now.Before(o.until) {
+		pct, until := o.percent, o.until.UTC()
 		s.BrightnessOverride, s.BrightnessUntil = &pct, &until
 	}
 	s.Broken = make(map[string]string, len(p.broken))
@@ -253,16 +253,16 @@ func (p *Player) SetBaseBrightness(percent int) {
 // first frame at or after until.
 func (p *Player) OverrideBrightness(percent int, until time.Time) {
 	p.mu.Lock()
-	p.boost = &levelOverride{percent: percent, until: until}
+	p.override = &levelOverride{percent: percent, until: until}
 	p.mu.Unlock()
-	p.wake()
+	p.rouse()
 }
 
 // Blank turns the panel off (true) or back on (false).
 func (p *Player) Blank(on bool) { p.do(func(time.Time) { p.blanked = on }) }
 
-// override replaces the schedule for a while: what it draws, and until when.
-type override struct {
+// pattern replaces the schedule for a while: what it draws, and until when.
+type pattern struct {
 	name  string
 	until time.Time
 	draw  func(dst *image.RGBA, n int, now time.Time)
@@ -272,7 +272,7 @@ type override struct {
 // Identify flashes the panel white and black for d so a technician can
 // find it.
 func (p *Player) Identify(d time.Duration) {
-	p.Override("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
+	p.ShowPattern("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
 		fill := image.Black
 		if now.UnixMilli()/250%2 == 0 {
 			fill = image.White
@@ -281,10 +281,11 @@ func (p *Player) Identify(d time.Duration) {
 	})
 }
 
-// Override draws with f instead of the schedule for d (a test pattern, an
-// identify flash); f gets the frame number and the time.
-func (p *Player) Override(name string, d time.Duration, f func(dst *image.RGBA, n int, now time.Time)) {
-	p.do(func(now time.Time) { p.override = &override{name: name, until: now.Add(d), draw: f} })
+// ShowPattern draws with f instead of the schedule for d (a test pattern,
+// an identify flash); f gets the frame number and the time. A zero d ends
+// the pattern on screen.
+func (p *Player) ShowPattern(name string, d time.Duration, f func(dst *image.RGBA, n int, now time.Time)) {
+	p.do(func(now time.Time) { p.pattern = &pattern{name: name, until: now.Add(d), draw: f} })
 }
 
 func (p *Player) do(f func(time.Time)) {
@@ -397,11 +398,11 @@ func (p *Player) step(now time.Time) {
 		go p.opt.PowerChanged()
 	}
 	switch {
-	case p.override != nil && now.Before(p.override.until):
+	case p.pattern != nil && now.Before(p.pattern.until):
 		p.end(now)
-		p.override.draw(p.frame, p.override.n, now)
-		p.override.n++
-		p.show(now, p.override.name)
+		p.pattern.draw(p.frame, p.pattern.n, now)
+		p.pattern.n++
+		p.show(now, p.pattern.name)
 		return
 	case p.blanked:
 		p.end(now)
@@ -480,14 +481,14 @@ func (p *Player) powerOn(sched *protocol.Schedule, now time.Time) bool {
 // override, else the plan's level at now, else the profile's.
 func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
 	p.mu.Lock()
-	level, boost := p.base, p.boost
-	if boost != nil && !now.Before(boost.until) {
-		p.boost, boost = nil, nil // expired
+	level, override := p.base, p.override
+	if override != nil && !now.Before(override.until) {
+		p.override, override = nil, nil // expired
 	}
 	p.mu.Unlock()
 	switch {
-	case boost != nil:
-		level = boost.percent
+	case override != nil:
+		level = override.percent
 	case sched != nil:
 		if !p.bright.valid(sched, now) {
 			pct, ok, next := sched.BrightnessAt(now)
