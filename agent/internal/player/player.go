@@ -95,10 +95,11 @@ type Player struct {
 	log   *slog.Logger
 	opt   Options
 
-	sched  atomic.Pointer[protocol.Schedule]
-	asleep atomic.Bool // the loop sleeps past the next frame: the panel is off
-	cmds   chan func(now time.Time)
-	recs   chan protocol.PlayRecord
+	sched    atomic.Pointer[protocol.Schedule]
+	asleep   atomic.Bool // the loop sleeps past the next frame: the panel is off
+	newTimer func(d time.Duration) loopTimer
+	cmds     chan func(now time.Time)
+	recs     chan protocol.PlayRecord
 
 	// Owned by the Run goroutine.
 	frame    *image.RGBA
@@ -127,6 +128,20 @@ type Player struct {
 	base     int            // the profile's brightness
 	override *levelOverride // a manual brightness level, until it expires
 }
+
+// loopTimer is the loop's one timer. It is a time.Timer; a test gives the
+// player one on its own clock, which fires when the test moves that clock.
+type loopTimer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+type realTimer struct{ t *time.Timer }
+
+func (r realTimer) C() <-chan time.Time   { return r.t.C }
+func (r realTimer) Reset(d time.Duration) { r.t.Reset(d) }
+func (r realTimer) Stop()                 { r.t.Stop() }
 
 // levelOverride is a manual brightness level until an instant.
 type levelOverride struct {
@@ -180,12 +195,13 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 	}
 	p := &Player{
 		drv: drv, clk: clk, files: files, rec: rec, log: log, opt: opt,
-		cmds:   make(chan func(time.Time), 8),
-		recs:   make(chan protocol.PlayRecord, 256),
-		frame:  image.NewRGBA(drv.Bounds()),
-		broken: map[string]string{},
-		base:   100,
-		level:  -1,
+		cmds:     make(chan func(time.Time), 8),
+		recs:     make(chan protocol.PlayRecord, 256),
+		frame:    image.NewRGBA(drv.Bounds()),
+		broken:   map[string]string{},
+		base:     100,
+		level:    -1,
+		newTimer: func(d time.Duration) loopTimer { return realTimer{time.NewTimer(d)} },
 	}
 	p.status.TargetFPS = float64(opt.FPS)
 	p.status.Brightness = p.base
@@ -308,7 +324,7 @@ func (p *Player) Run(ctx context.Context) error {
 	}()
 
 	interval := time.Second / time.Duration(p.opt.FPS)
-	timer := time.NewTimer(0)
+	timer := p.newTimer(0)
 	defer timer.Stop()
 	p.fpsMark = p.clk.Now()
 	for {
@@ -323,7 +339,7 @@ func (p *Player) Run(ctx context.Context) error {
 				timer.Reset(0)
 			}
 			continue
-		case <-timer.C:
+		case <-timer.C():
 		}
 		now := p.clk.Now()
 		p.step(now)
