@@ -517,13 +517,14 @@ func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
 	if level == p.level {
 		return
 	}
+	// Status first: whoever sees the driver's new level sees it in health.
+	p.mu.Lock()
+	p.status.Brightness = level
+	p.mu.Unlock()
 	if err := p.drv.SetBrightness(level); err != nil {
 		p.log.Warn("brightness not set", "percent", level, "err", err)
 	}
 	p.level = level
-	p.mu.Lock()
-	p.status.Brightness = level
-	p.mu.Unlock()
 }
 
 // powerOff keeps the panel off: one black frame, then the driver tells the
