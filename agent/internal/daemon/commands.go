@@ -102,5 +102,5 @@ func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
 // dashboard sees the screen back to its schedule then, not at the next
 // report.
 func (d *Daemon) healthAfter(dur time.Duration) {
-	time.AfterFunc(dur+500*time.Millisecond, d.sendHealth)
+	d.reportSoon(dur+500*time.Millisecond, false)
 }
