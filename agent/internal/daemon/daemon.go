@@ -597,7 +597,7 @@ func (d *Daemon) Health() protocol.Health {
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
 		PlayDropped: dropped, StorageError: storageErr, BrightnessOverride: st.BrightnessOverride, BrightnessUntil: st.BrightnessUntil,
-		Brightness: &st.Brightness, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
+		Brightness: &st.Brightness, BrightnessSource: st.BrightnessSource, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
 		At: d.Clock.Now().UTC(),
 	}
 	h.DiskFreeBytes = diskFree(d.dir)

@@ -76,8 +76,11 @@ type Status struct {
 	Blanked       bool
 	RecordError   string // the last proof-of-play write that failed, until one succeeds
 	// Brightness is the level the panel is driven at: the override, else
-	// the plan's, else the profile's.
-	Brightness int
+	// the plan's, else the profile's; BrightnessSource says which
+	// (protocol.LevelOverride, LevelWindow, LevelDay, LevelNight,
+	// LevelProfile).
+	Brightness       int
+	BrightnessSource string
 	// BrightnessOverride and BrightnessUntil: the manual override while it
 	// lasts; nil otherwise.
 	BrightnessOverride *int
@@ -163,10 +166,11 @@ func (a *planAnswer[T]) valid(sched *protocol.Schedule, now time.Time) bool {
 	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
 }
 
-// planLevel is the plan's brightness: ok is false where no window sets one.
+// planLevel is the plan's brightness and where it comes from
+// (protocol.LevelProfile: the plan sets none).
 type planLevel struct {
 	percent int
-	ok      bool
+	source  string
 }
 
 type showing struct {
@@ -204,7 +208,7 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 		newTimer: func(d time.Duration) loopTimer { return realTimer{time.NewTimer(d)} },
 	}
 	p.status.TargetFPS = float64(opt.FPS)
-	p.status.Brightness = p.base
+	p.status.Brightness, p.status.BrightnessSource = p.base, protocol.LevelProfile
 	p.status.DriverState = "starting"
 	return p
 }
@@ -497,23 +501,26 @@ func (p *Player) powerOn(sched *protocol.Schedule, now time.Time) bool {
 // override, else the plan's level at now, else the profile's.
 func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
 	p.mu.Lock()
-	level, override := p.base, p.override
+	level, source, override := p.base, protocol.LevelProfile, p.override
 	if override != nil && !now.Before(override.until) {
 		p.override, override = nil, nil // expired
 	}
 	p.mu.Unlock()
 	switch {
 	case override != nil:
-		level = override.percent
+		level, source = override.percent, protocol.LevelOverride
 	case sched != nil:
 		if !p.bright.valid(sched, now) {
-			pct, ok, next := sched.BrightnessAt(now)
-			p.bright = planAnswer[planLevel]{sched: sched, at: now, next: next, val: planLevel{pct, ok}}
+			pct, src, next := sched.BrightnessBy(now)
+			p.bright = planAnswer[planLevel]{sched: sched, at: now, next: next, val: planLevel{pct, src}}
 		}
-		if p.bright.val.ok {
-			level = p.bright.val.percent
+		if p.bright.val.source != protocol.LevelProfile {
+			level, source = p.bright.val.percent, p.bright.val.source
 		}
 	}
+	p.mu.Lock()
+	p.status.BrightnessSource = source
+	p.mu.Unlock()
 	if level == p.level {
 		return
 	}
@@ -535,6 +542,7 @@ func (p *Player) powerOff(now time.Time) {
 	p.end(now)
 	p.mu.Lock()
 	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = 0, "", "", ""
+	p.switched = time.Time{} // off is meant to look the same: not frozen
 	if p.offSaid {
 		p.lastDraw = now // the loop is alive; the panel is meant to be still
 		p.status.Blanked = p.blanked

@@ -101,6 +101,9 @@ func TestPowerWindowSwitchesOffAndOn(t *testing.T) {
 	if d2, o2 := sp.counts(); d2 != draws || o2 != 1 {
 		t.Fatalf("while off: %d more frames, %d more offs; want none", d2-draws, o2-1)
 	}
+	if st := r.p.Status(); st.Frozen || !st.PowerOff {
+		t.Fatalf("while off: %+v; want off and not frozen (off is meant to look the same)", st)
+	}
 	r.stepAt(2 * time.Minute) // 06:02:00 = 8 loops of 15 s: red again
 	if r.pixel(5, 2) != red || r.p.Status().PowerOff || r.p.Status().CurrentItem != 11 {
 		t.Fatalf("06:02: pixel %v, status %+v", r.pixel(5, 2), r.p.Status())
@@ -148,27 +151,27 @@ func TestBrightnessOverridePlanProfile(t *testing.T) {
 		p.Brightness = []protocol.BrightnessWindow{{Window: protocol.Window{From: "06:00", Until: "06:01"}, Percent: 40}}
 	})
 	r.p.SetBaseBrightness(70)
-	level := func(at time.Duration, want int, wantPx uint8) {
+	level := func(at time.Duration, want int, wantPx uint8, source string) {
 		t.Helper()
 		r.stepAt(at)
-		if st := r.p.Status(); st.Brightness != want || r.pixel(5, 2).R != wantPx {
-			t.Fatalf("at 06:00+%v: level %d, red %d; want %d, %d", at, st.Brightness, r.pixel(5, 2).R, want, wantPx)
+		if st := r.p.Status(); st.Brightness != want || r.pixel(5, 2).R != wantPx || st.BrightnessSource != source {
+			t.Fatalf("at 06:00+%v: level %d from %q, red %d; want %d from %q, %d", at, st.Brightness, st.BrightnessSource, r.pixel(5, 2).R, want, source, wantPx)
 		}
 	}
-	level(0, 40, 88) // the plan's window: 220 × 40 %
-	level(time.Second, 40, 88)
+	level(0, 40, 88, protocol.LevelWindow) // the plan's window: 220 × 40 %
+	level(time.Second, 40, 88, protocol.LevelWindow)
 	r.p.OverrideBrightness(90, r.window.Add(15*time.Second))
-	level(2*time.Second, 90, 198)
+	level(2*time.Second, 90, 198, protocol.LevelOverride)
 	if st := r.p.Status(); st.BrightnessOverride == nil || *st.BrightnessOverride != 90 || !st.BrightnessUntil.Equal(r.window.Add(15*time.Second)) {
 		t.Fatalf("status during the override: %+v", st)
 	}
-	level(15*time.Second, 40, 88) // the override ended: the plan's level again
+	level(15*time.Second, 40, 88, protocol.LevelWindow) // the override ended: the plan's level again
 	if st := r.p.Status(); st.BrightnessOverride != nil {
 		t.Fatalf("override still reported: %v", *st.BrightnessOverride)
 	}
-	level(time.Minute, 70, 154) // no window: the profile's
+	level(time.Minute, 70, 154, protocol.LevelProfile) // no window: the profile's
 	r.p.OverrideBrightness(20, r.window.Add(2*time.Minute))
-	level(time.Minute+time.Second, 20, 44) // an override above the profile's level too
+	level(time.Minute+time.Second, 20, 44, protocol.LevelOverride) // an override above the profile's level too
 	sp.mu.Lock()
 	got := append([]int(nil), sp.levels...)
 	sp.mu.Unlock()
