@@ -39,6 +39,10 @@ type Health struct {
 	// Brightness is the level the panel is driven at now (override, plan
 	// window, day/night, or the profile's level), percent.
 	Brightness *int `json:"brightness,omitempty"`
+	// BrightnessSource says where Brightness comes from: LevelOverride,
+	// LevelWindow, LevelDay, LevelNight or LevelProfile. Absent from agents
+	// older than the field.
+	BrightnessSource string `json:"brightness_source,omitempty"`
 	// PowerOff: the plan's power windows have the screen off now.
 	PowerOff bool `json:"power_off,omitempty"`
 	// PlanRefused says why the newest plan the controller sent was not
@@ -63,6 +67,10 @@ const (
 	FallbackNoEntry         = "no_entry"         // no schedule entry applies now
 	FallbackNothingPlayable = "nothing_playable" // entries apply but their content is missing or broken
 )
+
+// LevelOverride is the brightness source of a manual override (a
+// brightness command); the plan's sources are in device.go.
+const LevelOverride = "override"
 
 // Screenshot is the panel's last frame as a PNG at panel resolution.
 type Screenshot struct {

@@ -64,8 +64,14 @@ func TestScriptKeysExist(t *testing.T) {
 	for _, s := range []string{"identify", "blank", "unblank", "test_pattern", "brightness", "restart_player", "resync", "screenshot"} {
 		built = append(built, "dsp_cmd_"+s)
 	}
-	for _, s := range []string{"never_connected", "online", "offline", "blanked", "test_pattern", "identify", "urgent", "panel_error"} {
+	for _, s := range []string{"never_connected", "online", "offline", "blanked", "test_pattern", "identify", "urgent", "panel_error", "power_off"} {
 		built = append(built, "dsp_state_"+s)
+	}
+	for _, s := range []string{"override", "window", "day", "night", "profile"} {
+		built = append(built, "dsp_bsrc_"+s)
+	}
+	for _, s := range []string{"schema", "panel", "other"} {
+		built = append(built, "dsp_refused_"+s)
 	}
 	for _, s := range []string{"ok", "starting", "blanked", "test_pattern", "identify", "error", "other"} {
 		built = append(built, "dsp_drv_"+s)

@@ -14,7 +14,7 @@ pano.start(async (user) => {
   const pager = document.getElementById('display-pager');
   const live = document.getElementById('display-live');
   const PAGE = 24;
-  const states = ['never_connected', 'online', 'offline', 'blanked', 'test_pattern', 'identify', 'urgent', 'panel_error', 'alert'];
+  const states = ['never_connected', 'online', 'offline', 'blanked', 'test_pattern', 'identify', 'urgent', 'panel_error', 'power_off', 'alert'];
   const drivers = ['ok', 'starting', 'blanked', 'test_pattern', 'identify', 'error'];
   const cards = new Map(); // display id → card
   let groups = new Map(); // id → name
@@ -350,6 +350,7 @@ pano.start(async (user) => {
     c.state = el('span', { className: 'state' });
     c.revoked = el('span', { className: 'state revoked', hidden: true }, t('dsp_revoked'));
     c.alert = el('p', { className: 'alert' });
+    c.refused = el('p', { className: 'dsp-refused', hidden: true });
     c.where = el('p', { className: 'where' });
     c.playing = el('p', { className: 'playing' });
     c.shot = el('img', { className: 'shot', alt: t('dsp_shot_alt'), hidden: true });
@@ -366,7 +367,7 @@ pano.start(async (user) => {
     c.bar = el('progress', { max: 1, value: 0 });
     c.msg = el('p', { className: 'cardmsg' });
     c.msg.setAttribute('role', 'status');
-    c.root = el('article', { className: 'card' }, el('header', {}, c.title, c.state, c.revoked), c.alert, c.where, c.playing, c.shot, c.noShot, dl);
+    c.root = el('article', { className: 'card' }, el('header', {}, c.title, c.state, c.revoked), c.alert, c.refused, c.where, c.playing, c.shot, c.noShot, dl);
     c.root.dataset.name = d.name;
     c.root.dataset.id = d.id;
     const info = el('div', { className: 'actions dsp-info' });
@@ -413,6 +414,25 @@ pano.start(async (user) => {
     c.stopPattern.hidden = !['test_pattern', 'identify'].includes(d.state);
   }
 
+  // brightnessText is the level in use and where it comes from, as far as
+  // the agent says (one older than brightness_source says the level only).
+  function brightnessText(h) {
+    if (h.brightness_override != null) {
+      return h.brightness_override + ' % · ' + t('dsp_bsrc_override') + ' ' + t('dsp_brightness_until') + ' ' + time(h.brightness_until);
+    }
+    if (h.brightness == null) return t('dsp_brightness_profile');
+    const src = h.brightness_source;
+    return h.brightness + ' %' + (src && src !== 'override' && pano.has('dsp_bsrc_' + src) ? ' · ' + t('dsp_bsrc_' + src) : '');
+  }
+
+  // refusedText says why the agent keeps its old plan, and what to do: the
+  // agent's own words (English) are in the title only.
+  function refusedText(h) {
+    const why = /schema/i.test(h.plan_refused) ? 'schema' : /panel/i.test(h.plan_refused) ? 'panel' : 'other';
+    return fmt('dsp_refused', { rev: h.plan_refused_revision }) + ' ' + t('dsp_refused_' + why) + ' ' +
+      (why === 'panel' ? t('dsp_refused_do_size') : t('dsp_refused_do_update'));
+  }
+
   function stateText(d) {
     if (d.state === 'offline') return t('dsp_state_offline_since') + ' ' + time(d.last_seen);
     return t('dsp_state_' + d.state);
@@ -436,6 +456,8 @@ pano.start(async (user) => {
       const what = el('strong', {}, np.title || t('dsp_playing_unknown'));
       if (np.urgent_id) c.playing.replaceChildren(t('dsp_playing') + ' ' + t('dsp_urgent_notice') + ': ', what);
       else c.playing.replaceChildren(t('dsp_playing') + ': ', what, ' ' + t('dsp_in_rotation') + ' ', el('strong', {}, np.playlist || '—'));
+    } else if (d.state === 'power_off') {
+      c.playing.replaceChildren(t('dsp_power_off_note'));
     } else if (d.online && h && h.fallback_code) {
       c.playing.replaceChildren(t('dsp_playing') + ': ' + t('dsp_fallback') + ' ' + (pano.has('dsp_fb_' + h.fallback_code) ? t('dsp_fb_' + h.fallback_code) : t('dsp_drv_other')));
     } else {
@@ -452,11 +474,10 @@ pano.start(async (user) => {
     for (const k of rows.slice(2)) f(k, '—');
     c.fields.get('storage_error').className = '';
     if (h) {
-      f('fps', h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
+      f('fps', h.power_off ? t('dsp_fps_off') : h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
       f('frozen', h.frozen ? t('yes') : t('no'));
       f('driver_state', t(drivers.includes(h.driver_state) ? 'dsp_drv_' + h.driver_state : 'dsp_drv_other'));
-      f('brightness', h.brightness_override == null ? t('dsp_brightness_profile')
-        : h.brightness_override + ' % ' + t('dsp_brightness_until') + ' ' + time(h.brightness_until));
+      f('brightness', brightnessText(h));
       f('clock_offset', h.clock_offset_ms.toFixed(1) + ' ms');
       const total = h.sync_total_bytes;
       c.bar.max = total || 1;
@@ -467,6 +488,9 @@ pano.start(async (user) => {
       if (h.storage_error) c.fields.get('storage_error').title = h.storage_error;
       c.fields.get('storage_error').className = h.storage_error ? 'error' : '';
     }
+    c.refused.hidden = !(d.online && h && h.plan_refused);
+    c.refused.textContent = c.refused.hidden ? '' : refusedText(h);
+    c.refused.title = c.refused.hidden ? '' : h.plan_refused;
     if (d.screenshot_at !== c.shotAt) {
       c.shotAt = d.screenshot_at;
       if (d.screenshot_at) loadShot(c);

@@ -36,7 +36,7 @@ func (d *Daemon) command(c protocol.Command) error {
 	case protocol.CmdTestPattern:
 		if c.Args["seconds"] == "0" {
 			// Stop a test pattern (or an identify flash) now.
-			d.Player.Override("", 0, nil)
+			d.Player.ShowPattern("", 0, nil)
 			return nil
 		}
 		dur, err := seconds(c.Args, "seconds", 30, 3600)
@@ -51,7 +51,7 @@ func (d *Daemon) command(c protocol.Command) error {
 		if err != nil {
 			return fmt.Errorf("test pattern: %w", err)
 		}
-		d.Player.Override("test_pattern", dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
+		d.Player.ShowPattern("test_pattern", dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
 		d.healthAfter(dur)
 	case protocol.CmdBlank:
 		d.Player.Blank(true)
@@ -102,5 +102,5 @@ func (d *Daemon) overrideBrightness(pct int, dur time.Duration) error {
 // dashboard sees the screen back to its schedule then, not at the next
 // report.
 func (d *Daemon) healthAfter(dur time.Duration) {
-	time.AfterFunc(dur+500*time.Millisecond, d.sendHealth)
+	d.reportSoon(dur+500*time.Millisecond, false)
 }

@@ -165,3 +165,51 @@ func TestTestPatternStopsOnCommand(t *testing.T) {
 	}
 	state("test_pattern", false)
 }
+
+// Reports asked for soon are queued for reportLoop, not left to timers of
+// their own that would fire after the agent stopped: an identify flash asks
+// for health when it ends, and the queue gives each report at its time,
+// one health report for those due together, a screenshot if one asked.
+func TestReportsSoonAreQueued(t *testing.T) {
+	d, _ := newTestDaemon(t)
+	before := time.Now()
+	if err := d.command(protocol.Command{Name: protocol.CmdIdentify, Args: map[string]string{"seconds": "10"}}); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	at, ok := d.soon.next()
+	d.mu.Unlock()
+	if wait := at.Sub(before); !ok || wait < 10500*time.Millisecond || wait > 11*time.Second {
+		t.Fatalf("after identify 10 s: a report in %v (queued %v); want 10.5 s", wait, ok)
+	}
+	select {
+	case <-d.soonKick():
+	default:
+		t.Fatal("reportLoop was not told")
+	}
+
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	q := soonReports{at: []soonReport{{at: t0.Add(3 * time.Second)}, {at: t0.Add(time.Second)}, {at: t0.Add(2 * time.Second), shot: true}}}
+	if n, _ := q.next(); !n.Equal(t0.Add(time.Second)) {
+		t.Fatalf("next %v, want the earliest", n)
+	}
+	for _, tc := range []struct {
+		at           time.Duration
+		health, shot bool
+		left         int
+	}{
+		{500 * time.Millisecond, false, false, 3},
+		{time.Second, true, false, 2},
+		{2500 * time.Millisecond, true, true, 1},
+		{5 * time.Second, true, false, 0},
+		{6 * time.Second, false, false, 0},
+	} {
+		health, shot := q.due(t0.Add(tc.at))
+		if health != tc.health || shot != tc.shot || len(q.at) != tc.left {
+			t.Fatalf("at +%v: health %v shot %v, %d left; want %v %v %d", tc.at, health, shot, len(q.at), tc.health, tc.shot, tc.left)
+		}
+	}
+	if _, ok := q.next(); ok {
+		t.Fatal("an empty queue has a next report")
+	}
+}

@@ -65,6 +65,7 @@ type Daemon struct {
 	storageErr string // the last sync's disk-full error, if any
 	refused    string // why the newest plan was refused; empty once one is taken
 	refusedRev int64  // its revision
+	soon       soonReports
 }
 
 // New builds an agent from its state directory's config.
@@ -229,7 +230,7 @@ func (d *Daemon) Message(s *link.Session, env protocol.Envelope) error {
 			// The dashboard shows the new state (blanked, test pattern) at
 			// once, not at the next report: the player takes the command up
 			// on its next frame.
-			time.AfterFunc(300*time.Millisecond, d.sendHealth)
+			d.reportSoon(300*time.Millisecond, false)
 		}
 		return err
 	}
@@ -302,7 +303,7 @@ func (d *Daemon) refuse(rev int64, err error) error {
 	d.refused, d.refusedRev = err.Error(), rev
 	d.mu.Unlock()
 	// The dashboard shows the refusal now, not at the next report.
-	time.AfterFunc(300*time.Millisecond, d.sendHealth)
+	d.reportSoon(300*time.Millisecond, false)
 	return err
 }
 
@@ -395,7 +396,7 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		d.log.Info("content synced", "revision", rev, "assets", len(order), "bytes", total)
 		// Show the dashboard the new content soon, not at the next report:
 		// the player takes it up on its next frame.
-		time.AfterFunc(time.Second, func() { d.sendHealth(); d.sendScreenshot() })
+		d.reportSoon(time.Second, true)
 	}
 	// Keep everything the plan lists, not only the next 48 h: a plan rarely
 	// holds more than the screen will show soon.
@@ -419,10 +420,38 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 	defer shot.Stop()
 	defer timeSync.Stop()
 	defer upload.Stop()
+	// Reports asked for soon (reportSoon) are sent from here, so none is
+	// sent once Run has returned.
+	soon := time.NewTimer(time.Hour)
+	soon.Stop()
+	defer soon.Stop()
+	kick := d.soonKick()
+	arm := func() {
+		d.mu.Lock()
+		next, ok := d.soon.next()
+		d.mu.Unlock()
+		if ok {
+			soon.Reset(time.Until(next))
+		}
+	}
+	arm()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-kick:
+			arm()
+		case <-soon.C:
+			d.mu.Lock()
+			health, shot := d.soon.due(time.Now())
+			d.mu.Unlock()
+			if health {
+				d.sendHealth()
+			}
+			if shot {
+				d.sendScreenshot()
+			}
+			arm()
 		case <-health.C:
 			d.sendHealth()
 		case <-shot.C:
@@ -434,6 +463,72 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 		case <-upload.C:
 			d.upload()
 		}
+	}
+}
+
+// soonReports are the reports asked for before their period: health (and
+// a screenshot) shortly after a command or a plan, so the dashboard sees the
+// change when it happens.
+type soonReports struct {
+	kick chan struct{} // tells reportLoop the earliest may have changed
+	at   []soonReport
+}
+
+type soonReport struct {
+	at   time.Time // local monotonic time
+	shot bool      // a screenshot too
+}
+
+// next is the earliest report asked for.
+func (q *soonReports) next() (time.Time, bool) {
+	if len(q.at) == 0 {
+		return time.Time{}, false
+	}
+	first := q.at[0].at
+	for _, r := range q.at[1:] {
+		if r.at.Before(first) {
+			first = r.at
+		}
+	}
+	return first, true
+}
+
+// due takes the reports due at now off the queue: one health report for
+// them all, and a screenshot if one of them asked for it.
+func (q *soonReports) due(now time.Time) (health, shot bool) {
+	keep := q.at[:0]
+	for _, r := range q.at {
+		if r.at.After(now) {
+			keep = append(keep, r)
+			continue
+		}
+		health, shot = true, shot || r.shot
+	}
+	q.at = keep
+	return health, shot
+}
+
+// soonKick is reportLoop's signal that a report was asked for.
+func (d *Daemon) soonKick() chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.soon.kick == nil {
+		d.soon.kick = make(chan struct{}, 1)
+	}
+	return d.soon.kick
+}
+
+// reportSoon has reportLoop send health (and a screenshot, with shot) after
+// delay rather than at the next period. It never blocks; once Run has
+// returned nothing is sent.
+func (d *Daemon) reportSoon(delay time.Duration, shot bool) {
+	kick := d.soonKick()
+	d.mu.Lock()
+	d.soon.at = append(d.soon.at, soonReport{at: time.Now().Add(delay), shot: shot})
+	d.mu.Unlock()
+	select {
+	case kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -502,7 +597,7 @@ func (d *Daemon) Health() protocol.Health {
 		ClockOffsetMS: float64(offset) / float64(time.Millisecond), ClockRTTMS: float64(rtt) / float64(time.Millisecond),
 		CacheBytes: d.Cache.Bytes(), SyncDone: done, SyncTotal: total, Missing: missing,
 		PlayDropped: dropped, StorageError: storageErr, BrightnessOverride: st.BrightnessOverride, BrightnessUntil: st.BrightnessUntil,
-		Brightness: &st.Brightness, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
+		Brightness: &st.Brightness, BrightnessSource: st.BrightnessSource, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
 		At: d.Clock.Now().UTC(),
 	}
 	h.DiskFreeBytes = diskFree(d.dir)

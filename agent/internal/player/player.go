@@ -76,8 +76,11 @@ type Status struct {
 	Blanked       bool
 	RecordError   string // the last proof-of-play write that failed, until one succeeds
 	// Brightness is the level the panel is driven at: the override, else
-	// the plan's, else the profile's.
-	Brightness int
+	// the plan's, else the profile's; BrightnessSource says which
+	// (protocol.LevelOverride, LevelWindow, LevelDay, LevelNight,
+	// LevelProfile).
+	Brightness       int
+	BrightnessSource string
 	// BrightnessOverride and BrightnessUntil: the manual override while it
 	// lasts; nil otherwise.
 	BrightnessOverride *int
@@ -95,22 +98,23 @@ type Player struct {
 	log   *slog.Logger
 	opt   Options
 
-	sched  atomic.Pointer[protocol.Schedule]
-	asleep atomic.Bool // the loop sleeps past the next frame: the panel is off
-	cmds   chan func(now time.Time)
-	recs   chan protocol.PlayRecord
+	sched    atomic.Pointer[protocol.Schedule]
+	asleep   atomic.Bool // the loop sleeps past the next frame: the panel is off
+	newTimer func(d time.Duration) loopTimer
+	cmds     chan func(now time.Time)
+	recs     chan protocol.PlayRecord
 
 	// Owned by the Run goroutine.
 	frame    *image.RGBA
 	cur      *showing
 	next     *showing
 	blanked  bool
-	override *override // identify or a test pattern, until it expires
+	pattern  *pattern // identify or a test pattern, until it expires
 	lastDraw time.Time
 	// Power and brightness from the plan: each answer holds until the
 	// instant the evaluator says it may change (its next).
-	power   planPower
-	bright  planLevel
+	power   planAnswer[bool] // on
+	bright  planAnswer[planLevel]
 	level   int  // the level the driver was last set to; -1: not yet set
 	offSaid bool // the driver told the receiver it is off; nothing is sent until a frame is drawn
 	// Frozen output: when the plan moved to another asset, the frame on the
@@ -121,12 +125,26 @@ type Player struct {
 	fpsMark     time.Time
 	fpsCount    int64
 
-	mu     sync.Mutex
-	status Status
-	broken map[string]string
-	base   int // the profile's brightness
-	boost  *levelOverride
+	mu       sync.Mutex
+	status   Status
+	broken   map[string]string
+	base     int            // the profile's brightness
+	override *levelOverride // a manual brightness level, until it expires
 }
+
+// loopTimer is the loop's one timer. It is a time.Timer; a test gives the
+// player one on its own clock, which fires when the test moves that clock.
+type loopTimer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+type realTimer struct{ t *time.Timer }
+
+func (r realTimer) C() <-chan time.Time   { return r.t.C }
+func (r realTimer) Reset(d time.Duration) { r.t.Reset(d) }
+func (r realTimer) Stop()                 { r.t.Stop() }
 
 // levelOverride is a manual brightness level until an instant.
 type levelOverride struct {
@@ -134,30 +152,25 @@ type levelOverride struct {
 	until   time.Time
 }
 
-// planPower is the plan's power answer at an instant, valid until next
-// (zero: for ever) for the schedule it came from.
-type planPower struct {
+// planAnswer is one of the evaluator's answers for the schedule it came
+// from, asked at at and holding until next (zero: for ever).
+type planAnswer[T any] struct {
 	sched    *protocol.Schedule
 	at, next time.Time
-	on       bool
+	val      T
 }
 
 // valid reports whether the answer still holds at now for sched. A clock
 // that stepped back re-asks too.
-func (a *planPower) valid(sched *protocol.Schedule, now time.Time) bool {
+func (a *planAnswer[T]) valid(sched *protocol.Schedule, now time.Time) bool {
 	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
 }
 
-// planLevel is the plan's brightness answer, likewise.
+// planLevel is the plan's brightness and where it comes from
+// (protocol.LevelProfile: the plan sets none).
 type planLevel struct {
-	sched    *protocol.Schedule
-	at, next time.Time
-	percent  int
-	ok       bool
-}
-
-func (a *planLevel) valid(sched *protocol.Schedule, now time.Time) bool {
-	return a.sched == sched && !now.Before(a.at) && (a.next.IsZero() || now.Before(a.next))
+	percent int
+	source  string
 }
 
 type showing struct {
@@ -186,15 +199,16 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 	}
 	p := &Player{
 		drv: drv, clk: clk, files: files, rec: rec, log: log, opt: opt,
-		cmds:   make(chan func(time.Time), 8),
-		recs:   make(chan protocol.PlayRecord, 256),
-		frame:  image.NewRGBA(drv.Bounds()),
-		broken: map[string]string{},
-		base:   100,
-		level:  -1,
+		cmds:     make(chan func(time.Time), 8),
+		recs:     make(chan protocol.PlayRecord, 256),
+		frame:    image.NewRGBA(drv.Bounds()),
+		broken:   map[string]string{},
+		base:     100,
+		level:    -1,
+		newTimer: func(d time.Duration) loopTimer { return realTimer{time.NewTimer(d)} },
 	}
 	p.status.TargetFPS = float64(opt.FPS)
-	p.status.Brightness = p.base
+	p.status.Brightness, p.status.BrightnessSource = p.base, protocol.LevelProfile
 	p.status.DriverState = "starting"
 	return p
 }
@@ -205,12 +219,12 @@ func (p *Player) SetSchedule(s *protocol.Schedule) {
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
 	p.mu.Unlock()
-	p.wake()
+	p.rouse()
 }
 
-// wake has a loop that sleeps while the panel is off take the change up
+// rouse has a loop that sleeps while the panel is off take the change up
 // now rather than at its next look.
-func (p *Player) wake() {
+func (p *Player) rouse() {
 	if p.asleep.Load() {
 		p.do(func(time.Time) {})
 	}
@@ -225,8 +239,8 @@ func (p *Player) Status() Status {
 	defer p.mu.Unlock()
 	s := p.status
 	now := p.clk.Now()
-	if b := p.boost; b != nil && now.Before(b.until) {
-		pct, until := b.percent, b.until.UTC()
+	if o := p.override; o != nil && now.Before(o.until) {
+		pct, until := o.percent, o.until.UTC()
 		s.BrightnessOverride, s.BrightnessUntil = &pct, &until
 	}
 	s.Broken = make(map[string]string, len(p.broken))
@@ -259,16 +273,16 @@ func (p *Player) SetBaseBrightness(percent int) {
 // first frame at or after until.
 func (p *Player) OverrideBrightness(percent int, until time.Time) {
 	p.mu.Lock()
-	p.boost = &levelOverride{percent: percent, until: until}
+	p.override = &levelOverride{percent: percent, until: until}
 	p.mu.Unlock()
-	p.wake()
+	p.rouse()
 }
 
 // Blank turns the panel off (true) or back on (false).
 func (p *Player) Blank(on bool) { p.do(func(time.Time) { p.blanked = on }) }
 
-// override replaces the schedule for a while: what it draws, and until when.
-type override struct {
+// pattern replaces the schedule for a while: what it draws, and until when.
+type pattern struct {
 	name  string
 	until time.Time
 	draw  func(dst *image.RGBA, n int, now time.Time)
@@ -278,7 +292,7 @@ type override struct {
 // Identify flashes the panel white and black for d so a technician can
 // find it.
 func (p *Player) Identify(d time.Duration) {
-	p.Override("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
+	p.ShowPattern("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
 		fill := image.Black
 		if now.UnixMilli()/250%2 == 0 {
 			fill = image.White
@@ -287,10 +301,11 @@ func (p *Player) Identify(d time.Duration) {
 	})
 }
 
-// Override draws with f instead of the schedule for d (a test pattern, an
-// identify flash); f gets the frame number and the time.
-func (p *Player) Override(name string, d time.Duration, f func(dst *image.RGBA, n int, now time.Time)) {
-	p.do(func(now time.Time) { p.override = &override{name: name, until: now.Add(d), draw: f} })
+// ShowPattern draws with f instead of the schedule for d (a test pattern,
+// an identify flash); f gets the frame number and the time. A zero d ends
+// the pattern on screen.
+func (p *Player) ShowPattern(name string, d time.Duration, f func(dst *image.RGBA, n int, now time.Time)) {
+	p.do(func(now time.Time) { p.pattern = &pattern{name: name, until: now.Add(d), draw: f} })
 }
 
 func (p *Player) do(f func(time.Time)) {
@@ -313,7 +328,7 @@ func (p *Player) Run(ctx context.Context) error {
 	}()
 
 	interval := time.Second / time.Duration(p.opt.FPS)
-	timer := time.NewTimer(0)
+	timer := p.newTimer(0)
 	defer timer.Stop()
 	p.fpsMark = p.clk.Now()
 	for {
@@ -328,7 +343,7 @@ func (p *Player) Run(ctx context.Context) error {
 				timer.Reset(0)
 			}
 			continue
-		case <-timer.C:
+		case <-timer.C():
 		}
 		now := p.clk.Now()
 		p.step(now)
@@ -403,11 +418,11 @@ func (p *Player) step(now time.Time) {
 		go p.opt.PowerChanged()
 	}
 	switch {
-	case p.override != nil && now.Before(p.override.until):
+	case p.pattern != nil && now.Before(p.pattern.until):
 		p.end(now)
-		p.override.draw(p.frame, p.override.n, now)
-		p.override.n++
-		p.show(now, p.override.name)
+		p.pattern.draw(p.frame, p.pattern.n, now)
+		p.pattern.n++
+		p.show(now, p.pattern.name)
 		return
 	case p.blanked:
 		p.end(now)
@@ -477,42 +492,46 @@ func (p *Player) powerOn(sched *protocol.Schedule, now time.Time) bool {
 	}
 	if !p.power.valid(sched, now) {
 		on, next := sched.PowerAt(now)
-		p.power = planPower{sched: sched, at: now, next: next, on: on}
+		p.power = planAnswer[bool]{sched: sched, at: now, next: next, val: on}
 	}
-	return p.power.on
+	return p.power.val
 }
 
 // applyLevel sets the driver's brightness when the level changes: a live
 // override, else the plan's level at now, else the profile's.
 func (p *Player) applyLevel(sched *protocol.Schedule, now time.Time) {
 	p.mu.Lock()
-	level, boost := p.base, p.boost
-	if boost != nil && !now.Before(boost.until) {
-		p.boost, boost = nil, nil // expired
+	level, source, override := p.base, protocol.LevelProfile, p.override
+	if override != nil && !now.Before(override.until) {
+		p.override, override = nil, nil // expired
 	}
 	p.mu.Unlock()
 	switch {
-	case boost != nil:
-		level = boost.percent
+	case override != nil:
+		level, source = override.percent, protocol.LevelOverride
 	case sched != nil:
 		if !p.bright.valid(sched, now) {
-			pct, ok, next := sched.BrightnessAt(now)
-			p.bright = planLevel{sched: sched, at: now, next: next, percent: pct, ok: ok}
+			pct, src, next := sched.BrightnessBy(now)
+			p.bright = planAnswer[planLevel]{sched: sched, at: now, next: next, val: planLevel{pct, src}}
 		}
-		if p.bright.ok {
-			level = p.bright.percent
+		if p.bright.val.source != protocol.LevelProfile {
+			level, source = p.bright.val.percent, p.bright.val.source
 		}
 	}
+	p.mu.Lock()
+	p.status.BrightnessSource = source
+	p.mu.Unlock()
 	if level == p.level {
 		return
 	}
+	// Status first: whoever sees the driver's new level sees it in health.
+	p.mu.Lock()
+	p.status.Brightness = level
+	p.mu.Unlock()
 	if err := p.drv.SetBrightness(level); err != nil {
 		p.log.Warn("brightness not set", "percent", level, "err", err)
 	}
 	p.level = level
-	p.mu.Lock()
-	p.status.Brightness = level
-	p.mu.Unlock()
 }
 
 // powerOff keeps the panel off: one black frame, then the driver tells the
@@ -523,6 +542,7 @@ func (p *Player) powerOff(now time.Time) {
 	p.end(now)
 	p.mu.Lock()
 	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = 0, "", "", ""
+	p.switched = time.Time{} // off is meant to look the same: not frozen
 	if p.offSaid {
 		p.lastDraw = now // the loop is alive; the panel is meant to be still
 		p.status.Blanked = p.blanked

@@ -101,6 +101,9 @@ func TestPowerWindowSwitchesOffAndOn(t *testing.T) {
 	if d2, o2 := sp.counts(); d2 != draws || o2 != 1 {
 		t.Fatalf("while off: %d more frames, %d more offs; want none", d2-draws, o2-1)
 	}
+	if st := r.p.Status(); st.Frozen || !st.PowerOff {
+		t.Fatalf("while off: %+v; want off and not frozen (off is meant to look the same)", st)
+	}
 	r.stepAt(2 * time.Minute) // 06:02:00 = 8 loops of 15 s: red again
 	if r.pixel(5, 2) != red || r.p.Status().PowerOff || r.p.Status().CurrentItem != 11 {
 		t.Fatalf("06:02: pixel %v, status %+v", r.pixel(5, 2), r.p.Status())
@@ -148,27 +151,27 @@ func TestBrightnessOverridePlanProfile(t *testing.T) {
 		p.Brightness = []protocol.BrightnessWindow{{Window: protocol.Window{From: "06:00", Until: "06:01"}, Percent: 40}}
 	})
 	r.p.SetBaseBrightness(70)
-	level := func(at time.Duration, want int, wantPx uint8) {
+	level := func(at time.Duration, want int, wantPx uint8, source string) {
 		t.Helper()
 		r.stepAt(at)
-		if st := r.p.Status(); st.Brightness != want || r.pixel(5, 2).R != wantPx {
-			t.Fatalf("at 06:00+%v: level %d, red %d; want %d, %d", at, st.Brightness, r.pixel(5, 2).R, want, wantPx)
+		if st := r.p.Status(); st.Brightness != want || r.pixel(5, 2).R != wantPx || st.BrightnessSource != source {
+			t.Fatalf("at 06:00+%v: level %d from %q, red %d; want %d from %q, %d", at, st.Brightness, st.BrightnessSource, r.pixel(5, 2).R, want, source, wantPx)
 		}
 	}
-	level(0, 40, 88) // the plan's window: 220 × 40 %
-	level(time.Second, 40, 88)
+	level(0, 40, 88, protocol.LevelWindow) // the plan's window: 220 × 40 %
+	level(time.Second, 40, 88, protocol.LevelWindow)
 	r.p.OverrideBrightness(90, r.window.Add(15*time.Second))
-	level(2*time.Second, 90, 198)
+	level(2*time.Second, 90, 198, protocol.LevelOverride)
 	if st := r.p.Status(); st.BrightnessOverride == nil || *st.BrightnessOverride != 90 || !st.BrightnessUntil.Equal(r.window.Add(15*time.Second)) {
 		t.Fatalf("status during the override: %+v", st)
 	}
-	level(15*time.Second, 40, 88) // the override ended: the plan's level again
+	level(15*time.Second, 40, 88, protocol.LevelWindow) // the override ended: the plan's level again
 	if st := r.p.Status(); st.BrightnessOverride != nil {
 		t.Fatalf("override still reported: %v", *st.BrightnessOverride)
 	}
-	level(time.Minute, 70, 154) // no window: the profile's
+	level(time.Minute, 70, 154, protocol.LevelProfile) // no window: the profile's
 	r.p.OverrideBrightness(20, r.window.Add(2*time.Minute))
-	level(time.Minute+time.Second, 20, 44) // an override above the profile's level too
+	level(time.Minute+time.Second, 20, 44, protocol.LevelOverride) // an override above the profile's level too
 	sp.mu.Lock()
 	got := append([]int(nil), sp.levels...)
 	sp.mu.Unlock()
@@ -183,31 +186,127 @@ func TestBrightnessOverridePlanProfile(t *testing.T) {
 	}
 }
 
-// offsetClock is the real clock moved by an offset the test can change.
-type offsetClock struct {
-	mu  sync.Mutex
-	off time.Duration
+// stepClock is controller time that moves only when the test moves it,
+// and the player loop's timer on it: the timer fires when the clock reaches
+// its deadline. The test learns from it when the loop has done all it can
+// at the present instant (it armed the timer for a later one), so it needs
+// no sleeps.
+type stepClock struct {
+	mu       sync.Mutex
+	now      time.Time
+	deadline time.Time
+	armed    bool
+	resets   int
+	c        chan time.Time
+	changed  chan struct{}
 }
 
-func (c *offsetClock) Now() time.Time {
+func newStepClock(at time.Time) *stepClock {
+	return &stepClock{now: at, c: make(chan time.Time, 1), changed: make(chan struct{}, 1)}
+}
+
+func (c *stepClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
+	return c.now
 }
 
-func (c *offsetClock) set(at time.Time) {
+// timer is the player's newTimer: the clock is the loop's one timer.
+func (c *stepClock) timer(d time.Duration) loopTimer {
+	c.Reset(d)
+	return c
+}
+
+func (c *stepClock) C() <-chan time.Time { return c.c }
+
+func (c *stepClock) Reset(d time.Duration) {
 	c.mu.Lock()
-	c.off = time.Until(at)
+	select {
+	case <-c.c: // a tick not taken is dropped, as time.Timer.Reset does
+	default:
+	}
+	c.deadline, c.armed = c.now.Add(d), true
+	c.resets++
+	c.fire()
+	c.mu.Unlock()
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (c *stepClock) Stop() {
+	c.mu.Lock()
+	c.armed = false
 	c.mu.Unlock()
 }
 
-// TestPowerTimersAreOnTime runs the real loop: the panel goes off within a
-// frame of the window's end, sends nothing while off (the loop sleeps), and
-// draws its first frame within a frame of the next window's start — the
-// wake-up is computed from the evaluator's next instant, not polled.
+// fire ticks once the clock has reached the deadline; c.mu is held.
+func (c *stepClock) fire() {
+	if c.armed && !c.now.Before(c.deadline) {
+		c.armed = false
+		c.c <- c.now
+	}
+}
+
+// set moves the clock to at (forward or, as a corrected clock may, back).
+func (c *stepClock) set(at time.Time) {
+	c.mu.Lock()
+	c.now = at
+	c.fire()
+	c.mu.Unlock()
+}
+
+func (c *stepClock) resetCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resets
+}
+
+// idle waits until the loop has armed its timer more than after times in
+// all and for an instant still ahead — it is waiting for time to pass —
+// and returns that instant.
+func (c *stepClock) idle(t *testing.T, after int) time.Time {
+	t.Helper()
+	give := time.After(10 * time.Second) // a bound for a loop that hangs, not a timing
+	for {
+		c.mu.Lock()
+		if c.resets > after && c.armed && c.deadline.After(c.now) {
+			at := c.deadline
+			c.mu.Unlock()
+			return at
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.changed:
+		case <-give:
+			t.Fatal("the player loop did not settle within 10 s")
+		}
+	}
+}
+
+// runOnStepClock runs a player on drv and clk's timer until the test ends.
+func runOnStepClock(t *testing.T, r *rig, drv driver.Driver, clk *stepClock, s *protocol.Schedule) *Player {
+	t.Helper()
+	p := New(drv, clk, dirAssets{r.dir}, nil, r.p.log, Options{FPS: 25, Display: 3})
+	p.newTimer = clk.timer
+	p.SetSchedule(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return p
+}
+
+// TestPowerTimersAreOnTime runs the real loop on a clock the test moves:
+// the panel goes off at the frame that starts when the window ends, sends
+// nothing while off (the loop sleeps, waking once a second to follow a
+// corrected clock), and wakes exactly at the next window's start for its
+// first frame — the instant comes from the evaluator, it is not polled.
 func TestPowerTimersAreOnTime(t *testing.T) {
 	r := newRig(t, protocol.FallbackBlack)
-	clk := &offsetClock{}
+	offAt, onAt := r.window.Add(time.Minute), r.window.Add(2*time.Minute)
+	clk := newStepClock(offAt.Add(-300 * time.Millisecond))
 	sp := &switchPanel{Virtual: r.v, clk: clk}
 	plan := *r.p.Schedule().Plan()
 	plan.Schema = protocol.PlanSchema
@@ -216,54 +315,59 @@ func TestPowerTimersAreOnTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const fps = 25
-	frame := time.Second / fps
-	p := New(sp, clk, dirAssets{r.dir}, nil, r.p.log, Options{FPS: fps, Display: 3})
-	p.SetSchedule(s)
-	offAt, onAt := r.window.Add(time.Minute), r.window.Add(2*time.Minute)
-	clk.set(offAt.Add(-300 * time.Millisecond))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	p := runOnStepClock(t, r, sp, clk, s)
+	const frame = time.Second / 25
 
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 5 s", what)
-			}
-			time.Sleep(5 * time.Millisecond) // the panel has no change signal
+	// Frame by frame to the window's end.
+	var at time.Time
+	for i := 0; ; i++ {
+		at = clk.idle(t, 0)
+		if _, offs := sp.counts(); offs > 0 {
+			break
 		}
+		if i > 20 {
+			t.Fatal("not off 20 frames after the clock passed the window's end")
+		}
+		if wait := at.Sub(clk.Now()); wait > frame || !at.Equal(at.Truncate(frame)) || p.asleep.Load() {
+			t.Fatalf("while on: the loop waits %v until %v (asleep %v); want the next frame boundary", wait, at, p.asleep.Load())
+		}
+		clk.set(at)
 	}
-	waitFor("off", func() bool { _, o := sp.counts(); return o == 1 })
 	sp.mu.Lock()
-	off := sp.offs[0]
+	off, draws := sp.offs[0], len(sp.draws)
 	sp.mu.Unlock()
-	if late := off.Sub(offAt); late < 0 || late > frame {
-		t.Fatalf("off %v after the window closed; want within a frame (%v)", late, frame)
+	if !off.Equal(offAt) {
+		t.Fatalf("off at %v; want %v, when the window closed", off, offAt)
 	}
-	// Jump to 1.5 s before the next window: the sleeping loop follows
-	// within its one-second bound, then wakes for the window itself.
-	draws, _ := sp.counts()
+	// Asleep: a second at most, not a frame.
+	if !at.Equal(offAt.Add(time.Second)) || !p.asleep.Load() {
+		t.Fatalf("off: the loop waits until %v (asleep %v); want %v, asleep", at, p.asleep.Load(), offAt.Add(time.Second))
+	}
+	// The clock is corrected to 1.5 s before the next window: the loop
+	// follows it, sleeps half a second, then until the window opens.
 	clk.set(onAt.Add(-1500 * time.Millisecond))
-	waitFor("on", func() bool { d, _ := sp.counts(); return d > draws })
-	sp.mu.Lock()
-	first := sp.draws[draws]
-	sp.mu.Unlock()
-	if late := first.Sub(onAt); late < 0 || late > frame {
-		t.Fatalf("first frame %v after the window opened; want within a frame (%v)", late, frame)
+	want := []time.Time{onAt.Add(-500 * time.Millisecond), onAt}
+	for _, w := range want {
+		at := clk.idle(t, 0)
+		if !at.Equal(w) || !p.asleep.Load() {
+			t.Fatalf("off: the loop waits until %v (asleep %v); want %v, asleep", at, p.asleep.Load(), w)
+		}
+		clk.set(at)
 	}
-	t.Logf("off %v after the edge, on %v after the edge", off.Sub(offAt), first.Sub(onAt))
+	clk.idle(t, 0)
+	sp.mu.Lock()
+	got := sp.draws[draws:]
+	sp.mu.Unlock()
+	if len(got) != 1 || !got[0].Equal(onAt) || p.asleep.Load() {
+		t.Fatalf("frames since off %v (asleep %v); want one, at %v", got, p.asleep.Load(), onAt)
+	}
 }
 
 // A plan that arrives while the panel is off and silent is taken up at
-// once, not when the sleeping loop next looks.
+// once, not when the sleeping loop next looks: the clock does not move.
 func TestNewPlanWakesAnOffPanel(t *testing.T) {
 	r := newRig(t, protocol.FallbackBlack)
-	clk := &offsetClock{}
-	clk.set(r.window.Add(30 * time.Second))
+	clk := newStepClock(r.window.Add(30 * time.Second))
 	sp := &switchPanel{Virtual: r.v, clk: clk}
 	plan := *r.p.Schedule().Plan()
 	plan.Schema = protocol.PlanSchema
@@ -274,24 +378,19 @@ func TestNewPlanWakesAnOffPanel(t *testing.T) {
 	}
 	plan.Power, plan.Revision = nil, plan.Revision+1
 	on, _ := protocol.Compile(&plan)
-	p := New(sp, clk, dirAssets{r.dir}, nil, r.p.log, Options{FPS: 25, Display: 3})
-	p.SetSchedule(off)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	for _, o := sp.counts(); o == 0; _, o = sp.counts() {
-		time.Sleep(5 * time.Millisecond) // the panel has no change signal
+	p := runOnStepClock(t, r, sp, clk, off)
+	clk.idle(t, 0)
+	draws, offs := sp.counts()
+	if offs != 1 || !p.asleep.Load() {
+		t.Fatalf("before the new plan: %d offs, asleep %v; want 1, asleep", offs, p.asleep.Load())
 	}
-	time.Sleep(50 * time.Millisecond) // the loop is asleep now
-	draws, _ := sp.counts()
-	sent := time.Now()
+	n := clk.resetCount()
 	p.SetSchedule(on)
-	for d, _ := sp.counts(); d == draws; d, _ = sp.counts() {
-		if time.Since(sent) > 500*time.Millisecond {
-			t.Fatal("the new plan was not taken up within 500 ms")
-		}
-		time.Sleep(time.Millisecond)
+	clk.idle(t, n)
+	sp.mu.Lock()
+	got := sp.draws[draws:]
+	sp.mu.Unlock()
+	if len(got) != 1 || !got[0].Equal(r.window.Add(30*time.Second)) || p.asleep.Load() {
+		t.Fatalf("frames after the new plan %v (asleep %v); want one, at once", got, p.asleep.Load())
 	}
-	t.Logf("the first frame of the new plan came %v after it", time.Since(sent))
 }

@@ -173,7 +173,8 @@ func (w *Watcher) Check(ctx context.Context) error {
 		if online && a.Health != nil {
 			h = *a.Health
 		}
-		w.set(d, KindFrozen, h.Frozen, now, fmt.Sprintf("%s shows a frozen picture", d.Name))
+		// A screen off by its power windows is meant to look the same.
+		w.set(d, KindFrozen, h.Frozen && !h.PowerOff, now, fmt.Sprintf("%s shows a frozen picture", d.Name))
 		w.set(d, KindStorage, h.StorageError != "", now, fmt.Sprintf("%s cannot write to its disk: %s", d.Name, h.StorageError))
 		w.set(d, KindDriver, h.DriverState == "error", now, fmt.Sprintf("%s: panel output fails: %s", d.Name, h.DriverError))
 	}

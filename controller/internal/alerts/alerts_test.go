@@ -137,3 +137,31 @@ func TestOfflineSinceComesFromTheStoreAfterARestart(t *testing.T) {
 		t.Fatalf("alerts %+v, want one offline alert for display 1 since %v (display 2 was never seen: its grace starts now)", a, dark)
 	}
 }
+
+// A screen its power windows have off is dark on purpose: it raises no
+// alert, even if its agent calls the still picture frozen; a failing panel
+// still does.
+func TestPowerOffRaisesNoFrozenAlert(t *testing.T) {
+	now := time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC)
+	agents := &fakeAgents{}
+	w := New(agents, fakeDisplays{{ID: 1, Name: "truong-hoc", Enrolment: "enrolled"}}, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Options{Grace: 2 * time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	agents.set(hub.AgentInfo{DisplayID: 1, Name: "truong-hoc", Health: &protocol.Health{DriverState: "ok", PowerOff: true, Frozen: true}})
+	for i := 0; i < 3; i++ {
+		now = now.Add(time.Hour)
+		if err := w.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := w.Alerts(); len(a) != 0 {
+		t.Fatalf("alerts for a screen off by its power windows: %+v", a)
+	}
+	agents.set(hub.AgentInfo{DisplayID: 1, Name: "truong-hoc", Health: &protocol.Health{DriverState: "error", DriverError: "no route", PowerOff: true}})
+	if err := w.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a := w.Alerts(); len(a) != 1 || a[0].Kind != KindDriver {
+		t.Fatalf("alerts %+v, want the failing panel's", a)
+	}
+}

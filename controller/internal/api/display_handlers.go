@@ -57,7 +57,8 @@ type displayOut struct {
 	store.Display
 	Online bool `json:"online"`
 	// State is one of the State… constants: never_connected, online,
-	// offline, blanked, test_pattern, identify, urgent, panel_error.
+	// offline, blanked, test_pattern, identify, urgent, panel_error,
+	// power_off.
 	State string `json:"state"`
 	// LastSeen is when its agent was last heard of, kept when it goes
 	// offline ("offline since"); nil: never connected.

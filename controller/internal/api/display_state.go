@@ -20,12 +20,13 @@ const (
 	StateIdentify       = "identify"        // online, flashing so a technician finds it
 	StateUrgent         = "urgent"          // online, an urgent notice targets it
 	StatePanelError     = "panel_error"     // online, but the panel output fails
+	StatePowerOff       = "power_off"       // online, off by its power windows as planned
 )
 
 // displayStates are the values of the state filter: the states, plus
 // "alert" for displays with an open alert.
 var displayStates = []string{StateNeverConnected, StateOnline, StateOffline, StateBlanked, StateTestPattern,
-	StateIdentify, StateUrgent, StatePanelError, "alert"}
+	StateIdentify, StateUrgent, StatePanelError, StatePowerOff, "alert"}
 
 // nowPlaying names what a display shows: the media and the rotation (or
 // urgent notice) it plays in.
@@ -109,6 +110,11 @@ func (l *live) state(d store.Display, ag *liveAgent, act store.DisplayActivity) 
 			return StateIdentify
 		case "error":
 			return StatePanelError
+		}
+		if h.PowerOff {
+			// Before urgent: a notice that does not wake the screen
+			// waits, off, for its window.
+			return StatePowerOff
 		}
 	}
 	for _, n := range l.urgent {

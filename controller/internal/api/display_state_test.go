@@ -351,3 +351,29 @@ func TestNowPlayingNamesOnlyOwnUnit(t *testing.T) {
 		t.Errorf("brief list %+v, full list %+v", brief.Items, full.Items)
 	}
 }
+
+// A screen its power windows have off is "power_off", not online, offline
+// or in error — even with an urgent notice that does not wake it — while
+// what the agent does on purpose (blank, a test pattern) and a failing
+// panel still say so.
+func TestPowerOffState(t *testing.T) {
+	group := int64(4)
+	d := store.Display{ID: 9, GroupID: &group}
+	l := &live{urgent: []store.UrgentNotice{{GroupIDs: []int64{group}}}}
+	for _, tc := range []struct {
+		h    protocol.Health
+		want string
+	}{
+		{protocol.Health{DriverState: "ok", PowerOff: true}, StatePowerOff},
+		{protocol.Health{DriverState: "ok", PowerOff: true, Frozen: true}, StatePowerOff},
+		{protocol.Health{DriverState: "ok"}, StateUrgent},
+		{protocol.Health{DriverState: "blanked", PowerOff: true}, StateBlanked},
+		{protocol.Health{DriverState: "identify", PowerOff: true}, StateIdentify},
+		{protocol.Health{DriverState: "error", PowerOff: true}, StatePanelError},
+	} {
+		h := tc.h
+		if got := l.state(d, &liveAgent{Health: &h}, store.DisplayActivity{}); got != tc.want {
+			t.Errorf("%+v: state %q, want %q", tc.h, got, tc.want)
+		}
+	}
+}
