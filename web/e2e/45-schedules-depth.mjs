@@ -45,9 +45,17 @@ await run(async (page) => {
   await dlg.getByLabel('Chiều cao (điểm ảnh)').fill('64');
   await dlg.getByLabel('Cấu hình phần cứng (loại card điều khiển)').selectOption('virtual');
   await dlg.getByText('Ví dụ Hà Nội: vĩ độ 21.0285, kinh độ 105.8542').waitFor();
-  await dlg.getByLabel('Vĩ độ').fill('21.0285');
-  await dlg.getByLabel('Kinh độ').fill('105,8542'); // a comma, as typed on a Vietnamese keyboard
   await dlg.getByLabel(/^Nhóm/).selectOption({ label: groupName });
+  // A latitude out of range is refused in the dialog, which keeps what was typed.
+  await dlg.getByLabel('Vĩ độ').fill('210.285');
+  await dlg.getByLabel('Kinh độ').fill('105,8542'); // a comma, as typed on a Vietnamese keyboard
+  await dlg.getByRole('button', { name: 'Thêm', exact: true }).click();
+  await dlg.getByRole('alert').filter({ hasText: 'Vĩ độ phải từ -90 đến 90' }).waitFor();
+  if ((await dlg.getByLabel('Tên (chữ thường không dấu, số, gạch ngang)').inputValue()) !== screen ||
+    (await dlg.getByLabel('Kinh độ').inputValue()) !== '105.8542' || !(await dlg.getByLabel(/^Nhóm/).inputValue())) {
+    throw new Error('the refused dialog lost what was typed');
+  }
+  await dlg.getByLabel('Vĩ độ').fill('21.0285');
   await dlg.getByRole('button', { name: 'Thêm', exact: true }).click();
   await page.getByRole('dialog').getByLabel('Lệnh đăng ký').waitFor();
   await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
@@ -125,7 +133,7 @@ await run(async (page) => {
     await dlg.getByLabel('Tỷ lệ phát (1–100)').fill(String(weight));
   };
   await addEntry(streetRotation, [['06:30', '08:30'], ['16:30', '19:00']], 2);
-  await dlg.getByText('2 : 1 = phát 2 vòng rồi 1 vòng').waitFor();
+  await dlg.getByText('2 : 1 = phát 2 vòng của lịch này rồi 1 vòng của lịch kia').waitFor();
 
   step('a window across midnight says so; overlapping windows are refused; then the extra row goes');
   await dlg.getByRole('button', { name: 'Thêm khung giờ' }).click();

@@ -159,26 +159,48 @@ pano.start(async (user) => {
       field(t('dsp_fit'), f.fit), field(t('dsp_profile'), f.profile),
       el('div', { className: 'dsp-pair' }, field(t('dsp_latitude'), f.latitude), field(t('dsp_longitude'), f.longitude)),
       el('small', { className: 'hint' }, t('dsp_site_hint'))];
+    // Not a number goes as typed, for the controller to refuse: sent as
+    // null it would clear the coordinate without a word.
     const coord = (input) => {
       const v = input.value.trim().replace(',', '.');
-      return v === '' ? null : Number(v);
+      return v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : v;
     };
     const read = () => ({ name: f.name.value.trim(), location: f.location.value, width: Number(f.width.value), height: Number(f.height.value),
       fit: f.fit.value, profile: f.profile.value, latitude: coord(f.latitude), longitude: coord(f.longitude) });
     return { f, nodes, read };
   }
 
+  // askDisplay shows the add or edit dialog until the controller takes
+  // what was typed (send's answer is returned) or the user cancels (null):
+  // a refusal is said in the dialog, over the values as typed, not after
+  // it closed.
+  async function askDisplay(title, start, withGroup, label, send) {
+    let values = start, problem = '';
+    for (;;) {
+      const { nodes, read } = await displayFields(values);
+      const group = withGroup ? groupSelect('group_id', values.group_id ?? null) : null;
+      const top = problem ? [el('p', { className: 'msg error', role: 'alert' }, problem)] : [];
+      const v = await pano.dialog(title, [...top, ...nodes, ...(group ? [field(t('dsp_group'), group)] : [])], [{ label, value: 'go', kind: 'submit' }]);
+      if (v !== 'go') return null;
+      const d = read();
+      if (group && group.value) d.group_id = Number(group.value);
+      try {
+        return await send(d);
+      } catch (err) {
+        values = { ...values, ...d, latitude: d.latitude ?? '', longitude: d.longitude ?? '' };
+        problem = t('error') + ': ' + err.message;
+      }
+    }
+  }
+
   async function addDisplay() {
-    const { nodes, read } = await displayFields({});
-    const group = groupSelect('group_id', null);
-    const v = await pano.dialog(t('dsp_add_title'), [...nodes, field(t('dsp_group'), group)], [{ label: t('dsp_create'), value: 'create', kind: 'submit' }]);
-    if (v !== 'create') return;
-    const d = read();
-    if (group.value) d.group_id = Number(group.value);
-    if (d.latitude === null && d.longitude === null) { delete d.latitude; delete d.longitude; }
+    const r = await askDisplay(t('dsp_add_title'), {}, true, t('dsp_create'), (d) => {
+      if (d.latitude === null && d.longitude === null) { delete d.latitude; delete d.longitude; }
+      return api('POST', '/displays', d);
+    });
+    if (!r) return;
+    pano.say(t('dsp_created') + ': ' + r.data.name, 'ok');
     try {
-      const r = await api('POST', '/displays', d);
-      pano.say(t('dsp_created') + ': ' + d.name, 'ok');
       await load();
       await enrol(r.data);
     } catch (err) {
@@ -187,16 +209,10 @@ pano.start(async (user) => {
   }
 
   async function editDisplay(c) {
-    const { nodes, read } = await displayFields(c.d);
-    const v = await pano.dialog(t('dsp_edit_title') + ': ' + c.d.name, nodes, [{ label: t('dsp_save'), value: 'save', kind: 'submit' }]);
-    if (v !== 'save') return;
-    try {
-      const r = await api('PATCH', '/displays/' + c.id, read());
-      update(c, r.data);
-      say(c, t('dsp_saved'), 'ok');
-    } catch (err) {
-      say(c, t('error') + ': ' + err.message, 'error');
-    }
+    const r = await askDisplay(t('dsp_edit_title') + ': ' + c.d.name, c.d, false, t('dsp_save'), (d) => api('PATCH', '/displays/' + c.id, d));
+    if (!r) return;
+    update(c, r.data);
+    say(c, t('dsp_saved'), 'ok');
   }
 
   async function moveDisplay(c) {
@@ -692,7 +708,8 @@ pano.start(async (user) => {
         const next = el('small', { className: 'hint pb-next' });
         const sayNext = () => {
           const a = norm(from.value), b = norm(until.value);
-          next.textContent = a && b && b !== '24:00' && b !== '00:00' && b < a ? t('dsp_pb_until_next') + ' ' + b + ' ' + t('dsp_pb_next_day') : '';
+          const ok = (x) => /^([01]\d|2[0-3]):[0-5]\d$/.test(x);
+          next.textContent = ok(a) && ok(b) && b !== '00:00' && b < a ? t('dsp_pb_until_next') + ' ' + b + ' ' + t('dsp_pb_next_day') : '';
         };
         from.addEventListener('input', sayNext);
         until.addEventListener('input', sayNext);
