@@ -323,7 +323,11 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 			}
 			links++
 			link = u
-			a, e.Err = p.fetchAlert(ctx, u)
+			if a, e.Err = p.fetchAlert(ctx, u); e.Err != nil {
+				// Not taken: fetch the whole feed again next time, so a
+				// 304 does not hide this entry until the feed changes.
+				rec.ETag, rec.LastModified = "", ""
+			}
 		}
 		if e.Err != nil {
 			refused = append(refused, failure(e.Err).Msg)

@@ -675,3 +675,29 @@ func TestLateAlertNeverShown(t *testing.T) {
 		t.Fatalf("live %+v", l)
 	}
 }
+
+// TestLinkFailureRetried: a linked alert whose download fails once is
+// fetched again on the next poll even though the feed itself has not
+// changed (its ETag is not kept, so the feed does not answer 304).
+func TestLinkFailureRetried(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	w.srv.serve("/storm.xml", doc{status: http.StatusInternalServerError})
+	w.srv.serve("/feed-atom.xml", doc{etag: `"f1"`, body: []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><title>x</title>` +
+		`<updated>2026-11-30T09:00:00+07:00</updated><entry><id>s</id><updated>2026-11-30T08:00:00+07:00</updated>` +
+		`<link rel="alternate" type="application/cap+xml" href="/storm.xml"/></entry></feed>`)})
+	f := w.feed(store.CAPFeed{URL: "/feed-atom.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	got := w.poll(p, f.ID)
+	if got.LastErrorCode != "entries_refused" || len(w.live()) != 0 {
+		t.Fatalf("first poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	w.srv.serve("/storm.xml", doc{body: fixture(t, "storm.xml")})
+	w.advance(time.Minute)
+	got = w.poll(p, f.ID)
+	if got.LastResult != store.PollOK || got.LastError != "" || len(w.live()) != 1 {
+		t.Fatalf("second poll: %s %s %q, live %+v", got.LastResult, got.LastErrorCode, got.LastError, w.live())
+	}
+	if w.srv.hits["/storm.xml"] != 2 {
+		t.Fatalf("the link was fetched %d times", w.srv.hits["/storm.xml"])
+	}
+}
