@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -106,8 +107,8 @@ func (p *Poller) PrivateAllowed() bool { return p.o.AllowPrivate }
 var errPrivate = errors.New("address is private, loopback or link-local")
 
 // NewClient returns the HTTP client feeds are fetched with: unless
-// allowPrivate, it refuses to connect to loopback, private, link-local,
-// multicast and unspecified addresses (checked on the address actually
+// allowPrivate, it refuses to connect to the special-purpose addresses
+// of blocked (checked on the address actually
 // dialled, after DNS, so a name cannot point it at the controller's own
 // network), and follows at most 5 redirects, to http(s) only.
 func NewClient(allowPrivate bool) *http.Client {
@@ -137,14 +138,73 @@ func NewClient(allowPrivate bool) *http.Client {
 	}}
 }
 
-// sharedSpace is RFC 6598's carrier-grade NAT range, private in practice.
-var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+// blocked are the ranges a feed is never fetched from (unless private
+// addresses are allowed): this host, private and shared networks,
+// link-local, benchmarking, reserved, multicast and documentation-free
+// special-purpose blocks (RFC 6890). IPv6 forms that carry an IPv4
+// address (IPv4-mapped, NAT64, 6to4) are checked on that address.
+var blocked = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8",      // "this network"
+		"10.0.0.0/8",     // private
+		"100.64.0.0/10",  // shared address space (carrier-grade NAT)
+		"127.0.0.0/8",    // loopback
+		"169.254.0.0/16", // link-local (cloud metadata)
+		"172.16.0.0/12",  // private
+		"192.0.0.0/24",   // IETF protocol assignments
+		"192.168.0.0/16", // private
+		"198.18.0.0/15",  // benchmarking
+		"224.0.0.0/4",    // multicast
+		"240.0.0.0/4",    // reserved, and broadcast
+		"::/128",         // unspecified
+		"::1/128",        // loopback
+		"fc00::/7",       // unique local
+		"fe80::/10",      // link-local
+		"ff00::/8",       // multicast
+		"100::/64",       // discard-only
+		"2001:db8::/32",  // documentation
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+var (
+	nat64    = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Loc = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixTo4   = netip.MustParsePrefix("2002::/16")
+)
 
 // internal is true for an address inside the controller's own networks
 // (or none at all).
 func internal(ip net.IP) bool {
-	return ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || sharedSpace.Contains(ip)
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return true
+	}
+	return internalAddr(a)
+}
+
+func internalAddr(a netip.Addr) bool {
+	a = a.Unmap() // IPv4-mapped: ::ffff:a.b.c.d
+	if a.Is6() {
+		b := a.As16()
+		switch {
+		case nat64.Contains(a): // the IPv4 address in the last 32 bits
+			return internalAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case nat64Loc.Contains(a):
+			return true // a local NAT64 prefix: the translator is inside
+		case sixTo4.Contains(a): // the IPv4 address in bits 16-47
+			return internalAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	for _, p := range blocked {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Kick asks Run to look for due feeds now; it never blocks.

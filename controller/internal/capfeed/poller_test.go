@@ -605,6 +605,14 @@ func TestInternalAddresses(t *testing.T) {
 		"127.0.0.1": true, "::1": true, "10.1.2.3": true, "172.16.0.1": true, "192.168.1.1": true, "169.254.169.254": true,
 		"fe80::1": true, "fd00::1": true, "0.0.0.0": true, "::": true, "::ffff:127.0.0.1": true, "100.64.0.1": true, "224.0.0.1": true,
 		"8.8.8.8": false, "203.113.131.1": false, "2001:4860:4860::8888": false, "100.128.0.1": false,
+		// "this network", shared space, IETF, benchmarking, reserved, broadcast
+		"0.1.2.3": true, "100.127.255.254": true, "100.63.255.255": false, "192.0.0.8": true, "192.0.1.1": false,
+		"198.18.0.1": true, "198.19.255.255": true, "198.20.0.1": false, "240.0.0.1": true, "255.255.255.255": true,
+		// IPv4 carried in IPv6: mapped, NAT64, 6to4
+		"::ffff:10.0.0.1": true, "::ffff:169.254.169.254": true, "::ffff:8.8.8.8": false,
+		"64:ff9b::7f00:1": true, "64:ff9b::a9fe:a9fe": true, "64:ff9b::808:808": false, "64:ff9b:1::1": true,
+		"2002:7f00:1::": true, "2002:c0a8:101::1": true, "2002:808:808::1": false,
+		"ff02::1": true,
 	} {
 		if got := internal(net.ParseIP(addr)); got != want {
 			t.Errorf("%s: internal %v, want %v", addr, got, want)
