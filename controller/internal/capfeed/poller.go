@@ -140,8 +140,8 @@ func NewClient(allowPrivate bool) *http.Client {
 
 // blocked are the ranges a feed is never fetched from (unless private
 // addresses are allowed): this host, private and shared networks,
-// link-local, benchmarking, reserved, multicast and documentation-free
-// special-purpose blocks (RFC 6890). IPv6 forms that carry an IPv4
+// link-local, benchmarking, reserved and multicast blocks, and other
+// special-purpose ones (RFC 6890). IPv6 forms that carry an IPv4
 // address (IPv4-mapped, NAT64, 6to4) are checked on that address.
 var blocked = func() []netip.Prefix {
 	var out []netip.Prefix
