@@ -709,3 +709,31 @@ func TestLinkFailureRetried(t *testing.T) {
 		t.Fatalf("the link was fetched %d times", w.srv.hits["/storm.xml"])
 	}
 }
+
+// TestRestrictedAlertNotShown: an alert whose scope is Restricted or
+// Private is kept, never put on public screens.
+func TestRestrictedAlertNotShown(t *testing.T) {
+	for _, scope := range []string{"Restricted", "Private"} {
+		t.Run(scope, func(t *testing.T) {
+			w := newWorld(t)
+			p := w.poller(Options{})
+			body := strings.Replace(string(fixture(t, "storm.xml")), "<scope>Public</scope>", "<scope>"+scope+"</scope>", 1)
+			if scope == "Restricted" {
+				body = strings.Replace(body, "</scope>", "</scope><restriction>officials only</restriction>", 1)
+			} else {
+				body = strings.Replace(body, "</scope>", "</scope><addresses>a@example.vn</addresses>", 1)
+			}
+			w.srv.serve("/feed.xml", doc{body: []byte(body)})
+			f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+			if got := w.poll(p, f.ID); got.LastResult != store.PollOK || got.LastError != "" {
+				t.Fatalf("poll: %s %q", got.LastErrorCode, got.LastError)
+			}
+			if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPSkipped || a.Reason != ReasonNotPublic {
+				t.Fatalf("alert %+v", a)
+			}
+			if l := w.live(); len(l) != 0 {
+				t.Fatalf("a %s alert was shown: %+v", scope, l)
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 const (
 	ReasonNotActual = "not_actual"      // status Exercise, System, Test or Draft
 	ReasonNotAlert  = "not_alert"       // msgType Ack or Error
+	ReasonNotPublic = "not_public"      // scope Restricted or Private: not for public screens
 	ReasonNoInfo    = "no_info"         // no <info> block
 	ReasonBelow     = "below_threshold" // less severe, urgent or certain than the feed asks
 	ReasonNoArea    = "no_area"         // no group or display of the feed matches its area
@@ -44,6 +45,13 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	who := actor(f)
 	if a.Status != cap.StatusActual {
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNotActual
+		_, _, err := p.st.RecordCAPAlert(ctx, rec)
+		return err
+	}
+	if a.Scope != cap.ScopePublic {
+		// Meant for some people only (even a Cancel or an Update: it
+		// neither ends nor replaces what the public saw).
+		rec.State, rec.Reason = store.CAPSkipped, ReasonNotPublic
 		_, _, err := p.st.RecordCAPAlert(ctx, rec)
 		return err
 	}

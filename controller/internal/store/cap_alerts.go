@@ -31,7 +31,7 @@ type CAPAlert struct {
 	Sent       time.Time  `json:"sent"`
 	MsgType    string     `json:"msg_type"`
 	State      string     `json:"state"`
-	Reason     string     `json:"reason"` // why skipped: a code (not_actual, below_threshold, no_area, expired, no_info)
+	Reason     string     `json:"reason"` // why skipped: a code (not_actual, not_public, not_alert, no_info, below_threshold, no_area, expired, superseded)
 	Event      string     `json:"event"`
 	Title      string     `json:"title"` // the notice's title: the headline, else the event
 	Body       string     `json:"body"`  // the notice's text
