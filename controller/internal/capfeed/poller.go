@@ -59,6 +59,11 @@ type Poller struct {
 	o    Options
 	kick chan struct{}
 	mu   sync.Mutex // one poll at a time: Run's and "poll now"'s
+	// dec orders the decisions on alerts: the poller taking them, and
+	// approvers publishing or dismissing them. Each reads an alert's
+	// state and acts on it under dec, so two approvers never send two
+	// notices and an Update never slips between a read and a send.
+	dec sync.Mutex
 	// links are the linked alerts taken per feed, by URL, at their
 	// entry's <updated> (guarded by mu).
 	links map[int64]map[string]time.Time
@@ -399,7 +404,7 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	// still replaces it.
 	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].a.Sent.Before(alerts[j].a.Sent) })
 	for _, x := range alerts {
-		if err := p.take(ctx, f, x.a); err != nil {
+		if err := p.takeOne(ctx, f, x.a); err != nil {
 			refused = append(refused, err.Error())
 			rec.ETag, rec.LastModified = "", "" // try it again next time
 			continue

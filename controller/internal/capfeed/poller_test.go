@@ -737,3 +737,61 @@ func TestRestrictedAlertNotShown(t *testing.T) {
 		})
 	}
 }
+
+// rendezvous is a Sender whose first send waits (up to a second) for a
+// second one to begin: two sends in flight at once are seen, not left to
+// the scheduler.
+type rendezvous struct {
+	Sender
+	mu     sync.Mutex
+	calls  int
+	second chan struct{}
+}
+
+func (r *rendezvous) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	r.mu.Lock()
+	r.calls++
+	first := r.calls == 1
+	if r.calls == 2 {
+		close(r.second)
+	}
+	r.mu.Unlock()
+	if first {
+		select {
+		case <-r.second:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return r.Sender.SendText(ctx, who, n)
+}
+
+// TestConcurrentPublishSendsOnce: two approvers publishing the same
+// waiting alert at once send one notice; the other is refused.
+func TestConcurrentPublishSendsOnce(t *testing.T) {
+	w := newWorld(t)
+	send := &rendezvous{Sender: w.send, second: make(chan struct{})}
+	p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	storm := w.alert("VN-STORM-2026-11-30-001")
+	errs := make(chan error, 2)
+	for _, name := range []string{"an", "binh"} {
+		go func() {
+			_, err := p.Publish(context.Background(), store.Actor{Name: name}, storm.ID, w.unit)
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if l := w.live(); len(l) != 1 || failed != 1 {
+		t.Fatalf("%d publish calls failed, live %+v", failed, l)
+	}
+	if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPPublished || a.UrgentID == nil || *a.UrgentID != w.live()[0].ID {
+		t.Fatalf("alert %+v", a)
+	}
+}

@@ -34,6 +34,12 @@ func actor(f store.CAPFeed) store.Actor {
 	return store.Actor{Name: cut("CAP: "+f.Name, 100), Addr: cut(f.URL, 200)}
 }
 
+func (p *Poller) takeOne(ctx context.Context, f store.CAPFeed, a *cap.Alert) error {
+	p.dec.Lock()
+	defer p.dec.Unlock()
+	return p.take(ctx, f, a)
+}
+
 // take handles one parsed alert of feed f: records it once, and sends,
 // replaces, ends or holds its notice.
 func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error {
@@ -233,6 +239,8 @@ var ErrExpired = &store.StateError{Code: "alert_expired", Msg: "the alert has ex
 // Publish sends a waiting alert as an urgent notice, by an approver's
 // decision, in the unit of the feed it came from (else the approver's).
 func (p *Poller) Publish(ctx context.Context, who store.Actor, id, unitID int64) (store.CAPAlert, error) {
+	p.dec.Lock()
+	defer p.dec.Unlock()
 	a, err := p.st.CAPAlert(ctx, id)
 	if err != nil {
 		return a, err
@@ -245,6 +253,9 @@ func (p *Poller) Publish(ctx context.Context, who store.Actor, id, unitID int64)
 	return p.publish(ctx, who, a, unitID, "cap_alert.publish")
 }
 
+// publish sends alert a (read under dec) as a notice and then marks it
+// published; a send that fails leaves it waiting. What an Update replaces
+// ends once its own notice is on.
 func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert, unitID int64, action string) (store.CAPAlert, error) {
 	if a.State != store.CAPWaiting {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID,
@@ -252,10 +263,6 @@ func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert,
 	}
 	if a.ExpiresAt == nil || !a.ExpiresAt.After(p.o.Now()) {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, ErrExpired)
-	}
-	// What an Update replaces ends as it is published.
-	if err := p.end(ctx, who, a.References, store.CAPReplaced, true); err != nil {
-		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
 	}
 	n, err := p.send.SendText(ctx, who, store.UrgentNew{
 		Text: &store.NewMedia{UnitID: unitID, CreatedBy: who.UserID, Title: a.Title, Body: a.Body, Notice: style},
@@ -265,13 +272,23 @@ func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert,
 	if err != nil {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
 	}
-	return p.st.SetCAPAlertState(ctx, who, a.ID, action, []string{store.CAPWaiting}, store.CAPPublished, &n.ID)
+	out, err := p.st.SetCAPAlertState(ctx, who, a.ID, action, []string{store.CAPWaiting}, store.CAPPublished, &n.ID)
+	if err != nil {
+		return out, err
+	}
+	// What an Update replaces ends as it is published.
+	if err := p.end(ctx, who, a.References, store.CAPReplaced, true); err != nil {
+		return out, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
+	}
+	return out, nil
 }
 
 // Dismiss closes a waiting alert without showing it, by an approver's
 // decision. What a dismissed Update replaces ends too: the sender said it
 // no longer holds.
 func (p *Poller) Dismiss(ctx context.Context, who store.Actor, id int64) (store.CAPAlert, error) {
+	p.dec.Lock()
+	defer p.dec.Unlock()
 	a, err := p.st.SetCAPAlertState(ctx, who, id, "cap_alert.dismiss", []string{store.CAPWaiting}, store.CAPDismissed, nil)
 	if err != nil {
 		return a, err
