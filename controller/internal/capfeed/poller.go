@@ -318,6 +318,10 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 		fl := failure(err)
 		rec.Result, rec.ErrorCode, rec.Error = store.PollError, fl.Code, cut(fl.Msg, 500)
 	}
+	// An automatic feed's alerts whose notice could not be sent (they
+	// wait, with no approver to wait for) are sent first, feed down or
+	// not.
+	refused := p.retry(ctx, f)
 	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, f.URL, nil)
@@ -355,7 +359,6 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	}
 	rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	base := resp.Request.URL.String() // after redirects
-	var refused []string
 	links := 0
 	// Linked alerts already taken, at the entry's <updated>, are not
 	// fetched again: a feed longer than MaxLinks is read MaxLinks new
@@ -405,8 +408,11 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].a.Sent.Before(alerts[j].a.Sent) })
 	for _, x := range alerts {
 		if err := p.takeOne(ctx, f, x.a); err != nil {
+			// Not stored (the store failed), or stored as waiting and not
+			// sent (retry sends it at the next poll): read the feed
+			// again next time either way.
 			refused = append(refused, err.Error())
-			rec.ETag, rec.LastModified = "", "" // try it again next time
+			rec.ETag, rec.LastModified = "", ""
 			continue
 		}
 		if x.link != "" {

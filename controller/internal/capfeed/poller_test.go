@@ -795,3 +795,67 @@ func TestConcurrentPublishSendsOnce(t *testing.T) {
 		t.Fatalf("alert %+v", a)
 	}
 }
+
+// flaky is a Sender that fails while down is set.
+type flaky struct {
+	Sender
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flaky) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+func (f *flaky) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return store.UrgentNotice{}, context.DeadlineExceeded
+	}
+	return f.Sender.SendText(ctx, who, n)
+}
+
+// TestAutoPublishRetried: an automatic feed's alert whose notice could not
+// be sent is sent at the next poll (even one the feed answers with 304);
+// one that expired meanwhile is skipped as expired.
+func TestAutoPublishRetried(t *testing.T) {
+	t.Run("sent later", func(t *testing.T) {
+		w := newWorld(t)
+		send := &flaky{Sender: w.send, down: true}
+		p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+		w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml"), etag: `"v1"`})
+		f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+		if got := w.poll(p, f.ID); got.LastErrorCode != "entries_refused" || len(w.live()) != 0 {
+			t.Fatalf("first poll: %s %q", got.LastErrorCode, got.LastError)
+		}
+		if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPWaiting {
+			t.Fatalf("after a failed send: %+v", a)
+		}
+		send.set(false)
+		w.advance(time.Minute)
+		w.poll(p, f.ID)
+		live := w.live()
+		if a := w.alert("VN-STORM-2026-11-30-001"); len(live) != 1 || a.State != store.CAPPublished || a.UrgentID == nil || *a.UrgentID != live[0].ID {
+			t.Fatalf("after the retry: %+v, live %+v", a, live)
+		}
+		w.advance(time.Minute)
+		w.poll(p, f.ID)
+		if l := w.live(); len(l) != 1 {
+			t.Fatalf("sent twice: %+v", l)
+		}
+	})
+	t.Run("expired meanwhile", func(t *testing.T) {
+		w := newWorld(t)
+		send := &flaky{Sender: w.send, down: true}
+		p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+		w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml"), etag: `"v1"`})
+		f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+		w.poll(p, f.ID)
+		send.set(false)
+		w.advance(48 * time.Hour)
+		w.poll(p, f.ID)
+		if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPSkipped || a.Reason != ReasonExpired || len(w.live()) != 0 {
+			t.Fatalf("expired: %+v, live %+v", a, w.live())
+		}
+	})
+}

@@ -136,6 +136,34 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	return err
 }
 
+// retry sends the notices of an automatic feed's alerts that wait (their
+// send failed when they were taken), or skips those expired meanwhile; it
+// says which failed again.
+func (p *Poller) retry(ctx context.Context, f store.CAPFeed) (failed []string) {
+	if !f.AutoPublish {
+		return nil
+	}
+	p.dec.Lock()
+	defer p.dec.Unlock()
+	as, err := p.st.CAPAlertsWaiting(ctx, f.ID)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for _, a := range as {
+		if a.ExpiresAt == nil || !a.ExpiresAt.After(p.o.Now()) {
+			if _, err := p.st.SkipCAPAlert(ctx, a.ID, ReasonExpired); err != nil {
+				failed = append(failed, err.Error())
+			}
+			continue
+		}
+		if _, err := p.publish(ctx, actor(f), a, f.UnitID, "cap_alert.publish"); err != nil {
+			p.o.Log.Warn("cap: alert not sent again", "feed", f.Name, "alert", a.Identifier, "err", err)
+			failed = append(failed, err.Error())
+		}
+	}
+	return failed
+}
+
 // text is the notice made from an info block: its headline as the title
 // (else its event) and its description as the body (else the headline,
 // else the event), cut to MaxText.

@@ -156,6 +156,25 @@ func (s *Store) CAPAlertsOf(ctx context.Context, sender, identifier string) ([]C
 	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE sender = ? AND identifier = ? ORDER BY id`, sender, identifier)
 }
 
+// CAPAlertsWaiting lists the alerts of one feed still waiting, oldest
+// first.
+func (s *Store) CAPAlertsWaiting(ctx context.Context, feedID int64) ([]CAPAlert, error) {
+	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE feed_id = ? AND state = ? ORDER BY sent, id`, feedID, CAPWaiting)
+}
+
+// SkipCAPAlert marks a waiting alert skipped, for reason: the poller's
+// bookkeeping (an alert of an automatic feed that expired before its
+// notice could be sent), not a decision, so not audited. ok is false when
+// the alert was no longer waiting.
+func (s *Store) SkipCAPAlert(ctx context.Context, id int64, reason string) (ok bool, err error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE cap_alerts SET state = ?, reason = ? WHERE id = ? AND state = ?`, CAPSkipped, reason, id, CAPWaiting)
+	if err != nil {
+		return false, fmt.Errorf("store: skip cap alert %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // CAPAlerts lists alerts newest first (at most 200): of one state when
 // state is set.
 func (s *Store) CAPAlerts(ctx context.Context, state string) ([]CAPAlert, error) {
