@@ -859,3 +859,93 @@ func TestAutoPublishRetried(t *testing.T) {
 		}
 	})
 }
+
+// alertOf is the copy of an alert a feed took.
+func (w *world) alertOf(feed int64, identifier string) store.CAPAlert {
+	w.t.Helper()
+	as, err := w.st.CAPAlerts(context.Background(), "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Identifier == identifier && a.FeedID != nil && *a.FeedID == feed {
+			return a
+		}
+	}
+	w.t.Fatalf("alert %s not stored for feed %d", identifier, feed)
+	return store.CAPAlert{}
+}
+
+// TestSameAlertThroughTwoFeeds: a national and a provincial feed carry the
+// same storm with different maps of areas to groups: each group of either
+// map gets it, a group both map gets one notice; an Update carried by the
+// provincial feed only replaces the national feed's notice too, and a
+// Cancel carried by the national feed only ends the provincial one's.
+func TestSameAlertThroughTwoFeeds(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm.xml")})
+	w.srv.serve("/feed-province.xml", doc{body: fixture(t, "storm.xml")})
+	nat := w.feed(store.CAPFeed{URL: "/feed-national.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	prov := w.feed(store.CAPFeed{URL: "/feed-province.xml", AutoPublish: true,
+		Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.hanoi}, {Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	const storm, update, cancel = "VN-STORM-2026-11-30-001", "VN-STORM-2026-11-30-002", "VN-STORM-2026-11-30-003"
+
+	w.poll(p, nat.ID)
+	w.poll(p, prov.ID)
+	live := w.live()
+	if len(live) != 2 {
+		t.Fatalf("live %+v", live)
+	}
+	screens := func() []int64 {
+		var all []int64
+		for _, n := range w.live() {
+			all = append(all, w.reaches(n)...)
+		}
+		slices.Sort(all)
+		return all
+	}
+	if got, want := screens(), []int64{w.dn1, w.dn2, w.hn1}; !slices.Equal(got, want) {
+		t.Fatalf("the storm reaches %v, want each screen once: %v", got, want)
+	}
+	if a := w.alertOf(prov.ID, storm); a.State != store.CAPPublished || a.UrgentID == nil || !slices.Equal(a.GroupIDs, []int64{w.danang, w.hanoi}) {
+		t.Fatalf("the provincial copy %+v", a)
+	}
+
+	// The Update, through the provincial feed only.
+	w.advance(time.Minute)
+	w.srv.serve("/feed-province.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.poll(p, prov.ID)
+	for _, f := range []int64{nat.ID, prov.ID} {
+		if a := w.alertOf(f, storm); a.State != store.CAPReplaced {
+			t.Fatalf("feed %d's storm after the update: %+v", f, a)
+		}
+	}
+	live = w.live()
+	if len(live) != 1 || live[0].Title != "Bão nhiệt đới" {
+		t.Fatalf("after the update: %+v", live)
+	}
+	if got, want := screens(), []int64{w.dn1, w.dn2, w.hn1}; !slices.Equal(got, want) {
+		t.Fatalf("the update reaches %v, want %v", got, want)
+	}
+	// The national feed carrying it later changes nothing.
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.poll(p, nat.ID)
+	if l := w.live(); len(l) != 1 || l[0].ID != live[0].ID {
+		t.Fatalf("after the national update: %+v", l)
+	}
+
+	// The Cancel, through the national feed only.
+	w.advance(time.Minute)
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm-cancel.xml")})
+	w.poll(p, nat.ID)
+	if l := w.live(); len(l) != 0 {
+		t.Fatalf("after the cancel: %+v", l)
+	}
+	if a := w.alertOf(prov.ID, update); a.State != store.CAPCancelled {
+		t.Fatalf("the provincial update after the cancel: %+v", a)
+	}
+	if a := w.alertOf(prov.ID, cancel); a.State != store.CAPCancel {
+		t.Fatalf("the cancel, handed to the provincial feed: %+v", a)
+	}
+}

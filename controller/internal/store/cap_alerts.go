@@ -21,8 +21,9 @@ const (
 	CAPCancel    = "cancel"    // it is itself a Cancel message
 )
 
-// CAPAlert is one CAP alert the controller has seen, by sender, identifier
-// and sent: a restart never takes it twice.
+// CAPAlert is one CAP alert the controller has seen, by feed, sender,
+// identifier and sent: a restart never takes it twice, and the same alert
+// through two feeds is taken by each, for the groups of its own map.
 type CAPAlert struct {
 	ID         int64      `json:"id"`
 	FeedID     *int64     `json:"feed_id"`
@@ -84,12 +85,12 @@ func nullTime(t *time.Time) any {
 }
 
 // RecordCAPAlert stores a newly seen alert. seen is true (and nothing is
-// written) when an alert with the same sender, identifier and sent is
-// already there. Not audited: what it leads to (a notice, a decision) is.
+// written) when the feed has an alert with the same sender, identifier
+// and sent already. Not audited: what it leads to (a notice, a decision) is.
 func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, seen bool, err error) {
 	res, err := s.w.ExecContext(ctx, `INSERT INTO cap_alerts (feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body,
 		language, severity, urgency, certainty, expires_at, group_ids, display_ids, refs, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (sender, identifier, sent) DO NOTHING`,
+		ON CONFLICT (feed_id, sender, identifier, sent) DO NOTHING`,
 		nullInt(a.FeedID), a.Identifier, a.Sender, fmtTime(a.Sent), a.MsgType, a.State, a.Reason, a.Event, a.Title, a.Body,
 		a.Language, a.Severity, a.Urgency, a.Certainty, nullTime(a.ExpiresAt), joinIDs(uniqIDs(a.GroupIDs)), joinIDs(uniqIDs(a.DisplayIDs)),
 		strings.Join(a.References, " "), s.stamp())
@@ -111,10 +112,11 @@ func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, s
 	return out, false, err
 }
 
-// CAPAlertSeen is true when the alert is stored already.
-func (s *Store) CAPAlertSeen(ctx context.Context, sender, identifier string, sent time.Time) (bool, error) {
+// CAPAlertSeen is true when the feed has stored the alert already.
+func (s *Store) CAPAlertSeen(ctx context.Context, feedID int64, sender, identifier string, sent time.Time) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cap_alerts WHERE sender = ? AND identifier = ? AND sent = ?`, sender, identifier, fmtTime(sent)).Scan(&one)
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cap_alerts WHERE feed_id = ? AND sender = ? AND identifier = ? AND sent = ?`,
+		feedID, sender, identifier, fmtTime(sent)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -151,9 +153,16 @@ func (s *Store) CAPAlert(ctx context.Context, id int64) (CAPAlert, error) {
 }
 
 // CAPAlertsOf lists the stored alerts of a sender and identifier (what an
-// Update or a Cancel references), whatever their sent time.
+// Update or a Cancel references), whatever their sent time and feed.
 func (s *Store) CAPAlertsOf(ctx context.Context, sender, identifier string) ([]CAPAlert, error) {
 	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE sender = ? AND identifier = ? ORDER BY id`, sender, identifier)
+}
+
+// CAPAlertCopies lists the stored copies of one alert (sender, identifier
+// and sent), through every feed.
+func (s *Store) CAPAlertCopies(ctx context.Context, sender, identifier string, sent time.Time) ([]CAPAlert, error) {
+	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE sender = ? AND identifier = ? AND sent = ? ORDER BY id`,
+		sender, identifier, fmtTime(sent))
 }
 
 // CAPAlertsWaiting lists the alerts of one feed still waiting, oldest
