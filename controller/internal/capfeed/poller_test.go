@@ -31,6 +31,7 @@ type server struct {
 	docs  map[string]doc
 	conds []string // If-None-Match of each request to /feed paths, "" when absent
 	hits  map[string]int
+	hung  chan string // if set, told each path that hangs
 	srv   *httptest.Server
 }
 
@@ -55,6 +56,9 @@ func newServer(t *testing.T) *server {
 		case !ok:
 			http.NotFound(w, r)
 		case d.hang:
+			if s.hung != nil {
+				s.hung <- r.URL.Path
+			}
 			<-r.Context().Done()
 		case d.status != 0:
 			w.WriteHeader(d.status)
@@ -76,6 +80,12 @@ func (s *server) serve(path string, d doc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.docs[path] = d
+}
+
+func (s *server) hitsOf(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
 }
 
 func (s *server) lastCond() string {
@@ -705,8 +715,8 @@ func TestLinkFailureRetried(t *testing.T) {
 	if got.LastResult != store.PollOK || got.LastError != "" || len(w.live()) != 1 {
 		t.Fatalf("second poll: %s %s %q, live %+v", got.LastResult, got.LastErrorCode, got.LastError, w.live())
 	}
-	if w.srv.hits["/storm.xml"] != 2 {
-		t.Fatalf("the link was fetched %d times", w.srv.hits["/storm.xml"])
+	if n := w.srv.hitsOf("/storm.xml"); n != 2 {
+		t.Fatalf("the link was fetched %d times", n)
 	}
 }
 
@@ -947,5 +957,78 @@ func TestSameAlertThroughTwoFeeds(t *testing.T) {
 	}
 	if a := w.alertOf(prov.ID, cancel); a.State != store.CAPCancel {
 		t.Fatalf("the cancel, handed to the provincial feed: %+v", a)
+	}
+}
+
+// TestPollDeadline: one poll's fetching, the feed and its links, ends by
+// the deadline however many links hang; those wait for the next poll.
+func TestPollDeadline(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{Timeout: 10 * time.Second, Deadline: 300 * time.Millisecond})
+	entry := func(id string) string {
+		return `<entry><id>` + id + `</id><updated>2026-11-30T08:00:00+07:00</updated><link rel="alternate" type="application/cap+xml" href="/hang-` + id + `.xml"/></entry>`
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		w.srv.serve("/hang-"+id+".xml", doc{hang: true})
+	}
+	w.srv.serve("/feed-atom.xml", doc{etag: `"f1"`, body: []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><title>x</title>` +
+		`<updated>2026-11-30T09:00:00+07:00</updated>` + entry("a") + entry("b") + entry("c") + `</feed>`)})
+	f := w.feed(store.CAPFeed{URL: "/feed-atom.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	start := time.Now()
+	got := w.poll(p, f.ID)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the poll took %s", took)
+	}
+	if got.LastErrorCode != "entries_refused" || !strings.Contains(got.LastError, "took more than") {
+		t.Fatalf("poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	if w.srv.hitsOf("/hang-c.xml") != 0 {
+		t.Fatal("a link was fetched after the deadline")
+	}
+	if got.ETag != "" {
+		t.Fatalf("ETag %q kept: the links left would wait for the feed to change", got.ETag)
+	}
+}
+
+// TestPollNowNotBlockedByAnotherFeed: while one feed hangs, another is
+// polled by Run's round and by "poll now" at once.
+func TestPollNowNotBlockedByAnotherFeed(t *testing.T) {
+	w := newWorld(t)
+	w.srv.hung = make(chan string, 4)
+	polled := make(chan store.CAPFeed, 10)
+	p := w.poller(Options{Timeout: 10 * time.Second, Polled: func(f store.CAPFeed) { polled <- f }})
+	w.srv.serve("/feed-slow.xml", doc{hang: true})
+	w.srv.serve("/feed-good.xml", doc{body: fixture(t, "storm.xml")})
+	slow := w.feed(store.CAPFeed{URL: "/feed-slow.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	good := w.feed(store.CAPFeed{URL: "/feed-good.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.PollDue(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	// Run's round polls the good feed while the slow one hangs.
+	select {
+	case got := <-polled:
+		if got.ID != good.ID || got.LastResult != store.PollOK {
+			t.Fatalf("polled first: %+v", got)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("the good feed waited for the slow one")
+	}
+	if path := <-w.srv.hung; path != "/feed-slow.xml" {
+		t.Fatalf("hung: %s", path)
+	}
+	// "Poll now" of the good feed answers while the slow one still hangs.
+	w.advance(time.Minute)
+	now := w.poll(p, good.ID)
+	if now.LastPollAt == nil || !now.LastPollAt.Equal(w.clock()) {
+		t.Fatalf("poll now: %+v", now)
+	}
+	select {
+	case got := <-polled:
+		if got.ID == slow.ID {
+			t.Fatal("poll now waited for the slow feed")
+		}
+	default:
+		t.Fatal("poll now did not report")
 	}
 }
