@@ -1032,3 +1032,55 @@ func TestPollNowNotBlockedByAnotherFeed(t *testing.T) {
 		t.Fatal("poll now did not report")
 	}
 }
+
+// gate is a Sender whose sends tell started and wait for release.
+type gate struct {
+	Sender
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g *gate) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.Sender.SendText(ctx, who, n)
+}
+
+// TestUpdateWhilePublishing: an Update taken while an approver's publish
+// of the alert it replaces is sending waits for that publish, and then
+// sees a published alert: its notice is the alert's, not an orphan.
+func TestUpdateWhilePublishing(t *testing.T) {
+	w := newWorld(t)
+	g := &gate{Sender: w.send, started: make(chan struct{}, 4), release: make(chan struct{})}
+	p := New(w.st, g, Options{Client: w.srv.client(), Now: w.clock})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	storm := w.alert("VN-STORM-2026-11-30-001")
+	published := make(chan error, 1)
+	go func() {
+		_, err := p.Publish(context.Background(), store.Actor{Name: "approver"}, storm.ID, w.unit)
+		published <- err
+	}()
+	<-g.started
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm-update.xml")})
+	polled := make(chan struct{})
+	go func() { w.poll(p, f.ID); close(polled) }()
+	select {
+	case <-polled: // (only without the lock)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(g.release)
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	<-polled
+	live := w.live()
+	s := w.alert("VN-STORM-2026-11-30-001")
+	if len(live) != 1 || s.State != store.CAPPublished || s.UrgentID == nil || *s.UrgentID != live[0].ID {
+		t.Fatalf("storm %+v, live %+v", s, live)
+	}
+	if u := w.alert("VN-STORM-2026-11-30-002"); u.State != store.CAPWaiting {
+		t.Fatalf("update %+v", u)
+	}
+}
