@@ -4,7 +4,8 @@
 // with --demo), with a place name mapped to a group of its own; polls it
 // now; the storm alert waits for approval and is published to the group's
 // screen; a Cancel ends it; a feed with an entity-expansion DOCTYPE is
-// refused with the reason in Vietnamese. Its own group and screen (no
+// refused with the reason in Vietnamese; alerts of unknown levels or of
+// Restricted scope are kept, not shown, in words. Its own group and screen (no
 // agent), so the demo screens never show its notice.
 import http from 'node:http';
 import { base, step, login, shot, run, uniq, apiAs } from './lib.mjs';
@@ -53,7 +54,21 @@ const bomb = `<?xml version="1.0"?>
 <!DOCTYPE alert [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&b;</identifier></alert>`;
 
-const docs = { '/cap.xml': storm, '/bad.xml': bomb };
+// An Atom feed of two alerts not shown: one of unknown severity, urgency
+// and certainty (below the feed's threshold), one Restricted.
+const odd = (id, scope, [urg, sev, cert]) => `<entry><id>urn:${id}</id><title>${id}</title><updated>${sent}</updated><content type="application/cap+xml">
+  <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+    <identifier>${id}</identifier><sender>${sender}</sender><sent>${sent}</sent>
+    <status>Actual</status><msgType>Alert</msgType><scope>${scope}</scope>${scope === 'Restricted' ? '<restriction>chỉ cán bộ</restriction>' : ''}
+    <info><language>vi-VN</language><category>Met</category><event>Sự kiện ${id}</event>
+      <urgency>${urg}</urgency><severity>${sev}</severity><certainty>${cert}</certainty>
+      <expires>${expires}</expires><headline>Tin ${id}</headline><area><areaDesc>${place}</areaDesc></area></info>
+  </alert></content></entry>`;
+const atom = `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:odd-${u}</id><title>odd</title><updated>${sent}</updated>` +
+  odd('UNK-' + u, 'Public', ['Unknown', 'Unknown', 'Unknown']) + odd('RST-' + u, 'Restricted', ['Immediate', 'Extreme', 'Observed']) + '</feed>';
+const oddName = 'Nguồn lạ ' + u;
+
+const docs = { '/cap.xml': storm, '/bad.xml': bomb, '/odd.xml': atom };
 const server = http.createServer((req, res) => {
   const body = docs[req.url];
   if (!body) { res.writeHead(404); res.end(); return; }
@@ -134,6 +149,24 @@ try {
     await bad.getByText('Lỗi', { exact: true }).waitFor();
     await bad.getByText('Tài liệu có khai báo DOCTYPE').waitFor();
     await shot(page, '65-cap-1366');
+
+    step('unknown levels and a Restricted alert are kept, not shown, all in Vietnamese');
+    await addFeed(page, oddName, feedBase + '/odd.xml');
+    await page.locator('.cap-feeds tr', { hasText: oddName }).getByRole('button', { name: 'Kiểm tra ngay' }).click();
+    const unk = page.locator('.cap-alerts tr', { hasText: 'Tin UNK-' + u });
+    await unk.getByText('dưới ngưỡng đã đặt').waitFor();
+    await unk.getByText('Mức nghiêm trọng chưa rõ · Mức khẩn cấp chưa rõ · Mức chắc chắn chưa rõ').waitFor();
+    await page.locator('.cap-alerts tr', { hasText: 'RST-' + u }).getByText('không dành cho công chúng').waitFor();
+    const rawVi = await page.locator('#cap td').evaluateAll((tds) => tds.map((td) => td.textContent)
+      .filter((x) => /\b(Unknown|Restricted|not_public|below_threshold|skipped|published|waiting|Extreme)\b/.test(x)));
+    if (rawVi.length) throw new Error('raw CAP words on the Vietnamese page: ' + rawVi);
+    await page.getByRole('button', { name: 'Thêm nguồn cảnh báo' }).click();
+    const nd = page.getByRole('dialog');
+    await nd.getByRole('button', { name: 'Thêm khu vực' }).click();
+    await nd.getByLabel('Loại').selectOption({ label: 'Mã địa lý' });
+    if ((await nd.getByLabel('Tên mã (valueName)').getAttribute('placeholder')) !== 'tên mã, vd. province') throw new Error('the geocode name placeholder is not in Vietnamese');
+    await nd.getByRole('button', { name: 'Hủy' }).click();
+    await nd.waitFor({ state: 'detached' });
 
     step('edits the feed: auto-publish on, the areas kept');
     await page.locator('.cap-feeds tr', { hasText: feedName }).getByRole('button', { name: 'Sửa' }).click();

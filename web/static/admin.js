@@ -458,7 +458,13 @@ pano.start(async (user) => {
   // they brought: what, when, which screens, its urgent notice. Alerts
   // waiting for an approver are published or dismissed here too (and on
   // the content page, where approvers work).
-  const capWord = (prefix, v) => (v && pano.has(prefix + v) ? t(prefix + v) : (v || ''));
+  // capWord is a CAP code in words; a code this page does not know is
+  // said to be unknown (or another error), never shown raw.
+  const capWord = (prefix, v) => {
+    if (!v) return '';
+    if (pano.has(prefix + v)) return t(prefix + v);
+    return t(prefix === 'cap_perr_' ? 'cap_perr_other' : 'cap_unknown');
+  };
   const capFeeds = {
     root: document.getElementById('cap'),
     groups: [],
@@ -540,7 +546,7 @@ pano.start(async (user) => {
     areaRow(a) {
       const kind = select('kind', [['desc', t('adm_cap_area_desc')], ['geocode', t('adm_cap_area_geocode')]], a.kind || 'desc');
       kind.setAttribute('aria-label', t('adm_cap_area_kind'));
-      const name = el('input', { name: 'gname', value: a.name || '', maxLength: 100, autocomplete: 'off', placeholder: 'province' });
+      const name = el('input', { name: 'gname', value: a.name || '', maxLength: 100, autocomplete: 'off', placeholder: t('adm_cap_area_name_ph') });
       name.setAttribute('aria-label', t('adm_cap_area_name'));
       const val = el('input', { name: 'value', value: a.value || '', maxLength: 200, required: true, autocomplete: 'off' });
       val.setAttribute('aria-label', t('adm_cap_area_value'));
@@ -667,9 +673,9 @@ pano.start(async (user) => {
     if ((k === 'starts_on' || k === 'ends_on') && typeof v === 'string') return day(v);
     if ((k === 'expires_at' || k === 'ends_at') && typeof v === 'string') return time(v);
     if (k === 'from' || k === 'to') return word('cap_state_', v);
-    if (k === 'min_severity') return word('cap_sev_', v);
-    if (k === 'min_urgency') return word('cap_urg_', v);
-    if (k === 'min_certainty') return word('cap_cert_', v);
+    if (k === 'min_severity') return v ? capWord('cap_sev_', v) : t('adm_cap_f_any');
+    if (k === 'min_urgency') return v ? capWord('cap_urg_', v) : t('adm_cap_f_any');
+    if (k === 'min_certainty') return v ? capWord('cap_cert_', v) : t('adm_cap_f_any');
     if (k === 'code_id') return '#' + v;
     if (v !== null && typeof v === 'object') {
       const parts = Object.entries(v).map(([a, b]) => (pano.has('adm_det_' + a) ? t('adm_det_' + a) : a) + ' ' + b);

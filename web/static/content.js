@@ -789,7 +789,7 @@ pano.start(async (user) => {
   }
 
   // loadWaiting lists the CAP alerts waiting for an approver.
-  const capWord = (prefix, v) => (v && pano.has(prefix + v) ? t(prefix + v) : (v || ''));
+  const capWord = (prefix, v) => (!v ? '' : pano.has(prefix + v) ? t(prefix + v) : t('cap_unknown'));
   async function loadWaiting() {
     const r = await api('GET', '/cap-alerts?state=waiting');
     const box = document.getElementById('cap-waiting');

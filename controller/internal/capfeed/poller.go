@@ -1,10 +1,10 @@
 // Package capfeed polls the CAP emergency feeds admins register and turns
-// their alerts into urgent notices: one goroutine (Run), owned by the
-// controller, polls each feed at its interval with a conditional GET, a
-// timeout and a bounded body, parses strictly with package cap, and records
-// every alert it has seen by sender, identifier and sent, so a restart
-// never sends one twice. A bad feed is refused with a stored reason and
-// never stops the poller.
+// their alerts into urgent notices: Run, owned by the controller, polls
+// each feed at its interval (a few feeds at once, each poll within a
+// deadline) with a conditional GET, a timeout and a bounded body, parses
+// strictly with package cap, and records every alert each feed has seen
+// by sender, identifier and sent, so a restart never sends one twice. A
+// bad feed is refused with a stored reason and never stops the poller.
 //
 // Tests drive Poll directly with their own HTTP client and clock.
 package capfeed
@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -45,7 +46,13 @@ type Options struct {
 	Timeout      time.Duration // one request, default 20 s
 	MaxBytes     int64         // one document, default cap.DefaultLimit (1 MiB)
 	MaxLinks     int           // linked alerts fetched per poll, default 20
-	Tick         time.Duration // how often Run looks for due feeds, default 5 s
+	// Deadline bounds one poll's fetching, the feed and its linked alerts
+	// together (default 60 s): links not fetched by then wait for the next
+	// poll. "Poll now" waits at most this long.
+	Deadline time.Duration
+	// Parallel is how many feeds are polled at once (default 4).
+	Parallel int
+	Tick     time.Duration // how often Run looks for due feeds, default 5 s
 	// Polled, if set, is called after each poll is recorded (tests wait
 	// on it).
 	Polled func(store.CAPFeed)
@@ -57,15 +64,32 @@ type Poller struct {
 	send Sender
 	o    Options
 	kick chan struct{}
-	mu   sync.Mutex // one poll at a time: Run's and "poll now"'s
+	// slots bound the feeds polled at once.
+	slots chan struct{}
+	// mu guards flying (the polls under way, one per feed at most: a
+	// "poll now" of a feed being polled waits for that poll's result) and
+	// links.
+	mu     sync.Mutex
+	flying map[int64]chan struct{}
+	// dec orders the decisions on alerts: the poller taking them, and
+	// approvers publishing or dismissing them. Each reads an alert's
+	// state and acts on it under dec, so two approvers never send two
+	// notices and an Update never slips between a read and a send.
+	dec sync.Mutex
 	// links are the linked alerts taken per feed, by URL, at their
-	// entry's <updated> (guarded by mu).
+	// entry's <updated>.
 	links map[int64]map[string]time.Time
 }
 
-func (p *Poller) linksOf(feed int64) map[string]time.Time { return p.links[feed] }
+func (p *Poller) linksOf(feed int64) map[string]time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.links[feed]
+}
 
 func (p *Poller) setLinks(feed int64, l map[string]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.links == nil {
 		p.links = map[int64]map[string]time.Time{}
 	}
@@ -92,10 +116,16 @@ func New(st *store.Store, send Sender, o Options) *Poller {
 	if o.Tick <= 0 {
 		o.Tick = 5 * time.Second
 	}
+	if o.Deadline <= 0 {
+		o.Deadline = 60 * time.Second
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 4
+	}
 	if o.Client == nil {
 		o.Client = NewClient(o.AllowPrivate)
 	}
-	return &Poller{st: st, send: send, o: o, kick: make(chan struct{}, 1)}
+	return &Poller{st: st, send: send, o: o, kick: make(chan struct{}, 1), flying: map[int64]chan struct{}{}, slots: make(chan struct{}, o.Parallel)}
 }
 
 // PrivateAllowed says whether feeds on private and loopback addresses are
@@ -106,8 +136,8 @@ func (p *Poller) PrivateAllowed() bool { return p.o.AllowPrivate }
 var errPrivate = errors.New("address is private, loopback or link-local")
 
 // NewClient returns the HTTP client feeds are fetched with: unless
-// allowPrivate, it refuses to connect to loopback, private, link-local,
-// multicast and unspecified addresses (checked on the address actually
+// allowPrivate, it refuses to connect to the special-purpose addresses
+// of blocked (checked on the address actually
 // dialled, after DNS, so a name cannot point it at the controller's own
 // network), and follows at most 5 redirects, to http(s) only.
 func NewClient(allowPrivate bool) *http.Client {
@@ -137,14 +167,73 @@ func NewClient(allowPrivate bool) *http.Client {
 	}}
 }
 
-// sharedSpace is RFC 6598's carrier-grade NAT range, private in practice.
-var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+// blocked are the ranges a feed is never fetched from (unless private
+// addresses are allowed): this host, private and shared networks,
+// link-local, benchmarking, reserved and multicast blocks, and other
+// special-purpose ones (RFC 6890). IPv6 forms that carry an IPv4
+// address (IPv4-mapped, NAT64, 6to4) are checked on that address.
+var blocked = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8",      // "this network"
+		"10.0.0.0/8",     // private
+		"100.64.0.0/10",  // shared address space (carrier-grade NAT)
+		"127.0.0.0/8",    // loopback
+		"169.254.0.0/16", // link-local (cloud metadata)
+		"172.16.0.0/12",  // private
+		"192.0.0.0/24",   // IETF protocol assignments
+		"192.168.0.0/16", // private
+		"198.18.0.0/15",  // benchmarking
+		"224.0.0.0/4",    // multicast
+		"240.0.0.0/4",    // reserved, and broadcast
+		"::/128",         // unspecified
+		"::1/128",        // loopback
+		"fc00::/7",       // unique local
+		"fe80::/10",      // link-local
+		"ff00::/8",       // multicast
+		"100::/64",       // discard-only
+		"2001:db8::/32",  // documentation
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+var (
+	nat64    = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Loc = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixTo4   = netip.MustParsePrefix("2002::/16")
+)
 
 // internal is true for an address inside the controller's own networks
 // (or none at all).
 func internal(ip net.IP) bool {
-	return ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || sharedSpace.Contains(ip)
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return true
+	}
+	return internalAddr(a)
+}
+
+func internalAddr(a netip.Addr) bool {
+	a = a.Unmap() // IPv4-mapped: ::ffff:a.b.c.d
+	if a.Is6() {
+		b := a.As16()
+		switch {
+		case nat64.Contains(a): // the IPv4 address in the last 32 bits
+			return internalAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case nat64Loc.Contains(a):
+			return true // a local NAT64 prefix: the translator is inside
+		case sixTo4.Contains(a): // the IPv4 address in bits 16-47
+			return internalAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	for _, p := range blocked {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Kick asks Run to look for due feeds now; it never blocks.
@@ -155,12 +244,15 @@ func (p *Poller) Kick() {
 	}
 }
 
-// Run polls due feeds until ctx ends.
+// Run polls due feeds until ctx ends, several at once: a slow feed
+// delays neither the others nor the next look for due feeds.
 func (p *Poller) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	t := time.NewTicker(p.o.Tick)
 	defer t.Stop()
 	for {
-		p.PollDue(ctx)
+		p.dispatch(ctx, &wg)
 		select {
 		case <-ctx.Done():
 			return
@@ -170,20 +262,44 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// PollDue polls every feed whose time has come.
+// PollDue polls every feed whose time has come, and returns when they are
+// polled.
 func (p *Poller) PollDue(ctx context.Context) {
+	var wg sync.WaitGroup
+	p.dispatch(ctx, &wg)
+	wg.Wait()
+}
+
+// dispatch starts polling each due feed not being polled already, at most
+// Parallel at once, and adds them to wg.
+func (p *Poller) dispatch(ctx context.Context, wg *sync.WaitGroup) {
 	ids, err := p.st.DueCAPFeeds(ctx, p.o.Now())
 	if err != nil {
-		p.o.Log.Error("cap: due feeds", "err", err)
+		if ctx.Err() == nil {
+			p.o.Log.Error("cap: due feeds", "err", err)
+		}
 		return
 	}
 	for _, id := range ids {
-		if ctx.Err() != nil {
-			return
+		p.mu.Lock()
+		_, busy := p.flying[id]
+		p.mu.Unlock()
+		if busy {
+			continue
 		}
-		if _, err := p.Poll(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			p.o.Log.Error("cap: poll", "feed", id, "err", err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case p.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-p.slots }()
+			if _, err := p.Poll(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+				p.o.Log.Error("cap: poll", "feed", id, "err", err)
+			}
+		}()
 	}
 }
 
@@ -217,9 +333,29 @@ func failure(err error) *Failure {
 // Poll polls one feed now and returns it with its poll recorded. The
 // feed's own failure (unreachable, refused document) is recorded and is
 // not an error; an error is the store's.
+//
+// A feed is polled once at a time: while it is being polled, Poll waits
+// for that poll and returns its result.
 func (p *Poller) Poll(ctx context.Context, id int64) (feed store.CAPFeed, err error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	if done, ok := p.flying[id]; ok {
+		p.mu.Unlock()
+		select {
+		case <-done:
+			return p.st.CAPFeed(ctx, id)
+		case <-ctx.Done():
+			return store.CAPFeed{}, ctx.Err()
+		}
+	}
+	done := make(chan struct{})
+	p.flying[id] = done
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.flying, id)
+		p.mu.Unlock()
+		close(done)
+	}()
 	f, err := p.st.CAPFeed(ctx, id)
 	if err != nil {
 		return f, err
@@ -253,7 +389,15 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 		fl := failure(err)
 		rec.Result, rec.ErrorCode, rec.Error = store.PollError, fl.Code, cut(fl.Msg, 500)
 	}
-	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	// An automatic feed's alerts whose notice could not be sent (they
+	// wait, with no approver to wait for) are sent first, feed down or
+	// not.
+	refused := p.retry(ctx, f)
+	// Fetching, the feed and its links, ends by the deadline; taking what
+	// was fetched does not.
+	dctx, dcancel := context.WithTimeout(ctx, p.o.Deadline)
+	defer dcancel()
+	rctx, cancel := context.WithTimeout(dctx, p.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, f.URL, nil)
 	if err != nil {
@@ -290,7 +434,6 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	}
 	rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	base := resp.Request.URL.String() // after redirects
-	var refused []string
 	links := 0
 	// Linked alerts already taken, at the entry's <updated>, are not
 	// fetched again: a feed longer than MaxLinks is read MaxLinks new
@@ -316,6 +459,11 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 				fresh[u] = upd
 				continue
 			}
+			if dctx.Err() != nil {
+				refused = append(refused, fmt.Sprintf("the poll took more than %s: the rest wait for the next poll", p.o.Deadline))
+				rec.ETag, rec.LastModified = "", ""
+				break
+			}
 			if links >= p.o.MaxLinks {
 				refused = append(refused, fmt.Sprintf("more than %d new linked alerts: the rest wait for the next poll", p.o.MaxLinks))
 				rec.ETag, rec.LastModified = "", "" // fetch the whole feed again next time
@@ -323,7 +471,11 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 			}
 			links++
 			link = u
-			a, e.Err = p.fetchAlert(ctx, u)
+			if a, e.Err = p.fetchAlert(dctx, u); e.Err != nil {
+				// Not taken: fetch the whole feed again next time, so a
+				// 304 does not hide this entry until the feed changes.
+				rec.ETag, rec.LastModified = "", ""
+			}
 		}
 		if e.Err != nil {
 			refused = append(refused, failure(e.Err).Msg)
@@ -335,9 +487,12 @@ func (p *Poller) poll(ctx context.Context, f store.CAPFeed, rec *store.CAPPoll) 
 	// still replaces it.
 	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].a.Sent.Before(alerts[j].a.Sent) })
 	for _, x := range alerts {
-		if err := p.take(ctx, f, x.a); err != nil {
+		if err := p.takeOne(ctx, f, x.a); err != nil {
+			// Not stored (the store failed), or stored as waiting and not
+			// sent (retry sends it at the next poll): read the feed
+			// again next time either way.
 			refused = append(refused, err.Error())
-			rec.ETag, rec.LastModified = "", "" // try it again next time
+			rec.ETag, rec.LastModified = "", ""
 			continue
 		}
 		if x.link != "" {

@@ -31,6 +31,7 @@ type server struct {
 	docs  map[string]doc
 	conds []string // If-None-Match of each request to /feed paths, "" when absent
 	hits  map[string]int
+	hung  chan string // if set, told each path that hangs
 	srv   *httptest.Server
 }
 
@@ -55,6 +56,9 @@ func newServer(t *testing.T) *server {
 		case !ok:
 			http.NotFound(w, r)
 		case d.hang:
+			if s.hung != nil {
+				s.hung <- r.URL.Path
+			}
 			<-r.Context().Done()
 		case d.status != 0:
 			w.WriteHeader(d.status)
@@ -76,6 +80,12 @@ func (s *server) serve(path string, d doc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.docs[path] = d
+}
+
+func (s *server) hitsOf(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
 }
 
 func (s *server) lastCond() string {
@@ -605,6 +615,14 @@ func TestInternalAddresses(t *testing.T) {
 		"127.0.0.1": true, "::1": true, "10.1.2.3": true, "172.16.0.1": true, "192.168.1.1": true, "169.254.169.254": true,
 		"fe80::1": true, "fd00::1": true, "0.0.0.0": true, "::": true, "::ffff:127.0.0.1": true, "100.64.0.1": true, "224.0.0.1": true,
 		"8.8.8.8": false, "203.113.131.1": false, "2001:4860:4860::8888": false, "100.128.0.1": false,
+		// "this network", shared space, IETF, benchmarking, reserved, broadcast
+		"0.1.2.3": true, "100.127.255.254": true, "100.63.255.255": false, "192.0.0.8": true, "192.0.1.1": false,
+		"198.18.0.1": true, "198.19.255.255": true, "198.20.0.1": false, "240.0.0.1": true, "255.255.255.255": true,
+		// IPv4 carried in IPv6: mapped, NAT64, 6to4
+		"::ffff:10.0.0.1": true, "::ffff:169.254.169.254": true, "::ffff:8.8.8.8": false,
+		"64:ff9b::7f00:1": true, "64:ff9b::a9fe:a9fe": true, "64:ff9b::808:808": false, "64:ff9b:1::1": true,
+		"2002:7f00:1::": true, "2002:c0a8:101::1": true, "2002:808:808::1": false,
+		"ff02::1": true,
 	} {
 		if got := internal(net.ParseIP(addr)); got != want {
 			t.Errorf("%s: internal %v, want %v", addr, got, want)
@@ -673,5 +691,396 @@ func TestLateAlertNeverShown(t *testing.T) {
 	}
 	if l := w.live(); len(l) != 1 || l[0].Title != "Bão nhiệt đới" {
 		t.Fatalf("live %+v", l)
+	}
+}
+
+// TestLinkFailureRetried: a linked alert whose download fails once is
+// fetched again on the next poll even though the feed itself has not
+// changed (its ETag is not kept, so the feed does not answer 304).
+func TestLinkFailureRetried(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	w.srv.serve("/storm.xml", doc{status: http.StatusInternalServerError})
+	w.srv.serve("/feed-atom.xml", doc{etag: `"f1"`, body: []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><title>x</title>` +
+		`<updated>2026-11-30T09:00:00+07:00</updated><entry><id>s</id><updated>2026-11-30T08:00:00+07:00</updated>` +
+		`<link rel="alternate" type="application/cap+xml" href="/storm.xml"/></entry></feed>`)})
+	f := w.feed(store.CAPFeed{URL: "/feed-atom.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	got := w.poll(p, f.ID)
+	if got.LastErrorCode != "entries_refused" || len(w.live()) != 0 {
+		t.Fatalf("first poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	w.srv.serve("/storm.xml", doc{body: fixture(t, "storm.xml")})
+	w.advance(time.Minute)
+	got = w.poll(p, f.ID)
+	if got.LastResult != store.PollOK || got.LastError != "" || len(w.live()) != 1 {
+		t.Fatalf("second poll: %s %s %q, live %+v", got.LastResult, got.LastErrorCode, got.LastError, w.live())
+	}
+	if n := w.srv.hitsOf("/storm.xml"); n != 2 {
+		t.Fatalf("the link was fetched %d times", n)
+	}
+}
+
+// TestRestrictedAlertNotShown: an alert whose scope is Restricted or
+// Private is kept, never put on public screens.
+func TestRestrictedAlertNotShown(t *testing.T) {
+	for _, scope := range []string{"Restricted", "Private"} {
+		t.Run(scope, func(t *testing.T) {
+			w := newWorld(t)
+			p := w.poller(Options{})
+			body := strings.Replace(string(fixture(t, "storm.xml")), "<scope>Public</scope>", "<scope>"+scope+"</scope>", 1)
+			if scope == "Restricted" {
+				body = strings.Replace(body, "</scope>", "</scope><restriction>officials only</restriction>", 1)
+			} else {
+				body = strings.Replace(body, "</scope>", "</scope><addresses>a@example.vn</addresses>", 1)
+			}
+			w.srv.serve("/feed.xml", doc{body: []byte(body)})
+			f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+			if got := w.poll(p, f.ID); got.LastResult != store.PollOK || got.LastError != "" {
+				t.Fatalf("poll: %s %q", got.LastErrorCode, got.LastError)
+			}
+			if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPSkipped || a.Reason != ReasonNotPublic {
+				t.Fatalf("alert %+v", a)
+			}
+			if l := w.live(); len(l) != 0 {
+				t.Fatalf("a %s alert was shown: %+v", scope, l)
+			}
+		})
+	}
+}
+
+// rendezvous is a Sender whose first send waits (up to a second) for a
+// second one to begin: two sends in flight at once are seen, not left to
+// the scheduler.
+type rendezvous struct {
+	Sender
+	mu     sync.Mutex
+	calls  int
+	second chan struct{}
+}
+
+func (r *rendezvous) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	r.mu.Lock()
+	r.calls++
+	first := r.calls == 1
+	if r.calls == 2 {
+		close(r.second)
+	}
+	r.mu.Unlock()
+	if first {
+		select {
+		case <-r.second:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return r.Sender.SendText(ctx, who, n)
+}
+
+// TestConcurrentPublishSendsOnce: two approvers publishing the same
+// waiting alert at once send one notice; the other is refused.
+func TestConcurrentPublishSendsOnce(t *testing.T) {
+	w := newWorld(t)
+	send := &rendezvous{Sender: w.send, second: make(chan struct{})}
+	p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	storm := w.alert("VN-STORM-2026-11-30-001")
+	errs := make(chan error, 2)
+	for _, name := range []string{"an", "binh"} {
+		go func() {
+			_, err := p.Publish(context.Background(), store.Actor{Name: name}, storm.ID, w.unit)
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if l := w.live(); len(l) != 1 || failed != 1 {
+		t.Fatalf("%d publish calls failed, live %+v", failed, l)
+	}
+	if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPPublished || a.UrgentID == nil || *a.UrgentID != w.live()[0].ID {
+		t.Fatalf("alert %+v", a)
+	}
+}
+
+// flaky is a Sender that fails while down is set.
+type flaky struct {
+	Sender
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flaky) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+func (f *flaky) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return store.UrgentNotice{}, context.DeadlineExceeded
+	}
+	return f.Sender.SendText(ctx, who, n)
+}
+
+// TestAutoPublishRetried: an automatic feed's alert whose notice could not
+// be sent is sent at the next poll (even one the feed answers with 304);
+// one that expired meanwhile is skipped as expired.
+func TestAutoPublishRetried(t *testing.T) {
+	t.Run("sent later", func(t *testing.T) {
+		w := newWorld(t)
+		send := &flaky{Sender: w.send, down: true}
+		p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+		w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml"), etag: `"v1"`})
+		f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+		if got := w.poll(p, f.ID); got.LastErrorCode != "entries_refused" || len(w.live()) != 0 {
+			t.Fatalf("first poll: %s %q", got.LastErrorCode, got.LastError)
+		}
+		if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPWaiting {
+			t.Fatalf("after a failed send: %+v", a)
+		}
+		send.set(false)
+		w.advance(time.Minute)
+		w.poll(p, f.ID)
+		live := w.live()
+		if a := w.alert("VN-STORM-2026-11-30-001"); len(live) != 1 || a.State != store.CAPPublished || a.UrgentID == nil || *a.UrgentID != live[0].ID {
+			t.Fatalf("after the retry: %+v, live %+v", a, live)
+		}
+		w.advance(time.Minute)
+		w.poll(p, f.ID)
+		if l := w.live(); len(l) != 1 {
+			t.Fatalf("sent twice: %+v", l)
+		}
+	})
+	t.Run("expired meanwhile", func(t *testing.T) {
+		w := newWorld(t)
+		send := &flaky{Sender: w.send, down: true}
+		p := New(w.st, send, Options{Client: w.srv.client(), Now: w.clock})
+		w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml"), etag: `"v1"`})
+		f := w.feed(store.CAPFeed{URL: "/feed.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+		w.poll(p, f.ID)
+		send.set(false)
+		w.advance(48 * time.Hour)
+		w.poll(p, f.ID)
+		if a := w.alert("VN-STORM-2026-11-30-001"); a.State != store.CAPSkipped || a.Reason != ReasonExpired || len(w.live()) != 0 {
+			t.Fatalf("expired: %+v, live %+v", a, w.live())
+		}
+	})
+}
+
+// alertOf is the copy of an alert a feed took.
+func (w *world) alertOf(feed int64, identifier string) store.CAPAlert {
+	w.t.Helper()
+	as, err := w.st.CAPAlerts(context.Background(), "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Identifier == identifier && a.FeedID != nil && *a.FeedID == feed {
+			return a
+		}
+	}
+	w.t.Fatalf("alert %s not stored for feed %d", identifier, feed)
+	return store.CAPAlert{}
+}
+
+// TestSameAlertThroughTwoFeeds: a national and a provincial feed carry the
+// same storm with different maps of areas to groups: each group of either
+// map gets it, a group both map gets one notice; an Update carried by the
+// provincial feed only replaces the national feed's notice too, and a
+// Cancel carried by the national feed only ends the provincial one's.
+func TestSameAlertThroughTwoFeeds(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{})
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm.xml")})
+	w.srv.serve("/feed-province.xml", doc{body: fixture(t, "storm.xml")})
+	nat := w.feed(store.CAPFeed{URL: "/feed-national.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	prov := w.feed(store.CAPFeed{URL: "/feed-province.xml", AutoPublish: true,
+		Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.hanoi}, {Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	const storm, update, cancel = "VN-STORM-2026-11-30-001", "VN-STORM-2026-11-30-002", "VN-STORM-2026-11-30-003"
+
+	w.poll(p, nat.ID)
+	w.poll(p, prov.ID)
+	live := w.live()
+	if len(live) != 2 {
+		t.Fatalf("live %+v", live)
+	}
+	screens := func() []int64 {
+		var all []int64
+		for _, n := range w.live() {
+			all = append(all, w.reaches(n)...)
+		}
+		slices.Sort(all)
+		return all
+	}
+	if got, want := screens(), []int64{w.dn1, w.dn2, w.hn1}; !slices.Equal(got, want) {
+		t.Fatalf("the storm reaches %v, want each screen once: %v", got, want)
+	}
+	if a := w.alertOf(prov.ID, storm); a.State != store.CAPPublished || a.UrgentID == nil || !slices.Equal(a.GroupIDs, []int64{w.danang, w.hanoi}) {
+		t.Fatalf("the provincial copy %+v", a)
+	}
+
+	// The Update, through the provincial feed only.
+	w.advance(time.Minute)
+	w.srv.serve("/feed-province.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.poll(p, prov.ID)
+	for _, f := range []int64{nat.ID, prov.ID} {
+		if a := w.alertOf(f, storm); a.State != store.CAPReplaced {
+			t.Fatalf("feed %d's storm after the update: %+v", f, a)
+		}
+	}
+	live = w.live()
+	if len(live) != 1 || live[0].Title != "Bão nhiệt đới" {
+		t.Fatalf("after the update: %+v", live)
+	}
+	if got, want := screens(), []int64{w.dn1, w.dn2, w.hn1}; !slices.Equal(got, want) {
+		t.Fatalf("the update reaches %v, want %v", got, want)
+	}
+	// The national feed carrying it later changes nothing.
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm-update.xml")})
+	w.poll(p, nat.ID)
+	if l := w.live(); len(l) != 1 || l[0].ID != live[0].ID {
+		t.Fatalf("after the national update: %+v", l)
+	}
+
+	// The Cancel, through the national feed only.
+	w.advance(time.Minute)
+	w.srv.serve("/feed-national.xml", doc{body: fixture(t, "storm-cancel.xml")})
+	w.poll(p, nat.ID)
+	if l := w.live(); len(l) != 0 {
+		t.Fatalf("after the cancel: %+v", l)
+	}
+	if a := w.alertOf(prov.ID, update); a.State != store.CAPCancelled {
+		t.Fatalf("the provincial update after the cancel: %+v", a)
+	}
+	if a := w.alertOf(prov.ID, cancel); a.State != store.CAPCancel {
+		t.Fatalf("the cancel, handed to the provincial feed: %+v", a)
+	}
+}
+
+// TestPollDeadline: one poll's fetching, the feed and its links, ends by
+// the deadline however many links hang; those wait for the next poll.
+func TestPollDeadline(t *testing.T) {
+	w := newWorld(t)
+	p := w.poller(Options{Timeout: 10 * time.Second, Deadline: 300 * time.Millisecond})
+	entry := func(id string) string {
+		return `<entry><id>` + id + `</id><updated>2026-11-30T08:00:00+07:00</updated><link rel="alternate" type="application/cap+xml" href="/hang-` + id + `.xml"/></entry>`
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		w.srv.serve("/hang-"+id+".xml", doc{hang: true})
+	}
+	w.srv.serve("/feed-atom.xml", doc{etag: `"f1"`, body: []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><title>x</title>` +
+		`<updated>2026-11-30T09:00:00+07:00</updated>` + entry("a") + entry("b") + entry("c") + `</feed>`)})
+	f := w.feed(store.CAPFeed{URL: "/feed-atom.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	start := time.Now()
+	got := w.poll(p, f.ID)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the poll took %s", took)
+	}
+	if got.LastErrorCode != "entries_refused" || !strings.Contains(got.LastError, "took more than") {
+		t.Fatalf("poll: %s %q", got.LastErrorCode, got.LastError)
+	}
+	if w.srv.hitsOf("/hang-c.xml") != 0 {
+		t.Fatal("a link was fetched after the deadline")
+	}
+	if got.ETag != "" {
+		t.Fatalf("ETag %q kept: the links left would wait for the feed to change", got.ETag)
+	}
+}
+
+// TestPollNowNotBlockedByAnotherFeed: while one feed hangs, another is
+// polled by Run's round and by "poll now" at once.
+func TestPollNowNotBlockedByAnotherFeed(t *testing.T) {
+	w := newWorld(t)
+	w.srv.hung = make(chan string, 4)
+	polled := make(chan store.CAPFeed, 10)
+	p := w.poller(Options{Timeout: 10 * time.Second, Polled: func(f store.CAPFeed) { polled <- f }})
+	w.srv.serve("/feed-slow.xml", doc{hang: true})
+	w.srv.serve("/feed-good.xml", doc{body: fixture(t, "storm.xml")})
+	slow := w.feed(store.CAPFeed{URL: "/feed-slow.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	good := w.feed(store.CAPFeed{URL: "/feed-good.xml", AutoPublish: true, Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.PollDue(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	// Run's round polls the good feed while the slow one hangs.
+	select {
+	case got := <-polled:
+		if got.ID != good.ID || got.LastResult != store.PollOK {
+			t.Fatalf("polled first: %+v", got)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("the good feed waited for the slow one")
+	}
+	if path := <-w.srv.hung; path != "/feed-slow.xml" {
+		t.Fatalf("hung: %s", path)
+	}
+	// "Poll now" of the good feed answers while the slow one still hangs.
+	w.advance(time.Minute)
+	now := w.poll(p, good.ID)
+	if now.LastPollAt == nil || !now.LastPollAt.Equal(w.clock()) {
+		t.Fatalf("poll now: %+v", now)
+	}
+	select {
+	case got := <-polled:
+		if got.ID == slow.ID {
+			t.Fatal("poll now waited for the slow feed")
+		}
+	default:
+		t.Fatal("poll now did not report")
+	}
+}
+
+// gate is a Sender whose sends tell started and wait for release.
+type gate struct {
+	Sender
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g *gate) SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.Sender.SendText(ctx, who, n)
+}
+
+// TestUpdateWhilePublishing: an Update taken while an approver's publish
+// of the alert it replaces is sending waits for that publish, and then
+// sees a published alert: its notice is the alert's, not an orphan.
+func TestUpdateWhilePublishing(t *testing.T) {
+	w := newWorld(t)
+	g := &gate{Sender: w.send, started: make(chan struct{}, 4), release: make(chan struct{})}
+	p := New(w.st, g, Options{Client: w.srv.client(), Now: w.clock})
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm.xml")})
+	f := w.feed(store.CAPFeed{URL: "/feed.xml", Areas: []store.CAPArea{{Kind: "desc", Value: "Đà Nẵng", GroupID: w.danang}}})
+	w.poll(p, f.ID)
+	storm := w.alert("VN-STORM-2026-11-30-001")
+	published := make(chan error, 1)
+	go func() {
+		_, err := p.Publish(context.Background(), store.Actor{Name: "approver"}, storm.ID, w.unit)
+		published <- err
+	}()
+	<-g.started
+	w.srv.serve("/feed.xml", doc{body: fixture(t, "storm-update.xml")})
+	polled := make(chan struct{})
+	go func() { w.poll(p, f.ID); close(polled) }()
+	select {
+	case <-polled: // (only without the lock)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(g.release)
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	<-polled
+	live := w.live()
+	s := w.alert("VN-STORM-2026-11-30-001")
+	if len(live) != 1 || s.State != store.CAPPublished || s.UrgentID == nil || *s.UrgentID != live[0].ID {
+		t.Fatalf("storm %+v, live %+v", s, live)
+	}
+	if u := w.alert("VN-STORM-2026-11-30-002"); u.State != store.CAPWaiting {
+		t.Fatalf("update %+v", u)
 	}
 }

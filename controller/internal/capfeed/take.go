@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 const (
 	ReasonNotActual = "not_actual"      // status Exercise, System, Test or Draft
 	ReasonNotAlert  = "not_alert"       // msgType Ack or Error
+	ReasonNotPublic = "not_public"      // scope Restricted or Private: not for public screens
 	ReasonNoInfo    = "no_info"         // no <info> block
 	ReasonBelow     = "below_threshold" // less severe, urgent or certain than the feed asks
 	ReasonNoArea    = "no_area"         // no group or display of the feed matches its area
@@ -33,19 +35,80 @@ func actor(f store.CAPFeed) store.Actor {
 	return store.Actor{Name: cut("CAP: "+f.Name, 100), Addr: cut(f.URL, 200)}
 }
 
-// take handles one parsed alert of feed f: records it once, and sends,
-// replaces, ends or holds its notice.
+func (p *Poller) takeOne(ctx context.Context, f store.CAPFeed, a *cap.Alert) error {
+	p.dec.Lock()
+	defer p.dec.Unlock()
+	return p.take(ctx, f, a)
+}
+
+// take handles one parsed alert of feed f: records it once for f, and
+// sends, replaces, ends or holds its notice. Each feed takes an alert for
+// its own map of areas to groups; an Update or a Cancel replaces or ends
+// what its feed showed, and is handed to every other feed that took an
+// alert it references, so that those end or replace theirs too (they may
+// never carry it themselves).
 func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error {
-	seen, err := p.st.CAPAlertSeen(ctx, a.Sender, a.Identifier, a.Sent)
-	if err != nil || seen {
+	taken, err := p.take1(ctx, f, a)
+	if !taken || len(a.References) == 0 || a.Status != cap.StatusActual || a.Scope != cap.ScopePublic {
 		return err
 	}
+	return errors.Join(err, p.spread(ctx, f, a))
+}
+
+// spread hands an Update or a Cancel taken by feed f to the other feeds
+// that took an alert it references.
+func (p *Poller) spread(ctx context.Context, f store.CAPFeed, a *cap.Alert) error {
+	var feeds []int64
+	for _, r := range a.References {
+		old, err := p.st.CAPAlertsOf(ctx, r.Sender, r.Identifier)
+		if err != nil {
+			return err
+		}
+		for _, o := range old {
+			if o.FeedID != nil && *o.FeedID != f.ID && !slices.Contains(feeds, *o.FeedID) {
+				feeds = append(feeds, *o.FeedID)
+			}
+		}
+	}
+	var errs []error
+	for _, id := range feeds {
+		g, err := p.st.CAPFeed(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err == nil {
+			err = p.take(ctx, g, a)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// take1 is take for feed f alone; taken is true when it stored the alert
+// (it had not seen it).
+func (p *Poller) take1(ctx context.Context, f store.CAPFeed, a *cap.Alert) (taken bool, err error) {
+	seen, err := p.st.CAPAlertSeen(ctx, f.ID, a.Sender, a.Identifier, a.Sent)
+	if err != nil || seen {
+		return false, err
+	}
+	taken, err = p.record(ctx, f, a)
+	return taken, err
+}
+
+func (p *Poller) record(ctx context.Context, f store.CAPFeed, a *cap.Alert) (bool, error) {
 	rec := store.CAPAlert{FeedID: &f.ID, Identifier: a.Identifier, Sender: a.Sender, Sent: a.Sent, MsgType: string(a.MsgType)}
 	who := actor(f)
 	if a.Status != cap.StatusActual {
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNotActual
-		_, _, err := p.st.RecordCAPAlert(ctx, rec)
-		return err
+		_, seen, err := p.st.RecordCAPAlert(ctx, rec)
+		return !seen && err == nil, err
+	}
+	if a.Scope != cap.ScopePublic {
+		// Meant for some people only (even a Cancel or an Update: it
+		// neither ends nor replaces what the public saw).
+		rec.State, rec.Reason = store.CAPSkipped, ReasonNotPublic
+		_, seen, err := p.st.RecordCAPAlert(ctx, rec)
+		return !seen && err == nil, err
 	}
 	refs := make([]string, len(a.References))
 	for i, r := range a.References {
@@ -55,23 +118,23 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	case cap.MsgCancel:
 		rec.State, rec.References = store.CAPCancel, refs
 		if _, seen, err := p.st.RecordCAPAlert(ctx, rec); err != nil || seen {
-			return err
+			return false, err
 		}
-		return p.end(ctx, who, refs, store.CAPCancelled, true)
+		return true, p.end(ctx, who, &f.ID, refs, store.CAPCancelled, true)
 	case cap.MsgAlert, cap.MsgUpdate:
 		rec.References = refs
 	default:
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNotAlert
-		_, _, err := p.st.RecordCAPAlert(ctx, rec)
-		return err
+		_, seen, err := p.st.RecordCAPAlert(ctx, rec)
+		return !seen && err == nil, err
 	}
 	info := cap.PickInfo(a, f.Languages...)
 	if info == nil {
 		rec.State, rec.Reason = store.CAPSkipped, ReasonNoInfo
 		if _, seen, err := p.st.RecordCAPAlert(ctx, rec); err != nil || seen {
-			return err
+			return false, err
 		}
-		return p.end(ctx, who, refs, store.CAPReplaced, true)
+		return true, p.end(ctx, who, &f.ID, refs, store.CAPReplaced, true)
 	}
 	rec.Event, rec.Language = info.Event, info.Language
 	rec.Severity, rec.Urgency, rec.Certainty = string(info.Severity), string(info.Urgency), string(info.Certainty)
@@ -84,12 +147,12 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	rec.ExpiresAt = &expires
 	groups, displays, err := p.targets(ctx, f, info)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rec.GroupIDs, rec.DisplayIDs = groups, displays
 	late, err := p.st.CAPAlertReplaced(ctx, a.Sender, a.Identifier)
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch {
 	case late:
@@ -105,21 +168,49 @@ func (p *Poller) take(ctx context.Context, f store.CAPFeed, a *cap.Alert) error 
 	}
 	stored, seen, err := p.st.RecordCAPAlert(ctx, rec)
 	if err != nil || seen {
-		return err
+		return false, err
 	}
 	// An Update replaces what it references: at once, unless it waits for
 	// an approver — then the notices it replaces stay on screens until the
 	// approver publishes or dismisses it (only alerts still waiting are
 	// closed now, so that nobody publishes a stale one).
 	waits := rec.State == store.CAPWaiting && !f.AutoPublish
-	if err := p.end(ctx, who, refs, store.CAPReplaced, !waits); err != nil {
-		return err
+	if err := p.end(ctx, who, &f.ID, refs, store.CAPReplaced, !waits); err != nil {
+		return true, err
 	}
 	if rec.State != store.CAPWaiting || !f.AutoPublish {
-		return nil
+		return true, nil
 	}
 	_, err = p.publish(ctx, who, stored, f.UnitID, "cap_alert.publish")
-	return err
+	return true, err
+}
+
+// retry sends the notices of an automatic feed's alerts that wait (their
+// send failed when they were taken), or skips those expired meanwhile; it
+// says which failed again.
+func (p *Poller) retry(ctx context.Context, f store.CAPFeed) (failed []string) {
+	if !f.AutoPublish {
+		return nil
+	}
+	p.dec.Lock()
+	defer p.dec.Unlock()
+	as, err := p.st.CAPAlertsWaiting(ctx, f.ID)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for _, a := range as {
+		if a.ExpiresAt == nil || !a.ExpiresAt.After(p.o.Now()) {
+			if _, err := p.st.SkipCAPAlert(ctx, a.ID, ReasonExpired); err != nil {
+				failed = append(failed, err.Error())
+			}
+			continue
+		}
+		if _, err := p.publish(ctx, actor(f), a, f.UnitID, "cap_alert.publish"); err != nil {
+			p.o.Log.Warn("cap: alert not sent again", "feed", f.Name, "alert", a.Identifier, "err", err)
+			failed = append(failed, err.Error())
+		}
+	}
+	return failed
 }
 
 // text is the notice made from an info block: its headline as the title
@@ -188,7 +279,9 @@ func (p *Poller) targets(ctx context.Context, f store.CAPFeed, info *cap.Info) (
 // end ends the notices of the alerts refs name ("sender,identifier": an
 // Update replaces them, a Cancel ends them) and closes those still
 // waiting for an approver; with published false, it closes only those.
-func (p *Poller) end(ctx context.Context, who store.Actor, refs []string, state string, published bool) error {
+// It ends what feed took (and what feeds since deleted took), or all
+// when feed is nil.
+func (p *Poller) end(ctx context.Context, who store.Actor, feed *int64, refs []string, state string, published bool) error {
 	action := "cap_alert.cancel"
 	if state == store.CAPReplaced {
 		action = "cap_alert.replace"
@@ -203,6 +296,9 @@ func (p *Poller) end(ctx context.Context, who store.Actor, refs []string, state 
 			return err
 		}
 		for _, o := range old {
+			if feed != nil && o.FeedID != nil && *o.FeedID != *feed {
+				continue
+			}
 			if o.State != store.CAPWaiting && (o.State != store.CAPPublished || !published) {
 				continue
 			}
@@ -225,6 +321,8 @@ var ErrExpired = &store.StateError{Code: "alert_expired", Msg: "the alert has ex
 // Publish sends a waiting alert as an urgent notice, by an approver's
 // decision, in the unit of the feed it came from (else the approver's).
 func (p *Poller) Publish(ctx context.Context, who store.Actor, id, unitID int64) (store.CAPAlert, error) {
+	p.dec.Lock()
+	defer p.dec.Unlock()
 	a, err := p.st.CAPAlert(ctx, id)
 	if err != nil {
 		return a, err
@@ -237,6 +335,9 @@ func (p *Poller) Publish(ctx context.Context, who store.Actor, id, unitID int64)
 	return p.publish(ctx, who, a, unitID, "cap_alert.publish")
 }
 
+// publish sends alert a (read under dec) as a notice and then marks it
+// published; a send that fails leaves it waiting. What an Update replaces
+// ends once its own notice is on.
 func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert, unitID int64, action string) (store.CAPAlert, error) {
 	if a.State != store.CAPWaiting {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID,
@@ -245,28 +346,51 @@ func (p *Poller) publish(ctx context.Context, who store.Actor, a store.CAPAlert,
 	if a.ExpiresAt == nil || !a.ExpiresAt.After(p.o.Now()) {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, ErrExpired)
 	}
-	// What an Update replaces ends as it is published.
-	if err := p.end(ctx, who, a.References, store.CAPReplaced, true); err != nil {
-		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
-	}
-	n, err := p.send.SendText(ctx, who, store.UrgentNew{
-		Text: &store.NewMedia{UnitID: unitID, CreatedBy: who.UserID, Title: a.Title, Body: a.Body, Notice: style},
-		To:   store.UrgentTarget{GroupIDs: a.GroupIDs, DisplayIDs: a.DisplayIDs}, EndsAt: *a.ExpiresAt,
-		Detail: map[string]any{"cap_alert_id": a.ID, "cap_identifier": a.Identifier, "cap_sender": a.Sender},
-	})
+	// The same alert through another feed may be on some of these
+	// screens already: those do not get it twice.
+	to := store.UrgentTarget{GroupIDs: a.GroupIDs, DisplayIDs: a.DisplayIDs}
+	copies, err := p.st.CAPAlertCopies(ctx, a.Sender, a.Identifier, a.Sent)
 	if err != nil {
 		return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
 	}
-	return p.st.SetCAPAlertState(ctx, who, a.ID, action, []string{store.CAPWaiting}, store.CAPPublished, &n.ID)
+	for _, c := range copies {
+		if c.ID != a.ID && c.State == store.CAPPublished && c.UrgentID != nil {
+			to.GroupIDs = slices.DeleteFunc(slices.Clone(to.GroupIDs), func(g int64) bool { return slices.Contains(c.GroupIDs, g) })
+			to.DisplayIDs = slices.DeleteFunc(slices.Clone(to.DisplayIDs), func(d int64) bool { return slices.Contains(c.DisplayIDs, d) })
+		}
+	}
+	var urgent *int64
+	if len(to.GroupIDs)+len(to.DisplayIDs) > 0 {
+		n, err := p.send.SendText(ctx, who, store.UrgentNew{
+			Text: &store.NewMedia{UnitID: unitID, CreatedBy: who.UserID, Title: a.Title, Body: a.Body, Notice: style},
+			To:   to, EndsAt: *a.ExpiresAt,
+			Detail: map[string]any{"cap_alert_id": a.ID, "cap_identifier": a.Identifier, "cap_sender": a.Sender},
+		})
+		if err != nil {
+			return a, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
+		}
+		urgent = &n.ID
+	}
+	out, err := p.st.SetCAPAlertState(ctx, who, a.ID, action, []string{store.CAPWaiting}, store.CAPPublished, urgent)
+	if err != nil {
+		return out, err
+	}
+	// What an Update replaces ends as it is published.
+	if err := p.end(ctx, who, a.FeedID, a.References, store.CAPReplaced, true); err != nil {
+		return out, fmt.Errorf("capfeed: publish alert %d: %w", a.ID, err)
+	}
+	return out, nil
 }
 
 // Dismiss closes a waiting alert without showing it, by an approver's
 // decision. What a dismissed Update replaces ends too: the sender said it
 // no longer holds.
 func (p *Poller) Dismiss(ctx context.Context, who store.Actor, id int64) (store.CAPAlert, error) {
+	p.dec.Lock()
+	defer p.dec.Unlock()
 	a, err := p.st.SetCAPAlertState(ctx, who, id, "cap_alert.dismiss", []string{store.CAPWaiting}, store.CAPDismissed, nil)
 	if err != nil {
 		return a, err
 	}
-	return a, p.end(ctx, who, a.References, store.CAPReplaced, true)
+	return a, p.end(ctx, who, a.FeedID, a.References, store.CAPReplaced, true)
 }

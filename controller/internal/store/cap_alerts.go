@@ -21,8 +21,9 @@ const (
 	CAPCancel    = "cancel"    // it is itself a Cancel message
 )
 
-// CAPAlert is one CAP alert the controller has seen, by sender, identifier
-// and sent: a restart never takes it twice.
+// CAPAlert is one CAP alert the controller has seen, by feed, sender,
+// identifier and sent: a restart never takes it twice, and the same alert
+// through two feeds is taken by each, for the groups of its own map.
 type CAPAlert struct {
 	ID         int64      `json:"id"`
 	FeedID     *int64     `json:"feed_id"`
@@ -31,7 +32,7 @@ type CAPAlert struct {
 	Sent       time.Time  `json:"sent"`
 	MsgType    string     `json:"msg_type"`
 	State      string     `json:"state"`
-	Reason     string     `json:"reason"` // why skipped: a code (not_actual, below_threshold, no_area, expired, no_info)
+	Reason     string     `json:"reason"` // why skipped: a code (not_actual, not_public, not_alert, no_info, below_threshold, no_area, expired, superseded)
 	Event      string     `json:"event"`
 	Title      string     `json:"title"` // the notice's title: the headline, else the event
 	Body       string     `json:"body"`  // the notice's text
@@ -84,12 +85,12 @@ func nullTime(t *time.Time) any {
 }
 
 // RecordCAPAlert stores a newly seen alert. seen is true (and nothing is
-// written) when an alert with the same sender, identifier and sent is
-// already there. Not audited: what it leads to (a notice, a decision) is.
+// written) when the feed has an alert with the same sender, identifier
+// and sent already. Not audited: what it leads to (a notice, a decision) is.
 func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, seen bool, err error) {
 	res, err := s.w.ExecContext(ctx, `INSERT INTO cap_alerts (feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body,
 		language, severity, urgency, certainty, expires_at, group_ids, display_ids, refs, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (sender, identifier, sent) DO NOTHING`,
+		ON CONFLICT (feed_id, sender, identifier, sent) DO NOTHING`,
 		nullInt(a.FeedID), a.Identifier, a.Sender, fmtTime(a.Sent), a.MsgType, a.State, a.Reason, a.Event, a.Title, a.Body,
 		a.Language, a.Severity, a.Urgency, a.Certainty, nullTime(a.ExpiresAt), joinIDs(uniqIDs(a.GroupIDs)), joinIDs(uniqIDs(a.DisplayIDs)),
 		strings.Join(a.References, " "), s.stamp())
@@ -111,10 +112,11 @@ func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, s
 	return out, false, err
 }
 
-// CAPAlertSeen is true when the alert is stored already.
-func (s *Store) CAPAlertSeen(ctx context.Context, sender, identifier string, sent time.Time) (bool, error) {
+// CAPAlertSeen is true when the feed has stored the alert already.
+func (s *Store) CAPAlertSeen(ctx context.Context, feedID int64, sender, identifier string, sent time.Time) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cap_alerts WHERE sender = ? AND identifier = ? AND sent = ?`, sender, identifier, fmtTime(sent)).Scan(&one)
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cap_alerts WHERE feed_id = ? AND sender = ? AND identifier = ? AND sent = ?`,
+		feedID, sender, identifier, fmtTime(sent)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -151,9 +153,35 @@ func (s *Store) CAPAlert(ctx context.Context, id int64) (CAPAlert, error) {
 }
 
 // CAPAlertsOf lists the stored alerts of a sender and identifier (what an
-// Update or a Cancel references), whatever their sent time.
+// Update or a Cancel references), whatever their sent time and feed.
 func (s *Store) CAPAlertsOf(ctx context.Context, sender, identifier string) ([]CAPAlert, error) {
 	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE sender = ? AND identifier = ? ORDER BY id`, sender, identifier)
+}
+
+// CAPAlertCopies lists the stored copies of one alert (sender, identifier
+// and sent), through every feed.
+func (s *Store) CAPAlertCopies(ctx context.Context, sender, identifier string, sent time.Time) ([]CAPAlert, error) {
+	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE sender = ? AND identifier = ? AND sent = ? ORDER BY id`,
+		sender, identifier, fmtTime(sent))
+}
+
+// CAPAlertsWaiting lists the alerts of one feed still waiting, oldest
+// first.
+func (s *Store) CAPAlertsWaiting(ctx context.Context, feedID int64) ([]CAPAlert, error) {
+	return s.capAlertList(ctx, `SELECT `+capAlertCols+` FROM cap_alerts WHERE feed_id = ? AND state = ? ORDER BY sent, id`, feedID, CAPWaiting)
+}
+
+// SkipCAPAlert marks a waiting alert skipped, for reason: the poller's
+// bookkeeping (an alert of an automatic feed that expired before its
+// notice could be sent), not a decision, so not audited. ok is false when
+// the alert was no longer waiting.
+func (s *Store) SkipCAPAlert(ctx context.Context, id int64, reason string) (ok bool, err error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE cap_alerts SET state = ?, reason = ? WHERE id = ? AND state = ?`, CAPSkipped, reason, id, CAPWaiting)
+	if err != nil {
+		return false, fmt.Errorf("store: skip cap alert %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // CAPAlerts lists alerts newest first (at most 200): of one state when

@@ -449,6 +449,43 @@ var migrations = []string{
 	) STRICT;
 	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
 	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
+
+	// 13: a CAP alert is seen once per feed, not once in all: the same
+	// alert through a national and a provincial feed reaches the groups
+	// of both maps. (SQLite cannot change a UNIQUE constraint: the table
+	// is rebuilt; nothing references it.)
+	`CREATE TABLE cap_alerts_13 (
+		id          INTEGER PRIMARY KEY,
+		feed_id     INTEGER REFERENCES cap_feeds (id) ON DELETE SET NULL,
+		identifier  TEXT NOT NULL,
+		sender      TEXT NOT NULL,
+		sent        TEXT NOT NULL,
+		msg_type    TEXT NOT NULL,
+		state       TEXT NOT NULL,
+		reason      TEXT NOT NULL DEFAULT '',
+		event       TEXT NOT NULL DEFAULT '',
+		headline    TEXT NOT NULL DEFAULT '',
+		body        TEXT NOT NULL DEFAULT '',
+		language    TEXT NOT NULL DEFAULT '',
+		severity    TEXT NOT NULL DEFAULT '',
+		urgency     TEXT NOT NULL DEFAULT '',
+		certainty   TEXT NOT NULL DEFAULT '',
+		expires_at  TEXT,
+		group_ids   TEXT NOT NULL DEFAULT '',
+		display_ids TEXT NOT NULL DEFAULT '',
+		refs        TEXT NOT NULL DEFAULT '',
+		urgent_id   INTEGER REFERENCES urgent_notices (id) ON DELETE SET NULL,
+		decided_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		decided_at  TEXT,
+		received_at TEXT NOT NULL,
+		UNIQUE (feed_id, sender, identifier, sent)
+	) STRICT;
+	INSERT INTO cap_alerts_13 SELECT id, feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body, language,
+		severity, urgency, certainty, expires_at, group_ids, display_ids, refs, urgent_id, decided_by, decided_at, received_at FROM cap_alerts;
+	DROP TABLE cap_alerts;
+	ALTER TABLE cap_alerts_13 RENAME TO cap_alerts;
+	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
+	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
