@@ -215,7 +215,8 @@ func (p *Poller) retry(ctx context.Context, f store.CAPFeed) (failed []string) {
 
 // text is the notice made from an info block: its headline as the title
 // (else its event) and its description as the body (else the headline,
-// else the event), cut to MaxText.
+// else the event), then what to do (its instruction) on a line of its
+// own, cut to MaxText.
 func text(info *cap.Info) (title, body string) {
 	title = strings.TrimSpace(info.Headline)
 	body = strings.TrimSpace(info.Description)
@@ -227,6 +228,9 @@ func text(info *cap.Info) (title, body string) {
 		if body == title {
 			title = ""
 		}
+	}
+	if do := strings.TrimSpace(info.Instruction); do != "" {
+		body += "\n" + do
 	}
 	return cut(title, 200), cut(body, MaxText)
 }

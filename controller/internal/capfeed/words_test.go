@@ -40,3 +40,16 @@ func TestEveryCodeInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeTextSaysWhatToDo: the notice carries the alert's instruction
+// after its description, so a passer-by reads what to do, not only what
+// happens.
+func TestNoticeTextSaysWhatToDo(t *testing.T) {
+	title, body := text(&cap.Info{Event: "Bão", Headline: "Bão số 3 đổ bộ", Description: "Gió giật cấp 12.", Instruction: "Chằng chống nhà cửa, không ra đường."})
+	if title != "Bão số 3 đổ bộ" || body != "Gió giật cấp 12.\nChằng chống nhà cửa, không ra đường." {
+		t.Fatalf("title %q, body %q", title, body)
+	}
+	if _, body := text(&cap.Info{Event: "Lũ", Headline: "Lũ quét"}); body != "Lũ quét" {
+		t.Fatalf("without a description or instruction: body %q", body)
+	}
+}
