@@ -91,7 +91,13 @@ try {
     }
     if (await page.locator('#media article.ct-item', { hasText: title }).count()) throw new Error('the notice\'s text is in the content list');
 
-    step('an alert from a CAP feed waits for the approver beside the live notices');
+    step('an alert from a CAP feed waiting: the approver is told on every page');
+    await page.getByRole('link', { name: 'Màn hình' }).click();
+    const told = page.locator('#urgent-banner p', { hasText: 'Cảnh báo khẩn cấp (CAP) chờ phê duyệt' });
+    await told.getByText('Nguy cơ ngập lụt').waitFor();
+    await told.getByRole('link', { name: 'Xem và quyết định' }).click();
+
+    step('it waits beside the live notices');
     const waiting = page.locator('#cap-waiting li', { hasText: 'Nguy cơ ngập lụt' });
     await waiting.getByText(groupName).waitFor();
     await shot(page, '66-urgent-live');

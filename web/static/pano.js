@@ -211,9 +211,21 @@ const pano = (() => {
     let r;
     try { r = await api('GET', '/urgent-notices?live=true'); } catch { return; }
     const items = r.data.items;
-    banner.hidden = items.length === 0;
-    banner.replaceChildren(...items.map((n) => el('p', {}, t('urgent_banner') + ': ', el('strong', {}, n.title), ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ',
-      manages ? el('a', { href: '/content#urgent' }, t('urgent_manage')) : '')));
+    const lines = items.map((n) => el('p', {}, t('urgent_banner') + ': ', el('strong', {}, n.title), ' (' + t('urgent_until') + ' ' + time(n.ends_at) + ') ',
+      manages ? el('a', { href: '/content#urgent' }, t('urgent_manage')) : ''));
+    // Emergency warnings waiting for an approver: whoever may decide is
+    // told on every page, not only where the list is.
+    if (may('publishCAPAlert')) {
+      try {
+        const w = (await api('GET', '/cap-alerts?state=waiting')).data.items;
+        if (w.length) {
+          lines.push(el('p', {}, t('cap_waiting_banner') + ' (' + w.length + '): ', el('strong', {}, w.map((a) => a.title || a.event || a.identifier).join('; ')), ' ',
+            el('a', { href: '/content#cap-waiting' }, t('cap_waiting_open'))));
+        }
+      } catch { /* the urgent lines still show */ }
+    }
+    banner.hidden = lines.length === 0;
+    banner.replaceChildren(...lines);
   }
 
   function show(user) {
