@@ -47,7 +47,7 @@ async function flow(page, tag) {
   await dlg.getByRole('button', { name: 'Áp dụng' }).click();
   await street.locator('.cardmsg.ok', { hasText: /^Chỉnh độ sáng: xong — độ sáng 40 % đến \d\d:\d\d:\d\d/ }).waitFor();
   // The card keeps saying so, from the screen's own health report.
-  await street.locator('dd', { hasText: /^40 % đến \d\d:\d\d:\d\d/ }).waitFor();
+  await street.locator('dd', { hasText: /^40 % · chỉnh tay đến \d\d:\d\d:\d\d/ }).waitFor();
 
   step(tag + ': a grid test pattern, seen live, then stopped');
   await centre.getByRole('button', { name: 'Chiếu mẫu kiểm tra…' }).click();
