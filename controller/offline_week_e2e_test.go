@@ -179,6 +179,7 @@ func TestOfflineWeekFollowsEveryDaypartAndWindow(t *testing.T) {
 	start := clk.now().Truncate(time.Millisecond) // the evaluator counts in ms
 	end := start.AddDate(0, 0, 7)
 	want := func(at time.Time) look { return expected(t, sched, colourOf, at) }
+	checkWard(t, sched, want, loc, today, nameOf)
 	edges := weekEdges(sched, start, end, rand.New(rand.NewPCG(uint64(start.UnixMilli()), 10)))
 	t.Logf("week from %s: %d instants to check (clock offset to the controller %v)", start.Format(time.RFC3339), len(edges), offset)
 
@@ -216,6 +217,63 @@ func TestOfflineWeekFollowsEveryDaypartAndWindow(t *testing.T) {
 	t.Logf("checked %d instants in %v, %d tried again (%d more fell while the screen was off)", checked, time.Since(began).Round(time.Millisecond), retries, unseen)
 	for _, l := range lines {
 		t.Log(l)
+	}
+}
+
+// checkWard checks that the evaluator says what the ward set, day by day
+// (day 0 is today): the agent is then checked against the ward's intent at
+// those instants, not only against the evaluator.
+func checkWard(t *testing.T, s *protocol.Schedule, want func(time.Time) look, loc *time.Location, today time.Time, names map[int64]string) {
+	t.Helper()
+	at := func(k int, clock string) time.Time {
+		d := today.AddDate(0, 0, k)
+		c, err := time.Parse("15:04:05.000", clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), c.Second(), c.Nanosecond(), loc)
+	}
+	is := func(l look, slides ...string) bool { return l.on && slices.Contains(slides, names[l.media]) }
+	lateNight := func(k int) bool { return k == 2 || k == 4 }
+	for k := 1; k < 7; k++ {
+		switch {
+		case want(at(k, "05:29:59.999")).on:
+			t.Fatalf("day %d: on at 05:29:59.999", k)
+		case !is(want(at(k, "05:30:00.000")), "cam", "tím") == (k-1 != 2):
+			t.Fatalf("day %d 05:30: %s; the night rotation opened the evening before (day %d) should show, and only then",
+				k, want(at(k, "05:30:00.000")).say(names), k-1)
+		case is(want(at(k, "06:00:00.000")), "cam", "tím"):
+			t.Fatalf("day %d 06:00: the night rotation still shows", k)
+		case is(want(at(k, "07:00:00.000")), "vàng", "xanh ngọc") != (k <= 4):
+			t.Fatalf("day %d 07:00: %s; rush hours run on days 0–4", k, want(at(k, "07:00:00.000")).say(names))
+		case want(at(k, "10:59:59.999")).level != 100 || want(at(k, "11:00:00.000")).level != 70 || want(at(k, "13:00:00.000")).level != 100:
+			t.Fatalf("day %d: levels %d, %d, %d around the 11:00–13:00 window", k,
+				want(at(k, "10:59:59.999")).level, want(at(k, "11:00:00.000")).level, want(at(k, "13:00:00.000")).level)
+		case want(at(k, "20:00:00.000")).level != 40:
+			t.Fatalf("day %d 20:00: level %d, want 40 (night)", k, want(at(k, "20:00:00.000")).level)
+		case !want(at(k, "22:59:59.999")).on || want(at(k, "23:30:00.000")).on != lateNight(k) || want(at(k+1, "00:59:59.999")).on != lateNight(k):
+			t.Fatalf("day %d: on till 23:00, and till 01:00 on days 2 and 4 only", k)
+		}
+	}
+	// The two all-day rotations take turns 2:1, loop by loop; the
+	// expiring slide shows on day 2, never after.
+	loops := map[string]int{}
+	for c := at(5, "09:00:00.000"); c.Before(at(5, "11:00:00.000")); c = c.Add(20 * time.Second) {
+		if l := want(c); names[l.media] == "đỏ" || names[l.media] == "xanh dương" {
+			loops[names[l.media]]++ // each loop's first slide
+		}
+	}
+	if loops["đỏ"] != 2*loops["xanh dương"] || loops["xanh dương"] < 10 {
+		t.Fatalf("day 5, 09:00–11:00: %d loops of the news, %d of culture; want 2:1", loops["đỏ"], loops["xanh dương"])
+	}
+	seen := map[int]bool{}
+	for c := at(2, "05:30:00.000"); c.Before(at(7, "00:00:00.000")); c = c.Add(20 * time.Second) {
+		if l := want(c); names[l.media] == "tím hồng" {
+			seen[int(c.Sub(at(0, "00:00:00.000")).Hours())/24] = true
+		}
+	}
+	if !seen[2] || len(seen) != 1 {
+		t.Fatalf("the slide valid until day 2 shows on days %v", seen)
 	}
 }
 
@@ -443,7 +501,7 @@ func weekEdges(s *protocol.Schedule, from, to time.Time, rnd *rand.Rand) []edge 
 // change falls between).
 const (
 	leadOn, settleOn   = 300 * time.Millisecond, 120 * time.Millisecond
-	leadOff, settleOff = 1600 * time.Millisecond, 1120 * time.Millisecond
+	leadOff, settleOff = 1900 * time.Millisecond, 1120 * time.Millisecond
 	early, late        = 5 * time.Millisecond, 120 * time.Millisecond
 	lookAfter          = 350 * time.Millisecond
 )
@@ -498,11 +556,22 @@ func checkEdge(t *testing.T, rx *sacnReceiver, clk *clockFile, x time.Time, wasO
 		return fail("no frame before the instant")
 	case !wasOn && !before.on && len(pre) > 0:
 		return fail("frames while the screen is off")
+	case before.on && clk.agentAt(pre[len(pre)-1].at).Before(x.Add(-late)):
+		return fail("the frames stop before the instant")
 	case after.on && (len(post) == 0 || clk.agentAt(post[len(post)-1].at).Sub(x) < late+early):
 		return fail("no frame after the instant")
+	case after.on && clk.agentAt(post[0].at).Sub(x) > late:
+		return fail("the first frame after the instant is late")
 	case !after.on && (len(post) != 4 || post[0].terminated || !post[1].terminated || !post[2].terminated || !post[3].terminated):
 		// One black frame, three terminations (E1.31's rule), then silence.
 		return fail("not one black frame and three terminations")
+	}
+	if after.on { // a frame a frame-time, give or take a late one
+		for i := 1; i < len(post); i++ {
+			if gap := post[i].at.Sub(post[i-1].at); gap > late {
+				return fail(fmt.Sprintf("no frame for %v after the instant", gap.Round(time.Millisecond)))
+			}
+		}
 	}
 	return ""
 }
