@@ -218,5 +218,10 @@ func (s *Schedule) NextChange(t, limit time.Time) time.Time {
 			s.entries[i].days.bounds(lt.y, lt.m, lt.d+k, 1, s.loc, consider)
 		}
 	}
+	if best == limit.UnixMilli() {
+		// Nothing sooner: limit itself, not limit cut to the millisecond,
+		// or a caller stepping until limit would never get there.
+		return limit
+	}
 	return time.UnixMilli(best).In(s.loc)
 }

@@ -86,6 +86,22 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 		clk = clock.NewWithLocal(func() time.Time { return start.Add(time.Since(start) + skew) })
 		log.Warn("agent clock skewed on purpose", "skew", skew)
 	}
+	// PANO_CLOCK_FILE is for tests only: the agent's own clock reads the
+	// instant in that file and runs on from it (clock.FileLocal), so a
+	// test can move a real agent through a week in a minute. Never set it
+	// on a screen: the agent then plays on the file's time, not the
+	// board's, until a controller corrects it.
+	if path := os.Getenv("PANO_CLOCK_FILE"); path != "" {
+		if os.Getenv("PANO_CLOCK_SKEW") != "" {
+			return nil, errors.New("PANO_CLOCK_FILE and PANO_CLOCK_SKEW: set one")
+		}
+		local, err := clock.FileLocal(path)
+		if err != nil {
+			return nil, fmt.Errorf("PANO_CLOCK_FILE: %w", err)
+		}
+		clk = clock.NewWithLocal(local)
+		log.Warn("agent clock read from a file, for tests only", "file", path)
+	}
 	d := &Daemon{
 		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
 		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1),

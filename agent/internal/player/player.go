@@ -373,7 +373,15 @@ func (p *Player) Run(ctx context.Context) error {
 			}
 		}
 		p.asleep.Store(p.offSaid)
-		timer.Reset(next.Sub(p.clk.Now()))
+		// A clock stepped back since now was read (a large sync
+		// correction is applied at once) must not put the loop to sleep
+		// for the size of the step: never longer than a frame, or than
+		// the second's bound while off.
+		wait, limit := next.Sub(p.clk.Now()), interval
+		if p.offSaid {
+			limit = time.Second
+		}
+		timer.Reset(min(wait, limit))
 	}
 }
 
