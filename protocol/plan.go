@@ -367,7 +367,9 @@ func mayShare(a, b Entry) bool {
 	if before(a.EndDate, b.StartDate) || before(b.EndDate, a.StartDate) {
 		return false
 	}
-	ends := func(x, y Entry) bool { return x.NotAfter != nil && y.NotBefore != nil && !x.NotAfter.After(*y.NotBefore) }
+	ends := func(x, y Entry) bool {
+		return x.NotAfter != nil && y.NotBefore != nil && !x.NotAfter.After(*y.NotBefore)
+	}
 	return !ends(a, b) && !ends(b, a)
 }
 

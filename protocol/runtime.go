@@ -24,7 +24,7 @@ type Health struct {
 	ClockOffsetMS float64  `json:"clock_offset_ms"` // controller time − agent time
 	ClockRTTMS    float64  `json:"clock_rtt_ms"`
 	CacheBytes    int64    `json:"cache_bytes"`
-	SyncDone      int64    `json:"sync_done_bytes"`  // of the assets the next 48 h need
+	SyncDone      int64    `json:"sync_done_bytes"`  // of the plan's assets (what the next 48 h need is fetched first)
 	SyncTotal     int64    `json:"sync_total_bytes"` // idem
 	Missing       []string `json:"missing_assets,omitempty"`
 	DiskFreeBytes int64    `json:"disk_free_bytes"`

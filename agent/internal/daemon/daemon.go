@@ -33,7 +33,7 @@ const (
 	ScreenshotInterval = 60 * time.Second
 	TimeSyncInterval   = 60 * time.Second
 	UploadInterval     = 5 * time.Second
-	SyncHorizon        = 48 * time.Hour // fetch what plays in the next 48 h
+	SyncHorizon        = 48 * time.Hour // fetch what plays in the next 48 h first
 	resyncInterval     = 5 * time.Minute
 	uploadBatch        = 500
 )
@@ -353,6 +353,9 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		return
 	}
 	now := d.Clock.Now()
+	// What plays in the next 48 hours first, in the order it plays, then
+	// the rest of the plan (content valid from next week, a rotation of
+	// the weekend): an agent cut off for days has all the plan holds.
 	need := map[string]bool{}
 	order := sched.AssetsBetween(now, now.Add(SyncHorizon))
 	for _, sha := range order {
@@ -362,8 +365,10 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 	var total int64
 	for _, a := range sched.Plan().Assets {
 		sizes[a.SHA256] = a.Bytes
-		if need[a.SHA256] {
-			total += a.Bytes
+		total += a.Bytes
+		if !need[a.SHA256] {
+			need[a.SHA256] = true
+			order = append(order, a.SHA256)
 		}
 	}
 	var done int64
@@ -414,8 +419,7 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		// the player takes it up on its next frame.
 		d.reportSoon(time.Second, true)
 	}
-	// Keep everything the plan lists, not only the next 48 h: a plan rarely
-	// holds more than the screen will show soon.
+	// Keep everything the plan lists.
 	keep := map[string]bool{}
 	for _, a := range sched.Plan().Assets {
 		keep[a.SHA256] = true
