@@ -77,6 +77,13 @@ func (e *runtimeEnv) display(name string, w, h int) int64 {
 // display, an approved rotation of text notices shown for durationMS each.
 func (e *runtimeEnv) rotation(displayID int64, priority, durationMS int, notices ...string) {
 	e.t.Helper()
+	e.sharedRotation(displayID, priority, 1, durationMS, notices...)
+}
+
+// sharedRotation is rotation with a share of voice (weight) among entries
+// of its priority.
+func (e *runtimeEnv) sharedRotation(displayID int64, priority, weight, durationMS int, notices ...string) {
+	e.t.Helper()
 	var items []any
 	for i, body := range notices {
 		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Thông báo %d", i+1), "kind": "text", "body": body}, 201)
@@ -93,7 +100,7 @@ func (e *runtimeEnv) rotation(displayID int64, priority, durationMS int, notices
 	e.approver.call("POST", "/schedules", map[string]any{
 		"playlist_id": p["id"], "display_id": displayID,
 		"starts_on": today.AddDate(0, 0, -1).Format(time.DateOnly), "ends_on": today.AddDate(0, 0, 2).Format(time.DateOnly),
-		"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": priority,
+		"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": priority, "weight": weight,
 	}, 201)
 }
 

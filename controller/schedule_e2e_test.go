@@ -181,31 +181,6 @@ func (e *runtimeEnv) e131Agent(name string, w, h int, rx *sacnReceiver) (*proc, 
 	return ag, state
 }
 
-// weightedRotation schedules, all day every day at priority 50 on the
-// display, an approved rotation of text notices shown for durationMS each,
-// with a share of voice of weight (rotation in runtime_e2e_test.go, with
-// the entry's weight).
-func (e *runtimeEnv) weightedRotation(displayID int64, weight, durationMS int, notices ...string) {
-	e.t.Helper()
-	var items []any
-	for i, body := range notices {
-		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Tin %d: %s", i+1, body), "kind": "text", "body": body}, 201)
-		e.approver.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
-		e.waitMediaReady(m["id"])
-		e.approver.call("POST", fmt.Sprintf("/media/%v/approve", m["id"]), nil, 200)
-		items = append(items, map[string]any{"media_id": m["id"], "duration_ms": durationMS})
-	}
-	p := e.approver.call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("Vòng phát %d, phần %d", displayID, weight), "items": items}, 201)
-	e.approver.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
-	e.approver.call("POST", fmt.Sprintf("/playlists/%v/approve", p["id"]), nil, 200)
-	today := time.Now().UTC()
-	e.approver.call("POST", "/schedules", map[string]any{
-		"playlist_id": p["id"], "display_id": displayID,
-		"starts_on": today.AddDate(0, 0, -1).Format(time.DateOnly), "ends_on": today.AddDate(0, 0, 2).Format(time.DateOnly),
-		"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": 50, "weight": weight,
-	}, 201)
-}
-
 // takenPlan waits until the display's plan is one that ok accepts (the
 // controller recompiles shortly after a change) and its agent has taken it
 // (acknowledged, after which it plays it; its log says so too), and
@@ -456,8 +431,8 @@ func TestShareOfVoiceTwoToOne(t *testing.T) {
 	e := newRuntimeEnv(t)
 	rx := newSACNReceiver(t, 1, 13)
 	id := e.display("cho-dem", w, h)
-	e.weightedRotation(id, 2, 1000, "Chợ")
-	e.weightedRotation(id, 1, 1000, "Sạch")
+	e.sharedRotation(id, 50, 2, 1000, "Chợ")
+	e.sharedRotation(id, 50, 1, 1000, "Sạch")
 	_, state := e.e131Agent("cho-dem", w, h, rx)
 
 	plan := e.plan(id)
