@@ -23,7 +23,7 @@ func fuzzPlan(data []byte) *Plan {
 	p := testPlan()
 	p.TimeZone = zones[next()%len(zones)]
 	hm := func() string { v := next() % 96; return fmt.Sprintf("%02d:%02d", v/4, v%4*15) }
-	p.Playlists = nil
+	p.Playlists, p.Entries = nil, nil
 	for pl := int64(1); pl <= int64(1+next()%3); pl++ {
 		var items []Item
 		for i := 0; i < 1+next()%4; i++ {
@@ -98,7 +98,7 @@ func FuzzEvaluate(f *testing.F) {
 		p := fuzzPlan(data)
 		s, err := Compile(p)
 		if err != nil {
-			t.Skip(err) // a plan the builder made invalid (e.g. equal dayparts)
+			t.Fatalf("the builder made an invalid plan: %v", err)
 		}
 		t0 := time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC).Add(time.Duration(start%(4*86400)) * time.Second)
 		for i := range 200 {
