@@ -64,3 +64,16 @@ func TestDashboardPagesAndLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticHasNoDirectoryListing: /static/ serves files, never the list
+// of a folder's files.
+func TestStaticHasNoDirectoryListing(t *testing.T) {
+	e := New(Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	for path, want := range map[string]int{"/static/": http.StatusNotFound, "/static/pano.js": http.StatusOK, "/static/nothing.js": http.StatusNotFound} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want || strings.Contains(rec.Body.String(), `<a href="pano.js">`) {
+			t.Errorf("GET %s: %d, want %d:\n%.200s", path, rec.Code, want, rec.Body)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -80,7 +81,7 @@ func New(d Deps) *echo.Echo {
 	for _, p := range web.Pages {
 		e.GET(p.Path, dashboard(d, p.Name))
 	}
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(web.Static))))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(filesOnly{web.Static}))))
 	if d.Agents != nil {
 		d.Agents.Register(e)
 	}
@@ -88,6 +89,22 @@ func New(d Deps) *echo.Echo {
 		d.API.Register(e)
 	}
 	return e
+}
+
+// filesOnly serves the files of an FS and no directory: a folder's name
+// is not found, so nobody reads the list of what it holds.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }
 
 func healthz(d Deps) echo.HandlerFunc {
