@@ -16,5 +16,8 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := s.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}
+	if err := os.Chmod(path, 0o600); err != nil { // the database's secrets, as the database
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
 	return nil
 }

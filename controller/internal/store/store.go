@@ -9,7 +9,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,6 +54,19 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	// The database holds password hashes and device credentials: the
+	// owner's alone. SQLite gives its -wal and -shm files the database's
+	// mode; files an older build made readable to all are narrowed.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("store: make %s the owner's alone: %w", p, err)
+		}
+	}
 	w, err := openPool(path, false, 1)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -182,5 +183,37 @@ func TestMigrationKeepsUrgentNoticesTargets(t *testing.T) {
 	one, err := s.UrgentNotice(ctx, 2)
 	if err != nil || one.EveryDisplay || len(one.GroupIDs) != 1 || one.GroupIDs[0] != 7 || one.GroupID == nil || *one.GroupID != 7 {
 		t.Fatalf("notice for a group after upgrade: %+v, %v", one, err)
+	}
+}
+
+// TestDataFilesAreOwnerOnly: the database (password hashes, device
+// credentials), its WAL files and its backups are the owner's alone, and a
+// database an older build left readable to all is narrowed on open.
+func TestDataFilesAreOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := os.WriteFile(path, nil, 0o644); err != nil { // as an older build left it
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateUnit(context.Background(), System, Unit{Name: "Văn hóa"}); err != nil { // a write: the WAL exists
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if err := s.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", backup} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := st.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s is %v; want the owner's alone", filepath.Base(p), mode)
+		}
 	}
 }
