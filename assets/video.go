@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -379,11 +380,16 @@ func parseSeconds(s string) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
+var heapAddress = regexp.MustCompile(`\s*@\s*0x[0-9a-fA-F]+`)
+
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
+	// "[mov,mp4,… @ 0x55d5c3a0b2c0] moov atom not found": the address of a
+	// decoder in the controller's memory is nobody's business.
+	s = heapAddress.ReplaceAllString(s, "")
 	if s == "" {
 		return "no detail from ffmpeg"
 	}

@@ -312,3 +312,12 @@ func TestPosterFrame(t *testing.T) {
 	}
 	checkPanelPNG(t, data, 64, 32)
 }
+
+// TestProbeErrorHidesAddress: ffmpeg's messages name a decoder by its
+// address in memory; what reaches the uploader does not.
+func TestProbeErrorHidesAddress(t *testing.T) {
+	got := firstLine("[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d5c3a0b2c0] moov atom not found\nsecond line")
+	if got != "[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found" {
+		t.Fatalf("%q", got)
+	}
+}
