@@ -292,6 +292,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("cannot listen on %s: %w (choose another --listen)", cfg.listen, err)
 	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && cfg.demo && !tcp.IP.IsLoopback() {
+		// The demo's users share a published password.
+		log.Warn("the demo listens beyond this machine: anyone who can reach it logs in as admin with the demo password", "listen", ln.Addr().String())
+		fmt.Fprintf(stderr, "WARNING: --demo on %s: its users' password is public; listen on 127.0.0.1 or drop --demo\n", ln.Addr())
+	}
 
 	as, err := assets.OpenStore(filepath.Join(cfg.data, "assets"))
 	if err != nil {

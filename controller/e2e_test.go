@@ -227,3 +227,22 @@ func enrol(t *testing.T, controllerBin, agentBin, data, addr, name string, w, h 
 	}
 	return state
 }
+
+// TestDemoOnAPublicAddressWarns: a demo (users with a published password)
+// listening beyond loopback says so loudly; on loopback it does not.
+func TestDemoOnAPublicAddressWarns(t *testing.T) {
+	controllerBin, _ := buildBinaries(t)
+	warn := regexp.MustCompile(`WARNING: --demo on .*password is public`)
+	public := start(t, controllerBin, "serve", "--demo", "--listen", "0.0.0.0:0", "--data", t.TempDir())
+	public.waitLine(t, regexp.MustCompile(`pano-controller listening on`), 1)
+	public.waitLine(t, warn, 1)
+	local := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	local.waitLine(t, listeningRe, 1)
+	local.mu.Lock()
+	defer local.mu.Unlock()
+	for _, l := range local.lines {
+		if warn.MatchString(l) {
+			t.Fatalf("a demo on loopback warned: %s", l)
+		}
+	}
+}
