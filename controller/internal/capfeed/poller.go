@@ -350,6 +350,14 @@ func (p *Poller) Poll(ctx context.Context, id int64) (feed store.CAPFeed, err er
 	done := make(chan struct{})
 	p.flying[id] = done
 	p.mu.Unlock()
+	// Polled hears of the poll once it is over (the feed no longer
+	// flying), so a "poll now" right after it polls again.
+	var polled *store.CAPFeed
+	defer func() {
+		if polled != nil && p.o.Polled != nil {
+			p.o.Polled(*polled)
+		}
+	}()
 	defer func() {
 		p.mu.Lock()
 		delete(p.flying, id)
@@ -378,8 +386,8 @@ func (p *Poller) Poll(ctx context.Context, id int64) (feed store.CAPFeed, err er
 		return f, err
 	}
 	f, err = p.st.CAPFeed(ctx, f.ID)
-	if err == nil && p.o.Polled != nil {
-		p.o.Polled(f)
+	if err == nil {
+		polled = &f
 	}
 	return f, err
 }
