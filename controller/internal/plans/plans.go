@@ -244,21 +244,11 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 		}
 		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
 	}
-	if err := s.addUrgent(ctx, d, plan, assets, rend); err != nil {
-		return nil, err
-	}
 	if err := s.addDevice(ctx, d, plan); err != nil {
 		return nil, err
 	}
-	// An urgent notice lights a screen that its power windows have off
-	// (a storm warning at night). Only said where there are windows, so
-	// that plans without them stay schema 1.
-	if len(plan.Power) > 0 {
-		for i := range plan.Entries {
-			if plan.Entries[i].Priority == UrgentPriority {
-				plan.Entries[i].Wake = true
-			}
-		}
+	if err := s.addUrgent(ctx, d, plan, assets, rend); err != nil {
+		return nil, err
 	}
 	plan.Schema = plan.NeededSchema()
 	return plan, nil
@@ -448,7 +438,8 @@ func digestOf(p *protocol.Plan) (string, error) {
 // are 0–100).
 const UrgentPriority = 1000
 
-// addUrgent adds the live urgent notices for d: each an entry of its own,
+// addUrgent adds the live urgent notices for d (after addDevice, whose
+// power windows they wake through): each an entry of its own,
 // bounded to its interval, with a one-item playlist; IDs are negative so
 // they never meet a schedule's. The agent ends them on time by itself.
 func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool, rend RenditionFunc) error {
@@ -468,7 +459,11 @@ func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol
 		plan.Playlists = append(plan.Playlists, protocol.Playlist{ID: -n.ID, Name: n.Title,
 			Items: []protocol.Item{{ID: 1, Media: n.MediaID, Asset: a.SHA256, DurationMS: 10_000}}})
 		start, end := n.StartsAt.UTC(), n.EndsAt.UTC()
-		plan.Entries = append(plan.Entries, protocol.Entry{ID: -n.ID, Playlist: -n.ID, Priority: UrgentPriority, NotBefore: &start, NotAfter: &end})
+		// It lights a screen that its power windows have off (a storm
+		// warning at night); said only where there are windows, so that
+		// plans without them stay schema 1.
+		plan.Entries = append(plan.Entries, protocol.Entry{ID: -n.ID, Playlist: -n.ID, Priority: UrgentPriority,
+			NotBefore: &start, NotAfter: &end, Wake: len(plan.Power) > 0})
 	}
 	return nil
 }
