@@ -80,7 +80,7 @@ func Example_uploadHandler() {
 	fmt.Println(upload(h, "../../etc/passwd", notice.Data))
 	fmt.Println(upload(h, "empty.png", nil))
 	// Output:
-	// 200 {"height":32,"kind":"image","sha256":"e4a71350ccf4d5aa08aaacab6330cd63ecd29ff78d9c13b06697fc7681210001","width":64}
+	// 200 {"height":32,"kind":"image","sha256":"3694f3e3f53adc4b16dcd7a0c367b83aa6ef78091b0723ed7a467bc62128aa64","width":64}
 	// 415 {"code":"unsupported_type","message":"the file is a PDF document; upload a PNG, JPEG, WebP or GIF image or an MP4, MKV/WebM, AVI, MPEG or Ogg video"}
 	// 400 {"code":"bad_filename","message":"the file name \"../../etc/passwd\" contains a path separator"}
 	// 422 {"code":"empty","message":"the file is empty"}

@@ -77,7 +77,10 @@ type Rendition struct {
 	Ticker   *TickerInfo // scrolling text only
 	Frames   int         // video only
 	FPS      int         // video only
-	TextPx   int         // text only: the size its smallest line is drawn at, pixels per em
+	TextPx   int         // text only: the height of its smallest line, pixels
+	// PageSeconds: a paged notice (a frames rendition at 1 fps) shows its
+	// pages for these many seconds each.
+	PageSeconds []int
 }
 
 // RenderImage decodes the image at path (an Original's) once and renders it

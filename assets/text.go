@@ -1,11 +1,17 @@
 package assets
 
 import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"io"
 	"strings"
 	"sync"
 	"unicode"
@@ -15,6 +21,9 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/pano-signage/pano/assets/frames"
+	"github.com/pano-signage/pano/assets/ledfont"
 )
 
 // The bundled fonts: DejaVu Sans regular and bold (see fonts/README.md and
@@ -66,7 +75,21 @@ type Notice struct {
 	Background string  `json:"background"`  // default black
 	Align      Align   `json:"align"`       // default center
 	Ticker     *Ticker `json:"ticker,omitempty"`
+	// Overflow says what a still notice does when it does not fit the
+	// panel in the smallest legible lines: "page" (several screens),
+	// "ticker" (scroll), or "" (pages if at most MaxAutoPages, else
+	// scrolls).
+	Overflow Overflow `json:"overflow,omitempty"`
 }
+
+// Overflow is what a notice too long for its panel does.
+type Overflow string
+
+const (
+	OverflowAuto   Overflow = ""
+	OverflowPage   Overflow = "page"
+	OverflowTicker Overflow = "ticker"
+)
 
 // Ticker asks for a scrolling one-line notice instead of a still one.
 type Ticker struct {
@@ -89,14 +112,15 @@ type TickerInfo struct {
 // Text limits.
 const (
 	maxNoticeRunes = 2000
-	// MinTextPx is the smallest font size (pixels per em) a still notice is
-	// drawn at; below it DejaVu's Vietnamese marks stop being readable on
-	// an LED panel. A text that does not fit at this size is refused with
-	// CodeTextTooLong (use a ticker).
-	MinTextPx = 8
-	// SmallTextPx: a text drawn below this size is legible only up close,
-	// at the edge of what MinTextPx allows; the dashboard warns its writer.
-	SmallTextPx = 11
+	// VectorMinPx is the smallest size (pixels per em) the vector font is
+	// drawn at. Measured (TestVectorLettersStayDistinct, make bench
+	// vi_letters_min_px): below 19 px, anti-aliased DejaVu draws some
+	// Vietnamese letters alike on an LED panel (at 18 px é and ẻ; at 12 px
+	// đ and d), so smaller text is set in the bitmap faces of ledfont.
+	VectorMinPx = 19
+	// SmallTextPx: text in lines lower than this (the smallest bitmap
+	// face) reads only from a few metres; the dashboard says so.
+	SmallTextPx = 15
 )
 
 type noticeStyle struct {
@@ -147,6 +171,11 @@ func (n *Notice) normalize() (title, body string, st noticeStyle, err error) {
 	default:
 		return "", "", st, bad("alignment %q is not left, center or right", n.Align)
 	}
+	switch n.Overflow {
+	case OverflowAuto, OverflowPage, OverflowTicker:
+	default:
+		return "", "", st, bad("overflow %q is not page or ticker", n.Overflow)
+	}
 	if n.Ticker != nil && (n.Ticker.PixelsPerSecond < 0 || n.Ticker.PixelsPerSecond > 2000) {
 		return "", "", st, bad("ticker speed %d px/s is outside 0…2000", n.Ticker.PixelsPerSecond)
 	}
@@ -182,13 +211,15 @@ type placed struct {
 	face  font.Face
 	color color.NRGBA
 	dot   fixed.Point26_6
-	px    int // the face's size, pixels per em
+	px    int // the line's height in pixels (see Rendition.TextPx)
+	em    int // the vector font's size, pixels per em; 0 for a bitmap face
 }
 
 // inkBounds are a string's drawn extents in whole pixels around its dot:
 // min is floored, max ceiled, so anti-aliased edges are inside. They come
 // from the glyphs actually drawn, so "Ệ" (a circumflex and a dot stacked
-// on E) measures taller than "E".
+// on E) measures taller than "E". A bitmap face measures its cells, whose
+// rows hold every mark the font draws.
 func inkBounds(f font.Face, s string) (minX, minY, maxX, maxY int) {
 	b, _ := font.BoundString(f, s)
 	return b.Min.X.Floor(), b.Min.Y.Floor(), b.Max.X.Ceil(), b.Max.Y.Ceil()
@@ -204,11 +235,72 @@ func newFace(f *opentype.Font, px int) (font.Face, error) {
 
 func panelPad(g Geometry) int { return max(1, min(g.W, g.H)/32) }
 
+// A size is one size text can be set at: the vector font at px pixels per
+// em (anti-aliased; only from VectorMinPx up), or a bitmap face (lamps on
+// or off) below that.
+type size struct {
+	px  int           // vector: pixels per em
+	bmp *ledfont.Face // bitmap: the face
+}
+
+// sizes lists the sizes whose lines are at most maxLine pixels high,
+// largest first: the vector font from maxLine down to VectorMinPx, then
+// the bitmap faces (ledfont) from the largest down.
+func sizes(maxLine int) ([]size, error) {
+	faces, err := ledfont.Faces()
+	if err != nil {
+		return nil, err
+	}
+	var out []size
+	for px := min(maxLine, 200); px >= VectorMinPx; px-- {
+		out = append(out, size{px: px})
+	}
+	for i := len(faces) - 1; i >= 0; i-- {
+		if faces[i].Height() <= maxLine {
+			out = append(out, size{bmp: faces[i]})
+		}
+	}
+	return out, nil
+}
+
+// faces are the regular and bold faces of a size. A bitmap face has no
+// bold: a title is told apart by its colour.
+func (z size) faces() (regular, bold font.Face, err error) {
+	if z.bmp != nil {
+		f := z.bmp.FontFace()
+		return f, f, nil
+	}
+	r, b, err := loadFonts()
+	if err != nil {
+		return nil, nil, err
+	}
+	if regular, err = newFace(r, z.px); err != nil {
+		return nil, nil, err
+	}
+	bold, err = newFace(b, z.px)
+	return regular, bold, err
+}
+
+// gap is the space between lines: never less than one unlit row, so
+// stacked marks (Ệ, Ở, Ữ) never touch the line above.
+func (z size) gap() int {
+	if z.bmp != nil {
+		return 1
+	}
+	return max(1, z.px/8)
+}
+
 // RenderText draws a notice for a panel (g.W × g.H; g.Fit and
-// g.Background are not used: the notice has its own background). A still
-// notice gets the largest size at which its word-wrapped lines fit with
-// every glyph, marks included, inside the panel; a ticker gets one line
-// as tall as the panel allows (see TickerInfo).
+// g.Background are not used: the notice has its own background).
+//
+// A still notice gets the largest size at which its word-wrapped lines fit
+// the panel with every glyph, marks included. Below VectorMinPx the text
+// is set in a bitmap face, and never below the smallest one (13 px lines,
+// ledfont.MinHeight), under which Vietnamese letters stop being distinct.
+// Text that does not fit at that size overflows as the notice says
+// (Overflow): it pages (a frames rendition at 1 fps, each page shown long
+// enough to read, see PageSeconds) or becomes a ticker (one line as tall
+// as the panel allows, see TickerInfo).
 func RenderText(n Notice, g Geometry) (*Rendition, error) {
 	if g.W < 1 || g.H < 1 || g.W > MaxPanelSide || g.H > MaxPanelSide {
 		return nil, errorf(CodeBadGeometry, nil, "panel size %d×%d is outside 1×1 … %d×%d", g.W, g.H, MaxPanelSide, MaxPanelSide)
@@ -217,17 +309,41 @@ func RenderText(n Notice, g Geometry) (*Rendition, error) {
 	if err != nil {
 		return nil, err
 	}
-	var img *image.NRGBA
-	var lines []placed
-	var tick *TickerInfo
 	if n.Ticker != nil {
-		lines, img, tick, err = layoutTicker(title, body, st, g, n.Ticker.PixelsPerSecond)
-	} else {
-		lines, err = layoutStill(title, body, st, g)
-		if err == nil {
-			img = image.NewNRGBA(image.Rect(0, 0, g.W, g.H))
+		return renderTicker(title, body, st, g, n.Ticker.PixelsPerSecond)
+	}
+	lines, err := layoutStill(title, body, st, g)
+	if err == nil {
+		return renderStill(lines, st, g)
+	}
+	if ErrorCode(err) != CodeTextTooLong {
+		return nil, err
+	}
+	if n.Overflow != OverflowTicker {
+		pages, perr := layoutPages(title, body, st, g)
+		switch {
+		case perr == nil && (n.Overflow == OverflowPage || len(pages) <= MaxAutoPages):
+			return renderPages(pages, st, g)
+		case perr != nil && ErrorCode(perr) != CodeTextTooLong:
+			return nil, perr
 		}
 	}
+	return renderTicker(title, body, st, g, 0)
+}
+
+func renderStill(lines []placed, st noticeStyle, g Geometry) (*Rendition, error) {
+	img := image.NewNRGBA(image.Rect(0, 0, g.W, g.H))
+	drawLines(img, lines, st.bg, image.Point{})
+	data, sum, err := EncodePNG(img)
+	if err != nil {
+		return nil, err
+	}
+	return &Rendition{Geometry: g, SHA256: sum, MIME: "image/png", Data: data,
+		Width: g.W, Height: g.H, TextPx: smallestLine(lines)}, nil
+}
+
+func renderTicker(title, body string, st noticeStyle, g Geometry, pps int) (*Rendition, error) {
+	lines, img, tick, err := layoutTicker(title, body, st, g, pps)
 	if err != nil {
 		return nil, err
 	}
@@ -236,14 +352,18 @@ func RenderText(n Notice, g Geometry) (*Rendition, error) {
 	if err != nil {
 		return nil, err
 	}
-	textPx := 0
+	return &Rendition{Geometry: g, SHA256: sum, MIME: "image/png", Data: data,
+		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Ticker: tick, TextPx: smallestLine(lines)}, nil
+}
+
+func smallestLine(lines []placed) int {
+	px := 0
 	for i, l := range lines {
-		if i == 0 || l.px < textPx {
-			textPx = l.px
+		if i == 0 || l.px < px {
+			px = l.px
 		}
 	}
-	return &Rendition{Geometry: g, SHA256: sum, MIME: "image/png", Data: data,
-		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Ticker: tick, TextPx: textPx}, nil
+	return px
 }
 
 func drawLines(img *image.NRGBA, lines []placed, bg color.NRGBA, off image.Point) {
@@ -261,81 +381,253 @@ type block struct {
 	face     font.Face
 	color    color.NRGBA
 	asc, dsc int // over all its lines: pixels above and below the baseline
+	em       int // vector size (size.px), 0 for a bitmap face
+}
+
+// setBlocks wraps the title (bold) and the body at size z into blocks no
+// wider than width; ok is false if a word alone is wider.
+func setBlocks(title, body string, st noticeStyle, z size, width int) (blocks []block, ok bool, err error) {
+	regular, bold, err := z.faces()
+	if err != nil {
+		return nil, false, err
+	}
+	for _, part := range []struct {
+		text string
+		face font.Face
+		col  color.NRGBA
+	}{{title, bold, st.title}, {body, regular, st.fg}} {
+		if part.text == "" {
+			continue
+		}
+		b, ok := wrap(part.text, part.face, width)
+		if !ok {
+			return nil, false, nil
+		}
+		if z.bmp != nil { // every line of a bitmap face is as tall as its cells
+			b.asc, b.dsc = z.bmp.Ascent, z.bmp.Descent
+		}
+		b.face, b.color, b.em = part.face, part.col, z.px
+		blocks = append(blocks, b)
+	}
+	return blocks, true, nil
+}
+
+// line is one wrapped line with what placing it needs.
+type line struct {
+	text     string
+	face     font.Face
+	color    color.NRGBA
+	asc, dsc int
+	above    int // space above it: a line gap, twice that after the title, 0 first
+	em       int
+}
+
+func flatten(blocks []block, gap int) []line {
+	var out []line
+	for i, b := range blocks {
+		for j, t := range b.lines {
+			above := gap
+			if j == 0 {
+				above = 2 * gap
+			}
+			if i == 0 && j == 0 {
+				above = 0
+			}
+			out = append(out, line{t, b.face, b.color, b.asc, b.dsc, above, b.em})
+		}
+	}
+	return out
+}
+
+// place centres lines vertically on the panel and aligns each.
+func place(lines []line, st noticeStyle, g Geometry) []placed {
+	pad := panelPad(g)
+	aw, ah := g.W-2*pad, g.H-2*pad
+	total := 0
+	for i, l := range lines {
+		if i > 0 {
+			total += l.above
+		}
+		total += l.asc + l.dsc
+	}
+	var out []placed
+	y := pad + (ah-total)/2
+	for i, l := range lines {
+		if i > 0 {
+			y += l.above
+		}
+		minX, _, maxX, _ := inkBounds(l.face, l.text)
+		w := maxX - minX
+		var x int
+		switch st.align {
+		case AlignLeft:
+			x = pad
+		case AlignRight:
+			x = g.W - pad - w
+		default:
+			x = pad + (aw-w)/2
+		}
+		out = append(out, placed{text: l.text, face: l.face, color: l.color, px: l.asc + l.dsc, em: l.em,
+			dot: fixed.P(x-minX, y+l.asc)})
+		y += l.asc + l.dsc
+	}
+	return out
+}
+
+func height(lines []line) int {
+	h := 0
+	for i, l := range lines {
+		if i > 0 {
+			h += l.above
+		}
+		h += l.asc + l.dsc
+	}
+	return h
 }
 
 func layoutStill(title, body string, st noticeStyle, g Geometry) ([]placed, error) {
-	regular, bold, err := loadFonts()
+	pad := panelPad(g)
+	aw, ah := g.W-2*pad, g.H-2*pad
+	zs, err := sizes(ah)
 	if err != nil {
 		return nil, err
 	}
-	pad := panelPad(g)
-	aw, ah := g.W-2*pad, g.H-2*pad
-	for px := min(ah, 200); px >= MinTextPx; px-- {
-		var blocks []block
-		fits := true
-		for _, part := range []struct {
-			text string
-			font *opentype.Font
-			col  color.NRGBA
-		}{{title, bold, st.title}, {body, regular, st.fg}} {
-			if part.text == "" {
-				continue
-			}
-			face, err := newFace(part.font, px)
-			if err != nil {
-				return nil, err
-			}
-			b, ok := wrap(part.text, face, aw)
-			if !ok {
-				fits = false
-				break
-			}
-			b.face, b.color = face, part.col
-			blocks = append(blocks, b)
+	for _, z := range zs {
+		blocks, ok, err := setBlocks(title, body, st, z, aw)
+		if err != nil {
+			return nil, err
 		}
-		if !fits {
+		if !ok {
 			continue
 		}
-		gap := max(1, px/8) // between lines, and twice that between title and body
-		total := 0
-		for i, b := range blocks {
-			total += len(b.lines)*(b.asc+b.dsc) + (len(b.lines)-1)*gap
-			if i > 0 {
-				total += 2 * gap
-			}
+		if lines := flatten(blocks, z.gap()); height(lines) <= ah {
+			return place(lines, st, g), nil
 		}
-		if total > ah {
-			continue
-		}
-		// Centre the whole text vertically; lines at a fixed pitch per block.
-		var out []placed
-		y := pad + (ah-total)/2
-		for i, b := range blocks {
-			if i > 0 {
-				y += 2 * gap
-			}
-			for _, l := range b.lines {
-				minX, _, maxX, _ := inkBounds(b.face, l)
-				w := maxX - minX
-				var x int
-				switch st.align {
-				case AlignLeft:
-					x = pad
-				case AlignRight:
-					x = g.W - pad - w
-				default:
-					x = pad + (aw-w)/2
-				}
-				out = append(out, placed{text: l, face: b.face, color: b.color, px: px,
-					dot: fixed.P(x-minX, y+b.asc)})
-				y += b.asc + b.dsc + gap
-			}
-			y -= gap
-		}
-		return out, nil
 	}
 	return nil, errorf(CodeTextTooLong, nil,
-		"the text does not fit on a %d×%d panel even at %d px; shorten it or show it as a ticker", g.W, g.H, MinTextPx)
+		"the text does not fit on a %d×%d panel even in %d-pixel lines, the smallest in which every Vietnamese letter stays distinct; shorten it, or let it page or scroll",
+		g.W, g.H, ledfont.MinHeight())
+}
+
+// page is one screen of a paged notice.
+type page struct {
+	lines   []placed
+	seconds int
+}
+
+// layoutPages sets the text in the smallest face that keeps Vietnamese
+// legible and cuts its lines into pages that each fit the panel. Every
+// page but the first starts with a body line; each is shown PageSeconds
+// of its words.
+func layoutPages(title, body string, st noticeStyle, g Geometry) ([]page, error) {
+	pad := panelPad(g)
+	aw, ah := g.W-2*pad, g.H-2*pad
+	tooLong := func() error {
+		return errorf(CodeTextTooLong, nil, "a word is wider than a %d×%d panel even in %d-pixel lines; it can only scroll", g.W, g.H, ledfont.MinHeight())
+	}
+	smallest := ledfont.Fit(ledfont.MinHeight())
+	if smallest == nil || smallest.Height() > ah {
+		return nil, errorf(CodeTextTooLong, nil, "a %d-pixel-high panel is lower than the %d-pixel lines Vietnamese needs", g.H, ledfont.MinHeight())
+	}
+	z := size{bmp: smallest}
+	blocks, ok, err := setBlocks(title, body, st, z, aw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, tooLong()
+	}
+	all := flatten(blocks, z.gap())
+	// As many pages as filling each would take, then the lines spread
+	// evenly over them (4 + 2 lines become 3 + 3).
+	cut := func(limit int) (counts []int) {
+		for rest := all; len(rest) > 0; {
+			n := 1
+			for n < len(rest) && n < limit && height(rest[:n+1]) <= ah {
+				n++
+			}
+			counts, rest = append(counts, n), rest[n:]
+		}
+		return counts
+	}
+	counts := cut(len(all))
+	if even := cut((len(all) + len(counts) - 1) / len(counts)); len(even) == len(counts) {
+		counts = even
+	}
+	var pages []page
+	for _, n := range counts {
+		lines := append([]line(nil), all[:n]...)
+		lines[0].above = 0
+		words := 0
+		for _, l := range lines {
+			words += len(strings.Fields(l.text))
+		}
+		pages = append(pages, page{lines: place(lines, st, g), seconds: PageSeconds(words)})
+		all = all[n:]
+	}
+	return pages, nil
+}
+
+// Paging.
+const (
+	// ReadingWordsPerMinute is the pace a page is timed for: 150
+	// Vietnamese words (syllables) a minute, slower than reading a book,
+	// for a reader on the street who looks up at the panel.
+	ReadingWordsPerMinute = 150
+	// PageFindSeconds is added to every page: the time to see the page
+	// changed and find its first line.
+	PageFindSeconds = 2
+	// MinPageSeconds is the shortest a page is shown.
+	MinPageSeconds = 4
+	// MaxAutoPages: a notice that overflows and did not choose (Overflow
+	// "") pages when it takes at most this many pages, else scrolls.
+	MaxAutoPages = 4
+)
+
+// PageSeconds is how long a page of words is shown.
+func PageSeconds(words int) int {
+	s := PageFindSeconds + (words*60+ReadingWordsPerMinute-1)/ReadingWordsPerMinute
+	return max(s, MinPageSeconds)
+}
+
+// renderPages makes a paged notice a frames rendition (assets/frames) at
+// 1 frame per second, each page repeated for its seconds, so any agent
+// plays it as a video that loops.
+func renderPages(pages []page, st noticeStyle, g Geometry) (*Rendition, error) {
+	var buf bytes.Buffer
+	h := sha256.New()
+	zw := zip.NewWriter(io.MultiWriter(&buf, h))
+	n, px := 0, 0
+	img := image.NewNRGBA(image.Rect(0, 0, g.W, g.H))
+	for i, p := range pages {
+		drawLines(img, p.lines, st.bg, image.Point{})
+		data, _, err := EncodePNG(img)
+		if err != nil {
+			return nil, err
+		}
+		for range p.seconds {
+			if err := zipStore(zw, frames.FrameName(n), data); err != nil {
+				return nil, err
+			}
+			n++
+		}
+		if lp := smallestLine(p.lines); i == 0 || lp < px {
+			px = lp
+		}
+	}
+	man, _ := json.Marshal(frames.Manifest{Format: frames.Format, Width: g.W, Height: g.H, FPS: 1, Frames: n})
+	if err := zipStore(zw, frames.ManifestName, man); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("assets: paged notice: %w", err)
+	}
+	secs := make([]int, len(pages))
+	for i, p := range pages {
+		secs[i] = p.seconds
+	}
+	return &Rendition{Geometry: g, SHA256: hex.EncodeToString(h.Sum(nil)), MIME: frames.MIME, Data: buf.Bytes(),
+		Width: g.W, Height: g.H, Frames: n, FPS: 1, TextPx: px, PageSeconds: secs}, nil
 }
 
 // wrap breaks text into lines of at most width ink pixels, greedily at
@@ -388,15 +680,19 @@ const maxTickerWidth = 200_000
 const MaxTickerPixels = 16 << 20
 
 func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]placed, *image.NRGBA, *TickerInfo, error) {
-	regular, bold, err := loadFonts()
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	title = strings.ReplaceAll(title, "\n", " ")
 	body = strings.ReplaceAll(body, "\n", " ")
 	pad := panelPad(g)
 	ah := g.H - 2*pad
-	for px := min(ah*2, 400); px >= 1; px-- {
+	zs, err := sizes(min(ah*2, 400))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, z := range zs {
+		regular, bold, err := z.faces()
+		if err != nil {
+			return nil, nil, nil, err
+		}
 		type seg struct {
 			text string
 			face font.Face
@@ -404,28 +700,20 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 		}
 		var segs []seg
 		if title != "" {
-			f, err := newFace(bold, px)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			segs = append(segs, seg{title, f, st.title})
+			segs = append(segs, seg{title, bold, st.title})
 		}
 		if body != "" {
-			f, err := newFace(regular, px)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			segs = append(segs, seg{body, f, st.fg})
+			segs = append(segs, seg{body, regular, st.fg})
 		}
 		top, bottom := 0, 0
 		for _, s := range segs {
 			_, minY, _, maxY := inkBounds(s.face, s.text)
 			top, bottom = min(top, minY), max(bottom, maxY)
 		}
-		if bottom-top > ah && px > 1 {
+		if bottom-top > ah {
 			continue
 		}
-		space := px // between title and body
+		space := bottom - top // between title and body: about an em
 		var out []placed
 		x := g.W // one blank panel width first
 		for i, s := range segs {
@@ -433,7 +721,7 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 				x += space
 			}
 			minX, _, maxX, _ := inkBounds(s.face, s.text)
-			out = append(out, placed{text: s.text, face: s.face, color: s.col, px: px,
+			out = append(out, placed{text: s.text, face: s.face, color: s.col, px: bottom - top, em: z.px,
 				dot: fixed.P(x-minX, pad+(ah-(bottom-top))/2-top)})
 			x += maxX - minX
 		}
@@ -451,5 +739,31 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 		img := image.NewNRGBA(image.Rect(0, 0, x, g.H))
 		return out, img, &TickerInfo{PixelsPerSecond: pps, LoopSeconds: float64(x) / float64(pps)}, nil
 	}
-	return nil, nil, nil, errorf(CodeTextTooLong, nil, "the text cannot be drawn on a %d-pixel-high panel", g.H)
+	return nil, nil, nil, errorf(CodeTextTooLong, nil,
+		"a %d-pixel-high panel is lower than the %d-pixel lines in which every Vietnamese letter stays distinct", g.H, ledfont.MinHeight())
+}
+
+// Pages returns the PNG of each page of a paged notice (RenderText with
+// PageSeconds), in order.
+func Pages(r *Rendition) ([][]byte, error) {
+	z, err := zip.NewReader(bytes.NewReader(r.Data), int64(len(r.Data)))
+	if err != nil {
+		return nil, fmt.Errorf("assets: paged notice: %w", err)
+	}
+	var out [][]byte
+	frame := 0
+	for _, secs := range r.PageSeconds {
+		f, err := z.Open(frames.FrameName(frame))
+		if err != nil {
+			return nil, fmt.Errorf("assets: paged notice: %w", err)
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("assets: paged notice: %w", err)
+		}
+		out = append(out, b)
+		frame += secs
+	}
+	return out, nil
 }

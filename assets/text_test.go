@@ -1,17 +1,25 @@
 package assets
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
 
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/pano-signage/pano/assets/frames"
+	"github.com/pano-signage/pano/assets/ledfont"
 )
 
 const resolution57 = "Nghị quyết 57-NQ/TW: đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia"
@@ -21,7 +29,7 @@ var goldenNotices = []struct {
 	notice Notice
 	w, h   int
 }{
-	{"nq57-128x64", Notice{Body: resolution57}, 128, 64},
+	{"nq57-128x64", Notice{Body: resolution57}, 128, 64}, // two pages
 	{"nq57-192x96", Notice{Title: "Nghị quyết 57-NQ/TW", Body: "Đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia"}, 192, 96},
 	{"nq57-ticker-64x32", Notice{Body: resolution57, Ticker: &Ticker{}}, 64, 32},
 	{"nq57-ticker-title-128x64", Notice{Title: "Nghị quyết 57-NQ/TW:", Body: "đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia", Ticker: &Ticker{PixelsPerSecond: 96}}, 128, 64},
@@ -37,6 +45,12 @@ func TestTextGolden(t *testing.T) {
 			r, err := RenderText(tt.notice, Geometry{W: tt.w, H: tt.h})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if r.Frames > 0 { // paged: each page is a golden of its own
+				for i, p := range readPages(t, r) {
+					golden(t, fmt.Sprintf("text/%s-page%d.png", tt.name, i+1), p)
+				}
+				return
 			}
 			wantW := tt.w
 			if tt.notice.Ticker != nil {
@@ -122,15 +136,130 @@ func TestTextNeverClipped(t *testing.T) {
 	}
 }
 
-// The sentence does not fit a 64×32 still notice at a readable size: it is
-// refused with a code saying to use a ticker, not squeezed illegibly.
-func TestTextTooLongForStill(t *testing.T) {
-	_, err := RenderText(Notice{Body: resolution57}, Geometry{W: 64, H: 32})
-	if ErrorCode(err) != CodeTextTooLong {
-		t.Fatalf("got %v, want %s", err, CodeTextTooLong)
+// A notice that does not fit its panel in the smallest legible lines is
+// never squeezed: it pages or scrolls, as the notice says, and by default
+// pages when that takes at most MaxAutoPages pages.
+func TestTextThatDoesNotFitPagesOrScrolls(t *testing.T) {
+	for _, tt := range []struct {
+		overflow Overflow
+		w, h     int
+		want     string // "still", "pages" or "ticker"
+	}{
+		{OverflowAuto, 192, 96, "still"},
+		{OverflowAuto, 128, 64, "pages"},
+		{OverflowTicker, 128, 64, "ticker"},
+		{OverflowAuto, 64, 32, "ticker"}, // more than MaxAutoPages pages
+		{OverflowPage, 64, 32, "pages"},
+	} {
+		name := fmt.Sprintf("%s-%dx%d", tt.overflow, tt.w, tt.h)
+		r, err := RenderText(Notice{Body: resolution57, Overflow: tt.overflow}, Geometry{W: tt.w, H: tt.h})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := "still"
+		switch {
+		case r.Ticker != nil:
+			got = "ticker"
+		case r.Frames > 0:
+			got = "pages"
+		}
+		if got != tt.want {
+			t.Errorf("%s: %s, want %s", name, got, tt.want)
+			continue
+		}
+		if r.TextPx < ledfont.MinHeight() {
+			t.Errorf("%s: lines of %d px, below the legible %d", name, r.TextPx, ledfont.MinHeight())
+		}
+		if got != "pages" {
+			continue
+		}
+		pages := readPages(t, r)
+		if len(pages) != len(r.PageSeconds) || len(pages) < 2 || (tt.overflow == OverflowAuto && len(pages) > MaxAutoPages) {
+			t.Fatalf("%s: %d pages, seconds %v", name, len(pages), r.PageSeconds)
+		}
+		total := 0
+		for i, s := range r.PageSeconds {
+			if s < MinPageSeconds {
+				t.Errorf("%s: page %d shown %d s, less than %d", name, i, s, MinPageSeconds)
+			}
+			total += s
+		}
+		if r.FPS != 1 || r.Frames != total {
+			t.Errorf("%s: %d frames at %d fps for %d s of pages", name, r.Frames, r.FPS, total)
+		}
+		// Together the pages give every word its time at the stated pace,
+		// and every page its time to be found.
+		words := len(strings.Fields(resolution57))
+		if want := words*60/ReadingWordsPerMinute + PageFindSeconds*len(pages); total < want {
+			t.Errorf("%s: pages shown %d s in all; %d words at %d a minute on %d pages need %d", name, total, words, ReadingWordsPerMinute, len(pages), want)
+		}
 	}
 }
 
+// readPages returns a paged rendition's distinct pages in order.
+func readPages(t *testing.T, r *Rendition) [][]byte {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(r.Data), int64(len(r.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages [][]byte
+	for i := range r.Frames {
+		f, err := z.Open(frames.FrameName(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPanelPNG(t, b, r.Width, r.Height)
+		if len(pages) == 0 || !bytes.Equal(pages[len(pages)-1], b) {
+			pages = append(pages, b)
+		}
+	}
+	return pages
+}
+
+// No line of any notice is set in a size where Vietnamese letters run
+// together: vector text only from VectorMinPx, bitmap text only in the
+// bundled faces, at any panel size.
+func TestTextNeverBelowTheLegibleSize(t *testing.T) {
+	faces, err := ledfont.Faces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bitmap := map[int]bool{}
+	for _, f := range faces {
+		bitmap[f.Height()] = true
+	}
+	for _, sz := range [][2]int{{32, 16}, {64, 32}, {96, 48}, {128, 64}, {192, 96}, {256, 128}, {40, 40}, {128, 20}} {
+		for _, n := range []Notice{{Body: resolution57}, {Body: "Chuyển đổi số"}, {Title: "Thông báo", Body: "Họp tổ dân phố lúc 19 giờ"}} {
+			g := Geometry{W: sz[0], H: sz[1]}
+			title, body, st, err := n.normalize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			still, err := layoutStill(title, body, st, g)
+			if err != nil && ErrorCode(err) != CodeTextTooLong {
+				t.Fatal(err)
+			}
+			tick, _, _, err := layoutTicker(title, body, st, g, 0)
+			if err != nil && ErrorCode(err) != CodeTextTooLong {
+				t.Fatal(err)
+			}
+			for _, l := range append(still, tick...) {
+				switch {
+				case l.em == 0 && !bitmap[l.px]:
+					t.Errorf("%q on %v: a bitmap line %d px high, not a bundled face", n.Body, sz, l.px)
+				case l.em != 0 && l.em < VectorMinPx:
+					t.Errorf("%q on %v: a vector line at %d px per em, below %d", n.Body, sz, l.em, VectorMinPx)
+				}
+			}
+		}
+	}
+}
 func TestTextNFC(t *testing.T) {
 	decomposed := norm.NFD.String(resolution57)
 	if decomposed == resolution57 {
@@ -190,7 +319,9 @@ func TestTextBadNotices(t *testing.T) {
 		{Notice{Body: "\xff"}, Geometry{W: 64, H: 32}, CodeBadNotice},
 		{Notice{Body: "x", Ticker: &Ticker{PixelsPerSecond: -1}}, Geometry{W: 64, H: 32}, CodeBadNotice},
 		{Notice{Body: "x"}, Geometry{W: 0, H: 32}, CodeBadGeometry},
-		{Notice{Body: "Supercalifragilisticexpialidocious"}, Geometry{W: 16, H: 16}, CodeTextTooLong},
+		{Notice{Body: "x", Overflow: "shrink"}, Geometry{W: 64, H: 32}, CodeBadNotice},
+		{Notice{Body: "Chuyển đổi số"}, Geometry{W: 64, H: 12}, CodeTextTooLong},
+		{Notice{Body: "Chuyển đổi số", Ticker: &Ticker{}}, Geometry{W: 64, H: 12}, CodeTextTooLong},
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -249,5 +380,66 @@ func TestTickerAreaIsBoundedBeforeDrawing(t *testing.T) {
 	r, err := RenderText(n, Geometry{W: 128, H: 64})
 	if err != nil || r.Ticker == nil || int64(r.Width)*int64(r.Height) > MaxTickerPixels {
 		t.Fatalf("128×64 ticker: %v, %+v", err, r)
+	}
+}
+
+// vectorLamps is a letter of the vector font at px per em as an LED panel
+// shows it: a lamp is lit where the glyph covers at least half of it.
+func vectorLamps(t *testing.T, face font.Face, r rune) string {
+	img := image.NewAlpha(image.Rect(-8, -200, 200, 80))
+	d := font.Drawer{Dst: img, Src: image.Opaque, Face: face, Dot: fixed.P(0, 0)}
+	d.DrawString(string(r))
+	var b strings.Builder
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			if img.AlphaAt(x, y).A >= 128 {
+				fmt.Fprintf(&b, "%d,%d;", x, y)
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestVectorLettersStayDistinct measures VectorMinPx: from it up, the
+// vector font draws every Vietnamese letter (and the plain letters marks
+// are added to) as a different set of lamps; one size below, it does not.
+func TestVectorLettersStayDistinct(t *testing.T) {
+	regular, bold, err := loadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := []rune(ledfont.VietnameseLetters + "aeiouydAEIOUYD")
+	alike := func(f *opentype.Font, px int) []string {
+		face, err := newFace(f, px)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]rune{}
+		var same []string
+		for _, r := range letters {
+			k := vectorLamps(t, face, r)
+			if o, ok := seen[k]; ok {
+				same = append(same, string([]rune{o, r}))
+			}
+			seen[k] = r
+		}
+		return same
+	}
+	sizes := []int{}
+	for px := VectorMinPx; px <= 48; px++ {
+		sizes = append(sizes, px)
+	}
+	sizes = append(sizes, 56, 64, 80, 96, 128)
+	for _, px := range sizes {
+		for name, f := range map[string]*opentype.Font{"regular": regular, "bold": bold} {
+			if same := alike(f, px); len(same) > 0 {
+				t.Errorf("%s at %d px draws alike: %v", name, px, same)
+			}
+		}
+	}
+	if same := alike(regular, VectorMinPx-1); len(same) == 0 {
+		t.Errorf("at %d px every letter is distinct too: VectorMinPx could be lower", VectorMinPx-1)
+	} else {
+		t.Logf("at %d px alike: %v", VectorMinPx-1, same)
 	}
 }

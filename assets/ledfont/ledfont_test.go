@@ -1,12 +1,16 @@
 package ledfont
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"sort"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
 )
 
 // confusable are the letters a reader tells apart by marks alone: the 134
@@ -242,5 +246,23 @@ func BenchmarkDrawLine(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.Draw(img, 0, 12, s, color.RGBA{255, 255, 255, 255})
+	}
+}
+
+func TestFontFaceLightsTheSameLampsAsDraw(t *testing.T) {
+	for _, f := range allFaces(t) {
+		s := "Nghị quyết 57-NQ/TW: đổi mới, chuyển đổi số Ữ"
+		a := image.NewRGBA(image.Rect(0, 0, 500, 30))
+		b := image.NewRGBA(image.Rect(0, 0, 500, 30))
+		white := color.RGBA{255, 255, 255, 255}
+		f.Draw(a, 3, 22, s, white)
+		d := font.Drawer{Dst: b, Src: image.NewUniform(white), Face: f.FontFace(), Dot: fixed.P(3, 22)}
+		d.DrawString(s)
+		if !bytes.Equal(a.Pix, b.Pix) {
+			t.Errorf("%s: font.Drawer and Draw light different lamps", f.Name)
+		}
+		if w := font.MeasureString(f.FontFace(), s).Round(); w != f.Width(s) {
+			t.Errorf("%s: measured %d, Width %d", f.Name, w, f.Width(s))
+		}
 	}
 }

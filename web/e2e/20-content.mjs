@@ -129,10 +129,11 @@ try {
     await prev.locator('figure[data-geom="128x64"] canvas[data-ready="1"]').waitFor();
     // The long title does not fit still: it would scroll.
     await prev.locator('figure[data-geom="64x32"][data-ticker="1"] .ct-warn', { hasText: 'sẽ chạy chữ' }).waitFor();
-    step('without the title on screens: small letters on 64×32, fine on 128×64');
+    step('without the title on screens: two pages on 64×32 (never smaller letters), one screen on 128×64');
     await form.getByLabel('Không hiện tiêu đề trên màn hình').check();
-    await prev.locator('figure[data-geom="64x32"][data-small="1"] .ct-warn', { hasText: 'Chữ nhỏ, khó đọc từ xa' }).waitFor();
-    await prev.locator('figure[data-geom="128x64"][data-small="0"]').waitFor();
+    await prev.locator('figure[data-geom="64x32"][data-paged="2"] .ct-warn', { hasText: 'chia 2 trang' }).waitFor();
+    await prev.locator('figure[data-geom="64x32"] canvas[data-kind="video"]').waitFor();
+    await prev.locator('figure[data-geom="128x64"][data-paged="0"][data-small="0"]').waitFor();
     // Lit pixels: the preview is drawn, not a black box.
     const lit = await prev.locator('figure[data-geom="128x64"] canvas').evaluate((c) => {
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

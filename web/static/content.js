@@ -451,11 +451,7 @@ pano.start(async (user) => {
     const scale = panoPanel.sizer(geoms, 400, 200, 96);
     for (let i = 0; i < r.data.items.length; i++) {
       const p = r.data.items[i], g = geoms[i];
-      const warn = el('span', { className: 'ct-warn' });
-      if (p.error) warn.textContent = pano.has('err_' + p.error.code) ? t('err_' + p.error.code) : t('err_error');
-      else if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
-      else if (p.small) warn.textContent = t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
-      else if (p.ticker) warn.textContent = t('ct_is_ticker');
+      const warn = el('span', { className: 'ct-warn' }, previewWarning(p, true));
       const f2 = figure(g, scale(g), warn);
       f2.fig.dataset.ticker = p.ticker ? '1' : '0';
       f2.fig.dataset.small = p.small ? '1' : '0';
@@ -465,8 +461,8 @@ pano.start(async (user) => {
         f2.view.blank();
         continue;
       }
-      const bin = Uint8Array.from(atob(p.png), (ch) => ch.charCodeAt(0));
-      createImageBitmap(new Blob([bin], { type: 'image/png' })).then((bmp) => f2.view.show(bmp, { pps: p.ticker_pixels_per_second }));
+      f2.fig.dataset.paged = p.paged ? String(p.pages.length) : '0';
+      showTextPreview(f2.view, p);
     }
     previewBox.replaceChildren(...figs);
   }
@@ -593,17 +589,40 @@ pano.start(async (user) => {
     if (seq !== urgentSeq) return; // a newer text is being drawn
     box.replaceChildren(...r.data.items.map((p, i) => {
       const g = geoms[i];
-      const warn = el('span', { className: 'ct-warn' });
-      if (p.error) warn.textContent = pano.has('err_' + p.error.code) ? t('err_' + p.error.code) : t('err_error');
-      else if (p.auto_ticker) warn.textContent = t('ct_warn_ticker');
-      else if (p.small) warn.textContent = t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
+      const warn = el('span', { className: 'ct-warn' }, previewWarning(p, false));
       const f = figure(g, scale(g), warn);
-      if (!p.error) {
-        const bin = Uint8Array.from(atob(p.png), (ch) => ch.charCodeAt(0));
-        createImageBitmap(new Blob([bin], { type: 'image/png' })).then((bmp) => f.view.show(bmp, { pps: p.ticker_pixels_per_second }));
-      } else f.view.blank();
+      if (!p.error) showTextPreview(f.view, p);
+      else f.view.blank();
       return f.fig;
     }));
+  }
+
+  // previewWarning says what a text will do on one panel: page, scroll,
+  // or stand in the smallest letters (ticker: also say a chosen ticker).
+  function previewWarning(p, ticker) {
+    if (p.error) return pano.has('err_' + p.error.code) ? t('err_' + p.error.code) : t('err_error');
+    if (p.paged) {
+      const secs = p.page_seconds.reduce((a, b) => a + b, 0);
+      return t('ct_warn_pages').replace('{n}', p.pages.length).replace('{s}', secs);
+    }
+    if (p.auto_ticker) return t('ct_warn_ticker');
+    if (p.small) return t('ct_warn_small') + ' (' + p.text_px + ' ' + t('ct_px') + ')';
+    if (ticker && p.ticker) return t('ct_is_ticker');
+    return '';
+  }
+
+  // showTextPreview shows a text preview on a panel view: a still, a ticker
+  // strip, or pages (each held for its seconds, one frame a second).
+  async function showTextPreview(view, p) {
+    const bitmap = (b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' }));
+    if (p.paged) {
+      const pages = await Promise.all(p.pages.map(bitmap));
+      const frames = [];
+      pages.forEach((pg, i) => { for (let k = 0; k < p.page_seconds[i]; k++) frames.push(pg); });
+      view.show(null, { frames, fps: 1 });
+      return;
+    }
+    view.show(await bitmap(p.png), { pps: p.ticker_pixels_per_second });
   }
 
   // endsAt reads a datetime-local value as a time of the display time zone.

@@ -9,12 +9,10 @@ import (
 	"image/color"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/pano-signage/pano/assets/ledfont"
 )
 
 // Pattern draws frame number n of itself into dst. Draw allocates nothing
@@ -48,7 +46,7 @@ func Parse(spec string) (Pattern, error) {
 		if strings.TrimSpace(arg) == "" {
 			return nil, fmt.Errorf("--pattern %s: write the text after the colon, e.g. text:CỘT 3", spec)
 		}
-		return &text{s: arg}, nil
+		return &text{s: norm.NFC.String(arg)}, nil
 	}
 	return nil, fmt.Errorf("--pattern %q: use one of %s", spec, Names)
 }
@@ -140,61 +138,32 @@ func (walk) Draw(dst *image.RGBA, n int) {
 	dst.SetRGBA(b.Min.X+i%b.Dx(), b.Min.Y+i/b.Dx(), color.RGBA{255, 255, 255, 255})
 }
 
-// text scrolls a line of text right to left in white, in a 7×13 bitmap
-// font. The font is ASCII: Vietnamese letters are drawn without their
-// marks (Cột → Cot), which is enough to label a panel on site; content
-// text is rendered by the controller with a font that covers Vietnamese.
+// text scrolls a line of text right to left in white, in the bitmap
+// font that content text uses on the LEDs (assets/ledfont): the largest
+// face the panel's height holds, marks and all, so "CỘT 3" is read as
+// written.
 type text struct {
-	s    string
-	mask *image.Alpha
-}
-
-// Fold removes diacritics so ASCII fonts can draw the letters.
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ':
-			b.WriteRune('d')
-		case r == 'Đ':
-			b.WriteRune('D')
-		case r > unicode.MaxASCII:
-			b.WriteRune('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	s     string // NFC
+	face  *ledfont.Face
+	width int
 }
 
 func (t *text) Draw(dst *image.RGBA, n int) {
-	face := basicfont.Face7x13
-	if t.mask == nil {
-		s := Fold(t.s)
-		w := font.MeasureString(face, s).Ceil()
-		t.mask = image.NewAlpha(image.Rect(0, 0, max(w, 1), 13))
-		d := font.Drawer{Dst: t.mask, Src: image.Opaque, Face: face, Dot: fixed.P(0, 11)}
-		d.DrawString(s)
+	b := dst.Bounds()
+	if t.face == nil {
+		t.face = ledfont.Fit(b.Dy())
+		if t.face == nil { // lower than any face: the smallest, cut
+			fs, _ := ledfont.Faces()
+			t.face = fs[0]
+		}
+		t.width = t.face.Width(t.s)
 	}
 	fill(dst, color.RGBA{})
-	b := dst.Bounds()
-	tw := t.mask.Rect.Dx()
 	// Scroll when the text is wider than the panel; else centre it.
-	x0 := (b.Dx() - tw) / 2
-	if tw > b.Dx() {
-		x0 = b.Dx() - n%(tw+b.Dx())
+	x0 := (b.Dx() - t.width) / 2
+	if t.width > b.Dx() {
+		x0 = b.Dx() - n%(t.width+b.Dx())
 	}
-	y0 := (b.Dy() - 13) / 2
-	for y := 0; y < 13; y++ {
-		for x := 0; x < tw; x++ {
-			px, py := x0+x, y0+y
-			if px < 0 || py < 0 || px >= b.Dx() || py >= b.Dy() {
-				continue
-			}
-			if a := t.mask.AlphaAt(x, y).A; a > 0 {
-				dst.SetRGBA(b.Min.X+px, b.Min.Y+py, color.RGBA{a, a, a, 255})
-			}
-		}
-	}
+	baseline := b.Min.Y + (b.Dy()-t.face.Height())/2 + t.face.Ascent
+	t.face.Draw(dst, b.Min.X+x0, baseline, t.s, color.RGBA{255, 255, 255, 255})
 }

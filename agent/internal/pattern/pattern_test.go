@@ -1,10 +1,13 @@
 package pattern
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestWalkLightsOnePixelInOrder(t *testing.T) {
@@ -69,8 +72,19 @@ func TestTextDrawsSomething(t *testing.T) {
 	if lit < 20 {
 		t.Fatalf("text lit %d pixels", lit)
 	}
-	if got := Fold("Phường Đống Đa"); got != "Phuong Dong Da" {
-		t.Fatalf("Fold = %q", got)
+	// The marks are drawn: "CỘT" and "COT" light different lamps.
+	q, _ := Parse("text:COT 3")
+	plain := image.NewRGBA(dst.Rect)
+	q.Draw(plain, 0)
+	if bytes.Equal(plain.Pix, dst.Pix) {
+		t.Fatal("CỘT is drawn as COT: the marks are lost")
+	}
+	// Decomposed input (C O + U+0323 + U+0302 T) is the same letters.
+	r, _ := Parse("text:" + norm.NFD.String("CỘT 3"))
+	nfd := image.NewRGBA(dst.Rect)
+	r.Draw(nfd, 0)
+	if !bytes.Equal(nfd.Pix, dst.Pix) {
+		t.Fatal("decomposed CỘT draws differently")
 	}
 	if a := testing.AllocsPerRun(5, func() { p.Draw(dst, 3) }); a != 0 {
 		t.Fatalf("text Draw allocates %v", a)

@@ -50,8 +50,13 @@ type textPreview struct {
 	AutoTicker      bool    `json:"auto_ticker"`
 	PixelsPerSecond int     `json:"ticker_pixels_per_second"`
 	LoopSeconds     float64 `json:"loop_seconds"`
-	// TextPx is the size the smallest line is drawn at (pixels per em);
-	// Small says it is below what reads well from a distance.
+	// Paged: the text does not fit this panel at once and shows as
+	// pages, each for its PageSeconds (PNG is the first page).
+	Paged       bool     `json:"paged"`
+	Pages       []string `json:"pages,omitempty"` // base64 PNGs
+	PageSeconds []int    `json:"page_seconds,omitempty"`
+	// TextPx is the height of the smallest line in pixels; Small says it
+	// is set in the smallest face (legible, but only from nearer).
 	TextPx int  `json:"text_px"`
 	Small  bool `json:"small"`
 	// Error says why this panel has no preview (e.g. bad_geometry for a
@@ -218,6 +223,16 @@ func (a *API) previewText(c echo.Context, p *principal) error {
 		}
 		tp := textPreview{Width: g.W, Height: g.H, Fit: string(g.Fit), PNG: base64.StdEncoding.EncodeToString(r.Data),
 			FileWidth: r.Width, TextPx: r.TextPx, Small: r.TextPx < assets.SmallTextPx}
+		if r.PageSeconds != nil {
+			pages, err := assets.Pages(r)
+			if err != nil {
+				return err
+			}
+			tp.Paged, tp.PageSeconds, tp.PNG = true, r.PageSeconds, base64.StdEncoding.EncodeToString(pages[0])
+			for _, pg := range pages {
+				tp.Pages = append(tp.Pages, base64.StdEncoding.EncodeToString(pg))
+			}
+		}
 		if r.Ticker != nil {
 			tp.Ticker, tp.AutoTicker = true, !asked
 			tp.PixelsPerSecond, tp.LoopSeconds = r.Ticker.PixelsPerSecond, r.Ticker.LoopSeconds

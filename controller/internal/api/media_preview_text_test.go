@@ -20,14 +20,14 @@ func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
 	ed := v.session(v.user(store.RoleEditor, v.unitA.ID))
 	geoms := []map[string]any{{"width": 64, "height": 32}, {"width": 128, "height": 64, "fit": "cover"}}
 	medium := "Dịch vụ công trực tuyến"
-	type want struct{ ticker, auto, small bool }
+	type want struct{ ticker, auto, small, paged bool }
 	for _, tc := range []struct {
 		name  string
 		body  map[string]any
 		wants []want // per geometry
 	}{
-		{"short", map[string]any{"title": "", "body": "Chào mừng"}, []want{{}, {}}},
-		{"medium is small on the small panel", map[string]any{"title": "Thông báo", "body": medium}, []want{{small: true}, {}}},
+		{"short", map[string]any{"title": "", "body": "Chào mừng"}, []want{{small: true}, {}}},
+		{"medium pages on the small panel", map[string]any{"title": "Thông báo", "body": medium}, []want{{small: true, paged: true}, {}}},
 		{"long becomes a ticker", map[string]any{"title": "Thông báo", "body": strings.Repeat(medium+". ", 12)}, []want{{ticker: true, auto: true}, {ticker: true, auto: true}}},
 		{"a ticker asked for", map[string]any{"title": "Tin nhanh", "body": "Chào mừng", "style": map[string]any{"ticker": map[string]any{"pixels_per_second": 40}}}, []want{{ticker: true}, {ticker: true}}},
 	} {
@@ -41,8 +41,11 @@ func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
 			}
 			for i, p := range got.Items {
 				w := tc.wants[i]
-				if p.Ticker != w.ticker || p.AutoTicker != w.auto || p.Small != w.small {
-					t.Errorf("%d×%d: ticker %v auto %v small %v (text %d px), want %+v", p.Width, p.Height, p.Ticker, p.AutoTicker, p.Small, p.TextPx, w)
+				if p.Ticker != w.ticker || p.AutoTicker != w.auto || p.Small != w.small || p.Paged != w.paged {
+					t.Errorf("%d×%d: ticker %v auto %v small %v paged %v (text %d px), want %+v", p.Width, p.Height, p.Ticker, p.AutoTicker, p.Small, p.Paged, p.TextPx, w)
+				}
+				if p.Paged && (len(p.Pages) < 2 || len(p.Pages) != len(p.PageSeconds) || p.Pages[0] != p.PNG) {
+					t.Errorf("%d×%d: %d pages, seconds %v", p.Width, p.Height, len(p.Pages), p.PageSeconds)
 				}
 				data, err := base64.StdEncoding.DecodeString(p.PNG)
 				if err != nil {
@@ -55,7 +58,7 @@ func TestPreviewTextSaysTickerAndSmall(t *testing.T) {
 				if b := img.Bounds(); b.Dy() != p.Height || b.Dx() != p.FileWidth || (!p.Ticker && b.Dx() != p.Width) || (p.Ticker && b.Dx() <= p.Width) {
 					t.Errorf("%d×%d: PNG is %v, file_width %d", p.Width, p.Height, b, p.FileWidth)
 				}
-				if p.TextPx < 1 {
+				if p.TextPx < 13 {
 					t.Errorf("%d×%d: text_px %d", p.Width, p.Height, p.TextPx)
 				}
 			}

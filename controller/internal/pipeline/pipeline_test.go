@@ -81,8 +81,8 @@ func mustUnit(t *testing.T, st *store.Store) store.Unit {
 
 // TestTextNoticeEveryGeometry: an approved notice gets a rendition for each
 // geometry in use, and a display of a new geometry gets one more after a
-// Kick. The demo's notice is too long for a still 64×32 and becomes a
-// ticker there.
+// Kick. The notice is too long for one screen of either: on 128×64 it
+// shows as pages, on 64×32 (more than MaxAutoPages pages) it scrolls.
 func TestTextNoticeEveryGeometry(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, t.TempDir())
@@ -109,8 +109,9 @@ func TestTextNoticeEveryGeometry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if big.TickerPPS != 0 || big.FileWidth != 128 || big.FileHeight != 64 || big.MIME != "image/png" {
-		t.Errorf("128×64 = %+v, want a still 128×64 PNG", big)
+	if big.TickerPPS != 0 || big.FileWidth != 128 || big.FileHeight != 64 || big.MIME != assets.VideoMIME || big.FPS != 1 ||
+		big.DurationMS != int64(big.Frames)*1000 || big.DurationMS < 2*assets.MinPageSeconds*1000 {
+		t.Errorf("128×64 = %+v, want pages: frames of 128×64 at 1 fps", big)
 	}
 	if _, err := f.as.Find(big.SHA256); err != nil {
 		t.Errorf("file of the rendition: %v", err)
