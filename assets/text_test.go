@@ -443,3 +443,74 @@ func TestVectorLettersStayDistinct(t *testing.T) {
 		t.Logf("at %d px alike: %v", VectorMinPx-1, same)
 	}
 }
+
+// litLamps decodes every picture of a rendition (the still, each page, or
+// the ticker strip) into one row of lit/unlit lamps: lit where the pixel
+// is brighter than half.
+func litLamps(t *testing.T, r *Rendition) []bool {
+	t.Helper()
+	pngs := [][]byte{r.Data}
+	if r.Frames > 0 {
+		var err error
+		if pngs, err = Pages(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out []bool
+	for _, p := range pngs {
+		img, err := png.Decode(bytes.NewReader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := color.GrayModel.Convert(img.At(x, y)).(color.Gray)
+				out = append(out, c.Y >= 128)
+			}
+		}
+	}
+	return out
+}
+
+// TestMinimalPairsStayApartInLongNotices: words that differ by one mark
+// (đổi/đối, chuyển/chuyến, Nghị/Nghi, mới/mơi, của/cửa …) inside a long
+// notice light different lamps on every usual panel, by at least a whole
+// mark: in 13-pixel lines an acute or a grave is two full lamps, and its
+// absence is those two lamps dark (mới/mơi, Đ/D's bar: 2); hook against
+// acute is 3 or more. Never a grey smudge either way.
+func TestMinimalPairsStayApartInLongNotices(t *testing.T) {
+	const margin = 2
+	pairs := [][2]string{{"đổi", "đối"}, {"chuyển", "chuyến"}, {"triển", "triến"}, {"Nghị", "Nghi"},
+		{"mới", "mơi"}, {"của", "cửa"}, {"bảo", "báo"}, {"số", "sổ"}, {"Đã", "Dã"}, {"ngữ", "ngừ"}}
+	for _, p := range pairs {
+		for _, sz := range [][2]int{{64, 32}, {128, 64}, {192, 96}} {
+			body := func(w string) string {
+				return "Thông báo của Ủy ban nhân dân phường: người dân " + w + " ngay trong tuần này để cùng xây dựng khu phố văn minh, hiện đại."
+			}
+			g := Geometry{W: sz[0], H: sz[1]}
+			a, err := RenderText(Notice{Body: body(p[0])}, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := RenderText(Notice{Body: body(p[1])}, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			la, lb := litLamps(t, a), litLamps(t, b)
+			if len(la) != len(lb) {
+				continue // laid out differently: they cannot look alike
+			}
+			d := 0
+			for i := range la {
+				if la[i] != lb[i] {
+					d++
+				}
+			}
+			t.Logf("%s/%s on %d×%d: %d lamps apart", p[0], p[1], sz[0], sz[1], d)
+			if d < margin {
+				t.Errorf("%s/%s on %d×%d: %d lamps apart, want ≥ %d", p[0], p[1], sz[0], sz[1], d, margin)
+			}
+		}
+	}
+}
