@@ -767,3 +767,43 @@ func Pages(r *Rendition) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// VectorLettersAlike lists the pairs of Vietnamese letters (and the plain
+// letters marks are put on) that the regular vector font at px per em
+// draws alike on an LED panel, where a lamp is lit if the glyph covers at
+// least half of it. VectorMinPx is the smallest size from which there are
+// none (TestVectorLettersStayDistinct, make bench).
+func VectorLettersAlike(px int) ([]string, error) {
+	regular, _, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	return vectorAlike(regular, px)
+}
+
+func vectorAlike(f *opentype.Font, px int) ([]string, error) {
+	face, err := newFace(f, px)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]rune{}
+	var same []string
+	img := image.NewAlpha(image.Rect(-px, -2*px, 3*px, px))
+	for _, r := range ledfont.Confusable {
+		clear(img.Pix)
+		d := font.Drawer{Dst: img, Src: image.Opaque, Face: face, Dot: fixed.P(0, 0)}
+		d.DrawString(string(r))
+		lamps := make([]byte, len(img.Pix))
+		for i, a := range img.Pix {
+			if a >= 128 {
+				lamps[i] = 1
+			}
+		}
+		k := string(lamps)
+		if o, ok := seen[k]; ok {
+			same = append(same, string([]rune{o, r}))
+		}
+		seen[k] = r
+	}
+	return same, nil
+}

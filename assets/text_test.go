@@ -12,10 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
-	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/pano-signage/pano/assets/frames"
@@ -383,23 +381,6 @@ func TestTickerAreaIsBoundedBeforeDrawing(t *testing.T) {
 	}
 }
 
-// vectorLamps is a letter of the vector font at px per em as an LED panel
-// shows it: a lamp is lit where the glyph covers at least half of it.
-func vectorLamps(t *testing.T, face font.Face, r rune) string {
-	img := image.NewAlpha(image.Rect(-8, -200, 200, 80))
-	d := font.Drawer{Dst: img, Src: image.Opaque, Face: face, Dot: fixed.P(0, 0)}
-	d.DrawString(string(r))
-	var b strings.Builder
-	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
-		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
-			if img.AlphaAt(x, y).A >= 128 {
-				fmt.Fprintf(&b, "%d,%d;", x, y)
-			}
-		}
-	}
-	return b.String()
-}
-
 // TestVectorLettersStayDistinct measures VectorMinPx: from it up, the
 // vector font draws every Vietnamese letter (and the plain letters marks
 // are added to) as a different set of lamps; one size below, it does not.
@@ -408,20 +389,10 @@ func TestVectorLettersStayDistinct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	letters := []rune(ledfont.VietnameseLetters + "aeiouydAEIOUYD")
 	alike := func(f *opentype.Font, px int) []string {
-		face, err := newFace(f, px)
+		same, err := vectorAlike(f, px)
 		if err != nil {
 			t.Fatal(err)
-		}
-		seen := map[string]rune{}
-		var same []string
-		for _, r := range letters {
-			k := vectorLamps(t, face, r)
-			if o, ok := seen[k]; ok {
-				same = append(same, string([]rune{o, r}))
-			}
-			seen[k] = r
 		}
 		return same
 	}

@@ -45,6 +45,17 @@ CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkTimelineWeek$' -count=1 ./cont
 		printf "timeline_days=7 displays=%d ms=%.2f\n", m["displays"], m["ms/week"] }
 	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
 
+# LED typography (issue 11): the smallest line height at which every
+# Vietnamese letter stays distinct, per font; and the agent's cost of
+# drawing a frame of a program's live windows (a clock, a countdown and a
+# ticker) on one core, against a 25 fps frame (40 ms).
+echo
+CGO_ENABLED=0 go run ./assets/internal/vifonts
+CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkProgramFrame$' -benchmem -count=1 -cpu 1 ./assets/program |
+	awk '/^BenchmarkProgramFrame\// { split($1, n, "/"); for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		printf "program_frame_us=%.1f panel=%s share_of_25fps_frame=%.3f%% allocs_per_frame=%d\n", m["us/frame"], n[2], m["%_of_25fps_frame"], m["allocs/op"] }
+	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
+
 # Content pipeline (issue 4): a 24-megapixel JPEG into 3 panel renditions,
 # against ImageMagick doing the same resizes in the same run.
 echo

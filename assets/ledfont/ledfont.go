@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 //go:embed fonts/*.bdf
@@ -102,6 +103,67 @@ func (f *Face) DrawClipped(dst *image.RGBA, clip image.Rectangle, x, baseline in
 		}
 		x += g.advance
 	}
+}
+
+// DrawScaled draws s with every lamp of the face as a scale × scale block
+// (a clock across a tall window), clipped to clip, with its dot at
+// (x, baseline). It allocates nothing.
+func (f *Face) DrawScaled(dst *image.RGBA, clip image.Rectangle, x, baseline, scale int, s string, c color.RGBA) {
+	clip = clip.Intersect(dst.Bounds())
+	for _, r := range s {
+		x = f.glyph(r).drawScaled(dst, clip, x, baseline, scale, c)
+	}
+}
+
+// DrawBytes is DrawScaled for UTF-8 text in a byte slice (a clock's
+// digits formatted into a reused buffer).
+func (f *Face) DrawBytes(dst *image.RGBA, clip image.Rectangle, x, baseline, scale int, s []byte, c color.RGBA) {
+	clip = clip.Intersect(dst.Bounds())
+	for len(s) > 0 {
+		r, n := utf8.DecodeRune(s)
+		s = s[n:]
+		x = f.glyph(r).drawScaled(dst, clip, x, baseline, scale, c)
+	}
+}
+
+// WidthBytes is Width of UTF-8 text in a byte slice.
+func (f *Face) WidthBytes(s []byte) int {
+	w := 0
+	for len(s) > 0 {
+		r, n := utf8.DecodeRune(s)
+		s = s[n:]
+		w += f.glyph(r).advance
+	}
+	return w
+}
+
+// drawScaled draws the glyph at scale and returns the next dot's x.
+func (g *glyph) drawScaled(dst *image.RGBA, clip image.Rectangle, x, baseline, scale int, c color.RGBA) int {
+	next := x + g.advance*scale
+	if x >= clip.Max.X || next <= clip.Min.X {
+		return next
+	}
+	top := baseline - (g.y+g.h)*scale
+	for i, row := range g.rows {
+		if row == 0 {
+			continue
+		}
+		for col := 0; col < g.w; col++ {
+			if row&(1<<(g.firstBitAt-uint(col))) == 0 {
+				continue
+			}
+			lamp := image.Rect(x+(g.x+col)*scale, top+i*scale, x+(g.x+col+1)*scale, top+(i+1)*scale).Intersect(clip)
+			for py := lamp.Min.Y; py < lamp.Max.Y; py++ {
+				o := dst.PixOffset(lamp.Min.X, py)
+				for px := lamp.Min.X; px < lamp.Max.X; px++ {
+					p := dst.Pix[o : o+4 : o+4]
+					p[0], p[1], p[2], p[3] = c.R, c.G, c.B, c.A
+					o += 4
+				}
+			}
+		}
+	}
+	return next
 }
 
 func (g *glyph) draw(dst *image.RGBA, x, baseline int, c color.RGBA) {

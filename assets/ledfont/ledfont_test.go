@@ -5,17 +5,12 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"sort"
 	"strings"
 	"testing"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 )
-
-// confusable are the letters a reader tells apart by marks alone: the 134
-// Vietnamese letters and the plain ones they are built on.
-const confusable = VietnameseLetters + "aeiouydAEIOUYD"
 
 func allFaces(t testing.TB) []*Face {
 	t.Helper()
@@ -40,40 +35,10 @@ func TestEveryBundledFaceDrawsEveryVietnameseLetter(t *testing.T) {
 	}
 }
 
-type pair struct {
-	a, b rune
-	d    int
-}
-
 // distance is how many lamps differ between two letters drawn at the same
 // dot: 0 means a reader cannot tell them apart.
 func distance(f *Face, a, b rune) int {
-	in := map[image.Point]int{}
-	for _, p := range f.Bitmap(a) {
-		in[p] |= 1
-	}
-	for _, p := range f.Bitmap(b) {
-		in[p] |= 2
-	}
-	d := 0
-	for _, v := range in {
-		if v != 3 {
-			d++
-		}
-	}
-	return d
-}
-
-func closestPairs(f *Face, letters string) []pair {
-	rs := []rune(letters)
-	var ps []pair
-	for i := range rs {
-		for j := i + 1; j < len(rs); j++ {
-			ps = append(ps, pair{rs[i], rs[j], distance(f, rs[i], rs[j])})
-		}
-	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].d < ps[j].d })
-	return ps
+	return ClosestPairs(f, string([]rune{a, b}))[0].Lamps
 }
 
 // TestVietnameseLettersStayDistinct: no two letters that differ only by
@@ -81,17 +46,17 @@ func closestPairs(f *Face, letters string) []pair {
 // logged: a pair 1 lamp apart is a dot against a two-lamp stroke.
 func TestVietnameseLettersStayDistinct(t *testing.T) {
 	for _, f := range allFaces(t) {
-		ps := closestPairs(f, confusable)
+		ps := ClosestPairs(f, Confusable)
 		var closest []string
 		for _, p := range ps[:6] {
-			closest = append(closest, fmt.Sprintf("%c%c:%d", p.a, p.b, p.d))
+			closest = append(closest, fmt.Sprintf("%c%c:%d", p.A, p.B, p.Lamps))
 		}
 		t.Logf("%s (line %d px): closest %s", f.Name, f.Height(), strings.Join(closest, " "))
 		for _, p := range ps {
-			if p.d > 0 {
+			if p.Lamps > 0 {
 				break
 			}
-			t.Errorf("%s draws %c and %c alike", f.Name, p.a, p.b)
+			t.Errorf("%s draws %c and %c alike", f.Name, p.A, p.B)
 		}
 	}
 }
@@ -118,7 +83,7 @@ func TestMeaningfulMarksDifferByLamps(t *testing.T) {
 // lines set at a pitch of Height() + 1 never touch.
 func TestMarksStayInsideTheLine(t *testing.T) {
 	for _, f := range allFaces(t) {
-		for _, r := range confusable + "gjpqyÅ" {
+		for _, r := range Confusable + "gjpqyÅ" {
 			for _, p := range f.Bitmap(r) {
 				if p.Y < -f.Ascent || p.Y >= f.Descent {
 					t.Errorf("%s: %c has a lamp at row %d, outside %d…%d", f.Name, r, p.Y, -f.Ascent, f.Descent-1)
