@@ -40,7 +40,7 @@ var goldenMessages = map[string]any{
 
 func ptr[T any](v T) *T { return &v }
 
-// goldenPlan shows every field of the plan, schema 2's included.
+// goldenPlan shows every field of the plan, schemas 2 and 3's included.
 func goldenPlan() *Plan {
 	p := testPlan()
 	p.Generated = goldenTime
@@ -53,6 +53,9 @@ func goldenPlan() *Plan {
 		Dayparts: []Daypart{{From: "06:30", Until: "08:30"}, {From: "16:30", Until: "19:00"}}})
 	p.Playlists[0].Items[1].NotBefore = ptr(goldenTime)
 	p.Playlists[0].Items[1].NotAfter = ptr(goldenTime.Add(72 * time.Hour))
+	// Schema 3: a program (slide, clock, ticker) as the third item.
+	p.Assets = append(p.Assets, Asset{SHA256: sha('f'), Kind: AssetProgram, Bytes: 420, Needs: []string{sha('c')}})
+	p.Playlists[0].Items = append(p.Playlists[0].Items, Item{ID: 14, Media: 9, Asset: sha('f'), DurationMS: 30_000})
 	return p
 }
 

@@ -16,7 +16,10 @@ import (
 // Schema 2 added: entry dayparts (several daily windows) and weights (share
 // of voice), item validity (not_before/not_after), power and brightness
 // windows, day/night brightness by the sun and the display's site.
-const PlanSchema = 2
+//
+// Schema 3 added program assets (AssetProgram): a layout of windows with
+// live clocks, dates, countdowns and tickers (Program).
+const PlanSchema = 3
 
 // MinPlanSchema is the oldest schema this build reads.
 const MinPlanSchema = 1
@@ -158,12 +161,18 @@ type Asset struct {
 	// and wider, scrolled right to left at this many pixels per second and
 	// wrapping around (columns [o, o+W) with o = ⌊t·pps⌋ mod strip width).
 	TickerPPS int `json:"ticker_pps,omitempty"`
+	// Needs lists the assets a program's media windows show (AssetProgram
+	// only, schema 3): the program plays only when all are at hand.
+	Needs []string `json:"needs,omitempty"`
 }
 
 // Asset kinds.
 const (
 	AssetImage = "image"
 	AssetVideo = "video"
+	// AssetProgram is a Program as JSON: its media windows name assets of
+	// the plan, fitted to the windows (schema 3).
+	AssetProgram = "program"
 )
 
 var (
@@ -199,8 +208,11 @@ func (p *Plan) Validate() error {
 		if !sha256Re.MatchString(a.SHA256) {
 			return fmt.Errorf("asset %q is not a lowercase hex SHA-256", a.SHA256)
 		}
-		if a.Kind != AssetImage && a.Kind != AssetVideo {
-			return fmt.Errorf("asset %s: kind %q must be %s or %s", a.SHA256[:12], a.Kind, AssetImage, AssetVideo)
+		if a.Kind != AssetImage && a.Kind != AssetVideo && a.Kind != AssetProgram {
+			return fmt.Errorf("asset %s: kind %q must be %s, %s or %s", a.SHA256[:12], a.Kind, AssetImage, AssetVideo, AssetProgram)
+		}
+		if len(a.Needs) > 0 && a.Kind != AssetProgram {
+			return fmt.Errorf("asset %s: only a program needs other assets", a.SHA256[:12])
 		}
 		if a.Bytes < 1 {
 			return fmt.Errorf("asset %s: size must be positive", a.SHA256[:12])
@@ -212,6 +224,13 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("asset %s: ticker speed %d must be 0–10000 pixels per second, on an image", a.SHA256[:12], a.TickerPPS)
 		}
 		assets[a.SHA256] = true
+	}
+	for _, a := range p.Assets {
+		for _, n := range a.Needs {
+			if !assets[n] || n == a.SHA256 {
+				return fmt.Errorf("program %s needs asset %q, which the plan does not list", a.SHA256[:12], n)
+			}
+		}
 	}
 	playlists := make(map[int64]bool, len(p.Playlists))
 	for _, pl := range p.Playlists {
@@ -327,6 +346,11 @@ const (
 
 // NeededSchema is the oldest schema that can say what p says.
 func (p *Plan) NeededSchema() int {
+	for _, a := range p.Assets {
+		if a.Kind == AssetProgram {
+			return 3
+		}
+	}
 	if p.Site != nil || len(p.Power) > 0 || len(p.Brightness) > 0 || p.DayNight != nil {
 		return 2
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -39,18 +40,19 @@ func TestPlanRefusedKeepsTheCurrentOne(t *testing.T) {
 		t.Fatalf("after a good plan: revision %d, refused %q", h.PlanRevision, h.PlanRefused)
 	}
 
-	// Schema 3, as a newer controller would write it: a field this build
-	// has never heard of.
+	// The next schema, as a newer controller would write it: a field this
+	// build has never heard of.
+	next := protocol.PlanSchema + 1
 	raw, _ := json.Marshal(protocol.PlanMessage{Plan: testPlan(6)})
-	newer := strings.Replace(string(raw), `"schema":1`, `"schema":3,"holidays":[{"date":"2027-01-01"}]`, 1)
+	newer := strings.Replace(string(raw), `"schema":1`, fmt.Sprintf(`"schema":%d,"holidays":[{"date":"2027-01-01"}]`, next), 1)
 	err := d.takePlan(planEnvelope(t, json.RawMessage(newer)))
 	var se *protocol.SchemaError
-	if !errors.As(err, &se) || se.Schema != 3 {
-		t.Fatalf("schema 3 plan: err %v, want a SchemaError for 3", err)
+	if !errors.As(err, &se) || se.Schema != next {
+		t.Fatalf("schema %d plan: err %v, want a SchemaError for it", next, err)
 	}
 	h := d.Health()
-	if h.PlanRevision != 5 || h.PlanRefusedRevision != 6 || !strings.Contains(h.PlanRefused, "schema 3") {
-		t.Fatalf("after a schema-3 plan: playing %d, refused %d %q", h.PlanRevision, h.PlanRefusedRevision, h.PlanRefused)
+	if h.PlanRevision != 5 || h.PlanRefusedRevision != 6 || !strings.Contains(h.PlanRefused, fmt.Sprintf("schema %d", next)) {
+		t.Fatalf("after a schema-%d plan: playing %d, refused %d %q", next, h.PlanRevision, h.PlanRefusedRevision, h.PlanRefused)
 	}
 	saved, err := LoadPlan(d.dir)
 	if err != nil || saved == nil || saved.Plan().Revision != 5 {

@@ -128,8 +128,9 @@ type Player struct {
 	mu       sync.Mutex
 	status   Status
 	broken   map[string]string
-	base     int            // the profile's brightness
-	override *levelOverride // a manual brightness level, until it expires
+	needs    map[string][]string // a program asset's media, by the program's hash
+	base     int                 // the profile's brightness
+	override *levelOverride      // a manual brightness level, until it expires
 }
 
 // loopTimer is the loop's one timer. It is a time.Timer; a test gives the
@@ -216,8 +217,15 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 // SetSchedule switches to a new plan from the next frame on.
 func (p *Player) SetSchedule(s *protocol.Schedule) {
 	p.sched.Store(s)
+	needs := map[string][]string{}
+	for _, a := range s.Plan().Assets {
+		if len(a.Needs) > 0 {
+			needs[a.SHA256] = a.Needs
+		}
+	}
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
+	p.needs = needs
 	p.mu.Unlock()
 	p.rouse()
 }
@@ -409,8 +417,29 @@ func (p *Player) playable(sha string) bool {
 	}
 	p.mu.Lock()
 	_, bad := p.broken[sha]
+	needs := p.needs[sha]
 	p.mu.Unlock()
-	return !bad
+	if bad {
+		return false
+	}
+	for _, n := range needs { // a program plays when its media windows can
+		if !p.playable(n) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Player) openProgram(plan *protocol.Plan, a protocol.Asset, start time.Time) (source, error) {
+	loc, err := time.LoadLocation(plan.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	env := programEnv{assets: make(map[string]protocol.Asset, len(plan.Assets)), path: p.files.Path, loc: loc}
+	for _, x := range plan.Assets {
+		env.assets[x.SHA256] = x
+	}
+	return openProgram(p.files.Path(a.SHA256), p.frame.Bounds(), start, env)
 }
 
 // step draws the frame for instant now.
@@ -602,14 +631,21 @@ func (p *Player) load(slot protocol.Slot, revision int64) (*showing, error) {
 		p.next = nil
 		return s, nil
 	}
+	plan := p.sched.Load().Plan()
 	asset := protocol.Asset{SHA256: slot.Item.Asset, Kind: protocol.AssetImage}
-	for _, a := range p.sched.Load().Plan().Assets {
+	for _, a := range plan.Assets {
 		if a.SHA256 == slot.Item.Asset {
 			asset = a
 			break
 		}
 	}
-	src, err := openSource(asset, p.files.Path(slot.Item.Asset), p.frame.Bounds())
+	var src source
+	var err error
+	if asset.Kind == protocol.AssetProgram {
+		src, err = p.openProgram(plan, asset, slot.Start)
+	} else {
+		src, err = openSource(asset, p.files.Path(slot.Item.Asset), p.frame.Bounds())
+	}
 	if err != nil {
 		return nil, err
 	}

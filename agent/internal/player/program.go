@@ -1,0 +1,113 @@
+package player
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"os"
+	"time"
+
+	"github.com/pano-signage/pano/assets/program"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// maxProgramFile bounds a program asset's JSON.
+const maxProgramFile = 1 << 20
+
+// programSource plays a program asset: each media window plays its own
+// asset fitted to the window, and the live windows (clock, date, countdown,
+// ticker) are drawn over them from the synced clock: the instant shown is
+// the item's start plus elapsed, both controller time, so every screen of
+// a group shows the same second.
+type programSource struct {
+	bg    color.RGBA
+	media []mediaWindow
+	live  *program.Live
+	start time.Time
+}
+
+type mediaWindow struct {
+	rect image.Rectangle
+	src  source
+	buf  *image.RGBA
+}
+
+// programEnv is what opening a program needs from the plan and the cache.
+type programEnv struct {
+	assets map[string]protocol.Asset
+	path   func(sha string) string
+	loc    *time.Location
+}
+
+func openProgram(path string, panel image.Rectangle, start time.Time, env programEnv) (source, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxProgramFile {
+		return nil, fmt.Errorf("program is %d bytes; at most %d", len(b), maxProgramFile)
+	}
+	var p protocol.Program
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("program is not valid JSON: %w", err)
+	}
+	if p.Width != panel.Dx() || p.Height != panel.Dy() {
+		return nil, fmt.Errorf("program is %d×%d, the panel is %v", p.Width, p.Height, panel.Size())
+	}
+	live, err := program.New(&p, env.loc)
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	ps := &programSource{bg: color.RGBA{A: 255}, live: live, start: start}
+	if c, ok := protocol.ParseHexColor(p.Background); ok {
+		ps.bg = color.RGBA{c[0], c[1], c[2], 255}
+	}
+	for _, w := range p.Windows {
+		if w.Kind != protocol.WindowMedia {
+			continue
+		}
+		a, ok := env.assets[w.Asset]
+		if !ok || a.Kind == protocol.AssetProgram {
+			ps.Close()
+			return nil, fmt.Errorf("program window shows asset %s, which the plan does not list as media", short(w.Asset))
+		}
+		rect := image.Rect(0, 0, w.W, w.H)
+		src, err := openSource(a, env.path(w.Asset), rect)
+		if err != nil {
+			ps.Close()
+			return nil, fmt.Errorf("program window %dx%d at %d,%d: %w", w.W, w.H, w.X, w.Y, err)
+		}
+		ps.media = append(ps.media, mediaWindow{rect: rect.Add(image.Pt(w.X, w.Y)), src: src, buf: image.NewRGBA(rect)})
+	}
+	return ps, nil
+}
+
+func (ps *programSource) Frame(elapsed time.Duration, dst *image.RGBA) error {
+	b := dst.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := dst.Pix[dst.PixOffset(b.Min.X, y):dst.PixOffset(b.Max.X, y)]
+		for i := 0; i < len(row); i += 4 {
+			row[i], row[i+1], row[i+2], row[i+3] = ps.bg.R, ps.bg.G, ps.bg.B, ps.bg.A
+		}
+	}
+	for _, m := range ps.media {
+		if err := m.src.Frame(elapsed, m.buf); err != nil {
+			return err
+		}
+		w := m.rect.Dx() * 4
+		for y := 0; y < m.rect.Dy(); y++ {
+			o := dst.PixOffset(m.rect.Min.X, m.rect.Min.Y+y)
+			copy(dst.Pix[o:o+w], m.buf.Pix[y*m.buf.Stride:y*m.buf.Stride+w])
+		}
+	}
+	ps.live.Draw(dst, ps.start.Add(elapsed), elapsed)
+	return nil
+}
+
+func (ps *programSource) Close() error {
+	for _, m := range ps.media {
+		m.src.Close()
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestProgramValidateSaysWhatIsWrong(t *testing.T) {
+	ok := func() *Program {
+		return &Program{Width: 128, Height: 64, Windows: []ProgramWindow{
+			{Kind: WindowMedia, X: 0, Y: 0, W: 96, H: 48, Asset: sha('a')},
+			{Kind: WindowClock, X: 96, Y: 0, W: 32, H: 16},
+			{Kind: WindowTicker, X: 0, Y: 48, W: 128, H: 16, Text: "Chuyển đổi số"},
+		}}
+	}
+	if err := ok().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		change func(p *Program)
+		want   string
+	}{
+		{func(p *Program) { p.Windows[0].W = 200 }, "not inside"},
+		{func(p *Program) { p.Windows[1].X = -1 }, "not inside"},
+		{func(p *Program) { p.Windows[2].Text = "" }, "needs its text"},
+		{func(p *Program) { p.Windows[2].Speed = 5000 }, "speed"},
+		{func(p *Program) { p.Windows[2].Direction = "up" }, "direction"},
+		{func(p *Program) { p.Windows[1].Format = "3:04 PM" }, "clock format"},
+		{func(p *Program) { p.Windows[1].Kind = "weather" }, "unknown kind"},
+		{func(p *Program) { p.Windows[1].Color = "red" }, "colour"},
+		{func(p *Program) { p.Windows[0].Asset = "x" }, "SHA-256"},
+		{func(p *Program) { p.Windows = append(p.Windows, ProgramWindow{Kind: WindowCountdown, W: 1, H: 1}) }, "counts to"},
+		{func(p *Program) { p.Windows = nil }, "1 to 16 windows"},
+		{func(p *Program) { p.Width = 9000 }, "outside"},
+	} {
+		p := ok()
+		c.change(p)
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want one saying %q", err, c.want)
+		}
+	}
+}
+
+func TestProgramAssetsNeedSchema3AndTheirAssets(t *testing.T) {
+	p := testPlan()
+	if p.NeededSchema() != 1 {
+		t.Fatalf("a plain plan needs schema %d", p.NeededSchema())
+	}
+	p.Assets = append(p.Assets, Asset{SHA256: sha('f'), Kind: AssetProgram, Bytes: 300, Needs: []string{sha('a')}})
+	p.Playlists[0].Items[0].Asset = sha('f')
+	if p.NeededSchema() != 3 {
+		t.Fatalf("a plan with a program needs schema %d, want 3", p.NeededSchema())
+	}
+	p.Schema = 2
+	if err := p.Validate(); err == nil {
+		t.Fatal("a schema 2 plan with a program was accepted")
+	}
+	p.Schema = 3
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p.Assets[len(p.Assets)-1].Needs = []string{sha('9')}
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "does not list") {
+		t.Fatalf("a program needing an unlisted asset: %v", err)
+	}
+	p.Assets[0].Needs = []string{sha('b')}
+	p.Assets[len(p.Assets)-1].Needs = nil
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "only a program") {
+		t.Fatalf("an image needing assets: %v", err)
+	}
+}
