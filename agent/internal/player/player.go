@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/draw"
 	"log/slog"
 	"sort"
@@ -31,6 +32,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/assets/play"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -176,7 +178,7 @@ type planLevel struct {
 
 type showing struct {
 	slot       protocol.Slot
-	src        source
+	src        play.Source
 	firstFrame time.Time
 	revision   int64
 }
@@ -430,16 +432,16 @@ func (p *Player) playable(sha string) bool {
 	return true
 }
 
-func (p *Player) openProgram(plan *protocol.Plan, a protocol.Asset, start time.Time) (source, error) {
+func (p *Player) openProgram(plan *protocol.Plan, a protocol.Asset, start time.Time) (play.Source, error) {
 	loc, err := time.LoadLocation(plan.TimeZone)
 	if err != nil {
 		return nil, err
 	}
-	env := programEnv{assets: make(map[string]protocol.Asset, len(plan.Assets)), path: p.files.Path, loc: loc}
+	env := play.Env{Assets: make(map[string]protocol.Asset, len(plan.Assets)), Path: p.files.Path, Loc: loc}
 	for _, x := range plan.Assets {
-		env.assets[x.SHA256] = x
+		env.Assets[x.SHA256] = x
 	}
-	return openProgram(p.files.Path(a.SHA256), p.frame.Bounds(), start, env)
+	return play.OpenProgram(p.files.Path(a.SHA256), p.frame.Bounds(), start, env)
 }
 
 // step draws the frame for instant now.
@@ -639,12 +641,12 @@ func (p *Player) load(slot protocol.Slot, revision int64) (*showing, error) {
 			break
 		}
 	}
-	var src source
+	var src play.Source
 	var err error
 	if asset.Kind == protocol.AssetProgram {
 		src, err = p.openProgram(plan, asset, slot.Start)
 	} else {
-		src, err = openSource(asset, p.files.Path(slot.Item.Asset), p.frame.Bounds())
+		src, err = play.Open(asset, p.files.Path(slot.Item.Asset), p.frame.Bounds())
 	}
 	if err != nil {
 		return nil, err
@@ -820,3 +822,5 @@ func (p *Player) Restart() {
 		p.mu.Unlock()
 	})
 }
+
+func colorRGB(r, g, b uint8) color.RGBA { return color.RGBA{R: r, G: g, B: b, A: 255} }

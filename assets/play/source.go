@@ -1,9 +1,13 @@
-package player
+// Package play draws the frames of a rendition at a point of its item:
+// stills, tickers, videos (frames archives) and programs (windows of
+// those with live clocks, dates, countdowns and tickers drawn over them).
+// The agent plays with it and the controller previews with it, so the two
+// light the same lamps for the same instant.
+package play
 
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/png"
 	"os"
@@ -12,14 +16,16 @@ import (
 	"github.com/pano-signage/pano/protocol"
 )
 
-// source yields the frames of one asset.
-type source interface {
+// Source yields the frames of one asset.
+type Source interface {
 	// Frame draws the frame for elapsed time since the item started into dst.
 	Frame(elapsed time.Duration, dst *image.RGBA) error
 	Close() error
 }
 
-func openSource(a protocol.Asset, path string, panel image.Rectangle) (source, error) {
+// Open opens an image, ticker or video asset's file for a panel (or a
+// program's window) of panel's size. A program is OpenProgram.
+func Open(a protocol.Asset, path string, panel image.Rectangle) (Source, error) {
 	switch a.Kind {
 	case protocol.AssetImage:
 		if a.TickerPPS > 0 {
@@ -29,7 +35,7 @@ func openSource(a protocol.Asset, path string, panel image.Rectangle) (source, e
 	case protocol.AssetVideo:
 		return openVideo(path, a.FPS, panel)
 	}
-	return nil, fmt.Errorf("asset kind %q cannot be played", a.Kind)
+	return nil, fmt.Errorf("asset kind %q cannot be played here", a.Kind)
 }
 
 // still is an image rendition: the same frame for the whole item.
@@ -104,5 +110,3 @@ func (s *still) Frame(_ time.Duration, dst *image.RGBA) error {
 }
 
 func (s *still) Close() error { return nil }
-
-func colorRGB(r, g, b uint8) color.RGBA { return color.RGBA{R: r, G: g, B: b, A: 255} }

@@ -1,4 +1,4 @@
-package player
+package play
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ type video struct {
 	buf   *image.RGBA
 }
 
-func openVideo(path string, planFPS int, panel image.Rectangle) (source, error) {
+func openVideo(path string, planFPS int, panel image.Rectangle) (Source, error) {
 	r, err := frames.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("video rendition is not a readable frames archive: %w", err)

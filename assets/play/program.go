@@ -1,4 +1,4 @@
-package player
+package play
 
 import (
 	"encoding/json"
@@ -29,18 +29,20 @@ type programSource struct {
 
 type mediaWindow struct {
 	rect image.Rectangle
-	src  source
+	src  Source
 	buf  *image.RGBA
 }
 
-// programEnv is what opening a program needs from the plan and the cache.
-type programEnv struct {
-	assets map[string]protocol.Asset
-	path   func(sha string) string
-	loc    *time.Location
+// Env is what opening a program needs from the plan and the files.
+type Env struct {
+	Assets map[string]protocol.Asset // the plan's, by hash
+	Path   func(sha string) string   // where an asset's file is
+	Loc    *time.Location            // the plan's time zone
 }
 
-func openProgram(path string, panel image.Rectangle, start time.Time, env programEnv) (source, error) {
+// OpenProgram opens a program asset's file for a panel. start is when its
+// item started, in controller time: the live windows show start + elapsed.
+func OpenProgram(path string, panel image.Rectangle, start time.Time, env Env) (Source, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -55,7 +57,7 @@ func openProgram(path string, panel image.Rectangle, start time.Time, env progra
 	if p.Width != panel.Dx() || p.Height != panel.Dy() {
 		return nil, fmt.Errorf("program is %d×%d, the panel is %v", p.Width, p.Height, panel.Size())
 	}
-	live, err := program.New(&p, env.loc)
+	live, err := program.New(&p, env.Loc)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
@@ -67,13 +69,13 @@ func openProgram(path string, panel image.Rectangle, start time.Time, env progra
 		if w.Kind != protocol.WindowMedia {
 			continue
 		}
-		a, ok := env.assets[w.Asset]
+		a, ok := env.Assets[w.Asset]
 		if !ok || a.Kind == protocol.AssetProgram {
 			ps.Close()
-			return nil, fmt.Errorf("program window shows asset %s, which the plan does not list as media", short(w.Asset))
+			return nil, fmt.Errorf("program window shows asset %.12s, which the plan does not list as media", w.Asset)
 		}
 		rect := image.Rect(0, 0, w.W, w.H)
-		src, err := openSource(a, env.path(w.Asset), rect)
+		src, err := Open(a, env.Path(w.Asset), rect)
 		if err != nil {
 			ps.Close()
 			return nil, fmt.Errorf("program window %dx%d at %d,%d: %w", w.W, w.H, w.X, w.Y, err)
