@@ -23,6 +23,9 @@ const (
 	KindImage = "image"
 	KindVideo = "video"
 	KindText  = "text"
+	// KindProgram is a layout of windows (ProgramLayouts) showing other
+	// media and live clocks, dates, countdowns and tickers.
+	KindProgram = "program"
 
 	ProcessingProcessing = "processing"
 	ProcessingReady      = "ready"
@@ -49,6 +52,8 @@ type MediaRevision struct {
 	Processing         string       `json:"processing"`
 	ProcessingProgress int          `json:"processing_progress"`
 	Notice             *NoticeStyle `json:"notice"` // text notices only
+	// Program is a program's layouts (programs only).
+	Program *ProgramLayouts `json:"program,omitempty"`
 	// Renditions are this revision's renditions made so far or queued,
 	// one per panel geometry (filled by Media and ListMedia).
 	Renditions []Rendition `json:"renditions"`
@@ -106,17 +111,23 @@ func noticeJSON(n *NoticeStyle) string {
 }
 
 const mediaRevCols = `id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
-	duration_ms, original_name, processing, processing_progress, notice, created_by, created_at, decided_by, decided_at`
+	duration_ms, original_name, processing, processing_progress, notice, program, created_by, created_at, decided_by, decided_at`
 
 func scanMediaRev(sc interface{ Scan(...any) error }) (MediaRevision, error) {
 	var r MediaRevision
 	var at string
 	var by, dby sql.NullInt64
 	var dat sql.NullString
-	var notice string
+	var notice, program string
 	err := sc.Scan(&r.ID, &r.Number, &r.Status, &r.RejectReason, &r.Title, &r.Kind, &r.Body, &r.SHA256, &r.MIME, &r.Bytes,
-		&r.Width, &r.Height, &r.DurationMS, &r.OriginalName, &r.Processing, &r.ProcessingProgress, &notice, &by, &at, &dby, &dat)
+		&r.Width, &r.Height, &r.DurationMS, &r.OriginalName, &r.Processing, &r.ProcessingProgress, &notice, &program, &by, &at, &dby, &dat)
 	r.CreatedBy, r.CreatedAt, r.DecidedBy, r.DecidedAt = ptrInt(by), parseTime(at), ptrInt(dby), parseNullTime(dat)
+	if err == nil && program != "" {
+		r.Program = &ProgramLayouts{}
+		if err := json.Unmarshal([]byte(program), r.Program); err != nil {
+			return r, fmt.Errorf("revision %d program: %w", r.ID, err)
+		}
+	}
 	if err == nil && notice != "" {
 		r.Notice = &NoticeStyle{}
 		if err := json.Unmarshal([]byte(notice), r.Notice); err != nil {
@@ -147,6 +158,7 @@ type NewMedia struct {
 	Processing         string // empty means ready
 	ProcessingProgress int
 	Notice             *NoticeStyle // text notices
+	Program            *ProgramLayouts
 }
 
 // checkCampaignTheme refuses a theme without its campaign or of another one.
@@ -190,10 +202,10 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 			return 0, nil, err
 		}
 		res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
-			width, height, duration_ms, original_name, processing, processing_progress, notice, created_by, created_at)
-			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			width, height, duration_ms, original_name, processing, processing_progress, notice, program, created_by, created_at)
+			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.Title, m.Kind, m.Body, m.SHA256, m.MIME, m.Bytes, m.Width, m.Height, m.DurationMS, m.OriginalName,
-			m.Processing, m.ProcessingProgress, noticeJSON(m.Notice), nullInt(&m.CreatedBy), now)
+			m.Processing, m.ProcessingProgress, noticeJSON(m.Notice), programJSON(m.Program), nullInt(&m.CreatedBy), now)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -370,8 +382,9 @@ type MediaFile struct {
 type MediaEdit struct {
 	Title      *string
 	Body       *string
-	Notice     *NoticeStyle // text notices only
-	File       *MediaFile   // a new upload for an image or video
+	Notice     *NoticeStyle    // text notices only
+	Program    *ProgramLayouts // programs only
+	File       *MediaFile      // a new upload for an image or video
 	CampaignID **int64
 	ThemeID    **int64
 	// ValidFrom and ValidUntil change the validity dates ("" clears); like
@@ -444,7 +457,7 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			}
 			detail["valid_from"], detail["valid_until"] = from, until
 		}
-		if e.Title == nil && e.Body == nil && e.Notice == nil && e.File == nil {
+		if e.Title == nil && e.Body == nil && e.Notice == nil && e.Program == nil && e.File == nil {
 			return id, detail, nil
 		}
 		r, err := scanMediaRev(tx.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, cur))
@@ -457,6 +470,12 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		if e.Notice != nil {
 			r.Notice = e.Notice
 		}
+		if e.Program != nil {
+			if r.Kind != KindProgram {
+				return 0, nil, &StateError{Code: "layout_only_program", Msg: "only a program has a layout"}
+			}
+			r.Program = e.Program
+		}
 		if e.Title != nil {
 			r.Title = *e.Title
 		}
@@ -464,6 +483,9 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			r.Body = *e.Body
 		}
 		if f := e.File; f != nil {
+			if r.Kind == KindProgram {
+				return 0, nil, &StateError{Code: "program_has_no_file", Msg: "a program has no file; change its windows instead"}
+			}
 			if r.Kind == KindText || f.Kind == KindText {
 				return 0, nil, &StateError{Code: "text_has_no_file", Msg: "a text notice has no file, and a file cannot become a text notice"}
 			}
@@ -477,9 +499,9 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		inPlace, status := reviseStatus(r.Status)
 		if inPlace {
 			_, err = tx.ExecContext(ctx, `UPDATE media_revisions SET title = ?, body = ?, kind = ?, sha256 = ?, mime = ?, bytes = ?, width = ?, height = ?,
-				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, notice = ?, status = ?, reject_reason = '' WHERE id = ?`,
+				duration_ms = ?, original_name = ?, processing = ?, processing_progress = ?, notice = ?, program = ?, status = ?, reject_reason = '' WHERE id = ?`,
 				r.Title, r.Body, r.Kind, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS, r.OriginalName, r.Processing, r.ProcessingProgress,
-				noticeJSON(r.Notice), status, cur)
+				noticeJSON(r.Notice), programJSON(r.Program), status, cur)
 			if err == nil && (e.File != nil || r.Kind == KindText && (e.Title != nil || e.Body != nil || e.Notice != nil)) {
 				// The revision's content changed in place: its renditions
 				// are of the old content. The pipeline makes new ones.
@@ -489,10 +511,10 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 		} else {
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
-				width, height, duration_ms, original_name, processing, processing_progress, notice, created_by, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				width, height, duration_ms, original_name, processing, processing_progress, notice, program, created_by, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				id, r.Number+1, status, r.Title, r.Kind, r.Body, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS,
-				r.OriginalName, r.Processing, r.ProcessingProgress, noticeJSON(r.Notice), nullInt(&who.UserID), s.stamp())
+				r.OriginalName, r.Processing, r.ProcessingProgress, noticeJSON(r.Notice), programJSON(r.Program), nullInt(&who.UserID), s.stamp())
 			if err == nil {
 				var rev int64
 				if rev, err = res.LastInsertId(); err == nil {

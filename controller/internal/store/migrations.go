@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 )
 
 // migrations is append-only: never edit or reorder an entry that has been
@@ -486,7 +488,59 @@ var migrations = []string{
 	ALTER TABLE cap_alerts_13 RENAME TO cap_alerts;
 	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
 	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
+
+	// 14: programs (issue 11). A media of kind 'program' is a layout of
+	// windows (media, ticker, clock, date, countdown) as JSON in program;
+	// the kind CHECK changes, so the table is rebuilt (with foreign keys
+	// off: dropping it would otherwise cascade to its renditions). A
+	// program compiled for a display is a file in the asset store named in
+	// program_files, which agents may fetch.
+	foreignKeysOff + `
+	CREATE TABLE media_revisions_14 (
+		id                  INTEGER PRIMARY KEY,
+		media_id            INTEGER NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+		number              INTEGER NOT NULL,
+		status              TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'approved', 'rejected')),
+		reject_reason       TEXT NOT NULL DEFAULT '',
+		title               TEXT NOT NULL,
+		kind                TEXT NOT NULL CHECK (kind IN ('image', 'video', 'text', 'program')),
+		body                TEXT NOT NULL DEFAULT '', -- text notices
+		sha256              TEXT NOT NULL DEFAULT '', -- uploaded file, hex
+		mime                TEXT NOT NULL DEFAULT '',
+		bytes               INTEGER NOT NULL DEFAULT 0,
+		width               INTEGER NOT NULL DEFAULT 0,
+		height              INTEGER NOT NULL DEFAULT 0,
+		duration_ms         INTEGER NOT NULL DEFAULT 0,
+		original_name       TEXT NOT NULL DEFAULT '',
+		processing          TEXT NOT NULL DEFAULT 'ready' CHECK (processing IN ('processing', 'ready', 'failed')),
+		processing_progress INTEGER NOT NULL DEFAULT 100,
+		created_by          INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		created_at          TEXT NOT NULL,
+		decided_by          INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		decided_at          TEXT,
+		notice              TEXT NOT NULL DEFAULT '',
+		program             TEXT NOT NULL DEFAULT '', -- programs: the layout, JSON
+		UNIQUE (media_id, number)
+	) STRICT;
+	INSERT INTO media_revisions_14 (id, media_id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
+		duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at, notice)
+	SELECT id, media_id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
+		duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at, notice
+	FROM media_revisions;
+	DROP TABLE media_revisions;
+	ALTER TABLE media_revisions_14 RENAME TO media_revisions;
+	CREATE INDEX media_revisions_sha256 ON media_revisions (sha256) WHERE sha256 != '';
+	CREATE TABLE program_files (
+		sha256     TEXT PRIMARY KEY, -- of the program JSON, hex
+		bytes      INTEGER NOT NULL,
+		created_at TEXT NOT NULL
+	) STRICT;`,
 }
+
+// foreignKeysOff starts a migration that rebuilds a table others refer
+// to: it runs with foreign keys off (as SQLite's procedure for changing a
+// table's definition says) and must leave no violation behind.
+const foreignKeysOff = "-- foreign keys off\n"
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 	var v int
@@ -515,13 +569,38 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, version int, stmt string) error {
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	defer conn.Close()
+	fkOff := strings.HasPrefix(stmt, foreignKeysOff)
+	if fkOff {
+		// Outside a transaction: the pragma is a no-op inside one.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return fmt.Errorf("migration %d: foreign keys off: %w", version, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %d: begin: %w", version, err)
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	if fkOff {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fk)
+		if err == nil {
+			return fmt.Errorf("migration %d: leaves a row of %s pointing at no %s", version, table, parent)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("migration %d: foreign key check: %w", version, err)
+		}
 	}
 	// PRAGMA takes no bound parameters; version is an int we computed.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version)); err != nil {

@@ -119,10 +119,11 @@ func (s *Store) AnyReadyRendition(ctx context.Context, revisionID int64) (Rendit
 	return r, nil
 }
 
-// AssetBySHA reports whether a ready rendition has this hash (agents may
-// fetch only those) and its media type.
+// AssetBySHA reports whether a ready rendition or a compiled program has
+// this hash (agents may fetch only those) and its media type.
 func (s *Store) AssetBySHA(ctx context.Context, sha string) (exists bool, mime string, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT mime FROM renditions WHERE sha256 = ? AND status = 'ready' LIMIT 1`, sha).Scan(&mime)
+	err = s.r.QueryRowContext(ctx, `SELECT mime FROM renditions WHERE sha256 = ? AND status = 'ready'
+		UNION ALL SELECT 'application/json' FROM program_files WHERE sha256 = ? LIMIT 1`, sha, sha).Scan(&mime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, "", nil
 	}
@@ -137,7 +138,7 @@ func (s *Store) AssetBySHA(ctx context.Context, sha string) (exists bool, mime s
 func (s *Store) SHAInUse(ctx context.Context, sha string) (bool, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM media_revisions WHERE sha256 = ?) +
-		(SELECT count(*) FROM renditions WHERE sha256 = ?)`, sha, sha).Scan(&n)
+		(SELECT count(*) FROM renditions WHERE sha256 = ?) + (SELECT count(*) FROM program_files WHERE sha256 = ?)`, sha, sha, sha).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: sha in use %s: %w", sha, err)
 	}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pano-signage/pano/protocol"
+)
+
+// ProgramLayouts are a program's layouts: the first is the template,
+// designed for its own panel size and scaled to a display of another; a
+// later one is used as it is on displays of exactly its size. Stored as
+// JSON in media_revisions.program.
+type ProgramLayouts struct {
+	Layouts []ProgramLayout `json:"layouts"`
+}
+
+// ProgramLayout is a program for one panel size.
+type ProgramLayout struct {
+	Width      int             `json:"width"`
+	Height     int             `json:"height"`
+	Background string          `json:"background,omitempty"`
+	Windows    []ProgramWindow `json:"windows"`
+}
+
+// ProgramWindow is a window of a layout: a protocol window whose media
+// window names a media (its approved revision plays, fitted as Fit says)
+// rather than an asset.
+type ProgramWindow struct {
+	protocol.ProgramWindow
+	MediaID int64  `json:"media_id,omitempty"`
+	Fit     string `json:"fit,omitempty"` // media windows: contain (default), cover or stretch
+}
+
+// MediaIDs are the media a program's windows show, once each.
+func (p *ProgramLayouts) MediaIDs() []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, l := range p.Layouts {
+		for _, w := range l.Windows {
+			if w.Kind == protocol.WindowMedia && !seen[w.MediaID] {
+				seen[w.MediaID] = true
+				ids = append(ids, w.MediaID)
+			}
+		}
+	}
+	return ids
+}
+
+// For returns the layout for a w×h panel: the one made for that size, or
+// the template scaled to it (window edges rounded to whole lamps, so
+// windows that touched still touch).
+func (p *ProgramLayouts) For(w, h int) ProgramLayout {
+	for _, l := range p.Layouts[1:] {
+		if l.Width == w && l.Height == h {
+			return l
+		}
+	}
+	t := p.Layouts[0]
+	if t.Width == w && t.Height == h {
+		return t
+	}
+	sx := func(x int) int { return (x*w + t.Width/2) / t.Width }
+	sy := func(y int) int { return (y*h + t.Height/2) / t.Height }
+	out := ProgramLayout{Width: w, Height: h, Background: t.Background}
+	for _, win := range t.Windows {
+		x0, y0, x1, y1 := sx(win.X), sy(win.Y), sx(win.X+win.W), sy(win.Y+win.H)
+		if x1 <= x0 || y1 <= y0 {
+			continue // too small to keep a lamp at this size
+		}
+		win.X, win.Y, win.W, win.H = x0, y0, x1-x0, y1-y0
+		out.Windows = append(out.Windows, win)
+	}
+	return out
+}
+
+func programJSON(p *ProgramLayouts) string {
+	if p == nil {
+		return ""
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// AddProgramFile records a compiled program's file (already in the asset
+// store) so agents may fetch it.
+func (s *Store) AddProgramFile(ctx context.Context, sha string, bytes int64) error {
+	_, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO program_files (sha256, bytes, created_at) VALUES (?, ?, ?)`, sha, bytes, s.stamp())
+	if err != nil {
+		return fmt.Errorf("store: program file %s: %w", sha, err)
+	}
+	return nil
+}
