@@ -206,6 +206,21 @@ func (c serveConfig) validate() error {
 	return nil
 }
 
+// programFiles keeps compiled programs in the asset store, where agents
+// fetch them like renditions.
+type programFiles struct {
+	st *store.Store
+	as *assets.Store
+}
+
+func (p programFiles) PutProgram(ctx context.Context, data []byte) (string, error) {
+	sha, _, err := p.as.Put(data, ".json")
+	if err != nil {
+		return "", err
+	}
+	return sha, p.st.AddProgramFile(ctx, sha, int64(len(data)))
+}
+
 // renditionOf finds the ready rendition of a media revision for a panel.
 func renditionOf(st *store.Store) plans.RenditionFunc {
 	return func(ctx context.Context, revisionID int64, w, h int, fit string) (protocol.Asset, error) {
@@ -305,7 +320,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Plans are compiled from the store and pushed through the hub, which
 	// asks the plans service for them: build both, then connect them. A
 	// change in the store or a new rendition recompiles the plans.
-	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback})
+	var pipe *pipeline.Pipeline // made below; a program's window asks it for renditions
+	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback,
+		Programs: programFiles{st, as},
+		Render: func(revisionID int64, w, h int, fit string) {
+			if err := st.EnqueueRendition(ctx, revisionID, w, h, fit); err != nil {
+				log.Warn("cannot queue a program window's rendition", "revision", revisionID, "err", err)
+				return
+			}
+			if pipe != nil {
+				pipe.Kick(ctx)
+			}
+		}})
 	agents := agentapi.New(st, log)
 	h := hub.New(log, st, hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc})
 	plansSvc.SetPusher(h)
@@ -324,7 +350,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { defer bgDone.Done(); changes.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
-	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
+	pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
 		OnReady: func(int64) { plansSvc.Kick() }})
 	// Renditions left unfinished by the last run resume, and what the
 	// displays need (the demo's notice included) is queued.

@@ -54,10 +54,15 @@ func OpenProgram(path string, panel image.Rectangle, start time.Time, env Env) (
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("program is not valid JSON: %w", err)
 	}
+	return NewProgram(&p, panel, start, env)
+}
+
+// NewProgram is OpenProgram for a program already read.
+func NewProgram(p *protocol.Program, panel image.Rectangle, start time.Time, env Env) (Source, error) {
 	if p.Width != panel.Dx() || p.Height != panel.Dy() {
 		return nil, fmt.Errorf("program is %d×%d, the panel is %v", p.Width, p.Height, panel.Size())
 	}
-	live, err := program.New(&p, env.Loc)
+	live, err := program.New(p, env.Loc)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}

@@ -14,25 +14,29 @@ import (
 )
 
 type mediaIn struct {
-	UnitID     *int64   `json:"unit_id"` // default: your unit
-	Title      string   `json:"title"`   // drawn in bold above the body unless style.hide_title
-	Kind       string   `json:"kind"`    // "text": images and videos come by upload
-	Body       string   `json:"body"`
-	Style      *styleIn `json:"style"` // how the notice is drawn; default white on black, centred
-	CampaignID *int64   `json:"campaign_id"`
-	ThemeID    *int64   `json:"theme_id"`
-	ValidFrom  string   `json:"valid_from"`  // YYYY-MM-DD, inclusive; "" = open
-	ValidUntil string   `json:"valid_until"` // YYYY-MM-DD, inclusive; "" = open
+	UnitID *int64   `json:"unit_id"` // default: your unit
+	Title  string   `json:"title"`   // drawn in bold above the body unless style.hide_title
+	Kind   string   `json:"kind"`    // "text": images and videos come by upload
+	Body   string   `json:"body"`
+	Style  *styleIn `json:"style"` // how the notice is drawn; default white on black, centred
+	// Program is a program's layouts (kind "program"): windows on the
+	// panel grid showing media, tickers, a clock, the date, a countdown.
+	Program    *store.ProgramLayouts `json:"program"`
+	CampaignID *int64                `json:"campaign_id"`
+	ThemeID    *int64                `json:"theme_id"`
+	ValidFrom  string                `json:"valid_from"`  // YYYY-MM-DD, inclusive; "" = open
+	ValidUntil string                `json:"valid_until"` // YYYY-MM-DD, inclusive; "" = open
 }
 
 type mediaPatch struct {
-	Title      *string  `json:"title"`
-	Body       *string  `json:"body"`
-	Style      *styleIn `json:"style"`       // replaces the whole style
-	CampaignID *int64   `json:"campaign_id"` // 0 clears
-	ThemeID    *int64   `json:"theme_id"`    // 0 clears
-	ValidFrom  *string  `json:"valid_from"`  // "" clears
-	ValidUntil *string  `json:"valid_until"` // "" clears
+	Title      *string               `json:"title"`
+	Body       *string               `json:"body"`
+	Style      *styleIn              `json:"style"`       // replaces the whole style
+	Program    *store.ProgramLayouts `json:"program"`     // replaces a program's layouts
+	CampaignID *int64                `json:"campaign_id"` // 0 clears
+	ThemeID    *int64                `json:"theme_id"`    // 0 clears
+	ValidFrom  *string               `json:"valid_from"`  // "" clears
+	ValidUntil *string               `json:"valid_until"` // "" clears
 }
 
 // checkValidity checks a media's validity dates: each YYYY-MM-DD or empty
@@ -125,7 +129,7 @@ func (a *API) listMedia(c echo.Context, p *principal) error {
 	q := &query{c: c}
 	f := store.MediaFilter{
 		Status:     q.oneOf("status", statusEnum...),
-		Kind:       q.oneOf("kind", store.KindImage, store.KindVideo, store.KindText),
+		Kind:       q.oneOf("kind", store.KindImage, store.KindVideo, store.KindText, store.KindProgram),
 		CampaignID: q.id("campaign_id"),
 		Q:          q.str("q"),
 		Sort:       q.oneOf("sort", keys(store.MediaSorts)...),
@@ -163,12 +167,15 @@ func (a *API) createMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	if in.Kind != store.KindText {
-		return badRequest("kind must be %q: images and videos are uploaded, not created from JSON", store.KindText)
+	if in.Kind != store.KindText && in.Kind != store.KindProgram {
+		return badRequest("kind must be %q or %q: images and videos are uploaded, not created from JSON", store.KindText, store.KindProgram)
 	}
 	title, err := name("title", in.Title)
 	if err != nil {
 		return err
+	}
+	if in.Kind == store.KindProgram {
+		return a.createProgram(c, p, unit, title, in)
 	}
 	body := strings.TrimSpace(in.Body)
 	if err := checkBody(body); err != nil {
@@ -191,6 +198,24 @@ func (a *API) createMedia(c echo.Context, p *principal) error {
 	}
 	if m, err = a.keepRenditions(ctxOf(c), m, rendered); err != nil {
 		return err
+	}
+	return c.JSON(http.StatusCreated, m)
+}
+
+// createProgram stores a new program after checking its layouts.
+func (a *API) createProgram(c echo.Context, p *principal, unit int64, title string, in mediaIn) error {
+	if err := a.checkProgram(ctxOf(c), p, in.Program); err != nil {
+		return err
+	}
+	if err := checkValidity(in.ValidFrom, in.ValidUntil); err != nil {
+		return err
+	}
+	m, err := a.o.Store.CreateMedia(ctxOf(c), p.actor(), store.NewMedia{
+		UnitID: unit, CampaignID: optID(in.CampaignID), ThemeID: optID(in.ThemeID), CreatedBy: p.User.ID,
+		Title: title, Kind: store.KindProgram, Program: in.Program, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
+	})
+	if err != nil {
+		return storeErr(err, "unit", unit)
 	}
 	return c.JSON(http.StatusCreated, m)
 }
@@ -298,6 +323,15 @@ func (a *API) updateMedia(c echo.Context, p *principal) error {
 		e.Body = &b
 	}
 	e.Notice = in.Style.store()
+	if in.Program != nil {
+		if m.Kind != store.KindProgram {
+			return invalid("bad_program", "only a program has a layout").at("program")
+		}
+		if err := a.checkProgram(ctxOf(c), p, in.Program); err != nil {
+			return err
+		}
+		e.Program = in.Program
+	}
 	if e.Title != nil || e.Body != nil || e.Notice != nil {
 		if m.Kind == store.KindText {
 			rev := m.Current

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"net/http"
 	"os"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,11 @@ var previewQuery = []Param{
 	{Name: "fit", Type: "string", Enum: store.Fits, Desc: "default contain"},
 }
 
+// mediaPreviewQuery is previewQuery and, for programs, the instant.
+var mediaPreviewQuery = append(slices.Clone(previewQuery),
+	Param{Name: "at", Type: "string", Format: "date-time", Desc: "programs: the instant shown (RFC 3339), default now"},
+	Param{Name: "elapsed_ms", Type: "integer", Desc: "programs: how long the program has been on screen at that instant (places tickers), default 0"})
+
 // previewMedia is GET /media/{id}/preview: the exact pixels a panel of
 // that geometry shows for the media's current revision, as PNG (a video's
 // first frame). The rendition is served when it exists; an image or text
@@ -54,6 +60,9 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	}
 	if err := processed(m); err != nil {
 		return err
+	}
+	if m.Current.Kind == store.KindProgram {
+		return a.previewProgram(c, m, w, h)
 	}
 	rev := m.Current
 	ctx := ctxOf(c)

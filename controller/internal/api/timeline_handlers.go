@@ -19,6 +19,9 @@ import (
 type Previews interface {
 	DisplayPreview(ctx context.Context, displayID int64) (*protocol.Plan, error)
 	GroupPreview(ctx context.Context, groupID int64) (*protocol.Plan, int64, error)
+	// ProgramPreview compiles a program revision for a w×h panel with the
+	// newest revision of each media it shows.
+	ProgramPreview(ctx context.Context, revisionID int64, w, h int) (*protocol.Program, []protocol.Asset, error)
 }
 
 // Timeline bounds: a month of blocks, a day of items.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -306,6 +307,9 @@ func (s stubPreviews) DisplayPreview(context.Context, int64) (*protocol.Plan, er
 }
 func (s stubPreviews) GroupPreview(context.Context, int64) (*protocol.Plan, int64, error) {
 	return s.plan, 0, nil
+}
+func (s stubPreviews) ProgramPreview(context.Context, int64, int, int) (*protocol.Program, []protocol.Asset, error) {
+	return nil, nil, errors.New("no programs here")
 }
 
 // TestTimelineSchema2 reads the schema-2 parts of the answer

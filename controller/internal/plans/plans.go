@@ -43,6 +43,12 @@ type Options struct {
 	Fallback string // what a screen shows with nothing playable (default black)
 	Debounce time.Duration
 	Now      func() time.Time
+	// Programs keeps compiled programs (issue 11); without it programs are
+	// left out of plans.
+	Programs ProgramFiles
+	// Render, if set, asks for a rendition a program's window needs and
+	// nobody made yet (the pipeline makes it; when ready, plans refresh).
+	Render func(revisionID int64, width, height int, fit string)
 }
 
 // Service owns plans.
@@ -223,17 +229,26 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 				if !ok {
 					continue // its validity and its campaign's dates never meet
 				}
-				a, err := rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
+				var as []protocol.Asset
+				if it.Kind == store.KindProgram {
+					as, err = s.programAssets(ctx, it.RevisionID, d, rend)
+				} else {
+					var a protocol.Asset
+					a, err = rend(ctx, it.RevisionID, d.Width, d.Height, d.Fit)
+					as = []protocol.Asset{a}
+				}
 				if err != nil {
 					continue // not rendered yet: it joins the plan when ready
 				}
 				pl.Items = append(pl.Items, protocol.Item{
-					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: a.SHA256, DurationMS: it.DurationMS,
+					ID: int64(it.Position) + 1, Media: it.MediaID, Campaign: it.CampaignID, Asset: as[0].SHA256, DurationMS: it.DurationMS,
 					NotBefore: notBefore, NotAfter: notAfter,
 				})
-				if !assets[a.SHA256] {
-					assets[a.SHA256] = true
-					plan.Assets = append(plan.Assets, a)
+				for _, a := range as {
+					if !assets[a.SHA256] {
+						assets[a.SHA256] = true
+						plan.Assets = append(plan.Assets, a)
+					}
 				}
 			}
 			if len(pl.Items) == 0 {

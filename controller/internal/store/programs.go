@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pano-signage/pano/protocol"
@@ -89,6 +91,30 @@ func (s *Store) AddProgramFile(ctx context.Context, sha string, bytes int64) err
 	_, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO program_files (sha256, bytes, created_at) VALUES (?, ?, ?)`, sha, bytes, s.stamp())
 	if err != nil {
 		return fmt.Errorf("store: program file %s: %w", sha, err)
+	}
+	return nil
+}
+
+// Revision returns one media revision (without its renditions).
+func (s *Store) Revision(ctx context.Context, id int64) (MediaRevision, error) {
+	r, err := scanMediaRev(s.r.QueryRowContext(ctx, `SELECT `+mediaRevCols+` FROM media_revisions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("store: revision %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: revision %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// EnqueueRendition queues a rendition of a revision for a w×h window of a
+// program, unless one exists (made, queued or failed).
+func (s *Store) EnqueueRendition(ctx context.Context, revisionID int64, w, h int, fit string) error {
+	now := s.stamp()
+	_, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, revisionID, w, h, fit, now, now)
+	if err != nil {
+		return fmt.Errorf("store: enqueue rendition %d %dx%d: %w", revisionID, w, h, err)
 	}
 	return nil
 }
