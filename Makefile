@@ -54,6 +54,7 @@ bench: deps
 golden:
 	$(GO) test ./protocol -run Golden -update
 	$(GO) test ./assets -run Golden -update
+	$(GO) test ./controller/internal/plans -run Golden -update
 	$(GO) test ./agent/internal/mapping ./agent/internal/driver -run Golden -update
 
 clean:

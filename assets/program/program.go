@@ -33,6 +33,7 @@ type live struct {
 	scale  int
 	width  int // a ticker's text, in pixels at scale
 	speed  int
+	narrow bool // a clock with seconds too wide for its window shows hours and minutes
 }
 
 // Weekdays in Vietnamese, Sunday first (time.Weekday).
@@ -73,6 +74,7 @@ func New(p *protocol.Program, loc *time.Location) (*Live, error) {
 		}
 		if lw.face == nil { // lower or narrower than any face: the smallest, cut by the window
 			lw.face, lw.scale = faces[0], 1
+			lw.narrow = w.Kind == protocol.WindowClock && w.Format == protocol.ClockHMS && lw.face.Width("00:00:00") > w.W
 		}
 		if w.Kind == protocol.WindowTicker {
 			lw.width = lw.face.Width(w.Text) * lw.scale
@@ -124,11 +126,7 @@ func (l *Live) Draw(dst *image.RGBA, now time.Time, elapsed time.Duration) {
 		text := l.text(w, now)
 		baseline := w.rect.Min.Y + (w.rect.Dy()-w.face.Height()*w.scale)/2 + w.face.Ascent*w.scale
 		if w.w.Kind == protocol.WindowTicker {
-			period := w.width + w.rect.Dx()
-			off := int(elapsed.Nanoseconds() * int64(w.speed) / int64(time.Second) % int64(period))
-			if elapsed < 0 {
-				off = 0
-			}
+			off := scrolled(elapsed, w.speed, w.width+w.rect.Dx())
 			x := w.rect.Max.X - off // enters from the right
 			if w.w.Direction == "right" {
 				x = w.rect.Min.X - w.width + off
@@ -136,9 +134,24 @@ func (l *Live) Draw(dst *image.RGBA, now time.Time, elapsed time.Duration) {
 			w.face.DrawScaled(dst, w.rect, x, baseline, w.scale, w.w.Text, w.fg)
 			continue
 		}
-		x := w.rect.Min.X + (w.rect.Dx()-w.face.WidthBytes(text)*w.scale)/2
+		tw := w.face.WidthBytes(text) * w.scale
+		x := w.rect.Min.X + (w.rect.Dx()-tw)/2
+		if tw > w.rect.Dx() && w.w.Kind != protocol.WindowClock {
+			// Wider than its window even in the smallest face: it scrolls
+			// as a ticker would, rather than lose its ends.
+			x = w.rect.Max.X - scrolled(elapsed, 2*w.rect.Dy(), tw+w.rect.Dx())
+		}
 		w.face.DrawBytes(dst, w.rect, x, baseline, w.scale, text, w.fg)
 	}
+}
+
+// scrolled is how far a scrolling text has moved at elapsed, at speed
+// pixels per second, around a loop of period pixels.
+func scrolled(elapsed time.Duration, speed, period int) int {
+	if elapsed < 0 || period <= 0 {
+		return 0
+	}
+	return int(elapsed.Nanoseconds() * int64(speed) / int64(time.Second) % int64(period))
 }
 
 // text formats a clock, date or countdown window's text into l.buf.
@@ -150,7 +163,7 @@ func (l *Live) text(w *live, now time.Time) []byte {
 		b = two(b, now.Hour())
 		b = append(b, ':')
 		b = two(b, now.Minute())
-		if w.w.Format == protocol.ClockHMS {
+		if w.w.Format == protocol.ClockHMS && !w.narrow {
 			b = append(b, ':')
 			b = two(b, now.Second())
 		}

@@ -218,3 +218,22 @@ func BenchmarkProgramFrame(b *testing.B) {
 		})
 	}
 }
+
+// Text wider than its window in the smallest face scrolls rather than
+// losing its ends; a clock too narrow for its seconds shows the minutes.
+func TestTooWideTextScrollsAndClocksDropSeconds(t *testing.T) {
+	until := time.Date(2027, 2, 6, 0, 0, 0, 0, hcm)
+	p := &protocol.Program{Width: 64, Height: 32, Windows: []protocol.ProgramWindow{
+		{Kind: protocol.WindowCountdown, X: 0, Y: 0, W: 40, H: 16, Text: "Tết Nguyên đán", Until: until},
+		{Kind: protocol.WindowClock, Format: protocol.ClockHMS, X: 0, Y: 16, W: 32, H: 16},
+	}}
+	l := newLive(t, p)
+	now := time.Date(2026, 11, 30, 14, 5, 9, 0, hcm)
+	if got := string(l.text(&l.wins[1], now)); got != "14:05" {
+		t.Fatalf("a 32-pixel clock shows %q, want 14:05", got)
+	}
+	a, b := frame(l, 64, 32, now, time.Second), frame(l, 64, 32, now, 2*time.Second)
+	if bytes.Equal(a.SubImage(image.Rect(0, 0, 40, 16)).(*image.RGBA).Pix, b.SubImage(image.Rect(0, 0, 40, 16)).(*image.RGBA).Pix) {
+		t.Fatal("a countdown wider than its window stands still")
+	}
+}
