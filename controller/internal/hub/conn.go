@@ -401,11 +401,9 @@ func (c *conn) onReport(env protocol.Envelope) error {
 		if err := protocol.DecodeBody(env, &b); err != nil {
 			return err
 		}
-		for i := range b.Records {
-			if b.Records[i].Display != c.id.DisplayID && c.id.DisplayID != 0 {
-				return fmt.Errorf("record %s is for display %d, this agent is display %d", b.Records[i].ID, b.Records[i].Display, c.id.DisplayID)
-			}
-		}
+		// The runtime refuses (and counts) records this display's plans
+		// could not have played; refused or stored, the batch is acked so
+		// the agent forgets it.
 		if rt != nil {
 			if err := rt.PlayRecords(ctx, c.id.DisplayID, b); err != nil {
 				c.h.log.Error("store play records", "display", c.id.DisplayID, "err", err)
