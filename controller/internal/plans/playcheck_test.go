@@ -58,7 +58,9 @@ func TestPlayRecordsNotInTheDisplaysPlansAreRefusedAndCounted(t *testing.T) {
 		why  string
 	}{
 		{"another unit's media", func(r *protocol.PlayRecord) { r.Media = b.Media }, "is media"},
-		{"another display's item", func(r *protocol.PlayRecord) { r.Entry, r.Item, r.Media, r.Campaign = b.Entry, b.Item, b.Media, b.Campaign }, "has no"},
+		{"another display's item", func(r *protocol.PlayRecord) {
+			r.Entry, r.Item, r.Media, r.Campaign = b.Entry, b.Item, b.Media, b.Campaign
+		}, "has no"},
 		{"media that does not exist", func(r *protocol.PlayRecord) { r.Media = 987654 }, "is media"},
 		{"campaign that does not exist", func(r *protocol.PlayRecord) { r.Campaign = 987654 }, "campaign"},
 		{"2020 to 2030", func(r *protocol.PlayRecord) {
