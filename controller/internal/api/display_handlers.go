@@ -287,6 +287,8 @@ func (a *API) deleteDisplay(c echo.Context, p *principal) error {
 	if err := a.o.Store.DeleteDisplay(ctxOf(c), p.actor(), id); err != nil {
 		return storeErr(err, "display", id)
 	}
+	// Its credentials went with it: its agent's link goes too.
+	a.o.Hub.Revoke(id)
 	return c.NoContent(http.StatusNoContent)
 }
 
