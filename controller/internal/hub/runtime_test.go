@@ -261,3 +261,31 @@ func TestOlderPlanIsSentToo(t *testing.T) {
 		t.Fatalf("got %s %+v, want plan 5", env.Type, m.Plan.Revision)
 	}
 }
+
+// One bad record (a clock step ended it before it started) must not hold
+// back the batch: the runtime refuses it alone and the batch is acked, or
+// the agent would send the batch, and everything journaled after it, again
+// forever.
+func TestPlayRecordBatchWithABadRecordIsAcked(t *testing.T) {
+	rt := &fakeRuntime{}
+	_, url := startAuthHub(t, rt)
+	ws, _, _ := dialAuth(t, url, "good")
+	send(t, ws, protocol.TypeHello, hello("truong-hoc"))
+	read(t, ws)
+	now := time.Now().UTC()
+	batch := protocol.PlayRecords{Records: []protocol.PlayRecord{
+		{ID: "stepped", Display: 3, Start: now, End: now.Add(-time.Second)},
+		{ID: "fine", Display: 3, Start: now.Add(-time.Second), End: now},
+	}}
+	msg := send(t, ws, protocol.TypePlayRecords, batch)
+	env := read(t, ws)
+	var ack protocol.Ack
+	if env.Type != protocol.TypeAck || protocol.DecodeBody(env, &ack) != nil || ack.Ref != msg.ID {
+		t.Fatalf("got %s %s, want the batch acked", env.Type, env.Body)
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if len(rt.records) != 2 {
+		t.Fatalf("the runtime saw %d records, want both (it decides on each)", len(rt.records))
+	}
+}

@@ -103,6 +103,9 @@ func (c *checker) check(ctx context.Context, r protocol.PlayRecord) error {
 	if r.Display != c.displayID {
 		return refuse("record is for display %d, this agent is display %d", r.Display, c.displayID)
 	}
+	if r.ID == "" || len(r.ID) > protocol.MaxPlayRecordID {
+		return refuse("record id must be 1 to %d characters", protocol.MaxPlayRecordID)
+	}
 	if r.Start.IsZero() || r.End.Before(r.Start) {
 		return refuse("record needs a start and an end not before it")
 	}

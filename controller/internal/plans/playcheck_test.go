@@ -72,6 +72,7 @@ func TestPlayRecordsNotInTheDisplaysPlansAreRefusedAndCounted(t *testing.T) {
 		{"in the future", func(r *protocol.PlayRecord) { r.Start, r.End = r.Start.Add(time.Hour), r.End.Add(time.Hour) }, "future"},
 		{"a revision never sent", func(r *protocol.PlayRecord) { r.PlanRevision = 99 }, "never sent"},
 		{"another display's id", func(r *protocol.PlayRecord) { r.Display = b.Display }, "this agent is display"},
+		{"ends before it starts", func(r *protocol.PlayRecord) { r.Start, r.End = r.End, r.Start }, "not before it"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
