@@ -152,3 +152,26 @@ func TestPlayRecordOfAReplacedPlanBoundByTheAck(t *testing.T) {
 		t.Fatalf("stored %+v", got)
 	}
 }
+
+func TestPlayRecordFromBeforeEnrolmentIsRefused(t *testing.T) {
+	s, st, a, _ := playSetup(t)
+	ctx := context.Background()
+	if _, err := st.CreateEnrolmentCode(ctx, store.System, a.Display, "code-hash", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RedeemEnrolmentCode(ctx, store.System, "code-hash", "secret-hash"); err != nil {
+		t.Fatal(err)
+	}
+	early := a
+	early.ID = "early"
+	early.Start, early.End = a.Start.Add(-time.Hour), a.End.Add(-time.Hour)
+	if err := s.PlayRecords(ctx, a.Display, protocol.PlayRecords{Records: []protocol.PlayRecord{early, a}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedOf(t, st, a.Display); len(got) != 1 || got[0].ID != a.ID {
+		t.Fatalf("stored %+v", got)
+	}
+	if ref, _ := st.DisplayRefusals(ctx, a.Display); ref.PlayRecords != 1 || !strings.Contains(ref.LastReason, "before the display was enrolled") {
+		t.Fatalf("refusals %+v", ref)
+	}
+}
