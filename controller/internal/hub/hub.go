@@ -213,6 +213,9 @@ func (h *Hub) Agents() []AgentInfo {
 	defer h.mu.Unlock()
 	out := make([]AgentInfo, 0, len(h.conns))
 	for c := range h.conns {
+		if c.id.DisplayID != 0 && h.byDisplay[c.id.DisplayID] != c {
+			continue // replaced, closing
+		}
 		if info, ok := c.snapshot(); ok {
 			out = append(out, info)
 		}

@@ -113,6 +113,9 @@ func TestNewerLinkOfADisplayClosesTheOlderAndGetsThePushes(t *testing.T) {
 	f := startFleetHub(t, rt)
 	older := f.online(t, "3")
 	newer := f.online(t, "3")
+	if a := f.Agents(); len(a) != 1 { // at once, not when the older link is gone
+		t.Fatalf("agents listed right after the newer link's hello: %d, want 1", len(a))
+	}
 	if code := closeCode(t, older, 5*time.Second); code != protocol.CloseReplaced {
 		t.Fatalf("older link closed with %d, want %d (replaced)", code, protocol.CloseReplaced)
 	}
