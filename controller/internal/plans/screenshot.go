@@ -19,13 +19,20 @@ const (
 	MaxScreenshotBytes = protocol.MaxMessageBytes
 )
 
+// maxScreenshotBytes is what a PNG of at most (w×F)×(h×F) pixels needs even
+// stored uncompressed (RGBA, a filter byte a row) with room for its chunks:
+// more is padding no screen sends, kept for every display every minute.
+func maxScreenshotBytes(w, h int) int {
+	return min(MaxScreenshotBytes, (w*ScreenshotFactor*4+1)*h*ScreenshotFactor+64<<10)
+}
+
 // checkScreenshot decodes a screenshot for a panel of w×h: its size is
 // checked from the header before any pixel is decoded (a few kilobytes of
 // zeros can claim gigabytes), then the whole image is decoded, so a
 // truncated or corrupt file is refused rather than stored.
 func checkScreenshot(data []byte, w, h int) error {
-	if len(data) > MaxScreenshotBytes {
-		return fmt.Errorf("screenshot of %d bytes is larger than %d: send the panel's frame as a PNG", len(data), MaxScreenshotBytes)
+	if limit := maxScreenshotBytes(w, h); len(data) > limit {
+		return fmt.Errorf("screenshot of %d bytes is larger than a PNG of this display's panel needs (%d): send the panel's frame as a plain PNG", len(data), limit)
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {

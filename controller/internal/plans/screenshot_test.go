@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/png"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,7 @@ func TestScreenshotsAreDecodedBeforeTheyAreStored(t *testing.T) {
 		{"decompression bomb", bomb, "20000×20000"},
 		{"twice the panel and more", panelPNG(t, 2*d.Width+1, d.Height), "at most"},
 		{"not a PNG", []byte("\x89PNG\r\n\x1a\nthis is not one"), "not a PNG"},
+		{"padded", append(slices.Clip(good), make([]byte, 600<<10)...), "larger than"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
