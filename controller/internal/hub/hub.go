@@ -173,19 +173,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := newConn(h, ws, r.RemoteAddr)
 	c.id = id
 	h.mu.Lock()
-	refuse := ""
+	code, refuse := 0, ""
 	switch {
 	case h.closed:
-		refuse = "controller is shutting down"
+		code, refuse = websocket.CloseGoingAway, "controller is shutting down"
 	case id.DisplayID != 0 && h.revokedAt[id.DisplayID] > revocations:
-		refuse = "this display's credential was revoked"
+		code, refuse = protocol.CloseUnauthorized, "this display's credential was revoked"
 	}
 	if refuse != "" {
 		h.mu.Unlock()
-		code := websocket.CloseGoingAway
-		if !h.closed {
-			code = protocol.CloseUnauthorized
-		}
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, refuse), time.Now().Add(closeWait))
 		ws.Close()
 		return
