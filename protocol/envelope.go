@@ -54,6 +54,11 @@ const (
 	CloseUnsupportedVersion = 4001
 	CloseProtocolError      = 4002
 	CloseUnauthorized       = 4003
+	// CloseReplaced closes a display's link when a newer link of the same
+	// display connects: the controller keeps one per display, the newest.
+	// An agent that gets it on its live link shares its credential with
+	// another agent; it stays off the link rather than fight for it.
+	CloseReplaced = 4004
 )
 
 // Envelope is the frame around every message.

@@ -54,6 +54,13 @@ type Handler interface {
 // revoked credential): retrying cannot help, the agent must be enrolled again.
 var ErrRefused = errors.New("the controller refused this agent's credential")
 
+// ErrReplaced means the controller closed this agent's live link because a
+// newer link of the same display connected: another agent holds this
+// display's credential. The controller keeps the newest; this agent stays
+// off the link (it plays on from its cache) rather than take the link back
+// and be taken back in turn, forever. It dials again when restarted.
+var ErrReplaced = errors.New("another agent connected with this display's credential and took the link")
+
 // Session is one live connection.
 type Session struct {
 	ID   string
@@ -178,6 +185,15 @@ func (c *Client) Run(ctx context.Context) error {
 		if errors.Is(err, ErrRefused) {
 			c.setState(func(s *State) { s.Connected, s.LastError = false, err.Error() })
 			return err
+		}
+		if errors.Is(err, ErrReplaced) {
+			// Not an exit (a supervisor would restart the agent and the two
+			// would take the link from each other in a loop): stay off it.
+			c.setState(func(s *State) { s.Connected, s.SessionID, s.LastError = false, "", err.Error() })
+			c.log.Error("controller link given to another agent with this display's credential; this agent stays offline and plays from its cache until restarted: stop one of the two, or revoke and enrol again",
+				"controller", c.cfg.Controller, "err", err)
+			<-ctx.Done()
+			return nil
 		}
 		if connected {
 			attempt = 0
@@ -379,6 +395,9 @@ func describeClose(err error) error {
 	if errors.As(err, &ce) {
 		if ce.Code == protocol.CloseUnauthorized {
 			return fmt.Errorf("%w: %s", ErrRefused, ce.Text)
+		}
+		if ce.Code == protocol.CloseReplaced {
+			return fmt.Errorf("%w: %s", ErrReplaced, ce.Text)
 		}
 		if ce.Text != "" {
 			return fmt.Errorf("controller closed the link (%d): %s", ce.Code, ce.Text)

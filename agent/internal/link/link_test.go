@@ -94,3 +94,66 @@ func TestRefusedCredentialStops(t *testing.T) {
 		t.Fatalf("Run = %v, want ErrRefused", err)
 	}
 }
+
+// replacer welcomes every hello and then closes the link the way the
+// controller does when a newer link of the same display connects.
+type replacer struct{ dials atomic.Int32 }
+
+func (rp *replacer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	ws, err := (&websocket.Upgrader{}).Upgrade(rw, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.Close()
+	rp.dials.Add(1)
+	if _, _, err := ws.ReadMessage(); err != nil { // hello
+		return
+	}
+	env, _ := protocol.NewEnvelope(protocol.TypeWelcome, protocol.Welcome{HeartbeatSeconds: 1, SessionID: "s"}, time.Now())
+	ws.WriteJSON(env)
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(protocol.CloseReplaced, "a newer connection of this display took over"), time.Now().Add(time.Second))
+	ws.ReadMessage() // until the client closes
+}
+
+// Two agents with one credential would take the link from each other in a
+// loop if the one replaced dialled again: it stays off the link instead,
+// says why, and does not exit (a supervisor would restart it into the loop).
+func TestReplacedAgentStaysOffTheLink(t *testing.T) {
+	rp := &replacer{}
+	srv := httptest.NewServer(rp)
+	defer srv.Close()
+	c := client(t, srv.URL, "good")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	deadline := time.After(10 * time.Second)
+	for {
+		ch := c.Changed()
+		if st := c.State(); strings.Contains(st.LastError, "another agent") {
+			break
+		}
+		select {
+		case <-ch:
+		case err := <-done:
+			t.Fatalf("Run ended on its own (%v): a supervisor would restart it into a loop", err)
+		case <-deadline:
+			t.Fatalf("state never said the link was taken: %+v (dials %d)", c.State(), rp.dials.Load())
+		}
+	}
+	// The old client dialled again within MaxBackoff (10 ms); give it many
+	// times that, bounded by a deadline rather than a fixed sleep.
+	redial := time.NewTimer(200 * time.Millisecond)
+	defer redial.Stop()
+	select {
+	case err := <-done:
+		t.Fatalf("Run ended on its own: %v", err)
+	case <-redial.C:
+	}
+	if n := rp.dials.Load(); n != 1 {
+		t.Fatalf("the replaced agent dialled %d times, want 1", n)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,10 +16,14 @@ import (
 // AgentAssetsPrefix is where enrolled agents fetch renditions by hash.
 const AgentAssetsPrefix = "/agent/v1/assets/"
 
+// AgentAssetGrace is how long after a display took a newer plan it may
+// still fetch the assets of the older one.
+const AgentAssetGrace = time.Hour
+
 // agentAsset is GET /agent/v1/assets/{sha256}: a rendition's bytes for an
 // agent that sends its device credential as a bearer token. Only hashes of
 // ready renditions are served (never originals or anything else in the
-// asset store). Range requests resume downloads; the ETag is the hash, so
+// asset store), and only those the display's plans name. Range requests resume downloads; the ETag is the hash, so
 // it is strong and never changes, and the file is immutable.
 func (a *API) agentAsset(c echo.Context) error {
 	ctx := ctxOf(c)
@@ -26,7 +31,8 @@ func (a *API) agentAsset(c echo.Context) error {
 	if !ok || tok == "" {
 		return errf(http.StatusUnauthorized, "unauthenticated", "send the device credential as 'Authorization: Bearer SECRET'")
 	}
-	if _, err := a.o.Store.DisplayByCredential(ctx, auth.HashToken(tok)); errors.Is(err, store.ErrNotFound) {
+	d, err := a.o.Store.DisplayByCredential(ctx, auth.HashToken(tok))
+	if errors.Is(err, store.ErrNotFound) {
 		return errf(http.StatusUnauthorized, "unauthenticated", "the device credential is unknown or revoked; enrol the agent again")
 	} else if err != nil {
 		return err
@@ -35,9 +41,19 @@ func (a *API) agentAsset(c echo.Context) error {
 	if !assets.ValidSHA256(sha) {
 		return errf(http.StatusNotFound, "not_found", "%q is not a SHA-256 in lower-case hex", sha)
 	}
-	known, mime, err := a.o.Store.AssetBySHA(ctx, sha)
+	// Only what the display's own plans name: one it may still play, or one
+	// it moved past within AgentAssetGrace (a download of the previous
+	// plan's asset finishes). Anything else is "no rendition", whether or
+	// not it exists.
+	mine, err := a.o.Store.DisplayMayFetch(ctx, d.ID, sha, a.o.Now().Add(-AgentAssetGrace))
 	if err != nil {
 		return err
+	}
+	known, mime := false, ""
+	if mine {
+		if known, mime, err = a.o.Store.AssetBySHA(ctx, sha); err != nil {
+			return err
+		}
 	}
 	if !known {
 		return errf(http.StatusNotFound, "not_found", "no rendition has the hash %s", sha)

@@ -67,6 +67,11 @@ type displayOut struct {
 	NowPlaying   *nowPlaying `json:"now_playing"`   // nil: nothing, or not known
 	Alerts       []string    `json:"alerts"`        // kinds of its open alerts
 	Agent        *liveAgent  `json:"agent"`
+	// Refused counts the agent's reports the controller refused (play
+	// records its plans could not have played, screenshots that are not a
+	// whole PNG of its panel's size), with the latest reason; nil: none.
+	// Only on a single display.
+	Refused *store.Refusals `json:"refused,omitempty"`
 }
 
 // displayPage is a page of displays: Total counts those that match the
@@ -282,6 +287,8 @@ func (a *API) deleteDisplay(c echo.Context, p *principal) error {
 	if err := a.o.Store.DeleteDisplay(ctxOf(c), p.actor(), id); err != nil {
 		return storeErr(err, "display", id)
 	}
+	// Its credentials went with it: its agent's link goes too.
+	a.o.Hub.Revoke(id)
 	return c.NoContent(http.StatusNoContent)
 }
 

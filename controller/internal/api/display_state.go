@@ -205,5 +205,12 @@ func (a *API) describeOne(ctx context.Context, p *principal, d store.Display) (d
 		return displayOut{}, err
 	}
 	out := l.describe(d)
+	ref, err := a.o.Store.DisplayRefusals(ctx, d.ID)
+	if err != nil {
+		return displayOut{}, err
+	}
+	if ref.PlayRecords+ref.Screenshots > 0 {
+		out.Refused = &ref
+	}
 	return out, a.fillNowPlaying(ctx, p, &out)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -243,6 +244,23 @@ func TestUploadBadInput(t *testing.T) {
 	}
 }
 
+// sendPlan stores a new plan revision for display id that names assets, as
+// the plan service would before sending it; it returns the revision.
+func (v *env) sendPlan(id int64, shas ...string) int64 {
+	v.t.Helper()
+	var assets []map[string]any
+	for _, sha := range shas {
+		assets = append(assets, map[string]any{"sha256": sha, "kind": "image", "bytes": 1})
+	}
+	rev, _, err := v.st.SavePlan(context.Background(), id, v.uniq("digest"), func(rev int64) ([]byte, error) {
+		return json.Marshal(map[string]any{"revision": rev, "display_id": id, "assets": assets})
+	})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return rev
+}
+
 // enrolAgent gives display id a device credential and returns the secret.
 func (v *env) enrolAgent(id int64) string {
 	v.t.Helper()
@@ -344,6 +362,7 @@ func TestUploadImagePreviewAndAgentFetch(t *testing.T) {
 	}
 
 	secret := v.enrolAgent(d.ID)
+	v.sendPlan(d.ID, small.SHA256) // a device fetches what its plans name
 	r := v.agentGet(secret, small.SHA256, nil)
 	if r.Status != 200 || !bytes.Equal(r.Body, onDisk) || r.Header.Get("ETag") != `"`+small.SHA256+`"` ||
 		r.Header.Get("Cache-Control") != "private, immutable" || r.Header.Get("Content-Type") != "image/png" {

@@ -15,7 +15,10 @@ import (
 )
 
 const (
-	writeWait    = 10 * time.Second
+	writeWait = 10 * time.Second
+	// closeWait bounds the close frame: a link being dropped gets this long
+	// to take it, on a goroutine of its own, then the socket is closed.
+	closeWait    = time.Second
 	pingInterval = 30 * time.Second
 	sendQueue    = 32
 )
@@ -55,14 +58,23 @@ func (c *conn) snapshot() (AgentInfo, bool) {
 	return c.info, c.hello
 }
 
-// closeWith sends a close frame with code and reason, then closes the socket.
-// It runs once; later calls do nothing.
+// closeWith stops the connection's pumps, sends a close frame with code and
+// reason and closes the socket. It never blocks its caller: the frame waits
+// for the write lock (held by a write stalled on a slow agent, perhaps), so
+// it goes out on a goroutine of its own, for at most closeWait, and closing
+// the socket then ends the stalled write. It runs once; later calls do
+// nothing. The caller must be one of the connection's pumps or hold a
+// reason to know they still run (the hub's WaitGroup counts the goroutine).
 func (c *conn) closeWith(code int, reason string) {
 	c.closeOnce.Do(func() {
-		msg := websocket.FormatCloseMessage(code, reason)
-		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
 		close(c.done)
-		c.ws.Close()
+		c.h.wg.Add(1)
+		go func() {
+			defer c.h.wg.Done()
+			msg := websocket.FormatCloseMessage(code, reason)
+			_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
+			c.ws.Close()
+		}()
 	})
 }
 
@@ -389,11 +401,9 @@ func (c *conn) onReport(env protocol.Envelope) error {
 		if err := protocol.DecodeBody(env, &b); err != nil {
 			return err
 		}
-		for i := range b.Records {
-			if b.Records[i].Display != c.id.DisplayID && c.id.DisplayID != 0 {
-				return fmt.Errorf("record %s is for display %d, this agent is display %d", b.Records[i].ID, b.Records[i].Display, c.id.DisplayID)
-			}
-		}
+		// The runtime refuses (and counts) records this display's plans
+		// could not have played; refused or stored, the batch is acked so
+		// the agent forgets it.
 		if rt != nil {
 			if err := rt.PlayRecords(ctx, c.id.DisplayID, b); err != nil {
 				c.h.log.Error("store play records", "display", c.id.DisplayID, "err", err)

@@ -1,10 +1,14 @@
-// Package hub keeps one websocket connection per agent: it accepts agents,
+// Package hub keeps one websocket connection per display: it accepts agents,
 // answers their messages, and knows who is online.
 //
 // Each connection has a read pump and a write pump, read and write deadlines,
 // a ping ticker, a bounded outbound queue and a close that runs once. The hub
-// never blocks on a slow agent: when its queue is full it is dropped and will
-// reconnect.
+// never blocks on a slow agent: when its queue is full it is dropped (the
+// close runs on a goroutine of its own) and will reconnect.
+//
+// A display has at most one live connection: the newest wins and the older
+// is closed with protocol.CloseReplaced. Revoke closes the display's links,
+// and a credential checked before a revocation cannot open one after it.
 package hub
 
 import (
@@ -92,11 +96,20 @@ type Hub struct {
 	opt   Options
 	up    websocket.Upgrader
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	changed chan struct{} // closed and replaced on every change
-	closed  bool
-	wg      sync.WaitGroup
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+	// byDisplay is each enrolled display's one live connection (the
+	// newest); connections without a display (tests of the link) are only
+	// in conns.
+	byDisplay map[int64]*conn
+	// revocations counts Revoke calls; revokedAt is the count at a
+	// display's latest revocation. A request authenticated before that
+	// count is refused even if it got through Auth (revoke raced it).
+	revocations uint64
+	revokedAt   map[int64]uint64
+	changed     chan struct{} // closed and replaced on every change
+	closed      bool
+	wg          sync.WaitGroup
 }
 
 // New returns a hub that records agents in st.
@@ -119,14 +132,19 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 			ReadBufferSize:   4096,
 			WriteBufferSize:  4096,
 		},
-		conns:   make(map[*conn]struct{}),
-		changed: make(chan struct{}),
+		conns:     make(map[*conn]struct{}),
+		byDisplay: make(map[int64]*conn),
+		revokedAt: make(map[int64]uint64),
+		changed:   make(chan struct{}),
 	}
 }
 
 // ServeHTTP upgrades an agent's request to a websocket and hands it to the
 // pumps, which the hub owns from then on.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	revocations := h.revocations
+	h.mu.Unlock()
 	var id Identity
 	if h.opt.Auth != nil {
 		var err error
@@ -155,17 +173,34 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := newConn(h, ws, r.RemoteAddr)
 	c.id = id
 	h.mu.Lock()
-	if h.closed {
+	code, refuse := 0, ""
+	switch {
+	case h.closed:
+		code, refuse = websocket.CloseGoingAway, "controller is shutting down"
+	case id.DisplayID != 0 && h.revokedAt[id.DisplayID] > revocations:
+		code, refuse = protocol.CloseUnauthorized, "this display's credential was revoked"
+	}
+	if refuse != "" {
 		h.mu.Unlock()
-		c.closeWith(websocket.CloseGoingAway, "controller is shutting down")
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, refuse), time.Now().Add(closeWait))
 		ws.Close()
 		return
+	}
+	var older *conn
+	if id.DisplayID != 0 {
+		older = h.byDisplay[id.DisplayID]
+		h.byDisplay[id.DisplayID] = c
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(2)
 	h.mu.Unlock()
 	go c.writePump()
 	go c.readPump()
+	if older != nil {
+		h.log.Warn("display connected again; closing its older link", "display", id.DisplayID,
+			"older_session", older.sessionID, "older_remote", older.remote, "remote", r.RemoteAddr)
+		older.closeWith(protocol.CloseReplaced, "a newer connection of this display took over; if two agents share this display's credential, stop one of them")
+	}
 }
 
 // Agents lists the agents that have said hello on a live connection, by name.
@@ -174,6 +209,9 @@ func (h *Hub) Agents() []AgentInfo {
 	defer h.mu.Unlock()
 	out := make([]AgentInfo, 0, len(h.conns))
 	for c := range h.conns {
+		if c.id.DisplayID != 0 && h.byDisplay[c.id.DisplayID] != c {
+			continue // replaced, closing
+		}
 		if info, ok := c.snapshot(); ok {
 			out = append(out, info)
 		}
@@ -215,8 +253,14 @@ func (h *Hub) notify() {
 func (h *Hub) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	current := h.byDisplay[c.id.DisplayID] == c
+	if current {
+		delete(h.byDisplay, c.id.DisplayID)
+	}
 	h.mu.Unlock()
-	if info, ok := c.snapshot(); ok {
+	// A replaced link says nothing to the store: its display is online on
+	// the newer one.
+	if info, ok := c.snapshot(); ok && (current || c.id.DisplayID == 0) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := h.store.AgentLeft(ctx, info.Name, h.opt.Now()); err != nil {
 			h.log.Error("record agent offline", "agent", info.Name, "err", err)
@@ -229,15 +273,15 @@ func (h *Hub) remove(c *conn) {
 // conn returns the live connection of a display, if any.
 func (h *Hub) conn(displayID int64) *conn {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	for c := range h.conns {
-		if c.id.DisplayID == displayID && displayID != 0 {
-			if _, ok := c.snapshot(); ok {
-				return c
-			}
-		}
+	c := h.byDisplay[displayID]
+	h.mu.Unlock()
+	if c == nil || displayID == 0 {
+		return nil
 	}
-	return nil
+	if _, ok := c.snapshot(); !ok {
+		return nil
+	}
+	return c
 }
 
 // ErrOffline means the display's agent is not connected.
@@ -266,10 +310,22 @@ func (h *Hub) Command(displayID int64, cmd protocol.Command) (string, error) {
 	return c.queue(protocol.TypeCommand, cmd), nil
 }
 
-// Revoke closes a display's link with the "unauthorized" close code; the
-// agent stops and says it must be enrolled again.
+// Revoke closes every link of a display with the "unauthorized" close code;
+// the agent stops and says it must be enrolled again. Call it after the
+// display's credentials are revoked in the store: a request that passed
+// Auth before then is refused when it would become a link.
 func (h *Hub) Revoke(displayID int64) {
-	if c := h.conn(displayID); c != nil {
+	h.mu.Lock()
+	h.revocations++
+	h.revokedAt[displayID] = h.revocations
+	var links []*conn
+	for c := range h.conns { // rare: a scan is fine, and catches links being replaced
+		if c.id.DisplayID == displayID {
+			links = append(links, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range links {
 		c.closeWith(protocol.CloseUnauthorized, "this display's credential was revoked")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
@@ -84,21 +85,63 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 	return nil
 }
 
-// Screenshot implements hub.Runtime.
+// Screenshot implements hub.Runtime: a screenshot is stored only once it
+// decodes as a whole PNG no larger than the display's panel allows; one
+// that does not is refused (the agent is told why) and counted.
 func (s *Service) Screenshot(ctx context.Context, displayID int64, sh protocol.Screenshot) error {
+	d, err := s.st.Display(ctx, displayID)
+	if err != nil {
+		return err
+	}
+	if err := checkScreenshot(sh.PNG, d.Width, d.Height); err != nil {
+		s.log.Warn("screenshot refused", "display", displayID, "bytes", len(sh.PNG), "reason", err)
+		if err := s.st.AddRefusals(ctx, displayID, 0, 1, "screenshot: "+err.Error()); err != nil {
+			return err
+		}
+		return err
+	}
 	return s.st.SaveScreenshot(ctx, displayID, sh.PNG, sh.At)
 }
 
-// PlayRecords implements hub.Runtime.
+// PlayRecords implements hub.Runtime: it stores the records the display's
+// plans could have played (once each: an id is the display's own) and
+// refuses the others, counting them for the display and logging why. A
+// refused record is not an error: the batch is acknowledged so the agent
+// does not send it again forever.
 func (s *Service) PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error {
-	n, err := s.st.AddPlayRecords(ctx, displayID, b.Records)
+	c, err := s.newChecker(ctx, displayID)
 	if err != nil {
 		return err
+	}
+	ok := make([]protocol.PlayRecord, 0, len(b.Records))
+	refused, last := 0, ""
+	for _, r := range b.Records {
+		err := c.check(ctx, r)
+		var why refusal
+		switch {
+		case err == nil:
+			ok = append(ok, r)
+		case errors.As(err, &why):
+			refused++
+			last = fmt.Sprintf("play record %q: %s", r.ID, why.msg)
+			s.log.Warn("play record refused", "display", displayID, "id", r.ID, "media", r.Media, "reason", why.msg)
+		default:
+			return err
+		}
+	}
+	n, err := s.st.AddPlayRecords(ctx, displayID, ok)
+	if err != nil {
+		return err
+	}
+	if refused > 0 {
+		if err := s.st.AddRefusals(ctx, displayID, refused, 0, last); err != nil {
+			return err
+		}
 	}
 	if b.Dropped > 0 {
 		s.log.Warn("agent dropped proof-of-play records to stay within its disk bound", "display", displayID, "dropped", b.Dropped)
 	}
-	s.log.Debug("play records", "display", displayID, "received", len(b.Records), "new", n)
+	s.log.Debug("play records", "display", displayID, "received", len(b.Records), "new", n, "refused", refused)
 	return nil
 }
 

@@ -489,14 +489,70 @@ var migrations = []string{
 	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
 	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
 
-	// 14: programs (issue 11). A media of kind 'program' is a layout of
+	// 14: proof of play and asset fetches are checked against the plans a
+	// display was sent: every revision is kept with when it was made, when
+	// a newer one was made and when the display acknowledged a newer one
+	// (from then on it no longer plays it), with the assets it names. Play
+	// record ids are the agent's, unique per display only (one display
+	// cannot pre-empt another's record). Refused reports are counted per
+	// display. (SQLite cannot change a primary key: play_records is
+	// rebuilt; nothing references it.)
+	`CREATE TABLE display_plan_history (
+		display_id    INTEGER NOT NULL REFERENCES displays (id) ON DELETE CASCADE,
+		revision      INTEGER NOT NULL,
+		plan          TEXT NOT NULL,    -- protocol.Plan, JSON
+		created_at    TEXT NOT NULL,
+		superseded_at TEXT,             -- a newer revision was made
+		replaced_at   TEXT,             -- the display acknowledged a newer revision
+		PRIMARY KEY (display_id, revision)
+	) STRICT;
+	CREATE TABLE display_plan_assets (
+		display_id INTEGER NOT NULL,
+		revision   INTEGER NOT NULL,
+		sha256     TEXT NOT NULL,
+		PRIMARY KEY (display_id, sha256, revision),
+		FOREIGN KEY (display_id, revision) REFERENCES display_plan_history (display_id, revision) ON DELETE CASCADE
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX display_plan_assets_revision ON display_plan_assets (display_id, revision);
+	INSERT INTO display_plan_history (display_id, revision, plan, created_at)
+		SELECT display_id, revision, plan, updated_at FROM display_plans;
+	INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
+		SELECT p.display_id, p.revision, json_extract(a.value, '$.sha256') FROM display_plans p, json_each(p.plan, '$.assets') a;
+	CREATE TABLE display_refusals (
+		display_id   INTEGER PRIMARY KEY REFERENCES displays (id) ON DELETE CASCADE,
+		play_records INTEGER NOT NULL DEFAULT 0, -- records refused: not what the display's plans could have played
+		screenshots  INTEGER NOT NULL DEFAULT 0, -- screenshots refused: not a PNG, truncated, or too large
+		last_reason  TEXT NOT NULL DEFAULT '',
+		last_at      TEXT
+	) STRICT;
+	CREATE TABLE play_records_14 (
+		id            TEXT NOT NULL,    -- the agent's; a resent record is ignored
+		display_id    INTEGER NOT NULL, -- no foreign key: reports outlive a removed display
+		plan_revision INTEGER NOT NULL,
+		schedule_id   INTEGER NOT NULL,
+		item          INTEGER NOT NULL,
+		media_id      INTEGER NOT NULL,
+		campaign_id   INTEGER,
+		started_at    TEXT NOT NULL,    -- RFC 3339, UTC
+		ended_at      TEXT NOT NULL,
+		received_at   TEXT NOT NULL,
+		PRIMARY KEY (display_id, id)
+	) STRICT;
+	INSERT INTO play_records_14 SELECT id, display_id, plan_revision, schedule_id, item, media_id, campaign_id, started_at, ended_at, received_at
+		FROM play_records;
+	DROP TABLE play_records;
+	ALTER TABLE play_records_14 RENAME TO play_records;
+	CREATE INDEX play_records_display_time ON play_records (display_id, started_at);
+	CREATE INDEX play_records_campaign_time ON play_records (campaign_id, started_at);`,
+
+	// 15: programs (issue 11). A media of kind 'program' is a layout of
 	// windows (media, ticker, clock, date, countdown) as JSON in program;
 	// the kind CHECK changes, so the table is rebuilt (with foreign keys
 	// off: dropping it would otherwise cascade to its renditions). A
 	// program compiled for a display is a file in the asset store named in
 	// program_files, which agents may fetch.
 	foreignKeysOff + `
-	CREATE TABLE media_revisions_14 (
+	CREATE TABLE media_revisions_15 (
 		id                  INTEGER PRIMARY KEY,
 		media_id            INTEGER NOT NULL REFERENCES media (id) ON DELETE CASCADE,
 		number              INTEGER NOT NULL,
@@ -522,13 +578,13 @@ var migrations = []string{
 		program             TEXT NOT NULL DEFAULT '', -- programs: the layout, JSON
 		UNIQUE (media_id, number)
 	) STRICT;
-	INSERT INTO media_revisions_14 (id, media_id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
+	INSERT INTO media_revisions_15 (id, media_id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
 		duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at, notice)
 	SELECT id, media_id, number, status, reject_reason, title, kind, body, sha256, mime, bytes, width, height,
 		duration_ms, original_name, processing, processing_progress, created_by, created_at, decided_by, decided_at, notice
 	FROM media_revisions;
 	DROP TABLE media_revisions;
-	ALTER TABLE media_revisions_14 RENAME TO media_revisions;
+	ALTER TABLE media_revisions_15 RENAME TO media_revisions;
 	CREATE INDEX media_revisions_sha256 ON media_revisions (sha256) WHERE sha256 != '';
 	CREATE TABLE program_files (
 		sha256     TEXT PRIMARY KEY, -- of the program JSON, hex

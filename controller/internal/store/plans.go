@@ -191,6 +191,9 @@ func (s *Store) SavePlan(ctx context.Context, displayID int64, digest string, en
 	if err != nil {
 		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
 	}
+	if err := s.keepPlan(ctx, tx, displayID, rev, data); err != nil {
+		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
 	}
@@ -199,7 +202,20 @@ func (s *Store) SavePlan(ctx context.Context, displayID int64, digest string, en
 
 // SetPlanAcked records the plan revision a display's agent runs.
 func (s *Store) SetPlanAcked(ctx context.Context, displayID, revision int64) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE display_plans SET acked_revision = MAX(acked_revision, ?) WHERE display_id = ?`, revision, displayID)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: plan ack of display %d: %w", displayID, err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `UPDATE display_plans SET acked_revision = MAX(acked_revision, ?) WHERE display_id = ?`, revision, displayID)
+	if err == nil {
+		// The display plays this revision from now on, no older one.
+		_, err = tx.ExecContext(ctx, `UPDATE display_plan_history SET replaced_at = ? WHERE display_id = ? AND revision < ? AND replaced_at IS NULL`,
+			s.stamp(), displayID, revision)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return fmt.Errorf("store: plan ack of display %d: %w", displayID, err)
 	}
@@ -267,7 +283,7 @@ func (s *Store) AddPlayRecords(ctx context.Context, displayID int64, recs []prot
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO play_records
 		(id, display_id, plan_revision, schedule_id, item, media_id, campaign_id, started_at, ended_at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (display_id, id) DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("store: play records: %w", err)
 	}

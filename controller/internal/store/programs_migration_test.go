@@ -20,7 +20,7 @@ func TestProgramKindMigrationKeepsRenditions(t *testing.T) {
 	}
 	mine := -1
 	for i, m := range migrations {
-		if strings.Contains(m, "CREATE TABLE media_revisions_14") {
+		if strings.Contains(m, "CREATE TABLE media_revisions_15") {
 			mine = i
 		}
 	}
