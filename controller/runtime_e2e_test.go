@@ -86,7 +86,10 @@ func (e *runtimeEnv) sharedRotation(displayID int64, priority, weight, durationM
 	e.t.Helper()
 	var items []any
 	for i, body := range notices {
-		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Thông báo %d", i+1), "kind": "text", "body": body}, 201)
+		// The body alone on the panel: a short notice stays one still
+		// picture (a title above it would make it page on 64×32).
+		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Thông báo %d", i+1), "kind": "text", "body": body,
+			"style": map[string]any{"hide_title": true}}, 201)
 		id := m["id"]
 		e.approver.call("POST", fmt.Sprintf("/media/%v/submit", id), nil, 200)
 		e.waitMediaReady(id)
