@@ -23,6 +23,7 @@ const (
 	CodeBadNotice       = "bad_notice"       // text notice fields invalid
 	CodeTextTooLong     = "text_too_long"    // text cannot be made to fit at the minimum size
 	CodeTickerTooLarge  = "ticker_too_large" // a ticker strip would take more pixels than MaxTickerPixels
+	CodePanelTooLow     = "panel_too_low"    // a panel lower than the smallest line in which Vietnamese stays legible
 )
 
 // Error is an error the client caused, with a stable code for programs and a

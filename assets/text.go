@@ -527,7 +527,7 @@ func layoutPages(title, body string, st noticeStyle, g Geometry) ([]page, error)
 	}
 	smallest := ledfont.Fit(ledfont.MinHeight())
 	if smallest == nil || smallest.Height() > ah {
-		return nil, errorf(CodeTextTooLong, nil, "a %d-pixel-high panel is lower than the %d-pixel lines Vietnamese needs", g.H, ledfont.MinHeight())
+		return nil, errorf(CodePanelTooLow, nil, "a %d-pixel-high panel is lower than the %d-pixel lines Vietnamese needs", g.H, ledfont.MinHeight())
 	}
 	z := size{bmp: smallest}
 	blocks, ok, err := setBlocks(title, body, st, z, aw)
@@ -739,8 +739,8 @@ func layoutTicker(title, body string, st noticeStyle, g Geometry, pps int) ([]pl
 		img := image.NewNRGBA(image.Rect(0, 0, x, g.H))
 		return out, img, &TickerInfo{PixelsPerSecond: pps, LoopSeconds: float64(x) / float64(pps)}, nil
 	}
-	return nil, nil, nil, errorf(CodeTextTooLong, nil,
-		"a %d-pixel-high panel is lower than the %d-pixel lines in which every Vietnamese letter stays distinct", g.H, ledfont.MinHeight())
+	return nil, nil, nil, errorf(CodePanelTooLow, nil,
+		"a %d-pixel-high panel is lower than the %d-pixel lines in which every Vietnamese letter stays distinct; text is not shown on it", g.H, ledfont.MinHeight())
 }
 
 // Pages returns the PNG of each page of a paged notice (RenderText with

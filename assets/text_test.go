@@ -244,7 +244,7 @@ func TestTextNeverBelowTheLegibleSize(t *testing.T) {
 				t.Fatal(err)
 			}
 			tick, _, _, err := layoutTicker(title, body, st, g, 0)
-			if err != nil && ErrorCode(err) != CodeTextTooLong {
+			if err != nil && ErrorCode(err) != CodePanelTooLow {
 				t.Fatal(err)
 			}
 			for _, l := range append(still, tick...) {
@@ -318,8 +318,8 @@ func TestTextBadNotices(t *testing.T) {
 		{Notice{Body: "x", Ticker: &Ticker{PixelsPerSecond: -1}}, Geometry{W: 64, H: 32}, CodeBadNotice},
 		{Notice{Body: "x"}, Geometry{W: 0, H: 32}, CodeBadGeometry},
 		{Notice{Body: "x", Overflow: "shrink"}, Geometry{W: 64, H: 32}, CodeBadNotice},
-		{Notice{Body: "Chuyển đổi số"}, Geometry{W: 64, H: 12}, CodeTextTooLong},
-		{Notice{Body: "Chuyển đổi số", Ticker: &Ticker{}}, Geometry{W: 64, H: 12}, CodeTextTooLong},
+		{Notice{Body: "Chuyển đổi số"}, Geometry{W: 64, H: 12}, CodePanelTooLow},
+		{Notice{Body: "Chuyển đổi số", Ticker: &Ticker{}}, Geometry{W: 64, H: 12}, CodePanelTooLow},
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

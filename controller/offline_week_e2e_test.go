@@ -34,9 +34,11 @@ import (
 // level in force, or black and Stream_Terminated when off — and switch on
 // time.
 func TestOfflineWeekFollowsEveryDaypartAndWindow(t *testing.T) {
-	const w, h = 16, 8 // 128 LEDs: one universe
+	// 256 LEDs, two universes; 16 high, as text needs lines of 13 (a
+	// lower panel shows no text).
+	const w, h = 16, 16
 	e := newRuntimeEnv(t)
-	rx := newSACNReceiver(t, 1, 1)
+	rx := newSACNReceiver(t, 1, 2)
 	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
 	if err != nil {
 		t.Fatal(err)

@@ -387,7 +387,7 @@ func TestBrightnessWindowScalesE131Pixels(t *testing.T) {
 	group := int64(g["id"].(float64))
 	id := e.display("nha-van-hoa", w, h)
 	e.tech.call("PATCH", fmt.Sprintf("/displays/%d", id), map[string]any{"group_id": group}, 200)
-	e.rotation(id, 50, 60_000, "Nhà văn hoá: lịch sinh hoạt")
+	e.rotation(id, 50, 60_000, "Lịch sinh hoạt") // two lines: one still picture
 	ag, state := e.e131Agent("nha-van-hoa", w, h, rx)
 	plan := e.plan(id)
 	rendition := decodeRGBA(t, e.asset(state, plan.Assets[0].SHA256))

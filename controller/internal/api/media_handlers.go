@@ -239,6 +239,9 @@ func (a *API) renderNotice(ctx context.Context, rev store.MediaRevision) ([]rend
 			continue // the pipeline records why it cannot render for it
 		}
 		r, err := pipeline.RenderNotice(rev, g)
+		if assets.ErrorCode(err) == assets.CodePanelTooLow {
+			continue // no text on a panel this low: the others show it, the pipeline says why not here
+		}
 		if err != nil {
 			return nil, assetErr(err)
 		}
