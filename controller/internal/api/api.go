@@ -85,18 +85,21 @@ type Options struct {
 	IdleTimeout   time.Duration // session idle expiry (default 2 h)
 	Passwords     auth.Params   // for new password hashes (default auth.DefaultParams)
 	MaxBody       int64         // request body limit in bytes (default 1 MiB)
-	AccountLimit  int           // failed logins per account per window (default 5)
-	AddressLimit  int           // failed logins per address per window (default 20)
-	ThrottleFor   time.Duration // the throttle window (default 15 min)
-	CodeLifetime  time.Duration // enrolment code validity (default 24 h)
+	// Failed logins are throttled per (account, address) and per address,
+	// never per account alone: an attacker elsewhere must not lock the
+	// owner out (issue 12.5).
+	AccountLimit int           // failed logins per account from one address per window (default 5)
+	AddressLimit int           // failed logins from one address, all accounts, per window (default 20)
+	ThrottleFor  time.Duration // the throttle window (default 15 min)
+	CodeLifetime time.Duration // enrolment code validity (default 24 h)
 }
 
 // API serves /api/v1.
 type API struct {
-	o         Options
-	byAccount *auth.Throttle
-	byAddress *auth.Throttle
-	dummyHash string // checked when the account does not exist, for equal timing
+	o             Options
+	byAccountAddr *auth.Throttle // key: account + "\x00" + address
+	byAddress     *auth.Throttle
+	dummyHash     string // checked when the account does not exist, for equal timing
 	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
 	// burst of logins must not exhaust a small machine's memory.
 	hashing chan struct{}
@@ -157,13 +160,13 @@ func New(o Options) *API {
 	}
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
-		o:          o,
-		byAccount:  auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
-		byAddress:  auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
-		dummyHash:  dummy,
-		hashing:    make(chan struct{}, max(2, runtime.NumCPU())),
-		previewing: make(chan struct{}, 2),
-		previewers: map[int64]chan struct{}{},
+		o:             o,
+		byAccountAddr: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
+		byAddress:     auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
+		dummyHash:     dummy,
+		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
+		previewing:    make(chan struct{}, 2),
+		previewers:    map[int64]chan struct{}{},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -150,6 +151,7 @@ type cred struct {
 	cookie string // session token
 	csrf   string
 	bearer string
+	addr   string // the client's address (host); empty: httptest's 192.0.2.1
 }
 
 // session makes a cookie session for u directly in the store.
@@ -234,6 +236,9 @@ func (v *env) send(c cred, method, path string, rd io.Reader, ctype string) resp
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.addr != "" {
+		req.RemoteAddr = net.JoinHostPort(c.addr, "40000")
 	}
 	rec := httptest.NewRecorder()
 	v.e.ServeHTTP(rec, req)
