@@ -626,8 +626,10 @@ pano.start(async (user) => {
     'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
     'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.withdraw', 'playlist.approve', 'playlist.reject',
     'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel',
-    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel'];
-  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert'];
+    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel',
+    'settings.update', 'audit.keyed'];
+  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert',
+    'settings', 'audit'];
   // label translates an API word of the audit log where this page knows
   // it; an unknown one (a newer controller's) is shown as the code it is.
   const label = (prefix, code) => {

@@ -109,6 +109,9 @@ func (a *API) Routes() []Route {
 		{Method: http.MethodPatch, Path: p + "/users/:id", Name: "updateUser", Tag: "users", Summary: "Change a user's role, unit, password or disabled flag", Roles: admins, In: userPatch{}, Out: store.User{}, Status: 200, handle: a.updateUser},
 		{Method: http.MethodDelete, Path: p + "/users/:id", Name: "deleteUser", Tag: "users", Summary: "Delete a user", Roles: admins, Status: 204, handle: a.deleteUser},
 
+		{Method: http.MethodGet, Path: p + "/settings", Name: "getSettings", Tag: "settings", Summary: "The site's settings (two_person_rule: nobody approves their own work)", Roles: allRoles, Out: store.Settings{}, Status: 200, handle: a.getSettings},
+		{Method: http.MethodPatch, Path: p + "/settings", Name: "updateSettings", Tag: "settings", Summary: "Change the site's settings (audited)", Roles: admins, In: settingsIn{}, Out: store.Settings{}, Status: 200, handle: a.updateSettings},
+
 		{Method: http.MethodGet, Path: p + "/tokens", Name: "listTokens", Tag: "tokens", Summary: "List your API tokens", Roles: allRoles, Out: list[store.APIToken]{}, Status: 200, handle: a.listTokens},
 		{Method: http.MethodPost, Path: p + "/tokens", Name: "createToken", Tag: "tokens", Summary: "Create an API token (the secret is shown once)", Roles: allRoles, In: tokenIn{}, Out: tokenOut{}, Status: 201, handle: a.createToken},
 		{Method: http.MethodDelete, Path: p + "/tokens/:id", Name: "revokeToken", Tag: "tokens", Summary: "Revoke one of your API tokens", Roles: allRoles, Status: 204, handle: a.revokeToken},
