@@ -181,7 +181,7 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		"listTokens":     func() call { return call{path: "/tokens"} },
 		"createToken":    func() call { return call{path: "/tokens", body: map[string]any{"name": "script"}} },
 		"revokeToken": func() call {
-			t, _ := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: caller.ID, Name: "x", Prefix: "pano_x"}, auth.HashToken(v.uniq("tok")))
+			t, _ := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: caller.ID, Name: "x", Prefix: "pano_x", Scopes: store.Scopes, ExpiresAt: v.clock().Add(time.Hour)}, auth.HashToken(v.uniq("tok")))
 			return call{path: id("/tokens/%d", t.ID)}
 		},
 

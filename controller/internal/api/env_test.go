@@ -169,7 +169,8 @@ func (v *env) session(u store.User) cred {
 func (v *env) bearer(u store.User) cred {
 	v.t.Helper()
 	secret := auth.NewToken(tokenPrefix)
-	if _, err := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: u.ID, Name: "test", Prefix: "pano_x"}, auth.HashToken(secret)); err != nil {
+	if _, err := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: u.ID, Name: "test", Prefix: "pano_x",
+		Scopes: store.Scopes, ExpiresAt: v.clock().Add(90 * 24 * time.Hour)}, auth.HashToken(secret)); err != nil {
 		v.t.Fatal(err)
 	}
 	return cred{bearer: secret}

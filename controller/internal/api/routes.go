@@ -215,3 +215,38 @@ func (a *API) Routes() []Route {
 		}, Out: list[store.AuditEvent]{}, Status: 200, handle: a.listAudit},
 	}
 }
+
+// Token scopes (issue 12.8): the one place that says which scope a route
+// needs from an API token. Reading (GET) needs read; a change needs the
+// scope of what it changes, by the route's tag. A token never does more
+// than its owner's role (Roles above still apply) nor more than its scopes.
+// A tag not listed needs admin, so that a new kind of route is closed to
+// tokens until someone decides.
+var scopeOfTag = map[string]string{
+	"media": store.ScopeContent, "playlists": store.ScopeContent, "campaigns": store.ScopeContent,
+	"schedules": store.ScopeContent, "urgent": store.ScopeContent,
+	"displays": store.ScopeDevices, "groups": store.ScopeDevices,
+	"units": store.ScopeAdmin, "users": store.ScopeAdmin, "settings": store.ScopeAdmin, "cap": store.ScopeAdmin,
+	"tokens":  store.ScopeAdmin, // revoking by token; creating by token is refused
+	"session": store.ScopeRead,  // logout: a token has no session to end
+}
+
+// scopeOfRoute overrides the tag for routes whose tag mixes kinds.
+var scopeOfRoute = map[string]string{
+	"publishCAPAlert": store.ScopeContent, // an approver's decision on content
+	"dismissCAPAlert": store.ScopeContent,
+}
+
+// scopeOf returns the scope an API token needs to call rt.
+func scopeOf(rt Route) string {
+	if isSafe(rt.Method) {
+		return store.ScopeRead
+	}
+	if s, ok := scopeOfRoute[rt.Name]; ok {
+		return s
+	}
+	if s, ok := scopeOfTag[rt.Tag]; ok {
+		return s
+	}
+	return store.ScopeAdmin
+}
