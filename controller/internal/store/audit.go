@@ -189,11 +189,16 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
 			return n, &AuditBreak{ID: id, Reason: "its previous hash does not match the event before it"}, nil
 		case s.hashEvent(id, at, aid, name, addr, action, otype, oid, detail, ph) != h:
 			return n, &AuditBreak{ID: id, Reason: "its content does not match its hash (the event was edited, or re-hashed without the site's key)"}, nil
+		case s.akey != nil && id == s.akey.PlainUntil && s.akey.PlainHead != "" && h != s.akey.PlainHead:
+			return n, &AuditBreak{ID: id, Reason: "it is not the last unkeyed event the key file recorded when the log was keyed (the plain part was rewritten)"}, nil
 		}
 		prev, n, wantID = h, n+1, id+1
 	}
 	if err := rows.Err(); err != nil {
 		return n, nil, fmt.Errorf("store: verify audit: %w", err)
+	}
+	if s.akey != nil && int64(n) < s.akey.PlainUntil {
+		return n, &AuditBreak{ID: int64(n) + 1, Reason: fmt.Sprintf("the log ends before event %d, the last one before it was keyed: events were deleted", s.akey.PlainUntil)}, nil
 	}
 	return n, nil, nil
 }

@@ -134,9 +134,9 @@ func TestAuditAnchorCatchesDeletedLastEvents(t *testing.T) {
 
 // TestPlainChainIsKeyedFromASwitchPoint: an older build's plain chain is
 // kept, verified the plain way up to the switch point the key file
-// records, and an audit.keyed event says so; an event before the switch
-// edited and re-hashed the plain way still breaks the chain at the first
-// keyed event.
+// records (with the hash its last event had), and an audit.keyed event
+// says so; the plain part cut, or rewritten and re-hashed the plain way,
+// no longer verifies.
 func TestPlainChainIsKeyedFromASwitchPoint(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -175,11 +175,20 @@ func TestPlainChainIsKeyedFromASwitchPoint(t *testing.T) {
 		t.Fatalf("key file: %v %v", fi, err)
 	}
 
+	// Cut below the switch point and written again the plain way: the
+	// plain part's head is not the one the key file recorded.
+	if _, err := db.Exec(`DELETE FROM audit_events WHERE id >= 3`); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, err := s.VerifyAudit(ctx); err != nil || brk == nil || brk.ID != 3 {
+		t.Fatalf("a log cut below its switch point: %+v %v", brk, err)
+	}
 	if _, err := db.Exec(`UPDATE audit_events SET actor_name = 'người khác' WHERE id = 2`); err != nil {
 		t.Fatal(err)
 	}
+	someEvents(t, s, 3) // events 3 and 4 now plain, 5 keyed
 	rehashPlain(t, db, 2)
-	if _, brk, err := s.VerifyAudit(ctx); err != nil || brk == nil || brk.ID != 5 {
-		t.Fatalf("a plain part edited and re-hashed through the keyed part: %+v %v", brk, err)
+	if _, brk, err := s.VerifyAudit(ctx); err != nil || brk == nil || brk.ID != 4 {
+		t.Fatalf("a plain part cut, rewritten and re-hashed: %+v %v", brk, err)
 	}
 }

@@ -30,6 +30,10 @@ type auditKey struct {
 	Version    int    `json:"version"`
 	Key        string `json:"key"` // 32 bytes, hex
 	PlainUntil int64  `json:"plain_until"`
+	// PlainHead is the hash event PlainUntil had when the chain was keyed:
+	// the plain part cannot be rewritten, nor cut and written again, without
+	// changing it.
+	PlainHead string `json:"plain_head,omitempty"`
 
 	key []byte
 }
@@ -79,14 +83,16 @@ func (s *Store) loadAuditKey(ctx context.Context, path string) error {
 		return fmt.Errorf("the audit log of this database is keyed, but its key file %s is missing: restore it from where you keep it apart from the database backups (without it the log can be neither verified nor extended)", path)
 	}
 	var last int64
-	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM audit_events`).Scan(&last); err != nil {
+	head := ""
+	err = s.w.QueryRowContext(ctx, `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&last, &head)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit key: %w", err)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return fmt.Errorf("audit key: %w", err)
 	}
-	k = &auditKey{Version: 1, Key: hex.EncodeToString(raw), PlainUntil: last, key: raw}
+	k = &auditKey{Version: 1, Key: hex.EncodeToString(raw), PlainUntil: last, PlainHead: head, key: raw}
 	b, _ := json.MarshalIndent(k, "", "  ")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) { // another process made it first
