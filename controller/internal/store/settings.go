@@ -20,7 +20,7 @@ var DefaultSettings = Settings{TwoPersonRule: true}
 
 const settingTwoPersonRule = "two_person_rule"
 
-// q is what both *sql.DB and *sql.Tx offer for a query of one row.
+// rowQuerier is what both *sql.DB and *sql.Tx offer for a query of one row.
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
