@@ -115,6 +115,9 @@ func TestDemoOverHTTPS(t *testing.T) {
 	if len(cks) != 1 || !cks[0].Secure || !cks[0].HttpOnly || cks[0].SameSite != http.SameSiteLaxMode {
 		t.Fatalf("session cookie under TLS: %+v", cks)
 	}
+	if h := resp.Header.Get("Strict-Transport-Security"); h != "max-age=31536000" {
+		t.Fatalf("Strict-Transport-Security under TLS: %q", h)
+	}
 	if _, err := ctl.stop(t); err != nil {
 		t.Fatalf("controller exit: %v", err)
 	}

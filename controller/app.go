@@ -40,8 +40,8 @@ commands:
   serve         run the controller (HTTP API, dashboard, agent websocket)
   user add      create a user (the password is read from stdin)
   enrollment-code  create a one-time enrolment code for a display (by name)
-  backup        write a consistent copy of the database while it runs
-  audit verify  check the audit log's hash chain
+  backup        write a consistent copy of the database while it runs, and its audit anchor
+  audit verify  check the audit log's keyed hash chain (--anchor FILE: and that it still holds a backup's head)
   version       print the version
 
 Run 'pano-controller COMMAND -h' for a command's flags.
@@ -77,7 +77,7 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		err = enrollmentCode(ctx, args[1:], stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
-			err = usageError{"usage: pano-controller audit verify --data DIR"}
+			err = usageError{"usage: pano-controller audit verify --data DIR [--anchor FILE] [--key FILE]"}
 			break
 		}
 		err = auditVerify(ctx, args[2:], stdout, stderr)

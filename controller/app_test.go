@@ -73,8 +73,17 @@ func TestUserAddBackupAndAuditVerify(t *testing.T) {
 	if code, _, errs = runCLI(t, "", "backup", "--data", data, "--out", copyFile); code != 1 || !strings.Contains(errs, "exists") {
 		t.Fatalf("backup over a file = %d, %q", code, errs)
 	}
-	if code, out, _ = runCLI(t, "", "audit", "verify", "--data", copyDir); code != 0 || !strings.Contains(out, "4 events") {
+	// The copy holds no audit key (it is backed up apart): verifying it
+	// needs the key, and its anchor is beside it.
+	if code, _, errs = runCLI(t, "", "audit", "verify", "--data", copyDir); code != 1 || !strings.Contains(errs, "key file") {
+		t.Fatalf("verify of the copy without its key = %d, %q", code, errs)
+	}
+	key := filepath.Join(data, "audit.key")
+	if code, out, _ = runCLI(t, "", "audit", "verify", "--data", copyDir, "--key", key, "--anchor", copyFile+".anchor"); code != 0 || !strings.Contains(out, "4 events, holding the anchor's head at event 4") {
 		t.Fatalf("verify of the copy = %d, %q", code, out)
+	}
+	if code, out, errs = runCLI(t, "", "audit", "verify", "--data", data, "--anchor", copyFile+".anchor"); code != 0 || !strings.Contains(out, "holding the anchor") {
+		t.Fatalf("verify against the anchor = %d, %q, %q", code, out, errs)
 	}
 
 	// Someone edits event 2 behind the controller's back.

@@ -79,12 +79,12 @@ func TestOfflineWeekFollowsEveryDaypartAndWindow(t *testing.T) {
 	slide := func(name, validUntil string) any {
 		c := colours[name]
 		hex := fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
-		m := e.approver.call("POST", "/media", map[string]any{
+		m := e.author.call("POST", "/media", map[string]any{
 			"title": "Màu " + name, "kind": "text", "body": name, "valid_until": validUntil,
 			"style": map[string]any{"color": hex, "title_color": hex, "background": hex, "hide_title": true},
 		}, 201)
 		id := m["id"]
-		e.approver.call("POST", fmt.Sprintf("/media/%v/submit", id), nil, 200)
+		e.author.call("POST", fmt.Sprintf("/media/%v/submit", id), nil, 200)
 		e.waitMediaReady(id)
 		e.approver.call("POST", fmt.Sprintf("/media/%v/approve", id), nil, 200)
 		colourOf[int64(id.(float64))], nameOf[int64(id.(float64))] = c, name
@@ -95,8 +95,8 @@ func TestOfflineWeekFollowsEveryDaypartAndWindow(t *testing.T) {
 		for _, id := range media {
 			items = append(items, map[string]any{"media_id": id, "duration_ms": seconds * 1000})
 		}
-		p := e.approver.call("POST", "/playlists", map[string]any{"name": name, "items": items}, 201)
-		e.approver.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
+		p := e.author.call("POST", "/playlists", map[string]any{"name": name, "items": items}, 201)
+		e.author.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
 		e.approver.call("POST", fmt.Sprintf("/playlists/%v/approve", p["id"]), nil, 200)
 		return p["id"]
 	}

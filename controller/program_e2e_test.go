@@ -70,9 +70,9 @@ func TestProgramPlaysAsPreviewedAndItsClockTurnsOnTheSecond(t *testing.T) {
 		}}}}}, 201)
 	approve(prog["id"])
 
-	p := e.approver.call("POST", "/playlists", map[string]any{"name": "Chương trình", "items": []any{
+	p := editor.call("POST", "/playlists", map[string]any{"name": "Chương trình", "items": []any{
 		map[string]any{"media_id": prog["id"], "duration_ms": 3_600_000}}}, 201)
-	e.approver.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
+	editor.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
 	e.approver.call("POST", fmt.Sprintf("/playlists/%v/approve", p["id"]), nil, 200)
 	today := time.Now().UTC()
 	var ids []int64

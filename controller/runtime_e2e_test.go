@@ -36,8 +36,9 @@ import (
 // through the API, frames on the wire through a DDP receiver, proof of play
 // through the API.
 
-// runtimeEnv is a running controller with a logged-in approver and
-// technician.
+// runtimeEnv is a running controller with a logged-in approver, an
+// editor who writes what the approver approves (the two-person rule), and
+// a technician.
 type runtimeEnv struct {
 	t              *testing.T
 	controllerBin  string
@@ -45,6 +46,7 @@ type runtimeEnv struct {
 	data, addr     string
 	ctl            *proc
 	approver, tech *client
+	author         *client // the demo's editor: proposes content
 }
 
 func newRuntimeEnv(t *testing.T) *runtimeEnv {
@@ -61,6 +63,8 @@ func (e *runtimeEnv) startController(listen string) {
 	e.addr = listeningRe.FindStringSubmatch(e.ctl.waitLine(e.t, listeningRe, 1))[1]
 	e.approver = newClient(e.t, "http://"+e.addr, nil)
 	e.approver.login("approver", "pano-demo-57")
+	e.author = newClient(e.t, "http://"+e.addr, nil)
+	e.author.login("editor", "pano-demo-57")
 	e.tech = newClient(e.t, "http://"+e.addr, nil)
 	e.tech.login("technician", "pano-demo-57")
 }
@@ -88,16 +92,16 @@ func (e *runtimeEnv) sharedRotation(displayID int64, priority, weight, durationM
 	for i, body := range notices {
 		// The body alone on the panel: a short notice stays one still
 		// picture (a title above it would make it page on 64×32).
-		m := e.approver.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Thông báo %d", i+1), "kind": "text", "body": body,
+		m := e.author.call("POST", "/media", map[string]any{"title": fmt.Sprintf("Thông báo %d", i+1), "kind": "text", "body": body,
 			"style": map[string]any{"hide_title": true}}, 201)
 		id := m["id"]
-		e.approver.call("POST", fmt.Sprintf("/media/%v/submit", id), nil, 200)
+		e.author.call("POST", fmt.Sprintf("/media/%v/submit", id), nil, 200)
 		e.waitMediaReady(id)
 		e.approver.call("POST", fmt.Sprintf("/media/%v/approve", id), nil, 200)
 		items = append(items, map[string]any{"media_id": id, "duration_ms": durationMS})
 	}
-	p := e.approver.call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("Vòng phát %d", displayID), "items": items}, 201)
-	e.approver.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
+	p := e.author.call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("Vòng phát %d", displayID), "items": items}, 201)
+	e.author.call("POST", fmt.Sprintf("/playlists/%v/submit", p["id"]), nil, 200)
 	e.approver.call("POST", fmt.Sprintf("/playlists/%v/approve", p["id"]), nil, 200)
 	today := time.Now().UTC()
 	e.approver.call("POST", "/schedules", map[string]any{
@@ -722,8 +726,8 @@ func TestUrgentNoticeOverridesAtOnce(t *testing.T) {
 	ag, state := e.agent("ben-xe", 128, 64, "virtual", nil)
 	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
 
-	m := e.approver.call("POST", "/media", map[string]any{"title": "KHẨN", "kind": "text", "body": "Mưa lớn: hạn chế ra đường"}, 201)
-	e.approver.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
+	m := e.author.call("POST", "/media", map[string]any{"title": "KHẨN", "kind": "text", "body": "Mưa lớn: hạn chế ra đường"}, 201)
+	e.author.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
 	e.waitMediaReady(m["id"])
 	e.approver.call("POST", fmt.Sprintf("/media/%v/approve", m["id"]), nil, 200)
 	n := e.approver.call("POST", "/urgent-notices", map[string]any{"media_id": m["id"], "minutes": 30}, 201)

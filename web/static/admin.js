@@ -399,9 +399,13 @@ pano.start(async (user) => {
       const tbody = this.root.querySelector('tbody');
       tbody.replaceChildren(...list.map((k) => {
         const revoked = !!k.revoked_at;
-        const state = el('span', { className: 'status ' + (revoked ? 'rejected' : 'approved') }, t(revoked ? 'adm_token_revoked' : 'adm_token_active'));
+        const expired = !revoked && new Date(k.expires_at) <= new Date();
+        const word = revoked ? 'adm_token_revoked' : expired ? 'adm_token_expired' : 'adm_token_active';
+        const state = el('span', { className: 'status ' + (revoked || expired ? 'rejected' : 'approved') }, t(word));
+        const scopes = (k.scopes || []).map((sc) => t('adm_scope_' + sc)).join(', ');
+        const about = el('span', { className: 'note' }, ' ' + fill('adm_token_about', { until: day(k.expires_at), scopes }));
         const acts = revoked ? [] : [button(t('adm_revoke'), () => this.revoke(k), { className: 'danger' })];
-        const tr = el('tr', {}, el('td', {}, k.name), el('td', {}, el('code', {}, k.prefix + '…')), el('td', {}, state), el('td', {}, time(k.created_at)),
+        const tr = el('tr', {}, el('td', {}, k.name), el('td', {}, el('code', {}, k.prefix + '…')), el('td', {}, state, about), el('td', {}, time(k.created_at)),
           el('td', {}, k.last_used_at ? time(k.last_used_at) : t('adm_token_never')), actionsCell(...acts));
         tr.dataset.id = k.id;
         tr.dataset.name = k.name;
@@ -410,8 +414,18 @@ pano.start(async (user) => {
       finish(tbody, 6);
     },
     async add() {
-      const r = await edit(t('adm_token_add'), [field(t('adm_token_name'), el('input', { name: 'name', required: true, maxLength: 200, autocomplete: 'off' }))], t('adm_create'),
-        async (f) => (await api('POST', '/tokens', { name: value(f, 'name') })).data);
+      // Lifetime (default 90 days, at most a year) and scopes (read by
+      // default); the API refuses a scope the user's role cannot use.
+      const days = select('expires_in_days', [7, 30, 90, 180, 366].map((d) => [d, fill('adm_token_days', { n: d })]), 90);
+      const scopes = el('fieldset', { className: 'adm-scopes' }, el('legend', {}, t('adm_token_scopes')),
+        ...['read', 'content', 'devices', 'admin'].map((sc) => el('label', { className: 'adm-check' },
+          el('input', { type: 'checkbox', name: 'scope', value: sc, checked: sc === 'read' }), ' ', t('adm_scope_' + sc) + ' — ' + t('adm_scope_help_' + sc))));
+      const nodes = [field(t('adm_token_name'), el('input', { name: 'name', required: true, maxLength: 200, autocomplete: 'off' })),
+        field(t('adm_token_lifetime'), days), scopes];
+      const r = await edit(t('adm_token_add'), nodes, t('adm_create'), async (f) => (await api('POST', '/tokens', {
+        name: value(f, 'name'), expires_in_days: Number(f.elements.expires_in_days.value),
+        scopes: [...f.querySelectorAll('input[name=scope]:checked')].map((i) => i.value),
+      })).data);
       if (!r) return;
       await this.load();
       say(fill('adm_token_created', r.token), 'ok');
@@ -616,6 +630,26 @@ pano.start(async (user) => {
     },
   };
 
+  // ---- Site settings -----------------------------------------------------
+
+  const settings = {
+    root: document.getElementById('settings'),
+    form() { return this.root.querySelector('form'); },
+    async load() {
+      const s = (await api('GET', '/settings')).data;
+      this.form().elements.two_person_rule.checked = !!s.two_person_rule;
+    },
+    setup() {
+      this.form().addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        try {
+          const s = (await api('PATCH', '/settings', { two_person_rule: this.form().elements.two_person_rule.checked })).data;
+          say(t(s.two_person_rule ? 'adm_set_two_person_on' : 'adm_set_two_person_off'), 'ok');
+        } catch (err) { fail(err); }
+      });
+    },
+  };
+
   // ---- Audit log ---------------------------------------------------------
 
   // Every action the controller writes (web/admin_test.go reads the Go
@@ -626,8 +660,10 @@ pano.start(async (user) => {
     'media.create', 'media.update', 'media.delete', 'media.submit', 'media.withdraw', 'media.approve', 'media.reject',
     'playlist.create', 'playlist.update', 'playlist.delete', 'playlist.submit', 'playlist.withdraw', 'playlist.approve', 'playlist.reject',
     'schedule.create', 'schedule.update', 'schedule.delete', 'urgent.create', 'urgent.cancel',
-    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel'];
-  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert'];
+    'cap_feed.create', 'cap_feed.update', 'cap_feed.delete', 'cap_alert.publish', 'cap_alert.dismiss', 'cap_alert.replace', 'cap_alert.cancel',
+    'settings.update', 'audit.keyed'];
+  const objects = ['unit', 'user', 'api_token', 'campaign', 'group', 'display', 'media', 'playlist', 'schedule', 'urgent_notice', 'cap_feed', 'cap_alert',
+    'settings', 'audit'];
   // label translates an API word of the audit log where this page knows
   // it; an unknown one (a newer controller's) is shown as the code it is.
   const label = (prefix, code) => {
@@ -786,6 +822,7 @@ pano.start(async (user) => {
     { id: 'groups', part: groups },
     { id: 'tokens', part: tokens },
     { id: 'cap', part: capFeeds },
+    { id: 'settings', part: settings },
     { id: 'audit', part: audit },
   ];
   const links = [...document.querySelectorAll('#adm-tabs a')];
@@ -800,6 +837,7 @@ pano.start(async (user) => {
     if (add) add.addEventListener('click', () => s.part.add().catch(fail));
   }
   audit.setup();
+  settings.setup();
 
   const loaded = new Set();
   async function showTab() {

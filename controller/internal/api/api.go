@@ -83,20 +83,26 @@ type Options struct {
 
 	SecureCookies bool          // set under TLS
 	IdleTimeout   time.Duration // session idle expiry (default 2 h)
-	Passwords     auth.Params   // for new password hashes (default auth.DefaultParams)
-	MaxBody       int64         // request body limit in bytes (default 1 MiB)
-	AccountLimit  int           // failed logins per account per window (default 5)
-	AddressLimit  int           // failed logins per address per window (default 20)
-	ThrottleFor   time.Duration // the throttle window (default 15 min)
-	CodeLifetime  time.Duration // enrolment code validity (default 24 h)
+	// SessionLifetime ends a session this long after login however
+	// active it is (default 12 h).
+	SessionLifetime time.Duration
+	Passwords       auth.Params // for new password hashes (default auth.DefaultParams)
+	MaxBody         int64       // request body limit in bytes (default 1 MiB)
+	// Failed logins are throttled per (account, address) and per address,
+	// never per account alone: an attacker elsewhere must not lock the
+	// owner out (issue 12.5).
+	AccountLimit int           // failed logins per account from one address per window (default 5)
+	AddressLimit int           // failed logins from one address, all accounts, per window (default 20)
+	ThrottleFor  time.Duration // the throttle window (default 15 min)
+	CodeLifetime time.Duration // enrolment code validity (default 24 h)
 }
 
 // API serves /api/v1.
 type API struct {
-	o         Options
-	byAccount *auth.Throttle
-	byAddress *auth.Throttle
-	dummyHash string // checked when the account does not exist, for equal timing
+	o             Options
+	byAccountAddr *auth.Throttle // key: account + "\x00" + address
+	byAddress     *auth.Throttle
+	dummyHash     string // checked when the account does not exist, for equal timing
 	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
 	// burst of logins must not exhaust a small machine's memory.
 	hashing chan struct{}
@@ -117,6 +123,9 @@ func New(o Options) *API {
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Hour
+	}
+	if o.SessionLifetime == 0 {
+		o.SessionLifetime = 12 * time.Hour
 	}
 	if o.KeepAlive == 0 {
 		o.KeepAlive = 20 * time.Second
@@ -157,13 +166,13 @@ func New(o Options) *API {
 	}
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
-		o:          o,
-		byAccount:  auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
-		byAddress:  auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
-		dummyHash:  dummy,
-		hashing:    make(chan struct{}, max(2, runtime.NumCPU())),
-		previewing: make(chan struct{}, 2),
-		previewers: map[int64]chan struct{}{},
+		o:             o,
+		byAccountAddr: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
+		byAddress:     auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
+		dummyHash:     dummy,
+		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
+		previewing:    make(chan struct{}, 2),
+		previewers:    map[int64]chan struct{}{},
 	}
 }
 
@@ -316,6 +325,7 @@ type principal struct {
 	User    store.User
 	Session *store.Session // nil when authenticated by a bearer token
 	TokenID int64
+	Scopes  []string // the token's scopes; nil for a session
 	Addr    string
 }
 
@@ -381,6 +391,11 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 		if !allowed {
 			return forbidden(rt.Roles)
 		}
+		if p.TokenID != 0 {
+			if need := scopeOf(rt); !slices.Contains(p.Scopes, need) {
+				return errf(http.StatusForbidden, "token_scope", "this API token lacks the scope %s that %s needs; create a token with it", need, rt.Name).with("scope", need)
+			}
+		}
 		if err := checkQuery(c, rt); err != nil {
 			return err
 		}
@@ -402,10 +417,14 @@ func (a *API) authenticate(c echo.Context) (*principal, error) {
 		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
 			return nil, errf(http.StatusUnauthorized, "unauthenticated", "the token is unknown or revoked")
 		}
+		if errors.Is(err, store.ErrTokenExpired) {
+			at := t.ExpiresAt.In(a.o.Location).Format("2006-01-02 15:04")
+			return nil, errf(http.StatusUnauthorized, "token_expired", "the API token %s… expired at %s; create a new one", t.Prefix, at).with("expired_at", at)
+		}
 		if err != nil {
 			return nil, err
 		}
-		return &principal{User: u, TokenID: t.ID, Addr: addr}, nil
+		return &principal{User: u, TokenID: t.ID, Scopes: t.Scopes, Addr: addr}, nil
 	}
 	ck, err := c.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" {
@@ -420,7 +439,9 @@ func (a *API) authenticate(c echo.Context) (*principal, error) {
 		return nil, err
 	}
 	now := a.o.Now()
-	if u.Disabled || now.Sub(sess.LastSeen) > a.o.IdleTimeout {
+	// Idle for too long, or simply too old: a stolen cookie kept busy
+	// still ends SessionLifetime after its login.
+	if u.Disabled || now.Sub(sess.LastSeen) > a.o.IdleTimeout || now.Sub(sess.CreatedAt) > a.o.SessionLifetime {
 		if err := a.o.Store.DeleteSession(ctx, hash); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,9 @@ var policy = map[string]struct {
 	"updateUser": {"admin", false},
 	"deleteUser": {"admin", false},
 
+	"getSettings":    {"admin approver editor technician viewer", false},
+	"updateSettings": {"admin", false},
+
 	"listTokens":  {"admin approver editor technician viewer", false},
 	"createToken": {"admin approver editor technician viewer", false},
 	"revokeToken": {"admin approver editor technician viewer", false},
@@ -173,10 +176,12 @@ func fixtures(v *env, caller store.User, unit int64) map[string]func() call {
 		},
 		"deleteUser": func() call { return call{path: id("/users/%d", v.user(store.RoleViewer, unit).ID)} },
 
-		"listTokens":  func() call { return call{path: "/tokens"} },
-		"createToken": func() call { return call{path: "/tokens", body: map[string]any{"name": "script"}} },
+		"getSettings":    func() call { return call{path: "/settings"} },
+		"updateSettings": func() call { return call{path: "/settings", body: map[string]any{"two_person_rule": true}} },
+		"listTokens":     func() call { return call{path: "/tokens"} },
+		"createToken":    func() call { return call{path: "/tokens", body: map[string]any{"name": "script"}} },
 		"revokeToken": func() call {
-			t, _ := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: caller.ID, Name: "x", Prefix: "pano_x"}, auth.HashToken(v.uniq("tok")))
+			t, _ := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: caller.ID, Name: "x", Prefix: "pano_x", Scopes: store.Scopes, ExpiresAt: v.clock().Add(time.Hour)}, auth.HashToken(v.uniq("tok")))
 			return call{path: id("/tokens/%d", t.ID)}
 		},
 

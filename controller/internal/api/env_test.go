@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -150,6 +151,7 @@ type cred struct {
 	cookie string // session token
 	csrf   string
 	bearer string
+	addr   string // the client's address (host); empty: httptest's 192.0.2.1
 }
 
 // session makes a cookie session for u directly in the store.
@@ -167,7 +169,8 @@ func (v *env) session(u store.User) cred {
 func (v *env) bearer(u store.User) cred {
 	v.t.Helper()
 	secret := auth.NewToken(tokenPrefix)
-	if _, err := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: u.ID, Name: "test", Prefix: "pano_x"}, auth.HashToken(secret)); err != nil {
+	if _, err := v.st.CreateAPIToken(context.Background(), store.System, store.APIToken{UserID: u.ID, Name: "test", Prefix: "pano_x",
+		Scopes: store.Scopes, ExpiresAt: v.clock().Add(90 * 24 * time.Hour)}, auth.HashToken(secret)); err != nil {
 		v.t.Fatal(err)
 	}
 	return cred{bearer: secret}
@@ -234,6 +237,9 @@ func (v *env) send(c cred, method, path string, rd io.Reader, ctype string) resp
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.addr != "" {
+		req.RemoteAddr = net.JoinHostPort(c.addr, "40000")
 	}
 	rec := httptest.NewRecorder()
 	v.e.ServeHTTP(rec, req)

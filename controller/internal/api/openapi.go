@@ -87,6 +87,7 @@ func (a *API) OpenAPI() map[string]any {
 		} else {
 			op["x-roles"] = rt.Roles
 			op["x-unit-scoped"] = rt.UnitScoped
+			op["x-token-scope"] = scopeOf(rt)
 		}
 		path := openAPIPath(rt.Path)
 		item, _ := paths[path].(map[string]any)
@@ -111,7 +112,8 @@ func (a *API) OpenAPI() map[string]any {
 			"title":   "pano controller API",
 			"version": "1",
 			"description": "Cookie sessions need the " + CSRFHeader + " header on unsafe methods (from POST /api/v1/session or GET /api/v1/me). " +
-				"x-roles lists who may call an operation; x-unit-scoped operations show editors and viewers only their own unit's objects.",
+				"x-roles lists who may call an operation; x-unit-scoped operations show editors and viewers only their own unit's objects; " +
+				"x-token-scope is the scope an API token needs for it (read, content, devices or admin).",
 		},
 		"paths": paths,
 		"components": map[string]any{

@@ -49,10 +49,14 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	ctx := ctxOf(c)
 	addr := remoteAddr(c.Request())
 	account := strings.ToLower(strings.TrimSpace(in.Name))
+	// Throttled per (account, address) and per address: the guesser's
+	// address is slowed, and the owner elsewhere still logs in. Nothing
+	// counts per account alone, which would let anyone lock anyone out.
+	pair := account + "\x00" + addr
 	for _, k := range []struct {
 		th  *auth.Throttle
 		key string
-	}{{a.byAccount, account}, {a.byAddress, addr}} {
+	}{{a.byAccountAddr, pair}, {a.byAddress, addr}} {
 		if blocked, left := k.th.Blocked(k.key); blocked {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
 			return errf(http.StatusTooManyRequests, "throttled", "too many failed logins; try again in %d minutes", int(math.Ceil(left.Minutes())))
@@ -74,7 +78,7 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	perr := auth.CheckPassword(hash, in.Password)
 	<-a.hashing
 	if perr != nil || err != nil || u.Disabled {
-		a.byAccount.Fail(account)
+		a.byAccountAddr.Fail(pair)
 		a.byAddress.Fail(addr)
 		who := store.Actor{Name: account, Addr: addr}
 		if aerr := a.o.Store.Audit(ctx, who, "session.fail", "user", u.ID, map[string]any{"name": account}); aerr != nil {
@@ -82,7 +86,9 @@ func (a *API) login(c echo.Context, _ *principal) error {
 		}
 		return errBadLogin
 	}
-	a.byAccount.Reset(account)
+	// Only this pair is forgiven: a success on one account must not wipe
+	// the address's failures on others.
+	a.byAccountAddr.Reset(pair)
 
 	// Rotation: a new session id at every login, and the one the browser
 	// had (if any) is gone.

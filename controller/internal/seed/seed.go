@@ -108,14 +108,17 @@ func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("seed: %w", err)
 	}
-	var approver store.User
+	var approver, author store.User
 	for _, l := range Logins {
 		u, err := st.CreateUser(ctx, who, store.User{Name: l.Name, Role: l.Role, UnitID: unitID[l.Unit], PasswordHash: hash})
 		if err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
-		if l.Role == store.RoleApprover {
+		switch l.Role {
+		case store.RoleApprover:
 			approver = u
+		case store.RoleAdmin:
+			author = u
 		}
 	}
 	c := store.Campaign{UnitID: unitID[units[0].Name], Name: "Tuyên truyền Nghị quyết số 57-NQ/TW về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia",
@@ -146,17 +149,20 @@ func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
 	// Approved text notices in one approved rotation per group, scheduled
 	// all day so the demo's screens show something at any hour (a real
 	// ward would use 06:00–22:00). Approval history is there to look at.
+	// Two people, as the two-person rule (on in the demo too) wants: the
+	// office's admin drafts and submits, the approver approves.
 	ap := store.Actor{UserID: approver.ID, Name: approver.Name, Addr: "local"}
+	au := store.Actor{UserID: author.ID, Name: author.Name, Addr: "local"}
 	office := unitID[units[0].Name]
 	mediaID := make([]int64, len(notices))
 	for i, n := range notices {
 		theme := camp.Themes[n.theme].ID
-		m, err := st.CreateMedia(ctx, who, store.NewMedia{UnitID: office, CampaignID: &camp.ID, ThemeID: &theme, CreatedBy: approver.ID,
+		m, err := st.CreateMedia(ctx, au, store.NewMedia{UnitID: office, CampaignID: &camp.ID, ThemeID: &theme, CreatedBy: author.ID,
 			Title: n.title, Kind: store.KindText, Body: n.body, Notice: &n.style})
 		if err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
-		if _, err := st.SubmitMedia(ctx, ap, m.ID); err != nil {
+		if _, err := st.SubmitMedia(ctx, au, m.ID); err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
 		if _, err := st.ApproveMedia(ctx, ap, m.ID); err != nil {
@@ -169,11 +175,11 @@ func Demo(ctx context.Context, st *store.Store, p auth.Params) (bool, error) {
 		for _, n := range r.notices {
 			items = append(items, store.PlaylistItem{MediaID: mediaID[n], DurationMS: 10_000})
 		}
-		pl, err := st.CreatePlaylist(ctx, who, store.NewPlaylist{UnitID: office, CampaignID: &camp.ID, CreatedBy: approver.ID, Name: r.name, Items: items})
+		pl, err := st.CreatePlaylist(ctx, au, store.NewPlaylist{UnitID: office, CampaignID: &camp.ID, CreatedBy: author.ID, Name: r.name, Items: items})
 		if err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
-		if _, err := st.SubmitPlaylist(ctx, ap, pl.ID); err != nil {
+		if _, err := st.SubmitPlaylist(ctx, au, pl.ID); err != nil {
 			return false, fmt.Errorf("seed: %w", err)
 		}
 		if _, err := st.ApprovePlaylist(ctx, ap, pl.ID); err != nil {

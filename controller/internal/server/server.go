@@ -132,6 +132,13 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		// Served over TLS (the controller's --tls-cert): browsers are to
+		// come back over HTTPS only, for a year. Never over plain HTTP,
+		// where it would be meaningless (and a site without TLS would
+		// lock its users out if a proxy added TLS later and dropped it).
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		return next(c)
 	}
 }

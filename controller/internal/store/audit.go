@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,9 +30,11 @@ type AuditEvent struct {
 // genesis is the previous hash of the first event.
 const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// auditHash is the hash of an event: SHA-256 over a JSON array of its
-// fields in a fixed order, detail as stored (canonical JSON text).
-func auditHash(id int64, at string, actorID sql.NullInt64, actorName, addr, action, objType string, objID sql.NullInt64, detail, prev string) string {
+// auditBytes is what an event's hash covers: a JSON array of its fields in
+// a fixed order, detail as stored (canonical JSON text). The hash is plain
+// SHA-256 for events before the chain was keyed, else HMAC-SHA256 under
+// the site's key (see hashEvent).
+func auditBytes(id int64, at string, actorID sql.NullInt64, actorName, addr, action, objType string, objID sql.NullInt64, detail, prev string) []byte {
 	var aid, oid any
 	if actorID.Valid {
 		aid = actorID.Int64
@@ -43,8 +43,7 @@ func auditHash(id int64, at string, actorID sql.NullInt64, actorName, addr, acti
 		oid = objID.Int64
 	}
 	b, _ := json.Marshal([]any{id, at, aid, actorName, addr, action, objType, oid, detail, prev})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // appendAudit adds an event inside tx. The writer pool has one connection,
@@ -67,7 +66,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, who Actor, action, 
 	at := s.stamp()
 	actorID := sql.NullInt64{Int64: who.UserID, Valid: who.UserID != 0}
 	oid := sql.NullInt64{Int64: objID, Valid: objID != 0}
-	h := auditHash(id, at, actorID, who.Name, who.Addr, action, objType, oid, string(d), prev)
+	h := s.hashEvent(id, at, actorID, who.Name, who.Addr, action, objType, oid, string(d), prev)
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_events (id, at, actor_id, actor_name, remote_addr, action, object_type, object_id, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -188,13 +187,18 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
 			return n, &AuditBreak{ID: id, Reason: fmt.Sprintf("event %d is missing before it", wantID)}, nil
 		case ph != prev:
 			return n, &AuditBreak{ID: id, Reason: "its previous hash does not match the event before it"}, nil
-		case auditHash(id, at, aid, name, addr, action, otype, oid, detail, ph) != h:
-			return n, &AuditBreak{ID: id, Reason: "its content does not match its hash (the event was edited)"}, nil
+		case s.hashEvent(id, at, aid, name, addr, action, otype, oid, detail, ph) != h:
+			return n, &AuditBreak{ID: id, Reason: "its content does not match its hash (the event was edited, or re-hashed without the site's key)"}, nil
+		case s.akey != nil && id == s.akey.PlainUntil && s.akey.PlainHead != "" && h != s.akey.PlainHead:
+			return n, &AuditBreak{ID: id, Reason: "it is not the last unkeyed event the key file recorded when the log was keyed (the plain part was rewritten)"}, nil
 		}
 		prev, n, wantID = h, n+1, id+1
 	}
 	if err := rows.Err(); err != nil {
 		return n, nil, fmt.Errorf("store: verify audit: %w", err)
+	}
+	if s.akey != nil && int64(n) < s.akey.PlainUntil {
+		return n, &AuditBreak{ID: int64(n) + 1, Reason: fmt.Sprintf("the log ends before event %d, the last one before it was keyed: events were deleted", s.akey.PlainUntil)}, nil
 	}
 	return n, nil, nil
 }

@@ -216,6 +216,9 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 		if _, err := tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id); err != nil {
 			return 0, nil, err
 		}
+		if err := addAuthors(ctx, tx, "media", rev, m.CreatedBy, who.UserID); err != nil {
+			return 0, nil, err
+		}
 		detail := map[string]any{"title": m.Title, "kind": m.Kind, "unit_id": m.UnitID, "sha256": m.SHA256}
 		if m.ValidFrom != "" || m.ValidUntil != "" {
 			detail["valid_from"], detail["valid_until"] = m.ValidFrom, m.ValidUntil
@@ -507,6 +510,9 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 				// are of the old content. The pipeline makes new ones.
 				_, err = tx.ExecContext(ctx, `DELETE FROM renditions WHERE media_revision_id = ?`, cur)
 			}
+			if err == nil {
+				err = addAuthors(ctx, tx, "media", cur, who.UserID)
+			}
 			detail["revision"] = r.Number
 		} else {
 			var res sql.Result
@@ -519,6 +525,9 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 				var rev int64
 				if rev, err = res.LastInsertId(); err == nil {
 					_, err = tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id)
+				}
+				if err == nil {
+					err = addAuthors(ctx, tx, "media", rev, who.UserID)
 				}
 			}
 			detail["revision"] = r.Number + 1
@@ -565,6 +574,16 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, who Actor, table string,
 	if !ok {
 		return 0, status, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("it is %s; only %s content can be %s", status, strings.Join(from, " or "), pastTense(to)),
 			Params: map[string]any{"status": status, "to": to}}
+	}
+	if to == StatusApproved {
+		if err := checkNotOwnWork(ctx, tx, who, table, cur, "this revision"); err != nil {
+			return 0, status, err
+		}
+	}
+	if to == StatusPending {
+		if err := addAuthors(ctx, tx, table, cur, who.UserID); err != nil {
+			return 0, status, err
+		}
 	}
 	if to == StatusPending || to == StatusDraft {
 		_, err = tx.ExecContext(ctx, `UPDATE `+revTable(table)+` SET status = ?, reject_reason = '' WHERE id = ?`, to, cur)

@@ -591,6 +591,45 @@ var migrations = []string{
 		bytes      INTEGER NOT NULL,
 		created_at TEXT NOT NULL
 	) STRICT;`,
+
+	// 16: hardening (issue 12.6, 12.8). Site settings (the two-person
+	// rule; a missing row is the default). Who had a hand in each
+	// revision — created, edited or submitted it — so that none of them
+	// approves it; existing revisions count their creator and, from the
+	// audit log, their submitter. API tokens get an expiry (tokens made
+	// before it expire 90 days from this migration) and scopes (old
+	// tokens keep every scope, still bounded by their owner's role).
+	`CREATE TABLE site_settings (
+		name       TEXT PRIMARY KEY,
+		value      TEXT NOT NULL,
+		updated_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+		updated_at TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE media_revision_authors (
+		revision_id INTEGER NOT NULL REFERENCES media_revisions (id) ON DELETE CASCADE,
+		user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		PRIMARY KEY (revision_id, user_id)
+	) STRICT;
+	CREATE TABLE playlist_revision_authors (
+		revision_id INTEGER NOT NULL REFERENCES playlist_revisions (id) ON DELETE CASCADE,
+		user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		PRIMARY KEY (revision_id, user_id)
+	) STRICT;
+	INSERT OR IGNORE INTO media_revision_authors (revision_id, user_id)
+		SELECT id, created_by FROM media_revisions WHERE created_by IN (SELECT id FROM users);
+	INSERT OR IGNORE INTO playlist_revision_authors (revision_id, user_id)
+		SELECT id, created_by FROM playlist_revisions WHERE created_by IN (SELECT id FROM users);
+	INSERT OR IGNORE INTO media_revision_authors (revision_id, user_id)
+		SELECT json_extract(detail, '$.revision_id'), actor_id FROM audit_events
+		WHERE action = 'media.submit' AND actor_id IN (SELECT id FROM users)
+			AND json_extract(detail, '$.revision_id') IN (SELECT id FROM media_revisions);
+	INSERT OR IGNORE INTO playlist_revision_authors (revision_id, user_id)
+		SELECT json_extract(detail, '$.revision_id'), actor_id FROM audit_events
+		WHERE action = 'playlist.submit' AND actor_id IN (SELECT id FROM users)
+			AND json_extract(detail, '$.revision_id') IN (SELECT id FROM playlist_revisions);
+	ALTER TABLE api_tokens ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+	UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+90 days');
+	ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read content devices admin';`,
 }
 
 // foreignKeysOff starts a migration that rebuilds a table others refer

@@ -101,6 +101,9 @@ func (s *Store) CreatePlaylist(ctx context.Context, who Actor, p NewPlaylist) (P
 		if _, err := tx.ExecContext(ctx, `UPDATE playlists SET current_revision_id = ? WHERE id = ?`, rev, id); err != nil {
 			return 0, nil, err
 		}
+		if err := addAuthors(ctx, tx, "playlists", rev, p.CreatedBy, who.UserID); err != nil {
+			return 0, nil, err
+		}
 		return id, map[string]any{"name": p.Name, "unit_id": p.UnitID, "items": len(p.Items)}, nil
 	})
 	if err != nil {
@@ -292,6 +295,9 @@ func (s *Store) EditPlaylist(ctx context.Context, who Actor, id int64, e Playlis
 			}
 		}
 		if err := insertItems(ctx, tx, rev, r.Items); err != nil {
+			return 0, nil, err
+		}
+		if err := addAuthors(ctx, tx, "playlists", rev, who.UserID); err != nil {
 			return 0, nil, err
 		}
 		detail["name"], detail["revision"], detail["status"], detail["items"] = r.Name, number, status, len(r.Items)

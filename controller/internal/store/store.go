@@ -33,6 +33,8 @@ type Store struct {
 
 	now func() time.Time
 
+	akey *auditKey // keys the audit chain; see audit_key.go
+
 	changed atomic.Pointer[func(objectType string, id int64)]
 }
 
@@ -47,9 +49,15 @@ func (s *Store) notify(objectType string, id int64) {
 	}
 }
 
-// Open creates dir when missing, opens (or creates) dir/pano.db and applies
-// pending migrations.
+// Open creates dir when missing, opens (or creates) dir/pano.db, applies
+// pending migrations and loads (or creates) the audit key dir/audit.key.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return OpenKeyed(ctx, dir, "")
+}
+
+// OpenKeyed is Open with the audit key file at keyFile (empty: dir's own),
+// to verify a backup restored elsewhere.
+func OpenKeyed(ctx context.Context, dir, keyFile string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
@@ -82,7 +90,15 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r, now: time.Now}, nil
+	s := &Store{w: w, r: r, now: time.Now}
+	if keyFile == "" {
+		keyFile = filepath.Join(dir, KeyFileName)
+	}
+	if err := s.loadAuditKey(ctx, keyFile); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return s, nil
 }
 
 func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {

@@ -155,6 +155,15 @@ func (s *Store) SendUrgent(ctx context.Context, who Actor, n UrgentNew) (UrgentN
 		if !approved.Valid {
 			return 0, nil, &StateError{Code: "media_not_approved", Msg: "only approved content can be sent as an urgent notice", Params: map[string]any{"media": mediaID}}
 		}
+		// One approver may send an urgent notice alone, but not of content
+		// they had a hand in: that would put their own work on every
+		// screen with no second person. A text composed for the notice
+		// (n.Text) is the sender's own urgent act, and allowed.
+		if n.Text == nil {
+			if err := checkNotOwnWork(ctx, tx, who, "media", approved.Int64, "this media's approved revision"); err != nil {
+				return 0, nil, err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, every_display, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			mediaID, to.EveryDisplay, fmtTime(now), fmtTime(n.EndsAt), nullInt(&who.UserID), fmtTime(now))
 		if err != nil {

@@ -161,12 +161,24 @@ func (s *Store) UpdateUser(ctx context.Context, who Actor, u User) (User, error)
 		if err := affected(res, err); err != nil {
 			return 0, nil, err
 		}
+		detail := map[string]any{"unit_id": u.UnitID, "role": u.Role, "disabled": u.Disabled, "password_changed": u.PasswordHash != ""}
+		// A new password or a disabled account ends every session and
+		// revokes every API token: whoever had the old password may have
+		// made one (issue 12.8). Enabling the account again brings none
+		// back.
 		if u.PasswordHash != "" || u.Disabled {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 				return 0, nil, err
 			}
+			res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, s.stamp(), u.ID)
+			if err != nil {
+				return 0, nil, err
+			}
+			if n, err := res.RowsAffected(); err == nil && n > 0 {
+				detail["tokens_revoked"] = n
+			}
 		}
-		return u.ID, map[string]any{"unit_id": u.UnitID, "role": u.Role, "disabled": u.Disabled, "password_changed": u.PasswordHash != ""}, nil
+		return u.ID, detail, nil
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("store: update user %d: %w", u.ID, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -199,7 +200,7 @@ func TestEnrolmentCodeIsOneTimeAndExpires(t *testing.T) {
 
 func TestBackupIsAConsistentCopy(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, dir := openTest(t)
 	mustUnit(t, s, "Mặt trận Tổ quốc")
 	out := filepath.Join(t.TempDir(), "copy")
 	if err := os.MkdirAll(out, 0o750); err != nil {
@@ -211,7 +212,15 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	if err := s.Backup(ctx, filepath.Join(out, FileName)); err == nil {
 		t.Fatal("backup over an existing file succeeded")
 	}
-	c, err := Open(ctx, out)
+	// The copy's audit log is keyed: without the key (kept apart) it is
+	// refused, not given a new key; with it, it opens.
+	if c, err := Open(ctx, out); err == nil || !strings.Contains(err.Error(), "key file") {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("a keyed backup opened without its key: %v", err)
+	}
+	c, err := OpenKeyed(ctx, out, filepath.Join(dir, KeyFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
