@@ -183,10 +183,10 @@ func (c *Cache) download(ctx context.Context, sha string, progress func(int64)) 
 	}
 	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 		w := io.MultiWriter(f, h, progressWriter(progress))
-		if _, err := io.Copy(w, resp.Body); err != nil {
+		if n, err := io.Copy(w, resp.Body); err != nil {
 			// Keep what arrived (fsynced) so the next attempt resumes.
 			_ = f.Sync()
-			return fmt.Errorf("cache: fetch %s: cut after %d bytes: %w", sha[:12], have, err)
+			return fmt.Errorf("cache: fetch %s: cut after %d bytes arrived (%d on disk to resume from): %w", sha[:12], n, have+n, err)
 		}
 	}
 	if hex.EncodeToString(h.Sum(nil)) != sha {

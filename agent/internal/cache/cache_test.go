@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -233,5 +234,30 @@ func TestEvictKeepsWhatThePlanNeeds(t *testing.T) {
 	// Needed files stay even over quota.
 	if c.Evict(keep, 0) != 0 || !c.Has(order[0]) || !c.Has(order[3]) {
 		t.Fatal("evicted a needed file")
+	}
+}
+
+// TestCutDownloadSaysHowManyBytesArrived: the error of a cut download tells
+// what this attempt received, not the offset it resumed from, so a log of
+// link drops shows whether downloads make progress.
+func TestCutDownloadSaysHowManyBytesArrived(t *testing.T) {
+	data := blob(300_000)
+	sha := hashOf(data)
+	srv := &assetServer{blobs: map[string][]byte{sha: data}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c := newCache(t, cuttingProxy(t, ts.Listener.Addr().String(), 120_000))
+	var before int64
+	for attempt := 1; attempt <= 2; attempt++ {
+		err := c.Fetch(context.Background(), sha, nil)
+		if err == nil {
+			t.Fatalf("attempt %d completed; the proxy should have cut it", attempt)
+		}
+		after := c.PartialSize(sha)
+		want := fmt.Sprintf("cut after %d bytes arrived (%d on disk", after-before, after)
+		if after <= before || !strings.Contains(err.Error(), want) {
+			t.Fatalf("attempt %d: %d bytes on disk before, %d after; error %q, want it to contain %q", attempt, before, after, err, want)
+		}
+		before = after
 	}
 }
