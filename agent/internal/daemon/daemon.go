@@ -120,6 +120,10 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
 		return nil, err
 	}
+	if id := d.Journal.ClosedAtOpen(); id != "" {
+		// The agent died (power cut, kill -9) with this item on screen.
+		log.Info("proof of play of the item on screen when the agent stopped recorded", "id", id)
+	}
 	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID, PowerChanged: d.sendHealth})
 	size := drv.Bounds().Size()
 	d.Link, err = link.New(link.Config{
