@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,5 +260,41 @@ func TestCutDownloadSaysHowManyBytesArrived(t *testing.T) {
 			t.Fatalf("attempt %d: %d bytes on disk before, %d after; error %q, want it to contain %q", attempt, before, after, err, want)
 		}
 		before = after
+	}
+}
+
+// TestSilentDownloadIsAbandoned: a link that goes silent without closing
+// (nothing arrives, no reset) ends the download after the idle timeout,
+// keeping what arrived, rather than holding it for TCP's own quarter of an
+// hour while the agent reconnects around it.
+func TestSilentDownloadIsAbandoned(t *testing.T) {
+	data := blob(100_000)
+	sha := hashOf(data)
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush()
+		select { // silent from here on, connection open
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer ts.Close()
+	defer close(release) // before ts.Close, which waits for the handler
+	c := newCache(t, ts.URL)
+	c.IdleTimeout = 200 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- c.Fetch(context.Background(), sha, nil) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nothing arrived for 200ms") {
+			t.Fatalf("Fetch = %v; want it abandoned for silence", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent download still hangs after 10 s (idle timeout 200 ms)")
+	}
+	if n := c.PartialSize(sha); n != 1000 {
+		t.Fatalf("%d bytes kept to resume from, want the 1000 that arrived", n)
 	}
 }
