@@ -43,6 +43,10 @@ const (
 	uploadBatch = 500
 )
 
+// The journal keeps the item on screen, so a restart after a death records
+// it (journal/open.go); the player uses that only if the journal says so.
+var _ player.OpenRecorder = (*journal.Journal)(nil)
+
 // Daemon is one agent.
 type Daemon struct {
 	cfg     Config
