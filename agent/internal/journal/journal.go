@@ -83,11 +83,7 @@ func Open(dir string, maxBytes int64) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	left, err := readOpen(dir)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
+	left := readOpen(dir)
 	size, found, err := validPrefix(f, left.ID)
 	if err != nil {
 		f.Close()
@@ -106,10 +102,7 @@ func Open(dir string, maxBytes int64) (*Journal, error) {
 	if j.cursor > size {
 		j.cursor = size
 	}
-	if err := j.closeOpen(left, found); err != nil {
-		f.Close()
-		return nil, err
-	}
+	j.closeOpen(left, found)
 	return j, nil
 }
 

@@ -3,7 +3,6 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,38 +104,32 @@ func (j *Journal) writeOpenLocked() error {
 	return nil
 }
 
-// readOpen returns the record a death left in journal.open, if any. A torn
-// or unreadable one is ignored: its item is lost, as before there was a
-// note at all.
-func readOpen(dir string) (protocol.PlayRecord, error) {
+// readOpen returns the record a death left in journal.open, if any. A
+// missing, torn or unreadable one is ignored: its item is lost, as before
+// there was a note at all.
+func readOpen(dir string) protocol.PlayRecord {
 	data, err := os.ReadFile(filepath.Join(dir, openName))
-	if errors.Is(err, os.ErrNotExist) {
-		return protocol.PlayRecord{}, nil
-	}
-	if err != nil {
-		return protocol.PlayRecord{}, fmt.Errorf("journal: %w", err)
-	}
 	var rec protocol.PlayRecord
-	if len(bytes.TrimSpace(data)) == 0 || json.Unmarshal(data, &rec) != nil ||
+	if err != nil || len(bytes.TrimSpace(data)) == 0 || json.Unmarshal(data, &rec) != nil ||
 		rec.ID == "" || rec.Start.IsZero() || rec.End.Before(rec.Start) {
-		return protocol.PlayRecord{}, nil
+		return protocol.PlayRecord{}
 	}
-	return rec, nil
+	return rec
 }
 
 // closeOpen appends the record of the item a death left on screen, unless
-// the journal has it already, and clears the note.
-func (j *Journal) closeOpen(rec protocol.PlayRecord, inJournal bool) error {
+// the journal has it already, and clears the note. It never keeps the
+// journal from opening (the agent must play even on a full disk): a record
+// that cannot be appended stays in the note for the next start, until the
+// player's next item replaces it.
+func (j *Journal) closeOpen(rec protocol.PlayRecord, inJournal bool) {
 	if rec.ID != "" && !inJournal {
-		if err := j.Append(rec); err != nil {
-			return err
+		if j.Append(rec) != nil {
+			return
 		}
 		j.closed = rec.ID
 	}
-	if err := os.Truncate(filepath.Join(j.dir, openName), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("journal: %w", err)
-	}
-	return nil
+	_ = os.Truncate(filepath.Join(j.dir, openName), 0) // lost: Open finds the ID in the journal
 }
 
 // ClosedAtOpen is the ID of the record Open closed for the item a death

@@ -131,3 +131,20 @@ func TestTornNoteIsIgnored(t *testing.T) {
 		t.Fatalf("a torn note gave records %+v", b.Records)
 	}
 }
+
+// TestUnreadableNoteDoesNotStopTheJournal: whatever is wrong with the note
+// of the item on screen, the journal opens, so the agent plays.
+func TestUnreadableNoteDoesNotStopTheJournal(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, openName), 0o700); err != nil { // not even a file
+		t.Fatal(err)
+	}
+	j, err := Open(dir, 0)
+	if err != nil {
+		t.Fatalf("the journal did not open: %v", err)
+	}
+	defer j.Close()
+	if err := j.Append(rec(0)); err != nil {
+		t.Fatal(err)
+	}
+}
