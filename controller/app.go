@@ -333,7 +333,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}})
 	agents := agentapi.New(st, log)
-	h := hub.New(log, st, hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc})
+	hubOpt := hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc}
+	// PANO_CLOCK_SKEW is for tests only: the time the controller gives its
+	// agents (clock exchanges) is off by this much, so that a test with
+	// the controller and an agent on one host can tell an agent that plays
+	// on controller time from one that plays on its host's.
+	if v := os.Getenv("PANO_CLOCK_SKEW"); v != "" {
+		skew, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("PANO_CLOCK_SKEW %q is not a duration such as 1.6s", v)
+		}
+		hubOpt.Now = func() time.Time { return time.Now().Add(skew) }
+		log.Warn("controller clock given to agents skewed on purpose, for tests only", "skew", skew)
+	}
+	h := hub.New(log, st, hubOpt)
 	plansSvc.SetPusher(h)
 	st.OnChange(func(objectType string, _ int64) {
 		if plans.Affects(objectType) {

@@ -56,8 +56,16 @@ func start(t *testing.T, bin string, args ...string) *proc {
 // startEnv is start with more environment variables.
 func startEnv(t *testing.T, env []string, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), grew: make(chan struct{}), done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return startCmd(t, cmd)
+}
+
+// startCmd starts a command made by the caller (its environment, process
+// group…); stdout and stderr are read as one.
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{cmd: cmd, grew: make(chan struct{}), done: make(chan struct{})}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +90,7 @@ func startEnv(t *testing.T, env []string, bin string, args ...string) *proc {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(bin), strings.Join(p.output(), "\n"))
+			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), strings.Join(p.output(), "\n"))
 		}
 	})
 	return p

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pano-signage/pano/agent/internal/atomicfile"
@@ -36,8 +37,18 @@ var hashRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // ErrCorrupt is returned when a download does not hash to its name.
 var ErrCorrupt = errors.New("cache: downloaded bytes do not match their SHA-256")
 
+// DefaultIdleTimeout ends a download that has received nothing for this
+// long: a link that went silent without closing (a mobile link lost, a NAT
+// that forgot the connection) would otherwise hold it for TCP's own
+// timeout, a quarter of an hour, while the agent reconnects around it.
+const DefaultIdleTimeout = 30 * time.Second
+
 // Cache is safe for concurrent use.
 type Cache struct {
+	// IdleTimeout overrides DefaultIdleTimeout; set it before the first
+	// Fetch.
+	IdleTimeout time.Duration
+
 	dir    string
 	base   string // controller base URL, http(s)://host:port
 	token  func() string
@@ -61,7 +72,7 @@ func New(dir, base string, token func() string, client *http.Client) (*Cache, er
 		}
 	}
 	if client == nil {
-		client = &http.Client{Timeout: 0} // bounded per request by ctx and the idle read deadline below
+		client = &http.Client{Timeout: 0} // bounded per request by ctx and IdleTimeout (download)
 	}
 	return &Cache{dir: dir, base: strings.TrimRight(base, "/"), token: token, client: client, inflight: map[string]*call{}}, nil
 }
@@ -126,6 +137,30 @@ func (c *Cache) Fetch(ctx context.Context, sha string, progress func(n int64)) e
 }
 
 func (c *Cache) download(ctx context.Context, sha string, progress func(int64)) error {
+	idle := c.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var silent atomic.Bool
+	watchdog := time.AfterFunc(idle, func() { silent.Store(true); cancel() })
+	defer watchdog.Stop()
+	err := c.fetchInto(ctx, sha, func(n int64) {
+		watchdog.Reset(idle)
+		if progress != nil {
+			progress(n)
+		}
+	})
+	if err != nil && silent.Load() {
+		return fmt.Errorf("%w (nothing arrived for %v)", err, idle)
+	}
+	return err
+}
+
+// fetchInto downloads (or resumes) sha into its partial file and renames it
+// into place once it hashes right; progress is called as bytes arrive.
+func (c *Cache) fetchInto(ctx context.Context, sha string, progress func(int64)) error {
 	part := c.partial(sha)
 	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -183,10 +218,10 @@ func (c *Cache) download(ctx context.Context, sha string, progress func(int64)) 
 	}
 	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 		w := io.MultiWriter(f, h, progressWriter(progress))
-		if _, err := io.Copy(w, resp.Body); err != nil {
+		if n, err := io.Copy(w, resp.Body); err != nil {
 			// Keep what arrived (fsynced) so the next attempt resumes.
 			_ = f.Sync()
-			return fmt.Errorf("cache: fetch %s: cut after %d bytes: %w", sha[:12], have, err)
+			return fmt.Errorf("cache: fetch %s: cut after %d bytes arrived (%d on disk to resume from): %w", sha[:12], n, have+n, err)
 		}
 	}
 	if hex.EncodeToString(h.Sum(nil)) != sha {

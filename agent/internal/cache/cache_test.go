@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -233,5 +235,66 @@ func TestEvictKeepsWhatThePlanNeeds(t *testing.T) {
 	// Needed files stay even over quota.
 	if c.Evict(keep, 0) != 0 || !c.Has(order[0]) || !c.Has(order[3]) {
 		t.Fatal("evicted a needed file")
+	}
+}
+
+// TestCutDownloadSaysHowManyBytesArrived: the error of a cut download tells
+// what this attempt received, not the offset it resumed from, so a log of
+// link drops shows whether downloads make progress.
+func TestCutDownloadSaysHowManyBytesArrived(t *testing.T) {
+	data := blob(300_000)
+	sha := hashOf(data)
+	srv := &assetServer{blobs: map[string][]byte{sha: data}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c := newCache(t, cuttingProxy(t, ts.Listener.Addr().String(), 120_000))
+	var before int64
+	for attempt := 1; attempt <= 2; attempt++ {
+		err := c.Fetch(context.Background(), sha, nil)
+		if err == nil {
+			t.Fatalf("attempt %d completed; the proxy should have cut it", attempt)
+		}
+		after := c.PartialSize(sha)
+		want := fmt.Sprintf("cut after %d bytes arrived (%d on disk", after-before, after)
+		if after <= before || !strings.Contains(err.Error(), want) {
+			t.Fatalf("attempt %d: %d bytes on disk before, %d after; error %q, want it to contain %q", attempt, before, after, err, want)
+		}
+		before = after
+	}
+}
+
+// TestSilentDownloadIsAbandoned: a link that goes silent without closing
+// (nothing arrives, no reset) ends the download after the idle timeout,
+// keeping what arrived, rather than holding it for TCP's own quarter of an
+// hour while the agent reconnects around it.
+func TestSilentDownloadIsAbandoned(t *testing.T) {
+	data := blob(100_000)
+	sha := hashOf(data)
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush()
+		select { // silent from here on, connection open
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer ts.Close()
+	defer close(release) // before ts.Close, which waits for the handler
+	c := newCache(t, ts.URL)
+	c.IdleTimeout = 200 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- c.Fetch(context.Background(), sha, nil) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nothing arrived for 200ms") {
+			t.Fatalf("Fetch = %v; want it abandoned for silence", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent download still hangs after 10 s (idle timeout 200 ms)")
+	}
+	if n := c.PartialSize(sha); n != 1000 {
+		t.Fatalf("%d bytes kept to resume from, want the 1000 that arrived", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image/png"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,8 +36,16 @@ const (
 	UploadInterval     = 5 * time.Second
 	SyncHorizon        = 48 * time.Hour // fetch what plays in the next 48 h first
 	resyncInterval     = 5 * time.Minute
-	uploadBatch        = 500
+	// A failed download is tried again after retryMin, doubling up to
+	// resyncInterval; a (re)connect to the controller resets the delay and
+	// retries at once, since a link drop is the usual cause of a failure.
+	retryMin    = time.Second
+	uploadBatch = 500
 )
+
+// The journal keeps the item on screen, so a restart after a death records
+// it (journal/open.go); the player uses that only if the journal says so.
+var _ player.OpenRecorder = (*journal.Journal)(nil)
 
 // Daemon is one agent.
 type Daemon struct {
@@ -54,6 +63,7 @@ type Daemon struct {
 
 	started time.Time
 	kick    chan struct{} // wakes the cache sync
+	linkUp  chan struct{} // wakes the cache sync and resets its retry delay
 
 	mu         sync.Mutex
 	sess       *link.Session
@@ -104,7 +114,7 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	}
 	d := &Daemon{
 		cfg: cfg, dir: dir, version: version, log: log, drv: drv,
-		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1),
+		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1), linkUp: make(chan struct{}, 1),
 		pending: map[string]journal.Batch{},
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}
@@ -113,6 +123,10 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	}
 	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
 		return nil, err
+	}
+	if id := d.Journal.ClosedAtOpen(); id != "" {
+		// The agent died (power cut, kill -9) with this item on screen.
+		log.Info("proof of play of the item on screen when the agent stopped recorded", "id", id)
 	}
 	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID, PowerChanged: d.sendHealth})
 	size := drv.Bounds().Size()
@@ -169,6 +183,11 @@ func (d *Daemon) Connected(s *link.Session) {
 	d.sess = s
 	d.pending = map[string]journal.Batch{}
 	d.mu.Unlock()
+	// Downloads cut by the drop resume now, not at the next resync.
+	select {
+	case d.linkUp <- struct{}{}:
+	default:
+	}
 	// A first burst of clock samples at once, beside the first reports.
 	go d.syncClock(s, clock.FirstBurst)
 	go func() {
@@ -336,21 +355,36 @@ func (d *Daemon) syncLoop(ctx context.Context) {
 	}
 	t := time.NewTicker(resyncInterval)
 	defer t.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	failures := 0
 	for {
-		d.syncOnce(ctx)
+		if d.syncOnce(ctx) {
+			failures = 0
+			retry.Stop()
+		} else {
+			failures++
+			retry.Reset(link.Backoff(failures, retryMin, resyncInterval, rand.Float64))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.kick:
+		case <-d.linkUp:
+			failures = 0
+		case <-retry.C:
 		case <-t.C:
 		}
 	}
 }
 
-func (d *Daemon) syncOnce(ctx context.Context) {
+// syncOnce makes one pass over the plan's assets; it reports whether every
+// one is cached (true without a plan).
+func (d *Daemon) syncOnce(ctx context.Context) bool {
 	sched := d.Player.Schedule()
 	if sched == nil {
-		return
+		return true
 	}
 	now := d.Clock.Now()
 	// What plays in the next 48 hours first, in the order it plays, then
@@ -384,7 +418,7 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 	storageErr := ""
 	for _, sha := range order {
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		if d.Cache.Has(sha) {
 			continue
@@ -429,6 +463,7 @@ func (d *Daemon) syncOnce(ctx context.Context) {
 		quota = 2048 << 20
 	}
 	d.Cache.Evict(keep, quota)
+	return len(missing) == 0
 }
 
 func (d *Daemon) reportLoop(ctx context.Context) {

@@ -11,6 +11,10 @@
 //
 // Bound: when the file outgrows MaxBytes, acknowledged records are dropped
 // first, then the oldest unacknowledged ones, which are counted in Dropped.
+//
+// The item on screen, whose record is not written until it ends, is kept
+// in a file of its own so that a restart after a death records it too
+// (open.go).
 package journal
 
 import (
@@ -54,6 +58,13 @@ type Journal struct {
 	written    int64    // bytes written to f (under mu)
 	synced     int64    // bytes of syncedFile known durable (under syncMu)
 	syncedFile *os.File // the file synced counts for (under syncMu)
+
+	// The item on screen (open.go). Lock order: openMu is never held
+	// with mu or syncMu.
+	openMu   sync.Mutex
+	open     protocol.PlayRecord
+	openFile *os.File
+	closed   string // the ID Open closed for a death's item on screen
 }
 
 // Open opens (or creates) the journal in dir. maxBytes ≤ 0 takes the default.
@@ -72,7 +83,8 @@ func Open(dir string, maxBytes int64) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	size, err := validPrefix(f)
+	left := readOpen(dir)
+	size, found, err := validPrefix(f, left.ID)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -90,29 +102,30 @@ func Open(dir string, maxBytes int64) (*Journal, error) {
 	if j.cursor > size {
 		j.cursor = size
 	}
+	j.closeOpen(left, found)
 	return j, nil
 }
 
 // validPrefix returns the length of the longest prefix of complete, valid
-// lines.
-func validPrefix(f *os.File) (int64, error) {
+// lines, and whether one of them holds the record id (if not empty).
+func validPrefix(f *os.File, id string) (n int64, found bool, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("journal: %w", err)
+		return 0, false, fmt.Errorf("journal: %w", err)
 	}
 	r := bufio.NewReader(f)
-	var n int64
 	for {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return n, nil // a line without its newline is torn
+			return n, found, nil // a line without its newline is torn
 		}
 		if err != nil {
-			return 0, fmt.Errorf("journal: read: %w", err)
+			return 0, false, fmt.Errorf("journal: read: %w", err)
 		}
 		var rec protocol.PlayRecord
 		if json.Unmarshal(line, &rec) != nil || rec.ID == "" {
-			return n, nil
+			return n, found, nil
 		}
+		found = found || (id != "" && rec.ID == id)
 		n += int64(len(line))
 	}
 }
@@ -162,7 +175,11 @@ func (j *Journal) Append(rec protocol.PlayRecord) error {
 	mine := j.written
 	f := j.f
 	j.mu.Unlock()
-	return j.syncUpTo(f, mine)
+	if err := j.syncUpTo(f, mine); err != nil {
+		return err
+	}
+	j.endOpen(rec.ID)
+	return nil
 }
 
 // syncUpTo returns once at least upTo bytes of f are durable; one fsync
@@ -301,8 +318,14 @@ func (j *Journal) Stats() (pendingBytes, dropped int64) {
 	return j.size - j.cursor, j.dropped
 }
 
-// Close closes the file.
+// Close closes the files.
 func (j *Journal) Close() error {
+	j.openMu.Lock()
+	if j.openFile != nil {
+		j.openFile.Close()
+		j.openFile = nil
+	}
+	j.openMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.f.Close()

@@ -14,7 +14,8 @@
 // An item whose asset is missing or broken gives its time to the next
 // playable item (and is reported); with nothing playable the panel shows the
 // plan's fallback and Status says why. Each item shown is recorded for proof
-// of play when it ends.
+// of play when it ends; while it plays, an OpenRecorder keeps its record so
+// that a restart after the agent died closes it.
 package player
 
 import (
@@ -52,6 +53,17 @@ type Recorder interface {
 	Append(protocol.PlayRecord) error
 }
 
+// OpenRecorder is a Recorder that also keeps the record of the item on
+// screen while it plays (the journal), so that a restart after the agent
+// died closes it with what was shown: Begin when its first frame is shown
+// (End = Start), Alive with the instant of a later frame shown, at most
+// every Options.AliveEvery; the record's Append ends it.
+type OpenRecorder interface {
+	Recorder
+	Begin(protocol.PlayRecord) error
+	Alive(protocol.PlayRecord) error
+}
+
 // Options tune a player.
 type Options struct {
 	FPS     int // frames per second drawn (default 25)
@@ -59,6 +71,10 @@ type Options struct {
 	// PowerChanged, when set, is called (on a goroutine of its own) when
 	// the plan switches the panel off or on, so health can say so at once.
 	PowerChanged func()
+	// AliveEvery is how often the item on screen is told alive to an
+	// OpenRecorder (default 1 s): a record closed after the agent died
+	// ends at most this much (and one write) before its last frame.
+	AliveEvery time.Duration
 }
 
 // Status is what the player reports in health.
@@ -104,7 +120,7 @@ type Player struct {
 	asleep   atomic.Bool // the loop sleeps past the next frame: the panel is off
 	newTimer func(d time.Duration) loopTimer
 	cmds     chan func(now time.Time)
-	recs     chan protocol.PlayRecord
+	recs     chan recOp
 
 	// Owned by the Run goroutine.
 	frame    *image.RGBA
@@ -180,6 +196,7 @@ type showing struct {
 	slot       protocol.Slot
 	src        play.Source
 	firstFrame time.Time
+	aliveAt    time.Time // the frame last told alive to the recorder
 	revision   int64
 }
 
@@ -200,10 +217,13 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 	if opt.FPS <= 0 {
 		opt.FPS = 25
 	}
+	if opt.AliveEvery <= 0 {
+		opt.AliveEvery = time.Second
+	}
 	p := &Player{
 		drv: drv, clk: clk, files: files, rec: rec, log: log, opt: opt,
 		cmds:     make(chan func(time.Time), 8),
-		recs:     make(chan protocol.PlayRecord, 256),
+		recs:     make(chan recOp, 256),
 		frame:    image.NewRGBA(drv.Bounds()),
 		broken:   map[string]string{},
 		base:     100,
@@ -515,8 +535,8 @@ func (p *Player) step(now time.Time) {
 			p.end(now)
 			continue
 		}
-		if p.show(now, "ok") && p.cur.firstFrame.IsZero() {
-			p.cur.firstFrame = now
+		if p.show(now, "ok") {
+			p.shown(p.cur, now)
 		}
 		p.prepareNext(sched, slot, now)
 		return
@@ -728,7 +748,25 @@ func (p *Player) end(now time.Time) {
 	if s.firstFrame.IsZero() {
 		return
 	}
-	rec := protocol.PlayRecord{
+	p.queue(recOp{kind: opEnd, rec: p.record(s, now)})
+}
+
+// shown notes a frame of s shown at now: the first opens its record, and
+// one every AliveEvery moves the open record's end.
+func (p *Player) shown(s *showing, now time.Time) {
+	switch {
+	case s.firstFrame.IsZero():
+		s.firstFrame, s.aliveAt = now, now
+		p.queue(recOp{kind: opBegin, rec: p.record(s, now)})
+	case now.Sub(s.aliveAt) >= p.opt.AliveEvery:
+		s.aliveAt = now
+		p.queue(recOp{kind: opAlive, rec: p.record(s, now)})
+	}
+}
+
+// record is the proof-of-play record of s shown until end.
+func (p *Player) record(s *showing, end time.Time) protocol.PlayRecord {
+	return protocol.PlayRecord{
 		// One slot of one display has one ID, so a record written twice (a
 		// restart in the middle of an item) is deduplicated upstream.
 		ID:           fmt.Sprintf("%d-%d-%d-%d", p.opt.Display, s.slot.Entry, s.slot.Item.ID, s.slot.Start.UnixMilli()),
@@ -739,21 +777,52 @@ func (p *Player) end(now time.Time) {
 		Media:        s.slot.Item.Media,
 		Campaign:     s.slot.Item.Campaign,
 		Start:        s.firstFrame.UTC(),
-		End:          now.UTC(),
-	}
-	select {
-	case p.recs <- rec:
-	default:
-		p.log.Error("proof-of-play queue full; record lost", "id", rec.ID)
+		End:          end.UTC(),
 	}
 }
 
+// recOp is what the record writer is asked to do, in the order asked.
+type recOp struct {
+	kind int
+	rec  protocol.PlayRecord
+}
+
+const (
+	opEnd   = iota // the item ended: append its record
+	opBegin        // its first frame is shown
+	opAlive        // a later frame is shown at rec.End
+)
+
+// queue hands op to the record writer without ever blocking the frame loop.
+func (p *Player) queue(op recOp) {
+	select {
+	case p.recs <- op:
+	default:
+		if op.kind == opEnd {
+			p.log.Error("proof-of-play queue full; record lost", "id", op.rec.ID)
+		}
+	}
+}
+
+// writeRecords writes records (and notes of the item on screen) off the
+// frame loop: an fsync must never delay a frame.
 func (p *Player) writeRecords() {
-	for rec := range p.recs {
+	open, _ := p.rec.(OpenRecorder)
+	for op := range p.recs {
 		if p.rec == nil {
 			continue
 		}
-		err := p.rec.Append(rec)
+		var err error
+		switch {
+		case op.kind == opEnd:
+			err = p.rec.Append(op.rec)
+		case open == nil:
+			continue
+		case op.kind == opBegin:
+			err = open.Begin(op.rec)
+		default:
+			err = open.Alive(op.rec)
+		}
 		p.mu.Lock()
 		p.status.RecordError = ""
 		if err != nil {
@@ -761,7 +830,7 @@ func (p *Player) writeRecords() {
 		}
 		p.mu.Unlock()
 		if err != nil {
-			p.log.Error("proof-of-play record not written", "id", rec.ID, "err", err)
+			p.log.Error("proof-of-play record not written", "id", op.rec.ID, "err", err)
 		}
 	}
 }
