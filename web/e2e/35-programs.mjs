@@ -79,7 +79,33 @@ try {
 
     step('a ticker along the bottom');
     await add.getByRole('button', { name: 'Chữ chạy' }).click();
+    // Until it has its text it is not saved, and the page says which window lacks what.
+    await page.locator('#pg-save.error', { hasText: 'ô 3 (chữ chạy): hãy gõ dòng chữ' }).waitFor();
     await page.getByLabel('Dòng chữ chạy').fill(tickerText);
+    await page.locator('#pg-save.ok').waitFor();
+
+    step('a window dragged and resized by mouse, snapped to whole lamps and kept inside the panel');
+    await add.getByRole('button', { name: 'Ngày' }).click();
+    const date = page.locator('.pg-w[data-kind="date"]');
+    const rectOf = () => date.getAttribute('data-rect');
+    if ((await rectOf()) !== '0,0,85,16') throw new Error('a new date window is at ' + (await rectOf()));
+    const st = await page.locator('#pg-stage').boundingBox();
+    const k = st.width / 128;
+    const dragBy = async (x, y, dx, dy) => {
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 3 });
+      await page.mouse.move(x + dx, y + dy, { steps: 3 });
+      await page.mouse.up();
+    };
+    await dragBy(st.x + 40 * k, st.y + 8 * k, 10.3 * k, 19.8 * k);
+    if ((await rectOf()) !== '10,20,85,16') throw new Error('dragged to ' + (await rectOf()) + ', want 10,20,85,16');
+    await dragBy(st.x + 95 * k - 4, st.y + 36 * k - 4, -20 * k, 4 * k);
+    if ((await rectOf()) !== '10,20,65,20') throw new Error('resized to ' + (await rectOf()) + ', want 10,20,65,20');
+    await dragBy(st.x + 30 * k, st.y + 30 * k, 400 * k, 0);
+    if ((await rectOf()) !== '63,20,65,20') throw new Error('dragged past the edge to ' + (await rectOf()) + ', want 63,20,65,20');
+    await page.getByRole('button', { name: 'Xóa ô' }).click();
+    await date.waitFor({ state: 'detached' });
     await page.locator('#pg-save.ok').waitFor();
     id = Number(new URL(page.url()).searchParams.get('id'));
     if (!id) throw new Error('the draft was not saved: ' + page.url());

@@ -12,7 +12,9 @@
 pano.start(async () => {
   const { t, api, el, say } = pano;
   const $ = (id) => document.getElementById(id);
-  const KINDS = ['media', 'ticker', 'clock', 'date', 'countdown'];
+  // Who may not change media (a viewer, a technician) sees the layout
+  // and its previews only.
+  const readOnly = !pano.may('updateMedia');
   const MAX_WINDOWS = 16;
 
   const fillIn = (s, v) => s.replace(/\{([a-z])\}/g, (_, k) => (v[k] ?? '…'));
@@ -190,7 +192,7 @@ pano.start(async () => {
       const i = ownFor(k);
       if (i > 0) {
         bs.push(tab(t('pg_own_layout') + ' ' + k.replace('x', '×'), i, st.cur === i));
-      } else {
+      } else if (!readOnly) {
         const b = el('button', { type: 'button', className: 'pg-tab pg-tab-add' }, '+ ' + t('pg_own_add') + ' ' + k.replace('x', '×'));
         b.addEventListener('click', () => {
           st.layouts.push(scaled(st.layouts[0], s.width, s.height));
@@ -213,7 +215,7 @@ pano.start(async () => {
   function renderTools() {
     const tpl = st.cur === 0;
     $('pg-size-label').hidden = !tpl;
-    $('pg-own-remove').hidden = tpl;
+    $('pg-own-remove').hidden = tpl || readOnly;
     const k0 = sizeKey(st.layouts[0]);
     const opts = sizes.map((s) => {
       const k = sizeKey(s);
@@ -319,6 +321,7 @@ pano.start(async () => {
     ev.preventDefault();
     d.focus();
     select(i);
+    if (readOnly) return;
     const w = L().windows[i];
     const o = { x: w.x, y: w.y, w: w.w, h: w.h };
     const resize = ev.target.classList.contains('pg-handle');
@@ -346,6 +349,7 @@ pano.start(async () => {
 
   // keys: arrows move by a lamp, Shift + arrows resize, Delete removes.
   function keys(ev, i) {
+    if (readOnly) return;
     const w = L().windows[i];
     const dir = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[ev.key];
     if (dir) {
@@ -427,9 +431,9 @@ pano.start(async () => {
     f.color.value = w.color || '#ffffff';
     f.ownBg.checked = !!w.background;
     f.bg.value = w.background || '#000000';
-    f.bg.disabled = !w.background;
-    $('pg-raise').disabled = st.sel === L().windows.length - 1;
-    $('pg-lower').disabled = st.sel === 0;
+    f.bg.disabled = readOnly || !w.background;
+    $('pg-raise').disabled = readOnly || st.sel === L().windows.length - 1;
+    $('pg-lower').disabled = readOnly || st.sel === 0;
   }
   const sel = () => L().windows[st.sel];
   for (const [inp, resize] of [[f.x, false], [f.y, false], [f.w, true], [f.h, true]]) {
@@ -503,11 +507,13 @@ pano.start(async () => {
   const clockFmt = new Intl.DateTimeFormat(pano.locale, { timeZone: pano.tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   let saveTimer = 0, saving = null, again = false, metaDirty = false;
   function changed() {
+    if (readOnly) return;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 400);
     renderTabsIfNeeded();
   }
   function metaChanged() {
+    if (readOnly) return;
     metaDirty = true;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 400);
@@ -665,7 +671,7 @@ pano.start(async () => {
   renderAll();
   ensurePreviews();
   refreshAll();
-  if (!pano.may('createMedia')) {
-    for (const b of document.querySelectorAll('.pg-editor button, .pg-actions button')) b.disabled = true;
+  if (readOnly) {
+    for (const x of document.querySelectorAll('.pg-add button, #pg-own-remove, #pg-win input, #pg-win select, #pg-win textarea, #pg-win button, #pg-submit, #pg-title, #pg-campaign, #pg-theme, #pg-size, #pg-bg')) x.disabled = true;
   }
 });
