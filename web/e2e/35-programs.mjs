@@ -150,6 +150,21 @@ try {
     await shot(page, '35-program-queue');
     await card.getByRole('button', { name: 'Duyệt', exact: true }).click();
     await page.locator('#msg.ok', { hasText: 'Đã duyệt' }).waitFor();
+
+    step('it can go into a rotation, drawn in the media picker');
+    await page.goto(base + '/rotations?lang=vi');
+    await page.getByRole('button', { name: 'Tạo vòng phát mới' }).click();
+    await page.getByRole('button', { name: 'Thêm nội dung' }).click();
+    const pick = page.locator('dialog');
+    await pick.getByLabel('Tìm nội dung').fill(progTitle);
+    const entry = pick.locator(`label.rot-pick[data-media-id="${id}"]`);
+    await entry.getByText('chương trình', { exact: true }).waitFor();
+    await entry.locator('img.thumb').waitFor();
+    await page.waitForFunction((id) => {
+      const img = document.querySelector(`label.rot-pick[data-media-id="${id}"] img.thumb`);
+      return img && img.complete && img.naturalWidth === 128;
+    }, id);
+    await pick.getByRole('button', { name: 'Hủy' }).click();
   });
 
   step('the API holds the layouts as built');

@@ -655,6 +655,7 @@ pano.start(async () => {
       const r = await api('POST', '/media/' + st.id + '/submit');
       showStatus(r.data);
       say(t('pg_submitted') + ': ' + r.data.title, 'ok');
+      fillOpen().catch(() => {});
     } catch (err) {
       fail(err);
     }
