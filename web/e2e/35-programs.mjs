@@ -148,6 +148,11 @@ try {
     for (const g of ['64x32', '128x64', '192x96']) await card.locator(`canvas[data-geom="${g}"][data-ready="1"]`).waitFor({ timeout: 30000 });
     await card.getByText('chương trình').first().waitFor();
     await shot(page, '35-program-queue');
+    await card.getByRole('button', { name: 'Xem chi tiết' }).click();
+    const details = page.locator('dialog.ct-details');
+    for (const g of ['64x32', '128x64', '192x96']) await details.locator(`figure[data-geom="${g}"] canvas[data-ready="1"]`).waitFor({ timeout: 30000 });
+    await details.locator('figure[data-geom="128x64"]', { hasText: 'Đang phát như trên màn hình' }).waitFor();
+    await details.getByRole('button', { name: 'Đóng' }).click();
     await card.getByRole('button', { name: 'Duyệt', exact: true }).click();
     await page.locator('#msg.ok', { hasText: 'Đã duyệt' }).waitFor();
 
@@ -192,7 +197,23 @@ try {
     await page.locator('.pg-w[data-kind="clock"]').tap();
     await page.getByLabel('Time format').waitFor();
     await shot(page, '35-program-tablet');
+
+    step('tablet: a countdown added to the approved program, its instant read in the display time zone');
+    await page.locator('#pg-approved-note').waitFor();
+    await page.locator('.pg-add').getByRole('button', { name: 'Countdown' }).tap();
+    await page.locator('#pg-save.error', { hasText: 'window 4 (countdown)' }).waitFor();
+    await page.getByLabel('Counting down to').fill('Tết Đinh Mùi');
+    await page.getByLabel('Date and time of the event').fill('2027-02-06T00:00');
+    await page.locator('#pg-status.pending').waitFor();
+    await page.locator('#pg-save.ok').waitFor();
+    await shot(page, '35-program-tablet-countdown');
   }, { viewport: { width: 768, height: 1024 }, hasTouch: true });
+  const m2 = await ap.call('GET', `/media/${id}`);
+  const cd = m2.current.program.layouts[0].windows[3];
+  if (!m2.approved || m2.status !== 'pending' || !cd || cd.kind !== 'countdown' || cd.text !== 'Tết Đinh Mùi' ||
+    new Date(cd.until).getTime() !== Date.parse('2027-02-05T17:00:00Z')) {
+    throw new Error('after the tablet edit: ' + JSON.stringify({ approved: m2.approved, status: m2.status, cd }));
+  }
 } finally {
   await ed.dispose();
   await ap.dispose();
