@@ -23,9 +23,10 @@ pano.start(async () => {
   function errText(err) {
     if (!err) return '';
     let s = err.message;
-    if (err.code === 'bad_program' && document.body.dataset.lang !== 'en') {
-      const m = /layout (\d+)\b.*?window (\d+)/.exec(err.apiMessage || '');
-      if (m) s += ' ' + fillIn(t('pg_err_where'), { l: m[1], n: m[2] });
+    if (err.code === 'bad_program' && err.apiMessage) {
+      const m = /layout (\d+)\b.*?window (\d+)/.exec(err.apiMessage);
+      if (document.body.dataset.lang === 'en') s += ' (' + err.apiMessage + ')';
+      else if (m) s += ' ' + fillIn(t('pg_err_where'), { l: m[1], n: m[2] });
     }
     return s;
   }
