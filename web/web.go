@@ -48,6 +48,9 @@ var (
 	Pages = []PageInfo{
 		{Name: "displays", Path: "/", Roles: everyone},
 		{Name: "content", Path: "/content", Roles: everyone},
+		// The program editor is opened from the Nội dung page (a new
+		// program, or a program's layout): no role's navigation lists it.
+		{Name: "programs", Path: "/programs"},
 		{Name: "rotations", Path: "/rotations", Roles: everyone},
 		{Name: "schedules", Path: "/schedules", Roles: everyone},
 		{Name: "reports", Path: "/reports", Roles: everyone},

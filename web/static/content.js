@@ -73,14 +73,25 @@ pano.start(async (user) => {
   const renditionOf = (m, g) => (m.current.renditions || []).find((r) => r.width === g.width && r.height === g.height && r.fit === g.fit);
 
   // showPreview loads a media's preview for g into the view; a note says
-  // why there is none yet.
-  async function showPreview(m, g, view, note) {
+  // why there is none yet. A program is drawn by the controller at this
+  // instant (it has no renditions of its own); while what its windows show
+  // is still being made for their size it is not ready, and is asked again.
+  // A program's card shows it some seconds into playing, when tickers
+  // that scroll in from the edge have come in.
+  const PROGRAM_SHOWN_MS = 5000;
+  async function showPreview(m, g, view, note, tries = 0) {
     try {
-      const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g));
+      const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g) + (m.kind === 'program' ? '&elapsed_ms=' + PROGRAM_SHOWN_MS : ''));
       const bmp = await createImageBitmap(b);
       const r = renditionOf(m, g);
       view.show(bmp, { pps: r && r.ticker_pixels_per_second ? r.ticker_pixels_per_second : 2 * g.height });
+      if (note) note.textContent = m.kind === 'program' ? t('ct_program_now') : '';
     } catch (err) {
+      if (err.code === 'program_not_ready' && tries < 20 && view.canvas.isConnected) {
+        if (note) note.textContent = t('ct_program_retrying');
+        setTimeout(() => showPreview(m, g, view, note, tries + 1), 1500);
+        return;
+      }
       if (note) note.textContent = errText(err);
     }
   }
@@ -222,7 +233,8 @@ pano.start(async (user) => {
     if (canWrite && (s === 'draft' || s === 'rejected')) actions.append(actionButton(t('submit'), 'submit', () => decide(m, 'submit')));
     if (canWrite && s === 'pending') actions.append(actionButton(t('ct_withdraw'), 'withdraw', () => decide(m, 'withdraw')));
     if (canWrite) actions.append(actionButton(t('ct_edit'), 'edit', () => editDialog(m)));
-    if (canWrite && m.kind !== 'text') actions.append(actionButton(t('ct_replace'), 'replace', () => replaceFile(m, art)));
+    if (canWrite && m.kind === 'program') actions.append(el('a', { className: 'button', href: '/programs?id=' + m.id }, t('ct_program_edit')));
+    if (canWrite && m.kind !== 'text' && m.kind !== 'program') actions.append(actionButton(t('ct_replace'), 'replace', () => replaceFile(m, art)));
     if (canWrite && (s === 'draft' || s === 'pending' || s === 'rejected')) actions.append(actionButton(t('ct_delete'), 'delete', () => remove(m)));
     if (approver && m.approved) actions.append(actionButton(t('urgent_send'), 'urgent', () => urgentDialog(m), 'urgent'));
     return art;
@@ -397,6 +409,7 @@ pano.start(async (user) => {
   }
 
   if (writer) {
+    document.getElementById('program-tools').hidden = false;
     document.getElementById('upload').hidden = false;
     const drop = document.getElementById('drop');
     const pick = document.getElementById('up-files');
@@ -505,6 +518,31 @@ pano.start(async (user) => {
     });
   }
 
+  // liveProgram shows a program as the panel shows it now, asked of the
+  // controller each second (its clock turns, its tickers move) while the
+  // view is on the page.
+  function liveProgram(m, g, view, note) {
+    const t0 = Date.now();
+    let busy = false;
+    const step = async () => {
+      if (!view.canvas.isConnected && Date.now() - t0 > 3000) return;
+      if (!busy && view.canvas.isConnected) {
+        busy = true;
+        try {
+          const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g) + '&elapsed_ms=' + (Date.now() - t0));
+          view.show(await createImageBitmap(b));
+          note.textContent = t('ct_program_live');
+        } catch (err) {
+          note.textContent = err.code === 'program_not_ready' ? t('ct_program_retrying') : errText(err);
+        } finally {
+          busy = false;
+        }
+      }
+      setTimeout(step, 1000 - (Date.now() % 1000) + 40);
+    };
+    step();
+  }
+
   // ---- details: every panel's preview, larger; videos play
   async function details(m) {
     let full = m;
@@ -517,7 +555,9 @@ pano.start(async (user) => {
       const f = figure(g, scale(g), note);
       views2.push(f.view);
       box.append(f.fig);
-      if (full.kind === 'video' && full.current.processing === 'ready') {
+      if (full.kind === 'program') {
+        liveProgram(full, g, f.view, note);
+      } else if (full.kind === 'video' && full.current.processing === 'ready') {
         playVideo(full, g, f.view, note).catch(async (err) => {
           await showPreview(full, g, f.view, note);
           note.textContent = t('ct_video_first_frame') + (err.status ? ' (' + errText(err) + ')' : '');

@@ -43,6 +43,7 @@ const pano = (() => {
     err.field = e.field;
     err.params = e.params || {};
     err.roles = e.roles;
+    err.apiMessage = e.message || ''; // the API's own words (English), which may name what was wrong
     if (e.code && has('err_' + e.code)) {
       err.message = fill(t('err_' + e.code), e);
       if (e.code === 'forbidden' && Array.isArray(e.roles) && e.roles.length) {

@@ -16,7 +16,7 @@ pano.start(async (user) => {
   const $ = (id) => document.getElementById(id);
 
   const STATUS = { draft: t('rot_status_draft'), pending: t('rot_status_pending'), approved: t('rot_status_approved'), rejected: t('rot_status_rejected') };
-  const KIND = { image: t('rot_kind_image'), video: t('rot_kind_video'), text: t('rot_kind_text') };
+  const KIND = { image: t('rot_kind_image'), video: t('rot_kind_video'), text: t('rot_kind_text'), program: t('kind_program') };
   const ERR = { bad_request: t('rot_err_bad'), not_found: t('rot_err_gone') };
   // Codes that say the rotation, or a media in it, changed under this page
   // (another person's decision): the list is reloaded to show it as it is.
@@ -59,8 +59,12 @@ pano.start(async (user) => {
     }));
   }
   const titleOf = (id) => (media.get(id) ? media.get(id).title : t('rot_media_missing') + ' #' + id);
+  // A program has no thumbnail of its own: it is drawn by the controller,
+  // a few seconds into playing (tickers in), at a common panel size.
   function thumb(id) {
-    const img = el('img', { className: 'thumb', alt: '', src: '/api/v1/media/' + id + '/thumbnail', loading: 'lazy' });
+    const m = media.get(id);
+    const src = m && m.kind === 'program' ? '/api/v1/media/' + id + '/preview?w=128&h=64&elapsed_ms=5000' : '/api/v1/media/' + id + '/thumbnail';
+    const img = el('img', { className: 'thumb', alt: '', src, loading: 'lazy' });
     img.addEventListener('error', () => { img.replaceWith(el('span', { className: 'thumb rot-nothumb' }, '—')); });
     return img;
   }
