@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -103,6 +104,19 @@ func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
 	}
 	ctx := ctxOf(c)
 	rev := m.Current
+	if rev.Kind == store.KindProgram {
+		// A program has no rendition: its picture on a 128×64 panel now,
+		// five seconds in (tickers have come in), made small.
+		img, err := a.programPicture(ctx, rev.ID, 128, 64, a.o.Now(), 5*time.Second)
+		if err != nil {
+			return err
+		}
+		data, _, err := assets.EncodePNG(assets.Render(img, pipeline.Geometry(ThumbWidth, ThumbHeight, "contain")))
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", data)
+	}
 	if r, err := a.o.Store.RenditionFor(ctx, rev.ID, ThumbWidth, ThumbHeight, "contain"); err == nil {
 		data, err := a.renditionPNG(r)
 		if err != nil {

@@ -34,6 +34,14 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 	bad := func(format string, args ...any) *Error {
 		return invalid("bad_program", format, args...).at("program")
 	}
+	// at names the layout and window at fault (from 1) in the params.
+	at := func(e *Error, layout, window int) *Error {
+		e = e.with("layout", layout)
+		if window > 0 {
+			e = e.with("window", window)
+		}
+		return e
+	}
 	if pl == nil || len(pl.Layouts) == 0 {
 		return bad("a program needs its layout: program.layouts with at least one layout")
 	}
@@ -43,7 +51,7 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 	sizes := map[[2]int]bool{}
 	for i, l := range pl.Layouts {
 		if sizes[[2]int{l.Width, l.Height}] {
-			return bad("layout %d: there is already a layout for %d×%d", i+1, l.Width, l.Height)
+			return at(bad("layout %d: there is already a layout for %d×%d", i+1, l.Width, l.Height), i+1, 0)
 		}
 		sizes[[2]int{l.Width, l.Height}] = true
 		check := protocol.Program{Width: l.Width, Height: l.Height, Background: l.Background}
@@ -51,31 +59,31 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 			pw := w.ProgramWindow
 			if pw.Kind == protocol.WindowMedia {
 				if w.MediaID == 0 {
-					return bad("layout %d window %d: a media window needs media_id", i+1, j+1)
+					return at(bad("layout %d window %d: a media window needs media_id", i+1, j+1), i+1, j+1)
 				}
 				m, err := a.o.Store.Media(ctx, w.MediaID)
 				if errors.Is(err, store.ErrNotFound) || err == nil && !p.sees(m.UnitID) {
-					return bad("layout %d window %d: media %d does not exist", i+1, j+1, w.MediaID)
+					return at(bad("layout %d window %d: media %d does not exist", i+1, j+1, w.MediaID), i+1, j+1)
 				}
 				if err != nil {
 					return err
 				}
 				if m.Current.Kind == store.KindProgram {
-					return bad("layout %d window %d: media %d is a program; a window shows an image, a video or a text", i+1, j+1, w.MediaID)
+					return at(bad("layout %d window %d: media %d is a program; a window shows an image, a video or a text", i+1, j+1, w.MediaID), i+1, j+1)
 				}
 				switch w.Fit {
 				case "", "contain", "cover", "stretch":
 				default:
-					return bad("layout %d window %d: fit %q is not contain, cover or stretch", i+1, j+1, w.Fit)
+					return at(bad("layout %d window %d: fit %q is not contain, cover or stretch", i+1, j+1, w.Fit), i+1, j+1)
 				}
 				pw.Asset = fmt.Sprintf("%064x", w.MediaID) // checked as an asset would be
 			} else if w.MediaID != 0 || pw.Asset != "" {
-				return bad("layout %d window %d: only a media window shows a media", i+1, j+1)
+				return at(bad("layout %d window %d: only a media window shows a media", i+1, j+1), i+1, j+1)
 			}
 			check.Windows = append(check.Windows, pw)
 		}
 		if err := check.Validate(); err != nil {
-			return bad("layout %d: %v", i+1, err)
+			return at(bad("layout %d: %v", i+1, err), i+1, 0)
 		}
 	}
 	return nil
@@ -86,9 +94,6 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 // (elapsed_ms, default 0: where tickers stand), drawn by the agent's own
 // code (assets/play) from the renditions the agent would get.
 func (a *API) previewProgram(c echo.Context, m store.Media, w, h int) error {
-	if a.o.Previews == nil {
-		return errf(http.StatusServiceUnavailable, "unavailable", "program previews are not available here")
-	}
 	at := a.o.Now()
 	if s := c.QueryParam("at"); s != "" {
 		t, err := time.Parse(time.RFC3339Nano, s)
@@ -105,13 +110,29 @@ func (a *API) previewProgram(c echo.Context, m store.Media, w, h int) error {
 		}
 		elapsed = time.Duration(ms) * time.Millisecond
 	}
-	ctx := ctxOf(c)
-	prog, needs, err := a.o.Previews.ProgramPreview(ctx, m.Current.ID, w, h)
-	if errors.Is(err, plans.ErrProgramNotReady) {
-		return errf(http.StatusConflict, "program_not_ready", "the program cannot be shown yet: %v", err)
-	}
+	img, err := a.programPicture(ctxOf(c), m.Current.ID, w, h, at, elapsed)
 	if err != nil {
 		return err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "image/png", buf.Bytes())
+}
+
+// programPicture draws a program revision for a w×h panel at the instant
+// at, elapsed into its item, with the agent's code.
+func (a *API) programPicture(ctx context.Context, revisionID int64, w, h int, at time.Time, elapsed time.Duration) (*image.RGBA, error) {
+	if a.o.Previews == nil {
+		return nil, errf(http.StatusServiceUnavailable, "unavailable", "program previews are not available here")
+	}
+	prog, needs, err := a.o.Previews.ProgramPreview(ctx, revisionID, w, h)
+	if errors.Is(err, plans.ErrProgramNotReady) {
+		return nil, errf(http.StatusConflict, "program_not_ready", "the program cannot be shown yet: %v", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	env := play.Env{Assets: map[string]protocol.Asset{}, Loc: a.o.Location, Path: func(sha string) string {
 		p, _ := a.o.Assets.Find(sha)
@@ -122,16 +143,12 @@ func (a *API) previewProgram(c echo.Context, m store.Media, w, h int) error {
 	}
 	src, err := play.NewProgram(prog, image.Rect(0, 0, w, h), at.Add(-elapsed), env)
 	if err != nil {
-		return fmt.Errorf("program preview: %w", err)
+		return nil, fmt.Errorf("program preview: %w", err)
 	}
 	defer src.Close()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	if err := src.Frame(elapsed, img); err != nil {
-		return fmt.Errorf("program preview: %w", err)
+		return nil, fmt.Errorf("program preview: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return err
-	}
-	return c.Blob(http.StatusOK, "image/png", buf.Bytes())
+	return img, nil
 }
