@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // Fit is how a picture is made to fill a panel of another shape.
@@ -25,8 +27,8 @@ const (
 	FitStretch Fit = "stretch" // fills the panel, aspect ratio not kept
 )
 
-// MaxPanelSide bounds a panel's width and height.
-const MaxPanelSide = 8192
+// MaxPanelSide bounds a panel's width and height: protocol's limit.
+const MaxPanelSide = protocol.MaxPanelSide
 
 // Geometry is a panel's size and how content is fitted to it. Background
 // fills contain's bars and shows through transparent pixels in every mode
