@@ -82,19 +82,20 @@ type Rendition struct {
 	TextPx   int         // text only: the size its smallest line is drawn at, pixels per em
 }
 
-// RenderImage decodes the image at path (an Original's) once and renders it
-// for each geometry. The PNG bytes are in Data; nothing is stored (see
-// Store.PutRendition).
-func RenderImage(ctx context.Context, path string, geoms ...Geometry) ([]Rendition, error) {
+// RenderImage decodes the image at path (an Original's) once, within budget
+// b (nil: unbounded), and renders it for each geometry. The PNG bytes are
+// in Data; nothing is stored (see Store.PutRendition).
+func RenderImage(ctx context.Context, b *Budget, path string, geoms ...Geometry) ([]Rendition, error) {
 	for _, g := range geoms {
 		if err := g.Validate(); err != nil {
 			return nil, err
 		}
 	}
-	img, o, err := loadImage(path)
+	img, o, release, err := loadImage(ctx, b, path)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return renderAll(ctx, img, o, geoms)
 }
 

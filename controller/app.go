@@ -152,6 +152,7 @@ type serveConfig struct {
 	maxImageMiB    int64
 	maxVideoMiB    int64
 	maxMegapixels  int64
+	decodeMegapix  int64
 	maxVideoLength time.Duration
 	renderWorkers  int
 	videoFPS       int
@@ -193,6 +194,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.maxMegapixels < 1 || c.maxMegapixels > 10000 {
 		return usageError{"--max-megapixels must be from 1 to 10000"}
+	}
+	if c.decodeMegapix < 1 || c.decodeMegapix > 100000 {
+		return usageError{"--decode-megapixels must be from 1 to 100000 (about 4 MB of memory each)"}
 	}
 	if c.maxVideoLength < time.Second {
 		return usageError{"--max-video-length must be at least 1s (for example 30m)"}
@@ -247,6 +251,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
 	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
+	fs.Int64Var(&cfg.decodeMegapix, "decode-megapixels", 150, "image pixels decoded at once by uploads, previews and renditions together, in megapixels (each takes about 4 MB of memory); a decode larger than this waits for all of it")
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
@@ -324,7 +329,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { defer bgDone.Done(); changes.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
-	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
+	// One decode budget for everything that decodes images: a 290 KB PNG
+	// may be 400 MB of pixels.
+	decode := assets.NewBudget(cfg.decodeMegapix * 1_000_000)
+	pipe := pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS, Budget: decode,
 		OnReady: func(int64) { plansSvc.Kick() }})
 	// Renditions left unfinished by the last run resume, and what the
 	// displays need (the demo's notice included) is queued.
@@ -342,7 +350,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
 	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
-		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller})
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode})
 
 	scheme := "http"
 	if tlsConf != nil {

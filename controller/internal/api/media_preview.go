@@ -69,14 +69,30 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	if rev.Kind == store.KindVideo {
 		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s yet: a video is rendered for the geometries of the displays, not on demand", m.ID, w, h, fit)
 	}
+	// An image's preview depends on its bytes and the geometry only: keep
+	// it, so that looking again does not decode the original again.
+	key := previewKey{sha: rev.SHA256, w: w, h: h, fit: fit}
+	if rev.Kind == store.KindImage {
+		if data, ok := a.previews.get(key); ok {
+			return c.Blob(http.StatusOK, "image/png", data)
+		}
+	}
 	release, err := a.previewSlot(c, p)
 	if err != nil {
 		return err
 	}
 	defer release()
-	out, err := pipeline.Render(ctx, a.o.Assets, rev, pipeline.Geometry(w, h, fit))
+	if rev.Kind == store.KindImage { // drawn while this one waited for its slot?
+		if data, ok := a.previews.get(key); ok {
+			return c.Blob(http.StatusOK, "image/png", data)
+		}
+	}
+	out, err := pipeline.Render(ctx, a.o.Assets, a.decoding, rev, pipeline.Geometry(w, h, fit))
 	if err != nil {
 		return assetErr(err)
+	}
+	if rev.Kind == store.KindImage {
+		a.previews.put(key, out.Data)
 	}
 	return c.Blob(http.StatusOK, "image/png", out.Data)
 }
@@ -124,7 +140,7 @@ func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
 		}
 		return c.Blob(http.StatusOK, "image/png", data)
 	}
-	out, err := pipeline.Render(ctx, a.o.Assets, rev, g)
+	out, err := pipeline.Render(ctx, a.o.Assets, a.decoding, rev, g)
 	if err != nil {
 		return assetErr(err)
 	}

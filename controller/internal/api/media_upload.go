@@ -125,9 +125,9 @@ func (a *API) ingest(ctx context.Context, u *upload) (*assets.Original, int, err
 			ag = append(ag, g) // the pipeline records why it cannot render the others
 		}
 	}
-	o, err := a.o.Assets.Ingest(ctx, u.part, assets.IngestRequest{Filename: u.filename, Limits: a.o.Limits, Tools: a.o.Tools, Renditions: ag})
+	o, err := a.o.Assets.Ingest(ctx, u.part, assets.IngestRequest{Filename: u.filename, Limits: a.o.Limits, Tools: a.o.Tools, Renditions: ag, Budget: a.decoding})
 	if err != nil {
-		if _, ok := assets.AsError(err); ok {
+		if _, ok := assets.AsError(err); ok || errors.Is(err, assets.ErrDecodeBusy) {
 			return nil, 0, assetErr(err)
 		}
 		return nil, 0, uploadReadErr(err, a.o.Limits)

@@ -37,7 +37,7 @@ type uploadBody struct {
 // multipartBody is a multipart body: fields first, then the file part with
 // the raw file name given (quoted as is, so tests can send any bytes; a
 // name starting with * is sent RFC 2231-encoded, as browsers may).
-func multipartBody(t *testing.T, filename string, data []byte, fields map[string]string) (io.Reader, string) {
+func multipartBody(t testing.TB, filename string, data []byte, fields map[string]string) (io.Reader, string) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
