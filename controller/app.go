@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -352,16 +351,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
 		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode})
 
+	ln = server.LimitListener(ln, log, server.ClientLimits{})
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
 		scheme = "https"
 	}
-	srv := &http.Server{
-		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// Slow clients: header, idle and body deadlines, and caps on the
+	// connections open at once (see server.ClientLimits).
+	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents}),
+		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -26,6 +26,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -411,6 +412,11 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 	}
 }
 
+// errTooSlow answers a request whose body arrived too slowly (see
+// server.ClientLimits); the connection is closed after it.
+var errTooSlow = errf(http.StatusRequestTimeout, "too_slow",
+	"the request arrived too slowly and the connection was closed; check the network and send it again")
+
 // retryBusy is the Retry-After, in seconds, of a 503 busy answer.
 const retryBusy = 5
 
@@ -494,6 +500,8 @@ func jsonErr(err error, limit int64) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, server.ErrBodyTooSlow):
+		return errTooSlow
 	case errors.As(err, &mbe):
 		return errf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", limit)
 	case errors.As(err, &se):

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
+	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
@@ -255,6 +256,9 @@ func uploadReadErr(err error, lim assets.Limits) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, server.ErrBodyTooSlow) {
+		return errf(http.StatusRequestTimeout, "too_slow", "the upload arrived slower than the controller accepts (%v); the connection was closed: check the network and upload it again", err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
 		return badRequest("the multipart body is malformed or ends early: %v", err)
