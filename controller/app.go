@@ -23,6 +23,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/capfeed"
+	"github.com/pano-signage/pano/controller/internal/collect"
 	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
@@ -152,6 +153,8 @@ type serveConfig struct {
 	maxVideoMiB    int64
 	maxMegapixels  int64
 	decodeMegapix  int64
+	unitQuotaMiB   int64
+	collectGrace   time.Duration
 	maxVideoLength time.Duration
 	renderWorkers  int
 	videoFPS       int
@@ -196,6 +199,12 @@ func (c serveConfig) validate() error {
 	}
 	if c.decodeMegapix < 1 || c.decodeMegapix > 100000 {
 		return usageError{"--decode-megapixels must be from 1 to 100000 (about 4 MB of memory each)"}
+	}
+	if c.unitQuotaMiB < 0 {
+		return usageError{"--unit-quota-mib must be 0 (no quota) or more"}
+	}
+	if c.collectGrace < time.Minute {
+		return usageError{"--collect-grace must be at least 1m (an agent may be fetching what is collected)"}
 	}
 	if c.maxVideoLength < time.Second {
 		return usageError{"--max-video-length must be at least 1s (for example 30m)"}
@@ -251,6 +260,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
 	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
 	fs.Int64Var(&cfg.decodeMegapix, "decode-megapixels", 150, "image pixels decoded at once by uploads, previews and renditions together, in megapixels (each takes about 4 MB of memory); a decode larger than this waits for all of it")
+	fs.Int64Var(&cfg.unitQuotaMiB, "unit-quota-mib", 20480, "storage each unit's media may take (originals and renditions), in MiB; 0: no quota")
+	fs.DurationVar(&cfg.collectGrace, "collect-grace", time.Hour, "how long a rendition or file nothing needs is kept before it is deleted")
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
@@ -349,7 +360,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
 	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
-		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode})
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
+	// The collector removes renditions and files nothing needs any more.
+	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,
+		Keep: store.Geometry{Width: api.ThumbWidth, Height: api.ThumbHeight, Fit: "contain"}})
+	bgDone.Add(1)
+	go func() { defer bgDone.Done(); collector.Run(bg) }()
 
 	ln = server.LimitListener(ln, log, server.ClientLimits{})
 	scheme := "http"

@@ -87,6 +87,9 @@ type Options struct {
 	// nil: unbounded.
 	Decode     *assets.Budget
 	DecodeWait time.Duration
+	// UnitQuota bounds the bytes a unit's media take in the asset store
+	// (originals and renditions, see store.UnitStorageBytes); 0: none.
+	UnitQuota int64
 
 	SecureCookies bool          // set under TLS
 	IdleTimeout   time.Duration // session idle expiry (default 2 h)

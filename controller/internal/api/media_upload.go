@@ -156,8 +156,14 @@ func (a *API) uploadMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
+	if err := a.checkQuota(ctx, unit, nil); err != nil {
+		return err
+	}
 	o, ngeoms, err := a.ingest(ctx, u)
 	if err != nil {
+		return err
+	}
+	if err := a.checkQuota(ctx, unit, o); err != nil {
 		return err
 	}
 	title := u.title
@@ -200,12 +206,18 @@ func (a *API) replaceMediaFile(c echo.Context, p *principal) error {
 	if m.Kind == store.KindText {
 		return errf(http.StatusConflict, "text_has_no_file", "media %d is a text notice: edit its text with PATCH", m.ID)
 	}
+	if err := a.checkQuota(ctx, m.UnitID, nil); err != nil {
+		return err
+	}
 	u, err := a.readUpload(c, "title")
 	if err != nil {
 		return err
 	}
 	o, ngeoms, err := a.ingest(ctx, u)
 	if err != nil {
+		return err
+	}
+	if err := a.checkQuota(ctx, m.UnitID, o); err != nil {
 		return err
 	}
 	f := &store.MediaFile{Kind: string(o.Kind), SHA256: o.SHA256, MIME: o.MIME, Bytes: o.Size, Width: o.Width, Height: o.Height,
