@@ -154,6 +154,7 @@ type serveConfig struct {
 	maxMegapixels  int64
 	decodeMegapix  int64
 	unitQuotaMiB   int64
+	connsPerAddr   int
 	collectGrace   time.Duration
 	maxVideoLength time.Duration
 	renderWorkers  int
@@ -199,6 +200,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.decodeMegapix < 1 || c.decodeMegapix > 100000 {
 		return usageError{"--decode-megapixels must be from 1 to 100000 (about 4 MB of memory each)"}
+	}
+	if c.connsPerAddr < 0 {
+		return usageError{"--max-conns-per-address must be 0 (the default rule) or more"}
 	}
 	if c.unitQuotaMiB < 0 {
 		return usageError{"--unit-quota-mib must be 0 (no quota) or more"}
@@ -260,6 +264,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
 	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
 	fs.Int64Var(&cfg.decodeMegapix, "decode-megapixels", 150, "image pixels decoded at once by uploads, previews and renditions together, in megapixels (each takes about 4 MB of memory); a decode larger than this waits for all of it")
+	fs.IntVar(&cfg.connsPerAddr, "max-conns-per-address", 0, "connections one IP address may hold at once; 0: 128, at most a quarter of the open-file limit (raise it behind a reverse proxy, where every client has the proxy's address)")
 	fs.Int64Var(&cfg.unitQuotaMiB, "unit-quota-mib", 20480, "storage each unit's media may take (originals and renditions), in MiB; 0: no quota")
 	fs.DurationVar(&cfg.collectGrace, "collect-grace", time.Hour, "how long a rendition or file nothing needs is kept before it is deleted")
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
@@ -367,7 +372,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bgDone.Add(1)
 	go func() { defer bgDone.Done(); collector.Run(bg) }()
 
-	ln = server.LimitListener(ln, log, server.ClientLimits{})
+	ln = server.LimitListener(ln, log, server.ClientLimits{PerAddress: cfg.connsPerAddr})
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
