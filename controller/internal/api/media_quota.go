@@ -14,6 +14,13 @@ import (
 // do; nothing is lost but the refused upload.
 func (a *API) checkQuota(ctx context.Context, unit int64, o *assets.Original) error {
 	quota := a.o.UnitQuota
+	u, err := a.o.Store.Unit(ctx, unit)
+	if err != nil {
+		return storeErr(err, "unit", unit)
+	}
+	if u.StorageQuotaMiB != nil {
+		quota = *u.StorageQuotaMiB << 20
+	}
 	if quota <= 0 {
 		return nil
 	}
@@ -39,8 +46,8 @@ func (a *API) checkQuota(ctx context.Context, unit int64, o *assets.Original) er
 		more = fmt.Sprintf("this file needs %d MiB more", mib(adding))
 	}
 	return errf(http.StatusInsufficientStorage, "quota_exceeded",
-		"unit %d stores %d MiB of its %d MiB quota and %s: delete media the unit no longer needs (drafts and rejected items first) or ask an administrator to raise the quota (serve --unit-quota-mib)",
-		unit, mib(used), mib(quota), more).
+		"%s stores %d MiB of its %d MiB quota and %s: delete media the unit no longer needs (drafts and rejected items first) or ask an administrator to raise the unit's quota",
+		u.Name, mib(used), mib(quota), more).
 		with("used_mib", mib(used)).with("quota_mib", mib(quota)).with("file_mib", mib(adding))
 }
 

@@ -222,7 +222,27 @@ func TestUploadBeyondTheUnitQuotaIsRefusedSayingWhatToDo(t *testing.T) {
 
 	v.api.o.UnitQuota = used
 	r = v.upload(ed, "nho.png", testPNG(t, 8, 8), nil)
-	if r.Status != 507 || r.code() != "quota_exceeded" || !strings.Contains(string(r.Body), "is full") {
+	if r.Status != 507 || r.code() != "quota_exceeded" || !strings.Contains(string(r.Body), "is full") || !strings.Contains(string(r.Body), v.unitA.Name) {
 		t.Fatalf("an upload to a full unit: %d %s", r.Status, r.Body)
+	}
+
+	// An administrator gives the unit a quota of its own, and takes it back.
+	admin := v.session(v.user(store.RoleAdmin, v.unitA.ID))
+	unit := fmt.Sprintf("/units/%d", v.unitA.ID)
+	if r := v.do(admin, "PATCH", unit, map[string]any{"storage_quota_mib": -1}); r.Status != 400 || r.code() != "quota_range" {
+		t.Fatalf("a negative quota: %d %s", r.Status, r.Body)
+	}
+	var u store.Unit
+	must(t, v.do(admin, "PATCH", unit, map[string]any{"storage_quota_mib": 100}), 200).json(t, &u)
+	if u.StorageQuotaMiB == nil || *u.StorageQuotaMiB != 100 {
+		t.Fatalf("unit %+v", u)
+	}
+	must(t, v.upload(ed, "nho.png", testPNG(t, 8, 8), nil), 201)
+	must(t, v.do(admin, "PATCH", unit, map[string]any{"storage_quota_mib": 0}), 200).json(t, &u)
+	if u.StorageQuotaMiB != nil {
+		t.Fatalf("unit %+v: its quota is not the default again", u)
+	}
+	if r := v.upload(ed, "nho2.png", testPNG(t, 9, 9), nil); r.Status != 507 {
+		t.Fatalf("back on the site's quota: %d %s", r.Status, r.Body)
 	}
 }

@@ -486,6 +486,10 @@ var migrations = []string{
 	ALTER TABLE cap_alerts_13 RENAME TO cap_alerts;
 	CREATE INDEX cap_alerts_ref ON cap_alerts (sender, identifier);
 	CREATE INDEX cap_alerts_state ON cap_alerts (state);`,
+
+	// 14: a unit's own storage quota in MiB (issue 12.3); NULL: the site's
+	// default (serve --unit-quota-mib).
+	`ALTER TABLE units ADD COLUMN storage_quota_mib INTEGER;`,
 }
 
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
