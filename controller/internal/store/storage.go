@@ -27,17 +27,18 @@ func (s *Store) UnitStorageBytes(ctx context.Context, unitID int64) (int64, erro
 
 // UnneededRenditions returns the renditions no live revision needs (see
 // neededRenditions): of a revision no longer current or approved, for a
-// geometry no display has, a draft video's beyond its preview, or of a
-// revision whose processing failed. keep is a geometry kept for every
-// live revision besides (the dashboard's thumbnails). Renditions being
-// made are never returned.
+// geometry no display has, or a draft video's beyond its preview. keep is
+// a geometry kept for every live revision besides (the dashboard's
+// thumbnails). Renditions being made are never returned, nor a live
+// revision's failed ones (no file; their error tells the editor why).
 func (s *Store) UnneededRenditions(ctx context.Context, keep Geometry) ([]Rendition, error) {
+	const live = `(SELECT current_revision_id FROM media UNION SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL)`
 	rows, err := s.r.QueryContext(ctx, `SELECT `+renditionCols+` FROM renditions x
 		WHERE x.status != 'processing'
 		AND NOT EXISTS (SELECT 1 FROM (`+neededRenditions+`) n
 			WHERE n.rev = x.media_revision_id AND n.width = x.width AND n.height = x.height AND n.fit = x.fit)
-		AND NOT (x.width = ? AND x.height = ? AND x.fit = ? AND x.status = 'ready' AND x.media_revision_id IN
-			(SELECT current_revision_id FROM media UNION SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL))
+		AND NOT (x.status = 'failed' AND x.media_revision_id IN `+live+`)
+		AND NOT (x.width = ? AND x.height = ? AND x.fit = ? AND x.status = 'ready' AND x.media_revision_id IN `+live+`)
 		ORDER BY x.id`, keep.Width, keep.Height, keep.Fit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unneeded renditions: %w", err)
