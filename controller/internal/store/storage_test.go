@@ -19,7 +19,7 @@ func TestUnneededRenditionsAreOnlyWhatNothingNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Hỏng", Kind: KindImage, SHA256: "bb", MIME: "image/png"})
+	bad, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Hỏng", Kind: KindImage, SHA256: "bb", MIME: "image/png", Processing: ProcessingProcessing})
 	if err != nil {
 		t.Fatal(err)
 	}
