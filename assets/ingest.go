@@ -76,6 +76,10 @@ type IngestRequest struct {
 	// have the previews of known panels at once. Videos and later
 	// geometries go through RenderImage / TranscodeVideo.
 	Renditions []Geometry
+	// Budget, if set, bounds the memory of the image's decode (see
+	// Budget): Ingest waits for room once the header has told the size,
+	// and fails with ErrDecodeBusy if the budget's view gives up.
+	Budget *Budget
 }
 
 // Original is an accepted upload, stored in the Store under its SHA-256.
@@ -162,14 +166,17 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 
 	switch f.kind {
 	case KindImage:
-		img, err := checkImage(tmp, f, head, lim, o)
+		img, release, err := checkImage(ctx, tmp, f, head, lim, req.Budget, o)
 		if err != nil {
 			return nil, err
 		}
 		if len(req.Renditions) > 0 {
-			if o.Renditions, err = renderAll(ctx, img, o.Orientation, req.Renditions); err != nil {
-				return nil, err
-			}
+			o.Renditions, err = renderAll(ctx, img, o.Orientation, req.Renditions)
+		}
+		img = nil
+		release()
+		if err != nil {
+			return nil, err
 		}
 	case KindVideo:
 		if err := tmp.Sync(); err != nil {
@@ -201,29 +208,36 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 
 // checkImage reads the header for the dimensions, refuses too many pixels
 // before any pixel memory is allocated, then decodes the whole image (which
-// is what tells a truncated or corrupt file). It returns the image as
-// stored; o gets the EXIF orientation and the upright width and height.
-func checkImage(f *os.File, fm format, head []byte, lim Limits, o *Original) (image.Image, error) {
+// is what tells a truncated or corrupt file), within budget b. It returns
+// the image as stored and the function that gives its room in b back, to
+// be called once the image is no longer used; o gets the EXIF orientation
+// and the upright width and height.
+func checkImage(ctx context.Context, f *os.File, fm format, head []byte, lim Limits, b *Budget, o *Original) (image.Image, func(), error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("assets: ingest: %w", err)
+		return nil, nil, fmt.Errorf("assets: ingest: %w", err)
 	}
 	cfg, err := decodeConfig(fm, f)
 	if err != nil {
-		return nil, errorf(CodeCorrupt, err, "the %s header cannot be read", fm.name)
+		return nil, nil, errorf(CodeCorrupt, err, "the %s header cannot be read", fm.name)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, errorf(CodeCorrupt, nil, "the %s declares a size of %d×%d", fm.name, cfg.Width, cfg.Height)
+		return nil, nil, errorf(CodeCorrupt, nil, "the %s declares a size of %d×%d", fm.name, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > lim.MaxPixels {
-		return nil, errorf(CodeTooManyPixels, nil, "the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels",
+		return nil, nil, errorf(CodeTooManyPixels, nil, "the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels",
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(lim.MaxPixels)/1e6)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("assets: ingest: %w", err)
+		return nil, nil, fmt.Errorf("assets: ingest: %w", err)
+	}
+	release, err := holdDecode(ctx, b, decodeCost(cfg))
+	if err != nil {
+		return nil, nil, err
 	}
 	img, err := decodeImage(fm, f)
 	if err != nil {
-		return nil, errorf(CodeCorrupt, err, "the %s is truncated or corrupt", fm.name)
+		release()
+		return nil, nil, errorf(CodeCorrupt, err, "the %s is truncated or corrupt", fm.name)
 	}
 	o.Orientation = 1
 	if fm == fmtJPEG {
@@ -233,7 +247,7 @@ func checkImage(f *os.File, fm format, head []byte, lim Limits, o *Original) (im
 	if o.Orientation >= 5 {
 		o.Width, o.Height = o.Height, o.Width
 	}
-	return img, nil
+	return img, release, nil
 }
 
 // readHead returns up to the first 64 KiB of f (EXIF lives in APP1, which
@@ -278,40 +292,55 @@ func decodeImage(fm format, r io.Reader) (image.Image, error) {
 }
 
 // LoadImage decodes an image file that Ingest accepted (Original.Path), with
-// EXIF orientation applied.
+// EXIF orientation applied. It takes nothing from a Budget: the caller
+// holds the image as long as it likes (RenderImage is the bounded way).
 func LoadImage(path string) (image.Image, error) {
-	img, o, err := loadImage(path)
+	img, o, release, err := loadImage(context.Background(), nil, path)
 	if err != nil {
 		return nil, err
 	}
+	release()
 	return orient(img, o), nil
 }
 
-// loadImage decodes the image as stored and returns its EXIF orientation.
-func loadImage(path string) (image.Image, int, error) {
+// loadImage decodes the image as stored, within budget b, and returns its
+// EXIF orientation and the function that gives its room in b back.
+func loadImage(ctx context.Context, b *Budget, path string) (image.Image, int, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("assets: load %s: %w", path, err)
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
 	}
 	defer f.Close()
 	head := make([]byte, sniffLen)
 	n, _ := io.ReadFull(f, head)
 	fm, err := sniff(head[:n])
 	if err != nil || fm.kind != KindImage {
-		return nil, 0, fmt.Errorf("assets: load %s: not an image", path)
+		return nil, 0, nil, fmt.Errorf("assets: load %s: not an image", path)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, fmt.Errorf("assets: load %s: %w", path, err)
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
+	}
+	cfg, err := decodeConfig(fm, f)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
+	}
+	release, err := holdDecode(ctx, b, decodeCost(cfg))
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	img, err := decodeImage(fm, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("assets: load %s: %w", path, err)
+		release()
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
 	}
 	o := 1
 	if fm == fmtJPEG {
 		o = jpegOrientation(readHead(f, head))
 	}
-	return img, o, nil
+	return img, o, release, nil
 }
 
 // ctxReader stops a long copy when the request is cancelled.

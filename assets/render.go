@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // Fit is how a picture is made to fill a panel of another shape.
@@ -25,8 +27,8 @@ const (
 	FitStretch Fit = "stretch" // fills the panel, aspect ratio not kept
 )
 
-// MaxPanelSide bounds a panel's width and height.
-const MaxPanelSide = 8192
+// MaxPanelSide bounds a panel's width and height: protocol's limit.
+const MaxPanelSide = protocol.MaxPanelSide
 
 // Geometry is a panel's size and how content is fitted to it. Background
 // fills contain's bars and shows through transparent pixels in every mode
@@ -83,19 +85,20 @@ type Rendition struct {
 	PageSeconds []int
 }
 
-// RenderImage decodes the image at path (an Original's) once and renders it
-// for each geometry. The PNG bytes are in Data; nothing is stored (see
-// Store.PutRendition).
-func RenderImage(ctx context.Context, path string, geoms ...Geometry) ([]Rendition, error) {
+// RenderImage decodes the image at path (an Original's) once, within budget
+// b (nil: unbounded), and renders it for each geometry. The PNG bytes are
+// in Data; nothing is stored (see Store.PutRendition).
+func RenderImage(ctx context.Context, b *Budget, path string, geoms ...Geometry) ([]Rendition, error) {
 	for _, g := range geoms {
 		if err := g.Validate(); err != nil {
 			return nil, err
 		}
 	}
-	img, o, err := loadImage(path)
+	img, o, release, err := loadImage(ctx, b, path)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return renderAll(ctx, img, o, geoms)
 }
 

@@ -43,11 +43,11 @@ func TestRenderGolden(t *testing.T) {
 				geoms = append(geoms, Geometry{W: sz[0], H: sz[1], Fit: f, Background: bg})
 			}
 		}
-		rs, err := RenderImage(context.Background(), o.Path, geoms...)
+		rs, err := RenderImage(context.Background(), nil, o.Path, geoms...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := RenderImage(context.Background(), o.Path, geoms...)
+		again, err := RenderImage(context.Background(), nil, o.Path, geoms...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -176,3 +176,41 @@ func (s *Store) commitPath(tmp, sha, ext string) (path string, existed bool, err
 	}
 	return path, false, nil
 }
+
+// StoredFile is one file of the store.
+type StoredFile struct {
+	SHA256 string
+	Path   string
+	Size   int64
+}
+
+// Files lists the stored files (not the temporary ones being written), for
+// a collector to find those nothing names any more.
+func (s *Store) Files() ([]StoredFile, error) {
+	dirs, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("assets: list: %w", err)
+	}
+	var out []StoredFile
+	for _, d := range dirs {
+		if !d.IsDir() || len(d.Name()) != 2 {
+			continue // tmp/ and anything not ours
+		}
+		entries, err := os.ReadDir(filepath.Join(s.dir, d.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("assets: list: %w", err)
+		}
+		for _, e := range entries {
+			sha, _, _ := strings.Cut(e.Name(), ".")
+			if !e.Type().IsRegular() || !ValidSHA256(sha) || sha[:2] != d.Name() {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue // removed meanwhile
+			}
+			out = append(out, StoredFile{SHA256: sha, Path: filepath.Join(s.dir, d.Name(), e.Name()), Size: fi.Size()})
+		}
+	}
+	return out, nil
+}

@@ -46,6 +46,19 @@ func (t Tools) ffprobe() string {
 	return "ffprobe"
 }
 
+// inputConfinement are the input options of every ffprobe and ffmpeg run on
+// an upload: ffmpeg reads the one file it is given and nothing else. The
+// protocol whitelist refuses http://, tcp://, data: and the like however a
+// file names them; the format whitelist refuses demuxers that open other
+// files by name (HLS and concat playlists, image sequences), which
+// "file" alone would let through. It lists the demuxers of the containers
+// sniff accepts (see fmtMP4 … fmtOgg). Outputs (pipe:1, -progress pipe:3)
+// are opened by ffmpeg itself and are not subject to these options.
+var inputConfinement = []string{
+	"-protocol_whitelist", "file",
+	"-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg",
+}
+
 // VideoInfo is what ffprobe says about a video file.
 type VideoInfo struct {
 	Format    string        // ffprobe format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
@@ -85,8 +98,9 @@ func ProbeVideo(ctx context.Context, path string, tools Tools, timeout time.Dura
 	}
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, tools.ffprobe(), "-v", "error", "-print_format", "json",
-		"-show_format", "-show_streams", "--", path)
+	args := append([]string{"-v", "error"}, inputConfinement...)
+	args = append(args, "-print_format", "json", "-show_format", "-show_streams", "--", path)
+	cmd := exec.CommandContext(tctx, tools.ffprobe(), args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &limitedBuffer{max: 4096, buf: &stderr}
 	ownProcessGroup(cmd)
@@ -216,9 +230,10 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 		return nil, fmt.Errorf("assets: transcode: %w", err)
 	}
 	defer pr.Close()
-	cmd := exec.CommandContext(tctx, opt.Tools.ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error",
-		"-i", in, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf,
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, inputConfinement...)
+	args = append(args, "-i", in, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", vf,
 		"-f", "rawvideo", "-pix_fmt", "rgb24", "-progress", "pipe:3", "pipe:1")
+	cmd := exec.CommandContext(tctx, opt.Tools.ffmpeg(), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{max: 4096, buf: &stderr}
 	cmd.ExtraFiles = []*os.File{pw}

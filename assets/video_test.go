@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +322,75 @@ func TestProbeErrorHidesAddress(t *testing.T) {
 	got := firstLine("[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d5c3a0b2c0] moov atom not found\nsecond line")
 	if got != "[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// A file that names other files (an HLS or ffconcat playlist) must not make
+// ffprobe or ffmpeg read them: not a URL (the server must see no request),
+// not another local file. ffmpeg reads the one file it is handed.
+func TestFFmpegReadsOnlyTheFileItIsGiven(t *testing.T) {
+	requireFFmpeg(t)
+	var fetched atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched.Add(1)
+		http.Error(w, "nothing here", http.StatusNotFound)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	other := ffmpegFile(t, "other.ts", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=1", "-c:v", "mpeg2video")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hls := func(seg string) string {
+		return "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n" + seg + "\n#EXT-X-ENDLIST\n"
+	}
+	tests := []struct{ name, path string }{
+		{"hls to http", write("http.m3u8", hls(srv.URL+"/seg.ts"))},
+		{"hls to a local file", write("local.m3u8", hls(other))},
+		{"concat of a local file", write("list.ffconcat", "ffconcat version 1.0\nfile '"+other+"'\n")},
+		{"concat of a url", write("url.ffconcat", "ffconcat version 1.0\nfile '"+srv.URL+"/seg.ts'\n")},
+	}
+	s := newStore(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vi, err := ProbeVideo(context.Background(), tt.path, Tools{}, 10*time.Second)
+			if err == nil {
+				t.Errorf("ffprobe read the playlist as a %s video of %dx%d", vi.Format, vi.Width, vi.Height)
+			}
+			// Transcoding is handed a probe as if it had passed.
+			_, err = s.TranscodeVideo(context.Background(), tt.path, &VideoInfo{Width: 64, Height: 48, Duration: time.Second},
+				Geometry{W: 32, H: 16, Fit: FitCover}, TranscodeOptions{Timeout: 20 * time.Second})
+			if err == nil {
+				t.Error("ffmpeg transcoded the playlist")
+			}
+			// The upload path sniffs first: a playlist is refused as unknown.
+			f, _ := os.Open(tt.path)
+			defer f.Close()
+			if _, err := s.Ingest(context.Background(), f, IngestRequest{}); ErrorCode(err) != CodeUnsupportedType {
+				t.Errorf("upload of the playlist: got %v, want %s", err, CodeUnsupportedType)
+			}
+		})
+	}
+	if n := fetched.Load(); n != 0 {
+		t.Errorf("the http server was asked %d times", n)
+	}
+	// Each supported container still passes both whitelists.
+	for _, c := range []struct{ name, codec string }{
+		{"v.mp4", "mpeg4"}, {"v.mov", "mpeg4"}, {"v.mkv", "mpeg4"}, {"v.webm", "libvpx"},
+		{"v.avi", "mpeg4"}, {"v.ts", "mpeg2video"}, {"v.mpg", "mpeg2video"}, {"v.ogv", "libtheora"},
+	} {
+		p := ffmpegFile(t, c.name, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=1", "-c:v", c.codec)
+		vi, err := ProbeVideo(context.Background(), p, Tools{}, 10*time.Second)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if _, err := s.TranscodeVideo(context.Background(), p, vi, Geometry{W: 32, H: 16, Fit: FitCover}, TranscodeOptions{}); err != nil {
+			t.Errorf("%s: transcode: %v", c.name, err)
+		}
 	}
 }

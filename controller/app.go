@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/capfeed"
+	"github.com/pano-signage/pano/controller/internal/collect"
 	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
@@ -152,6 +152,10 @@ type serveConfig struct {
 	maxImageMiB    int64
 	maxVideoMiB    int64
 	maxMegapixels  int64
+	decodeMegapix  int64
+	unitQuotaMiB   int64
+	connsPerAddr   int
+	collectGrace   time.Duration
 	maxVideoLength time.Duration
 	renderWorkers  int
 	videoFPS       int
@@ -193,6 +197,18 @@ func (c serveConfig) validate() error {
 	}
 	if c.maxMegapixels < 1 || c.maxMegapixels > 10000 {
 		return usageError{"--max-megapixels must be from 1 to 10000"}
+	}
+	if c.decodeMegapix < 1 || c.decodeMegapix > 100000 {
+		return usageError{"--decode-megapixels must be from 1 to 100000 (about 4 MB of memory each)"}
+	}
+	if c.connsPerAddr < 0 {
+		return usageError{"--max-conns-per-address must be 0 (the default rule) or more"}
+	}
+	if c.unitQuotaMiB < 0 {
+		return usageError{"--unit-quota-mib must be 0 (no quota) or more"}
+	}
+	if c.collectGrace < time.Minute {
+		return usageError{"--collect-grace must be at least 1m (an agent may be fetching what is collected)"}
 	}
 	if c.maxVideoLength < time.Second {
 		return usageError{"--max-video-length must be at least 1s (for example 30m)"}
@@ -262,6 +278,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.maxImageMiB, "max-image-mib", 50, "largest image upload, in MiB")
 	fs.Int64Var(&cfg.maxVideoMiB, "max-video-mib", 2048, "largest video upload, in MiB")
 	fs.Int64Var(&cfg.maxMegapixels, "max-megapixels", 100, "largest image, in megapixels (checked before decoding)")
+	fs.Int64Var(&cfg.decodeMegapix, "decode-megapixels", 150, "image pixels decoded at once by uploads, previews and renditions together, in megapixels (each takes about 4 MB of memory); a decode larger than this waits for all of it")
+	fs.IntVar(&cfg.connsPerAddr, "max-conns-per-address", 0, "connections one IP address may hold at once; 0: 128, at most a quarter of the open-file limit (raise it behind a reverse proxy, where every client has the proxy's address)")
+	fs.Int64Var(&cfg.unitQuotaMiB, "unit-quota-mib", 20480, "storage each unit's media may take (originals and renditions), in MiB; 0: no quota")
+	fs.DurationVar(&cfg.collectGrace, "collect-grace", time.Hour, "how long a rendition or file nothing needs is kept before it is deleted")
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
@@ -363,7 +383,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { defer bgDone.Done(); changes.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
 
-	pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS,
+	// One decode budget for everything that decodes images: a 290 KB PNG
+	// may be 400 MB of pixels.
+	decode := assets.NewBudget(cfg.decodeMegapix * 1_000_000)
+	pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS, Budget: decode,
 		OnReady: func(int64) { plansSvc.Kick() }})
 	// Renditions left unfinished by the last run resume, and what the
 	// displays need (the demo's notice included) is queued.
@@ -381,18 +404,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
 	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
-		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller})
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
+	// The collector removes renditions and files nothing needs any more.
+	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,
+		Keep: store.Geometry{Width: api.ThumbWidth, Height: api.ThumbHeight, Fit: "contain"}})
+	bgDone.Add(1)
+	go func() { defer bgDone.Done(); collector.Run(bg) }()
 
+	ln = server.LimitListener(ln, log, server.ClientLimits{PerAddress: cfg.connsPerAddr})
 	scheme := "http"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
 		scheme = "https"
 	}
-	srv := &http.Server{
-		Handler:           server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// Slow clients: header, idle and body deadlines, and caps on the
+	// connections open at once (see server.ClientLimits).
+	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents}),
+		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

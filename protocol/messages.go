@@ -12,10 +12,15 @@ type Panel struct {
 	Height int `json:"height"`
 }
 
+// MaxPanelSide bounds a panel's width and height in pixels: the one limit
+// the controller's API, its renderer, plans and the agent all check, so a
+// display the API accepts can always be given a plan.
+const MaxPanelSide = 8192
+
 // Validate refuses empty or absurd geometries.
 func (p Panel) Validate() error {
-	if p.Width < 1 || p.Height < 1 || p.Width > 8192 || p.Height > 8192 {
-		return fmt.Errorf("panel %dx%d: width and height must be 1–8192 pixels", p.Width, p.Height)
+	if p.Width < 1 || p.Height < 1 || p.Width > MaxPanelSide || p.Height > MaxPanelSide {
+		return fmt.Errorf("panel %dx%d: width and height must be 1–%d pixels", p.Width, p.Height, MaxPanelSide)
 	}
 	return nil
 }

@@ -76,6 +76,12 @@ var _ = register(catalog{
 		"adm_rolehelp_technician": "Kỹ thuật viên: quản lý màn hình, đăng ký thiết bị, gửi lệnh từ xa.",
 		"adm_rolehelp_viewer":     "Người xem: chỉ xem, không thay đổi gì.",
 
+		// A unit's storage quota (issue 12.3).
+		"adm_unit_quota":            "Hạn mức lưu trữ (MiB)",
+		"adm_unit_quota_default":    "mức chung",
+		"adm_unit_quota_hint":       "Dung lượng tệp gốc và bản hiển thị của đơn vị. Để trống: dùng mức chung của hệ thống.",
+		"adm_det_storage_quota_mib": "hạn mức lưu trữ (MiB)",
+
 		"adm_unit_add":         "Thêm đơn vị",
 		"adm_unit_name":        "Tên đơn vị",
 		"adm_unit_kind":        "Loại đơn vị (không bắt buộc, ví dụ: trường học, khối phố)",
@@ -347,6 +353,12 @@ var _ = register(catalog{
 		"adm_rolehelp_editor":     "Editor: uploads and composes their unit's content and submits it.",
 		"adm_rolehelp_technician": "Technician: manages screens, enrols agents, sends remote commands.",
 		"adm_rolehelp_viewer":     "Viewer: reads only.",
+
+		// A unit's storage quota (issue 12.3).
+		"adm_unit_quota":            "Storage quota (MiB)",
+		"adm_unit_quota_default":    "site default",
+		"adm_unit_quota_hint":       "What the unit's originals and renditions may take. Empty: the site's default.",
+		"adm_det_storage_quota_mib": "storage quota (MiB)",
 
 		"adm_unit_add":         "Add a unit",
 		"adm_unit_name":        "Unit name",

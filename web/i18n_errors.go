@@ -94,6 +94,10 @@ var _ = register(catalog{
 		"err_text_too_long":          "Chữ quá dài, không thể hiển thị kể cả khi chạy chữ; hãy rút ngắn.",
 		"err_ticker_too_large":       "Chữ chạy quá dài cho màn hình cao như thế này; hãy rút ngắn chữ.",
 		"err_busy":                   "Máy chủ đang bận vẽ bản xem trước khác; thử lại sau giây lát.",
+		"err_too_slow":               "Yêu cầu đến quá chậm nên kết nối đã bị đóng; kiểm tra mạng rồi gửi lại.",
+		"err_quota_exceeded":         "Đơn vị đã dùng {used_mib} MiB trong hạn mức {quota_mib} MiB, tệp này cần thêm {file_mib} MiB: hãy xoá nội dung đơn vị không còn cần (bản nháp và bị từ chối trước) hoặc nhờ quản trị viên nâng hạn mức.",
+		"err_quota_range":            "Hạn mức lưu trữ phải từ 1 đến {max} MiB, hoặc 0 để dùng mức chung.",
+		"err_decode_busy":            "Máy chủ đang giải mã các ảnh lớn khác và không còn bộ nhớ trống; thử lại sau {retry_after} giây.",
 		"errv_field_name":            "tên",
 		"errv_field_scopes":          "phạm vi của mã",
 		"errv_field_expires_in_days": "thời hạn của mã",
@@ -152,6 +156,9 @@ var _ = register(catalog{
 		"errv_field_power":            "giờ bật màn hình",
 		"errv_field_brightness":       "độ sáng",
 		"errv_field_day_night":        "độ sáng ngày/đêm",
+
+		// A unit's storage quota (issue 12.3).
+		"errv_field_storage_quota_mib": "hạn mức lưu trữ",
 	},
 	"en": {
 		"err_bad_request":            "The request is not valid; reload the page and try again.",
@@ -235,6 +242,10 @@ var _ = register(catalog{
 		"err_text_too_long":          "The text is too long to show even as a ticker; shorten it.",
 		"err_ticker_too_large":       "The ticker is too long for a panel this tall; shorten the text.",
 		"err_busy":                   "The server is busy drawing other previews; try again in a moment.",
+		"err_too_slow":               "The request arrived too slowly and the connection was closed; check the network and send it again.",
+		"err_quota_exceeded":         "The unit stores {used_mib} MiB of its {quota_mib} MiB quota and this file needs {file_mib} MiB more: delete media the unit no longer needs (drafts and rejected items first) or ask an administrator to raise the quota.",
+		"err_quota_range":            "The storage quota must be from 1 to {max} MiB, or 0 for the site's default.",
+		"err_decode_busy":            "The server is decoding other large pictures and has no memory to spare; try again in {retry_after} seconds.",
 		"errv_field_name":            "name",
 		"errv_field_scopes":          "token scopes",
 		"errv_field_expires_in_days": "token lifetime",
@@ -293,6 +304,9 @@ var _ = register(catalog{
 		"errv_field_power":            "power windows",
 		"errv_field_brightness":       "brightness",
 		"errv_field_day_night":        "day/night brightness",
+
+		// A unit's storage quota (issue 12.3).
+		"errv_field_storage_quota_mib": "storage quota",
 	},
 })
 

@@ -18,6 +18,8 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 //go:embed templates
@@ -89,6 +91,8 @@ type pageData struct {
 	Page
 	Pages    []PageInfo
 	Messages map[string]string
+	// MaxPanelSide is protocol's panel limit, for the displays form.
+	MaxPanelSide int
 }
 
 // RenderPage writes the shell of one dashboard page.
@@ -98,5 +102,5 @@ func RenderPage(w io.Writer, p Page) error {
 		return fmt.Errorf("web: no page %q", p.Name)
 	}
 	p.Lang = Lang(p.Lang.String())
-	return tpl.ExecuteTemplate(w, "page.html", pageData{Page: p, Pages: Pages, Messages: Messages(p.Lang)})
+	return tpl.ExecuteTemplate(w, "page.html", pageData{Page: p, Pages: Pages, Messages: Messages(p.Lang), MaxPanelSide: protocol.MaxPanelSide})
 }

@@ -31,14 +31,20 @@ step('set up: the editor uploads a 3-second video');
   rmSync(dir, { recursive: true, force: true });
   if (!r.ok()) throw new Error('video upload: ' + r.status() + ' ' + (await r.text()));
   ids.v = (await r.json()).id;
+}
+// A video is processing after its upload (its preview panel) and again
+// once submitted (every other panel): it is approved when ready.
+async function videoReady() {
   const until = Date.now() + 90000;
   for (let m; (m = await editor.call('GET', `/media/${ids.v}`)).current.processing !== 'ready';) {
     if (m.current.processing === 'failed' || Date.now() > until) throw new Error('video processing: ' + JSON.stringify(m.current));
     await new Promise((res) => setTimeout(res, 250)); // polling the API: there is no event to wait for
   }
 }
+await videoReady();
 for (const k of ['a', 'b', 'v']) {
   await editor.call('POST', `/media/${ids[k]}/submit`);
+  if (k === 'v') await videoReady();
   await approver.call('POST', `/media/${ids[k]}/approve`);
 }
 await editor.dispose();

@@ -240,6 +240,9 @@ pano.start(async (user) => {
         field(t('adm_unit_name'), el('input', { name: 'name', required: true, maxLength: 200, value: u ? u.name : '', autocomplete: 'off' })),
         field(t('adm_unit_kind'), el('input', { name: 'kind', maxLength: 200, value: u ? u.kind : '', autocomplete: 'off' })),
         field(t('adm_unit_lead'), el('input', { type: 'checkbox', name: 'lead', checked: !!(u && u.lead) }), el('p', { className: 'note' }, t('adm_unit_lead_hint'))),
+        // A unit's own storage quota is set once it exists (empty: the site's).
+        ...(u ? [field(t('adm_unit_quota'), el('input', { name: 'storage_quota_mib', type: 'number', min: 0, step: 1, value: u.storage_quota_mib ?? '', placeholder: t('adm_unit_quota_default') }),
+          el('p', { className: 'note' }, t('adm_unit_quota_hint')))] : []),
       ];
     },
     async add() {
@@ -250,7 +253,11 @@ pano.start(async (user) => {
     },
     async edit(u) {
       const r = await edit(fill('adm_unit_edit', u), this.form(u), t('adm_save'), async (f) => {
-        try { return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind'), lead: f.elements.lead.checked })).data; } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
+        const quota = f.elements.storage_quota_mib.value.trim();
+        try {
+          return (await api('PATCH', '/units/' + u.id, { name: value(f, 'name'), kind: value(f, 'kind'), lead: f.elements.lead.checked,
+            storage_quota_mib: quota === '' ? 0 : Number(quota) })).data;
+        } catch (err) { throw new Error(why(err, { name_taken: t('adm_unit_taken') })); }
       });
       if (r) { say(fill('adm_unit_saved', r), 'ok'); await this.load(); }
     },

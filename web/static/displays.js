@@ -10,6 +10,8 @@ pano.start(async (user) => {
   const { t, api, el, time } = pano;
   const tech = pano.may('sendCommand');
   const box = document.getElementById('displays');
+  // protocol.MaxPanelSide, from the page: the API refuses larger panels.
+  const maxPanelSide = Number(box.dataset.maxPanelSide) || 8192;
   const filters = document.getElementById('display-filters');
   const pager = document.getElementById('display-pager');
   const live = document.getElementById('display-live');
@@ -144,8 +146,8 @@ pano.start(async (user) => {
     const f = {
       name: el('input', { name: 'name', pattern: '[a-z0-9][a-z0-9\\-]{0,62}', required: true, value: d.name || '', autocomplete: 'off' }),
       location: el('input', { name: 'location', maxLength: 200, value: d.location || '' }),
-      width: el('input', { name: 'width', type: 'number', min: 1, max: 16384, required: true, value: d.width || 128 }),
-      height: el('input', { name: 'height', type: 'number', min: 1, max: 16384, required: true, value: d.height || 64 }),
+      width: el('input', { name: 'width', type: 'number', min: 1, max: maxPanelSide, required: true, value: d.width || 128 }),
+      height: el('input', { name: 'height', type: 'number', min: 1, max: maxPanelSide, required: true, value: d.height || 64 }),
       fit: el('select', { name: 'fit' }, ...['contain', 'cover', 'stretch'].map((x) => option(x, t('dsp_fit_' + x), x === (d.fit || 'contain')))),
       profile: await profileSelect(d.profile || 'virtual'),
       // Coordinates: decimal degrees, for sunrise and sunset (day/night

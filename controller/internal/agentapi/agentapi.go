@@ -19,6 +19,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -80,6 +81,9 @@ func (a *API) enroll(c echo.Context) error {
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		if errors.Is(err, server.ErrBodyTooSlow) {
+			return fail(c, http.StatusRequestTimeout, "too_slow", "the enrolment request arrived too slowly; check the network and try again")
+		}
 		return fail(c, http.StatusBadRequest, "bad_request", "the body must be a JSON enrolment request: "+err.Error())
 	}
 	req.Code = strings.ToUpper(strings.TrimSpace(req.Code))

@@ -26,6 +26,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/alerts"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -80,6 +81,15 @@ type Options struct {
 	Pipeline Renderer
 	Limits   assets.Limits // upload limits; zero fields take assets.DefaultLimits
 	Tools    assets.Tools  // ffprobe for uploaded videos
+	// Decode bounds the memory of image decodes (uploads, previews,
+	// thumbnails), shared with the pipeline; a request waits for room at
+	// most DecodeWait (default 5 s), then is answered 503 decode_busy.
+	// nil: unbounded.
+	Decode     *assets.Budget
+	DecodeWait time.Duration
+	// UnitQuota bounds the bytes a unit's media take in the asset store
+	// (originals and renditions, see store.UnitStorageBytes); 0: none.
+	UnitQuota int64
 
 	SecureCookies bool          // set under TLS
 	IdleTimeout   time.Duration // session idle expiry (default 2 h)
@@ -111,6 +121,10 @@ type API struct {
 	previewing chan struct{}
 	previewMu  sync.Mutex
 	previewers map[int64]chan struct{}
+	// decoding is Options.Decode as a request may wait for it; previews
+	// keeps the PNGs of recent on-demand previews.
+	decoding *assets.Budget
+	previews *previewCache
 }
 
 // New returns the API with defaults filled in.
@@ -164,6 +178,9 @@ func New(o Options) *API {
 	if o.Limits.ProbeTimeout <= 0 {
 		o.Limits.ProbeTimeout = d.ProbeTimeout
 	}
+	if o.DecodeWait <= 0 {
+		o.DecodeWait = 5 * time.Second
+	}
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
 		o:             o,
@@ -173,6 +190,8 @@ func New(o Options) *API {
 		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
 		previewing:    make(chan struct{}, 2),
 		previewers:    map[int64]chan struct{}{},
+		decoding:      o.Decode.Wait(o.DecodeWait),
+		previews:      newPreviewCache(previewCacheBytes),
 	}
 }
 
@@ -284,6 +303,9 @@ func forbidden(roles []string) *Error {
 // assetErr turns an *assets.Error (a refusal the client caused) into an
 // API error with the same code and message; other errors stay internal.
 func assetErr(err error) error {
+	if errors.Is(err, assets.ErrDecodeBusy) {
+		return errDecodeBusy
+	}
 	if e, ok := assets.AsError(err); ok {
 		return errf(e.HTTPStatus(), e.Code, "%s", e.Message)
 	}
@@ -399,9 +421,27 @@ func (a *API) wrap(rt Route) echo.HandlerFunc {
 		if err := checkQuery(c, rt); err != nil {
 			return err
 		}
-		return rt.handle(c, p)
+		err = rt.handle(c, p)
+		if e, ok := err.(*Error); ok && (e.Code == "busy" || e.Code == "decode_busy") {
+			// Busy is for a moment: tell clients when to come back.
+			c.Response().Header().Set("Retry-After", strconv.Itoa(retryBusy))
+		}
+		return err
 	}
 }
+
+// errTooSlow answers a request whose body arrived too slowly (see
+// server.ClientLimits); the connection is closed after it.
+var errTooSlow = errf(http.StatusRequestTimeout, "too_slow",
+	"the request arrived too slowly and the connection was closed; check the network and send it again")
+
+// retryBusy is the Retry-After, in seconds, of a 503 busy answer.
+const retryBusy = 5
+
+// errDecodeBusy answers a request whose image decode found no room in the
+// decode budget in time (see Options.Decode).
+var errDecodeBusy = errf(http.StatusServiceUnavailable, "decode_busy",
+	"the controller is decoding other large pictures and has no memory to spare; try again in a few seconds").with("retry_after", retryBusy)
 
 var errUnauthenticated = errf(http.StatusUnauthorized, "unauthenticated", "log in (POST /api/v1/session) or send a bearer token")
 
@@ -484,6 +524,8 @@ func jsonErr(err error, limit int64) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, server.ErrBodyTooSlow):
+		return errTooSlow
 	case errors.As(err, &mbe):
 		return errf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", limit)
 	case errors.As(err, &se):

@@ -96,8 +96,13 @@ func checkDisplay(d store.Display) error {
 	if !displayName.MatchString(d.Name) {
 		return invalid("invalid_display_name", "name %q must be lower-case letters, digits and dashes (it is the agent's --name)", d.Name).at("name").with("name", d.Name)
 	}
-	if d.Width < 1 || d.Width > 16384 || d.Height < 1 || d.Height > 16384 {
-		return invalid("size_range", "width and height must be from 1 to 16384 pixels").at("width").with("max", 16384)
+	if d.Width < 1 || d.Width > protocol.MaxPanelSide || d.Height < 1 || d.Height > protocol.MaxPanelSide {
+		field := "width"
+		if d.Width >= 1 && d.Width <= protocol.MaxPanelSide {
+			field = "height"
+		}
+		return invalid("size_range", "width and height must be from 1 to %d pixels (%d×%d given); an agent cannot drive a larger panel", protocol.MaxPanelSide, d.Width, d.Height).
+			at(field).with("max", protocol.MaxPanelSide)
 	}
 	if !slices.Contains(store.Fits, d.Fit) {
 		return invalid("invalid_fit", "fit %q must be one of %s", d.Fit, strings.Join(store.Fits, ", ")).at("fit").with("fit", d.Fit)

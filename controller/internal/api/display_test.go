@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +77,26 @@ func TestAPIResponsesCarrySecurityHeaders(t *testing.T) {
 		if csp := r.Header.Get("Content-Security-Policy"); csp == "" {
 			t.Errorf("%s: no Content-Security-Policy", path)
 		}
+	}
+}
+
+// One panel limit: a display wider than protocol.MaxPanelSide could never be
+// given a plan (plans refuse its panel), so it is refused when it is made,
+// saying the limit; a display at the limit is made and gets a plan's panel.
+func TestDisplayLargerThanProtocolPanelLimitIsRefusedAtCreation(t *testing.T) {
+	v := newEnv(t)
+	tech := v.session(v.user(store.RoleTechnician, v.unitA.ID))
+	r := v.do(tech, "POST", "/displays", map[string]any{"name": "rong-qua", "width": 10000, "height": 64, "profile": "virtual"})
+	if r.Status != 400 || r.code() != "size_range" || !strings.Contains(string(r.Body), fmt.Sprint(protocol.MaxPanelSide)) {
+		t.Fatalf("a 10000-wide display: %d %s", r.Status, r.Body)
+	}
+	r = v.do(tech, "POST", "/displays", map[string]any{"name": "cao-qua", "width": 64, "height": protocol.MaxPanelSide + 1, "profile": "virtual"})
+	if r.Status != 400 || r.code() != "size_range" || !strings.Contains(string(r.Body), `"field":"height"`) {
+		t.Fatalf("a display one pixel too tall: %d %s", r.Status, r.Body)
+	}
+	var d displayOut
+	must(t, v.do(tech, "POST", "/displays", map[string]any{"name": "vua-du", "width": protocol.MaxPanelSide, "height": 64, "profile": "virtual"}), 201).json(t, &d)
+	if err := (protocol.Panel{Width: d.Width, Height: d.Height}).Validate(); err != nil {
+		t.Fatalf("the API made a display plans refuse: %v", err)
 	}
 }

@@ -34,7 +34,7 @@ const testPassword = "mật-khẩu-thử-nghiệm"
 
 // env is a controller API on a fresh database with a fake clock.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	api *API
 	e   *echo.Echo
@@ -51,8 +51,12 @@ type env struct {
 	as     *assets.Store
 	pipe   *pipeline.Pipeline
 	limits assets.Limits
-	ready  chan int64
-	failed chan error
+	// decode bounds image decodes (nil: unbounded), decodeWait how long
+	// a request waits for it; set them in an option of newEnv.
+	decode     *assets.Budget
+	decodeWait time.Duration
+	ready      chan int64
+	failed     chan error
 }
 
 // startPipeline runs the pipeline's workers until the test ends.
@@ -79,7 +83,7 @@ func (v *env) waitReady(n int) {
 	}
 }
 
-func newEnv(t *testing.T, opts ...func(*env)) *env {
+func newEnv(t testing.TB, opts ...func(*env)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -99,11 +103,11 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 		t.Fatal(err)
 	}
 	v.as = as
-	v.pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: 2,
+	v.pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: 2, Budget: v.decode,
 		OnReady: func(rev int64) { v.ready <- rev }, OnFailed: func(_ int64, err error) { v.failed <- err }})
 	v.ready, v.failed = make(chan int64, 1000), make(chan error, 1000)
 	v.api = New(Options{Log: log, Store: st, Hub: fakeHub{}, Now: v.clock, Passwords: fastHash,
-		Assets: as, Pipeline: v.pipe, Limits: v.limits,
+		Assets: as, Pipeline: v.pipe, Limits: v.limits, Decode: v.decode, DecodeWait: v.decodeWait,
 		CAP: capfeed.New(st, &pipeline.Urgent{Store: st, Assets: as}, capfeed.Options{Now: v.clock, Log: log, Timeout: 2 * time.Second})})
 	v.e = server.New(server.Deps{Log: log, Store: st, Hub: hub.New(log, st, hub.Options{}), Version: "test", API: v.api})
 	if v.unitA, err = st.CreateUnit(ctx, store.System, store.Unit{Name: "Phòng Văn hóa – Xã hội"}); err != nil {
@@ -182,7 +186,7 @@ type resp struct {
 	Body   []byte
 }
 
-func (r resp) json(t *testing.T, v any) {
+func (r resp) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -247,7 +251,7 @@ func (v *env) send(c cred, method, path string, rd io.Reader, ctype string) resp
 }
 
 // must fails unless r has status want.
-func must(t *testing.T, r resp, want int) resp {
+func must(t testing.TB, r resp, want int) resp {
 	t.Helper()
 	if r.Status != want {
 		t.Fatalf("status %d, want %d: %s", r.Status, want, r.Body)

@@ -429,6 +429,12 @@ func (a *API) decideMedia(c echo.Context, p *principal, fn func(store.Media) (st
 	if m, err = fn(m); err != nil {
 		return storeErr(err, "media", id)
 	}
+	// A submitted video now needs every panel's rendition (a draft has
+	// its preview only): queue them, and answer with it processing.
+	a.kick(ctxOf(c))
+	if m, err = a.o.Store.Media(ctxOf(c), id); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, m)
 }
 

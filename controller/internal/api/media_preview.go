@@ -77,16 +77,38 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 		return err
 	}
 	if rev.Kind == store.KindVideo {
-		return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition for %d×%d %s yet: a video is rendered for the geometries of the displays, not on demand", m.ID, w, h, fit)
+		// A draft video is rendered for one panel only (see
+		// store.EnqueueRenditions): the others preview its first frame.
+		data, err := a.posterAt(ctx, m.ID, rev.ID, pipeline.Geometry(w, h, fit))
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", data)
+	}
+	// An image's preview depends on its bytes and the geometry only: keep
+	// it, so that looking again does not decode the original again.
+	key := previewKey{sha: rev.SHA256, w: w, h: h, fit: fit}
+	if rev.Kind == store.KindImage {
+		if data, ok := a.previews.get(key); ok {
+			return c.Blob(http.StatusOK, "image/png", data)
+		}
 	}
 	release, err := a.previewSlot(c, p)
 	if err != nil {
 		return err
 	}
 	defer release()
-	out, err := pipeline.Render(ctx, a.o.Assets, rev, pipeline.Geometry(w, h, fit))
+	if rev.Kind == store.KindImage { // drawn while this one waited for its slot?
+		if data, ok := a.previews.get(key); ok {
+			return c.Blob(http.StatusOK, "image/png", data)
+		}
+	}
+	out, err := pipeline.Render(ctx, a.o.Assets, a.decoding, rev, pipeline.Geometry(w, h, fit))
 	if err != nil {
 		return assetErr(err)
+	}
+	if rev.Kind == store.KindImage {
+		a.previews.put(key, out.Data)
 	}
 	return c.Blob(http.StatusOK, "image/png", out.Data)
 }
@@ -126,28 +148,13 @@ func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
 	}
 	g := pipeline.Geometry(ThumbWidth, ThumbHeight, "contain")
 	if rev.Kind == store.KindVideo {
-		r, err := a.o.Store.AnyReadyRendition(ctx, rev.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return errf(http.StatusNotFound, "no_rendition", "media %d has no rendition yet: a video is rendered when a display needs it", m.ID)
-		}
-		if err != nil {
-			return err
-		}
-		poster, err := a.renditionPNG(r)
-		if err != nil {
-			return err
-		}
-		img, err := png.Decode(bytes.NewReader(poster))
-		if err != nil {
-			return fmt.Errorf("thumbnail of media %d: %w", m.ID, err)
-		}
-		data, _, err := assets.EncodePNG(assets.Render(img, g))
+		data, err := a.posterAt(ctx, m.ID, rev.ID, g)
 		if err != nil {
 			return err
 		}
 		return c.Blob(http.StatusOK, "image/png", data)
 	}
-	out, err := pipeline.Render(ctx, a.o.Assets, rev, g)
+	out, err := pipeline.Render(ctx, a.o.Assets, a.decoding, rev, g)
 	if err != nil {
 		return assetErr(err)
 	}
@@ -155,6 +162,29 @@ func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
 		a.keepThumbnail(ctx, rev.ID, g, out)
 	}
 	return c.Blob(http.StatusOK, "image/png", out.Data)
+}
+
+// posterAt draws the first frame of a video revision's largest ready
+// rendition for g (a thumbnail, or a panel the video has no rendition
+// for). A poster is at most a panel's size: no decode budget is needed.
+func (a *API) posterAt(ctx context.Context, mediaID, revID int64, g assets.Geometry) ([]byte, error) {
+	r, err := a.o.Store.AnyReadyRendition(ctx, revID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errf(http.StatusNotFound, "no_rendition", "media %d has no rendition yet: a video is rendered when a display needs it", mediaID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	poster, err := a.renditionPNG(r)
+	if err != nil {
+		return nil, err
+	}
+	img, err := png.Decode(bytes.NewReader(poster))
+	if err != nil {
+		return nil, fmt.Errorf("poster of media %d: %w", mediaID, err)
+	}
+	data, _, err := assets.EncodePNG(assets.Render(img, g))
+	return data, err
 }
 
 func (a *API) keepThumbnail(ctx context.Context, rev int64, g assets.Geometry, out *assets.Rendition) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
+	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
@@ -125,9 +126,9 @@ func (a *API) ingest(ctx context.Context, u *upload) (*assets.Original, int, err
 			ag = append(ag, g) // the pipeline records why it cannot render the others
 		}
 	}
-	o, err := a.o.Assets.Ingest(ctx, u.part, assets.IngestRequest{Filename: u.filename, Limits: a.o.Limits, Tools: a.o.Tools, Renditions: ag})
+	o, err := a.o.Assets.Ingest(ctx, u.part, assets.IngestRequest{Filename: u.filename, Limits: a.o.Limits, Tools: a.o.Tools, Renditions: ag, Budget: a.decoding})
 	if err != nil {
-		if _, ok := assets.AsError(err); ok {
+		if _, ok := assets.AsError(err); ok || errors.Is(err, assets.ErrDecodeBusy) {
 			return nil, 0, assetErr(err)
 		}
 		return nil, 0, uploadReadErr(err, a.o.Limits)
@@ -155,8 +156,14 @@ func (a *API) uploadMedia(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
+	if err := a.checkQuota(ctx, unit, nil); err != nil {
+		return err
+	}
 	o, ngeoms, err := a.ingest(ctx, u)
 	if err != nil {
+		return err
+	}
+	if err := a.checkQuota(ctx, unit, o); err != nil {
 		return err
 	}
 	title := u.title
@@ -199,12 +206,18 @@ func (a *API) replaceMediaFile(c echo.Context, p *principal) error {
 	if m.Kind == store.KindText {
 		return errf(http.StatusConflict, "text_has_no_file", "media %d is a text notice: edit its text with PATCH", m.ID)
 	}
+	if err := a.checkQuota(ctx, m.UnitID, nil); err != nil {
+		return err
+	}
 	u, err := a.readUpload(c, "title")
 	if err != nil {
 		return err
 	}
 	o, ngeoms, err := a.ingest(ctx, u)
 	if err != nil {
+		return err
+	}
+	if err := a.checkQuota(ctx, m.UnitID, o); err != nil {
 		return err
 	}
 	f := &store.MediaFile{Kind: string(o.Kind), SHA256: o.SHA256, MIME: o.MIME, Bytes: o.Size, Width: o.Width, Height: o.Height,
@@ -255,6 +268,9 @@ func uploadReadErr(err error, lim assets.Limits) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, server.ErrBodyTooSlow) {
+		return errf(http.StatusRequestTimeout, "too_slow", "the upload arrived slower than the controller accepts (%v); the connection was closed: check the network and upload it again", err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
 		return badRequest("the multipart body is malformed or ends early: %v", err)

@@ -19,6 +19,9 @@ type unitPatch struct {
 	Name *string `json:"name"`
 	Kind *string `json:"kind"`
 	Lead *bool   `json:"lead"`
+	// StorageQuotaMiB sets the unit's own storage quota in MiB; 0 puts it
+	// back on the site's default.
+	StorageQuotaMiB *int64 `json:"storage_quota_mib"`
 }
 
 // name checks a required short text field.
@@ -92,6 +95,16 @@ func (a *API) updateUnit(c echo.Context, p *principal) error {
 	}
 	if in.Lead != nil {
 		u.Lead = *in.Lead
+	}
+	if q := in.StorageQuotaMiB; q != nil {
+		switch {
+		case *q < 0 || *q > 1<<30:
+			return invalid("quota_range", "storage_quota_mib must be from 1 to %d MiB, or 0 for the site's default", 1<<30).at("storage_quota_mib").with("max", 1<<30)
+		case *q == 0:
+			u.StorageQuotaMiB = nil
+		default:
+			u.StorageQuotaMiB = q
+		}
 	}
 	u, err = a.o.Store.UpdateUnit(ctxOf(c), p.actor(), u)
 	if err != nil {

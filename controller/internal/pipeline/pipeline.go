@@ -32,6 +32,10 @@ type Options struct {
 	Workers int          // concurrent renditions, default 2
 	FPS     int          // video renditions' frame rate, default 25
 	Tools   assets.Tools // ffmpeg and ffprobe
+	// Budget bounds the memory of image decodes, shared with the API's
+	// uploads and previews; the pipeline waits for room as long as it
+	// takes. nil: unbounded.
+	Budget *assets.Budget
 	// ProbeTimeout bounds ffprobe on an accepted video (default 30 s).
 	ProbeTimeout time.Duration
 	// OnReady, if set, is called (from a worker, one call at a time per
@@ -202,7 +206,7 @@ func (p *Pipeline) make(ctx context.Context, job store.RenditionJob) (store.Rend
 	r, rev := job.Rendition, job.Revision
 	g := Geometry(r.Width, r.Height, r.Fit)
 	if rev.Kind != store.KindVideo {
-		out, err := Render(ctx, p.o.Assets, rev, g)
+		out, err := Render(ctx, p.o.Assets, p.o.Budget, rev, g)
 		if err != nil {
 			return store.Rendition{}, err
 		}

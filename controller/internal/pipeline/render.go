@@ -46,8 +46,9 @@ func RenderNotice(rev store.MediaRevision, g assets.Geometry) (*assets.Rendition
 }
 
 // Render makes the rendition of an image or text revision for g, without
-// storing it. Videos are ErrVideoOnDemand.
-func Render(ctx context.Context, as *assets.Store, rev store.MediaRevision, g assets.Geometry) (*assets.Rendition, error) {
+// storing it; an image is decoded within budget b (nil: unbounded). Videos
+// are ErrVideoOnDemand.
+func Render(ctx context.Context, as *assets.Store, b *assets.Budget, rev store.MediaRevision, g assets.Geometry) (*assets.Rendition, error) {
 	switch rev.Kind {
 	case store.KindText:
 		return RenderNotice(rev, g)
@@ -56,7 +57,7 @@ func Render(ctx context.Context, as *assets.Store, rev store.MediaRevision, g as
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: original of revision %d: %w", rev.ID, err)
 		}
-		rs, err := assets.RenderImage(ctx, path, g)
+		rs, err := assets.RenderImage(ctx, b, path, g)
 		if err != nil {
 			return nil, err
 		}

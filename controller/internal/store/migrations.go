@@ -630,6 +630,10 @@ var migrations = []string{
 	ALTER TABLE api_tokens ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
 	UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+90 days');
 	ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read content devices admin';`,
+
+	// 17: a unit's own storage quota in MiB (issue 12.3); NULL: the site's
+	// default (serve --unit-quota-mib).
+	`ALTER TABLE units ADD COLUMN storage_quota_mib INTEGER;`,
 }
 
 // foreignKeysOff starts a migration that rebuilds a table others refer

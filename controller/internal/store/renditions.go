@@ -163,25 +163,62 @@ func (s *Store) Geometries(ctx context.Context) ([]Geometry, error) {
 	return out, rows.Err()
 }
 
-// EnqueueRenditions queues a rendition for every geometry in use (the
-// distinct geometries of the displays) and every media revision that is
-// current or approved and not failed, where none exists yet. It is
-// idempotent; it returns how many it queued.
+// previewGeometry is the one geometry a draft video is rendered for: the
+// one most displays have (ties: the smallest). The dashboard plays it and
+// shows its first frame scaled for the other panels.
+const previewGeometry = `(SELECT width, height, fit FROM displays GROUP BY width, height, fit
+	ORDER BY count(*) DESC, width * height, width, height, fit LIMIT 1)`
+
+// neededRenditions selects (revision, width, height, fit) of every
+// rendition some live revision needs: a revision that is current or
+// approved and not failed, for every geometry in use (the distinct
+// geometries of the displays), except that a video nobody has submitted
+// (a draft, or a rejected revision that is not the approved one) needs
+// only the preview geometry: a video rendition is the big one (a 20 s
+// noise video is tens of MB per panel), and an unsubmitted one may never
+// play.
+const neededRenditions = `SELECT r.id AS rev, g.width, g.height, g.fit
+	FROM (SELECT current_revision_id AS id FROM media
+		UNION SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL) live
+	JOIN media_revisions r ON r.id = live.id
+	CROSS JOIN (SELECT DISTINCT width, height, fit FROM displays) g
+	WHERE r.processing != 'failed' AND (r.kind = 'text' OR r.sha256 != '')
+		AND (r.kind != 'video' OR r.status IN ('pending', 'approved')
+			OR r.id IN (SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL)
+			OR (g.width, g.height, g.fit) = ` + previewGeometry + `)`
+
+// EnqueueRenditions queues every rendition a live revision needs (see
+// neededRenditions) where none exists yet; a video revision that was
+// ready and now has work queued (it was submitted, or a display of a new
+// geometry came) is processing again until that is done, so that nobody
+// approves what some panels cannot show yet. It is idempotent; it returns
+// how many it queued.
 func (s *Store) EnqueueRenditions(ctx context.Context) (int64, error) {
 	now := s.stamp()
-	res, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
-		SELECT r.id, g.width, g.height, g.fit, ?, ?
-		FROM (SELECT current_revision_id AS id FROM media
-			UNION SELECT approved_revision_id FROM media WHERE approved_revision_id IS NOT NULL) live
-		JOIN media_revisions r ON r.id = live.id
-		CROSS JOIN (SELECT DISTINCT width, height, fit FROM displays) g
-		WHERE r.processing != 'failed' AND (r.kind = 'text' OR r.sha256 != '')`, now, now)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue renditions: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
+		SELECT rev, width, height, fit, ?, ? FROM (`+neededRenditions+`)`, now, now)
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue renditions: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue renditions: %w", err)
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE media_revisions SET processing = 'processing', processing_progress =
+				(SELECT coalesce(CAST(avg(progress) AS INTEGER), 0) FROM renditions WHERE media_revision_id = media_revisions.id)
+			WHERE kind = 'video' AND processing = 'ready'
+				AND id IN (SELECT media_revision_id FROM renditions WHERE status = 'queued')`); err != nil {
+			return 0, fmt.Errorf("store: enqueue renditions: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: enqueue renditions: commit: %w", err)
 	}
 	return n, nil
 }

@@ -24,9 +24,21 @@ func TestRenditionQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := m.Current.ID
+	// A draft video is rendered for the geometry most displays have only.
 	n, err := s.EnqueueRenditions(ctx)
-	if err != nil || n != 2 {
-		t.Fatalf("enqueued %d, %v; want 2 (distinct geometries)", n, err)
+	if err != nil || n != 1 {
+		t.Fatalf("enqueued %d, %v; want 1 (the preview geometry of a draft)", n, err)
+	}
+	if m, _ = s.Media(ctx, m.ID); len(m.Current.Renditions) != 1 || m.Current.Renditions[0].Width != 64 {
+		t.Fatalf("draft renditions %+v, want 64×32 (two displays have it)", m.Current.Renditions)
+	}
+	// Submitted: every geometry.
+	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err = s.EnqueueRenditions(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("enqueued %d, %v; want 1 more (distinct geometries)", n, err)
 	}
 	if n, _ := s.EnqueueRenditions(ctx); n != 0 {
 		t.Fatalf("second enqueue queued %d", n)

@@ -18,6 +18,9 @@ type Unit struct {
 	// office): its editors and viewers see every unit's proof of play.
 	Lead      bool      `json:"lead"`
 	CreatedAt time.Time `json:"created_at"`
+	// StorageQuotaMiB is what the unit's media may take in the asset store
+	// (originals and renditions); nil: the site's default.
+	StorageQuotaMiB *int64 `json:"storage_quota_mib"`
 }
 
 // CreateUnit adds a unit; a duplicate name is ErrConflict.
@@ -39,13 +42,17 @@ func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error)
 	return s.Unit(ctx, id)
 }
 
-const unitCols = `id, name, kind, lead, created_at`
+const unitCols = `id, name, kind, lead, created_at, storage_quota_mib`
 
 func scanUnit(sc interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
 	var at string
-	err := sc.Scan(&u.ID, &u.Name, &u.Kind, &u.Lead, &at)
+	var quota sql.NullInt64
+	err := sc.Scan(&u.ID, &u.Name, &u.Kind, &u.Lead, &at, &quota)
 	u.CreatedAt = parseTime(at)
+	if quota.Valid {
+		u.StorageQuotaMiB = &quota.Int64
+	}
 	return u, err
 }
 
@@ -97,14 +104,15 @@ func (s *Store) Units(ctx context.Context, q string) ([]Unit, error) {
 // UpdateUnit renames a unit or changes its kind or lead flag.
 func (s *Store) UpdateUnit(ctx context.Context, who Actor, u Unit) (Unit, error) {
 	_, err := s.change(ctx, who, "unit.update", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, kind = ?, lead = ? WHERE id = ?`, u.Name, u.Kind, u.Lead, u.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, kind = ?, lead = ?, storage_quota_mib = ? WHERE id = ?`,
+			u.Name, u.Kind, u.Lead, nullInt(u.StorageQuotaMiB), u.ID)
 		if isUnique(err) {
 			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a unit named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
 		}
 		if err := affected(res, err); err != nil {
 			return 0, nil, err
 		}
-		return u.ID, map[string]any{"name": u.Name, "kind": u.Kind, "lead": u.Lead}, nil
+		return u.ID, map[string]any{"name": u.Name, "kind": u.Kind, "lead": u.Lead, "storage_quota_mib": u.StorageQuotaMiB}, nil
 	})
 	if err != nil {
 		return Unit{}, fmt.Errorf("store: update unit %d: %w", u.ID, err)
