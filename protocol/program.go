@@ -44,6 +44,31 @@ type ProgramWindow struct {
 	Format     string    `json:"format,omitempty"`     // clock, date
 	Until      time.Time `json:"until,omitzero"`       // countdown: the instant counted to
 	Asset      string    `json:"asset,omitempty"`      // media: the asset's SHA-256
+	// Items make a media window a rotation of its own: each asset plays
+	// for its duration, in turn, looping from the program's start; Asset
+	// is then empty.
+	Items []WindowItem `json:"items,omitempty"`
+}
+
+// WindowItem is one slide of a media window's own rotation.
+type WindowItem struct {
+	Asset      string `json:"asset"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// MaxWindowItems bounds a media window's rotation.
+const MaxWindowItems = 100
+
+// Assets are the assets a media window shows: its one, or its rotation's.
+func (w ProgramWindow) Assets() []string {
+	if w.Asset != "" {
+		return []string{w.Asset}
+	}
+	out := make([]string, len(w.Items))
+	for i, it := range w.Items {
+		out[i] = it.Asset
+	}
+	return out
 }
 
 // maxProgramSide is the panel limit of Panel.Validate.
@@ -84,8 +109,21 @@ func (p *Program) Validate() error {
 		}
 		switch w.Kind {
 		case WindowMedia:
-			if len(w.Asset) != 64 {
-				return bad("asset %q is not a SHA-256", w.Asset)
+			if (w.Asset == "") == (len(w.Items) == 0) {
+				return bad("a media window shows one asset or a rotation of items, one of the two")
+			}
+			if len(w.Items) > MaxWindowItems {
+				return bad("%d items; a window's rotation has at most %d", len(w.Items), MaxWindowItems)
+			}
+			for _, it := range w.Items {
+				if it.DurationMS < 100 || it.DurationMS > 24*3600*1000 {
+					return bad("an item lasts %d ms; from 100 ms to a day", it.DurationMS)
+				}
+			}
+			for _, a := range w.Assets() {
+				if len(a) != 64 {
+					return bad("asset %q is not a SHA-256", a)
+				}
 			}
 		case WindowTicker:
 			if w.Text == "" {

@@ -74,20 +74,69 @@ func NewProgram(p *protocol.Program, panel image.Rectangle, start time.Time, env
 		if w.Kind != protocol.WindowMedia {
 			continue
 		}
-		a, ok := env.Assets[w.Asset]
-		if !ok || a.Kind == protocol.AssetProgram {
-			ps.Close()
-			return nil, fmt.Errorf("program window shows asset %.12s, which the plan does not list as media", w.Asset)
-		}
 		rect := image.Rect(0, 0, w.W, w.H)
-		src, err := Open(a, env.Path(w.Asset), rect)
-		if err != nil {
-			ps.Close()
-			return nil, fmt.Errorf("program window %dx%d at %d,%d: %w", w.W, w.H, w.X, w.Y, err)
+		var srcs []Source
+		for _, sha := range w.Assets() {
+			a, ok := env.Assets[sha]
+			if !ok || a.Kind == protocol.AssetProgram {
+				closeAll(srcs)
+				ps.Close()
+				return nil, fmt.Errorf("program window shows asset %.12s, which the plan does not list as media", sha)
+			}
+			src, err := Open(a, env.Path(sha), rect)
+			if err != nil {
+				closeAll(srcs)
+				ps.Close()
+				return nil, fmt.Errorf("program window %dx%d at %d,%d: %w", w.W, w.H, w.X, w.Y, err)
+			}
+			srcs = append(srcs, src)
+		}
+		var src Source = srcs[0]
+		if len(w.Items) > 0 {
+			r := &rotation{srcs: srcs}
+			for _, it := range w.Items {
+				d := time.Duration(it.DurationMS) * time.Millisecond
+				r.durs = append(r.durs, d)
+				r.loop += d
+			}
+			src = r
 		}
 		ps.media = append(ps.media, mediaWindow{rect: rect.Add(image.Pt(w.X, w.Y)), src: src, buf: image.NewRGBA(rect)})
 	}
 	return ps, nil
+}
+
+func closeAll(srcs []Source) {
+	for _, s := range srcs {
+		s.Close()
+	}
+}
+
+// rotation is a media window's own rotation: each source in turn for its
+// duration, looping from the program's start, each from its own start.
+type rotation struct {
+	srcs []Source
+	durs []time.Duration
+	loop time.Duration
+}
+
+func (r *rotation) Frame(elapsed time.Duration, dst *image.RGBA) error {
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	t := elapsed % r.loop
+	for i, d := range r.durs {
+		if t < d {
+			return r.srcs[i].Frame(t, dst)
+		}
+		t -= d
+	}
+	return r.srcs[len(r.srcs)-1].Frame(t, dst) // not reached: t < loop
+}
+
+func (r *rotation) Close() error {
+	closeAll(r.srcs)
+	return nil
 }
 
 func (ps *programSource) Frame(elapsed time.Duration, dst *image.RGBA) error {

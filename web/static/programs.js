@@ -52,12 +52,14 @@ pano.start(async () => {
   const sizeKey = (l) => l.width + 'x' + l.height;
   const sizeOf = (k) => sizes.find((s) => sizeKey(s) === k);
 
-  let media = [];
+  let media = [], rotations = [];
   async function loadMedia() {
-    const r = await api('GET', '/media?sort=created_at&order=desc&limit=200');
+    const [r, p] = await Promise.all([api('GET', '/media?sort=created_at&order=desc&limit=200'), api('GET', '/playlists?limit=200')]);
     const all = r.data.items.filter((m) => m.kind !== 'program');
     // Approved first: only an approved one plays on screens.
     media = [...all.filter((m) => m.approved), ...all.filter((m) => !m.approved)];
+    // A window may also play a rotation of its own.
+    rotations = [...p.data.items.filter((x) => x.approved), ...p.data.items.filter((x) => !x.approved)];
   }
 
   // ---- the program being edited
@@ -394,7 +396,7 @@ pano.start(async () => {
   const f = {
     none: $('pg-win-none'), fields: $('pg-win-fields'), legend: $('pg-win-legend'),
     x: $('pg-x'), y: $('pg-y'), w: $('pg-w'), h: $('pg-h'),
-    media: $('pg-media'), fit: $('pg-fit'), text: $('pg-text'), speed: $('pg-speed'), direction: $('pg-direction'),
+    media: $('pg-media'), fit: $('pg-fit'), text: $('pg-text'), notices: $('pg-notices'), speed: $('pg-speed'), direction: $('pg-direction'),
     clock: $('pg-clock-format'), date: $('pg-date-format'), cdText: $('pg-cd-text'), cdUntil: $('pg-cd-until'),
     color: $('pg-color'), ownBg: $('pg-own-bg'), bg: $('pg-wbg'),
   };
@@ -408,8 +410,11 @@ pano.start(async () => {
     const opt = (m) => el('option', { value: m.id }, m.title + ' (' + t('kind_' + m.kind) + (m.approved ? '' : ', ' + t('status_' + m.status)) + ')');
     const list = media.map(opt);
     if (w.media_id && !media.some((m) => m.id === w.media_id)) list.push(el('option', { value: w.media_id }, '#' + w.media_id));
-    f.media.replaceChildren(el('option', { value: '0' }, t('pg_media_pick')), ...list);
-    f.media.value = String(w.media_id || 0);
+    const rot = (x) => el('option', { value: 'p' + x.id }, x.name + (x.approved ? '' : ' (' + t('status_' + x.status) + ')'));
+    f.media.replaceChildren(el('option', { value: '0' }, t('pg_media_pick')),
+      el('optgroup', { label: t('pg_group_media') }, ...list),
+      el('optgroup', { label: t('pg_group_rotations') }, ...rotations.map(rot)));
+    f.media.value = w.playlist_id ? 'p' + w.playlist_id : String(w.media_id || 0);
   }
   function fillXYWH() {
     const w = L().windows[st.sel], l = L();
@@ -425,7 +430,7 @@ pano.start(async () => {
     fillXYWH();
     for (const box of f.fields.querySelectorAll('[data-for]')) box.hidden = !box.dataset.for.split(' ').includes(w.kind);
     if (w.kind === 'media') { fillMedia(w); f.fit.value = w.fit || 'contain'; }
-    if (w.kind === 'ticker') { f.text.value = w.text || ''; f.speed.value = w.speed || ''; f.direction.value = w.direction || 'left'; }
+    if (w.kind === 'ticker') { f.text.value = w.text || ''; f.notices.checked = w.source === 'notices'; f.speed.value = w.speed || ''; f.direction.value = w.direction || 'left'; }
     if (w.kind === 'clock') f.clock.value = w.format || '15:04';
     if (w.kind === 'date') f.date.value = w.format || 'weekday';
     if (w.kind === 'countdown') { f.cdText.value = w.text || ''; f.cdUntil.value = toLocal(w.until); }
@@ -448,9 +453,14 @@ pano.start(async () => {
     });
   }
   const on = (inp, evName, fn) => inp.addEventListener(evName, () => { const w = sel(); if (w) { fn(w); changed(); } });
-  on(f.media, 'change', (w) => { w.media_id = Number(f.media.value) || 0; });
+  on(f.media, 'change', (w) => {
+    const v = f.media.value;
+    w.playlist_id = v.startsWith('p') ? Number(v.slice(1)) : 0;
+    w.media_id = w.playlist_id ? 0 : Number(v) || 0;
+  });
   on(f.fit, 'change', (w) => { w.fit = f.fit.value; });
   on(f.text, 'input', (w) => { w.text = f.text.value; });
+  on(f.notices, 'change', (w) => { w.source = f.notices.checked ? 'notices' : ''; });
   on(f.speed, 'change', (w) => { w.speed = clamp(f.speed.value, 0, 2000); f.speed.value = w.speed || ''; });
   on(f.direction, 'change', (w) => { w.direction = f.direction.value; });
   on(f.clock, 'change', (w) => { w.format = f.clock.value; });
@@ -485,8 +495,8 @@ pano.start(async () => {
       for (let i = 0; i < l.windows.length; i++) {
         const w = l.windows[i], n = { n: i + 1 };
         const where = st.layouts.length > 1 ? t('pg_layouts') + ' ' + (li + 1) + ', ' : '';
-        if (w.kind === 'media' && !w.media_id) return where + fillIn(t('pg_need_media'), n);
-        if (w.kind === 'ticker' && !String(w.text || '').trim()) return where + fillIn(t('pg_need_text'), n);
+        if (w.kind === 'media' && !w.media_id && !w.playlist_id) return where + fillIn(t('pg_need_media'), n);
+        if (w.kind === 'ticker' && w.source !== 'notices' && !String(w.text || '').trim()) return where + fillIn(t('pg_need_text'), n);
         if (w.kind === 'countdown' && !w.until) return where + fillIn(t('pg_need_until'), n);
       }
     }
@@ -495,10 +505,10 @@ pano.start(async () => {
   // wire is a window as the API takes it: only its kind's fields.
   function wire(w) {
     const o = { kind: w.kind, x: w.x, y: w.y, w: w.w, h: w.h };
-    if (w.kind === 'media') return Object.assign(o, { media_id: w.media_id, fit: w.fit || 'contain' });
+    if (w.kind === 'media') return Object.assign(o, w.playlist_id ? { playlist_id: w.playlist_id } : { media_id: w.media_id }, { fit: w.fit || 'contain' });
     if (w.color) o.color = w.color;
     if (w.background) o.background = w.background;
-    if (w.kind === 'ticker') Object.assign(o, { text: w.text, direction: w.direction || 'left' }, w.speed ? { speed: w.speed } : {});
+    if (w.kind === 'ticker') Object.assign(o, { text: w.text, direction: w.direction || 'left' }, w.speed ? { speed: w.speed } : {}, w.source ? { source: w.source } : {});
     if (w.kind === 'clock' || w.kind === 'date') o.format = w.format;
     if (w.kind === 'countdown') Object.assign(o, { text: w.text || '', until: w.until });
     return o;

@@ -57,9 +57,24 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 		check := protocol.Program{Width: l.Width, Height: l.Height, Background: l.Background}
 		for j, w := range l.Windows {
 			pw := w.ProgramWindow
-			if pw.Kind == protocol.WindowMedia {
+			if pw.Kind == protocol.WindowMedia && w.PlaylistID != 0 {
+				if w.MediaID != 0 {
+					return at(bad("layout %d window %d: a media window shows media_id or playlist_id, not both", i+1, j+1), i+1, j+1)
+				}
+				pl, err := a.o.Store.Playlist(ctx, w.PlaylistID)
+				if errors.Is(err, store.ErrNotFound) || err == nil && !p.sees(pl.UnitID) {
+					return at(bad("layout %d window %d: rotation %d does not exist", i+1, j+1, w.PlaylistID), i+1, j+1)
+				}
+				if err != nil {
+					return err
+				}
+				if w.Fit != "" && w.Fit != "contain" && w.Fit != "cover" && w.Fit != "stretch" {
+					return at(bad("layout %d window %d: fit %q is not contain, cover or stretch", i+1, j+1, w.Fit), i+1, j+1)
+				}
+				pw.Items = []protocol.WindowItem{{Asset: fmt.Sprintf("%064x", w.PlaylistID), DurationMS: 1000}} // checked as a rotation would be
+			} else if pw.Kind == protocol.WindowMedia {
 				if w.MediaID == 0 {
-					return at(bad("layout %d window %d: a media window needs media_id", i+1, j+1), i+1, j+1)
+					return at(bad("layout %d window %d: a media window needs media_id or playlist_id", i+1, j+1), i+1, j+1)
 				}
 				m, err := a.o.Store.Media(ctx, w.MediaID)
 				if errors.Is(err, store.ErrNotFound) || err == nil && !p.sees(m.UnitID) {
@@ -77,8 +92,16 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 					return at(bad("layout %d window %d: fit %q is not contain, cover or stretch", i+1, j+1, w.Fit), i+1, j+1)
 				}
 				pw.Asset = fmt.Sprintf("%064x", w.MediaID) // checked as an asset would be
-			} else if w.MediaID != 0 || pw.Asset != "" {
+			} else if w.MediaID != 0 || w.PlaylistID != 0 || pw.Asset != "" || len(pw.Items) > 0 {
 				return at(bad("layout %d window %d: only a media window shows a media", i+1, j+1), i+1, j+1)
+			}
+			switch {
+			case w.Source == store.SourceNotices && pw.Kind == protocol.WindowTicker:
+				if pw.Text == "" {
+					pw.Text = "…" // the list fills it; its own text is what shows when the list is empty
+				}
+			case w.Source != "":
+				return at(bad("layout %d window %d: source %q: only a ticker takes its text from the notices (source \"notices\")", i+1, j+1, w.Source), i+1, j+1)
 			}
 			check.Windows = append(check.Windows, pw)
 		}

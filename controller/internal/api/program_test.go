@@ -51,6 +51,10 @@ func TestProgramLayoutsAreChecked(t *testing.T) {
 		{"a ticker without text", layout(map[string]any{"kind": "ticker", "x": 0, "y": 0, "w": 32, "h": 16})},
 		{"a countdown to nothing", layout(map[string]any{"kind": "countdown", "x": 0, "y": 0, "w": 32, "h": 16, "text": "Tết"})},
 		{"a bad fit", layout(map[string]any{"kind": "media", "x": 0, "y": 0, "w": 8, "h": 8, "media_id": slide, "fit": "zoom"})},
+		{"a media and a rotation at once", layout(map[string]any{"kind": "media", "x": 0, "y": 0, "w": 8, "h": 8, "media_id": slide, "playlist_id": 1})},
+		{"no such rotation", layout(map[string]any{"kind": "media", "x": 0, "y": 0, "w": 8, "h": 8, "playlist_id": 999999})},
+		{"a clock playing a rotation", layout(map[string]any{"kind": "clock", "x": 0, "y": 0, "w": 32, "h": 16, "playlist_id": 1})},
+		{"a ticker from an unknown source", layout(map[string]any{"kind": "ticker", "x": 0, "y": 0, "w": 32, "h": 16, "text": "x", "source": "rss"})},
 		{"no layout", map[string]any{"kind": "program", "title": "x", "program": map[string]any{"layouts": []any{}}}},
 	} {
 		if r := v.do(ed, "POST", "/media", c.body); r.Status != 400 || r.code() != "bad_program" {

@@ -116,11 +116,16 @@ func (s *Service) Kick() {
 // pushes the ones that changed, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	s.Kick()
+	// Once an hour, plans are compiled again though nothing changed: a
+	// ticker fed by the notice list follows the notices' validity dates.
+	hourly := time.NewTicker(time.Hour)
+	defer hourly.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
+		case <-hourly.C:
 		}
 		// Let a burst of changes (an approval touches several rows) settle.
 		t := time.NewTimer(s.opt.Debounce)

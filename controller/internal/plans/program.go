@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -15,6 +17,9 @@ type ProgramFiles interface {
 	// PutProgram stores a program's JSON by its hash and returns the hash.
 	PutProgram(ctx context.Context, data []byte) (sha string, err error)
 }
+
+// noticeSeparator stands between notices in a ticker fed by the list.
+const noticeSeparator = "   •   "
 
 // ErrProgramNotReady leaves a program out of a plan until its media are
 // approved and rendered for its windows.
@@ -39,7 +44,32 @@ func (s *Service) ProgramFor(ctx context.Context, revisionID int64, w, h int, cu
 	var needs []protocol.Asset
 	for _, win := range l.Windows {
 		pw := win.ProgramWindow
-		if pw.Kind == protocol.WindowMedia {
+		if win.Source == store.SourceNotices {
+			loc, err := time.LoadLocation(s.opt.TimeZone)
+			if err != nil {
+				return nil, nil, err
+			}
+			lines, err := s.st.NoticeTexts(ctx, revisionID, s.opt.Now().In(loc).Format(time.DateOnly))
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(lines) > 0 {
+				pw.Text = strings.Join(lines, noticeSeparator)
+			}
+			if strings.TrimSpace(pw.Text) == "" {
+				continue // nothing to tell today: the window shows the background
+			}
+		}
+		if pw.Kind == protocol.WindowMedia && win.PlaylistID != 0 {
+			items, err := s.windowRotation(ctx, win, current, rend)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, it := range items {
+				pw.Items = append(pw.Items, protocol.WindowItem{Asset: it.SHA256, DurationMS: it.durationMS})
+				needs = append(needs, it.Asset)
+			}
+		} else if pw.Kind == protocol.WindowMedia {
 			m, err := s.st.Media(ctx, win.MediaID)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: media %d: %v", ErrProgramNotReady, win.MediaID, err)
@@ -103,4 +133,57 @@ func (s *Service) programAssets(ctx context.Context, revisionID int64, d store.D
 // preview shows it: with the newest revision of each media it shows.
 func (s *Service) ProgramPreview(ctx context.Context, revisionID int64, w, h int) (*protocol.Program, []protocol.Asset, error) {
 	return s.ProgramFor(ctx, revisionID, w, h, true, s.rend)
+}
+
+// windowItem is a rotation item rendered for a window.
+type windowItem struct {
+	protocol.Asset
+	durationMS int64
+}
+
+// windowRotation renders a media window's own rotation: the approved (or,
+// with current, the newest) revision of its playlist, each item's media
+// rendered for the window. Programs in it are passed over.
+func (s *Service) windowRotation(ctx context.Context, win store.ProgramWindow, current bool, rend RenditionFunc) ([]windowItem, error) {
+	pl, err := s.st.Playlist(ctx, win.PlaylistID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: rotation %d: %v", ErrProgramNotReady, win.PlaylistID, err)
+	}
+	rev := pl.Approved
+	if current {
+		rev = &pl.Current
+	}
+	if rev == nil {
+		return nil, fmt.Errorf("%w: rotation %d has no approved revision to show", ErrProgramNotReady, win.PlaylistID)
+	}
+	fit := win.Fit
+	if fit == "" {
+		fit = "contain"
+	}
+	var out []windowItem
+	for _, it := range rev.Items {
+		m, err := s.st.Media(ctx, it.MediaID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: media %d of rotation %d: %v", ErrProgramNotReady, it.MediaID, win.PlaylistID, err)
+		}
+		show := m.Approved
+		if current {
+			show = &m.Current
+		}
+		if show == nil || show.Kind == store.KindProgram {
+			continue
+		}
+		a, err := rend(ctx, show.ID, win.W, win.H, fit)
+		if err != nil {
+			if s.opt.Render != nil {
+				s.opt.Render(show.ID, win.W, win.H, fit)
+			}
+			return nil, fmt.Errorf("%w: media %d for a %dx%d window: %v", ErrProgramNotReady, it.MediaID, win.W, win.H, err)
+		}
+		out = append(out, windowItem{a, it.DurationMS})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: rotation %d has nothing a window can show", ErrProgramNotReady, win.PlaylistID)
+	}
+	return out, nil
 }

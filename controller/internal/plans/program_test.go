@@ -240,3 +240,102 @@ func TestProgramInPlan(t *testing.T) {
 		t.Fatalf("the program's file: %d bytes, %v; the plan says %d", len(b), err, a.Bytes)
 	}
 }
+
+// A ticker fed by the notice list shows the approved notices of the
+// program's unit valid today, oldest first, and its own text when there
+// are none; an expired notice, a draft and an urgent notice's text are
+// not in it.
+func TestProgramTickerFollowsTheNoticeList(t *testing.T) {
+	ctx := context.Background()
+	_, st, _ := setup(t)
+	f := &files{dir: t.TempDir(), st: st}
+	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	now := time.Date(2026, 11, 30, 14, 5, 9, 0, hcm)
+	svc := New(st, f.rend, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Programs: f, Now: func() time.Time { return now }})
+	u, err := st.CreateUnit(ctx, store.System, store.Unit{Name: "Tổ dân phố 3", Kind: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := u.ID
+	notice := func(title, body, from, until string, approve bool) {
+		m, err := st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: unit, Title: title, Kind: store.KindText, Body: body, ValidFrom: from, ValidUntil: until})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if approve {
+			approveMedia(t, st, m.ID)
+		}
+	}
+	ticker := store.ProgramWindow{ProgramWindow: protocol.ProgramWindow{Kind: protocol.WindowTicker, X: 0, Y: 0, W: 128, H: 16, Text: "Chào mừng"}, Source: store.SourceNotices}
+	prog, err := st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: unit, Title: "Tin tuần", Kind: store.KindProgram,
+		Program: &store.ProgramLayouts{Layouts: []store.ProgramLayout{{Width: 128, Height: 16, Windows: []store.ProgramWindow{ticker}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func() string {
+		p, _, err := svc.ProgramFor(ctx, prog.Current.ID, 128, 16, false, f.rend)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Windows) == 0 {
+			return ""
+		}
+		return p.Windows[0].Text
+	}
+	if got := text(); got != "Chào mừng" {
+		t.Fatalf("with no notice the ticker shows %q, want its own text", got)
+	}
+	notice("Họp tổ dân phố", "19 giờ thứ Sáu", "2026-11-28", "2026-12-05", true)
+	notice("Cũ", "đã hết hạn", "2026-11-01", "2026-11-29", false)
+	notice("Tiêm chủng", "sáng thứ Bảy", "", "", true)
+	notice("Nháp", "chưa duyệt", "", "", false)
+	got := text()
+	if want := "Họp tổ dân phố: 19 giờ thứ Sáu" + noticeSeparator + "Tiêm chủng: sáng thứ Bảy"; got != want {
+		t.Fatalf("ticker %q, want %q", got, want)
+	}
+}
+
+// A media window can play a rotation of its own: the compiled window
+// lists the rotation's approved items rendered for the window, with their
+// durations, and the program needs them all.
+func TestProgramWindowPlaysARotation(t *testing.T) {
+	ctx := context.Background()
+	_, st, _ := setup(t)
+	f := &files{dir: t.TempDir(), st: st}
+	svc := New(st, f.rend, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Programs: f})
+	unit := mustUnitID(t, st)
+	var items []store.PlaylistItem
+	for i, body := range []string{"Một", "Hai"} {
+		m, err := st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: unit, Title: body, Kind: store.KindText, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		approveMedia(t, st, m.ID)
+		items = append(items, store.PlaylistItem{MediaID: m.ID, DurationMS: int64(3000 + 1000*i)})
+	}
+	pl, err := st.CreatePlaylist(ctx, store.System, store.NewPlaylist{UnitID: unit, Name: "Trong ô", Items: items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SubmitPlaylist(ctx, store.System, pl.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApprovePlaylist(ctx, store.System, pl.ID); err != nil {
+		t.Fatal(err)
+	}
+	win := store.ProgramWindow{ProgramWindow: protocol.ProgramWindow{Kind: protocol.WindowMedia, X: 0, Y: 0, W: 64, H: 32}, PlaylistID: pl.ID}
+	prog, err := st.CreateMedia(ctx, store.System, store.NewMedia{UnitID: unit, Title: "Ô quay vòng", Kind: store.KindProgram,
+		Program: &store.ProgramLayouts{Layouts: []store.ProgramLayout{{Width: 128, Height: 32, Windows: []store.ProgramWindow{win}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, needs, err := svc.ProgramFor(ctx, prog.Current.ID, 128, 32, false, f.rend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.Windows[0]
+	if w.Asset != "" || len(w.Items) != 2 || w.Items[0].DurationMS != 3000 || w.Items[1].DurationMS != 4000 || len(needs) != 2 ||
+		w.Items[0].Asset != needs[0].SHA256 || w.Items[1].Asset != needs[1].SHA256 || w.Items[0].Asset == w.Items[1].Asset {
+		t.Fatalf("window %+v, needs %d", w, len(needs))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pano-signage/pano/protocol"
 )
@@ -31,9 +32,18 @@ type ProgramLayout struct {
 // rather than an asset.
 type ProgramWindow struct {
 	protocol.ProgramWindow
-	MediaID int64  `json:"media_id,omitempty"`
-	Fit     string `json:"fit,omitempty"` // media windows: contain (default), cover or stretch
+	MediaID int64 `json:"media_id,omitempty"`
+	// PlaylistID makes a media window play a rotation of its own (its
+	// approved revision's items, each for its duration) instead of MediaID.
+	PlaylistID int64  `json:"playlist_id,omitempty"`
+	Fit        string `json:"fit,omitempty"` // media windows: contain (default), cover or stretch
+	// Source "notices" feeds a ticker from the notice list (NoticeTexts),
+	// its Text shown only when the list is empty; "" shows Text.
+	Source string `json:"source,omitempty"`
 }
+
+// Ticker sources.
+const SourceNotices = "notices"
 
 // MediaIDs are the media a program's windows show, once each.
 func (p *ProgramLayouts) MediaIDs() []int64 {
@@ -117,4 +127,41 @@ func (s *Store) EnqueueRendition(ctx context.Context, revisionID int64, w, h int
 		return fmt.Errorf("store: enqueue rendition %d %dx%d: %w", revisionID, w, h, err)
 	}
 	return nil
+}
+
+// NoticeTexts are the lines a ticker window fed by the notice list shows
+// (Source "notices"): the approved text notices of the program's unit —
+// of its campaign, when the program has one — that are valid on day
+// (YYYY-MM-DD), oldest first, each as "title: body" (the body alone when
+// the notice hides its title on screens). Notices made for an urgent
+// notice are not in the list.
+func (s *Store) NoticeTexts(ctx context.Context, programRevisionID int64, day string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT r.title, r.body, r.notice FROM media m
+		JOIN media_revisions r ON r.id = m.approved_revision_id
+		JOIN media p ON p.id = (SELECT media_id FROM media_revisions WHERE id = ?)
+		WHERE r.kind = 'text' AND m.made_for = '' AND m.unit_id = p.unit_id
+			AND (p.campaign_id IS NULL OR m.campaign_id = p.campaign_id)
+			AND (m.valid_from = '' OR m.valid_from <= ?) AND (m.valid_until = '' OR m.valid_until >= ?)
+		ORDER BY m.id`, programRevisionID, day, day)
+	if err != nil {
+		return nil, fmt.Errorf("store: notice texts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var title, body, notice string
+		if err := rows.Scan(&title, &body, &notice); err != nil {
+			return nil, fmt.Errorf("store: notice texts: %w", err)
+		}
+		var st NoticeStyle
+		if notice != "" {
+			json.Unmarshal([]byte(notice), &st) // a bad style only shows the title
+		}
+		line := strings.Join(strings.Fields(body), " ")
+		if t := strings.TrimSpace(title); t != "" && !st.HideTitle {
+			line = t + ": " + line
+		}
+		out = append(out, line)
+	}
+	return out, rows.Err()
 }
