@@ -156,7 +156,11 @@ func TestProgramPlaysAsPreviewedAndItsClockTurnsOnTheSecond(t *testing.T) {
 	// The clock turns at whole seconds of controller time on both screens.
 	turns := func(rx *sacnReceiver, after time.Time, n int) []time.Time {
 		var out []time.Time
+		deadline := time.Now().Add(time.Duration(n+5) * time.Second)
 		for len(out) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("the clock turned %d times in %d seconds, want %d", len(out), n+5, n)
+			}
 			frames := rx.waitPast(t, after.Add(time.Duration(len(out)+1)*time.Second), 10*time.Second)
 			out = out[:0]
 			for k := 1; k < len(frames); k++ {

@@ -225,10 +225,17 @@ func (p *Plan) Validate() error {
 		}
 		assets[a.SHA256] = true
 	}
+	kinds := make(map[string]string, len(p.Assets))
+	for _, a := range p.Assets {
+		kinds[a.SHA256] = a.Kind
+	}
 	for _, a := range p.Assets {
 		for _, n := range a.Needs {
-			if !assets[n] || n == a.SHA256 {
+			if !assets[n] {
 				return fmt.Errorf("program %s needs asset %q, which the plan does not list", a.SHA256[:12], n)
+			}
+			if kinds[n] == AssetProgram { // and so no program needs itself, nor one that needs it
+				return fmt.Errorf("program %s needs program %s; a window shows an image or a video", a.SHA256[:12], n[:12])
 			}
 		}
 	}

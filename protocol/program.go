@@ -89,8 +89,8 @@ func (p *Program) Validate() error {
 	if _, ok := ParseHexColor(p.Background); p.Background != "" && !ok {
 		return fmt.Errorf("program background %q is not #rrggbb", p.Background)
 	}
-	if len(p.Windows) == 0 || len(p.Windows) > MaxWindows {
-		return fmt.Errorf("a program has 1 to %d windows, not %d", MaxWindows, len(p.Windows))
+	if len(p.Windows) > MaxWindows {
+		return fmt.Errorf("a program has at most %d windows, not %d", MaxWindows, len(p.Windows))
 	}
 	for i, w := range p.Windows {
 		bad := func(format string, args ...any) error {
@@ -121,7 +121,7 @@ func (p *Program) Validate() error {
 				}
 			}
 			for _, a := range w.Assets() {
-				if len(a) != 64 {
+				if !sha256Re.MatchString(a) {
 					return bad("asset %q is not a SHA-256", a)
 				}
 			}

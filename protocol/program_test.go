@@ -33,7 +33,7 @@ func TestProgramValidateSaysWhatIsWrong(t *testing.T) {
 		{func(p *Program) { p.Windows[0].Asset, p.Windows[0].Items = "", []WindowItem{{Asset: sha('b'), DurationMS: 5}} }, "lasts 5 ms"},
 		{func(p *Program) { p.Windows[0].Asset = "" }, "one of the two"},
 		{func(p *Program) { p.Windows = append(p.Windows, ProgramWindow{Kind: WindowCountdown, W: 1, H: 1}) }, "counts to"},
-		{func(p *Program) { p.Windows = nil }, "1 to 16 windows"},
+		{func(p *Program) { p.Windows = make([]ProgramWindow, 17) }, "at most 16 windows"},
 		{func(p *Program) { p.Width = 9000 }, "outside"},
 	} {
 		p := ok()
@@ -66,6 +66,14 @@ func TestProgramAssetsNeedSchema3AndTheirAssets(t *testing.T) {
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "does not list") {
 		t.Fatalf("a program needing an unlisted asset: %v", err)
 	}
+	// Two programs needing each other would send an agent round in
+	// circles: a program needs images and videos only.
+	p.Assets = append(p.Assets, Asset{SHA256: sha('9'), Kind: AssetProgram, Bytes: 300, Needs: []string{sha('f')}})
+	p.Assets[len(p.Assets)-2].Needs = []string{sha('9')}
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "needs program") {
+		t.Fatalf("programs needing each other: %v", err)
+	}
+	p.Assets = p.Assets[:len(p.Assets)-1]
 	p.Assets[0].Needs = []string{sha('b')}
 	p.Assets[len(p.Assets)-1].Needs = nil
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "only a program") {

@@ -75,28 +75,29 @@ func NewProgram(p *protocol.Program, panel image.Rectangle, start time.Time, env
 			continue
 		}
 		rect := image.Rect(0, 0, w.W, w.H)
-		var srcs []Source
+		var items []rotationItem
 		for _, sha := range w.Assets() {
 			a, ok := env.Assets[sha]
 			if !ok || a.Kind == protocol.AssetProgram {
-				closeAll(srcs)
 				ps.Close()
 				return nil, fmt.Errorf("program window shows asset %.12s, which the plan does not list as media", sha)
 			}
-			src, err := Open(a, env.Path(sha), rect)
-			if err != nil {
-				closeAll(srcs)
+			items = append(items, rotationItem{asset: a, path: env.Path(sha)})
+		}
+		var src Source
+		if len(w.Items) == 0 {
+			var err error
+			if src, err = Open(items[0].asset, items[0].path, rect); err != nil {
 				ps.Close()
 				return nil, fmt.Errorf("program window %dx%d at %d,%d: %w", w.W, w.H, w.X, w.Y, err)
 			}
-			srcs = append(srcs, src)
-		}
-		var src Source = srcs[0]
-		if len(w.Items) > 0 {
-			r := &rotation{srcs: srcs}
-			for _, it := range w.Items {
+		} else {
+			// A rotation opens one item at a time, when it comes on: a
+			// window of a hundred slides holds one decoded picture.
+			r := &rotation{items: items, rect: rect, cur: -1}
+			for i, it := range w.Items {
 				d := time.Duration(it.DurationMS) * time.Millisecond
-				r.durs = append(r.durs, d)
+				r.items[i].dur = d
 				r.loop += d
 			}
 			src = r
@@ -106,18 +107,20 @@ func NewProgram(p *protocol.Program, panel image.Rectangle, start time.Time, env
 	return ps, nil
 }
 
-func closeAll(srcs []Source) {
-	for _, s := range srcs {
-		s.Close()
-	}
-}
-
-// rotation is a media window's own rotation: each source in turn for its
+// rotation is a media window's own rotation: each item in turn for its
 // duration, looping from the program's start, each from its own start.
 type rotation struct {
-	srcs []Source
-	durs []time.Duration
-	loop time.Duration
+	items []rotationItem
+	rect  image.Rectangle
+	loop  time.Duration
+	cur   int    // the item open in src, -1 for none
+	src   Source // its source
+}
+
+type rotationItem struct {
+	asset protocol.Asset
+	path  string
+	dur   time.Duration
 }
 
 func (r *rotation) Frame(elapsed time.Duration, dst *image.RGBA) error {
@@ -125,20 +128,30 @@ func (r *rotation) Frame(elapsed time.Duration, dst *image.RGBA) error {
 		elapsed = 0
 	}
 	t := elapsed % r.loop
-	for i, d := range r.durs {
-		if t < d {
-			return r.srcs[i].Frame(t, dst)
-		}
-		t -= d
+	i := 0
+	for ; i < len(r.items)-1 && t >= r.items[i].dur; i++ {
+		t -= r.items[i].dur
 	}
-	return r.srcs[len(r.srcs)-1].Frame(t, dst) // not reached: t < loop
+	if i != r.cur {
+		if r.src != nil {
+			r.src.Close()
+			r.src, r.cur = nil, -1
+		}
+		src, err := Open(r.items[i].asset, r.items[i].path, r.rect)
+		if err != nil {
+			return fmt.Errorf("window rotation item %d: %w", i+1, err)
+		}
+		r.src, r.cur = src, i
+	}
+	return r.src.Frame(t, dst)
 }
 
 func (r *rotation) Close() error {
-	closeAll(r.srcs)
+	if r.src != nil {
+		r.src.Close()
+	}
 	return nil
 }
-
 func (ps *programSource) Frame(elapsed time.Duration, dst *image.RGBA) error {
 	b := dst.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {

@@ -34,6 +34,7 @@ type live struct {
 	width  int // a ticker's text, in pixels at scale
 	speed  int
 	narrow bool // a clock with seconds too wide for its window shows hours and minutes
+	hidden bool // too low or narrow for any face: the background only
 }
 
 // Weekdays in Vietnamese, Sunday first (time.Weekday).
@@ -72,15 +73,19 @@ func New(p *protocol.Program, loc *time.Location) (*Live, error) {
 				}
 			}
 		}
-		if lw.face == nil { // lower or narrower than any face: the smallest, cut by the window
+		if lw.face == nil { // lower or narrower than any face: the smallest
 			lw.face, lw.scale = faces[0], 1
 			lw.narrow = w.Kind == protocol.WindowClock && w.Format == protocol.ClockHMS && lw.face.Width("00:00:00") > w.W
+			// Text is never drawn with its marks or digits cut: a window
+			// lower than the smallest face, or a clock narrower than
+			// "00:00", shows its background only (the editor says so).
+			lw.hidden = lw.face.Height() > w.H || w.Kind == protocol.WindowClock && lw.face.Width("00:00") > w.W
 		}
 		if w.Kind == protocol.WindowTicker {
 			lw.width = lw.face.Width(w.Text) * lw.scale
 			lw.speed = w.Speed
 			if lw.speed == 0 {
-				lw.speed = 2 * w.H
+				lw.speed = min(2*w.H, 2000)
 			}
 		}
 		l.wins = append(l.wins, lw)
@@ -123,6 +128,9 @@ func (l *Live) Draw(dst *image.RGBA, now time.Time, elapsed time.Duration) {
 	for i := range l.wins {
 		w := &l.wins[i]
 		fill(dst, w.rect, w.bg)
+		if w.hidden {
+			continue
+		}
 		text := l.text(w, now)
 		baseline := w.rect.Min.Y + (w.rect.Dy()-w.face.Height()*w.scale)/2 + w.face.Ascent*w.scale
 		if w.w.Kind == protocol.WindowTicker {
@@ -136,7 +144,7 @@ func (l *Live) Draw(dst *image.RGBA, now time.Time, elapsed time.Duration) {
 		}
 		tw := w.face.WidthBytes(text) * w.scale
 		x := w.rect.Min.X + (w.rect.Dx()-tw)/2
-		if tw > w.rect.Dx() && w.w.Kind != protocol.WindowClock {
+		if tw > w.rect.Dx() {
 			// Wider than its window even in the smallest face: it scrolls
 			// as a ticker would, rather than lose its ends.
 			x = w.rect.Max.X - scrolled(elapsed, 2*w.rect.Dy(), tw+w.rect.Dx())
@@ -151,7 +159,7 @@ func scrolled(elapsed time.Duration, speed, period int) int {
 	if elapsed < 0 || period <= 0 {
 		return 0
 	}
-	return int(elapsed.Nanoseconds() * int64(speed) / int64(time.Second) % int64(period))
+	return int(elapsed.Milliseconds() * int64(speed) / 1000 % int64(period))
 }
 
 // text formats a clock, date or countdown window's text into l.buf.

@@ -25,7 +25,7 @@ func mustZone(name string) *time.Location {
 // ward is the program ward screens run: the campaign slide above, the
 // week's notices scrolling below, the time and date in a corner.
 func ward(w, h int) *protocol.Program {
-	strip := h / 4
+	strip := max(h/4, 13) // a line the smallest face holds
 	return &protocol.Program{Width: w, Height: h, Windows: []protocol.ProgramWindow{
 		{Kind: protocol.WindowMedia, X: 0, Y: 0, W: w * 3 / 4, H: h - strip, Asset: fmt.Sprintf("%064d", 1)},
 		{Kind: protocol.WindowClock, X: w * 3 / 4, Y: 0, W: w - w*3/4, H: (h - strip) / 2, Color: "#ffc800"},
@@ -235,5 +235,24 @@ func TestTooWideTextScrollsAndClocksDropSeconds(t *testing.T) {
 	a, b := frame(l, 64, 32, now, time.Second), frame(l, 64, 32, now, 2*time.Second)
 	if bytes.Equal(a.SubImage(image.Rect(0, 0, 40, 16)).(*image.RGBA).Pix, b.SubImage(image.Rect(0, 0, 40, 16)).(*image.RGBA).Pix) {
 		t.Fatal("a countdown wider than its window stands still")
+	}
+}
+
+// A live window too low for the smallest face, or a clock too narrow for
+// "00:00", shows its background: never letters with their marks or
+// digits cut off.
+func TestTooSmallWindowsDrawNoCutLetters(t *testing.T) {
+	p := &protocol.Program{Width: 64, Height: 32, Windows: []protocol.ProgramWindow{
+		{Kind: protocol.WindowTicker, X: 0, Y: 0, W: 64, H: 10, Text: "Nghị quyết"},
+		{Kind: protocol.WindowClock, X: 0, Y: 12, W: 20, H: 16, Background: "#000010"},
+	}}
+	l := newLive(t, p)
+	img := frame(l, 64, 32, time.Date(2026, 11, 30, 14, 5, 9, 0, hcm), 3*time.Second)
+	for y := range 32 {
+		for x := range 64 {
+			if c := img.RGBAAt(x, y); c.R != 0 || c.G != 0 {
+				t.Fatalf("lamp (%d,%d) lit %v: a window too small for its text drew part of it", x, y, c)
+			}
+		}
 	}
 }

@@ -529,7 +529,7 @@ pano.start(async (user) => {
       if (!busy && view.canvas.isConnected) {
         busy = true;
         try {
-          const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g) + '&elapsed_ms=' + (Date.now() - t0));
+          const b = await pano.blob('/media/' + m.id + '/preview?' + qs(g) + '&elapsed_ms=' + ((Date.now() - t0) % 86400000));
           view.show(await createImageBitmap(b));
           note.textContent = t('ct_program_live');
         } catch (err) {

@@ -589,12 +589,28 @@ pano.start(async () => {
   const prevBox = $('pg-previews');
   const targets = new Map(); // size → {g, fig, note, view, busy}
   const usesOf = (k) => (k === sizeKey(st.layouts[0]) ? t('pg_is_template') : ownFor(k) > 0 ? t('pg_uses_own') : t('pg_uses_template'));
+  // tooSmall names the live windows of size g too low for the smallest
+  // letters that keep Vietnamese marks (13 lamps), or a clock too narrow
+  // for "00:00": the screen shows their background only.
+  const MIN_LINE = 13, MIN_CLOCK_W = 30;
+  function tooSmall(g) {
+    const k = sizeKey(g), i = ownFor(k);
+    const l = k === sizeKey(st.layouts[0]) ? st.layouts[0] : i > 0 ? st.layouts[i] : scaled(st.layouts[0], g.width, g.height);
+    const bad = [];
+    l.windows.forEach((w, n) => {
+      if (w.kind !== 'media' && (w.h < MIN_LINE || (w.kind === 'clock' && w.w < MIN_CLOCK_W))) bad.push(n + 1);
+    });
+    return bad.length ? fillIn(t('pg_too_small'), { n: bad.join(', '), s: k.replace('x', '×') }) : '';
+  }
   let prevShape = '';
   function ensurePreviews() {
     if (!st.id) return;
     const shape = sizes.map(sizeKey).join(',') + '|' + st.layouts.map(sizeKey).join(',');
     if (shape === prevShape) {
-      for (const [key, tg] of targets) if (tg.uses) tg.uses.textContent = ' · ' + usesOf(key);
+      for (const [key, tg] of targets) {
+        if (tg.uses) tg.uses.textContent = ' · ' + usesOf(key);
+        if (tg.small) tg.small.textContent = tooSmall(tg.g);
+      }
       return;
     }
     prevShape = shape;
@@ -608,9 +624,10 @@ pano.start(async () => {
       const note = el('span', { className: 'note ct-note' });
       const uses = el('span', { className: 'note' }, ' · ' + usesOf(key));
       const names = g.names.length ? el('span', { className: 'note' }, ' · ' + g.names.slice(0, 3).join(', ')) : '';
-      const fig = el('figure', { className: 'ct-fig' }, v.canvas, el('figcaption', {}, key.replace('x', '×'), uses, names, note));
+      const small = el('span', { className: 'ct-warn' }, tooSmall(g));
+      const fig = el('figure', { className: 'ct-fig' }, v.canvas, el('figcaption', {}, key.replace('x', '×'), uses, names, note, small));
       fig.dataset.geom = key;
-      targets.set(key, { g, fig, note, uses, view: v, busy: false });
+      targets.set(key, { g, fig, note, uses, small, view: v, busy: false });
       return fig;
     });
     prevBox.replaceChildren(...figs);
@@ -621,7 +638,7 @@ pano.start(async () => {
     if (tg.busy || !st.id) return;
     tg.busy = true;
     try {
-      const q = 'w=' + tg.g.width + '&h=' + tg.g.height + '&fit=' + (tg.g.fit || 'contain') + '&elapsed_ms=' + (Date.now() - t0);
+      const q = 'w=' + tg.g.width + '&h=' + tg.g.height + '&fit=' + (tg.g.fit || 'contain') + '&elapsed_ms=' + ((Date.now() - t0) % 86400000);
       const b = await pano.blob('/media/' + st.id + '/preview?' + q);
       const bmp = await createImageBitmap(b);
       if (tg.view) tg.view.show(bmp);

@@ -238,17 +238,18 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 
 // SetSchedule switches to a new plan from the next frame on.
 func (p *Player) SetSchedule(s *protocol.Schedule) {
-	p.sched.Store(s)
 	needs := map[string][]string{}
 	for _, a := range s.Plan().Assets {
 		if len(a.Needs) > 0 {
 			needs[a.SHA256] = a.Needs
 		}
 	}
+	// What its programs need is known before the schedule is used.
 	p.mu.Lock()
 	p.broken = map[string]string{} // a new plan may bring fixed files
 	p.needs = needs
 	p.mu.Unlock()
+	p.sched.Store(s)
 	p.rouse()
 }
 

@@ -63,6 +63,12 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 		return err
 	}
 	if m.Current.Kind == store.KindProgram {
+		// One of the few previewing slots, as for any drawn preview.
+		release, err := a.previewSlot(c, p)
+		if err != nil {
+			return err
+		}
+		defer release()
 		return a.previewProgram(c, m, w, h)
 	}
 	rev := m.Current

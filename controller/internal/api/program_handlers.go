@@ -54,9 +54,16 @@ func (a *API) checkProgram(ctx context.Context, p *principal, pl *store.ProgramL
 			return at(bad("layout %d: there is already a layout for %d×%d", i+1, l.Width, l.Height), i+1, 0)
 		}
 		sizes[[2]int{l.Width, l.Height}] = true
+		if len(l.Windows) == 0 {
+			return at(bad("layout %d has no window", i+1), i+1, 0)
+		}
 		check := protocol.Program{Width: l.Width, Height: l.Height, Background: l.Background}
 		for j, w := range l.Windows {
 			pw := w.ProgramWindow
+			if pw.Asset != "" || len(pw.Items) > 0 {
+				// The controller fills these from media_id or playlist_id.
+				return at(bad("layout %d window %d: name what it shows by media_id or playlist_id, not by asset or items", i+1, j+1), i+1, j+1)
+			}
 			if pw.Kind == protocol.WindowMedia && w.PlaylistID != 0 {
 				if w.MediaID != 0 {
 					return at(bad("layout %d window %d: a media window shows media_id or playlist_id, not both", i+1, j+1), i+1, j+1)

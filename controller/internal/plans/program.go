@@ -27,7 +27,8 @@ var ErrProgramNotReady = errors.New("plans: a program's media are not ready")
 
 // ProgramFor compiles a program revision for a w×h panel: its layout for
 // that size, each media window showing its media's approved revision (or,
-// with current, its newest: a preview of work in progress) rendered for
+// with current, its newest if it is of the program's own unit: a preview
+// of work in progress) rendered for
 // the window. It returns the program and the assets its windows show;
 // ErrProgramNotReady (wrapped) if a media is not approved or its
 // rendition for a window is still being made (it is asked for).
@@ -41,9 +42,18 @@ func (s *Service) ProgramFor(ctx context.Context, revisionID int64, w, h int, cu
 	}
 	l := rev.Program.For(w, h)
 	p := &protocol.Program{Width: w, Height: h, Background: l.Background}
+	ownUnit := int64(0)
+	if current {
+		// A preview shows work in progress of the program's own unit
+		// only; other units' media as their screens show them.
+		if ownUnit, err = s.st.RevisionUnit(ctx, revisionID); err != nil {
+			return nil, nil, err
+		}
+	}
 	var needs []protocol.Asset
 	for _, win := range l.Windows {
 		pw := win.ProgramWindow
+		pw.Asset, pw.Items = "", nil // filled here from media_id or playlist_id, never taken as stored
 		if win.Source == store.SourceNotices {
 			loc, err := time.LoadLocation(s.opt.TimeZone)
 			if err != nil {
@@ -54,14 +64,14 @@ func (s *Service) ProgramFor(ctx context.Context, revisionID int64, w, h int, cu
 				return nil, nil, err
 			}
 			if len(lines) > 0 {
-				pw.Text = strings.Join(lines, noticeSeparator)
+				pw.Text = cutRunes(strings.Join(lines, noticeSeparator), protocol.MaxTickerRunes)
 			}
 			if strings.TrimSpace(pw.Text) == "" {
 				continue // nothing to tell today: the window shows the background
 			}
 		}
 		if pw.Kind == protocol.WindowMedia && win.PlaylistID != 0 {
-			items, err := s.windowRotation(ctx, win, current, rend)
+			items, err := s.windowRotation(ctx, win, current, ownUnit, rend)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -75,7 +85,7 @@ func (s *Service) ProgramFor(ctx context.Context, revisionID int64, w, h int, cu
 				return nil, nil, fmt.Errorf("%w: media %d: %v", ErrProgramNotReady, win.MediaID, err)
 			}
 			show := m.Approved
-			if current {
+			if current && m.UnitID == ownUnit {
 				show = &m.Current
 			}
 			if show == nil || show.Kind == store.KindProgram {
@@ -144,13 +154,13 @@ type windowItem struct {
 // windowRotation renders a media window's own rotation: the approved (or,
 // with current, the newest) revision of its playlist, each item's media
 // rendered for the window. Programs in it are passed over.
-func (s *Service) windowRotation(ctx context.Context, win store.ProgramWindow, current bool, rend RenditionFunc) ([]windowItem, error) {
+func (s *Service) windowRotation(ctx context.Context, win store.ProgramWindow, current bool, ownUnit int64, rend RenditionFunc) ([]windowItem, error) {
 	pl, err := s.st.Playlist(ctx, win.PlaylistID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: rotation %d: %v", ErrProgramNotReady, win.PlaylistID, err)
 	}
 	rev := pl.Approved
-	if current {
+	if current && pl.UnitID == ownUnit {
 		rev = &pl.Current
 	}
 	if rev == nil {
@@ -167,7 +177,7 @@ func (s *Service) windowRotation(ctx context.Context, win store.ProgramWindow, c
 			return nil, fmt.Errorf("%w: media %d of rotation %d: %v", ErrProgramNotReady, it.MediaID, win.PlaylistID, err)
 		}
 		show := m.Approved
-		if current {
+		if current && m.UnitID == ownUnit {
 			show = &m.Current
 		}
 		if show == nil || show.Kind == store.KindProgram {
@@ -186,4 +196,16 @@ func (s *Service) windowRotation(ctx context.Context, win store.ProgramWindow, c
 		return nil, fmt.Errorf("%w: rotation %d has nothing a window can show", ErrProgramNotReady, win.PlaylistID)
 	}
 	return out, nil
+}
+
+// cutRunes keeps at most n runes of s.
+func cutRunes(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
 }

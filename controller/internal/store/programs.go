@@ -45,21 +45,6 @@ type ProgramWindow struct {
 // Ticker sources.
 const SourceNotices = "notices"
 
-// MediaIDs are the media a program's windows show, once each.
-func (p *ProgramLayouts) MediaIDs() []int64 {
-	var ids []int64
-	seen := map[int64]bool{}
-	for _, l := range p.Layouts {
-		for _, w := range l.Windows {
-			if w.Kind == protocol.WindowMedia && !seen[w.MediaID] {
-				seen[w.MediaID] = true
-				ids = append(ids, w.MediaID)
-			}
-		}
-	}
-	return ids
-}
-
 // For returns the layout for a w×h panel: the one made for that size, or
 // the template scaled to it (window edges rounded to whole lamps, so
 // windows that touched still touch).
@@ -115,6 +100,19 @@ func (s *Store) Revision(ctx context.Context, id int64) (MediaRevision, error) {
 		return r, fmt.Errorf("store: revision %d: %w", id, err)
 	}
 	return r, nil
+}
+
+// RevisionUnit is the unit of the media a revision belongs to.
+func (s *Store) RevisionUnit(ctx context.Context, revisionID int64) (int64, error) {
+	var unit int64
+	err := s.r.QueryRowContext(ctx, `SELECT m.unit_id FROM media m JOIN media_revisions r ON r.media_id = m.id WHERE r.id = ?`, revisionID).Scan(&unit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: revision %d: %w", revisionID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: revision %d: %w", revisionID, err)
+	}
+	return unit, nil
 }
 
 // EnqueueRendition queues a rendition of a revision for a w×h window of a
