@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -11,25 +9,7 @@ import (
 // alerts by feed keeps the alerts stored before.
 func TestCAPAlertsPerFeedMigrationKeepsAlerts(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := openPool(filepath.Join(dir, FileName), false, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine := -1
-	for i, m := range migrations {
-		if strings.Contains(m, "CREATE TABLE cap_alerts_13") {
-			mine = i
-		}
-	}
-	if mine < 0 {
-		t.Fatal("no migration rebuilds cap_alerts")
-	}
-	for i := range mine {
-		if err := applyMigration(ctx, db, i+1, migrations[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, dir := beforeMigration(t, "CREATE TABLE cap_alerts_13")
 	if _, err := db.Exec(`INSERT INTO cap_alerts (id, identifier, sender, sent, msg_type, state, headline, group_ids, refs, received_at)
 		VALUES (7, 'VN-1', 'kttv', '2026-11-30T01:00:00Z', 'Alert', 'published', 'Bão', '1,2', 'kttv,VN-0', '2026-11-30T01:00:05Z')`); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,25 +15,7 @@ import (
 // and fetches of it stay acceptable).
 func TestPlanHistoryMigrationKeepsRecordsAndThePlanInForce(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := openPool(filepath.Join(dir, FileName), false, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine := -1
-	for i, m := range migrations {
-		if strings.Contains(m, "CREATE TABLE play_records_14") {
-			mine = i
-		}
-	}
-	if mine < 0 {
-		t.Fatal("no migration rebuilds play_records")
-	}
-	for i := range mine {
-		if err := applyMigration(ctx, db, i+1, migrations[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, dir := beforeMigration(t, "CREATE TABLE play_records_14")
 	sha := strings.Repeat("ab", 32)
 	for _, q := range []string{
 		`INSERT INTO displays (id, name, width, height, fit, profile, created_at) VALUES (4, 'cong-phuong', 64, 32, 'contain', 'virtual', '2026-11-01T00:00:00Z')`,

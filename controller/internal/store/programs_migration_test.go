@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,25 +14,7 @@ import (
 // all through ON DELETE CASCADE), and programs can then be stored.
 func TestProgramKindMigrationKeepsRenditions(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := openPool(filepath.Join(dir, FileName), false, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine := -1
-	for i, m := range migrations {
-		if strings.Contains(m, "CREATE TABLE media_revisions_15") {
-			mine = i
-		}
-	}
-	if mine < 0 {
-		t.Fatal("no migration rebuilds media_revisions")
-	}
-	for i := range mine {
-		if err := applyMigration(ctx, db, i+1, migrations[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, dir := beforeMigration(t, "CREATE TABLE media_revisions_15")
 	for _, q := range []string{
 		`INSERT INTO units (id, name, created_at) VALUES (1, 'Phường', '2026-11-30T00:00:00Z')`,
 		`INSERT INTO media (id, unit_id, created_at, current_revision_id, approved_revision_id) VALUES (5, 1, '2026-11-30T00:00:00Z', 50, 50)`,
@@ -73,4 +56,32 @@ func TestProgramKindMigrationKeepsRenditions(t *testing.T) {
 	if err := s.r.QueryRow(`SELECT count(*) FROM renditions`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("renditions after deleting the media: %d, %v", n, err)
 	}
+}
+
+// beforeMigration returns a database in dir migrated up to, not including,
+// the migration whose text contains marker: a test stores rows in the old
+// shape, closes the database and opens it with Open, which applies the
+// migration under test.
+func beforeMigration(t *testing.T, marker string) (db *sql.DB, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	db, err := openPool(filepath.Join(dir, FileName), false, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := -1
+	for i, m := range migrations {
+		if strings.Contains(m, marker) {
+			mine = i
+		}
+	}
+	if mine < 0 {
+		t.Fatalf("no migration says %q", marker)
+	}
+	for i := range mine {
+		if err := applyMigration(context.Background(), db, i+1, migrations[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, dir
 }
