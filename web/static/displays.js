@@ -369,6 +369,7 @@ pano.start(async (user) => {
     c.revoked = el('span', { className: 'state revoked', hidden: true }, t('dsp_revoked'));
     c.alert = el('p', { className: 'alert' });
     c.refused = el('p', { className: 'dsp-refused', hidden: true });
+    c.reports = el('p', { className: 'dsp-refused', hidden: true });
     c.where = el('p', { className: 'where' });
     c.playing = el('p', { className: 'playing' });
     c.shot = el('img', { className: 'shot', alt: t('dsp_shot_alt'), hidden: true });
@@ -385,7 +386,7 @@ pano.start(async (user) => {
     c.bar = el('progress', { max: 1, value: 0 });
     c.msg = el('p', { className: 'cardmsg' });
     c.msg.setAttribute('role', 'status');
-    c.root = el('article', { className: 'card' }, el('header', {}, c.title, c.state, c.revoked), c.alert, c.refused, c.where, c.playing, c.shot, c.noShot, dl);
+    c.root = el('article', { className: 'card' }, el('header', {}, c.title, c.state, c.revoked), c.alert, c.refused, c.reports, c.where, c.playing, c.shot, c.noShot, dl);
     c.root.dataset.name = d.name;
     c.root.dataset.id = d.id;
     const info = el('div', { className: 'actions dsp-info' });
@@ -509,6 +510,13 @@ pano.start(async (user) => {
     c.refused.hidden = !(d.online && h && h.plan_refused);
     c.refused.textContent = c.refused.hidden ? '' : refusedText(h);
     c.refused.title = c.refused.hidden ? '' : h.plan_refused;
+    // Reports the controller refused: proof of play the display's plans
+    // could not have played, or screenshots that are not pictures.
+    const r = d.refused;
+    c.reports.hidden = !(r && (r.play_records || r.screenshots));
+    c.reports.textContent = c.reports.hidden ? '' : fmt('dsp_reports_refused', { records: r.play_records, shots: r.screenshots }) +
+      (r.last_at ? ' ' + fmt('dsp_reports_last', { at: time(r.last_at) }) : '');
+    c.reports.title = c.reports.hidden ? '' : r.last_reason || '';
     if (d.screenshot_at !== c.shotAt) {
       c.shotAt = d.screenshot_at;
       if (d.screenshot_at) loadShot(c);

@@ -182,6 +182,13 @@ func (a *API) listDisplays(c echo.Context, p *principal) error {
 		if err := a.fillNowPlaying(ctx, p, &page.Items[i]); err != nil {
 			return err
 		}
+		ref, err := a.o.Store.DisplayRefusals(ctx, page.Items[i].ID)
+		if err != nil {
+			return err
+		}
+		if ref.PlayRecords+ref.Screenshots > 0 {
+			page.Items[i].Refused = &ref
+		}
 	}
 	return c.JSON(http.StatusOK, page)
 }

@@ -72,3 +72,4 @@ func TestProgramLayoutsAreChecked(t *testing.T) {
 		t.Fatalf("after the edit: %+v", m.Current.Program)
 	}
 }
+
