@@ -72,4 +72,3 @@ func TestProgramLayoutsAreChecked(t *testing.T) {
 		t.Fatalf("after the edit: %+v", m.Current.Program)
 	}
 }
-
