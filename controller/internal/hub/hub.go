@@ -131,6 +131,9 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 			HandshakeTimeout: 10 * time.Second,
 			ReadBufferSize:   4096,
 			WriteBufferSize:  4096,
+			// Agents are mostly idle: a write buffer is borrowed for a
+			// write, not held for the life of each link (gorilla's pool).
+			WriteBufferPool: &sync.Pool{},
 		},
 		conns:     make(map[*conn]struct{}),
 		byDisplay: make(map[int64]*conn),
