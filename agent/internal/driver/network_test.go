@@ -418,3 +418,70 @@ func TestBatchOverIPv6Loopback(t *testing.T) {
 		t.Fatalf("last datagram % x", buf[:13])
 	}
 }
+
+// TestEveryNetworkPacketFitsOneEthernetFrame: whatever settings Check
+// accepts, no network driver sends a UDP datagram larger than one
+// Ethernet frame carries (a larger one fragments, and small receivers
+// drop fragments). TPM2.net's pixels_per_packet is the setting that could
+// make them larger: 489 or more is refused, naming the maximum, 488.
+func TestEveryNetworkPacketFitsOneEthernetFrame(t *testing.T) {
+	for _, tc := range []struct {
+		driver string
+		extra  Settings
+	}{
+		{"ddp", nil}, {"e131", nil}, {"artnet", nil},
+		{"tpm2net", Settings{"pixels_per_packet": 480}},
+		{"tpm2net", Settings{"pixels_per_packet": 488}},
+		{"tpm2net", Settings{"pixels_per_packet": 489}},
+		{"tpm2net", Settings{"pixels_per_packet": 515}},
+		{"tpm2net", Settings{"pixels_per_packet": 21800}},
+	} {
+		_, port := udpSink(t)
+		s := Settings{"width": 256, "height": 128, "host": "127.0.0.1", "port": port}
+		for k, v := range tc.extra {
+			s[k] = v
+		}
+		if err := Check(tc.driver, s); err != nil {
+			var se *SettingError
+			if !errors.As(err, &se) || se.Key != "pixels_per_packet" || !strings.Contains(err.Error(), "use at most 488") {
+				t.Errorf("%s %v refused without naming the maximum: %v", tc.driver, tc.extra, err)
+			}
+			continue
+		}
+		d, err := Open(tc.driver, s)
+		if err != nil {
+			t.Fatalf("%s %v: %v", tc.driver, tc.extra, err)
+		}
+		p := d.(*Pixels)
+		rec := &recorder{}
+		p.f = swapWriter(p.f, rec)
+		if err := d.Draw(testFrame(256, 128)); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		for i, pkt := range rec.packets {
+			if len(pkt) > MaxUDPPayload {
+				t.Errorf("%s %v: packet %d is %d bytes of UDP data, more than one Ethernet frame's %d", tc.driver, tc.extra, i+1, len(pkt), MaxUDPPayload)
+				break
+			}
+		}
+	}
+}
+
+// TestTPM2NetAdviceFitsOneEthernetFrame: a panel too large for 255
+// packets is told a pixels_per_packet that fits one Ethernet frame, or,
+// when none does, to split the panel — never a value that fragments.
+func TestTPM2NetAdviceFitsOneEthernetFrame(t *testing.T) {
+	for _, tc := range []struct {
+		w, h int
+		want string
+	}{
+		{384, 192, "raise pixels_per_packet to 290–488"},
+		{512, 256, "one TPM2.net output carries at most 124440 pixels: split the panel"},
+	} {
+		err := Check("tpm2net", Settings{"width": tc.w, "height": tc.h, "host": "h", "pixels_per_packet": 170})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%dx%d: %v, want %q", tc.w, tc.h, err, tc.want)
+		}
+	}
+}
