@@ -37,6 +37,7 @@ type Pixels struct {
 	m      *mapping.Map
 	f      framer
 	closed bool
+	drawn  bool // a frame went out since open or the last off
 	state  State
 	now    func() time.Time
 }
@@ -69,6 +70,7 @@ func (d *Pixels) Draw(frame *image.RGBA) error {
 
 func (d *Pixels) sendLocked() error {
 	err := d.f.send()
+	d.drawn = true
 	switch {
 	case err != nil && d.state.Up:
 		d.state = State{Up: false, Since: d.now(), Err: err}
@@ -119,6 +121,7 @@ func (d *Pixels) Off() error {
 	}
 	clear(d.f.payload())
 	err := o.off()
+	d.drawn = false
 	switch {
 	case err != nil && d.state.Up:
 		d.state = State{Up: false, Since: d.now(), Err: err}
@@ -131,6 +134,7 @@ func (d *Pixels) Off() error {
 	return nil
 }
 
+// Close ends the stream (see Off) and releases the transport.
 func (d *Pixels) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -138,7 +142,21 @@ func (d *Pixels) Close() error {
 		return nil
 	}
 	d.closed = true
-	return d.f.close()
+	// A stream that stops says so, where the protocol can (E1.31
+	// Stream_Terminated): receivers go dark at once instead of holding
+	// the last frame until their data-loss timeout.
+	var offErr error
+	if o, ok := d.f.(offFramer); ok && d.drawn {
+		clear(d.f.payload())
+		offErr = o.off()
+	}
+	if err := d.f.close(); err != nil {
+		return err
+	}
+	if offErr != nil {
+		return fmt.Errorf("%s: stream end not sent: %w", d.name, offErr)
+	}
+	return nil
 }
 
 // State reports whether the last frame got out. Transports that reopen
