@@ -143,6 +143,15 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cid, ok := prof.Settings["cid"]; ok && (cid == nil || cid == "") {
+		// Each agent is its own E1.31 source: two agents on one machine
+		// must not look like one source to a receiver.
+		id, err := daemon.SourceID(state)
+		if err != nil {
+			return fmt.Errorf("source id in %s: %w", state, err)
+		}
+		prof.Settings["cid"] = id
+	}
 	drv, err := openDriver(prof)
 	if err != nil {
 		return err

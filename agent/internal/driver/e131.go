@@ -188,7 +188,9 @@ func (f *e131Framer) close() error { return f.w.Close() }
 
 // StableCID derives a source CID that stays the same across restarts of the
 // same agent on the same machine: a name-based (version 5 style) UUID of the
-// host name and the source name. A profile can set "cid" instead.
+// host name and the source name. It is the fallback for a run with no state
+// (test-pattern): an enrolled agent sets "cid" from its state directory
+// (daemon.SourceID), so two agents on one machine are two sources.
 func StableCID(sourceName string) [16]byte {
 	host, _ := os.Hostname()
 	sum := sha1.Sum([]byte("pano e1.31 source\x00" + host + "\x00" + sourceName))
