@@ -48,6 +48,10 @@ type State struct {
 	Since   time.Time // when Up last changed
 	Err     error     // why it is down; nil when up
 	Retries int       // reopen attempts since it went down
+	// Dropped counts frames not sent since the driver opened because the
+	// link was still busy with earlier ones (a serial line slower than
+	// the frame rate): the panel shows fewer frames than were drawn.
+	Dropped int64
 }
 
 // StateReporter is implemented by drivers that can report State. Callers

@@ -103,6 +103,9 @@ func (d *Pixels) Halt() error {
 		return fmt.Errorf("%s: closed", d.name)
 	}
 	clear(d.f.payload())
+	if w, ok := d.f.(interface{ waitLine() }); ok {
+		w.waitLine()
+	}
 	return d.sendLocked()
 }
 
@@ -167,6 +170,9 @@ func (d *Pixels) State() State {
 	s := d.state
 	if r, ok := d.f.(interface{ retries() int }); ok && !s.Up {
 		s.Retries = r.retries()
+	}
+	if r, ok := d.f.(interface{ dropped() int64 }); ok {
+		s.Dropped = r.dropped()
 	}
 	return s
 }
