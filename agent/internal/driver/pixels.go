@@ -70,6 +70,9 @@ func (d *Pixels) Draw(frame *image.RGBA) error {
 
 func (d *Pixels) sendLocked() error {
 	err := d.f.send()
+	if err == errDropped {
+		return nil
+	}
 	d.drawn = true
 	switch {
 	case err != nil && d.state.Up:

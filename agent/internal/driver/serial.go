@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -184,16 +185,24 @@ func (f *serialFramer) send() error {
 		now, dur := f.now(), f.frameTime()
 		if f.busyUntil.Sub(now) > dur/2 {
 			f.drops++ // the line is still busy with earlier frames
-			return nil
+			return errDropped
 		}
-		if f.busyUntil.Before(now) {
-			f.busyUntil = now
+		_, err := f.w.Write(f.frame)
+		if err == nil {
+			if f.busyUntil.Before(now) {
+				f.busyUntil = now
+			}
+			f.busyUntil = f.busyUntil.Add(dur)
 		}
-		f.busyUntil = f.busyUntil.Add(dur)
+		return err
 	}
 	_, err := f.w.Write(f.frame)
 	return err
 }
+
+// errDropped is a framer's answer for a frame it did not send because the
+// link was busy: not a failure of the output, whose state stays as it was.
+var errDropped = errors.New("frame dropped: the line is busy")
 
 // waitLine waits until a frame would be written (Halt's black frame must
 // not be dropped); at most one frame time, which settings keep under 1 s.
