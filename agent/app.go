@@ -8,9 +8,11 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/pano-signage/pano/agent/internal/daemon"
+	"github.com/pano-signage/pano/agent/internal/driver"
 	"github.com/pano-signage/pano/agent/internal/link"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -152,11 +154,22 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		prof.Settings["cid"] = id
 	}
+	if err := driver.Check(prof.Driver, driver.Settings(prof.Settings)); err != nil {
+		return settingError(prof, err)
+	}
+	fps := cfg.FPS
+	if fps <= 0 {
+		fps = 25 // the player's default
+	}
+	if err := checkFPS(prof, float64(fps), fmt.Sprintf("%s: fps %d", filepath.Join(state, daemon.ConfigFile), fps)); err != nil {
+		return err
+	}
 	drv, err := openDriver(prof)
 	if err != nil {
 		return err
 	}
 	defer drv.Close()
+	setFrameRate(drv, float64(fps))
 	// Until the player draws, the panel shows black rather than whatever the
 	// card held at power-on.
 	if err := drv.Draw(image.NewRGBA(drv.Bounds())); err != nil {

@@ -26,6 +26,12 @@ type Driver interface {
 	Close() error
 }
 
+// FrameRater is implemented by drivers that want to know the frame rate
+// they are drawn at (network drivers, to pace their packets).
+type FrameRater interface {
+	SetFrameRate(fps float64)
+}
+
 // Switch is implemented by drivers that can tell the receiver the output
 // is off, where the protocol has a way to say it (E1.31's
 // Stream_Terminated). Contract: the caller has drawn a black frame before

@@ -485,3 +485,40 @@ func TestTPM2NetAdviceFitsOneEthernetFrame(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameRateBoundByTheLink: the frame rate is bounded by the link the
+// profile declares (link_mbit, default 100): 128×64 is 49 E1.31 packets,
+// 33,984 bytes on the wire per frame, so 367 fps at 100 Mbit; 18 DDP
+// packets, 25,944 bytes, so 481 fps (PROTOCOLS.md's "Physical limits").
+func TestFrameRateBoundByTheLink(t *testing.T) {
+	for _, tc := range []struct {
+		driver string
+		extra  Settings
+		max    int
+	}{
+		{"e131", nil, 367},
+		{"ddp", nil, 481},
+		{"artnet", nil, 435},
+		{"tpm2net", nil, 482},
+		{"e131", Settings{"link_mbit": 1000}, 3678},
+		{"e131", Settings{"multicast": true}, 367},
+	} {
+		s := Settings{"width": 128, "height": 64, "host": "10.0.0.7"}
+		for k, v := range tc.extra {
+			s[k] = v
+		}
+		if err := CheckFPS(tc.driver, s, float64(tc.max)); err != nil {
+			t.Errorf("%s %v at %d fps: %v", tc.driver, tc.extra, tc.max, err)
+		}
+		err := CheckFPS(tc.driver, s, float64(tc.max+1))
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("at most %d fps", tc.max)) || !strings.Contains(err.Error(), "128x64") || !strings.Contains(err.Error(), "link_mbit") {
+			t.Errorf("%s %v at %d fps: %v; want a refusal naming the maximum %d", tc.driver, tc.extra, tc.max+1, err, tc.max)
+		}
+	}
+	if err := CheckFPS("virtual", Settings{"width": 4, "height": 2}, 10000); err != nil {
+		t.Errorf("virtual has no link: %v", err)
+	}
+	if err := Check("ddp", Settings{"width": 4, "height": 2, "host": "h", "link_mbit": 0}); err == nil || !strings.Contains(err.Error(), "link_mbit") {
+		t.Errorf("link_mbit 0: %v", err)
+	}
+}

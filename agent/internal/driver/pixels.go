@@ -38,6 +38,7 @@ type Pixels struct {
 	f      framer
 	closed bool
 	drawn  bool // a frame went out since open or the last off
+	link   linkOptions
 	state  State
 	now    func() time.Time
 }
@@ -86,6 +87,21 @@ func (d *Pixels) sendLocked() error {
 		return fmt.Errorf("%s: %w", d.name, err)
 	}
 	return nil
+}
+
+// SetFrameRate tells the driver the frame rate it is drawn at, for
+// pacing: a network driver with pacing p spreads each frame's packets over
+// p / fps seconds. Until told, it assumes 25 fps.
+func (d *Pixels) SetFrameRate(fps float64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.setSpreadLocked(fps)
+}
+
+func (d *Pixels) setSpreadLocked(fps float64) {
+	if s, ok := d.f.(interface{ setSpread(time.Duration) }); ok && fps > 0 {
+		s.setSpread(time.Duration(d.link.pacing / fps * float64(time.Second)))
+	}
 }
 
 // SetBrightness applies to the frames drawn after it.

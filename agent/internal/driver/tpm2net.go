@@ -20,6 +20,7 @@ const (
 )
 
 type tpm2netFramer struct {
+	pacer
 	w    PacketWriter
 	per  int // bytes per packet
 	px   []byte
@@ -75,7 +76,7 @@ func (f *tpm2netFramer) send() error {
 	for i, p := range f.pkts {
 		copy(p[6:len(p)-1], f.px[i*f.per:])
 	}
-	return sendPackets(f.w, f.pkts, f.to)
+	return f.out(f.w, f.pkts, f.to)
 }
 
 func (f *tpm2netFramer) close() error { return f.w.Close() }
@@ -97,7 +98,7 @@ func init() {
 	Register("tpm2net", Kind{
 		Check: func(s Settings) error { _, _, _, _, err := tpm2netSettings(s); return err },
 		Open: func(s Settings) (Driver, error) {
-			panel, per, host, port, err := tpm2netSettings(s)
+			_, _, host, port, err := tpm2netSettings(s)
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +106,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			d, err := NewTPM2Net(c, to, panel, per)
+			d, err := builders["tpm2net"](s, c, to)
 			if err != nil {
 				c.Close()
 				return nil, err
@@ -113,4 +114,15 @@ func init() {
 			return d, nil
 		},
 	})
+	builders["tpm2net"] = func(s Settings, w PacketWriter, to netip.AddrPort) (*Pixels, error) {
+		panel, per, _, _, err := tpm2netSettings(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewTPM2Net(w, to, panel, per)
+		if err == nil {
+			d.setLink(linkOf(s))
+		}
+		return d, err
+	}
 }

@@ -31,6 +31,7 @@ func (r *reader) net(defPort int) (host string, port int) {
 		}
 	}
 	port = r.int("port", defPort, 1, 65535)
+	r.link()
 	return host, port
 }
 
