@@ -32,9 +32,10 @@
 // sending black frames, which also keeps a WLED in realtime mode dark and
 // a serial card refreshed.
 //
-// AlphaSign (not a frame driver, not in the registry yet) writes text to
-// moving-message signs in the Alpha Sign Communications Protocol
-// (document 9708-8061F).
+// Every driver built here is registered (a test checks it). The Alpha
+// Sign text writer was removed (issue 13): a text sign renders its own
+// letters, so it cannot be a frame Driver, and the agent has no text path
+// that could feed one; it stays in git history (commit 02449e9).
 //
 // Serial drivers open their port through go.bug.st/serial (no cgo) and
 // reopen it with backoff after it disappears; State reports it. A serial
