@@ -39,11 +39,14 @@ func frameSpread(tb testing.TB, name string, pacing, fps float64) (spread time.D
 	if err := d.Draw(testFrame(128, 64)); err != nil {
 		tb.Fatal(err)
 	}
+	// Packets are told apart by their source port: a port reused from an
+	// earlier test may still get that test's last packets.
 	var at []time.Time
+	bySource := map[int][]time.Time{}
 	buf, oob := make([]byte, 2048), make([]byte, 128)
 	for len(at) < want {
 		sink.SetReadDeadline(time.Now().Add(2 * time.Second))
-		_, oobn, _, _, err := sink.ReadMsgUDP(buf, oob)
+		_, oobn, _, from, err := sink.ReadMsgUDP(buf, oob)
 		if err != nil {
 			break
 		}
@@ -52,12 +55,25 @@ func frameSpread(tb testing.TB, name string, pacing, fps float64) (spread time.D
 			tb.Fatalf("no arrival timestamp: %v", err)
 		}
 		d := msgs[0].Data
-		at = append(at, time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))))
+		ts := time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:])))
+		bySource[from.Port] = append(bySource[from.Port], ts)
+		if src := bySource[from.Port]; len(src) > len(at) {
+			at = src
+		}
 	}
 	if len(at) < 2 {
 		return 0, len(at), want
 	}
-	return at[len(at)-1].Sub(at[0]), len(at), want
+	first, last := at[0], at[0]
+	for _, a := range at {
+		if a.Before(first) {
+			first = a
+		}
+		if a.After(last) {
+			last = a
+		}
+	}
+	return last.Sub(first), len(at), want
 }
 
 // TestPacingSpreadsAFramesPackets: with pacing 0.5 at 25 fps a frame's
