@@ -31,8 +31,8 @@
 // next frame. DDP, Art-Net, TPM2, TPM2.net and Adalight have no such
 // signal (Off returns ErrNoOff): the player keeps sending black frames,
 // which also keeps a WLED in realtime mode dark and a serial card
-// refreshed. When the agent stops, such a receiver keeps the last (black)
-// frame until its own timeout.
+// refreshed. When the agent stops (Close), they get one black frame, which
+// a receiver holds or times out of as its firmware does.
 //
 // Network packets stay within one Ethernet frame (MaxUDPPayload); the
 // frame rate is bounded by the link the settings declare (link_mbit,

@@ -522,3 +522,26 @@ func TestFrameRateBoundByTheLink(t *testing.T) {
 		t.Errorf("link_mbit 0: %v", err)
 	}
 }
+
+// TestCloseLeavesThePanelBlack: a driver whose protocol cannot say "off"
+// (DDP) sends one black frame when it is closed after drawing, so a panel
+// whose agent stopped is dark, not frozen on its last picture.
+func TestCloseLeavesThePanelBlack(t *testing.T) {
+	rec := &recorder{}
+	d, _ := NewDDP(rec, dst, plain(2, 1), DDPOptions{})
+	if err := d.Draw(testFrame(2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.packets) != 2 || !bytes.Equal(rec.packets[1][10:], make([]byte, 6)) || rec.packets[1][0]&ddpFlagPush == 0 || !rec.closed {
+		t.Fatalf("after Close: %d packets, last % x; want one black frame with PUSH, then the socket closed", len(rec.packets), rec.packets[len(rec.packets)-1])
+	}
+	rec2 := &recorder{}
+	d2, _ := NewDDP(rec2, dst, plain(2, 1), DDPOptions{})
+	d2.Close()
+	if len(rec2.packets) != 0 {
+		t.Fatalf("a driver that never drew sent %d packets on Close", len(rec2.packets))
+	}
+}

@@ -82,13 +82,25 @@ func frameSpread(tb testing.TB, name string, pacing, fps float64) (spread time.D
 // batch, within a few milliseconds.
 func TestPacingSpreadsAFramesPackets(t *testing.T) {
 	for _, name := range []string{"e131", "ddp", "artnet", "tpm2net"} {
-		spread, n, want := frameSpread(t, name, 0.5, 25)
-		t.Logf("%s 128x64 pacing=0.5 fps=25: %d packets over %.2f ms at the receiver", name, n, float64(spread)/1e6)
-		if n != want {
-			t.Errorf("%s: %d of %d packets arrived", name, n, want)
+		// A loaded machine may oversleep between packets, which only
+		// lengthens the spread: the best of three frames is judged.
+		var spread time.Duration
+		for try := 0; try < 3; try++ {
+			s, n, want := frameSpread(t, name, 0.5, 25)
+			t.Logf("%s 128x64 pacing=0.5 fps=25: %d packets over %.2f ms at the receiver", name, n, float64(s)/1e6)
+			if n != want {
+				t.Errorf("%s: %d of %d packets arrived", name, n, want)
+			}
+			if s < 16*time.Millisecond {
+				t.Errorf("%s: a frame's packets arrived over %v; want about 20 ms (0.5 × 40 ms)", name, s)
+			}
+			spread = s
+			if s <= 30*time.Millisecond {
+				break
+			}
 		}
-		if spread < 16*time.Millisecond || spread > 35*time.Millisecond {
-			t.Errorf("%s: a frame's packets arrived over %v; want about 20 ms (0.5 × 40 ms)", name, spread)
+		if spread > 30*time.Millisecond {
+			t.Errorf("%s: a frame's packets arrived over %v in three tries; want about 20 ms (0.5 × 40 ms)", name, spread)
 		}
 		spread0, n0, _ := frameSpread(t, name, 0, 25)
 		t.Logf("%s 128x64 pacing=0: %d packets over %.2f ms", name, n0, float64(spread0)/1e6)

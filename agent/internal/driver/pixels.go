@@ -37,7 +37,7 @@ type Pixels struct {
 	m      *mapping.Map
 	f      framer
 	closed bool
-	drawn  bool // a frame went out since open or the last off
+	drawn  bool // a frame got out since open or the last off
 	link   linkOptions
 	state  State
 	now    func() time.Time
@@ -74,7 +74,7 @@ func (d *Pixels) sendLocked() error {
 	if err == errDropped {
 		return nil
 	}
-	d.drawn = true
+	d.drawn = d.drawn || err == nil
 	switch {
 	case err != nil && d.state.Up:
 		d.state = State{Up: false, Since: d.now(), Err: err}
@@ -167,10 +167,19 @@ func (d *Pixels) Close() error {
 	// A stream that stops says so, where the protocol can (E1.31
 	// Stream_Terminated): receivers go dark at once instead of holding
 	// the last frame until their data-loss timeout.
+	// A protocol that cannot say it gets one black frame: a panel whose
+	// agent stopped is dark, not frozen on the last picture.
 	var offErr error
-	if o, ok := d.f.(offFramer); ok && d.drawn {
+	if d.drawn {
 		clear(d.f.payload())
-		offErr = o.off()
+		if o, ok := d.f.(offFramer); ok {
+			offErr = o.off()
+		} else {
+			if w, ok := d.f.(interface{ waitLine() }); ok {
+				w.waitLine()
+			}
+			offErr = d.f.send()
+		}
 	}
 	if err := d.f.close(); err != nil {
 		return err

@@ -210,7 +210,11 @@ func (f *serialFramer) waitLine() {
 	if f.bytesPerSec == 0 {
 		return
 	}
-	if d := f.busyUntil.Sub(f.now()) - f.frameTime()/2; d > 0 {
+	now := f.now()
+	if !f.busyUntil.After(now) {
+		return
+	}
+	if d := f.busyUntil.Sub(now) - f.frameTime()/2; d > 0 {
 		time.Sleep(d)
 	}
 }
