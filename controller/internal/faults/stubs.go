@@ -1,5 +1,4 @@
 package main
 
-func (h *harness) linkFlaps(r *result) error       { return nil }
 func (h *harness) controllerKill9(r *result) error { return nil }
 func (h *harness) offlineDays(r *result) error     { return nil }
