@@ -146,9 +146,15 @@ func (h *harness) binaries() error {
 		return nil
 	}
 	h.ctlBin, h.agentBin = filepath.Join(h.dir, "pano-controller"), filepath.Join(h.dir, "pano-agent")
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	for _, x := range []struct{ out, pkg, cgo string }{{h.ctlBin, "./controller", "1"}, {h.agentBin, "./agent", "0"}} {
 		cmd := exec.Command("go", "build", "-o", x.out, x.pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+x.cgo)
+		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", x.pkg, err, out)
 		}

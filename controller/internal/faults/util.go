@@ -198,8 +198,10 @@ func (w *world) converged(display int64, within time.Duration) (protocol.Plan, e
 	var last string
 	for time.Now().Before(deadline) {
 		p, err := w.plan(display)
-		if err != nil {
-			return p, err
+		if err != nil { // no plan yet: made when the agent first connects
+			last = err.Error()
+			time.Sleep(100 * time.Millisecond)
+			continue
 		}
 		var total int64
 		for _, a := range p.Assets {

@@ -1,3 +1,0 @@
-package main
-
-func (h *harness) offlineDays(r *result) error { return nil }
