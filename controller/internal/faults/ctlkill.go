@@ -66,11 +66,6 @@ func (h *harness) controllerKill9(r *result) error {
 	integ, audit := "ok", "ok"
 	orphans, torn, halfRows, ackedLost, tmpAtKill, uploadsAcked, writesAcked := 0, 0, 0, 0, 0, 0, 0
 	for k := 1; k <= runs; k++ {
-		if k > 1 {
-			if err := w.startController(); err != nil {
-				return fmt.Errorf("restart %d: %v", k, err)
-			}
-		}
 		// The burst.
 		var (
 			mu       sync.Mutex
@@ -178,9 +173,10 @@ func (h *harness) controllerKill9(r *result) error {
 		}
 		h.say("controller_kill9 %d: %d writes answered before the kill; orphans %d, torn %d, half rows %d, lost %d, audit %s",
 			k, len(acked), orphans, torn, halfRows, ackedLost, audit)
-		w.ctl.stop()
-		w.ctl = nil
+		// The next burst goes to this controller, restarted after a kill.
 	}
+	w.ctl.stop()
+	w.ctl = nil
 	if s := integrity(w.data); s != "ok" {
 		integ = s
 	}

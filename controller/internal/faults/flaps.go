@@ -133,7 +133,10 @@ func (h *harness) linkFlaps(r *result) error {
 			shown++
 		}
 		_, _, gap, _ := rx.snapshot()
-		h.say("link_flaps %d: converged %v after the link came back; longest frame gap so far %v", i, took.Round(time.Millisecond), gap)
+		rx.mu.Lock()
+		gapAt := rx.gapAt
+		rx.mu.Unlock()
+		h.say("link_flaps %d: converged %v after the link came back; longest frame gap so far %v, ending %s", i, took.Round(time.Millisecond), gap, gapAt.UTC().Format("15:04:05.000"))
 	}
 	frames, _, gap, _ := rx.snapshot()
 	ag.stop()
