@@ -21,7 +21,10 @@ var palette = [][3]byte{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 0}, {0
 //     (converged; max_converge_ms is the slowest), and its frames must show
 //     the new slide's colour within 10 s more (shown);
 //   - no gap between two frames on the wire longer than -gap-bound
-//     (max_frame_gap_ms) over the whole run;
+//     (max_frame_gap_ms) over the whole run, beyond the longest stall of
+//     the machine itself (max_host_stall_ms: how late a 10 ms sleep of
+//     this process woke up, measured beside; on a machine shared with
+//     other work, processes stall for hundreds of ms);
 //   - integrity: PRAGMA integrity_check on the controller's database.
 func (h *harness) linkFlaps(r *result) error {
 	runs := h.cfg.flaps
@@ -98,6 +101,8 @@ func (h *harness) linkFlaps(r *result) error {
 		return err
 	}
 	rx.start()
+	stall := watchStalls()
+	defer stall.stop()
 
 	converged, shown := 0, 0
 	var maxConverge time.Duration
@@ -139,6 +144,7 @@ func (h *harness) linkFlaps(r *result) error {
 		h.say("link_flaps %d: converged %v after the link came back; longest frame gap so far %v, ending %s", i, took.Round(time.Millisecond), gap, gapAt.UTC().Format("15:04:05.000"))
 	}
 	frames, _, gap, _ := rx.snapshot()
+	hostStall := stall.stop()
 	ag.stop()
 	w.ctl.stop()
 	integ := integrity(w.data)
@@ -149,8 +155,11 @@ func (h *harness) linkFlaps(r *result) error {
 	r.add("frames", frames)
 	r.add("max_frame_gap_ms", gap.Milliseconds())
 	r.add("gap_bound_ms", h.cfg.gapBound.Milliseconds())
+	r.add("max_host_stall_ms", hostStall.Milliseconds())
 	r.add("integrity", integ)
-	r.check(gap <= h.cfg.gapBound, "a frame gap of %v, over the bound %v", gap, h.cfg.gapBound)
+	// A machine that stalls this process for a while stalls the agent too:
+	// the bound is on what the agent adds to the longest stall seen here.
+	r.check(gap <= h.cfg.gapBound+hostStall, "a frame gap of %v, over the bound %v and the longest host stall %v", gap, h.cfg.gapBound, hostStall)
 	r.check(integ == "ok", "integrity_check: %s", integ)
 	return nil
 }
@@ -167,4 +176,40 @@ func waitColour(rx *ddpReceiver, rgb [3]byte, within time.Duration) error {
 		time.Sleep(20 * time.Millisecond) // frames come 25 a second; bounded poll
 	}
 	return fmt.Errorf("the frames showed %v, not %v, for %v", got, rgb, within)
+}
+
+// stalls measures how late a 10 ms sleep of this process wakes up: the
+// machine's own stalls, beside which an agent's frame gaps are read.
+type stalls struct {
+	done chan struct{}
+	max  chan time.Duration
+}
+
+func watchStalls() *stalls {
+	s := &stalls{done: make(chan struct{}), max: make(chan time.Duration, 1)}
+	go func() {
+		var worst time.Duration
+		for {
+			t := time.Now()
+			select {
+			case <-s.done:
+				s.max <- worst
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			worst = max(worst, time.Since(t)-10*time.Millisecond)
+		}
+	}()
+	return s
+}
+
+// stop ends the watch and returns the longest stall (once; later calls 0).
+func (s *stalls) stop() time.Duration {
+	select {
+	case <-s.done:
+		return 0
+	default:
+	}
+	close(s.done)
+	return <-s.max
 }
