@@ -80,7 +80,7 @@ func (w *world) startController() error {
 		name string
 	}{{w.author, "editor"}, {w.appr, "approver"}, {w.tech, "technician"}} {
 		if err := x.c.login(x.name); err != nil {
-			return err
+			return fmt.Errorf("login after start %d: %v", w.restarts, err)
 		}
 	}
 	return nil
