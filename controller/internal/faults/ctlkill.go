@@ -22,7 +22,9 @@ import (
 // from four writers at once — an editor uploading pictures, two at a time (sent slowly,
 // 16 KiB every 10 ms, so a kill lands in the middle of one), an editor
 // creating and submitting playlists of three items, an approver creating
-// schedules — and is killed with SIGKILL 0.3–2 s into it. Then, before
+// schedules (one in ten stays) — and is killed with SIGKILL 0.3–2 s into
+// it, at the first moment after that an upload is in the store's tmp/
+// (within 3 s). Then, before
 // the restart:
 //   - integrity: PRAGMA integrity_check on its database;
 //
@@ -140,6 +142,13 @@ func (h *harness) controllerKill9(r *result) error {
 			}
 		}()
 		time.Sleep(h.between(300*time.Millisecond, 2*time.Second))
+		// Then at the first moment an upload is being written to the
+		// store (within 3 s): every kill lands in one.
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			if ents, _ := os.ReadDir(filepath.Join(w.data, "assets", "tmp")); len(ents) > 0 {
+				break
+			}
+		}
 		w.kill()
 		close(stop)
 		wg.Wait() // the writers fail fast on the closed port
