@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: all build controller agent agent-arm run test test-go test-browser deps lint bench golden clean
+.PHONY: all build controller agent agent-arm run test test-go test-browser deps lint bench faults golden clean
 
 all: build
 
@@ -49,6 +49,15 @@ lint:
 
 bench: deps
 	@scripts/bench.sh
+
+# Fault injection on the real binaries (issue 12): the agent killed 200
+# times during downloads and journaling, 100 link flaps through a proxy,
+# the controller killed 20 times mid-upload and mid-commit, 7 offline days
+# on a fake clock. One line per scenario; exits 1 on any violation. The
+# short version (-short) runs in `make test` as TestFaultsShortHold.
+# Figures: docs/RELIABILITY.md.
+faults: build
+	CGO_ENABLED=1 $(GO) run ./controller/internal/faults -bin $(BIN)
 
 # Rewrites golden files under testdata/ from the current code; review the diff.
 # A driver's wire golden is written only if an independent receiver takes
