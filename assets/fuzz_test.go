@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // headerSeeds are real uploads' first bytes: the photo in testdata, every
@@ -41,47 +42,68 @@ func FuzzSniff(f *testing.F) {
 	for _, s := range headerSeeds(f) {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		fm, err := sniff(b)
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Code != CodeUnsupportedType {
-				t.Fatalf("refusal is not a coded *Error: %#v", err)
-			}
-			if fm != (format{}) {
-				t.Fatalf("a refusal with a format: %+v", fm)
-			}
-		} else if fm.kind != KindImage && fm.kind != KindVideo || fm.mime == "" || fm.ext == "" {
-			t.Fatalf("accepted as %+v", fm)
+	f.Fuzz(func(t *testing.T, b []byte) { within(t, func() { sniffCase(t, b) }) })
+}
+
+func sniffCase(t *testing.T, b []byte) {
+	fm, err := sniff(b)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeUnsupportedType {
+			t.Fatalf("refusal is not a coded *Error: %#v", err)
 		}
-		// Only the head decides: the head alone and the head with other
-		// bytes after it are the same type.
-		head := b[:min(len(b), sniffLen)]
-		fm2, err2 := sniff(head)
-		if fm2 != fm || (err == nil) != (err2 == nil) {
-			t.Fatalf("%d bytes are %+v (%v), their first %d %+v (%v)", len(b), fm, err, len(head), fm2, err2)
+		if fm != (format{}) {
+			t.Fatalf("a refusal with a format: %+v", fm)
 		}
-		if len(b) >= sniffLen {
-			fm3, _ := sniff(append(head[:sniffLen:sniffLen], 0xff, 0xd8, 0x47))
-			if fm3 != fm {
-				t.Fatalf("bytes after the head changed the type: %+v, then %+v", fm, fm3)
+	} else if fm.kind != KindImage && fm.kind != KindVideo || fm.mime == "" || fm.ext == "" {
+		t.Fatalf("accepted as %+v", fm)
+	}
+	// Only the head decides: the head alone and the head with other
+	// bytes after it are the same type.
+	head := b[:min(len(b), sniffLen)]
+	fm2, err2 := sniff(head)
+	if fm2 != fm || (err == nil) != (err2 == nil) {
+		t.Fatalf("%d bytes are %+v (%v), their first %d %+v (%v)", len(b), fm, err, len(head), fm2, err2)
+	}
+	if len(b) >= sniffLen {
+		fm3, _ := sniff(append(head[:sniffLen:sniffLen], 0xff, 0xd8, 0x47))
+		if fm3 != fm {
+			t.Fatalf("bytes after the head changed the type: %+v, then %+v", fm, fm3)
+		}
+	}
+	if err == nil && fm.kind == KindImage {
+		if cfg, err := decodeConfig(fm, bytes.NewReader(b)); err == nil {
+			if cfg.Width < 0 || cfg.Height < 0 {
+				t.Fatalf("%s header says %d×%d", fm.name, cfg.Width, cfg.Height)
 			}
+			_ = decodeCost(cfg)
 		}
-		if err == nil && fm.kind == KindImage {
-			if cfg, err := decodeConfig(fm, bytes.NewReader(b)); err == nil {
-				if cfg.Width < 0 || cfg.Height < 0 {
-					t.Fatalf("%s header says %d×%d", fm.name, cfg.Width, cfg.Height)
-				}
-				_ = decodeCost(cfg)
-			}
+	}
+	// A name is either refused or kept trimmed, never changed otherwise.
+	if name, err := CheckFilename(string(b)); err == nil {
+		if name == "" || name != strings.TrimSpace(string(b)) {
+			t.Fatalf("name %q from %q", name, b)
 		}
-		// A name is either refused or kept trimmed, never changed otherwise.
-		if name, err := CheckFilename(string(b)); err == nil {
-			if name == "" || name != strings.TrimSpace(string(b)) {
-				t.Fatalf("name %q from %q", name, b)
-			}
+	}
+}
+
+// within runs f and fails the test if it has not returned in 10 s: a
+// fuzzed input that hangs must be reported and kept, not stall the fuzzer.
+func within(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	select {
+	case p := <-done:
+		if p != nil {
+			t.Fatalf("panic: %v", p)
 		}
-	})
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not return within 10 s")
+	}
 }
 
 // FuzzEXIF: the orientation read from any bytes is 1–8; a JPEG carrying
