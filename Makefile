@@ -44,7 +44,8 @@ test-go:
 FUZZTIME ?= 10s
 FUZZ_TARGETS := protocol:FuzzDecode protocol:FuzzPlanJSON protocol:FuzzEvaluate protocol:FuzzProgramValidate \
 	assets:FuzzSniff assets:FuzzEXIF assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
-	agent/internal/driver:FuzzProfile agent/internal/daemon:FuzzTakePlan controller/internal/cap:FuzzParseAlert
+	agent/internal/driver:FuzzProfile agent/internal/daemon:FuzzTakePlan agent/internal/pattern:FuzzParse \
+	controller/internal/cap:FuzzParseAlert
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $${t##*:} (./$${t%%:*}) for $(FUZZTIME)"; \
