@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: all build controller agent agent-arm run test test-go test-browser deps lint bench faults golden clean
+.PHONY: all build controller agent agent-arm run test test-go test-browser test-fuzz fuzz vuln vulndb deps lint bench faults golden clean
 
 all: build
 
@@ -30,12 +30,52 @@ run: deps build
 deps:
 	@scripts/install-deps.sh
 
-test: deps test-go
+test: deps test-go test-fuzz
 
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o /dev/null ./agent
+
+# Every fuzz target, one after the other, each for FUZZTIME (go test runs
+# their seeds and committed corpora already; this searches for new inputs).
+# Locally run one for longer: go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime=10m ./protocol
+# A crasher is written to PKG/testdata/fuzz/TARGET/: fix it and commit it.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := protocol:FuzzDecode protocol:FuzzPlanJSON protocol:FuzzEvaluate protocol:FuzzProgramValidate \
+	assets:FuzzSniff assets:FuzzEXIF assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
+	agent/internal/driver:FuzzProfile agent/internal/daemon:FuzzTakePlan agent/internal/pattern:FuzzParse \
+	controller/internal/cap:FuzzParseAlert
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t##*:} (./$${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime=$(FUZZTIME) ./$${t%%:*}; \
+	done
+
+# CI's short pass: 5 s per target (about 1.5 minutes with the builds).
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+# govulncheck over every package. Where vuln.go.dev cannot be reached, the
+# database is built from the golang.org/x/vulndb module the Go module proxy
+# serves (make vulndb; VULNDB=file:///… picks another copy).
+VULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB_MODULE := golang.org/x/vulndb@$(VULNDB_VERSION)
+vuln:
+	@db='$(VULNDB)'; \
+	if [ -z "$$db" ] && ! getent hosts vuln.go.dev >/dev/null 2>&1; then \
+		echo "vuln.go.dev cannot be reached: using $(VULNDB_MODULE)"; \
+		$(MAKE) --no-print-directory vulndb; db=file://$(CURDIR)/var/vulndb; \
+	fi; \
+	$(GO) run $(VULNCHECK) $${db:+-db $$db} ./...
+
+vulndb:
+	@dir=$$($(GO) mod download -json $(VULNDB_MODULE) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	test -d "$$dir/data/osv" || { echo "no data/osv in $(VULNDB_MODULE)"; exit 1; }; \
+	rm -rf var/vulndb; \
+	$(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) -vulns "$$dir/data/osv" -out var/vulndb; \
+	echo "var/vulndb: $$(ls var/vulndb/ID | wc -l) files from $(VULNDB_MODULE)"
 
 # The dashboard in headless Chromium alone (also part of test-go); set
 # PANO_E2E_OUT=DIR to keep its page screenshots.

@@ -5,7 +5,7 @@ go 1.26.0
 require (
 	github.com/disintegration/imaging v1.6.2 // assets: resize/fit/sharpen renditions (pure Go)
 	github.com/gorilla/websocket v1.5.3
-	github.com/labstack/echo/v4 v4.16.0
+	github.com/labstack/echo/v4 v4.16.4
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	go.bug.st/serial v1.8.0 // TPM2 and Adalight drivers: termios without cgo

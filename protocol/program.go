@@ -96,7 +96,9 @@ func (p *Program) Validate() error {
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("window %d (%s): %s", i+1, w.Kind, fmt.Sprintf(format, args...))
 		}
-		if w.W < 1 || w.H < 1 || w.X < 0 || w.Y < 0 || w.X+w.W > p.Width || w.Y+w.H > p.Height {
+		// Compared without adding: a window at 2^62 and 2^62 wide would
+		// overflow X+W and pass (found by FuzzProgramValidate).
+		if w.W < 1 || w.H < 1 || w.X < 0 || w.Y < 0 || w.X > p.Width-w.W || w.Y > p.Height-w.H {
 			return bad("%d×%d at %d,%d is not inside the %d×%d panel", w.W, w.H, w.X, w.Y, p.Width, p.Height)
 		}
 		for _, c := range []string{w.Color, w.Background} {

@@ -80,3 +80,18 @@ func TestProgramAssetsNeedSchema3AndTheirAssets(t *testing.T) {
 		t.Fatalf("an image needing assets: %v", err)
 	}
 }
+
+// A window whose corner is far outside the panel is refused even when
+// adding its place and size would overflow into a small number.
+func TestProgramWindowWhoseEdgeOverflowsIsRefused(t *testing.T) {
+	for _, w := range []ProgramWindow{
+		{Kind: WindowClock, X: 1 << 62, Y: 0, W: 1 << 62, H: 16},
+		{Kind: WindowClock, X: 0, Y: 1 << 62, W: 32, H: 1 << 62},
+		{Kind: WindowClock, X: 1<<63 - 8, Y: 0, W: 100, H: 8},
+	} {
+		p := &Program{Width: 64, Height: 32, Windows: []ProgramWindow{w}}
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "not inside") {
+			t.Errorf("%d×%d at %d,%d: error %v, want one saying it is not inside", w.W, w.H, w.X, w.Y, err)
+		}
+	}
+}

@@ -263,6 +263,11 @@ func MinHeight() int {
 	return fs[0].Height()
 }
 
+// maxMetric bounds a font's ascent, descent and advance, in pixels: far
+// above any LED face, low enough that a bad file cannot make the
+// missing-letter box allocate or loop without end.
+const maxMetric = 1024
+
 // ParseBDF reads a BDF 2.1 font (the subset of the format X11 fonts use:
 // FONT_ASCENT, FONT_DESCENT, and per glyph ENCODING, DWIDTH, BBX, BITMAP).
 func ParseBDF(name string, data []byte) (*Face, error) {
@@ -319,10 +324,19 @@ func ParseBDF(name string, data []byte) (*Face, error) {
 			return out, nil
 		}
 		switch fields[0] {
+		case "DWIDTH", "BBX", "BITMAP":
+			if cur == nil {
+				return nil, bad(ln, "%s outside a glyph (before any STARTCHAR)", fields[0])
+			}
+		}
+		switch fields[0] {
 		case "FONT_ASCENT", "FONT_DESCENT", "DEFAULT_CHAR":
 			v, err := nums(1)
 			if err != nil {
 				return nil, err
+			}
+			if fields[0] != "DEFAULT_CHAR" && (v[0] < 0 || v[0] > maxMetric) {
+				return nil, bad(ln, "%s %d is outside 0…%d", fields[0], v[0], maxMetric)
 			}
 			switch fields[0] {
 			case "FONT_ASCENT":
@@ -345,6 +359,9 @@ func ParseBDF(name string, data []byte) (*Face, error) {
 			if err != nil {
 				return nil, err
 			}
+			if v[0] < 0 || v[0] > maxMetric {
+				return nil, bad(ln, "DWIDTH %d is outside 0…%d", v[0], maxMetric)
+			}
 			cur.advance = v[0]
 		case "BBX":
 			v, err := nums(4)
@@ -356,9 +373,6 @@ func ParseBDF(name string, data []byte) (*Face, error) {
 			}
 			cur.w, cur.h, cur.x, cur.y = v[0], v[1], v[2], v[3]
 		case "BITMAP":
-			if cur == nil {
-				return nil, bad(ln, "BITMAP outside a glyph")
-			}
 			inBits = true
 		}
 	}

@@ -232,3 +232,21 @@ func TestFontFaceLightsTheSameLampsAsDraw(t *testing.T) {
 		}
 	}
 }
+
+// A glyph line before any STARTCHAR, or a metric no LED face has, is
+// refused with the line, not a crash (found by reading after FuzzParseBDF
+// ran 10 minutes without reaching it).
+func TestParseBDFRefusesGlyphLinesOutsideAGlyphAndHugeMetrics(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"FONT_ASCENT 11\nFONT_DESCENT 2\nDWIDTH 6 0\n", "line 3: DWIDTH outside a glyph"},
+		{"FONT_ASCENT 11\nBBX 6 2 0 0\n", "line 2: BBX outside a glyph"},
+		{"BITMAP\n", "line 1: BITMAP outside a glyph"},
+		{"FONT_ASCENT 2000000000\nFONT_DESCENT 2\nSTARTCHAR zero\nENCODING 48\nDWIDTH 6 0\nBBX 0 0 0 0\nBITMAP\nENDCHAR\n", "FONT_ASCENT 2000000000 is outside"},
+		{"FONT_ASCENT 11\nFONT_DESCENT 2\nSTARTCHAR zero\nENCODING 48\nDWIDTH 9000000000000000000 0\n", "DWIDTH 9000000000000000000 is outside"},
+	} {
+		_, err := ParseBDF("t", []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one saying %q", c.src, err, c.want)
+		}
+	}
+}

@@ -23,7 +23,7 @@ type dimmer struct {
 
 func (d dimmer) SetBrightness(p int) error { d.levels <- p; return nil }
 
-func newTestDaemon(t *testing.T) (*Daemon, dimmer) {
+func newTestDaemon(t testing.TB) (*Daemon, dimmer) {
 	t.Helper()
 	v, _ := driver.NewVirtual(8, 4)
 	drv := dimmer{Virtual: v, levels: make(chan int, 64)}
