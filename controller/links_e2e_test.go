@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,9 +26,7 @@ func TestTwoAgentsWithOneCredentialDoNotFlap(t *testing.T) {
 	first.waitLine(t, connected, 1)
 
 	clone := t.TempDir()
-	if out, err := exec.Command("cp", "-a", state+"/.", clone).CombinedOutput(); err != nil {
-		t.Fatalf("copy the state: %v %s", err, out)
-	}
+	copyLiveState(t, state, clone)
 	second := e.startAgent(clone)
 	second.waitLine(t, connected, 1)
 	first.waitLine(t, regexp.MustCompile(`another agent with this display's credential.*stays offline`), 1)
@@ -67,5 +68,39 @@ func TestTwoAgentsWithOneCredentialDoNotFlap(t *testing.T) {
 	}
 	if out := strings.Join(second.output(), "\n"); !strings.Contains(out, "refused this agent's credential") {
 		t.Fatalf("the revoked agent did not say why it stopped:\n%s", out)
+	}
+}
+
+// copyLiveState copies a running agent's state directory: files that
+// vanish while it is read (the agent's temporary files, renamed into
+// place) are passed over.
+func copyLiveState(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o700)
+		}
+		if strings.Contains(d.Name(), ".tmp-") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o600)
+	})
+	if err != nil {
+		t.Fatalf("copy the state: %v", err)
 	}
 }
