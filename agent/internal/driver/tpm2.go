@@ -78,12 +78,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				d, err := k.open(OpenSerial(sc), panel)
-				if err != nil {
-					return nil, err
-				}
-				d.f.(*serialFramer).paceTo(sc)
-				return d, nil
+				return k.open(OpenSerial(sc), panel)
 			},
 		})
 	}
