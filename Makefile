@@ -108,7 +108,7 @@ golden:
 	$(GO) test ./assets -run Golden -update
 	$(GO) test ./controller/internal/plans -run Golden -update
 	$(GO) test ./agent/internal/mapping -run Golden -update
-	CI=true $(GO) test -count=1 ./agent/internal/driver -run 'Golden|TestAlphaSignOverPty' -update
+	CI=true $(GO) test -count=1 ./agent/internal/driver -run 'Golden' -update
 	CI=true $(GO) test -count=1 ./agent/internal/driver -run TestReceiversAcceptTheWireFiles
 
 clean:

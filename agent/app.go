@@ -8,9 +8,11 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/pano-signage/pano/agent/internal/daemon"
+	"github.com/pano-signage/pano/agent/internal/driver"
 	"github.com/pano-signage/pano/agent/internal/link"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -143,11 +145,31 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cid, ok := prof.Settings["cid"]; ok && (cid == nil || cid == "") {
+		// Each agent is its own E1.31 source: two agents on one machine
+		// must not look like one source to a receiver.
+		id, err := daemon.SourceID(state)
+		if err != nil {
+			return fmt.Errorf("source id in %s: %w", state, err)
+		}
+		prof.Settings["cid"] = id
+	}
+	if err := driver.Check(prof.Driver, driver.Settings(prof.Settings)); err != nil {
+		return settingError(prof, err)
+	}
+	fps := cfg.FPS
+	if fps <= 0 {
+		fps = 25 // the player's default
+	}
+	if err := checkFPS(prof, float64(fps), fmt.Sprintf("%s: fps %d", filepath.Join(state, daemon.ConfigFile), fps)); err != nil {
+		return err
+	}
 	drv, err := openDriver(prof)
 	if err != nil {
 		return err
 	}
 	defer drv.Close()
+	setFrameRate(drv, float64(fps))
 	// Until the player draws, the panel shows black rather than whatever the
 	// card held at power-on.
 	if err := drv.Draw(image.NewRGBA(drv.Bounds())); err != nil {

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -161,5 +164,60 @@ func TestStatusOnSite(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"status", "--state", t.TempDir()}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "enrol this agent first") {
 		t.Fatalf("status of an empty dir: %d %s", code, errs.String())
+	}
+}
+
+// TestAgentsOnOneMachineSendDifferentCIDs: two agents enrolled on one
+// machine, with the same profile and source name, are two E1.31 sources
+// (different CIDs); one agent keeps its CID across a restart. The CID is
+// read from the black frame each agent sends at start.
+func TestAgentsOnOneMachineSendDifferentCIDs(t *testing.T) {
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	port := sink.LocalAddr().(*net.UDPAddr).Port
+	enrolE131 := func() string {
+		dir := t.TempDir()
+		cfg := daemon.Config{Controller: "ws://127.0.0.1:1", DisplayID: 1, Name: "x", Profile: "e131",
+			Settings: []string{"host=127.0.0.1", "port=" + strconv.Itoa(port), "width=4", "height=2"}}
+		if err := daemon.SaveConfig(dir, cfg, "pano_dev_secret"); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	// cidOf runs the agent until its first E1.31 packet arrives, stops it
+	// and returns the packet's CID.
+	cidOf := func(state string) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int)
+		var logs bytes.Buffer
+		go func() { done <- run(ctx, []string{"run", "--state", state}, &bytes.Buffer{}, &logs) }()
+		buf := make([]byte, 2000)
+		sink.SetReadDeadline(time.Now().Add(20 * time.Second))
+		n, err := sink.Read(buf)
+		cancel()
+		<-done
+		if err != nil || n < 38 {
+			t.Fatalf("no E1.31 packet from the agent (%v):\n%s", err, logs.String())
+		}
+		cid := fmt.Sprintf("%x", buf[22:38])
+		// Drain what the stop sent (Stream_Terminated) before the next run.
+		for {
+			sink.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if _, err := sink.Read(buf); err != nil {
+				break
+			}
+		}
+		return cid
+	}
+	a, b := enrolE131(), enrolE131()
+	cidA := cidOf(a)
+	if cidB := cidOf(b); cidA == cidB {
+		t.Fatalf("two agents on one machine send the same CID %s", cidA)
+	}
+	if again := cidOf(a); again != cidA {
+		t.Fatalf("the CID changed across a restart: %s, then %s", cidA, again)
 	}
 }

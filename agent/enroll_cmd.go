@@ -58,6 +58,9 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := driver.Check(prof.Driver, driver.Settings(prof.Settings)); err != nil {
 		return settingError(prof, err)
 	}
+	if err := checkFPS(prof, float64(cfg.FPS), fmt.Sprintf("--fps %d", cfg.FPS)); err != nil {
+		return err
+	}
 	w, errW := prof.Int("width")
 	h, errH := prof.Int("height")
 	if errW != nil || errH != nil {

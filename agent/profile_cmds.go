@@ -27,6 +27,22 @@ func settingError(prof profiles.Profile, err error) error {
 	return usageError{fmt.Sprintf("%s: %v", prof.Where("/driver"), err)}
 }
 
+// checkFPS refuses a frame rate the profile's link cannot carry; from
+// says where the rate came from ("--fps 400").
+func checkFPS(prof profiles.Profile, fps float64, from string) error {
+	if err := driver.CheckFPS(prof.Driver, driver.Settings(prof.Settings), fps); err != nil {
+		return usageError{fmt.Sprintf("%s: profile %s (%s): %v", from, prof.Name, prof.Where("link_mbit"), err)}
+	}
+	return nil
+}
+
+// setFrameRate tells a driver that paces its packets the frame rate.
+func setFrameRate(d driver.Driver, fps float64) {
+	if r, ok := d.(driver.FrameRater); ok {
+		r.SetFrameRate(fps)
+	}
+}
+
 // openDriver checks the profile's settings, then opens its driver.
 func openDriver(prof profiles.Profile) (driver.Driver, error) {
 	if err := driver.Check(prof.Driver, driver.Settings(prof.Settings)); err != nil {
@@ -86,8 +102,10 @@ func loadProfile(nameOrFile string, sets []string) (profiles.Profile, error) {
 
 func checkProfile(args []string, stdout, stderr io.Writer) error {
 	var sets multiFlag
+	var fps float64
 	fs := newFlagSet("profile check")
 	fs.Var(&sets, "set", "override a setting, KEY=VALUE (repeatable), checked with the file")
+	fs.Float64Var(&fps, "fps", 25, "frame rate to check against the link the profile declares (link_mbit)")
 	// FILE may come before or after the flags.
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -95,7 +113,7 @@ func checkProfile(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "usage: pano-agent profile check [--set KEY=VALUE ...] FILE|NAME")
+			fmt.Fprintln(stderr, "usage: pano-agent profile check [--set KEY=VALUE ...] [--fps N] FILE|NAME")
 			return err
 		}
 		return usageError{fmt.Sprintf("profile check: %v", err)}
@@ -111,6 +129,9 @@ func checkProfile(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := driver.Check(p.Driver, driver.Settings(p.Settings)); err != nil {
 		return settingError(p, err)
+	}
+	if err := checkFPS(p, fps, fmt.Sprintf("--fps %g", fps)); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok (profile %s, driver %s)\n", p.File, p.Name, p.Driver)
 	return nil
@@ -148,11 +169,18 @@ func runTestPattern(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if err := driver.Check(prof.Driver, driver.Settings(prof.Settings)); err != nil {
+		return settingError(prof, err)
+	}
+	if err := checkFPS(prof, fps, fmt.Sprintf("--fps %g", fps)); err != nil {
+		return err
+	}
 	drv, err := openDriver(prof)
 	if err != nil {
 		return err
 	}
 	defer drv.Close()
+	setFrameRate(drv, fps)
 	if brightness >= 0 {
 		if err := drv.SetBrightness(brightness); err != nil {
 			return usageError{fmt.Sprintf("--brightness: %v", err)}

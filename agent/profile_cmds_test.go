@@ -143,3 +143,24 @@ func TestTestPatternBadInput(t *testing.T) {
 		t.Fatalf("code %d, stderr %q", code, errOut)
 	}
 }
+
+// TestFPSBeyondTheLinkIsRefused: a frame rate the declared link cannot
+// carry is refused by test-pattern and profile check, naming the maximum
+// for that panel, protocol and link; a faster link_mbit allows it.
+func TestFPSBeyondTheLinkIsRefused(t *testing.T) {
+	panel := []string{"--set", "host=127.0.0.1", "--set", "width=128", "--set", "height=64"}
+	args := append([]string{"test-pattern", "--profile", "e131", "--frames", "1", "--fps", "400"}, panel...)
+	code, _, errOut := runCmd(t, args...)
+	if code != 2 || !strings.Contains(errOut, "--fps 400") || !strings.Contains(errOut, "a 100 Mbit link carries at most 367 fps") {
+		t.Fatalf("test-pattern: code %d, stderr %q", code, errOut)
+	}
+	args = append([]string{"profile", "check", "ddp-wled", "--fps", "500"}, panel...)
+	code, _, errOut = runCmd(t, args...)
+	if code != 2 || !strings.Contains(errOut, "at most 481 fps") {
+		t.Fatalf("profile check: code %d, stderr %q", code, errOut)
+	}
+	args = append(args, "--set", "link_mbit=1000")
+	if code, out, errOut := runCmd(t, args...); code != 0 || !strings.Contains(out, "ok") {
+		t.Fatalf("profile check at 1000 Mbit: code %d, %q %q", code, out, errOut)
+	}
+}

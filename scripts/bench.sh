@@ -37,6 +37,18 @@ CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkDrivers$' -benchmem -count=1 -
 	}
 	'
 
+# Packet pacing (issue 13): with pacing 0.5 at 25 fps a 128×64 frame's
+# packets are spread over half the 40 ms frame interval; spread is measured
+# at a loopback UDP receiver by the kernel's arrival timestamps, first
+# packet to last, over 20 frames.
+echo
+echo "Packet pacing (pacing=0.5 fps=25, target spread 20 ms):"
+CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkPacing$' -benchtime 20x -count=1 -cpu 1 ./agent/internal/driver |
+	awk '/^BenchmarkPacing\// { split($1, n, "/"); delete m; for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		printf "driver=%s panel=%s pacing=0.5 fps=25 packets=%d spread_ms=%.2f min_spread_ms=%.2f max_spread_ms=%.2f lost=%d\n",
+			n[2], n[3], m["packets"], m["spread_ms"], m["min_spread_ms"], m["max_spread_ms"], m["lost"] }
+	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
+
 # Timeline (issue 10): a week of a group's calendar as the API computes it
 # (spans, power, brightness, sun) on the plan of one of its displays — ten
 # entries with dayparts, weights, item validity, power and brightness windows.

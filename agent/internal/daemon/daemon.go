@@ -655,6 +655,11 @@ func (d *Daemon) Health() protocol.Health {
 		Brightness: &st.Brightness, BrightnessSource: st.BrightnessSource, PowerOff: st.PowerOff, PlanRefused: refused, PlanRefusedRevision: refusedRev,
 		At: d.Clock.Now().UTC(),
 	}
+	if sr, ok := d.drv.(driver.StateReporter); ok {
+		// Frames drawn that the link could not carry (a serial line
+		// slower than the frame rate) are frames the panel never showed.
+		h.FramesDropped += sr.State().Dropped
+	}
 	h.DiskFreeBytes = diskFree(d.dir)
 	h.MemoryBytes = memoryRSS()
 	h.CPUTempC = cpuTemp()

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -20,7 +21,37 @@ const (
 	ConfigFile     = "agent.json" // Config
 	CredentialFile = "credential" // the device credential, mode 0600
 	PlanFile       = "plan.json"  // the newest accepted plan
+	SourceIDFile   = "source-id"  // this agent's identity on the LED network (a UUID)
 )
+
+// SourceID is this agent's identity as a source on the LED network (the
+// E1.31 CID): a random UUID made on the agent's first run and kept in the
+// state directory, so that it is the same across restarts and differs
+// between two agents, even on one machine.
+func SourceID(dir string) (string, error) {
+	path := filepath.Join(dir, SourceIDFile)
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if id := strings.TrimSpace(string(data)); len(id) == 36 {
+			return id, nil
+		}
+		return "", fmt.Errorf("%s holds %q, not a UUID: delete it and the agent makes a new one", path, data)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4, random
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	if err := atomicfile.WriteFile(path, []byte(id+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return id, nil
+}
 
 // Config is what `pano-agent enroll` writes and `pano-agent run` reads.
 type Config struct {

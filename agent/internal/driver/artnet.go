@@ -28,6 +28,7 @@ type ArtNetOptions struct {
 }
 
 type artnetFramer struct {
+	pacer
 	w    PacketWriter
 	per  int // bytes per universe
 	n    int // universes
@@ -91,7 +92,7 @@ func (f *artnetFramer) send() error {
 		size := min(f.per, len(f.px)-i*f.per)
 		copy(p[artnetHeader:artnetHeader+size], f.px[i*f.per:])
 	}
-	return sendPackets(f.w, f.pkts, f.to)
+	return f.out(f.w, f.pkts, f.to)
 }
 
 func (f *artnetFramer) close() error { return f.w.Close() }
@@ -119,7 +120,7 @@ func init() {
 	Register("artnet", Kind{
 		Check: func(s Settings) error { _, _, _, _, err := artnetSettings(s); return err },
 		Open: func(s Settings) (Driver, error) {
-			panel, o, host, port, err := artnetSettings(s)
+			_, _, host, port, err := artnetSettings(s)
 			if err != nil {
 				return nil, err
 			}
@@ -127,7 +128,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			d, err := NewArtNet(c, to, panel, o)
+			d, err := builders["artnet"](s, c, to)
 			if err != nil {
 				c.Close()
 				return nil, err
@@ -135,4 +136,15 @@ func init() {
 			return d, nil
 		},
 	})
+	builders["artnet"] = func(s Settings, w PacketWriter, to netip.AddrPort) (*Pixels, error) {
+		panel, o, _, _, err := artnetSettings(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewArtNet(w, to, panel, o)
+		if err == nil {
+			d.setLink(linkOf(s))
+		}
+		return d, err
+	}
 }

@@ -25,6 +25,7 @@ type DDPOptions struct {
 }
 
 type ddpFramer struct {
+	pacer
 	w    PacketWriter
 	seq  byte
 	px   []byte
@@ -67,7 +68,7 @@ func (f *ddpFramer) send() error {
 		p[1] = f.seq
 		copy(p[ddpHeader:], f.px[i*ddpMaxPayload:])
 	}
-	return sendPackets(f.w, f.pkts, f.to)
+	return f.out(f.w, f.pkts, f.to)
 }
 
 // DDP has no "off": no flag or destination in the 3waylabs spec says it,
@@ -92,7 +93,7 @@ func init() {
 	Register("ddp", Kind{
 		Check: func(s Settings) error { _, _, _, _, err := ddpSettings(s); return err },
 		Open: func(s Settings) (Driver, error) {
-			panel, o, host, port, err := ddpSettings(s)
+			_, _, host, port, err := ddpSettings(s)
 			if err != nil {
 				return nil, err
 			}
@@ -100,7 +101,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			d, err := NewDDP(c, to, panel, o)
+			d, err := builders["ddp"](s, c, to)
 			if err != nil {
 				c.Close()
 				return nil, fmt.Errorf("ddp: %w", err)
@@ -108,4 +109,15 @@ func init() {
 			return d, nil
 		},
 	})
+	builders["ddp"] = func(s Settings, w PacketWriter, to netip.AddrPort) (*Pixels, error) {
+		panel, o, _, _, err := ddpSettings(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewDDP(w, to, panel, o)
+		if err == nil {
+			d.setLink(linkOf(s))
+		}
+		return d, err
+	}
 }

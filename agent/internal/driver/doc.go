@@ -25,16 +25,25 @@
 //   - adalight: adafruit/Adalight LEDstream.pde — "Ada", count−1, checksum.
 //   - virtual: no hardware; keeps the last frame.
 //
-// Off (a power window closing): only E1.31 can tell its receiver, with
-// three Stream_Terminated packets per universe (E1.31-2018 §6.2.6), after
-// which nothing is sent until the next frame. DDP, Art-Net, TPM2, TPM2.net
-// and Adalight have no such signal (Off returns ErrNoOff): the player keeps
-// sending black frames, which also keeps a WLED in realtime mode dark and
-// a serial card refreshed.
+// Off (a power window closing, a blank, and Close when the agent stops):
+// only E1.31 can tell its receiver, with three Stream_Terminated packets
+// per universe (E1.31-2018 §6.2.6), after which nothing is sent until the
+// next frame. DDP, Art-Net, TPM2, TPM2.net and Adalight have no such
+// signal (Off returns ErrNoOff): the player keeps sending black frames,
+// which also keeps a WLED in realtime mode dark and a serial card
+// refreshed. When the agent stops (Close), they get one black frame, which
+// a receiver holds or times out of as its firmware does.
 //
-// AlphaSign (not a frame driver, not in the registry yet) writes text to
-// moving-message signs in the Alpha Sign Communications Protocol
-// (document 9708-8061F).
+// Network packets stay within one Ethernet frame (MaxUDPPayload); the
+// frame rate is bounded by the link the settings declare (link_mbit,
+// CheckFPS), and pacing spreads a frame's packets over part of the frame
+// interval. Serial frames are paced to the line: one drawn while the line
+// is busy is dropped and counted (State.Dropped).
+//
+// Every driver built here is registered (a test checks it). The Alpha
+// Sign text writer was removed (issue 13): a text sign renders its own
+// letters, so it cannot be a frame Driver, and the agent has no text path
+// that could feed one; it stays in git history (commit 02449e9).
 //
 // Serial drivers open their port through go.bug.st/serial (no cgo) and
 // reopen it with backoff after it disappears; State reports it. A serial

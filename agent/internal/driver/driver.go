@@ -26,6 +26,12 @@ type Driver interface {
 	Close() error
 }
 
+// FrameRater is implemented by drivers that want to know the frame rate
+// they are drawn at (network drivers, to pace their packets).
+type FrameRater interface {
+	SetFrameRate(fps float64)
+}
+
 // Switch is implemented by drivers that can tell the receiver the output
 // is off, where the protocol has a way to say it (E1.31's
 // Stream_Terminated). Contract: the caller has drawn a black frame before
@@ -48,6 +54,10 @@ type State struct {
 	Since   time.Time // when Up last changed
 	Err     error     // why it is down; nil when up
 	Retries int       // reopen attempts since it went down
+	// Dropped counts frames not sent since the driver opened because the
+	// link was still busy with earlier ones (a serial line slower than
+	// the frame rate): the panel shows fewer frames than were drawn.
+	Dropped int64
 }
 
 // StateReporter is implemented by drivers that can report State. Callers

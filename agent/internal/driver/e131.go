@@ -33,6 +33,7 @@ type E131Options struct {
 }
 
 type e131Framer struct {
+	pacer
 	w       PacketWriter
 	o       E131Options
 	seq     byte
@@ -148,7 +149,7 @@ func (f *e131Framer) send() error {
 		p[111] = f.seq
 		copy(p[e131Header:], f.px[i*per:])
 	}
-	return sendPackets(f.w, f.pkts, f.to)
+	return f.out(f.w, f.pkts, f.to)
 }
 
 // off ends the stream of every universe: E1.31-2018 §6.2.6 has a source
@@ -188,7 +189,9 @@ func (f *e131Framer) close() error { return f.w.Close() }
 
 // StableCID derives a source CID that stays the same across restarts of the
 // same agent on the same machine: a name-based (version 5 style) UUID of the
-// host name and the source name. A profile can set "cid" instead.
+// host name and the source name. It is the fallback for a run with no state
+// (test-pattern): an enrolled agent sets "cid" from its state directory
+// (daemon.SourceID), so two agents on one machine are two sources.
 func StableCID(sourceName string) [16]byte {
 	host, _ := os.Hostname()
 	sum := sha1.Sum([]byte("pano e1.31 source\x00" + host + "\x00" + sourceName))
@@ -236,6 +239,7 @@ func e131Settings(s Settings) (panel mapping.Config, o E131Options, host string,
 	if o.Multicast {
 		r.get("host") // the groups follow from the universes
 		port = r.int("port", E131Port, 1, 65535)
+		r.link()
 	} else {
 		host, port = r.net(E131Port)
 	}
@@ -267,7 +271,7 @@ func init() {
 	Register("e131", Kind{
 		Check: func(s Settings) error { _, _, _, _, err := e131Settings(s); return err },
 		Open: func(s Settings) (Driver, error) {
-			panel, o, host, port, err := e131Settings(s)
+			_, o, host, port, err := e131Settings(s)
 			if err != nil {
 				return nil, err
 			}
@@ -282,7 +286,7 @@ func init() {
 			} else if c, to, err = openUDP("e131", host, port); err != nil {
 				return nil, err
 			}
-			d, err := NewE131(c, to, panel, o)
+			d, err := builders["e131"](s, c, to)
 			if err != nil {
 				c.Close()
 				return nil, err
@@ -290,4 +294,15 @@ func init() {
 			return d, nil
 		},
 	})
+	builders["e131"] = func(s Settings, w PacketWriter, to netip.AddrPort) (*Pixels, error) {
+		panel, o, _, _, err := e131Settings(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewE131(w, to, panel, o)
+		if err == nil {
+			d.setLink(linkOf(s))
+		}
+		return d, err
+	}
 }

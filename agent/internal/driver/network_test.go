@@ -418,3 +418,130 @@ func TestBatchOverIPv6Loopback(t *testing.T) {
 		t.Fatalf("last datagram % x", buf[:13])
 	}
 }
+
+// TestEveryNetworkPacketFitsOneEthernetFrame: whatever settings Check
+// accepts, no network driver sends a UDP datagram larger than one
+// Ethernet frame carries (a larger one fragments, and small receivers
+// drop fragments). TPM2.net's pixels_per_packet is the setting that could
+// make them larger: 489 or more is refused, naming the maximum, 488.
+func TestEveryNetworkPacketFitsOneEthernetFrame(t *testing.T) {
+	for _, tc := range []struct {
+		driver string
+		extra  Settings
+	}{
+		{"ddp", nil}, {"e131", nil}, {"artnet", nil},
+		{"tpm2net", Settings{"pixels_per_packet": 480}},
+		{"tpm2net", Settings{"pixels_per_packet": 488}},
+		{"tpm2net", Settings{"pixels_per_packet": 489}},
+		{"tpm2net", Settings{"pixels_per_packet": 515}},
+		{"tpm2net", Settings{"pixels_per_packet": 21800}},
+	} {
+		_, port := udpSink(t)
+		s := Settings{"width": 256, "height": 128, "host": "127.0.0.1", "port": port}
+		for k, v := range tc.extra {
+			s[k] = v
+		}
+		if err := Check(tc.driver, s); err != nil {
+			var se *SettingError
+			if !errors.As(err, &se) || se.Key != "pixels_per_packet" || !strings.Contains(err.Error(), "use at most 488") {
+				t.Errorf("%s %v refused without naming the maximum: %v", tc.driver, tc.extra, err)
+			}
+			continue
+		}
+		d, err := Open(tc.driver, s)
+		if err != nil {
+			t.Fatalf("%s %v: %v", tc.driver, tc.extra, err)
+		}
+		p := d.(*Pixels)
+		rec := &recorder{}
+		p.f = swapWriter(p.f, rec)
+		if err := d.Draw(testFrame(256, 128)); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		for i, pkt := range rec.packets {
+			if len(pkt) > MaxUDPPayload {
+				t.Errorf("%s %v: packet %d is %d bytes of UDP data, more than one Ethernet frame's %d", tc.driver, tc.extra, i+1, len(pkt), MaxUDPPayload)
+				break
+			}
+		}
+	}
+}
+
+// TestTPM2NetAdviceFitsOneEthernetFrame: a panel too large for 255
+// packets is told a pixels_per_packet that fits one Ethernet frame, or,
+// when none does, to split the panel — never a value that fragments.
+func TestTPM2NetAdviceFitsOneEthernetFrame(t *testing.T) {
+	for _, tc := range []struct {
+		w, h int
+		want string
+	}{
+		{384, 192, "raise pixels_per_packet to 290–488"},
+		{512, 256, "one TPM2.net output carries at most 124440 pixels: split the panel"},
+	} {
+		err := Check("tpm2net", Settings{"width": tc.w, "height": tc.h, "host": "h", "pixels_per_packet": 170})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%dx%d: %v, want %q", tc.w, tc.h, err, tc.want)
+		}
+	}
+}
+
+// TestFrameRateBoundByTheLink: the frame rate is bounded by the link the
+// profile declares (link_mbit, default 100): 128×64 is 49 E1.31 packets,
+// 33,984 bytes on the wire per frame, so 367 fps at 100 Mbit; 18 DDP
+// packets, 25,944 bytes, so 481 fps (PROTOCOLS.md's "Physical limits").
+func TestFrameRateBoundByTheLink(t *testing.T) {
+	for _, tc := range []struct {
+		driver string
+		extra  Settings
+		max    int
+	}{
+		{"e131", nil, 367},
+		{"ddp", nil, 481},
+		{"artnet", nil, 435},
+		{"tpm2net", nil, 482},
+		{"e131", Settings{"link_mbit": 1000}, 3678},
+		{"e131", Settings{"multicast": true}, 367},
+	} {
+		s := Settings{"width": 128, "height": 64, "host": "10.0.0.7"}
+		for k, v := range tc.extra {
+			s[k] = v
+		}
+		if err := CheckFPS(tc.driver, s, float64(tc.max)); err != nil {
+			t.Errorf("%s %v at %d fps: %v", tc.driver, tc.extra, tc.max, err)
+		}
+		err := CheckFPS(tc.driver, s, float64(tc.max+1))
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("at most %d fps", tc.max)) || !strings.Contains(err.Error(), "128x64") || !strings.Contains(err.Error(), "link_mbit") {
+			t.Errorf("%s %v at %d fps: %v; want a refusal naming the maximum %d", tc.driver, tc.extra, tc.max+1, err, tc.max)
+		}
+	}
+	if err := CheckFPS("virtual", Settings{"width": 4, "height": 2}, 10000); err != nil {
+		t.Errorf("virtual has no link: %v", err)
+	}
+	if err := Check("ddp", Settings{"width": 4, "height": 2, "host": "h", "link_mbit": 0}); err == nil || !strings.Contains(err.Error(), "link_mbit") {
+		t.Errorf("link_mbit 0: %v", err)
+	}
+}
+
+// TestCloseLeavesThePanelBlack: a driver whose protocol cannot say "off"
+// (DDP) sends one black frame when it is closed after drawing, so a panel
+// whose agent stopped is dark, not frozen on its last picture.
+func TestCloseLeavesThePanelBlack(t *testing.T) {
+	rec := &recorder{}
+	d, _ := NewDDP(rec, dst, plain(2, 1), DDPOptions{})
+	if err := d.Draw(testFrame(2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.packets) != 2 || !bytes.Equal(rec.packets[1][10:], make([]byte, 6)) || rec.packets[1][0]&ddpFlagPush == 0 || !rec.closed {
+		t.Fatalf("after Close: %d packets, last % x; want one black frame with PUSH, then the socket closed", len(rec.packets), rec.packets[len(rec.packets)-1])
+	}
+	rec2 := &recorder{}
+	d2, _ := NewDDP(rec2, dst, plain(2, 1), DDPOptions{})
+	d2.Close()
+	if len(rec2.packets) != 0 {
+		t.Fatalf("a driver that never drew sent %d packets on Close", len(rec2.packets))
+	}
+}

@@ -37,6 +37,8 @@ type Pixels struct {
 	m      *mapping.Map
 	f      framer
 	closed bool
+	drawn  bool // a frame got out since open or the last off
+	link   linkOptions
 	state  State
 	now    func() time.Time
 }
@@ -69,6 +71,10 @@ func (d *Pixels) Draw(frame *image.RGBA) error {
 
 func (d *Pixels) sendLocked() error {
 	err := d.f.send()
+	if err == errDropped {
+		return nil
+	}
+	d.drawn = d.drawn || err == nil
 	switch {
 	case err != nil && d.state.Up:
 		d.state = State{Up: false, Since: d.now(), Err: err}
@@ -81,6 +87,21 @@ func (d *Pixels) sendLocked() error {
 		return fmt.Errorf("%s: %w", d.name, err)
 	}
 	return nil
+}
+
+// SetFrameRate tells the driver the frame rate it is drawn at, for
+// pacing: a network driver with pacing p spreads each frame's packets over
+// p / fps seconds. Until told, it assumes 25 fps.
+func (d *Pixels) SetFrameRate(fps float64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.setSpreadLocked(fps)
+}
+
+func (d *Pixels) setSpreadLocked(fps float64) {
+	if s, ok := d.f.(interface{ setSpread(time.Duration) }); ok && fps > 0 {
+		s.setSpread(time.Duration(d.link.pacing / fps * float64(time.Second)))
+	}
 }
 
 // SetBrightness applies to the frames drawn after it.
@@ -101,6 +122,9 @@ func (d *Pixels) Halt() error {
 		return fmt.Errorf("%s: closed", d.name)
 	}
 	clear(d.f.payload())
+	if w, ok := d.f.(interface{ waitLine() }); ok {
+		w.waitLine()
+	}
 	return d.sendLocked()
 }
 
@@ -119,6 +143,7 @@ func (d *Pixels) Off() error {
 	}
 	clear(d.f.payload())
 	err := o.off()
+	d.drawn = false
 	switch {
 	case err != nil && d.state.Up:
 		d.state = State{Up: false, Since: d.now(), Err: err}
@@ -131,6 +156,7 @@ func (d *Pixels) Off() error {
 	return nil
 }
 
+// Close ends the stream (see Off) and releases the transport.
 func (d *Pixels) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -138,7 +164,30 @@ func (d *Pixels) Close() error {
 		return nil
 	}
 	d.closed = true
-	return d.f.close()
+	// A stream that stops says so, where the protocol can (E1.31
+	// Stream_Terminated): receivers go dark at once instead of holding
+	// the last frame until their data-loss timeout.
+	// A protocol that cannot say it gets one black frame: a panel whose
+	// agent stopped is dark, not frozen on the last picture.
+	var offErr error
+	if d.drawn {
+		clear(d.f.payload())
+		if o, ok := d.f.(offFramer); ok {
+			offErr = o.off()
+		} else {
+			if w, ok := d.f.(interface{ waitLine() }); ok {
+				w.waitLine()
+			}
+			offErr = d.f.send()
+		}
+	}
+	if err := d.f.close(); err != nil {
+		return err
+	}
+	if offErr != nil {
+		return fmt.Errorf("%s: stream end not sent: %w", d.name, offErr)
+	}
+	return nil
 }
 
 // State reports whether the last frame got out. Transports that reopen
@@ -149,6 +198,9 @@ func (d *Pixels) State() State {
 	s := d.state
 	if r, ok := d.f.(interface{ retries() int }); ok && !s.Up {
 		s.Retries = r.retries()
+	}
+	if r, ok := d.f.(interface{ dropped() int64 }); ok {
+		s.Dropped = r.dropped()
 	}
 	return s
 }

@@ -259,3 +259,43 @@ func TestDDPHasNoOff(t *testing.T) {
 		t.Fatalf("DDP Off: %v, %d packets", err, len(rec.packets))
 	}
 }
+
+// TestE131StopEndsTheStreamAgainstNpmSacn: closing the driver (the agent
+// stops) ends every universe's stream with three Stream_Terminated packets,
+// black, as the independent receiver parses them, so receivers go dark at
+// once instead of holding the last frame for the 2.5 s data-loss timeout.
+func TestE131StopEndsTheStreamAgainstNpmSacn(t *testing.T) {
+	const w, h, first = 20, 10, 3
+	const frames = 1 + 3 // a frame, three terminations
+	port := freeUDPPort(t)
+	r := startReceiver(t, "sacn-stream", port, first, 2, strconv.Itoa(2*frames))
+	d, err := Open("e131", Settings{"width": w, "height": h, "host": "127.0.0.1", "port": port, "universe": first, "gamma": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Draw(testFrame(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int][]int{}
+	for i := 0; i < 2*frames; i++ {
+		f := strings.Fields(r.next(t))
+		if len(f) != 4 || f[0] == "error" {
+			t.Fatalf("receiver: %q", f)
+		}
+		u, _ := strconv.Atoi(f[0])
+		opt, _ := strconv.Atoi(f[2])
+		b, _ := hex.DecodeString(f[3])
+		if opt&0x40 != 0 && bytes.Count(b, []byte{0}) != len(b) {
+			t.Fatalf("universe %d: a terminating packet carries light", u)
+		}
+		got[u] = append(got[u], opt&0x40)
+	}
+	for _, u := range []int{first, first + 1} {
+		if want := []int{0, 0x40, 0x40, 0x40}; fmt.Sprint(got[u]) != fmt.Sprint(want) {
+			t.Fatalf("universe %d: options %v, want a frame then three Stream_Terminated %v", u, got[u], want)
+		}
+	}
+}

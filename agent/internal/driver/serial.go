@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -149,18 +150,76 @@ func (p *SerialPort) Close() error {
 }
 
 // serialFramer sends one buffer per frame: header, LED bytes, trailer.
+//
+// Paced to the line: a frame takes len(frame) / bytesPerSec on the wire,
+// and a frame drawn while the previous ones are still going out (beyond
+// half a frame of backlog) is dropped rather than written, so the driver
+// never writes faster than the line carries: a USB adapter's or the
+// kernel's buffer would otherwise fill and the panel would show frames
+// ever later. Dropped frames are counted in State.Dropped.
 type serialFramer struct {
 	w     io.Writer
 	frame []byte
 	px    []byte // frame[header : header+3n]
+
+	bytesPerSec float64 // 0: not paced (a plain io.Writer)
+	now         func() time.Time
+	busyUntil   time.Time // when the line has sent what was written
+	drops       int64
+}
+
+// paceTo paces the framer to a serial line of cfg's settings.
+func (f *serialFramer) paceTo(cfg SerialConfig) {
+	f.bytesPerSec = float64(cfg.Baud) / cfg.bitsPerByte()
+	f.now = time.Now
+}
+
+func (f *serialFramer) frameTime() time.Duration {
+	return time.Duration(float64(len(f.frame)) / f.bytesPerSec * float64(time.Second))
 }
 
 func (f *serialFramer) payload() []byte { return f.px }
 
 func (f *serialFramer) send() error {
+	if f.bytesPerSec > 0 {
+		now, dur := f.now(), f.frameTime()
+		if f.busyUntil.Sub(now) > dur/2 {
+			f.drops++ // the line is still busy with earlier frames
+			return errDropped
+		}
+		_, err := f.w.Write(f.frame)
+		if err == nil {
+			if f.busyUntil.Before(now) {
+				f.busyUntil = now
+			}
+			f.busyUntil = f.busyUntil.Add(dur)
+		}
+		return err
+	}
 	_, err := f.w.Write(f.frame)
 	return err
 }
+
+// errDropped is a framer's answer for a frame it did not send because the
+// link was busy: not a failure of the output, whose state stays as it was.
+var errDropped = errors.New("frame dropped: the line is busy")
+
+// waitLine waits until a frame would be written (Halt's black frame must
+// not be dropped); at most one frame time, which settings keep under 1 s.
+func (f *serialFramer) waitLine() {
+	if f.bytesPerSec == 0 {
+		return
+	}
+	now := f.now()
+	if !f.busyUntil.After(now) {
+		return
+	}
+	if d := f.busyUntil.Sub(now) - f.frameTime()/2; d > 0 {
+		time.Sleep(d)
+	}
+}
+
+func (f *serialFramer) dropped() int64 { return f.drops }
 
 func (f *serialFramer) close() error {
 	if c, ok := f.w.(io.Closer); ok {

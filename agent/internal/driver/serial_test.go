@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -297,5 +299,68 @@ func TestSerialDrawAllocatesNothing(t *testing.T) {
 	f := testFrame(64, 32)
 	if a := testing.AllocsPerRun(10, func() { d.Draw(f) }); a != 0 {
 		t.Fatalf("%v allocations per frame", a)
+	}
+}
+
+// TestSerialWritesNoFasterThanTheLine: Adalight 64×32 (6150-byte frames)
+// at 115200 baud 8N1 carries 11,520 bytes/s, 1.87 frames/s. Drawn at 25
+// fps into a real pty for 2 s, the driver must write no more than the
+// line carries (plus the half-frame backlog it allows), drop the rest and
+// say so in State.Dropped. A pty does not pace bytes itself, so the bytes
+// read at the other end per second are what the driver wrote.
+func TestSerialWritesNoFasterThanTheLine(t *testing.T) {
+	dir := t.TempDir()
+	s := startSocat(t, dir)
+	b := s.openB()
+	st := serialSettings("adalight", filepath.Join(dir, "A"))
+	st["width"], st["height"] = 64, 32
+	d, err := Open("adalight", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var got atomic.Int64
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := b.Read(buf)
+			got.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	const frameBytes, lineBytesPerSec, fps = 6 + 3*64*32, 115200 / 10, 25
+	frame := testFrame(64, 32)
+	tick := time.NewTicker(time.Second / fps)
+	defer tick.Stop()
+	start := time.Now()
+	drawn := 0
+	for time.Since(start) < 2*time.Second {
+		if err := d.Draw(frame); err != nil {
+			t.Fatal(err)
+		}
+		drawn++
+		<-tick.C
+	}
+	el := time.Since(start).Seconds()
+	ds := d.(StateReporter).State()
+	// Count once every frame written has come through the pty.
+	want := int64(drawn-int(ds.Dropped)) * frameBytes
+	for deadline := time.Now().Add(5 * time.Second); got.Load() < want && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	wrote := got.Load()
+	limit := el*lineBytesPerSec + 1.5*frameBytes
+	t.Logf("drew %d frames in %.2f s; %d bytes reached the pty: %.0f bytes/s (%.2f frames/s), line carries %d bytes/s (%.2f frames/s)",
+		drawn, el, wrote, float64(wrote)/el, float64(wrote)/el/frameBytes, lineBytesPerSec, float64(lineBytesPerSec)/frameBytes)
+	if float64(wrote) > limit {
+		t.Fatalf("%d bytes written in %.2f s: more than the line carries (%.0f with one frame of slack)", wrote, el, limit)
+	}
+	if wrote < 3*frameBytes {
+		t.Fatalf("%d bytes written in %.2f s: fewer frames than the line carries", wrote, el)
+	}
+	if ds.Dropped == 0 || wrote != want {
+		t.Fatalf("state %+v: %d frames drawn, %d written, want the rest counted as dropped", ds, drawn, wrote/frameBytes)
 	}
 }

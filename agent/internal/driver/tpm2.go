@@ -78,7 +78,12 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return k.open(OpenSerial(sc), panel)
+				d, err := k.open(OpenSerial(sc), panel)
+				if err != nil {
+					return nil, err
+				}
+				d.f.(*serialFramer).paceTo(sc)
+				return d, nil
 			},
 		})
 	}

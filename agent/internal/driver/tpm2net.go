@@ -13,9 +13,14 @@ const (
 	TPM2NetPort         = 65506
 	tpm2netPerPacketDef = 480 // 1440 bytes: fits a 1500-byte MTU
 	tpm2netMaxPackets   = 255 // the packet count is one byte
+	tpm2netOverhead     = 7   // header 6 + trailer 1
+	// tpm2netMaxPerPacket is the most pixels one packet carries without
+	// exceeding one Ethernet frame: (1472 − 7) / 3 = 488.
+	tpm2netMaxPerPacket = (MaxUDPPayload - tpm2netOverhead) / 3
 )
 
 type tpm2netFramer struct {
+	pacer
 	w    PacketWriter
 	per  int // bytes per packet
 	px   []byte
@@ -52,8 +57,15 @@ func NewTPM2Net(w PacketWriter, to netip.AddrPort, panel mapping.Config, pixelsP
 }
 
 func tpm2netRange(n, per int) *SettingError {
+	if per > tpm2netMaxPerPacket {
+		return &SettingError{Key: "pixels_per_packet", Msg: fmt.Sprintf("%d makes %d-byte UDP packets, larger than one Ethernet frame (%d bytes of UDP data at a 1500-byte MTU), which the network fragments and small receivers drop: use at most %d", per, 3*per+tpm2netOverhead, MaxUDPPayload, tpm2netMaxPerPacket)}
+	}
 	if packets := (n + per - 1) / per; packets > tpm2netMaxPackets {
-		return &SettingError{Key: "pixels_per_packet", Msg: fmt.Sprintf("%d pixels need %d packets of %d: TPM2.net numbers at most %d packets per frame (raise pixels_per_packet to %d or more)", n, packets, per, tpm2netMaxPackets, (n+tpm2netMaxPackets-1)/tpm2netMaxPackets)}
+		need := (n + tpm2netMaxPackets - 1) / tpm2netMaxPackets
+		if need > tpm2netMaxPerPacket {
+			return &SettingError{Key: "pixels_per_packet", Msg: fmt.Sprintf("%d pixels need %d packets of %d: TPM2.net numbers at most %d packets per frame, and packets of one Ethernet frame carry at most %d pixels, so one TPM2.net output carries at most %d pixels: split the panel over several outputs, or use DDP or E1.31", n, packets, per, tpm2netMaxPackets, tpm2netMaxPerPacket, tpm2netMaxPackets*tpm2netMaxPerPacket)}
+		}
+		return &SettingError{Key: "pixels_per_packet", Msg: fmt.Sprintf("%d pixels need %d packets of %d: TPM2.net numbers at most %d packets per frame (raise pixels_per_packet to %d–%d)", n, packets, per, tpm2netMaxPackets, need, tpm2netMaxPerPacket)}
 	}
 	return nil
 }
@@ -64,7 +76,7 @@ func (f *tpm2netFramer) send() error {
 	for i, p := range f.pkts {
 		copy(p[6:len(p)-1], f.px[i*f.per:])
 	}
-	return sendPackets(f.w, f.pkts, f.to)
+	return f.out(f.w, f.pkts, f.to)
 }
 
 func (f *tpm2netFramer) close() error { return f.w.Close() }
@@ -73,7 +85,7 @@ func tpm2netSettings(s Settings) (panel mapping.Config, per int, host string, po
 	r := newReader(s)
 	panel = r.panel()
 	host, port = r.net(TPM2NetPort)
-	per = r.int("pixels_per_packet", tpm2netPerPacketDef, 1, 21800) // one UDP datagram
+	per = r.int("pixels_per_packet", tpm2netPerPacketDef, 1, 0xFFFF/3) // tpm2netRange bounds it to one Ethernet frame
 	if r.err == nil {
 		if e := tpm2netRange(panel.Width*panel.Height, per); e != nil {
 			r.fail(e.Key, "%s", e.Msg)
@@ -86,7 +98,7 @@ func init() {
 	Register("tpm2net", Kind{
 		Check: func(s Settings) error { _, _, _, _, err := tpm2netSettings(s); return err },
 		Open: func(s Settings) (Driver, error) {
-			panel, per, host, port, err := tpm2netSettings(s)
+			_, _, host, port, err := tpm2netSettings(s)
 			if err != nil {
 				return nil, err
 			}
@@ -94,7 +106,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			d, err := NewTPM2Net(c, to, panel, per)
+			d, err := builders["tpm2net"](s, c, to)
 			if err != nil {
 				c.Close()
 				return nil, err
@@ -102,4 +114,15 @@ func init() {
 			return d, nil
 		},
 	})
+	builders["tpm2net"] = func(s Settings, w PacketWriter, to netip.AddrPort) (*Pixels, error) {
+		panel, per, _, _, err := tpm2netSettings(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewTPM2Net(w, to, panel, per)
+		if err == nil {
+			d.setLink(linkOf(s))
+		}
+		return d, err
+	}
 }

@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// MaxUDPPayload is the most UDP data one Ethernet frame carries at the
+// usual 1500-byte MTU (minus 20 bytes of IPv4 and 8 of UDP header). Every
+// network driver keeps its packets within it: a larger datagram is
+// fragmented, and receivers of the ESP32 class drop fragments.
+const MaxUDPPayload = 1500 - 20 - 8
+
 // PacketWriter is the network drivers' transport: one call sends one
 // datagram. *net.UDPConn implements it without allocating; tests hand the
 // drivers a recorder.
@@ -25,6 +31,7 @@ func (r *reader) net(defPort int) (host string, port int) {
 		}
 	}
 	port = r.int("port", defPort, 1, 65535)
+	r.link()
 	return host, port
 }
 

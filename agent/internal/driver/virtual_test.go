@@ -2,8 +2,12 @@ package driver
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"image"
 	"image/color"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -86,6 +90,41 @@ func TestCheckNamesTheKey(t *testing.T) {
 		var se *SettingError
 		if !errors.As(err, &se) || se.Key != tc.key || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%v: err %v, want key %q and %q", tc.s, err, tc.key, tc.msg)
+		}
+	}
+}
+
+// TestEveryBuiltDriverIsRegistered: every driver constructor in this
+// package (func NewX) is reachable by a profile, through the registry: a
+// driver that is built and tested but that no profile can select is dead
+// code that looks like a feature.
+func TestEveryBuiltDriverIsRegistered(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := map[string]bool{}
+	for _, n := range Names() {
+		registered[n] = true
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range file.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "New") {
+				continue
+			}
+			name := strings.ToLower(strings.TrimPrefix(fn.Name.Name, "New"))
+			if !registered[name] {
+				t.Errorf("%s: %s builds driver %q, which is not registered (registered: %v)", f, fn.Name.Name, name, Names())
+			}
 		}
 	}
 }

@@ -485,9 +485,20 @@ func (p *Player) step(now time.Time) {
 		p.show(now, p.pattern.name)
 		return
 	case p.blanked:
+		// Blanked as when off: one black frame, then the receiver is told
+		// (E1.31 Stream_Terminated) and nothing more is sent until the
+		// blank is lifted; a driver that cannot say it gets black frames.
 		p.end(now)
+		if p.offSaid {
+			p.mu.Lock()
+			p.lastDraw = now
+			p.mu.Unlock()
+			return
+		}
 		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
-		p.show(now, "blanked")
+		if p.show(now, "blanked") {
+			p.sayOff()
+		}
 		return
 	case !on:
 		p.powerOff(now)
@@ -611,9 +622,15 @@ func (p *Player) powerOff(now time.Time) {
 	}
 	p.mu.Unlock()
 	draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
-	if !p.show(now, "ok") {
-		return
+	if p.show(now, "ok") {
+		p.sayOff()
 	}
+}
+
+// sayOff tells the receiver the output is off, after a black frame, where
+// the driver can (driver.Switch); nothing is sent afterwards until a frame
+// is drawn again.
+func (p *Player) sayOff() {
 	sw, ok := p.drv.(driver.Switch)
 	if !ok {
 		return

@@ -394,3 +394,33 @@ func TestNewPlanWakesAnOffPanel(t *testing.T) {
 		t.Fatalf("frames after the new plan %v (asleep %v); want one, at once", got, p.asleep.Load())
 	}
 }
+
+// Blanking a panel whose driver can say "off" (E1.31) draws one black
+// frame, tells the receiver, and sends nothing more until the blank is
+// lifted; lifting it draws the item again.
+func TestBlankTellsTheReceiverOff(t *testing.T) {
+	r := newRig(t, protocol.FallbackBlack)
+	sp := &switchPanel{Virtual: r.v, clk: r.clk}
+	r.withPlan(t, sp, func(p *protocol.Plan) {})
+	r.stepAt(30 * time.Second)
+	if r.pixel(5, 2) != red {
+		t.Fatalf("before the blank: pixel %v", r.pixel(5, 2))
+	}
+	r.p.blanked = true
+	r.stepAt(31 * time.Second)
+	draws, offs := sp.counts()
+	if offs != 1 || r.pixel(5, 2) != black || !r.p.Status().Blanked {
+		t.Fatalf("blanked: %d offs, pixel %v, status %+v; want 1 off after a black frame", offs, r.pixel(5, 2), r.p.Status())
+	}
+	for d := 32 * time.Second; d < 40*time.Second; d += time.Second {
+		r.stepAt(d)
+	}
+	if d2, o2 := sp.counts(); d2 != draws || o2 != 1 {
+		t.Fatalf("while blanked: %d more frames, %d more offs; want none", d2-draws, o2-1)
+	}
+	r.p.blanked = false
+	r.stepAt(45 * time.Second)
+	if d2, _ := sp.counts(); d2 != draws+1 || r.p.Status().Blanked {
+		t.Fatalf("after the blank: %d more frames, status %+v; want the item drawn again", d2-draws, r.p.Status())
+	}
+}
