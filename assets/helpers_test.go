@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pano-signage/pano/assets/pngcmp"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -135,7 +137,8 @@ func storeFiles(t testing.TB, s *Store) []string {
 	return files
 }
 
-// golden compares got with testdata/name, or rewrites it under -update.
+// golden compares the picture got with testdata/name by its pixels, or
+// rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	p := filepath.Join("testdata", name)
@@ -152,8 +155,8 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run `make golden` to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
+	if err := pngcmp.Diff(got, want); err != nil {
 		os.WriteFile(strings.TrimSuffix(p, ".png")+".got.png", got, 0o644)
-		t.Errorf("%s differs from the golden file; wrote %s.got.png to compare (`make golden` accepts it)", p, strings.TrimSuffix(p, ".png"))
+		t.Errorf("%s differs from the golden file (%v); wrote %s.got.png to compare (`make golden` accepts it)", p, err, strings.TrimSuffix(p, ".png"))
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/assets/play"
+	"github.com/pano-signage/pano/assets/pngcmp"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
@@ -152,9 +153,9 @@ func TestProgramGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v (run `make golden`)", err)
 		}
-		if !bytes.Equal(want, buf.Bytes()) {
+		if err := pngcmp.Diff(buf.Bytes(), want); err != nil {
 			os.WriteFile(name+".got.png", buf.Bytes(), 0o644)
-			t.Errorf("%s differs; wrote %s.got.png", name, name)
+			t.Errorf("%s differs (%v); wrote %s.got.png", name, err, name)
 		}
 	}
 }
