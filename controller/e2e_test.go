@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,6 +164,7 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	online := regexp.MustCompile(`msg="agent online" agent=truong-hoc .*panel=64x32`)
 	ctl.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 1)
+	checkMetrics(t, addr)
 
 	took, err := ctl.stop(t)
 	if err != nil {
@@ -181,6 +184,38 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 		t.Fatalf("agent exit after SIGTERM: %v", err)
 	}
 	ctl2.waitLine(t, regexp.MustCompile(`msg="agent offline" agent=truong-hoc`), 1)
+}
+
+// checkMetrics reads the running controller's /metrics as Prometheus
+// would, after one /healthz: the agent online, the store's, the decode
+// budget's and the HTTP latency series are there.
+func checkMetrics(t *testing.T, addr string) {
+	t.Helper()
+	get := func(path string) string {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", path, res.Status)
+		}
+		return string(b)
+	}
+	get("/healthz")
+	body := get("/metrics")
+	for _, want := range []string{
+		"\npano_agents_online 1\n",
+		"\npano_decode_budget_pixels 1.5e+08\n",
+		"\npano_render_queue{status=\"queued\"} ",
+		"\npano_store_writer_waits_total ",
+		"\npano_http_request_duration_seconds_count{code=\"200\",method=\"GET\",route=\"/healthz\"} 1\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
 }
 
 func TestServeBadInput(t *testing.T) {

@@ -36,6 +36,9 @@ type Deps struct {
 	// Asia/Ho_Chi_Minh); SiteName heads printed reports.
 	TimeZone string
 	SiteName string
+	// Collectors are more metrics for /metrics (the store's, the decode
+	// budget's, the hub's and the plans').
+	Collectors []prometheus.Collector
 	// API is registered under /api/v1 when set.
 	API interface{ Register(*echo.Echo) }
 	// Agents registers the agent endpoints (/agent/v1/…) when set.
@@ -61,7 +64,11 @@ func New(d Deps) *echo.Echo {
 	e.Use(securityHeaders)
 
 	reg := prometheus.NewRegistry()
+	httpDuration := prometheus.NewHistogramVec(httpDurationOpts, []string{"route", "method", "code"})
+	e.Use(measure(httpDuration))
+	reg.MustRegister(d.Collectors...)
 	reg.MustRegister(
+		httpDuration,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -43,9 +43,15 @@ func TestRenditionQueue(t *testing.T) {
 	if n, _ := s.EnqueueRenditions(ctx); n != 0 {
 		t.Fatalf("second enqueue queued %d", n)
 	}
+	if q, err := s.RenditionQueue(ctx); err != nil || q["queued"] != 2 || q["processing"] != 0 {
+		t.Fatalf("render queue %v, %v; want 2 queued", q, err)
+	}
 	j1, err := s.ClaimRendition(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if q, err := s.RenditionQueue(ctx); err != nil || q["queued"] != 1 || q["processing"] != 1 {
+		t.Fatalf("render queue %v, %v; want 1 queued, 1 processing", q, err)
 	}
 	if j1.Revision.ID != rev || j1.Rendition.Status != RenditionProcessing {
 		t.Fatalf("claimed %+v", j1)
