@@ -75,7 +75,7 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{err.Error()}
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg}}
-	resp, err := daemon.Enroll(ctx, cfg, daemon.EnrollRequest{
+	resp, err := daemon.Enroll(ctx, cfg, protocol.EnrollRequest{
 		Code: strings.TrimSpace(code), Name: cfg.Name, Profile: prof.Name,
 		Panel: protocol.Panel{Width: w, Height: h}, AgentVersion: version,
 	}, client)

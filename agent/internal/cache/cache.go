@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/agent/internal/atomicfile"
+	"github.com/pano-signage/pano/protocol"
 )
 
 var hashRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -175,7 +176,7 @@ func (c *Cache) fetchInto(ctx context.Context, sha string, progress func(int64))
 		return fmt.Errorf("cache: read partial %s: %w", sha[:12], err)
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/agent/v1/assets/"+sha, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+protocol.AssetsPath+sha, nil)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}

@@ -12,32 +12,13 @@ import (
 	"github.com/pano-signage/pano/protocol"
 )
 
-// EnrollPath is the controller's enrolment endpoint.
-const EnrollPath = "/agent/v1/enroll"
-
-// EnrollRequest exchanges a one-time code for a device credential.
-type EnrollRequest struct {
-	Code         string         `json:"code"`
-	Name         string         `json:"name"`
-	Profile      string         `json:"profile"`
-	Panel        protocol.Panel `json:"panel"`
-	AgentVersion string         `json:"agent_version"`
-}
-
-// EnrollResponse carries the credential, shown only this once.
-type EnrollResponse struct {
-	DisplayID   int64  `json:"display_id"`
-	DisplayName string `json:"display_name"`
-	Credential  string `json:"credential"`
-}
-
 // Enroll asks the controller for a credential and saves the agent's state.
-func Enroll(ctx context.Context, cfg Config, req EnrollRequest, client *http.Client) (EnrollResponse, error) {
-	var out EnrollResponse
+func Enroll(ctx context.Context, cfg Config, req protocol.EnrollRequest, client *http.Client) (protocol.EnrollResponse, error) {
+	var out protocol.EnrollResponse
 	body, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.HTTPBase()+EnrollPath, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.HTTPBase()+protocol.EnrollPath, bytes.NewReader(body))
 	if err != nil {
 		return out, err
 	}

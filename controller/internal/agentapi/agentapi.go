@@ -24,28 +24,9 @@ import (
 	"github.com/pano-signage/pano/protocol"
 )
 
-// EnrollPath is where agents enrol.
-const EnrollPath = "/agent/v1/enroll"
-
 // CredentialPrefix starts every device credential, so a leaked one is
 // recognisable in logs and secret scanners.
 const CredentialPrefix = "pano_dev_"
-
-// EnrollRequest is what `pano-agent enroll` sends.
-type EnrollRequest struct {
-	Code         string         `json:"code"`
-	Name         string         `json:"name"`
-	Profile      string         `json:"profile"`
-	Panel        protocol.Panel `json:"panel"`
-	AgentVersion string         `json:"agent_version"`
-}
-
-// EnrollResponse carries the credential, shown only this once.
-type EnrollResponse struct {
-	DisplayID   int64  `json:"display_id"`
-	DisplayName string `json:"display_name"`
-	Credential  string `json:"credential"`
-}
 
 // API serves the agent endpoints.
 type API struct {
@@ -61,7 +42,7 @@ func New(st *store.Store, log *slog.Logger) *API {
 
 // Register mounts the endpoints.
 func (a *API) Register(e *echo.Echo) {
-	e.POST(EnrollPath, a.enroll)
+	e.POST(protocol.EnrollPath, a.enroll)
 }
 
 func fail(c echo.Context, status int, code, msg string) error {
@@ -77,7 +58,7 @@ func (a *API) enroll(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return fail(c, http.StatusTooManyRequests, "throttled", "too many failed enrolments from this address; wait and try again")
 	}
-	var req EnrollRequest
+	var req protocol.EnrollRequest
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -119,7 +100,7 @@ func (a *API) enroll(c echo.Context) error {
 		return err
 	}
 	a.log.Info("agent enrolled", "display", id, "name", d.Name, "remote", addr, "agent_version", req.AgentVersion)
-	return c.JSON(http.StatusOK, EnrollResponse{DisplayID: id, DisplayName: d.Name, Credential: credential})
+	return c.JSON(http.StatusOK, protocol.EnrollResponse{DisplayID: id, DisplayName: d.Name, Credential: credential})
 }
 
 // Authenticator checks an agent's bearer credential for the hub.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
 )
 
 func setup(t *testing.T) (*API, *echo.Echo, *store.Store, string) {
@@ -40,7 +41,7 @@ func setup(t *testing.T) (*API, *echo.Echo, *store.Store, string) {
 }
 
 func post(e *echo.Echo, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, EnrollPath, strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, protocol.EnrollPath, strings.NewReader(body))
 	req.RemoteAddr = "192.0.2.7:4000"
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
@@ -70,7 +71,7 @@ func TestEnrolment(t *testing.T) {
 	}
 	// The right code, in lower case with spaces, works once.
 	rec := post(e, `{"code":" `+strings.ToLower(code)+` ","panel":{"width":64,"height":32}}`)
-	var out EnrollResponse
+	var out protocol.EnrollResponse
 	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || !strings.HasPrefix(out.Credential, CredentialPrefix) || out.DisplayName != "truong-hoc" {
 		t.Fatalf("enrol: %d %s", rec.Code, rec.Body)
 	}

@@ -13,9 +13,6 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
-// AgentAssetsPrefix is where enrolled agents fetch renditions by hash.
-const AgentAssetsPrefix = "/agent/v1/assets/"
-
 // AgentAssetGrace is how long after a display took a newer plan it may
 // still fetch the assets of the older one.
 const AgentAssetGrace = time.Hour

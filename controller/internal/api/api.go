@@ -202,8 +202,8 @@ func (a *API) Register(e *echo.Echo) {
 	}
 	// Agents fetch renditions with their device credential, outside the
 	// user API and its route table.
-	e.GET(AgentAssetsPrefix+":sha256", a.agentAsset)
-	e.HEAD(AgentAssetsPrefix+":sha256", a.agentAsset)
+	e.GET(protocol.AssetsPath+":sha256", a.agentAsset)
+	e.HEAD(protocol.AssetsPath+":sha256", a.agentAsset)
 }
 
 // Error is an API error: a status, a stable code for programs (and for the

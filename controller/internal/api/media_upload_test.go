@@ -27,6 +27,7 @@ import (
 	"github.com/pano-signage/pano/assets/frames"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
 )
 
 // uploadBody makes env.do send a multipart upload of one file.
@@ -276,7 +277,7 @@ func (v *env) enrolAgent(id int64) string {
 }
 
 func (v *env) agentGet(secret, sha string, hdr map[string]string) resp {
-	req, _ := http.NewRequest("GET", AgentAssetsPrefix+sha, nil)
+	req, _ := http.NewRequest("GET", protocol.AssetsPath+sha, nil)
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}

@@ -525,7 +525,7 @@ func (l *link) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
-	asset := bytes.Contains(first[:n], []byte("/agent/v1/assets/"))
+	asset := bytes.Contains(first[:n], []byte(protocol.AssetsPath))
 	if _, err := u.Write(first[:n]); err != nil {
 		return
 	}
