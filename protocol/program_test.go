@@ -30,7 +30,9 @@ func TestProgramValidateSaysWhatIsWrong(t *testing.T) {
 		{func(p *Program) { p.Windows[1].Color = "red" }, "colour"},
 		{func(p *Program) { p.Windows[0].Asset = "x" }, "SHA-256"},
 		{func(p *Program) { p.Windows[0].Items = []WindowItem{{Asset: sha('b'), DurationMS: 5000}} }, "one of the two"},
-		{func(p *Program) { p.Windows[0].Asset, p.Windows[0].Items = "", []WindowItem{{Asset: sha('b'), DurationMS: 5}} }, "lasts 5 ms"},
+		{func(p *Program) {
+			p.Windows[0].Asset, p.Windows[0].Items = "", []WindowItem{{Asset: sha('b'), DurationMS: 5}}
+		}, "lasts 5 ms"},
 		{func(p *Program) { p.Windows[0].Asset = "" }, "one of the two"},
 		{func(p *Program) { p.Windows = append(p.Windows, ProgramWindow{Kind: WindowCountdown, W: 1, H: 1}) }, "counts to"},
 		{func(p *Program) { p.Windows = make([]ProgramWindow, 17) }, "at most 16 windows"},
