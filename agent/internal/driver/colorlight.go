@@ -263,7 +263,11 @@ func (d *Colorlight) Close() error {
 func (d *Colorlight) State() State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.state
+	s := d.state
+	if !s.Up {
+		s.Retries = retriesOf(d.w)
+	}
+	return s
 }
 
 var (

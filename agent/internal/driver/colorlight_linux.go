@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -16,11 +17,21 @@ import (
 // Ethernet frames (the kernel adds only the checksum) and receives nothing
 // (protocol 0). Frames go out with sendmmsg(2), one system call a frame;
 // its arrays are sized on the first frame and reused.
+//
+// An interface that disappears (a USB Ethernet adapter unplugged) comes
+// back with another index: the socket is bound again to the interface of
+// the same name, tried with backoff (0.1 s doubling to 5 s) while frames
+// fail.
 type rawEthernet struct {
 	driver, iface string
 	fd            int
 	hdrs          []mmsghdr
 	iov           []unix.Iovec
+
+	now     func() time.Time
+	next    time.Time // no rebind attempt before this
+	backoff time.Duration
+	tries   int
 }
 
 // openRawEthernet opens the socket, with errors that say what to do: a
@@ -50,7 +61,7 @@ func openRawEthernet(driver, iface string) (*rawEthernet, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: bind a raw socket to %s: %w", driver, iface, err)
 	}
-	return &rawEthernet{driver: driver, iface: iface, fd: fd}, nil
+	return &rawEthernet{driver: driver, iface: iface, fd: fd, now: time.Now}, nil
 }
 
 // WriteFrames sends every frame, in order, or returns the first error.
@@ -73,17 +84,40 @@ func (r *rawEthernet) WriteFrames(frames [][]byte) error {
 		switch e {
 		case 0:
 			sent += int(n)
+			r.tries, r.backoff = 0, 0
 		case unix.EINTR:
 		case unix.ENETDOWN:
 			return fmt.Errorf("interface %s is down: bring it up (ip link set %s up) and check the cable to the first card", r.iface, r.iface)
 		case unix.ENXIO, unix.ENODEV:
-			return fmt.Errorf("interface %s is gone (%v): plug the adapter back in or restart the agent with the right interface", r.iface, e)
+			if !r.rebind() {
+				return fmt.Errorf("interface %s is gone (%v): plug the adapter back in; the agent binds to it again when it returns", r.iface, e)
+			}
 		default:
 			return fmt.Errorf("send on %s: %w", r.iface, e)
 		}
 	}
 	return nil
 }
+
+// rebind binds the socket to the interface of the same name, if the
+// backoff allows and it exists again; it reports whether it did.
+func (r *rawEthernet) rebind() bool {
+	if r.now().Before(r.next) {
+		return false
+	}
+	r.tries++
+	r.backoff = min(max(2*r.backoff, serialMinBackoff), serialMaxBackoff)
+	r.next = r.now().Add(r.backoff)
+	// Asked through the socket, so the name is looked up in the socket's
+	// network namespace, whichever thread runs this.
+	ifr, err := unix.NewIfreq(r.iface)
+	if err != nil || unix.IoctlIfreq(r.fd, unix.SIOCGIFINDEX, ifr) != nil {
+		return false
+	}
+	return unix.Bind(r.fd, &unix.SockaddrLinklayer{Ifindex: int(ifr.Uint32())}) == nil
+}
+
+func (r *rawEthernet) retries() int { return r.tries }
 
 func (r *rawEthernet) Close() error {
 	if r.fd < 0 {

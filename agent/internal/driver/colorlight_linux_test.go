@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -394,5 +395,69 @@ func TestColorlightSettings(t *testing.T) {
 	delete(s, "interface")
 	if err := Check("colorlight", s); err == nil || !strings.Contains(err.Error(), `"interface" is missing`) {
 		t.Errorf("no interface: %v", err)
+	}
+}
+
+// TestColorlightInterfaceComesBack: when the interface disappears (a USB
+// adapter unplugged), frames fail and State says so with retries; when an
+// interface of that name is back (with another index), the driver binds
+// to it again within its backoff (a fake clock here) and every pixel
+// arrives again.
+func TestColorlightInterfaceComesBack(t *testing.T) {
+	ns := vethNetns(t)
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", append([]string{"-n", ns}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	s := Settings{"interface": "cla", "width": 64, "height": 32, "gamma": 1}
+	var d Driver
+	if err := inNetns(ns, func() (err error) { d, err = Open("colorlight", s); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	raw := d.(*Colorlight).w.(*rawEthernet)
+	now := time.Now()
+	raw.now = func() time.Time { return now }
+	frame := testFrame(64, 32)
+	if err := d.Draw(frame); err != nil {
+		t.Fatal(err)
+	}
+
+	ip("link", "del", "cla") // takes clb with it
+	for i := 0; i < 3; i++ {
+		if err := d.Draw(frame); err == nil || !strings.Contains(err.Error(), "interface cla is gone") {
+			t.Fatalf("draw %d with the interface gone: %v", i+1, err)
+		}
+		now = now.Add(5 * time.Second)
+	}
+	if st := d.(StateReporter).State(); st.Up || st.Retries != 3 {
+		t.Fatalf("state with the interface gone: %+v; want down after 3 retries", st)
+	}
+
+	ip("link", "add", "cla", "type", "veth", "peer", "name", "clb")
+	ip("link", "set", "cla", "up")
+	ip("link", "set", "clb", "up")
+	var rx *clReceiver
+	if err := inNetns(ns, func() (err error) { rx, err = openCLReceiver("clb"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(rx.fd)
+	now = now.Add(5 * time.Second)
+	if err := d.Draw(frame); err != nil {
+		t.Fatalf("interface back: %v", err)
+	}
+	got, err := rx.frame(64, 32, 64, 32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 64*32; i++ {
+		if p := frame.Pix[4*i:]; got.pix[3*i] != p[2] || got.pix[3*i+1] != p[1] || got.pix[3*i+2] != p[0] {
+			t.Fatalf("pixel %d after the interface came back: % x", i, got.pix[3*i:3*i+3])
+		}
+	}
+	if st := d.(StateReporter).State(); !st.Up {
+		t.Fatalf("state after the interface came back: %+v", st)
 	}
 }
