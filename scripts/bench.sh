@@ -37,6 +37,31 @@ CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkDrivers$' -benchmem -count=1 -
 	}
 	'
 
+# Receiving cards and HUB75 (issue 13): one frame = colour mapping +
+# packets + sending. colorlight: raw Ethernet on the loopback interface
+# (needs CAP_NET_RAW: run as root), limit at the card's gigabit link;
+# flaschentaschen: one PPM datagram per frame over loopback UDP, limit at
+# 100 Mbit with IP fragments counted.
+echo
+echo "Receiving cards and HUB75 (GOMAXPROCS=1):"
+CGO_ENABLED=1 go test -run '^$' -bench '^Benchmark(Colorlight|FlaschenTaschen)$' -benchmem -count=1 -cpu 1 ./agent/internal/driver |
+	awk '
+	/^Benchmark(Colorlight|FlaschenTaschen)\// {
+		split($1, n, "/"); drv = tolower(substr(n[1], 10)); panel = n[2]; seen[drv] = 1
+		delete m
+		for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		wire = (drv == "colorlight") ? "1000Mbit" : "100Mbit"
+		printf "driver=%s panel=%s us_per_frame=%.1f allocs_per_frame=%d fps=%.0f limit=%.0ffps@%s cpu_at_limit=%.2f%%\n",
+			drv, panel, m["us/frame"], m["allocs/op"], m["fps"], m["limit_fps"], wire, m["cpu_at_limit_%"]
+		next
+	}
+	/^(FAIL|panic)/ { print; failed = 1 }
+	END {
+		if (!("colorlight" in seen)) print "driver=colorlight skipped: a raw socket needs CAP_NET_RAW (run make bench as root)"
+		exit failed
+	}
+	'
+
 # Packet pacing (issue 13): with pacing 0.5 at 25 fps a 128×64 frame's
 # packets are spread over half the 40 ms frame interval; spread is measured
 # at a loopback UDP receiver by the kernel's arrival timestamps, first

@@ -11,6 +11,7 @@ need=(
 	ffmpeg:ffmpeg # assets: ffprobe/ffmpeg probe and transcode videos (tests fail without it under CI=true)
 	imagemagick:/usr/bin/convert # make bench: the ImageMagick side of ingest_24mp_ms vs imagemagick_ms
 	socat:socat # serial driver tests: pseudo-terminal pairs
+	iproute2:ip # colorlight driver tests: a veth pair in a network namespace (as root)
 	nodejs:node # driver tests: independent E1.31/Art-Net receivers (npm sacn, dmxnet)
 	npm:npm     # driver tests: npm ci in agent/internal/driver/testdata/receivers; dashboard test: npm ci in web/e2e
 	chromium:/usr/bin/chromium # dashboard test: headless Chromium driven by playwright-core (controller/dashboard_e2e_test.go)

@@ -23,6 +23,15 @@
 //     WLED udp.cpp) — numbered packets, at most 255 per frame.
 //   - tpm2: TPM2 over serial — C9 DA size payload 36, one packet per frame.
 //   - adalight: adafruit/Adalight LEDstream.pde — "Ada", count−1, checksum.
+//   - colorlight: Colorlight 5A-75 / i5A receiving cards over raw
+//     Ethernet (AF_PACKET, CAP_NET_RAW), the layout of FPP's
+//     ColorLight-5a-75.cpp — brightness, one packet per row (≤ 497
+//     pixels), display frame; brightness goes to the card. Not a Pixels.
+//   - flaschentaschen: hzeller/flaschen-taschen (ft-server on a Pi driving
+//     HUB75 through rpi-rgb-led-matrix) — one PPM datagram per frame with
+//     an "x y z" footer; the one network driver whose datagrams exceed an
+//     Ethernet frame (the protocol is one image per datagram; the Pi
+//     reassembles the fragments), tiled over 65,507 bytes.
 //   - virtual: no hardware; keeps the last frame.
 //
 // Off (a power window closing, a blank, and Close when the agent stops):
@@ -34,10 +43,10 @@
 // refreshed. When the agent stops (Close), they get one black frame, which
 // a receiver holds or times out of as its firmware does.
 //
-// Network packets stay within one Ethernet frame (MaxUDPPayload); the
-// frame rate is bounded by the link the settings declare (link_mbit,
-// CheckFPS), and pacing spreads a frame's packets over part of the frame
-// interval. Serial frames are paced to the line: one drawn while the line
+// Network packets stay within one Ethernet frame (MaxUDPPayload; all but
+// Flaschen-Taschen, above); the frame rate is bounded by the link the
+// settings declare (link_mbit, CheckFPS), and pacing spreads a frame's
+// packets over part of the frame interval. Serial frames are paced to the line: one drawn while the line
 // is busy is dropped and counted (State.Dropped).
 //
 // Every driver built here is registered (a test checks it). The Alpha

@@ -63,7 +63,9 @@ func wireBytes(f framer) (bytes, packets int) {
 		return 0, 0
 	}
 	for _, pkt := range p.packets() {
-		bytes += len(pkt) + linkOverhead
+		// A datagram over one Ethernet frame (Flaschen-Taschen) goes as
+		// IP fragments, each with its own Ethernet and IP headers.
+		bytes += len(pkt) + linkOverhead + (ipFragments(len(pkt))-1)*(linkOverhead-8)
 	}
 	return bytes, len(p.packets())
 }
