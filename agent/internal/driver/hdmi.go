@@ -248,20 +248,25 @@ func (d *HDMI) blit(buf []byte, frame *image.RGBA) {
 	x0 := c.X * bpp
 	for ly := 0; ly < c.Height; ly++ {
 		src := frame.Pix[ly*frame.Stride : ly*frame.Stride+4*c.Width]
-		o := 0
-		for lx := 0; lx < c.Width; lx++ {
-			p := src[4*lx : 4*lx+3]
-			v := d.tab[0][p[0]] | d.tab[1][p[1]] | d.tab[2][p[2]] | f.opaque
-			for s := 0; s < c.Scale; s++ {
-				switch bpp {
-				case 4:
-					binary.LittleEndian.PutUint32(d.row[o:], v)
-				case 2:
-					binary.LittleEndian.PutUint16(d.row[o:], uint16(v))
-				default:
-					d.row[o], d.row[o+1], d.row[o+2] = byte(v), byte(v>>8), byte(v>>16)
+		row := d.row
+		for lx := 0; lx < len(src); lx += 4 {
+			v := d.tab[0][src[lx]] | d.tab[1][src[lx+1]] | d.tab[2][src[lx+2]] | f.opaque
+			switch bpp { // the same case for every pixel: predicted
+			case 4:
+				for s := 0; s < c.Scale; s++ {
+					binary.LittleEndian.PutUint32(row, v)
+					row = row[4:]
 				}
-				o += bpp
+			case 2:
+				for s := 0; s < c.Scale; s++ {
+					binary.LittleEndian.PutUint16(row, uint16(v))
+					row = row[2:]
+				}
+			default:
+				for s := 0; s < c.Scale; s++ {
+					row[0], row[1], row[2] = byte(v), byte(v>>8), byte(v>>16)
+					row = row[3:]
+				}
 			}
 		}
 		for s := 0; s < c.Scale; s++ {
