@@ -365,8 +365,9 @@ func formatOf(v *fbVarScreenInfo) (pixelFormat, error) {
 		return pixelFormat{}, errors.New("a greyscale or non-standard pixel format is not supported")
 	}
 	f := pixelFormat{bytes: int(bits / 8), red: v.Red, green: v.Green, blue: v.Blue}
-	for _, bf := range []fbBitfield{v.Red, v.Green, v.Blue, v.Transp} {
-		if bf.MSBRight != 0 || bf.Length > 8 || bf.Offset+bf.Length > bits || (bf != v.Transp && bf.Length == 0) {
+	for i, bf := range [4]fbBitfield{v.Red, v.Green, v.Blue, v.Transp} {
+		colour := i < 3 // transp may be absent (length 0)
+		if bf.MSBRight != 0 || bf.Length > 8 || bf.Offset+bf.Length > bits || (colour && bf.Length == 0) {
 			return pixelFormat{}, fmt.Errorf("pixel format %s is not supported", bitsName(v))
 		}
 	}

@@ -37,6 +37,8 @@ func checkScreen(t *testing.T, mem []byte, stride, w, h int, f pixelFormat, c hd
 			switch f.bytes {
 			case 4:
 				v = binary.LittleEndian.Uint32(mem[o:])
+			case 3:
+				v = uint32(mem[o]) | uint32(mem[o+1])<<8 | uint32(mem[o+2])<<16
 			case 2:
 				v = uint32(binary.LittleEndian.Uint16(mem[o:]))
 			}
@@ -85,6 +87,9 @@ func TestHDMIFBDevWindowStrideAndFormat(t *testing.T) {
 		{"ARGB8888", formatARGB8888, 320 * 4, 200, false, hdmiConfig{Width: 32, Height: 16, X: 288, Y: 184, Scale: 1},
 			[]string{"open fb0", "FBIOGET_VSCREENINFO", "FBIOGET_FSCREENINFO"}},
 		{"RGB565 scale 2", formatRGB565, 320*2 + 32, 200, false, hdmiConfig{Width: 16, Height: 8, X: 7, Y: 5, Scale: 2},
+			[]string{"open fb0", "FBIOGET_VSCREENINFO", "FBIOGET_FSCREENINFO"}},
+		{"BGR888 24 bits", pixelFormat{name: "24bpp r8@0 g8@8 b8@16 a0@0", bytes: 3, red: fbBitfield{Length: 8}, green: fbBitfield{Offset: 8, Length: 8}, blue: fbBitfield{Offset: 16, Length: 8}},
+			320*3 + 16, 200, false, hdmiConfig{Width: 16, Height: 8, X: 3, Y: 3, Scale: 1},
 			[]string{"open fb0", "FBIOGET_VSCREENINFO", "FBIOGET_FSCREENINFO"}},
 		{"RGB565 panned", formatRGB565, 320*2 + 32, 400, true, hdmiConfig{Width: 16, Height: 8, X: 1, Y: 2, Scale: 1},
 			[]string{"open fb0", "FBIOGET_VSCREENINFO", "FBIOGET_FSCREENINFO", "FBIOPAN_DISPLAY y=0", "FBIOPAN_DISPLAY y=200"}},
@@ -333,6 +338,35 @@ func TestHDMISettings(t *testing.T) {
 		}
 		if strings.Join(got, ",") != want {
 			t.Errorf("device %q: outputs %v, want %s", dev, got, want)
+		}
+	}
+}
+
+// TestFormatOf: the pixel format is read from the var screeninfo's
+// bitfields; what the blit cannot pack is refused, saying what it is.
+func TestFormatOf(t *testing.T) {
+	v := func(bits uint32, r, g, b, a fbBitfield) *fbVarScreenInfo {
+		return &fbVarScreenInfo{BitsPerPixel: bits, Red: r, Green: g, Blue: b, Transp: a}
+	}
+	bf := func(off, n uint32) fbBitfield { return fbBitfield{Offset: off, Length: n} }
+	for _, tc := range []struct {
+		v    *fbVarScreenInfo
+		name string // or the error
+	}{
+		{v(32, bf(16, 8), bf(8, 8), bf(0, 8), bf(0, 0)), "XRGB8888"},
+		{v(32, bf(16, 8), bf(8, 8), bf(0, 8), bf(24, 8)), "ARGB8888"},
+		{v(16, bf(11, 5), bf(5, 6), bf(0, 5), bf(0, 0)), "RGB565"},
+		{v(16, bf(0, 5), bf(5, 6), bf(11, 5), bf(0, 0)), "16bpp r5@0 g6@5 b5@11 a0@0"},
+		{v(32, bf(20, 10), bf(10, 10), bf(0, 10), bf(30, 2)), "pixel format 32bpp r10@20 g10@10 b10@0 a2@30 is not supported"},
+		{v(8, bf(0, 3), bf(3, 3), bf(6, 2), bf(0, 0)), "8 bits per pixel: only 16, 24 and 32 are supported"},
+	} {
+		f, err := formatOf(tc.v)
+		got := f.name
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.name {
+			t.Errorf("%s: got %q", tc.name, got)
 		}
 	}
 }
