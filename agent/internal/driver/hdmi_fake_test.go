@@ -35,6 +35,7 @@ type fakeDev struct {
 	finfo  fbFixScreenInfo
 	vsync  bool
 	vsyncs int
+	noPan  bool // FBIOPAN_DISPLAY refused though ypanstep says it pans
 
 	// drm
 	noMaster   bool
@@ -197,7 +198,7 @@ func (f *fakeVideo) fbIoctl(d *fakeDev, req uint, arg unsafe.Pointer) error {
 	case fbioPanDisplay:
 		v := (*fbVarScreenInfo)(arg)
 		f.calls = append(f.calls, fmt.Sprintf("FBIOPAN_DISPLAY y=%d", v.YOffset))
-		if d.finfo.YPanStep == 0 || v.YOffset+d.vinfo.YRes > d.vinfo.YResVirtual {
+		if d.noPan || d.finfo.YPanStep == 0 || v.YOffset+d.vinfo.YRes > d.vinfo.YResVirtual {
 			return syscall.EINVAL
 		}
 		d.vinfo.YOffset = v.YOffset

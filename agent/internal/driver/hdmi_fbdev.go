@@ -71,12 +71,13 @@ func openFBDev(sys videoSys, path string) (_ scanout, _ outputGeometry, err erro
 	o.bufs[0] = int(v.YOffset)*o.geo.stride + x
 	if v.YResVirtual >= 2*v.YRes && f.YPanStep > 0 && len(o.mem) >= 2*screen+x {
 		// Two screens: show the first, draw the second.
-		o.bufs = [2]int{x, screen + x}
+		y := v.YOffset
 		v.YOffset = 0
 		if o.sys.ioctl(fd, fbioPanDisplay, unsafe.Pointer(v)) == nil {
+			o.bufs = [2]int{x, screen + x}
 			o.n, o.back = 2, 1
 		} else {
-			o.bufs[0] = int(o.vinfo.YOffset)*o.geo.stride + x
+			v.YOffset = y // the driver would not pan: draw where it shows
 		}
 	}
 	for i := 0; i < o.n; i++ {

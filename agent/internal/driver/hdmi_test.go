@@ -370,3 +370,22 @@ func TestFormatOf(t *testing.T) {
 		}
 	}
 }
+
+// TestHDMIFBDevDrawsWhereTheScreenIs: a framebuffer showing the second
+// half of its virtual screen, whose driver refuses to pan, gets the frame
+// in that half, where the picture is.
+func TestHDMIFBDevDrawsWhereTheScreenIs(t *testing.T) {
+	fake := newFakeVideo(t)
+	dev := fake.addFB("/dev/fb0", 64, 32, 64, 64*4, formatXRGB8888, false)
+	dev.vinfo.YOffset, dev.noPan = 32, true
+	c := hdmiConfig{Width: 8, Height: 4, X: 2, Y: 3, Scale: 1, Backend: "fbdev"}
+	d, err := openHDMI(c, fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	frame := hdmiFrame(8, 4)
+	d.Draw(frame)
+	mem, stride := dev.screen(t)
+	checkScreen(t, mem, stride, 64, 32, formatXRGB8888, c, frame, 100, -1)
+}
