@@ -40,6 +40,8 @@ test: deps test-go test-fuzz test-vuln
 
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
+	@# Whether the video output ran on a real /dev/fb0 or /dev/dri/card* (issue 13).
+	@CGO_ENABLED=0 $(GO) test -count=1 -v -run '^TestHDMIRealDevice$$' ./agent/internal/driver | grep -o 'hdmi real device:.*' || true
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o /dev/null ./agent
 

@@ -170,6 +170,11 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer drv.Close()
 	setFrameRate(drv, float64(fps))
+	if sr, ok := drv.(driver.StateReporter); ok && sr.State().Mode != "" {
+		// A video output says what it drives, and why DRM was passed
+		// over when it fell back to the framebuffer.
+		log.Info("video output", "mode", sr.State().Mode)
+	}
 	// Until the player draws, the panel shows black rather than whatever the
 	// card held at power-on.
 	if err := drv.Draw(image.NewRGBA(drv.Bounds())); err != nil {

@@ -26,7 +26,8 @@ func TestProfilesListsBundled(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
-	for _, n := range []string{"virtual", "ddp-wled", "e131", "artnet", "tpm2-serial", "tpm2net", "adalight", "colorlight-5a75", "flaschen-taschen"} {
+	for _, n := range []string{"virtual", "ddp-wled", "e131", "artnet", "tpm2-serial", "tpm2net", "adalight", "colorlight-5a75", "flaschen-taschen",
+		"hdmi", "hdmi-novastar-mctrl300", "hdmi-novastar-mctrl660", "hdmi-colorlight-s2", "hdmi-linsn"} {
 		if !strings.Contains(out, n+" ") {
 			t.Errorf("profiles does not list %s:\n%s", n, out)
 		}

@@ -32,6 +32,9 @@ type Health struct {
 	CPUTempC      *float64 `json:"cpu_temp_c,omitempty"`    // absent where the board has no sensor
 	PlayDropped   int64    `json:"play_records_dropped"`    // proof-of-play records lost to the bound
 	StorageError  string   `json:"storage_error,omitempty"` // the last failed write (a full disk), until one succeeds
+	// DriverMode is what a video output (hdmi) drives: backend, device,
+	// connector, mode, pixel format and window. Absent for other drivers.
+	DriverMode string `json:"driver_mode,omitempty"`
 	// BrightnessOverride is the level a brightness command set, until
 	// BrightnessUntil; both absent when the panel is at its profile's level.
 	BrightnessOverride *int       `json:"brightness_override,omitempty"`

@@ -61,6 +61,18 @@ CGO_ENABLED=1 go test -run '^$' -bench '^Benchmark(Colorlight|FlaschenTaschen)$'
 		exit failed
 	}
 	'
+# Video output (issue 13): a 128×64 canvas into a 1920×1080 XRGB8888
+# buffer at its window, scale 1 and 8, then shown: fbdev on a file-backed
+# framebuffer mapped for real, DRM on the dumb-buffer double with a page
+# flip and its event per frame (no real vsync wait: the drawing cost).
+echo
+echo "Video output (GOMAXPROCS=1):"
+CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkHDMI$' -benchmem -count=1 -cpu 1 ./agent/internal/driver |
+	awk '/^BenchmarkHDMI\// { split($1, n, "/"); delete m; for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		sub(/^scale/, "", n[4])
+		printf "driver=hdmi panel=%s backend=%s output=1920x1080 format=XRGB8888 scale=%s us_per_frame=%.1f allocs_per_frame=%d\n",
+			n[3], n[2], n[4], m["us/frame"], m["allocs/op"] }
+	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
 
 # Packet pacing (issue 13): with pacing 0.5 at 25 fps a 128×64 frame's
 # packets are spread over half the 40 ms frame interval; spread is measured

@@ -658,7 +658,10 @@ func (d *Daemon) Health() protocol.Health {
 	if sr, ok := d.drv.(driver.StateReporter); ok {
 		// Frames drawn that the link could not carry (a serial line
 		// slower than the frame rate) are frames the panel never showed.
-		h.FramesDropped += sr.State().Dropped
+		// A video output's missed page flips are such frames too.
+		st := sr.State()
+		h.FramesDropped += st.Dropped
+		h.DriverMode = st.Mode
 	}
 	h.DiskFreeBytes = diskFree(d.dir)
 	h.MemoryBytes = memoryRSS()

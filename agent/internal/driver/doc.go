@@ -32,6 +32,13 @@
 //     an "x y z" footer; the one network driver whose datagrams exceed an
 //     Ethernet frame (the protocol is one image per datagram; the Pi
 //     reassembles the fragments), tiled over 65,507 bytes.
+//   - hdmi: not a protocol but a display output, for sending cards
+//     (NovaStar, Colorlight, Linsn) fed over HDMI/DVI: the canvas drawn in
+//     a window of the output's picture. DRM/KMS per the kernel's UAPI
+//     (drm/drm_mode.h: dumb buffers, ADDFB, SETCRTC, PAGE_FLIP with its
+//     event for vsync pacing), or fbdev (linux/fb.h: var/fix screeninfo,
+//     pan, FBIO_WAITFORVSYNC); ioctls through golang.org/x/sys/unix behind
+//     videoSys, which tests answer with a fake kernel.
 //   - virtual: no hardware; keeps the last frame.
 //
 // Off (a power window closing, a blank, and Close when the agent stops):

@@ -56,8 +56,12 @@ type State struct {
 	Retries int       // reopen attempts since it went down
 	// Dropped counts frames not sent since the driver opened because the
 	// link was still busy with earlier ones (a serial line slower than
-	// the frame rate): the panel shows fewer frames than were drawn.
+	// the frame rate): the panel shows fewer frames than were drawn. For a
+	// video output (hdmi) these are the page flips missed.
 	Dropped int64
+	// Mode says what a video output (hdmi) drives: backend, device,
+	// connector, mode and pixel format; empty for other drivers.
+	Mode string
 }
 
 // StateReporter is implemented by drivers that can report State. Callers
