@@ -495,7 +495,9 @@ pano.start(async (user) => {
     if (h) {
       f('fps', h.power_off ? t('dsp_fps_off') : h.achieved_fps.toFixed(1) + ' / ' + h.target_fps.toFixed(0));
       f('frozen', h.frozen ? t('yes') : t('no'));
-      f('driver_state', t(drivers.includes(h.driver_state) ? 'dsp_drv_' + h.driver_state : 'dsp_drv_other'));
+      // A video output (hdmi) also says what it drives: backend, device, mode.
+      f('driver_state', t(drivers.includes(h.driver_state) ? 'dsp_drv_' + h.driver_state : 'dsp_drv_other') +
+        (h.driver_mode ? ' · ' + h.driver_mode : ''));
       f('brightness', brightnessText(h));
       f('clock_offset', h.clock_offset_ms.toFixed(1) + ' ms');
       const total = h.sync_total_bytes;
