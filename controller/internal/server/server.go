@@ -40,6 +40,8 @@ type Deps struct {
 	API interface{ Register(*echo.Echo) }
 	// Agents registers the agent endpoints (/agent/v1/…) when set.
 	Agents interface{ Register(*echo.Echo) }
+	// Collectors are more metrics for /metrics (the plan service's).
+	Collectors []prometheus.Collector
 }
 
 // New builds the echo instance with every route registered.
@@ -74,6 +76,10 @@ func New(d Deps) *echo.Echo {
 			ConstLabels: prometheus.Labels{"version": d.Version, "protocol": protocol.Version},
 		}, func() float64 { return 1 }),
 	)
+	if d.Hub != nil {
+		reg.MustRegister(d.Hub.Collectors()...)
+	}
+	reg.MustRegister(d.Collectors...)
 
 	e.GET("/healthz", healthz(d))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
