@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -21,7 +22,9 @@ type memo struct {
 	items    onceMap[int64, []store.PlanItem]
 	assets   onceMap[renditionKey, protocol.Asset]
 	groupPB  onceMap[int64, *store.PowerBrightness]
+	ownPB    onceMap[struct{}, map[int64]bool]
 	urgent   onceMap[struct{}, []store.UrgentNotice]
+	scheds   onceMap[struct{}, []store.Schedule]
 }
 
 type renditionKey struct {
@@ -47,15 +50,26 @@ func (m *memo) display(ctx context.Context, st *store.Store, id int64) (store.Di
 	return st.Display(ctx, id)
 }
 
-// sources is store.PlanSources with each playlist's items read once.
+// sources is store.PlanSources from one list of every schedule, with each
+// playlist's items read once.
 func (m *memo) sources(ctx context.Context, st *store.Store, id int64) (store.Display, []store.PlanSchedule, error) {
 	d, err := m.display(ctx, st, id)
 	if err != nil {
 		return d, nil, err
 	}
-	scheds, err := st.PlanSchedules(ctx, d.ID, d.GroupID)
+	all, err := m.scheds.get(struct{}{}, func() ([]store.Schedule, error) {
+		all, err := st.Schedules(ctx, store.ScheduleFilter{})
+		slices.SortFunc(all, func(a, b store.Schedule) int { return cmp.Compare(a.ID, b.ID) }) // as PlanSchedules
+		return all, err
+	})
 	if err != nil {
 		return d, nil, err
+	}
+	var scheds []store.PlanSchedule
+	for _, sc := range all {
+		if (sc.DisplayID != nil && *sc.DisplayID == d.ID) || (sc.GroupID != nil && d.GroupID != nil && *sc.GroupID == *d.GroupID) {
+			scheds = append(scheds, store.PlanSchedule{Schedule: sc})
+		}
 	}
 	for i := range scheds {
 		pl := scheds[i].PlaylistID
@@ -65,6 +79,19 @@ func (m *memo) sources(ctx context.Context, st *store.Store, id int64) (store.Di
 		}
 	}
 	return d, scheds, nil
+}
+
+// displayPowerBrightness is store.DisplayPowerBrightness, asked only of
+// the displays that have rules of their own.
+func (m *memo) displayPowerBrightness(ctx context.Context, st *store.Store, displayID int64) (*store.PowerBrightness, error) {
+	if m == nil {
+		return st.DisplayPowerBrightness(ctx, displayID)
+	}
+	own, err := m.ownPB.get(struct{}{}, func() (map[int64]bool, error) { return st.DisplaysWithOwnPowerBrightness(ctx) })
+	if err != nil || !own[displayID] {
+		return nil, err
+	}
+	return st.DisplayPowerBrightness(ctx, displayID)
 }
 
 func (m *memo) groupPowerBrightness(ctx context.Context, st *store.Store, groupID int64) (*store.PowerBrightness, error) {

@@ -210,7 +210,7 @@ func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol
 	var pb *store.PowerBrightness
 	var err error
 	if d.ID != 0 {
-		if pb, err = s.st.DisplayPowerBrightness(ctx, d.ID); err != nil {
+		if pb, err = m.displayPowerBrightness(ctx, s.st, d.ID); err != nil {
 			return err
 		}
 	}

@@ -208,3 +208,47 @@ func TestHelloServesTheStoredPlanWithoutCompiling(t *testing.T) {
 		t.Fatalf("%d plans compiled to serve %d hellos, want 0", n, len(ids))
 	}
 }
+
+// What a refresh shares between displays changes no plan: each plan it
+// stores is the one the display's preview (assembled from the store
+// directly) gives, with schedules of its own, of its group, power rules of
+// its own and its group's, and urgent notices for every display, a group
+// and one display by name.
+func TestSharedReadsMakeTheSamePlans(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 20)
+	g := f.groupDisplays(t, 3)
+	if _, err := f.st.CreateSchedule(ctx, store.System, store.Schedule{PlaylistID: f.scheds[5].PlaylistID, DisplayID: &g[0],
+		Weekdays: 127, StartTime: "06:00", EndTime: "22:00", Priority: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetGroupPowerBrightness(ctx, store.System, f.groups[3], &store.PowerBrightness{Power: []protocol.Window{{From: "05:30", Until: "23:00"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetDisplayPowerBrightness(ctx, store.System, g[1], &store.PowerBrightness{Power: []protocol.Window{{From: "07:00", Until: "21:00"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []store.UrgentTarget{{EveryDisplay: true}, {GroupIDs: []int64{f.groups[3]}}, {DisplayIDs: []int64{g[0]}}} {
+		if _, err := f.st.SendUrgentNotice(ctx, store.System, f.media, to, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.svc.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := f.st.DisplayIDs(ctx)
+	for _, id := range ids {
+		row, err := f.st.DisplayPlan(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.svc.DisplayPreview(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest, _ := digestOf(want)
+		if row.Digest != digest {
+			t.Fatalf("display %d: the refresh stored\n%s\nthe preview assembles %+v", id, row.Plan, want)
+		}
+	}
+}

@@ -48,18 +48,6 @@ func (s *Store) PlanSources(ctx context.Context, displayID int64) (Display, []Pl
 	return d, out, nil
 }
 
-// PlanSchedules returns the schedules that target a display directly or
-// through group groupID (nil: none), by id, without their items: the plan
-// compiler fills those from ApprovedItems, once per playlist for a whole
-// refresh.
-func (s *Store) PlanSchedules(ctx context.Context, displayID int64, groupID *int64) ([]PlanSchedule, error) {
-	out, err := s.scheduleList(ctx, `display_id = ? OR (group_id IS NOT NULL AND group_id = ?)`, displayID, nullInt(groupID))
-	if err != nil {
-		return nil, fmt.Errorf("store: plan schedules of display %d: %w", displayID, err)
-	}
-	return out, nil
-}
-
 // ApprovedItems lists the approved items of a playlist's approved revision
 // (none when it has none), by position.
 func (s *Store) ApprovedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {
