@@ -38,6 +38,7 @@ type conn struct {
 	hello     bool
 	plansSent map[string]int64 // plan message id → revision, until acked
 	gone      bool             // removed from the hub: nothing more is counted
+	newest    int64            // the newest plan revision queued on this link
 }
 
 func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
@@ -362,10 +363,15 @@ func (c *conn) sendPlan(p Plan, have int64) {
 		return
 	}
 	c.mu.Lock()
-	if c.gone {
+	// A hello served the stored plan while a refresh pushed a newer one:
+	// whichever comes second must not take the agent back. (Revisions of
+	// one controller only grow; an older one after a restored backup
+	// comes on a new link.)
+	if c.gone || p.Revision < c.newest {
 		c.mu.Unlock()
 		return
 	}
+	c.newest = p.Revision
 	if c.plansSent == nil {
 		c.plansSent = map[string]int64{}
 	}

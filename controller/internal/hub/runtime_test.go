@@ -335,3 +335,31 @@ func TestPlanMessageWrapsThePlanBytes(t *testing.T) {
 		t.Fatalf("plan message\n%s\nwant\n%s", data, ref)
 	}
 }
+
+// A link never gets an older plan after a newer one: the stored plan a
+// hello fetched may be queued after the newer one a refresh pushed.
+func TestOlderPlanIsNotSentAfterANewerOne(t *testing.T) {
+	rt := &fakeRuntime{plan: testPlan(5)}
+	h, url := startAuthHub(t, rt)
+	ws, _, err := dialAuth(t, url, "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, ws, protocol.TypeHello, hello("truong-hoc"))
+	read(t, ws) // welcome
+	if env := read(t, ws); env.Type != protocol.TypePlan {
+		t.Fatalf("got %s, want plan 5", env.Type)
+	}
+	ctx := context.Background()
+	for _, rev := range []int64{7, 6, 8} {
+		if err := h.PushPlan(ctx, 3, prepared(testPlan(rev))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []int64{7, 8} {
+		var m protocol.PlanMessage
+		if env := read(t, ws); env.Type != protocol.TypePlan || protocol.DecodeBody(env, &m) != nil || m.Plan.Revision != want {
+			t.Fatalf("got %s revision %d, want plan %d (and never 6 after 7)", env.Type, m.Plan.Revision, want)
+		}
+	}
+}
