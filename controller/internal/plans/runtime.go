@@ -137,6 +137,17 @@ func (s *Service) FlushHealth(ctx context.Context) error {
 			hs = append(hs, store.HealthWrite{DisplayID: id, Health: r.data, At: r.at, Samples: r.samples})
 		}
 		if err := s.st.SaveHealths(ctx, hs, HealthSampleEvery); err != nil {
+			// Kept for the next flush, unless a newer report came.
+			s.mu.Lock()
+			if s.health == nil {
+				s.health = map[int64]*healthReport{}
+			}
+			for id, r := range pending {
+				if s.health[id] == nil {
+					s.health[id] = r
+				}
+			}
+			s.mu.Unlock()
 			return err
 		}
 	}
