@@ -168,6 +168,13 @@ type built struct {
 	plan   *protocol.Plan
 	digest string
 	err    error
+	// changed says the digest differs from the stored plan's; the plan is
+	// then encoded already (json) under the revision that should follow
+	// the stored one (rev), on the build's workers rather than in the
+	// write transaction.
+	changed bool
+	rev     int64
+	json    []byte
 }
 
 // refresh compiles the displays' plans with bounded workers, stores those
@@ -194,13 +201,8 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 			s.forget(b.id) // deleted meanwhile
 		case b.err != nil:
 			errs = append(errs, b.err)
-		default:
-			cur, err := s.current(ctx, b.id)
-			if err != nil {
-				errs = append(errs, err)
-			} else if cur.digest != b.digest {
-				changed = append(changed, b)
-			}
+		case b.changed:
+			changed = append(changed, b)
 		}
 	}
 	s.mu.Lock()
@@ -271,7 +273,18 @@ func (s *Service) buildOne(ctx context.Context, id int64, m *memo) built {
 		return built{id: id, err: err}
 	}
 	s.remember(d, scheds, urgent)
-	return built{id: id, plan: plan, digest: digest}
+	b := built{id: id, plan: plan, digest: digest}
+	cur, err := s.current(ctx, id)
+	if err != nil {
+		return built{id: id, err: err}
+	}
+	if cur.digest != digest {
+		b.changed, b.rev = true, cur.revision+1
+		if b.json, err = s.encode(b, b.rev); err != nil {
+			return built{id: id, err: err}
+		}
+	}
+	return b
 }
 
 // remember records the objects a display's plan was read from, so that a
@@ -411,17 +424,27 @@ func (s *Service) save(ctx context.Context, bs []built) ([]savedPlan, error) {
 	return out, nil
 }
 
-// encoder sets the revision and time of a built plan and encodes it; it
-// runs in the write transaction, which chose the revision.
+// encoder gives the write transaction, which chooses the revision, the
+// plan's JSON under it: as encoded by the build when the revision is the
+// one it expected, else encoded again.
 func (s *Service) encoder(b built) func(rev int64) ([]byte, error) {
 	return func(rev int64) ([]byte, error) {
-		b.plan.Revision = rev
-		b.plan.Generated = s.opt.Now().UTC().Truncate(time.Millisecond)
-		if _, err := protocol.Compile(b.plan); err != nil {
-			return nil, fmt.Errorf("plans: display %d: compiled plan is invalid: %w", b.id, err)
+		if rev == b.rev && b.json != nil {
+			return b.json, nil
 		}
-		return json.Marshal(b.plan)
+		return s.encode(b, rev)
 	}
+}
+
+// encode sets the revision and time of a built plan, checks it and
+// encodes it.
+func (s *Service) encode(b built, rev int64) ([]byte, error) {
+	b.plan.Revision = rev
+	b.plan.Generated = s.opt.Now().UTC().Truncate(time.Millisecond)
+	if _, err := protocol.Compile(b.plan); err != nil {
+		return nil, fmt.Errorf("plans: display %d: compiled plan is invalid: %w", b.id, err)
+	}
+	return json.Marshal(b.plan)
 }
 
 // Compile builds the display's plan from the store, stores it under a new
@@ -434,11 +457,7 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 		}
 		return nil, false, b.err
 	}
-	cur, err := s.current(ctx, displayID)
-	if err != nil {
-		return nil, false, err
-	}
-	if cur.digest != b.digest {
+	if b.changed {
 		saved, err := s.save(ctx, []built{b})
 		if err != nil {
 			return nil, false, err
@@ -446,9 +465,10 @@ func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan,
 		if len(saved) == 1 {
 			return saved[0].compiled, true, nil
 		}
-		if cur, err = s.current(ctx, displayID); err != nil {
-			return nil, false, err
-		}
+	}
+	cur, err := s.current(ctx, displayID)
+	if err != nil {
+		return nil, false, err
 	}
 	var p protocol.Plan
 	if err := json.Unmarshal(cur.json, &p); err != nil {
