@@ -108,6 +108,18 @@ func TestChangeToOneGroupsScheduleCompilesOnlyItsDisplays(t *testing.T) {
 			t.Fatalf("display %d of the group the schedule left still has %+v (%v)", id, p.Entries, err)
 		}
 	}
+
+	// Deleted: the store no longer links it to any display; the plans
+	// read from it are recompiled.
+	if err := f.st.DeleteSchedule(ctx, store.System, sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.refreshChanged(ctx, []change{{"schedule", sc.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.pushed(); !slices.Equal(got, g1) {
+		t.Fatalf("deleting the schedule pushed to %v, want group 1's displays %v", got, g1)
+	}
 }
 
 // Each kind of change reaches the displays whose plans it changes: an
