@@ -126,11 +126,10 @@ func (s *Service) refreshChanged(ctx context.Context, changes []change) error {
 	ids := map[int64]bool{}
 	for _, c := range changes {
 		now, ok, err := s.st.DisplaysReachedBy(ctx, c.objectType, c.id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return s.RefreshAll(ctx)
+		if err != nil || !ok {
+			// Unmapped (or unreadable now): every plan, so that none
+			// waits for the hourly refresh.
+			return errors.Join(err, s.RefreshAll(ctx))
 		}
 		for _, id := range now {
 			ids[id] = true
