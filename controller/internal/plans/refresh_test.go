@@ -10,7 +10,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
-	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -42,12 +42,20 @@ func (f *fleet) pushed() []int64 {
 	return ids
 }
 
+// compiles reads the service's pano_plan_compiles_total.
 func (f *fleet) compiles() int {
-	var m dto.Metric
-	if err := f.svc.m.compiles.Write(&m); err != nil {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(f.svc.Collectors()...)
+	mfs, err := reg.Gather()
+	if err != nil {
 		panic(err)
 	}
-	return int(m.GetCounter().GetValue())
+	for _, mf := range mfs {
+		if mf.GetName() == "pano_plan_compiles_total" {
+			return int(mf.GetMetric()[0].GetCounter().GetValue())
+		}
+	}
+	panic("no pano_plan_compiles_total")
 }
 
 // A change to one group's schedule compiles that group's displays only,
