@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -368,9 +369,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	h := hub.New(log, st, hubOpt)
 	plansSvc.SetPusher(h)
-	st.OnChange(func(objectType string, _ int64) {
+	st.OnChange(func(objectType string, id int64) {
 		if plans.Affects(objectType) {
-			plansSvc.Kick()
+			plansSvc.Changed(objectType, id) // recompiles the plans it reaches
 		}
 	})
 	bg, stopBG := context.WithCancel(context.Background())
@@ -420,7 +421,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Slow clients: header, idle and body deadlines, and caps on the
 	// connections open at once (see server.ClientLimits).
 	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents,
-		Collectors: append(st.Collectors(), decodeCollectors(decode)...)}),
+		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), plansSvc.Collectors())}),
 		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)

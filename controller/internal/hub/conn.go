@@ -28,7 +28,7 @@ type conn struct {
 	remote    string
 	id        Identity
 	sessionID string
-	send      chan []byte
+	send      chan outbound
 	clock     chan protocol.TimeResponse // answered by the write pump, which stamps T3
 	done      chan struct{}
 	closeOnce sync.Once
@@ -37,6 +37,8 @@ type conn struct {
 	info      AgentInfo
 	hello     bool
 	plansSent map[string]int64 // plan message id → revision, until acked
+	gone      bool             // removed from the hub: nothing more is counted
+	newest    int64            // the newest plan revision queued on this link
 }
 
 func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
@@ -45,7 +47,7 @@ func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
 		ws:        ws,
 		remote:    remote,
 		sessionID: protocol.NewID()[:12],
-		send:      make(chan []byte, sendQueue),
+		send:      make(chan outbound, sendQueue),
 		clock:     make(chan protocol.TimeResponse, 16),
 		done:      make(chan struct{}),
 	}
@@ -93,10 +95,23 @@ func (c *conn) queueAs(id, typ string, body any) {
 	if data == nil {
 		return
 	}
+	c.enqueue(outbound{data: data})
+}
+
+// outbound is a message for the write pump; a plan's says when it was
+// queued, for the push latency.
+type outbound struct {
+	data   []byte
+	queued time.Time
+	plan   bool
+}
+
+func (c *conn) enqueue(m outbound) {
 	select {
-	case c.send <- data:
+	case c.send <- m:
 	case <-c.done:
 	default:
+		c.h.m.drops.Inc()
 		c.h.log.Warn("agent too slow, dropping connection", "session", c.sessionID, "remote", c.remote)
 		c.closeWith(websocket.CloseTryAgainLater, "send queue full")
 	}
@@ -128,11 +143,14 @@ func (c *conn) writePump() {
 	defer ping.Stop()
 	for {
 		select {
-		case data := <-c.send:
+		case m := <-c.send:
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+			if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
 				c.closeWith(websocket.CloseAbnormalClosure, "write failed")
 				return
+			}
+			if m.plan {
+				c.h.m.pushLatency.Observe(time.Since(m.queued).Seconds())
 			}
 		case r := <-c.clock:
 			// T3 as late as it can be: time spent queued behind other
@@ -310,8 +328,12 @@ func (c *conn) onHello(hello protocol.Hello) error {
 		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,
 		SessionID:         c.sessionID,
 	})
-	if err := c.sendPlan(ctx, hello.PlanRevision); err != nil {
-		c.h.log.Error("plan for agent", "agent", hello.Name, "display", c.id.DisplayID, "err", err)
+	if rt := c.h.opt.Runtime; rt != nil && c.id.DisplayID != 0 {
+		p, err := rt.Plan(ctx, c.id.DisplayID)
+		if err != nil {
+			c.h.log.Error("plan for agent", "agent", hello.Name, "display", c.id.DisplayID, "err", err)
+		}
+		c.sendPlan(p, hello.PlanRevision)
 	}
 	c.h.log.Info("agent online", "agent", hello.Name, "display", c.id.DisplayID, "session", c.sessionID, "remote", c.remote,
 		"profile", hello.Profile, "panel", fmt.Sprintf("%dx%d", hello.Panel.Width, hello.Panel.Height))
@@ -330,30 +352,60 @@ func (c *conn) logEnd(err error) {
 // sendPlan sends the display's plan unless the agent already runs that
 // revision. An older revision is sent too: a controller restored from a
 // backup counts from where the backup was, and its plan is the one to play.
-func (c *conn) sendPlan(ctx context.Context, have int64) error {
-	rt := c.h.opt.Runtime
-	if rt == nil || c.id.DisplayID == 0 {
-		return nil
-	}
-	plan, err := rt.Plan(ctx, c.id.DisplayID)
-	if err != nil || plan == nil || plan.Revision == have {
-		return err
+func (c *conn) sendPlan(p Plan, have int64) {
+	if len(p.JSON) == 0 || p.Revision == have || c.id.DisplayID == 0 {
+		return
 	}
 	id := protocol.NewID()
+	data, err := planEnvelope(id, c.h.opt.Now(), p.JSON)
+	if err != nil {
+		c.h.log.Error("encode plan message", "display", c.id.DisplayID, "err", err)
+		return
+	}
 	c.mu.Lock()
+	// A hello served the stored plan while a refresh pushed a newer one:
+	// whichever comes second must not take the agent back. (Revisions of
+	// one controller only grow; an older one after a restored backup
+	// comes on a new link.)
+	if c.gone || p.Revision < c.newest {
+		c.mu.Unlock()
+		return
+	}
+	c.newest = p.Revision
 	if c.plansSent == nil {
 		c.plansSent = map[string]int64{}
 	}
-	c.plansSent[id] = plan.Revision // before sending: the ack may come at once
+	c.plansSent[id] = p.Revision // before sending: the ack may come at once
+	c.h.m.acksOutstanding.Inc()
 	c.mu.Unlock()
-	c.queueAs(id, protocol.TypePlan, protocol.PlanMessage{Plan: *plan})
-	return nil
+	c.h.m.pushes.Inc()
+	c.enqueue(outbound{data: data, queued: time.Now(), plan: true})
+}
+
+// planEnvelope is a plan message around a plan's JSON: the envelope's
+// header is made for this message (its id and time), the plan's bytes are
+// copied in as they are, not encoded again for each agent.
+func planEnvelope(id string, now time.Time, plan []byte) ([]byte, error) {
+	head, err := json.Marshal(protocol.Envelope{V: protocol.Version, Type: protocol.TypePlan, ID: id, TS: now.UTC().Truncate(time.Millisecond)})
+	if err != nil {
+		return nil, err
+	}
+	// head is {"v":…,"ts":…} without a body (omitempty): open it again.
+	const body, end = `,"body":{"plan":`, `}}`
+	out := make([]byte, 0, len(head)+len(body)+len(plan)+len(end))
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, body...)
+	out = append(out, plan...)
+	return append(out, end...), nil
 }
 
 func (c *conn) onAck(ack protocol.Ack) {
 	c.mu.Lock()
 	rev, ok := c.plansSent[ack.Ref]
 	delete(c.plansSent, ack.Ref)
+	if ok {
+		c.h.m.acksOutstanding.Dec()
+	}
 	if ok && rev > c.info.PlanRevision {
 		c.info.PlanRevision = rev
 	}

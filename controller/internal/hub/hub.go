@@ -50,8 +50,9 @@ type Authenticator func(r *http.Request) (Identity, error)
 // Runtime is the rest of the controller as the hub sees it: where plans come
 // from and where agents' reports go. Calls run on the agent's read pump.
 type Runtime interface {
-	// Plan is the display's current plan, or nil when it has none.
-	Plan(ctx context.Context, displayID int64) (*protocol.Plan, error)
+	// Plan is the display's current plan, the zero Plan when it has none.
+	// It is called at every hello: serve the stored plan, don't compile.
+	Plan(ctx context.Context, displayID int64) (Plan, error)
 	Health(ctx context.Context, displayID int64, h protocol.Health) error
 	Screenshot(ctx context.Context, displayID int64, s protocol.Screenshot) error
 	// PlayRecords stores a batch; duplicates (by record ID) are ignored.
@@ -59,6 +60,17 @@ type Runtime interface {
 	CommandResult(ctx context.Context, displayID int64, r protocol.CommandResult)
 	// PlanAcked records that the display runs a plan revision.
 	PlanAcked(ctx context.Context, displayID int64, revision int64)
+	// AgentLeft says the display's current link closed (not a link
+	// replaced by a newer one).
+	AgentLeft(ctx context.Context, displayID int64)
+}
+
+// Plan is a display's plan ready to send: its revision and its JSON
+// (protocol.Plan) as the compiler encoded it once. The hub wraps the bytes
+// in an envelope of each message's own; it never encodes a plan again.
+type Plan struct {
+	Revision int64
+	JSON     []byte
 }
 
 // Options tune a hub; zero values take the defaults.
@@ -110,6 +122,8 @@ type Hub struct {
 	changed     chan struct{} // closed and replaced on every change
 	closed      bool
 	wg          sync.WaitGroup
+
+	m metrics
 }
 
 // New returns a hub that records agents in st.
@@ -123,7 +137,7 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Hub{
+	h := &Hub{
 		log:   log,
 		store: st,
 		opt:   opt,
@@ -140,6 +154,8 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 		revokedAt: make(map[int64]uint64),
 		changed:   make(chan struct{}),
 	}
+	h.m = newMetrics(h)
+	return h
 }
 
 // ServeHTTP upgrades an agent's request to a websocket and hands it to the
@@ -261,12 +277,19 @@ func (h *Hub) remove(c *conn) {
 		delete(h.byDisplay, c.id.DisplayID)
 	}
 	h.mu.Unlock()
+	c.mu.Lock()
+	h.m.acksOutstanding.Sub(float64(len(c.plansSent)))
+	c.plansSent, c.gone = nil, true
+	c.mu.Unlock()
 	// A replaced link says nothing to the store: its display is online on
 	// the newer one.
 	if info, ok := c.snapshot(); ok && (current || c.id.DisplayID == 0) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := h.store.AgentLeft(ctx, info.Name, h.opt.Now()); err != nil {
 			h.log.Error("record agent offline", "agent", info.Name, "err", err)
+		}
+		if rt := h.opt.Runtime; rt != nil && c.id.DisplayID != 0 {
+			rt.AgentLeft(ctx, c.id.DisplayID)
 		}
 		cancel()
 	}
@@ -290,14 +313,15 @@ func (h *Hub) conn(displayID int64) *conn {
 // ErrOffline means the display's agent is not connected.
 var ErrOffline = errors.New("hub: the display's agent is offline")
 
-// PushPlan sends the display's current plan to its agent, if online. The
-// agent also gets it on its next connect, so an offline display converges.
-func (h *Hub) PushPlan(ctx context.Context, displayID int64) error {
+// PushPlan sends a display's new plan to its agent, if online. The agent
+// also gets it on its next connect, so an offline display converges.
+func (h *Hub) PushPlan(_ context.Context, displayID int64, p Plan) error {
 	c := h.conn(displayID)
 	if c == nil {
 		return ErrOffline
 	}
-	return c.sendPlan(ctx, 0)
+	c.sendPlan(p, 0)
+	return nil
 }
 
 // Command sends a remote command and returns its message id; the result

@@ -128,7 +128,7 @@ func TestNewerLinkOfADisplayClosesTheOlderAndGetsThePushes(t *testing.T) {
 		rt.mu.Lock()
 		rt.plan = testPlan(rev)
 		rt.mu.Unlock()
-		if err := f.PushPlan(ctx, 3); err != nil {
+		if err := f.PushPlan(ctx, 3, prepared(testPlan(rev))); err != nil {
 			t.Fatal(err)
 		}
 		var m protocol.PlanMessage

@@ -53,13 +53,13 @@ type bigPlanRuntime struct {
 	rev atomic.Int64
 }
 
-func (b *bigPlanRuntime) Plan(_ context.Context, id int64) (*protocol.Plan, error) {
+func (b *bigPlanRuntime) Plan(_ context.Context, id int64) (Plan, error) {
 	p := testPlan(b.rev.Add(1))
 	p.DisplayID = id
 	if id == 1 {
 		p.Playlists[0].Name = strings.Repeat("x", 256<<10)
 	}
-	return p, nil
+	return prepared(p), nil
 }
 
 // A plan fan-out must not wait on an agent that stopped reading: its queue
@@ -87,8 +87,9 @@ func TestStalledAgentDoesNotBlockTheFanOut(t *testing.T) {
 	var slowest time.Duration
 	for i := 0; i < rounds; i++ {
 		for _, id := range []int64{1, 2} {
+			p, _ := rt.Plan(ctx, id)
 			start := time.Now()
-			err := f.PushPlan(ctx, id)
+			err := f.PushPlan(ctx, id, p)
 			if took := time.Since(start); took > slowest {
 				slowest = took
 			}

@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/pano-signage/pano/protocol"
 )
@@ -45,5 +48,103 @@ func TestLinksArePingedEveryHeartbeatInterval(t *testing.T) {
 	}
 	if n := pings.Load(); n < 2 {
 		t.Fatalf("%d pings in 2.5 heartbeat intervals of 1 s, want at least 2", n)
+	}
+}
+
+// A link left idle for several heartbeat intervals stays up: the client
+// here keeps the agent's rules (it gives up after three silent intervals,
+// counting the controller's pings, and sends a heartbeat each interval),
+// the hub pings each interval and gives up after three silent ones. After
+// the idle spell the same link is listed and takes a push at once.
+func TestIdleLinkStaysUpForSeveralIntervals(t *testing.T) {
+	const interval = time.Second // HeartbeatSeconds: 1
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1,
+		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 7, Name: "display-7"}, nil }, Runtime: &fakeRuntime{}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+	}()
+	ws, _, err := dialAuth(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	send(t, ws, protocol.TypeHello, hello("display-7"))
+	welcome := read(t, ws)
+	var w protocol.Welcome
+	if welcome.Type != protocol.TypeWelcome || protocol.DecodeBody(welcome, &w) != nil || w.HeartbeatSeconds != 1 {
+		t.Fatalf("got %s %+v, want welcome with a 1 s heartbeat", welcome.Type, w)
+	}
+	// The agent's link (agent/internal/link): liveness of three intervals,
+	// renewed by every ping and message; a heartbeat every interval.
+	liveness := 3 * time.Duration(w.HeartbeatSeconds) * time.Second
+	var wmu sync.Mutex
+	_ = ws.SetReadDeadline(time.Now().Add(liveness))
+	ws.SetPingHandler(func(data string) error {
+		_ = ws.SetReadDeadline(time.Now().Add(liveness))
+		wmu.Lock()
+		defer wmu.Unlock()
+		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
+	})
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for seq := int64(1); ; seq++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				env, _ := protocol.NewEnvelope(protocol.TypeHeartbeat, protocol.Heartbeat{Seq: seq}, time.Now())
+				wmu.Lock()
+				err := ws.WriteJSON(env)
+				wmu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}
+	}()
+	msgs := make(chan protocol.Envelope, 4)
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				ended <- err
+				return
+			}
+			_ = ws.SetReadDeadline(time.Now().Add(liveness))
+			if env, err := protocol.Decode(data); err == nil {
+				msgs <- env
+			}
+		}
+	}()
+	session := w.SessionID
+	select {
+	case err := <-ended:
+		t.Fatalf("the idle link ended: %v", err)
+	case env := <-msgs:
+		t.Fatalf("an idle link got a %s", env.Type)
+	case <-time.After(6 * interval): // the idle spell itself: two liveness spans
+	}
+	a := h.Agents()
+	if len(a) != 1 || a[0].SessionID != session {
+		t.Fatalf("after idling, agents %+v, want the same session %s", a, session)
+	}
+	if err := h.PushPlan(context.Background(), 7, prepared(testPlan(1))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ended:
+		t.Fatalf("the link ended instead of taking a push: %v", err)
+	case env := <-msgs:
+		if env.Type != protocol.TypePlan {
+			t.Fatalf("got %s, want the pushed plan", env.Type)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -27,10 +28,22 @@ type fakeRuntime struct {
 	fail    bool
 }
 
-func (f *fakeRuntime) Plan(_ context.Context, id int64) (*protocol.Plan, error) {
+func (f *fakeRuntime) Plan(_ context.Context, id int64) (Plan, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.plan, nil
+	return prepared(f.plan), nil
+}
+
+// prepared is a plan as the compiler hands it to the hub.
+func prepared(p *protocol.Plan) Plan {
+	if p == nil {
+		return Plan{}
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		panic(err)
+	}
+	return Plan{Revision: p.Revision, JSON: data}
 }
 func (f *fakeRuntime) Health(_ context.Context, _ int64, h protocol.Health) error {
 	f.mu.Lock()
@@ -53,6 +66,7 @@ func (f *fakeRuntime) CommandResult(_ context.Context, _ int64, r protocol.Comma
 	defer f.mu.Unlock()
 	f.results = append(f.results, r)
 }
+func (f *fakeRuntime) AgentLeft(context.Context, int64) {}
 func (f *fakeRuntime) PlanAcked(_ context.Context, _ int64, rev int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -150,13 +164,13 @@ func TestPlanIsSentWhenNewerAndAckRecorded(t *testing.T) {
 	rt.mu.Lock()
 	rt.plan = testPlan(6)
 	rt.mu.Unlock()
-	if err := h.PushPlan(ctx, 3); err != nil {
+	if err := h.PushPlan(ctx, 3, prepared(testPlan(6))); err != nil {
 		t.Fatal(err)
 	}
 	if env := read(t, ws); env.Type != protocol.TypePlan {
 		t.Fatalf("got %s after push", env.Type)
 	}
-	if err := h.PushPlan(ctx, 99); !errors.Is(err, ErrOffline) {
+	if err := h.PushPlan(ctx, 99, prepared(testPlan(6))); !errors.Is(err, ErrOffline) {
 		t.Fatalf("push to an offline display: %v", err)
 	}
 }
@@ -287,5 +301,65 @@ func TestPlayRecordBatchWithABadRecordIsAcked(t *testing.T) {
 	defer rt.mu.Unlock()
 	if len(rt.records) != 2 {
 		t.Fatalf("the runtime saw %d records, want both (it decides on each)", len(rt.records))
+	}
+}
+
+// A plan message is the compiler's plan bytes in an envelope of its own:
+// it decodes, as the agent decodes it, to the plan that was encoded.
+func TestPlanMessageWrapsThePlanBytes(t *testing.T) {
+	p := testPlan(7)
+	p.Playlists[0].Name = "Chuyển đổi số – \"trường học\""
+	at := time.Date(2026, 11, 30, 8, 0, 0, 123_456_789, time.UTC)
+	data, err := planEnvelope("abc", at, prepared(p).JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := protocol.Decode(data)
+	if err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+	var m protocol.PlanMessage
+	if err := protocol.DecodeBody(env, &m); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(protocol.PlanMessage{Plan: *p})
+	got, _ := json.Marshal(m)
+	if env.Type != protocol.TypePlan || env.ID != "abc" || !env.TS.Equal(at.Truncate(time.Millisecond)) || string(got) != string(want) {
+		t.Fatalf("envelope %s %s %v, plan %s; want %s", env.Type, env.ID, env.TS, got, want)
+	}
+	// The same bytes as encoding the whole message at once.
+	whole, _ := protocol.NewEnvelope(protocol.TypePlan, protocol.PlanMessage{Plan: *p}, at)
+	whole.ID = "abc"
+	ref, _ := json.Marshal(whole)
+	if string(ref) != string(data) {
+		t.Fatalf("plan message\n%s\nwant\n%s", data, ref)
+	}
+}
+
+// A link never gets an older plan after a newer one: the stored plan a
+// hello fetched may be queued after the newer one a refresh pushed.
+func TestOlderPlanIsNotSentAfterANewerOne(t *testing.T) {
+	rt := &fakeRuntime{plan: testPlan(5)}
+	h, url := startAuthHub(t, rt)
+	ws, _, err := dialAuth(t, url, "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, ws, protocol.TypeHello, hello("truong-hoc"))
+	read(t, ws) // welcome
+	if env := read(t, ws); env.Type != protocol.TypePlan {
+		t.Fatalf("got %s, want plan 5", env.Type)
+	}
+	ctx := context.Background()
+	for _, rev := range []int64{7, 6, 8} {
+		if err := h.PushPlan(ctx, 3, prepared(testPlan(rev))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []int64{7, 8} {
+		var m protocol.PlanMessage
+		if env := read(t, ws); env.Type != protocol.TypePlan || protocol.DecodeBody(env, &m) != nil || m.Plan.Revision != want {
+			t.Fatalf("got %s revision %d, want plan %d (and never 6 after 7)", env.Type, m.Plan.Revision, want)
+		}
 	}
 }

@@ -6,9 +6,10 @@
 //
 // A plan's revision grows only when its content changes: the compiler
 // digests the plan without revision and timestamp and stores a new revision
-// when the digest differs. Compiling is cheap and idempotent, so the service
-// simply recompiles every display after any change (debounced) rather than
-// tracking which change touches which display.
+// when the digest differs from the stored one, which it keeps in memory, so
+// a compile that changes nothing never takes the store's writer. A change
+// recompiles only the displays it reaches (refresh.go); every plan is
+// recompiled at start and hourly.
 package plans
 
 import (
@@ -16,7 +17,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -32,9 +32,9 @@ import (
 // leaves the item out of the plan until it is ready.
 type RenditionFunc func(ctx context.Context, revisionID int64, width, height int, fit string) (protocol.Asset, error)
 
-// Pusher sends a display's current plan to its agent when it is online.
+// Pusher sends a display's new plan to its agent when it is online.
 type Pusher interface {
-	PushPlan(ctx context.Context, displayID int64) error
+	PushPlan(ctx context.Context, displayID int64, p hub.Plan) error
 }
 
 // Options configure the service.
@@ -46,6 +46,9 @@ type Options struct {
 	// Programs keeps compiled programs (issue 11); without it programs are
 	// left out of plans.
 	Programs ProgramFiles
+	// HealthFlush is how often health reports kept in memory are stored
+	// (default HealthFlushEvery).
+	HealthFlush time.Duration
 	// Render, if set, asks for a rendition a program's window needs and
 	// nobody made yet (the pipeline makes it; when ready, plans refresh).
 	Render func(revisionID int64, width, height int, fit string)
@@ -59,14 +62,26 @@ type Service struct {
 	opt  Options
 
 	kick chan struct{}
+	m    metrics
 
+	// Lock order: mu and pmu are never held together.
 	mu      sync.Mutex
+	full    bool     // a refresh of every plan is asked for
+	changes []change // changes since the last refresh
 	pusher  Pusher
 	results map[string]protocol.CommandResult // command id → result, recent only
 	order   []string
-	arrived chan struct{}       // closed and replaced when a result arrives
-	pruned  time.Time           // when the health history was last pruned
-	sampled map[int64]time.Time // display → its last health sample
+	arrived chan struct{}           // closed and replaced when a result arrives
+	pruned  time.Time               // when the health history was last pruned
+	sampled map[int64]time.Time     // display → its last health sample
+	health  map[int64]*healthReport // reports not stored yet
+
+	// pmu guards what the service knows of each display's plan: the
+	// stored revision (digest and JSON) and the objects it was made of.
+	pmu    sync.Mutex
+	stored map[int64]storedPlan
+	uses   map[int64][]string        // display → the objects its plan read ("schedule:3")
+	usedBy map[string]map[int64]bool // object → the displays whose plans read it
 }
 
 // New returns a service; call Run to keep plans current.
@@ -83,7 +98,12 @@ func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Se
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), results: map[string]protocol.CommandResult{}, arrived: make(chan struct{})}
+	if opt.HealthFlush == 0 {
+		opt.HealthFlush = HealthFlushEvery
+	}
+	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), m: newMetrics(),
+		results: map[string]protocol.CommandResult{}, arrived: make(chan struct{}),
+		stored: map[int64]storedPlan{}, uses: map[int64][]string{}, usedBy: map[string]map[int64]bool{}}
 }
 
 // SetPusher sets where new plans are pushed (the hub, built after the
@@ -104,111 +124,16 @@ func Affects(objectType string) bool {
 	return false
 }
 
-// Kick asks for a recompile of every plan soon; it never blocks.
-func (s *Service) Kick() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-}
-
-// Run recompiles plans after each kick (debounced) and once at start, and
-// pushes the ones that changed, until ctx ends.
-func (s *Service) Run(ctx context.Context) {
-	s.Kick()
-	// Once an hour, plans are compiled again though nothing changed: a
-	// ticker fed by the notice list follows the notices' validity dates.
-	hourly := time.NewTicker(time.Hour)
-	defer hourly.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.kick:
-		case <-hourly.C:
-		}
-		// Let a burst of changes (an approval touches several rows) settle.
-		t := time.NewTimer(s.opt.Debounce)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if err := s.RefreshAll(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("refresh plans", "err", err)
-		}
-	}
-}
-
-// RefreshAll recompiles every display's plan and pushes those that changed.
-func (s *Service) RefreshAll(ctx context.Context) error {
-	ids, err := s.st.DisplayIDs(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, id := range ids {
-		_, changed, err := s.Compile(ctx, id)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !changed {
-			continue
-		}
-		s.mu.Lock()
-		p := s.pusher
-		s.mu.Unlock()
-		if p != nil {
-			if err := p.PushPlan(ctx, id); err != nil && !isOffline(err) {
-				errs = append(errs, fmt.Errorf("push plan to display %d: %w", id, err))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func isOffline(err error) bool { return errors.Is(err, hub.ErrOffline) }
-
-// Compile builds the display's plan from the store, stores it under a new
-// revision if it changed, and returns the plan in force.
-func (s *Service) Compile(ctx context.Context, displayID int64) (*protocol.Plan, bool, error) {
-	d, scheds, err := s.st.PlanSources(ctx, displayID)
-	if err != nil {
-		return nil, false, err
-	}
-	plan, err := s.assemble(ctx, d, scheds, s.rend)
-	if err != nil {
-		return nil, false, err
-	}
-	digest, err := digestOf(plan)
-	if err != nil {
-		return nil, false, err
-	}
-	rev, changed, err := s.st.SavePlan(ctx, displayID, digest, func(rev int64) ([]byte, error) {
-		plan.Revision = rev
-		plan.Generated = s.opt.Now().UTC().Truncate(time.Millisecond)
-		if _, err := protocol.Compile(plan); err != nil {
-			return nil, fmt.Errorf("plans: display %d: compiled plan is invalid: %w", displayID, err)
-		}
-		return json.Marshal(plan)
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	if changed {
-		s.log.Info("plan changed", "display", displayID, "revision", rev, "entries", len(plan.Entries), "assets", len(plan.Assets))
-		return plan, true, nil
-	}
-	stored, err := s.stored(ctx, displayID)
-	return stored, false, err
-}
-
 // assemble builds a plan (without revision) for display d from the
 // schedules that apply to it and the live urgent notices of its group,
 // with the renditions rend finds for its panel.
 func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.PlanSchedule, rend RenditionFunc) (*protocol.Plan, error) {
+	return s.assembleWith(ctx, d, scheds, rend, nil)
+}
+
+// assembleWith is assemble with what a refresh shares between displays
+// (nil: nothing shared).
+func (s *Service) assembleWith(ctx context.Context, d store.Display, scheds []store.PlanSchedule, rend RenditionFunc, m *memo) (*protocol.Plan, error) {
 	loc, err := time.LoadLocation(s.opt.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("plans: time zone %q: %w", s.opt.TimeZone, err)
@@ -264,10 +189,10 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 		}
 		plan.Entries = append(plan.Entries, entryOf(sc.Schedule))
 	}
-	if err := s.addDevice(ctx, d, plan); err != nil {
+	if err := s.addDevice(ctx, d, plan, m); err != nil {
 		return nil, err
 	}
-	if err := s.addUrgent(ctx, d, plan, assets, rend); err != nil {
+	if err := s.addUrgent(ctx, d, plan, assets, rend, m); err != nil {
 		return nil, err
 	}
 	plan.Schema = plan.NeededSchema()
@@ -278,19 +203,19 @@ func (s *Service) assemble(ctx context.Context, d store.Display, scheds []store.
 // its own, or else its group's. Day/night levels need the site; without
 // one (coordinates cleared after the rule was set) they are left out and
 // the panel keeps its own level where no window holds.
-func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol.Plan) error {
+func (s *Service) addDevice(ctx context.Context, d store.Display, plan *protocol.Plan, m *memo) error {
 	if d.Latitude != nil && d.Longitude != nil {
 		plan.Site = &protocol.Site{Latitude: *d.Latitude, Longitude: *d.Longitude}
 	}
 	var pb *store.PowerBrightness
 	var err error
 	if d.ID != 0 {
-		if pb, err = s.st.DisplayPowerBrightness(ctx, d.ID); err != nil {
+		if pb, err = m.displayPowerBrightness(ctx, s.st, d.ID); err != nil {
 			return err
 		}
 	}
 	if pb == nil && d.GroupID != nil {
-		if pb, err = s.st.GroupPowerBrightness(ctx, *d.GroupID); err != nil {
+		if pb, err = m.groupPowerBrightness(ctx, s.st, *d.GroupID); err != nil {
 			return err
 		}
 	}
@@ -405,18 +330,6 @@ func earlier(a, b string) string {
 	return a
 }
 
-func (s *Service) stored(ctx context.Context, displayID int64) (*protocol.Plan, error) {
-	sp, err := s.st.DisplayPlan(ctx, displayID)
-	if err != nil {
-		return nil, err
-	}
-	var p protocol.Plan
-	if err := json.Unmarshal(sp.Plan, &p); err != nil {
-		return nil, fmt.Errorf("plans: stored plan of display %d: %w", displayID, err)
-	}
-	return &p, nil
-}
-
 func entryOf(sc store.Schedule) protocol.Entry {
 	e := protocol.Entry{
 		ID: sc.ID, Playlist: sc.PlaylistID, Priority: sc.Priority,
@@ -462,8 +375,8 @@ const UrgentPriority = 1000
 // power windows they wake through): each an entry of its own,
 // bounded to its interval, with a one-item playlist; IDs are negative so
 // they never meet a schedule's. The agent ends them on time by itself.
-func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool, rend RenditionFunc) error {
-	urgent, err := s.st.UrgentNoticesFor(ctx, d.ID, d.GroupID)
+func (s *Service) addUrgent(ctx context.Context, d store.Display, plan *protocol.Plan, assets map[string]bool, rend RenditionFunc, m *memo) error {
+	urgent, err := m.urgentFor(ctx, s.st, d)
 	if err != nil {
 		return err
 	}

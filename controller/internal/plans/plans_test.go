@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
+	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -35,14 +36,19 @@ func (r *renditions) find(_ context.Context, rev int64, w, h int, fit string) (p
 }
 
 type pushes struct {
-	mu  sync.Mutex
-	ids []int64
+	mu    sync.Mutex
+	ids   []int64
+	plans map[int64]hub.Plan // display → the newest pushed
 }
 
-func (p *pushes) PushPlan(_ context.Context, id int64) error {
+func (p *pushes) PushPlan(_ context.Context, id int64, plan hub.Plan) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ids = append(p.ids, id)
+	if p.plans == nil {
+		p.plans = map[int64]hub.Plan{}
+	}
+	p.plans[id] = plan
 	return nil
 }
 

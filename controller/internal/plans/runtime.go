@@ -14,14 +14,28 @@ import (
 
 var _ hub.Runtime = (*Service)(nil)
 
-// Plan implements hub.Runtime: the display's plan in force, compiled afresh
-// so an agent that connects gets the newest even before a refresh ran.
-func (s *Service) Plan(ctx context.Context, displayID int64) (*protocol.Plan, error) {
-	p, _, err := s.Compile(ctx, displayID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil // the display was deleted while its agent was connected
+// Plan implements hub.Runtime: the display's stored plan, as stored (from
+// memory after the first read), not compiled again: a change since reaches
+// the agent by the refresh it kicked. A display without a stored plan yet
+// (enrolled before the first refresh) has it compiled now.
+func (s *Service) Plan(ctx context.Context, displayID int64) (hub.Plan, error) {
+	cur, err := s.current(ctx, displayID)
+	if err != nil {
+		return hub.Plan{}, err
 	}
-	return p, err
+	if cur.json == nil {
+		_, _, err := s.Compile(ctx, displayID)
+		if errors.Is(err, store.ErrNotFound) {
+			return hub.Plan{}, nil // the display was deleted while its agent was connected
+		}
+		if err != nil {
+			return hub.Plan{}, err
+		}
+		if cur, err = s.current(ctx, displayID); err != nil {
+			return hub.Plan{}, err
+		}
+	}
+	return hub.Plan{Revision: cur.revision, JSON: cur.json}, nil
 }
 
 // PlanAcked implements hub.Runtime.
@@ -38,28 +52,75 @@ const (
 	HealthKeep        = 48 * time.Hour
 )
 
+// HealthFlushEvery is how often the reports kept in memory are stored
+// (Options.HealthFlush overrides it).
+const HealthFlushEvery = 30 * time.Second
+
+// healthReport is a display's health kept in memory until the next flush.
+type healthReport struct {
+	data    []byte
+	at      time.Time
+	samples []store.HealthSample
+}
+
 // Health implements hub.Runtime: the latest report, and a sample of it for
-// the history.
+// the history, are kept in memory and stored by the next flush (every
+// HealthFlushEvery, when the agent leaves, at shutdown) in one transaction
+// with every other display's, so that thousands of agents reporting every
+// 10 s do not queue on the single writer. The dashboard shows the live
+// report from the hub at once.
 func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health) error {
 	data, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
 	now := s.opt.Now()
-	if err := s.st.SaveHealth(ctx, displayID, data, now); err != nil {
-		return err
-	}
-	// Most reports are not sampled: skip them without a write. (An ID
-	// reused after a deletion may wait up to HealthSampleEvery for its
-	// first sample; the API ends the history with the live report anyway.)
 	s.mu.Lock()
-	due := now.Sub(s.sampled[displayID]) >= HealthSampleEvery
-	if due {
+	defer s.mu.Unlock()
+	if s.health == nil {
+		s.health = map[int64]*healthReport{}
+	}
+	r := s.health[displayID]
+	if r == nil {
+		r = &healthReport{}
+		s.health[displayID] = r
+	}
+	r.data, r.at = data, now
+	// Most reports are not sampled. (An ID reused after a deletion may
+	// wait up to HealthSampleEvery for its first sample; the API ends the
+	// history with the live report anyway.)
+	if now.Sub(s.sampled[displayID]) >= HealthSampleEvery {
 		if s.sampled == nil {
 			s.sampled = map[int64]time.Time{}
 		}
 		s.sampled[displayID] = now
+		r.samples = append(r.samples, store.HealthSampleOf(h, now))
 	}
+	return nil
+}
+
+// AgentLeft implements hub.Runtime: the display's last report is stored
+// now, as its agent's link closed.
+func (s *Service) AgentLeft(ctx context.Context, displayID int64) {
+	s.mu.Lock()
+	r := s.health[displayID]
+	delete(s.health, displayID)
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	if err := s.st.SaveHealths(ctx, []store.HealthWrite{{DisplayID: displayID, Health: r.data, At: r.at, Samples: r.samples}}, HealthSampleEvery); err != nil {
+		s.log.Error("store health", "display", displayID, "err", err)
+	}
+}
+
+// FlushHealth stores the reports kept in memory, in one transaction, and
+// prunes the history hourly.
+func (s *Service) FlushHealth(ctx context.Context) error {
+	now := s.opt.Now()
+	s.mu.Lock()
+	pending := s.health
+	s.health = nil
 	prune := now.Sub(s.pruned) > time.Hour
 	if prune {
 		s.pruned = now
@@ -70,8 +131,23 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 		}
 	}
 	s.mu.Unlock()
-	if due {
-		if _, err := s.st.AddHealthSample(ctx, displayID, store.HealthSampleOf(h, now), HealthSampleEvery); err != nil {
+	if len(pending) > 0 {
+		hs := make([]store.HealthWrite, 0, len(pending))
+		for id, r := range pending {
+			hs = append(hs, store.HealthWrite{DisplayID: id, Health: r.data, At: r.at, Samples: r.samples})
+		}
+		if err := s.st.SaveHealths(ctx, hs, HealthSampleEvery); err != nil {
+			// Kept for the next flush, unless a newer report came.
+			s.mu.Lock()
+			if s.health == nil {
+				s.health = map[int64]*healthReport{}
+			}
+			for id, r := range pending {
+				if s.health[id] == nil {
+					s.health[id] = r
+				}
+			}
+			s.mu.Unlock()
 			return err
 		}
 	}

@@ -2,9 +2,13 @@ package plans
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -26,6 +30,14 @@ func TestHealthIsSampledForTheHistory(t *testing.T) {
 		if err := s.Health(ctx, id, protocol.Health{AchievedFPS: 25, At: now}); err != nil {
 			t.Fatal(err)
 		}
+		if i%3 == 0 { // flushed every 30 s
+			if err := s.FlushHealth(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.FlushHealth(ctx); err != nil {
+		t.Fatal(err)
 	}
 	got, err := st.HealthSamples(ctx, id, start, now.Add(time.Second), 10000)
 	if err != nil {
@@ -38,11 +50,62 @@ func TestHealthIsSampledForTheHistory(t *testing.T) {
 	if err := s.Health(ctx, id, protocol.Health{At: now}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.FlushHealth(ctx); err != nil {
+		t.Fatal(err)
+	}
 	got, err = st.HealthSamples(ctx, id, start, now.Add(time.Second), 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 60*2+1 || got[0].At.Before(now.Add(-HealthKeep)) {
 		t.Fatalf("after pruning: %d samples from %v, want the last hour's 120 and the new one", len(got), got[0].At)
+	}
+}
+
+// Health reports take no writer: with another process holding SQLite's
+// write lock, agents' reports are still taken; the next flush stores each
+// display's latest in one transaction, and an agent's leaving stores its
+// own at once.
+func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 20)
+	ids, _ := f.st.DisplayIDs(ctx)
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(f.dir, store.FileName)+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil) // the write lock, until rolled back
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Second) // bounds a wait on the writer; not a speed test
+	defer cancel()
+	for round := 1; round <= 3; round++ {
+		for _, id := range ids {
+			if err := f.svc.Health(wctx, id, protocol.Health{AchievedFPS: float64(round), At: time.Now()}); err != nil {
+				t.Fatalf("report of display %d with the writer busy: %v", id, err)
+			}
+		}
+	}
+	tx.Rollback()
+	if err := f.svc.FlushHealth(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		st, err := f.st.Status(ctx, id)
+		var h protocol.Health
+		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 3 {
+			t.Fatalf("display %d stored %s (%v), want its latest report", id, st.Health, err)
+		}
+	}
+	if err := f.svc.Health(ctx, ids[0], protocol.Health{AchievedFPS: 4, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.AgentLeft(ctx, ids[0])
+	st, _ := f.st.Status(ctx, ids[0])
+	var h protocol.Health
+	if json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 4 {
+		t.Fatalf("after the agent left, stored %s, want its last report", st.Health)
 	}
 }

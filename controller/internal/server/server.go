@@ -66,21 +66,24 @@ func New(d Deps) *echo.Echo {
 	reg := prometheus.NewRegistry()
 	httpDuration := prometheus.NewHistogramVec(httpDurationOpts, []string{"route", "method", "code"})
 	e.Use(measure(httpDuration))
-	reg.MustRegister(d.Collectors...)
 	reg.MustRegister(
 		httpDuration,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "pano_agents_online",
-			Help: "Agents connected to this controller that have said hello.",
-		}, func() float64 { return float64(len(d.Hub.Agents())) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "pano_build_info",
 			Help:        "Build of this controller.",
 			ConstLabels: prometheus.Labels{"version": d.Version, "protocol": protocol.Version},
 		}, func() float64 { return 1 }),
 	)
+	if d.Hub != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pano_agents_online",
+			Help: "Agents connected to this controller that have said hello.",
+		}, func() float64 { return float64(len(d.Hub.Agents())) }))
+		reg.MustRegister(d.Hub.Collectors()...)
+	}
+	reg.MustRegister(d.Collectors...)
 
 	e.GET("/healthz", healthz(d))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

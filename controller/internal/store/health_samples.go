@@ -118,3 +118,63 @@ func (s *Store) PruneHealthSamples(ctx context.Context, before time.Time) (int64
 // pruneChunk is how many samples one statement of PruneHealthSamples
 // deletes (a variable for tests).
 var pruneChunk = 5000
+
+// HealthWrite is a display's health as the plan service kept it in memory:
+// the latest report (JSON) and the samples taken since the last write.
+type HealthWrite struct {
+	DisplayID int64
+	Health    []byte
+	At        time.Time
+	Samples   []HealthSample
+}
+
+// SaveHealths stores the latest reports and the history samples of many
+// displays in one write transaction: 10,000 agents reporting every 10 s
+// take the single writer once per flush, not 1,000 times a second. A
+// display deleted meanwhile is skipped. Samples keep AddHealthSample's
+// rule: none within every of a newer one.
+func (s *Store) SaveHealths(ctx context.Context, hs []HealthWrite, every time.Duration) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: save health: %w", err)
+	}
+	defer tx.Rollback()
+	latest, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, health, health_at) VALUES (?, ?, ?)
+		ON CONFLICT (display_id) DO UPDATE SET health = excluded.health, health_at = excluded.health_at`)
+	if err != nil {
+		return fmt.Errorf("store: save health: %w", err)
+	}
+	defer latest.Close()
+	sample, err := tx.PrepareContext(ctx, `
+		INSERT INTO health_samples (display_id, at, fps, target_fps, clock_offset_ms, cpu_temp_c, sync_done, sync_total, frozen, storage_error, driver_error)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM health_samples WHERE display_id = ? AND at > ?)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: save health: %w", err)
+	}
+	defer sample.Close()
+	for _, h := range hs {
+		_, err := latest.ExecContext(ctx, h.DisplayID, string(h.Health), fmtTime(h.At))
+		if isForeignKey(err) {
+			continue // the display was deleted meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("store: health of display %d: %w", h.DisplayID, err)
+		}
+		for _, x := range h.Samples {
+			var temp sql.NullFloat64
+			if x.CPUTempC != nil {
+				temp = sql.NullFloat64{Float64: *x.CPUTempC, Valid: true}
+			}
+			if _, err := sample.ExecContext(ctx, h.DisplayID, fmtTime(x.At), x.FPS, x.TargetFPS, x.ClockOffsetMS, temp, x.SyncDone, x.SyncTotal,
+				x.Frozen, x.StorageError, x.DriverError, h.DisplayID, fmtTime(x.At.Add(-every))); err != nil && !isForeignKey(err) {
+				return fmt.Errorf("store: health sample of display %d: %w", h.DisplayID, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: save health: %w", err)
+	}
+	return nil
+}

@@ -48,6 +48,16 @@ func (s *Store) PlanSources(ctx context.Context, displayID int64) (Display, []Pl
 	return d, out, nil
 }
 
+// ApprovedItems lists the approved items of a playlist's approved revision
+// (none when it has none), by position.
+func (s *Store) ApprovedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {
+	items, err := s.approvedItems(ctx, playlistID)
+	if err != nil {
+		return nil, fmt.Errorf("store: approved items of playlist %d: %w", playlistID, err)
+	}
+	return items, nil
+}
+
 // GroupPlanSources returns the schedules that target the group itself
 // (not its displays one by one), each with its approved items.
 func (s *Store) GroupPlanSources(ctx context.Context, groupID int64) ([]PlanSchedule, error) {
@@ -64,6 +74,20 @@ func (s *Store) GroupPlanSources(ctx context.Context, groupID int64) ([]PlanSche
 // planSchedules lists the schedules that match where, by id, with the
 // approved items of their playlists.
 func (s *Store) planSchedules(ctx context.Context, where string, args ...any) ([]PlanSchedule, error) {
+	out, err := s.scheduleList(ctx, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Items, err = s.approvedItems(ctx, out[i].PlaylistID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// scheduleList lists the schedules that match where, by id, without items.
+func (s *Store) scheduleList(ctx context.Context, where string, args ...any) ([]PlanSchedule, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
@@ -78,15 +102,7 @@ func (s *Store) planSchedules(ctx context.Context, where string, args ...any) ([
 		out = append(out, PlanSchedule{Schedule: sc})
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i].Items, err = s.approvedItems(ctx, out[i].PlaylistID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func (s *Store) approvedItems(ctx context.Context, playlistID int64) ([]PlanItem, error) {
@@ -163,41 +179,82 @@ func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, e
 // one, under the next revision. encode gets that revision and returns the
 // JSON. It reports the revision in force and whether it is new.
 func (s *Store) SavePlan(ctx context.Context, displayID int64, digest string, encode func(revision int64) ([]byte, error)) (int64, bool, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	defer tx.Rollback()
-	var rev int64
-	var old string
-	err = tx.QueryRowContext(ctx, `SELECT revision, digest FROM display_plans WHERE display_id = ?`, displayID).Scan(&rev, &old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	if err == nil && old == digest {
-		return rev, false, nil
-	}
-	rev++
-	data, err := encode(rev)
+	saved, err := s.SavePlans(ctx, []PlanWrite{{DisplayID: displayID, Digest: digest, Encode: encode}})
 	if err != nil {
 		return 0, false, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO display_plans (display_id, revision, digest, plan, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (display_id) DO UPDATE SET revision = excluded.revision, digest = excluded.digest, plan = excluded.plan, updated_at = excluded.updated_at`,
-		displayID, rev, digest, string(data), s.stamp())
-	if isForeignKey(err) {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, ErrNotFound)
-	}
+	return saved[0].Revision, saved[0].Changed, nil
+}
+
+// PlanWrite is a plan to store: SavePlan's arguments.
+type PlanWrite struct {
+	DisplayID int64
+	Digest    string
+	Encode    func(revision int64) ([]byte, error)
+}
+
+// SavedPlan is what SavePlans did with a PlanWrite: the revision in force,
+// whether it is new, and (when new) the JSON stored.
+type SavedPlan struct {
+	Revision int64
+	Changed  bool
+	JSON     []byte
+}
+
+// SavePlans is SavePlan for many displays in one write transaction, so that
+// a change reaching thousands of displays takes the single writer once, not
+// once per display. A display deleted meanwhile fails the whole batch with
+// ErrNotFound (the caller retries the others one by one).
+func (s *Store) SavePlans(ctx context.Context, plans []PlanWrite) ([]SavedPlan, error) {
+	out := make([]SavedPlan, len(plans))
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
-	if err := s.keepPlan(ctx, tx, displayID, rev, data); err != nil {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	defer tx.Rollback()
+	stmts, err := preparePlanStmts(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("store: save plans: %w", err)
+	}
+	defer stmts.Close()
+	for i, p := range plans {
+		if out[i], err = s.savePlan(ctx, stmts, p); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, false, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
-	return rev, true, nil
+	return out, nil
+}
+
+func (s *Store) savePlan(ctx context.Context, stmts *planStmts, p PlanWrite) (SavedPlan, error) {
+	displayID := p.DisplayID
+	var rev int64
+	var old string
+	err := stmts.current.QueryRowContext(ctx, displayID).Scan(&rev, &old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	if err == nil && old == p.Digest {
+		return SavedPlan{Revision: rev}, nil
+	}
+	rev++
+	data, err := p.Encode(rev)
+	if err != nil {
+		return SavedPlan{}, err
+	}
+	_, err = stmts.upsert.ExecContext(ctx, displayID, rev, p.Digest, string(data), s.stamp())
+	if isForeignKey(err) {
+		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, ErrNotFound)
+	}
+	if err != nil {
+		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	if err := s.keepPlan(ctx, stmts, displayID, rev, data); err != nil {
+		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
+	}
+	return SavedPlan{Revision: rev, Changed: true, JSON: data}, nil
 }
 
 // SetPlanAcked records the plan revision a display's agent runs.

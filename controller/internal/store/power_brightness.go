@@ -169,3 +169,26 @@ func orEmpty[T any](xs []T) []T {
 	}
 	return xs
 }
+
+// DisplaysWithOwnPowerBrightness lists the displays that have rules of
+// their own (the others follow their group's), so that compiling
+// thousands of plans asks only for those.
+func (s *Store) DisplaysWithOwnPowerBrightness(ctx context.Context) (map[int64]bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT display_id FROM power_brightness WHERE display_id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: displays with power and brightness rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: displays with power and brightness rules: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: displays with power and brightness rules: %w", err)
+	}
+	return out, nil
+}
