@@ -38,10 +38,13 @@ deps:
 
 test: deps test-go test-fuzz
 
+# The last line keeps assets' cgo-free fallback (image/jpeg at full scale,
+# jpeg_nocgo.go) compiling.
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o /dev/null ./agent
+	CGO_ENABLED=0 $(GO) vet ./assets
 
 # Every fuzz target, one after the other, each for FUZZTIME (go test runs
 # their seeds and committed corpora already; this searches for new inputs).
