@@ -52,7 +52,7 @@ test-go:
 # A crasher is written to PKG/testdata/fuzz/TARGET/: fix it and commit it.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := protocol:FuzzDecode protocol:FuzzPlanJSON protocol:FuzzEvaluate protocol:FuzzProgramValidate \
-	assets:FuzzSniff assets:FuzzEXIF assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
+	assets:FuzzSniff assets:FuzzEXIF assets:FuzzScaledJPEG assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
 	agent/internal/driver:FuzzProfile agent/internal/daemon:FuzzTakePlan agent/internal/pattern:FuzzParse \
 	controller/internal/cap:FuzzParseAlert
 fuzz:

@@ -294,6 +294,11 @@ func decodeScaled(ctx context.Context, b *Budget, f *os.File, fm format, cfg ima
 		return nil, nil, badImage{err}
 	}
 	defer j.Close() // before the caller's release: libjpeg's memory goes with it
+	// The limits were checked on image/jpeg's reading of the header: a file
+	// that two parsers read differently is refused, not decoded unchecked.
+	if w, h := j.fullSize(); w != cfg.Width || h != cfg.Height {
+		return nil, nil, badImage{fmt.Errorf("the header declares %d×%d to one reader and %d×%d to another", cfg.Width, cfg.Height, w, h)}
+	}
 	cost, err := j.Cost(denom)
 	if err != nil {
 		return nil, nil, badImage{err}

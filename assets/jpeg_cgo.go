@@ -248,6 +248,11 @@ func (j *scaledJPEG) Close() {
 	}
 }
 
+// fullSize is the picture's size as libjpeg read it from the header.
+func (j *scaledJPEG) fullSize() (w, h int) {
+	return int(j.p.d.image_width), int(j.p.d.image_height)
+}
+
 // size returns the output size at 1/denom and its channels.
 func (j *scaledJPEG) size(denom int) (w, h, channels int, err error) {
 	var cw, ch C.int

@@ -18,6 +18,7 @@ type scaledJPEG struct{}
 var errNoScaledJPEG = errors.New("assets: built without cgo: no scaled JPEG decode")
 
 func openScaledJPEG(*os.File) (*scaledJPEG, error)  { return nil, errNoScaledJPEG }
+func (*scaledJPEG) fullSize() (int, int)            { return 0, 0 }
 func (*scaledJPEG) Close()                          {}
 func (*scaledJPEG) Cost(int) (int64, error)         { return 0, errNoScaledJPEG }
 func (*scaledJPEG) Decode(int) (image.Image, error) { return nil, errNoScaledJPEG }
