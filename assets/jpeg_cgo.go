@@ -5,6 +5,7 @@ package assets
 /*
 #cgo LDFLAGS: -ljpeg
 #include <errno.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ static void pano_jpeg_close(pano_jpeg *p) {
 
 // pano_jpeg_scale sets the output scale 1/denom and the output colour
 // space, and returns the output size and the number of channels (1 gray,
-// 4 RGBA or CMYK), or 0 with msg set.
+// 3 YCbCr, 4 RGBA or CMYK), or 0 with msg set.
 static int pano_jpeg_scale(pano_jpeg *p, int denom, int *w, int *h) {
 	if (setjmp(p->jb)) {
 		return 0;
@@ -161,6 +162,9 @@ static int pano_jpeg_scale(pano_jpeg *p, int denom, int *w, int *h) {
 	case JCS_CMYK:
 	case JCS_YCCK:
 		p->d.out_color_space = JCS_CMYK;
+		break;
+	case JCS_YCbCr:
+		p->d.out_color_space = JCS_YCbCr; // see pano_jpeg_decode_ycc
 		break;
 	default:
 		p->d.out_color_space = JCS_EXT_RGBA; // alpha is set to 0xFF
@@ -183,6 +187,50 @@ static long long pano_jpeg_coef_bytes(pano_jpeg *p) {
 		n += (long long)c->width_in_blocks * c->height_in_blocks * DCTSIZE2 * sizeof(JCOEF);
 	}
 	return n;
+}
+
+// pano_ycc_channel finishes one channel of Go's color.YCbCrToRGB: v is
+// 16.16 fixed point; out of range clamps to 0 or 255.
+static inline unsigned char pano_ycc_channel(int32_t v) {
+	if ((uint32_t)v & 0xff000000) {
+		return (unsigned char)(~(v >> 31));
+	}
+	return (unsigned char)(v >> 16);
+}
+
+// pano_ycc_rgba converts n interleaved YCbCr pixels to opaque RGBA.
+static void pano_ycc_rgba(const unsigned char *in, unsigned char *o, size_t n) {
+	for (size_t x = 0; x < n; x++, in += 3, o += 4) {
+		int32_t yy = (int32_t)in[0] * 0x10101, cb = (int32_t)in[1] - 128, cr = (int32_t)in[2] - 128;
+		o[0] = pano_ycc_channel(yy + 91881 * cr);
+		o[1] = pano_ycc_channel(yy - 22554 * cb - 46802 * cr);
+		o[2] = pano_ycc_channel(yy + 116130 * cb);
+		o[3] = 0xFF;
+	}
+}
+
+// pano_jpeg_decode_ycc decodes a YCbCr picture into out as opaque RGBA
+// (rows of stride bytes), converting each pixel with the arithmetic of
+// Go's color.YCbCrToRGB (which image/jpeg's pictures are drawn with)
+// rather than libjpeg's own tables: a scaled and a full decode then differ
+// by their scale only, not by the rounding of two colour conversions. It
+// returns 1, or 0 with msg set.
+static int pano_jpeg_decode_ycc(pano_jpeg *p, unsigned char *out, int stride) {
+	if (setjmp(p->jb)) {
+		return 0;
+	}
+	jpeg_start_decompress(&p->d);
+	// Freed with the decompressor.
+	JSAMPARRAY rows = (*p->d.mem->alloc_sarray)((j_common_ptr)&p->d, JPOOL_IMAGE, p->d.output_width * 3, 4);
+	while (p->d.output_scanline < p->d.output_height) {
+		size_t first = p->d.output_scanline;
+		JDIMENSION n = jpeg_read_scanlines(&p->d, rows, 4);
+		for (JDIMENSION r = 0; r < n; r++) {
+			pano_ycc_rgba(rows[r], out + (first + r) * (size_t)stride, p->d.output_width);
+		}
+	}
+	jpeg_finish_decompress(&p->d);
+	return 1;
 }
 
 // pano_jpeg_decode decodes the whole picture into out (rows of stride
@@ -240,6 +288,14 @@ func openScaledJPEG(f *os.File) (*scaledJPEG, error) {
 	return &scaledJPEG{p: p, f: f}, nil
 }
 
+// yccToRGBA converts interleaved YCbCr pixels to opaque RGBA as the
+// scaled decode does (for the test that it is color.YCbCrToRGB).
+func yccToRGBA(in, out []byte) {
+	if n := min(len(in)/3, len(out)/4); n > 0 {
+		C.pano_ycc_rgba((*C.uchar)(unsafe.Pointer(&in[0])), (*C.uchar)(unsafe.Pointer(&out[0])), C.size_t(n))
+	}
+}
+
 // Close frees libjpeg's memory.
 func (j *scaledJPEG) Close() {
 	if j.p != nil {
@@ -284,6 +340,15 @@ func (j *scaledJPEG) Decode(denom int) (image.Image, error) {
 		return nil, err
 	}
 	r := image.Rect(0, 0, w, h)
+	if channels == 3 { // YCbCr, see pano_jpeg_decode_ycc
+		img := image.NewNRGBA(r)
+		ok := C.pano_jpeg_decode_ycc(j.p, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(img.Stride))
+		runtime.KeepAlive(j.f)
+		if ok == 0 {
+			return nil, errors.New(C.GoString(&j.p.msg[0]))
+		}
+		return img, nil
+	}
 	var img image.Image
 	var pix []byte
 	var stride int

@@ -257,3 +257,24 @@ func psnr(t *testing.T, a, b image.Image) float64 {
 	}
 	return 10 * math.Log10(255*255/mse)
 }
+
+// The scaled decode converts YCbCr to RGB with exactly the arithmetic of
+// color.YCbCrToRGB, which image/jpeg's pictures are drawn with, for every
+// one of the 2²⁴ colours.
+func TestScaledDecodeColourConversionIsGo(t *testing.T) {
+	needScaledJPEGs(t)
+	in := make([]byte, 3*256*256)
+	out := make([]byte, 4*256*256)
+	for y := 0; y < 256; y++ {
+		for i := 0; i < 256*256; i++ {
+			in[3*i], in[3*i+1], in[3*i+2] = byte(y), byte(i>>8), byte(i)
+		}
+		yccToRGBA(in, out)
+		for i := 0; i < 256*256; i++ {
+			r, g, b := color.YCbCrToRGB(byte(y), byte(i>>8), byte(i))
+			if got := [4]byte(out[4*i : 4*i+4]); got != [4]byte{r, g, b, 255} {
+				t.Fatalf("YCbCr %d,%d,%d gave %v, color.YCbCrToRGB %d,%d,%d", y, i>>8, i&255, got, r, g, b)
+			}
+		}
+	}
+}
