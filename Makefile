@@ -38,12 +38,15 @@ deps:
 
 test: deps test-go test-fuzz test-vuln
 
+# The last line keeps assets' cgo-free fallback (image/jpeg at full scale,
+# jpeg_nocgo.go) compiling.
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@# Whether the video output ran on a real /dev/fb0 or /dev/dri/card* (issue 13).
 	@CGO_ENABLED=0 $(GO) test -count=1 -v -run '^TestHDMIRealDevice$$' ./agent/internal/driver | grep -o 'hdmi real device:.*' || true
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o /dev/null ./agent
+	CGO_ENABLED=0 $(GO) vet ./assets
 
 # Every fuzz target, one after the other, each for FUZZTIME (go test runs
 # their seeds and committed corpora already; this searches for new inputs).
@@ -51,7 +54,7 @@ test-go:
 # A crasher is written to PKG/testdata/fuzz/TARGET/: fix it and commit it.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := protocol:FuzzDecode protocol:FuzzPlanJSON protocol:FuzzEvaluate protocol:FuzzProgramValidate \
-	assets:FuzzSniff assets:FuzzEXIF assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
+	assets:FuzzSniff assets:FuzzEXIF assets:FuzzScaledJPEG assets/program:FuzzDraw assets/ledfont:FuzzParseBDF \
 	agent/internal/driver:FuzzProfile agent/internal/daemon:FuzzTakePlan agent/internal/pattern:FuzzParse \
 	controller/internal/cap:FuzzParseAlert
 fuzz:

@@ -1,8 +1,13 @@
 // Package assets is pano's content pipeline: it accepts uploads and makes
 // renditions, the exact pixels each LED panel geometry shows. It is a
 // library with no HTTP, database or queue of its own; the controller's
-// handlers and job workers call it. It needs no cgo. Its only outside
-// dependency is ffmpeg/ffprobe (Debian package ffmpeg) for video.
+// handlers and job workers call it. Its outside dependencies are
+// ffmpeg/ffprobe (Debian package ffmpeg) for video and, in a cgo build,
+// libjpeg-turbo (libjpeg62-turbo-dev) for JPEG decoding at a reduced
+// scale; built with CGO_ENABLED=0 it decodes JPEGs with image/jpeg at
+// full scale instead (slower, more memory, the same pictures within a
+// little rounding). The agent does not import this package (only its
+// subpackages, which need no cgo).
 //
 // # Uploads
 //
@@ -27,11 +32,23 @@
 //
 // Images are rendered with disintegration/imaging for a Geometry (W×H, fit
 // contain with a background colour, cover or stretch) as an opaque 8-bit
-// RGB PNG at exactly the panel size, named by its SHA-256. Big pictures are
-// first shrunk by an integer box filter straight from the JPEG's YCbCr
-// planes to ≥ 3× the largest output (prescale), then Lanczos-resized, then,
-// when reduced a lot, sharpened with a sub-pixel unsharp mask so that edges
-// and lettering survive on a 64×32 panel. Output is deterministic.
+// RGB PNG at exactly the panel size, named by its SHA-256. A big JPEG is
+// decoded by libjpeg-turbo at the smallest DCT scale (1/2, 1/4 or 1/8)
+// that is still ≥ 3× the largest output (jpegDenom): a 24-megapixel photo
+// for LED panels becomes 750×500 pixels straight from its coefficients,
+// and the full-size picture never exists (`make bench`: peak RSS about
+// 16 MiB for the whole ingest). Its YCbCr is converted with Go's
+// arithmetic (color.YCbCrToRGB), as image/jpeg's pictures are, so a scaled
+// and a full decode differ by their scale only. Whatever is still larger is
+// shrunk by an integer box filter (straight from the YCbCr planes of a
+// full-scale decode) to ≥ 3× the largest output (prescale), then
+// Lanczos-resized, then, when reduced a lot, sharpened with a sub-pixel
+// unsharp mask so that edges and lettering survive on a 64×32 panel.
+// Picture renditions are PNGs at zlib's default level (text and tickers
+// at the best). Output is deterministic. The scaled decode's renditions are within 1 dB
+// PSNR of the full decode's (TestScaledDecodeQuality); damaged data fails
+// the decode as with image/jpeg, and a progressive JPEG of more than 500
+// scans (a CPU bomb) is refused.
 //
 // Text notices (RenderText) are drawn with the embedded DejaVu Sans regular
 // and bold (fonts/, with their licence), NFC-normalized, auto-sized with word

@@ -145,3 +145,61 @@ func FuzzEXIF(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScaledJPEG: libjpeg-turbo through cgo decodes any bytes at every
+// scale without crashing the process or hanging, and either gives a
+// picture of the size the header declares (divided by the scale,
+// rounded up) or an error. Pictures declaring more than 4 megapixels are
+// only opened (Ingest refuses more than its limit before decoding).
+func FuzzScaledJPEG(f *testing.F) {
+	if !scaledJPEGs {
+		f.Skip("built without cgo")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 37, 21))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	j := encodeJPEG(f, img, 80)
+	prog, err := os.ReadFile("testdata/jpeg/progressive-1200x800.jpg")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(j)
+	f.Add(j[:len(j)/2])
+	f.Add(withEXIFOrientation(j, 6, binary.LittleEndian))
+	f.Add(prog[:4096])
+	f.Add(encodeJPEG(f, image.NewGray(image.Rect(0, 0, 9, 17)), 50))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := os.CreateTemp(dir, "fuzz-*.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(p.Name())
+		defer p.Close()
+		if _, err := p.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		within(t, func() {
+			for _, denom := range []int{8, 4, 2, 1} {
+				sj, err := openScaledJPEG(p)
+				if err != nil {
+					return
+				}
+				w, h := sj.fullSize()
+				if int64(w)*int64(h) > 4_000_000 {
+					sj.Close()
+					return
+				}
+				img, err := sj.Decode(denom)
+				sj.Close()
+				if err != nil {
+					continue
+				}
+				if got, want := img.Bounds().Size(), image.Pt((w+denom-1)/denom, (h+denom-1)/denom); got != want {
+					t.Fatalf("1/%d of %d×%d decoded as %v", denom, w, h, got)
+				}
+			}
+		})
+	})
+}

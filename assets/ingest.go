@@ -166,7 +166,16 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 
 	switch f.kind {
 	case KindImage:
-		img, release, err := checkImage(ctx, tmp, f, head, lim, req.Budget, o)
+		// The fsync that commit needs waits for the disk, not the CPU:
+		// start it now, so that it runs while the picture is decoded and
+		// rendered, and commit's own Sync finds little left to write.
+		synced := make(chan struct{})
+		go func() {
+			tmp.Sync() // an error shows again in commit's Sync
+			close(synced)
+		}()
+		defer func() { <-synced }() // tmp is closed after it, on every path
+		img, release, err := checkImage(ctx, tmp, f, head, lim, req.Budget, req.Renditions, o)
 		if err != nil {
 			return nil, err
 		}
@@ -208,11 +217,14 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 
 // checkImage reads the header for the dimensions, refuses too many pixels
 // before any pixel memory is allocated, then decodes the whole image (which
-// is what tells a truncated or corrupt file), within budget b. It returns
-// the image as stored and the function that gives its room in b back, to
-// be called once the image is no longer used; o gets the EXIF orientation
-// and the upright width and height.
-func checkImage(ctx context.Context, f *os.File, fm format, head []byte, lim Limits, b *Budget, o *Original) (image.Image, func(), error) {
+// is what tells a truncated or corrupt file), within budget b. A JPEG is
+// decoded at the smallest DCT scale that still serves every geometry in
+// geoms (1/8 when there are none: every coefficient is still read and
+// checked, few pixels are made). It returns the image as stored (perhaps
+// scaled) and the function that gives its room in b back, to be called
+// once the image is no longer used; o gets the EXIF orientation and the
+// upright width and height.
+func checkImage(ctx context.Context, f *os.File, fm format, head []byte, lim Limits, b *Budget, geoms []Geometry, o *Original) (image.Image, func(), error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, nil, fmt.Errorf("assets: ingest: %w", err)
 	}
@@ -227,27 +239,95 @@ func checkImage(ctx context.Context, f *os.File, fm format, head []byte, lim Lim
 		return nil, nil, errorf(CodeTooManyPixels, nil, "the image is %d×%d = %.1f megapixels; the limit is %.1f megapixels",
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(lim.MaxPixels)/1e6)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, fmt.Errorf("assets: ingest: %w", err)
-	}
-	release, err := holdDecode(ctx, b, decodeCost(cfg))
-	if err != nil {
-		return nil, nil, err
-	}
-	img, err := decodeImage(fm, f)
-	if err != nil {
-		release()
-		return nil, nil, errorf(CodeCorrupt, err, "the %s is truncated or corrupt", fm.name)
-	}
 	o.Orientation = 1
 	if fm == fmtJPEG {
 		o.Orientation = jpegOrientation(readHead(f, head))
 	}
-	o.Width, o.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	need, err := storedGeometries(geoms, o.Orientation)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, release, err := decodeScaled(ctx, b, f, fm, cfg, jpegDenom(cfg.Width, cfg.Height, need))
+	var bad badImage
+	if errors.As(err, &bad) {
+		return nil, nil, errorf(CodeCorrupt, bad.err, "the %s is truncated or corrupt", fm.name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	o.Width, o.Height = cfg.Width, cfg.Height
 	if o.Orientation >= 5 {
 		o.Width, o.Height = o.Height, o.Width
 	}
 	return img, release, nil
+}
+
+// badImage is a decode error the file caused (truncated, corrupt), as
+// against a full budget or a cancelled request.
+type badImage struct{ err error }
+
+func (e badImage) Error() string { return e.err.Error() }
+
+// decodeScaled decodes the image in f, whose header said cfg, within
+// budget b, at 1/denom of its size (denom 1, 2, 4 or 8) where it can: a
+// JPEG in a cgo build, with libjpeg-turbo (see scaledJPEG). Everything
+// else, and every full-scale decode, goes through the standard library's
+// decoders, as before. Errors the file caused are badImage.
+func decodeScaled(ctx context.Context, b *Budget, f *os.File, fm format, cfg image.Config, denom int) (image.Image, func(), error) {
+	if fm != fmtJPEG || denom <= 1 || !scaledJPEGs {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, fmt.Errorf("assets: decode: %w", err)
+		}
+		release, err := holdDecode(ctx, b, decodeCost(cfg))
+		if err != nil {
+			return nil, nil, err
+		}
+		img, err := decodeImage(fm, f)
+		if err != nil {
+			release()
+			return nil, nil, badImage{err}
+		}
+		return img, release, nil
+	}
+	j, err := openScaledJPEG(f)
+	if err != nil {
+		return nil, nil, badImage{err}
+	}
+	defer j.Close() // before the caller's release: libjpeg's memory goes with it
+	// The limits were checked on image/jpeg's reading of the header: a file
+	// that two parsers read differently is refused, not decoded unchecked.
+	if w, h := j.fullSize(); w != cfg.Width || h != cfg.Height {
+		return nil, nil, badImage{fmt.Errorf("the header declares %d×%d to one reader and %d×%d to another", cfg.Width, cfg.Height, w, h)}
+	}
+	cost, err := j.Cost(denom)
+	if err != nil {
+		return nil, nil, badImage{err}
+	}
+	release, err := holdDecode(ctx, b, cost)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := j.Decode(denom)
+	if err != nil {
+		release()
+		return nil, nil, badImage{err}
+	}
+	return img, release, nil
+}
+
+// jpegDenom is the DCT scale 1/denom (8, 4, 2 or 1) at which a JPEG of
+// w×h stored pixels still has at least 3 pixels for each pixel of every
+// geometry in need (sized as stored: see storedGeometries), the margin
+// prescale keeps for the Lanczos filter, so that the renditions are those
+// of a full decode within a little rounding. With no geometries it is 8.
+func jpegDenom(w, h int, need []Geometry) int {
+	k := shrinkFactor(w, h, need)
+	for _, d := range []int{8, 4, 2} {
+		if k >= d {
+			return d
+		}
+	}
+	return 1
 }
 
 // readHead returns up to the first 64 KiB of f (EXIF lives in APP1, which
@@ -292,10 +372,11 @@ func decodeImage(fm format, r io.Reader) (image.Image, error) {
 }
 
 // LoadImage decodes an image file that Ingest accepted (Original.Path), with
-// EXIF orientation applied. It takes nothing from a Budget: the caller
-// holds the image as long as it likes (RenderImage is the bounded way).
+// EXIF orientation applied, at full size. It takes nothing from a Budget:
+// the caller holds the image as long as it likes (RenderImage is the
+// bounded way).
 func LoadImage(path string) (image.Image, error) {
-	img, o, release, err := loadImage(context.Background(), nil, path)
+	img, o, release, err := loadImage(context.Background(), nil, path, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -304,8 +385,10 @@ func LoadImage(path string) (image.Image, error) {
 }
 
 // loadImage decodes the image as stored, within budget b, and returns its
-// EXIF orientation and the function that gives its room in b back.
-func loadImage(ctx context.Context, b *Budget, path string) (image.Image, int, func(), error) {
+// EXIF orientation and the function that gives its room in b back. With
+// scaled, a JPEG is decoded at the smallest DCT scale that serves every
+// geometry in geoms (see jpegDenom); otherwise at full size.
+func loadImage(ctx context.Context, b *Budget, path string, geoms []Geometry, scaled bool) (image.Image, int, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
@@ -324,21 +407,25 @@ func loadImage(ctx context.Context, b *Budget, path string) (image.Image, int, f
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
-	}
-	release, err := holdDecode(ctx, b, decodeCost(cfg))
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	img, err := decodeImage(fm, f)
-	if err != nil {
-		release()
-		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, err)
-	}
 	o := 1
 	if fm == fmtJPEG {
 		o = jpegOrientation(readHead(f, head))
+	}
+	denom := 1
+	if scaled {
+		need, err := storedGeometries(geoms, o)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		denom = jpegDenom(cfg.Width, cfg.Height, need)
+	}
+	img, release, err := decodeScaled(ctx, b, f, fm, cfg, denom)
+	var bad badImage
+	if errors.As(err, &bad) {
+		return nil, 0, nil, fmt.Errorf("assets: load %s: %w", path, bad.err)
+	}
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	return img, o, release, nil
 }

@@ -108,7 +108,7 @@ CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkProgramFrame$' -benchmem -coun
 # Content pipeline (issue 4): a 24-megapixel JPEG into 3 panel renditions,
 # against ImageMagick doing the same resizes in the same run.
 echo
-CGO_ENABLED=0 go run ./assets/internal/bench24mp
+CGO_ENABLED=1 go run ./assets/internal/bench24mp
 
 # Agent runtime (issue 6): memory idle and playing a 128×64 video rotation,
 # and the time to the first frame from a warm cache with no controller.

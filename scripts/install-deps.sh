@@ -10,6 +10,7 @@ need=(
 	curl:curl # make run waits for the controller with it
 	ffmpeg:ffmpeg # assets: ffprobe/ffmpeg probe and transcode videos (tests fail without it under CI=true)
 	imagemagick:/usr/bin/convert # make bench: the ImageMagick side of ingest_24mp_ms vs imagemagick_ms
+	libjpeg62-turbo-dev:/usr/include/jpeglib.h # controller (cgo): assets decodes JPEGs at a reduced DCT scale with libjpeg-turbo
 	socat:socat # serial driver tests: pseudo-terminal pairs
 	iproute2:ip # colorlight driver tests: a veth pair in a network namespace (as root)
 	nodejs:node # driver tests: independent E1.31/Art-Net receivers (npm sacn, dmxnet)
