@@ -11,7 +11,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: all build controller agent agent-arm run test test-go test-browser test-fuzz fuzz vuln vulndb deps lint bench faults golden clean
+.PHONY: all build controller agent agent-arm run test test-go test-browser test-fuzz fuzz vuln vulndb deps lint bench bench-quick faults golden clean
 
 all: build
 
@@ -95,6 +95,13 @@ lint:
 
 bench: deps
 	@scripts/bench.sh
+
+# Province scale (issue 14) alone, at 1,000 simulated agents (make bench
+# runs 10,000): the controller's line and the two peers' (about 1 minute).
+# More agents: make bench-quick LOADGEN_AGENTS=3000. Figures: docs/PERFORMANCE.md.
+LOADGEN_AGENTS ?= 1000
+bench-quick: deps controller
+	$(GO) run ./controller/internal/loadgen -bin $(BIN) -agents $(LOADGEN_AGENTS)
 
 # Fault injection on the real binaries (issue 12): the agent killed 200
 # times during downloads and journaling, 100 link flaps through a proxy,
