@@ -94,7 +94,7 @@ CGO_ENABLED=0 go run ./controller/internal/syncbench -bin bin
 # is). About 3 minutes; LOADGEN_AGENTS=1000 for a quick look.
 echo
 make -s build >/dev/null
-go run ./controller/internal/loadgen -bin bin -agents "${LOADGEN_AGENTS:-10000}"
+go run ./controller/internal/loadgen -bin bin -agents "${LOADGEN_AGENTS:-10000}" -wait 3m
 
 # The dashboard (issue 9): the Màn hình page with 1,000 screens in headless
 # Chromium, against a controller of its own on a temporary database.

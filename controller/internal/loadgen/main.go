@@ -220,8 +220,12 @@ var listening = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
 
 func (b *bench) startController(n int) error {
 	var err error
+	// Real screens come from addresses of their own; these share eight,
+	// so the per-address cap (128 by default) is raised to let them in.
+	perAddr := max(128, b.cfg.agents/len(sourceIPs)+128)
 	b.ctl, err = startProc(filepath.Join(b.dir, fmt.Sprintf("controller-%d.log", n)), b.ctlBin,
-		"serve", "--demo", "--listen", "127.0.0.1:0", "--data", filepath.Join(b.dir, "data"))
+		"serve", "--demo", "--listen", "127.0.0.1:0", "--data", filepath.Join(b.dir, "data"),
+		"--max-conns-per-address", fmt.Sprint(perAddr))
 	if err != nil {
 		return err
 	}
@@ -287,15 +291,22 @@ func (b *bench) runPano() error {
 		b.wg.Add(1)
 		go func() { defer b.wg.Done(); a.run(ctx) }()
 	}
-	if err := b.waitAll("connect", func(a *agent) bool { return a.welcomeAt.After(t0) }); err != nil {
+	welcomed := func(a *agent) time.Time { return a.welcomeAt }
+	missing := map[string]int{}
+	left, err := b.waitAll("connect", t0, func(a *agent) bool { return a.welcomeAt.After(t0) }, welcomed, 0)
+	if err != nil {
 		return err
 	}
-	connectAll := latest(b.agents, func(a *agent) time.Time { return a.welcomeAt }).Sub(t0)
-	if err := b.waitAll("first plan", func(a *agent) bool { return a.planCount > 0 }); err != nil {
+	missing["connect"] = left
+	connectAll := latest(b.agents, welcomed).Sub(t0)
+	// A plan follows the welcome, or never (the controller logs why): wait
+	// until 15 s pass without one.
+	planned := func(a *agent) time.Time { return a.planAt }
+	if missing["plan"], err = b.waitAll("first plan", t0, func(a *agent) bool { return a.planCount > 0 }, planned, 15*time.Second); err != nil {
 		return err
 	}
-	b.logf("all %d connected in %.2f s and hold a plan after %.2f s", len(b.agents), connectAll.Seconds(),
-		latest(b.agents, func(a *agent) time.Time { return a.planAt }).Sub(t0).Seconds())
+	b.logf("%d connected in %.2f s; %d hold a plan after %.2f s", len(b.agents)-missing["connect"], connectAll.Seconds(),
+		len(b.agents)-missing["plan"], latest(b.agents, planned).Sub(t0).Seconds())
 
 	// Idle: every agent connected and holding its plan, reporting.
 	drops0 := f.drops.Load()
@@ -343,13 +354,15 @@ func (b *bench) runPano() error {
 		return fmt.Errorf("urgent notice: %w", err)
 	}
 	apiMS := ms(time.Since(tn))
-	waitErr := b.waitAll("urgent notice", func(a *agent) bool { return !a.noticeAt.IsZero() })
+	if _, err := b.waitAll("urgent notice", tn, func(a *agent) bool { return !a.noticeAt.IsZero() },
+		func(a *agent) time.Time { return a.noticeAt }, 30*time.Second); err != nil {
+		return err
+	}
 	var notice, applied []float64
-	missing := 0
 	for _, a := range b.agents {
 		a.mu.Lock()
 		if a.noticeAt.IsZero() {
-			missing++
+			missing["notice"]++
 		} else {
 			notice = append(notice, ms(a.noticeAt.Sub(tn)))
 			applied = append(applied, ms(a.noticeAck.Sub(tn)))
@@ -358,7 +371,7 @@ func (b *bench) runPano() error {
 		a.mu.Unlock()
 	}
 	if len(notice) == 0 {
-		return fmt.Errorf("no agent got the urgent notice: %v", waitErr)
+		return errors.New("no agent got the urgent notice")
 	}
 	slices.Sort(notice)
 	slices.Sort(applied)
@@ -376,10 +389,10 @@ func (b *bench) runPano() error {
 	for _, a := range b.agents {
 		a.cutLink()
 	}
-	if err := b.waitAll("reconnect", func(a *agent) bool { return a.welcomeAt.After(ts) }); err != nil {
+	if missing["storm"], err = b.waitAll("reconnect", ts, func(a *agent) bool { return a.welcomeAt.After(ts) }, welcomed, 0); err != nil {
 		return err
 	}
-	storm := latest(b.agents, func(a *agent) time.Time { return a.welcomeAt }).Sub(ts)
+	storm := latest(b.agents, welcomed).Sub(ts)
 	drops := f.drops.Load()
 
 	b.cancel()
@@ -391,32 +404,52 @@ func (b *bench) runPano() error {
 	line := fmt.Sprintf("hub_agents=%d rss_kib_per_agent=%.1f idle_cpu_pct=%.1f notice_max_ms=%.1f notice_p99_ms=%.1f notice_p50_ms=%.1f applied_p99_ms=%.1f connect_all_s=%.2f storm_s=%.2f drops=%d",
 		len(b.agents), float64(rss1-rss0)/float64(len(b.agents)), idleCPU, r.noticeMax, r.noticeP99, r.noticeP50, r.appliedP99,
 		connectAll.Seconds(), storm.Seconds(), drops)
-	if missing > 0 {
-		line += fmt.Sprintf(" notice_missing=%d", missing)
+	// Agents a phase did not reach within -wait (or, for plans and the
+	// notice, after 15 s or 30 s with no progress): the figures above are
+	// of those it did reach.
+	for _, k := range []string{"connect", "plan", "notice", "storm"} {
+		if missing[k] > 0 {
+			line += fmt.Sprintf(" %s_missing=%d", k, missing[k])
+		}
 	}
 	fmt.Fprintln(b.out, line)
-	b.logf("drops: %d while idle %.0f s, %d in all; reasons: %v", idleDrops, b.cfg.idle.Seconds(), drops, f.errorSummary())
+	b.logf("drops: %d while idle %.0f s, %d in all; why links ended or dials failed: %s", idleDrops, b.cfg.idle.Seconds(), drops, f.errorSummary())
 	return nil
 }
 
-func (f *fleet) errorSummary() map[string]int {
+// errorSummary is the five commonest reasons links ended or dials failed.
+func (f *fleet) errorSummary() string {
 	f.errMu.Lock()
 	defer f.errMu.Unlock()
-	return maps.Clone(f.errors)
+	keys := slices.Collect(maps.Keys(f.errors))
+	slices.SortFunc(keys, func(x, y string) int { return f.errors[y] - f.errors[x] })
+	var out []string
+	for _, k := range keys[:min(5, len(keys))] {
+		out = append(out, fmt.Sprintf("%d× %s", f.errors[k], k))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "; ")
 }
 
-// waitAll waits until done holds for every agent (read under its lock). It
-// polls: the figures come from the agents' own timestamps, not from when
+// waitAll waits until done holds for every agent (read under its lock),
+// or -wait has passed since from, or, with quiet, no agent has come to hold
+// it (at says when one did) for that long. It returns how many are left.
+// It polls: the figures come from the agents' own timestamps, not from when
 // the wait ends.
-func (b *bench) waitAll(what string, done func(*agent) bool) error {
-	deadline := time.Now().Add(b.cfg.wait)
+func (b *bench) waitAll(what string, from time.Time, done func(*agent) bool, at func(*agent) time.Time, quiet time.Duration) (int, error) {
+	deadline := from.Add(b.cfg.wait)
 	for {
 		left := 0
+		last := from
 		var refused error
 		for _, a := range b.agents {
 			a.mu.Lock()
 			if !done(a) {
 				left++
+			} else if t := at(a); t.After(last) {
+				last = t
 			}
 			if a.refused != nil {
 				refused = a.refused
@@ -424,13 +457,15 @@ func (b *bench) waitAll(what string, done func(*agent) bool) error {
 			a.mu.Unlock()
 		}
 		if left == 0 {
-			return nil
+			return 0, nil
 		}
 		if refused != nil {
-			return fmt.Errorf("%s: an agent gave up: %w", what, refused)
+			return left, fmt.Errorf("%s: an agent gave up: %w", what, refused)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %d of %d agents not there after %v (log in %s)", what, left, len(b.agents), b.cfg.wait, b.dir)
+		now := time.Now()
+		if now.After(deadline) || quiet > 0 && now.Sub(last) > quiet {
+			b.logf("%s: %d of %d agents not there after %.0f s (logs: -keep)", what, left, len(b.agents), now.Sub(from).Seconds())
+			return left, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
