@@ -11,7 +11,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: all build controller agent agent-arm run test test-go test-browser test-fuzz fuzz vuln vulndb deps lint bench bench-quick faults golden clean
+.PHONY: all build controller agent agent-arm run test test-go test-browser test-fuzz fuzz vuln vulndb deps lint bench faults golden clean
 
 all: build
 
@@ -100,6 +100,7 @@ bench: deps
 # runs 10,000): the controller's line and the two peers' (about 1 minute).
 # More agents: make bench-quick LOADGEN_AGENTS=3000. Figures: docs/PERFORMANCE.md.
 LOADGEN_AGENTS ?= 1000
+.PHONY: bench-quick
 bench-quick: deps controller
 	$(GO) run ./controller/internal/loadgen -bin $(BIN) -agents $(LOADGEN_AGENTS)
 
