@@ -76,13 +76,11 @@ type agent struct {
 	// The first plan carrying an urgent entry the previous plan did not
 	// have, after watchFrom: when it arrived, when its ack went out, its
 	// size on the wire.
-	watchFrom            time.Time
-	noticeAt, noticeAck  time.Time
-	noticeBytes          int
-	refused              error
-	sessions, planCount  int
-	lastPlanBytes        int
-	lastHeartbeatSeconds int
+	watchFrom           time.Time
+	noticeAt, noticeAck time.Time
+	noticeBytes         int
+	refused             error // why the controller will not take the credential
+	sessions, planCount int   // welcomes and plans received
 }
 
 // run keeps the agent's link up until ctx ends, as agent/internal/link does.
@@ -158,7 +156,6 @@ func (a *agent) session(ctx context.Context) (bool, error) {
 
 	a.mu.Lock()
 	a.ws, a.welcomeAt, a.sessions = ws, time.Now(), a.sessions+1
-	a.lastHeartbeatSeconds = welcome.HeartbeatSeconds
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
@@ -292,8 +289,12 @@ func (a *agent) handle(ws *websocket.Conn, data []byte) error {
 	case protocol.TypePlan:
 		return a.onPlan(ws, env, at, len(data))
 	case protocol.TypeTimeResponse:
+		// The agent feeds its clock filter; here only the decoding costs.
 		var r protocol.TimeResponse
-		return protocol.DecodeBody(env, &r)
+		if err := protocol.DecodeBody(env, &r); err != nil {
+			return a.send(ws, protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
+		}
+		return nil
 	case protocol.TypeAck, protocol.TypeError:
 		return nil
 	case protocol.TypeCommand:
@@ -337,7 +338,7 @@ func (a *agent) onPlan(ws *websocket.Conn, env protocol.Envelope, at time.Time, 
 	if fresh && !a.watchFrom.IsZero() && a.noticeAt.IsZero() && !at.Before(a.watchFrom) {
 		a.noticeAt, a.noticeAck, a.noticeBytes = at, acked, size
 	}
-	a.entries, a.rev, a.planAt, a.lastPlanBytes = entries, m.Plan.Revision, at, size
+	a.entries, a.rev, a.planAt = entries, m.Plan.Revision, at
 	a.planCount++
 	return nil
 }
