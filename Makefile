@@ -109,6 +109,14 @@ lint:
 bench: deps
 	@scripts/bench.sh
 
+# Province scale (issue 14) alone, at 1,000 simulated agents (make bench
+# runs 10,000): the controller's line and the two peers' (about 1 minute).
+# More agents: make bench-quick LOADGEN_AGENTS=3000. Figures: docs/PERFORMANCE.md.
+LOADGEN_AGENTS ?= 1000
+.PHONY: bench-quick
+bench-quick: deps controller
+	$(GO) run ./controller/internal/loadgen -bin $(BIN) -agents $(LOADGEN_AGENTS)
+
 # Fault injection on the real binaries (issue 12): the agent killed 200
 # times during downloads and journaling, 100 link flaps through a proxy,
 # the controller killed 20 times mid-upload and mid-commit, 7 offline days

@@ -124,6 +124,15 @@ echo
 make -s build >/dev/null
 CGO_ENABLED=0 go run ./controller/internal/syncbench -bin bin
 
+# Province scale (issue 14): 10,000 simulated agents speaking protocol v1
+# on one controller, then a chat-example gorilla/websocket hub and
+# Mosquitto delivering a message of the same size to as many clients
+# (controller/internal/loadgen; docs/PERFORMANCE.md says what each figure
+# is). About 3 minutes; LOADGEN_AGENTS=1000 for a quick look.
+echo
+make -s build >/dev/null
+go run ./controller/internal/loadgen -bin bin -agents "${LOADGEN_AGENTS:-10000}" -wait 3m
+
 # The dashboard (issue 9): the Màn hình page with 1,000 screens in headless
 # Chromium, against a controller of its own on a temporary database.
 echo

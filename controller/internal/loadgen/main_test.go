@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// Twenty simulated agents enrol on a real controller, connect, take their
+// plans, get an urgent notice and ack it (the controller records each
+// ack), and come back after the storm; the gorilla hub delivers to twenty
+// clients.
+func TestLoadgenSmall(t *testing.T) {
+	var out, log bytes.Buffer
+	b := &bench{cfg: config{agents: 20, idle: time.Second, dials: 8, peers: "gorilla-hub", wait: time.Minute}, out: &out, log: &log}
+	b.afterNotice = func(appr *client) error {
+		for _, a := range b.agents {
+			var p struct {
+				Revision      int64 `json:"revision"`
+				AckedRevision int64 `json:"acked_revision"`
+			}
+			// The ack is recorded after it is read: wait for it, boundedly.
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				if err := appr.call("GET", fmt.Sprintf("/api/v1/displays/%d/plan", a.display), nil, &p); err != nil {
+					return err
+				}
+				a.mu.Lock()
+				rev := a.rev
+				a.mu.Unlock()
+				if p.AckedRevision == rev && p.Revision == rev {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("display %s: plan %d, acked %d, the agent holds %d", a.name, p.Revision, p.AckedRevision, rev)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		return nil
+	}
+	err := b.run()
+	b.stop()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	t.Logf("\n%s%s", out.String(), log.String())
+	for _, re := range []string{
+		`(?m)^hub_agents=20 rss_kib_per_agent=-?[0-9.]+ idle_cpu_pct=[0-9.]+ notice_max_ms=[0-9.]+ notice_p99_ms=[0-9.]+ notice_p50_ms=[0-9.]+ applied_p99_ms=[0-9.]+ connect_all_s=[0-9.]+ storm_s=[0-9.]+ drops=0$`,
+		`(?m)^peer=gorilla-hub agents=20 bytes=[0-9]+ max_ms=[0-9.]+ p99_ms=[0-9.]+ p50_ms=[0-9.]+ kib_per_conn=-?[0-9.]+ ratio=[0-9.]+$`,
+	} {
+		if !regexp.MustCompile(re).Match(out.Bytes()) {
+			t.Errorf("no line matching %s in:\n%s", re, out.String())
+		}
+	}
+	for _, a := range b.agents {
+		if a.sessions < 2 || a.noticeAt.IsZero() {
+			t.Errorf("agent %s: %d sessions (want 2: before and after the storm), notice at %v", a.name, a.sessions, a.noticeAt)
+		}
+	}
+}
