@@ -538,17 +538,11 @@ func (b *bench) enrolOne(tech *client, i int) (*agent, error) {
 	if err := tech.call("POST", fmt.Sprintf("/api/v1/displays/%d/enrollment-codes", d.ID), nil, &code); err != nil {
 		return nil, err
 	}
-	// The enrolment request as `pano-agent enroll` sends it. On main it is
-	// protocol.EnrollRequest (and EnrollPath, EnrollResponse); this branch
-	// predates that move, so the wire form is spelled here: use those on
-	// merge.
-	var out struct {
-		DisplayID  int64  `json:"display_id"`
-		Credential string `json:"credential"`
-	}
+	// The enrolment request as `pano-agent enroll` sends it.
+	var out protocol.EnrollResponse
 	agentClient := &client{base: b.api, http: tech.http}
-	if err := agentClient.call("POST", "/agent/v1/enroll", map[string]any{
-		"code": code.Code, "name": name, "profile": "virtual", "panel": panel, "agent_version": "loadgen",
+	if err := agentClient.call("POST", protocol.EnrollPath, protocol.EnrollRequest{
+		Code: code.Code, Name: name, Profile: "virtual", Panel: panel, AgentVersion: "loadgen",
 	}, &out); err != nil {
 		return nil, fmt.Errorf("enrol %s: %w", name, err)
 	}
