@@ -363,11 +363,11 @@ func (c *conn) sendPlan(p Plan, have int64) {
 		return
 	}
 	c.mu.Lock()
-	// A hello served the stored plan while a refresh pushed a newer one:
-	// whichever comes second must not take the agent back. (Revisions of
-	// one controller only grow; an older one after a restored backup
-	// comes on a new link.)
-	if c.gone || p.Revision < c.newest {
+	// A hello served the stored plan while a refresh pushed a newer one
+	// (or the same one): whichever comes second must neither take the
+	// agent back nor send it again. (Revisions of one controller only
+	// grow; an older one after a restored backup comes on a new link.)
+	if c.gone || p.Revision <= c.newest {
 		c.mu.Unlock()
 		return
 	}
