@@ -38,7 +38,8 @@ func (s *Service) Plan(ctx context.Context, displayID int64) (hub.Plan, error) {
 	return hub.Plan{Revision: cur.revision, JSON: cur.json}, nil
 }
 
-// PlanAcked implements hub.Runtime.
+// PlanAcked implements hub.Runtime: the store keeps the ack in memory, to
+// store it with others in one transaction; its reads see it at once.
 func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
 	if err := s.st.SetPlanAcked(ctx, displayID, revision); err != nil {
 		s.log.Error("record plan ack", "display", displayID, "err", err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,6 +42,9 @@ type Store struct {
 	// commits counts the transactions the writer committed (a statement
 	// outside a transaction is one), for pano_store_writer_commits_total.
 	commits *atomic.Int64
+
+	wb  behind       // agents' hellos and acks kept in memory; see writebehind.go
+	log *slog.Logger // SetLogger; nil: slog's default
 }
 
 // OnChange registers f to be called after every committed change that the
@@ -155,10 +159,15 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes both pools.
+// Close stores the agents' hellos and acks kept in memory and closes both
+// pools.
 func (s *Store) Close() error {
+	errB := s.closeBehind()
 	errR := s.r.Close()
 	errW := s.w.Close()
+	if errB != nil {
+		return fmt.Errorf("store: close: %w", errB)
+	}
 	if errW != nil {
 		return fmt.Errorf("store: close: %w", errW)
 	}
