@@ -49,7 +49,9 @@ func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64
 		if err := rows.Scan(&id, &name, &seen, &health, &shot); err != nil {
 			return nil, fmt.Errorf("store: display activity: %w", err)
 		}
-		if p, ok := pending.seen[name.String]; ok && name.Valid && p.DisplayID != id {
+		p, ok := pending.seen[name.String]
+		moved := ok && name.Valid && p.DisplayID != id
+		if moved {
 			seen = sql.NullString{} // the row is being taken over by another display
 		}
 		// A display renamed since its agent last connected has a row per
@@ -62,7 +64,7 @@ func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64
 			}
 		}
 		out[id] = a
-		if name.Valid {
+		if name.Valid && !moved {
 			later(out, id, pending.left[name.String])
 		}
 	}
