@@ -302,6 +302,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot open the data directory %s: %w (choose a writable --data)", cfg.data, err)
 	}
 	defer st.Close()
+	st.SetLogger(log)
 
 	var tlsConf *tls.Config
 	if cfg.tlsCert != "" {

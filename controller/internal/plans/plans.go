@@ -75,6 +75,7 @@ type Service struct {
 	pruned  time.Time               // when the health history was last pruned
 	sampled map[int64]time.Time     // display → its last health sample
 	health  map[int64]*healthReport // reports not stored yet
+	left    departed                // reports of agents that left, stored shortly
 
 	// pmu guards what the service knows of each display's plan: the
 	// stored revision (digest and JSON) and the objects it was made of.

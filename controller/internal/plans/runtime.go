@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
@@ -38,7 +40,8 @@ func (s *Service) Plan(ctx context.Context, displayID int64) (hub.Plan, error) {
 	return hub.Plan{Revision: cur.revision, JSON: cur.json}, nil
 }
 
-// PlanAcked implements hub.Runtime.
+// PlanAcked implements hub.Runtime: the store keeps the ack in memory, to
+// store it with others in one transaction; its reads see it at once.
 func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
 	if err := s.st.SetPlanAcked(ctx, displayID, revision); err != nil {
 		s.log.Error("record plan ack", "display", displayID, "err", err)
@@ -99,28 +102,111 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 	return nil
 }
 
+// departed holds the last reports of displays whose agents left, until
+// they are stored: within store.BehindDelay, all of them in one
+// transaction (10,000 links cut at once were 10,000 transactions).
+type departed struct {
+	reports map[int64]*healthReport // under Service.mu
+	timer   *time.Timer             // under Service.mu; nil: no flush due
+	// write serializes the writes of health (FlushHealth and
+	// FlushDeparted): a departed report is never stored after a newer one.
+	write sync.Mutex
+}
+
 // AgentLeft implements hub.Runtime: the display's last report is stored
-// now, as its agent's link closed.
+// shortly (FlushDeparted), with those of the other agents that left
+// meanwhile, in one transaction.
 func (s *Service) AgentLeft(ctx context.Context, displayID int64) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	r := s.health[displayID]
 	delete(s.health, displayID)
-	s.mu.Unlock()
 	if r == nil {
 		return
 	}
-	if err := s.st.SaveHealths(ctx, []store.HealthWrite{{DisplayID: displayID, Health: r.data, At: r.at, Samples: r.samples}}, HealthSampleEvery); err != nil {
-		s.log.Error("store health", "display", displayID, "err", err)
+	if s.left.reports == nil {
+		s.left.reports = map[int64]*healthReport{}
+	}
+	s.left.reports[displayID] = r.after(s.left.reports[displayID])
+	if s.left.timer == nil {
+		s.left.timer = time.AfterFunc(store.BehindDelay, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := s.FlushDeparted(ctx); err != nil {
+				s.log.Error("store the health of agents that left; kept for the next health flush", "err", err)
+			}
+		})
 	}
 }
 
-// FlushHealth stores the reports kept in memory, in one transaction, and
-// prunes the history hourly.
+// after is r following an older report of the same display (either may
+// be nil: none): r's latest, both's samples.
+func (r *healthReport) after(older *healthReport) *healthReport {
+	if r == nil {
+		return older
+	}
+	if older == nil {
+		return r
+	}
+	return &healthReport{data: r.data, at: r.at, samples: append(slices.Clone(older.samples), r.samples...)}
+}
+
+// FlushDeparted stores the last reports of agents that left, in one
+// transaction. A display whose agent is back with a newer report has its
+// samples kept for the next FlushHealth; a failed write keeps them all
+// for it.
+func (s *Service) FlushDeparted(ctx context.Context) error {
+	s.left.write.Lock()
+	defer s.left.write.Unlock()
+	s.mu.Lock()
+	pending := s.left.reports
+	s.left.reports, s.left.timer = nil, nil
+	var hs []store.HealthWrite
+	for id, r := range pending {
+		if newer := s.health[id]; newer != nil {
+			s.health[id] = newer.after(r)
+			continue
+		}
+		hs = append(hs, store.HealthWrite{DisplayID: id, Health: r.data, At: r.at, Samples: r.samples})
+	}
+	s.mu.Unlock()
+	if len(hs) == 0 {
+		return nil
+	}
+	if err := s.st.SaveHealths(ctx, hs, HealthSampleEvery); err != nil {
+		s.mu.Lock()
+		if s.health == nil {
+			s.health = map[int64]*healthReport{}
+		}
+		for _, h := range hs {
+			s.health[h.DisplayID] = s.health[h.DisplayID].after(pending[h.DisplayID])
+		}
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// FlushHealth stores the reports kept in memory, with those of agents
+// that left, in one transaction, and prunes the history hourly.
 func (s *Service) FlushHealth(ctx context.Context) error {
+	s.left.write.Lock()
+	defer s.left.write.Unlock()
 	now := s.opt.Now()
 	s.mu.Lock()
 	pending := s.health
 	s.health = nil
+	for id, r := range s.left.reports {
+		if pending == nil {
+			pending = map[int64]*healthReport{}
+		}
+		pending[id] = pending[id].after(r)
+	}
+	s.left.reports = nil
+	if s.left.timer != nil {
+		s.left.timer.Stop()
+		s.left.timer = nil
+	}
 	prune := now.Sub(s.pruned) > time.Hour
 	if prune {
 		s.pruned = now

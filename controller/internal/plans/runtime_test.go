@@ -64,8 +64,8 @@ func TestHealthIsSampledForTheHistory(t *testing.T) {
 
 // Health reports take no writer: with another process holding SQLite's
 // write lock, agents' reports are still taken; the next flush stores each
-// display's latest in one transaction, and an agent's leaving stores its
-// own at once.
+// display's latest in one transaction, and an agent's leaving has its own
+// stored by the flush of departures (store.BehindDelay later).
 func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 	ctx := context.Background()
 	f := newFleet(t, 20)
@@ -103,6 +103,9 @@ func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.svc.AgentLeft(ctx, ids[0])
+	if err := f.svc.FlushDeparted(ctx); err != nil {
+		t.Fatal(err)
+	}
 	st, _ := f.st.Status(ctx, ids[0])
 	var h protocol.Health
 	if json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 4 {

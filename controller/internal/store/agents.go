@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,32 +21,20 @@ type Agent struct {
 	LastSeen     time.Time
 }
 
-// SeeAgent records that an agent said hello at time at. A row of that
-// name left by another display (deleted, or renamed since) is taken over:
-// it is first seen now, for a.DisplayID.
-func (s *Store) SeeAgent(ctx context.Context, a Agent, at time.Time) error {
-	ts := at.UTC().Format(time.RFC3339Nano)
-	_, err := s.w.ExecContext(ctx, `
-		INSERT INTO agents (name, display_id, agent_version, profile, panel_width, panel_height, remote_addr, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET
-			first_seen    = CASE WHEN agents.display_id IS excluded.display_id THEN agents.first_seen ELSE excluded.first_seen END,
-			display_id    = excluded.display_id,
-			agent_version = excluded.agent_version,
-			profile       = excluded.profile,
-			panel_width   = excluded.panel_width,
-			panel_height  = excluded.panel_height,
-			remote_addr   = excluded.remote_addr,
-			last_seen     = excluded.last_seen`,
-		a.Name, nullInt(&a.DisplayID), a.AgentVersion, a.Profile, a.PanelWidth, a.PanelHeight, a.RemoteAddr, ts, ts)
-	if err != nil {
-		return fmt.Errorf("store: see agent %q: %w", a.Name, err)
-	}
+// SeeAgent records that an agent said hello at time at, in memory at once
+// and in the database by the next flush (see writebehind.go): a hello
+// never waits on the writer. A row of that name left by another display
+// (deleted, or renamed since) is taken over: it is first seen now, for
+// a.DisplayID.
+func (s *Store) SeeAgent(_ context.Context, a Agent, at time.Time) error {
+	a.FirstSeen, a.LastSeen = at, at
+	s.record(func(f *facts) { f.see(a) })
 	return nil
 }
 
 // Agents lists every agent ever seen, by name.
 func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
+	pending := s.pendingAgents()
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT name, COALESCE(display_id, 0), agent_version, profile, panel_width, panel_height, remote_addr, first_seen, last_seen
 		FROM agents ORDER BY name`)
@@ -61,10 +51,26 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 		}
 		a.FirstSeen, _ = time.Parse(time.RFC3339Nano, first)
 		a.LastSeen, _ = time.Parse(time.RFC3339Nano, last)
+		if p, ok := pending.seen[a.Name]; ok {
+			if p.DisplayID == a.DisplayID {
+				p.FirstSeen = a.FirstSeen
+			}
+			a = p
+			delete(pending.seen, a.Name)
+		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list agents: %w", err)
 	}
+	for _, p := range pending.seen { // not yet stored
+		out = append(out, p)
+	}
+	for i := range out {
+		if at := pending.left[out[i].Name]; at.After(out[i].LastSeen) {
+			out[i].LastSeen = at
+		}
+	}
+	slices.SortFunc(out, func(a, b Agent) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }

@@ -9,12 +9,10 @@ import (
 )
 
 // AgentLeft records that an agent's link closed at time at, so a display
-// that goes dark keeps when it was last seen.
-func (s *Store) AgentLeft(ctx context.Context, name string, at time.Time) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE agents SET last_seen = ? WHERE name = ? AND last_seen < ?`, fmtTime(at), name, fmtTime(at))
-	if err != nil {
-		return fmt.Errorf("store: agent %q left: %w", name, err)
-	}
+// that goes dark keeps when it was last seen: in memory at once, in the
+// database by the next flush (see writebehind.go).
+func (s *Store) AgentLeft(_ context.Context, name string, at time.Time) error {
+	s.record(func(f *facts) { f.leave(name, at) })
 	return nil
 }
 
@@ -33,8 +31,9 @@ type DisplayActivity struct {
 // by display id; of display only, when it is not 0 (one card's refresh
 // need not read every display's).
 func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64]DisplayActivity, error) {
+	pending := s.pendingAgents()
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT d.id, a.last_seen, s.health_at, s.screenshot_at
+		SELECT d.id, a.name, a.last_seen, s.health_at, s.screenshot_at
 		FROM displays d
 		LEFT JOIN agents a ON a.display_id = d.id
 		LEFT JOIN display_status s ON s.display_id = d.id
@@ -46,9 +45,14 @@ func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64
 	out := map[int64]DisplayActivity{}
 	for rows.Next() {
 		var id int64
-		var seen, health, shot sql.NullString
-		if err := rows.Scan(&id, &seen, &health, &shot); err != nil {
+		var name, seen, health, shot sql.NullString
+		if err := rows.Scan(&id, &name, &seen, &health, &shot); err != nil {
 			return nil, fmt.Errorf("store: display activity: %w", err)
+		}
+		p, ok := pending.seen[name.String]
+		moved := ok && name.Valid && p.DisplayID != id
+		if moved {
+			seen = sql.NullString{} // the row is being taken over by another display
 		}
 		// A display renamed since its agent last connected has a row per
 		// name it had: the latest counts.
@@ -60,11 +64,32 @@ func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64
 			}
 		}
 		out[id] = a
+		if name.Valid && !moved {
+			later(out, id, pending.left[name.String])
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: display activity: %w", err)
 	}
+	for name, p := range pending.seen { // hellos and departures not yet stored
+		if p.DisplayID != 0 && (display == 0 || p.DisplayID == display) {
+			later(out, p.DisplayID, p.LastSeen)
+			later(out, p.DisplayID, pending.left[name])
+		}
+	}
 	return out, nil
+}
+
+// later moves a display's LastSeen to at if at is later.
+func later(out map[int64]DisplayActivity, id int64, at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	a := out[id]
+	if a.LastSeen == nil || at.After(*a.LastSeen) {
+		a.LastSeen = &at
+	}
+	out[id] = a
 }
 
 // LastSeen returns when each display was last heard of, for the displays

@@ -152,5 +152,6 @@ func (s *Store) DeleteDisplay(ctx context.Context, who Actor, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: delete display %d: %w", id, err)
 	}
+	s.forgetDisplay(id)
 	return nil
 }

@@ -21,10 +21,18 @@ func (s *Store) Collectors() []prometheus.Collector {
 			Name: "pano_store_writer_wait_seconds_total",
 			Help: "Time writes spent waiting for the database's one writer connection.",
 		}, func() float64 { return s.w.Stats().WaitDuration.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "pano_store_writer_commits_total",
+			Help: "Transactions the database's one writer connection committed.",
+		}, func() float64 { return float64(s.commits.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pano_store_writer_busy",
 			Help: "1 while a write holds the database's writer connection.",
 		}, func() float64 { return float64(s.w.Stats().InUse) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pano_store_pending_facts",
+			Help: "Agents' hellos, departures and plan acks kept in memory, not yet stored (a number that stays up: the database takes no writes).",
+		}, func() float64 { return float64(s.pendingFacts()) }),
 		renditionQueue{s},
 	}
 }

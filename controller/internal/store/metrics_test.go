@@ -63,3 +63,19 @@ func TestWritesQueuedBehindTheWriterAreCounted(t *testing.T) {
 		t.Fatalf("writer wait seconds %v after a write waited", waited)
 	}
 }
+
+// Each transaction the writer commits counts once in
+// pano_store_writer_commits_total, however many statements it holds.
+func TestWriterCommitsAreCounted(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	before := gather(t, reg, "pano_store_writer_commits_total")
+	if _, err := s.CreateUnit(ctx, System, Unit{Name: "Tổ dân phố 4"}); err != nil { // the unit and its audit event
+		t.Fatal(err)
+	}
+	if n := gather(t, reg, "pano_store_writer_commits_total") - before; n != 1 {
+		t.Fatalf("%v commits for one transaction, want 1", n)
+	}
+}

@@ -105,6 +105,7 @@ func (s *Store) PlanRevision(ctx context.Context, displayID, rev int64) (PlanRev
 	var p PlanRevision
 	var created string
 	var replaced sql.NullString
+	acks := s.pendingAcks(displayID)
 	err := s.r.QueryRowContext(ctx, `SELECT plan, created_at, replaced_at FROM display_plan_history WHERE display_id = ? AND revision = ?`,
 		displayID, rev).Scan(&p.Plan, &created, &replaced)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -113,7 +114,7 @@ func (s *Store) PlanRevision(ctx context.Context, displayID, rev int64) (PlanRev
 	if err != nil {
 		return p, fmt.Errorf("store: plan revision %d of display %d: %w", rev, displayID, err)
 	}
-	p.CreatedAt, p.ReplacedAt = parseTime(created), parseNullTime(replaced)
+	p.CreatedAt, p.ReplacedAt = parseTime(created), replacedAt(parseNullTime(replaced), rev, acks)
 	return p, nil
 }
 
@@ -122,12 +123,39 @@ func (s *Store) PlanRevision(ctx context.Context, displayID, rev int64) (PlanRev
 // revision it has not acknowledged a newer one than, or one it moved past
 // after since.
 func (s *Store) DisplayMayFetch(ctx context.Context, displayID int64, sha string, since time.Time) (bool, error) {
-	var ok bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM display_plan_assets a
+	acks := s.pendingAcks(displayID)
+	if len(acks) == 0 {
+		var ok bool
+		err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM display_plan_assets a
 		JOIN display_plan_history h ON h.display_id = a.display_id AND h.revision = a.revision
 		WHERE a.display_id = ? AND a.sha256 = ? AND (h.replaced_at IS NULL OR substr(h.replaced_at, 1, 19) >= ?))`,
-		displayID, sha, toSecond(since)).Scan(&ok)
+			displayID, sha, toSecond(since)).Scan(&ok)
+		if err != nil {
+			return false, fmt.Errorf("store: asset %s for display %d: %w", sha, displayID, err)
+		}
+		return ok, nil
+	}
+	// Acks not yet stored replace revisions the database has not: the
+	// same test, on each revision naming the asset.
+	rows, err := s.r.QueryContext(ctx, `SELECT h.revision, h.replaced_at FROM display_plan_assets a
+		JOIN display_plan_history h ON h.display_id = a.display_id AND h.revision = a.revision
+		WHERE a.display_id = ? AND a.sha256 = ?`, displayID, sha)
 	if err != nil {
+		return false, fmt.Errorf("store: asset %s for display %d: %w", sha, displayID, err)
+	}
+	defer rows.Close()
+	ok := false
+	for rows.Next() {
+		var rev int64
+		var replaced sql.NullString
+		if err := rows.Scan(&rev, &replaced); err != nil {
+			return false, fmt.Errorf("store: asset %s for display %d: %w", sha, displayID, err)
+		}
+		if at := replacedAt(parseNullTime(replaced), rev, acks); at == nil || toSecond(*at) >= toSecond(since) {
+			ok = true
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("store: asset %s for display %d: %w", sha, displayID, err)
 	}
 	return ok, nil

@@ -163,6 +163,7 @@ type StoredPlan struct {
 func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, error) {
 	var p StoredPlan
 	var at string
+	acks := s.pendingAcks(displayID)
 	err := s.r.QueryRowContext(ctx, `SELECT revision, digest, plan, acked_revision, updated_at FROM display_plans WHERE display_id = ?`,
 		displayID).Scan(&p.Revision, &p.Digest, &p.Plan, &p.AckedRevision, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -172,6 +173,7 @@ func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, e
 		return p, fmt.Errorf("store: plan of display %d: %w", displayID, err)
 	}
 	p.UpdatedAt = parseTime(at)
+	p.AckedRevision = ackedRevision(p.AckedRevision, acks)
 	return p, nil
 }
 
@@ -257,25 +259,13 @@ func (s *Store) savePlan(ctx context.Context, stmts *planStmts, p PlanWrite) (Sa
 	return SavedPlan{Revision: rev, Changed: true, JSON: data}, nil
 }
 
-// SetPlanAcked records the plan revision a display's agent runs.
-func (s *Store) SetPlanAcked(ctx context.Context, displayID, revision int64) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: plan ack of display %d: %w", displayID, err)
-	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `UPDATE display_plans SET acked_revision = MAX(acked_revision, ?) WHERE display_id = ?`, revision, displayID)
-	if err == nil {
-		// The display plays this revision from now on, no older one.
-		_, err = tx.ExecContext(ctx, `UPDATE display_plan_history SET replaced_at = ? WHERE display_id = ? AND revision < ? AND replaced_at IS NULL`,
-			s.stamp(), displayID, revision)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		return fmt.Errorf("store: plan ack of display %d: %w", displayID, err)
-	}
+// SetPlanAcked records the plan revision a display's agent runs (and that
+// its older revisions are replaced now): in memory at once, in the
+// database by the next flush (see writebehind.go). DisplayPlan,
+// PlanRevision and DisplayMayFetch see it at once.
+func (s *Store) SetPlanAcked(_ context.Context, displayID, revision int64) error {
+	k := planAck{rev: revision, at: s.now()}
+	s.record(func(f *facts) { f.ack(displayID, k) })
 	return nil
 }
 

@@ -9,9 +9,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,7 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 )
 
 // FileName is the database file inside the data directory.
@@ -36,6 +38,13 @@ type Store struct {
 	akey *auditKey // keys the audit chain; see audit_key.go
 
 	changed atomic.Pointer[func(objectType string, id int64)]
+
+	// commits counts the transactions the writer committed (a statement
+	// outside a transaction is one), for pano_store_writer_commits_total.
+	commits *atomic.Int64
+
+	wb  behind       // agents' hellos and acks kept in memory; see writebehind.go
+	log *slog.Logger // SetLogger; nil: slog's default
 }
 
 // OnChange registers f to be called after every committed change that the
@@ -75,10 +84,8 @@ func OpenKeyed(ctx context.Context, dir, keyFile string) (*Store, error) {
 			return nil, fmt.Errorf("store: make %s the owner's alone: %w", p, err)
 		}
 	}
-	w, err := openPool(path, false, 1)
-	if err != nil {
-		return nil, err
-	}
+	commits := new(atomic.Int64)
+	w := openWriter(path, commits)
 	// Migrating (or just setting WAL mode) is the first write: an unwritable
 	// directory or file fails here, at start-up, not on the first request.
 	if err := migrate(ctx, w); err != nil {
@@ -90,7 +97,7 @@ func OpenKeyed(ctx context.Context, dir, keyFile string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	s := &Store{w: w, r: r, now: time.Now}
+	s := &Store{w: w, r: r, now: time.Now, commits: commits}
 	if keyFile == "" {
 		keyFile = filepath.Join(dir, KeyFileName)
 	}
@@ -102,6 +109,43 @@ func OpenKeyed(ctx context.Context, dir, keyFile string) (*Store, error) {
 }
 
 func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", dsn(path, readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// openWriter opens the one writer connection, counting its commits in
+// commits (SQLite's commit hook: every committed transaction, whoever
+// wrote it in this process).
+func openWriter(path string, commits *atomic.Int64) *sql.DB {
+	d := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		c.RegisterCommitHook(func() int { commits.Add(1); return 0 })
+		return nil
+	}}
+	db := sql.OpenDB(dsnConnector{d, dsn(path, false)})
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	return db
+}
+
+// dsnConnector opens connections of a driver instance of our own (the
+// writer's, with its commit hook) by a fixed name.
+type dsnConnector struct {
+	d   *sqlite3.SQLiteDriver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+// dsn is the connection string of the database at path.
+func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")
@@ -112,20 +156,18 @@ func openPool(path string, readOnly bool, conns int) (*sql.DB, error) {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	db.SetConnMaxLifetime(0)
-	return db, nil
+	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes both pools.
+// Close stores the agents' hellos and acks kept in memory and closes both
+// pools.
 func (s *Store) Close() error {
+	errB := s.closeBehind()
 	errR := s.r.Close()
 	errW := s.w.Close()
+	if errB != nil {
+		return fmt.Errorf("store: close: %w", errB)
+	}
 	if errW != nil {
 		return fmt.Errorf("store: close: %w", errW)
 	}

@@ -1,0 +1,235 @@
+package plans
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/protocol"
+)
+
+// commits is the store's count of committed write transactions.
+func commits(t *testing.T, st *store.Store) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(st.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "pano_store_writer_commits_total" {
+			return f.Metric[0].Counter.GetValue()
+		}
+	}
+	t.Fatal("no pano_store_writer_commits_total")
+	return 0
+}
+
+// lockWriter holds SQLite's write lock from a connection of its own until
+// the returned func releases it; db reads the file as it is stored.
+func lockWriter(t *testing.T, dir string) (db *sql.DB, release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tx, err := db.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, func() { tx.Rollback() }
+}
+
+// agentLink is a websocket agent of display id that says hello, acks the
+// plan it is sent and returns its revision once the hub has taken the ack:
+// a time request sent after the ack is answered after it.
+func agentLink(t *testing.T, url string, id int64) (*websocket.Conn, int64) {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url+"?display="+strconv.FormatInt(id, 10), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(typ string, body any) {
+		t.Helper()
+		env, err := protocol.NewEnvelope(typ, body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.ID = protocol.NewID()
+		if err := ws.WriteJSON(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	await := func(typ string) protocol.Envelope {
+		t.Helper()
+		for {
+			var env protocol.Envelope
+			if err := ws.ReadJSON(&env); err != nil {
+				t.Fatalf("display %d waiting for %s: %v", id, typ, err)
+			}
+			if env.Type == typ {
+				return env
+			}
+		}
+	}
+	send(protocol.TypeHello, protocol.Hello{Name: fmt.Sprintf("man-hinh-%d", id), AgentVersion: "test", Profile: "virtual", Panel: protocol.Panel{Width: 192, Height: 96}})
+	await(protocol.TypeWelcome)
+	env := await(protocol.TypePlan)
+	var pm protocol.PlanMessage
+	if err := protocol.DecodeBody(env, &pm); err != nil {
+		t.Fatal(err)
+	}
+	send(protocol.TypeAck, protocol.Ack{Ref: env.ID})
+	send(protocol.TypeTimeRequest, protocol.TimeRequest{T1: time.Now()})
+	await(protocol.TypeTimeResponse)
+	return ws, pm.Plan.Revision
+}
+
+// Hellos and plan acks take no writer: with another connection holding
+// SQLite's write lock, agents are welcomed and sent their plans, their
+// acks are taken, and the reads the API makes (last seen, acked revision;
+// online is the hub's) show them at once; once it is released, one
+// transaction stores them all.
+func TestHellosAndAcksTakeNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 20)
+	ids, _ := f.st.DisplayIDs(ctx)
+	start := time.Now()
+	h := hub.New(slog.New(slog.NewTextHandler(io.Discard, nil)), f.st, hub.Options{Runtime: f.svc,
+		Auth: func(r *http.Request) (hub.Identity, error) {
+			id, err := strconv.ParseInt(r.URL.Query().Get("display"), 10, 64)
+			return hub.Identity{DisplayID: id, Name: fmt.Sprintf("man-hinh-%d", id)}, err
+		}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Close(ctx)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+
+	db, release := lockWriter(t, f.dir)
+	revs := map[int64]int64{}
+	for _, id := range ids {
+		ws, rev := agentLink(t, url, id)
+		defer ws.Close()
+		revs[id] = rev
+	}
+	act, err := f.st.DisplayActivities(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if seen := act[id].LastSeen; seen == nil || seen.Before(start) {
+			t.Fatalf("display %d last seen %v with the writer busy, want its hello", id, seen)
+		}
+		p, err := f.st.DisplayPlan(ctx, id)
+		if err != nil || p.AckedRevision != revs[id] {
+			t.Fatalf("display %d acked revision %d (%v) with the writer busy, want %d", id, p.AckedRevision, err, revs[id])
+		}
+	}
+	release()
+	before := commits(t, f.st)
+	if err := f.st.FlushBehind(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits(t, f.st) - before; n != 1 {
+		t.Fatalf("%v transactions stored %d hellos and acks, want 1", n, len(ids))
+	}
+	for _, id := range ids { // as stored, read past the store
+		var acked int64
+		var seen string
+		if err := db.QueryRowContext(ctx, `SELECT acked_revision FROM display_plans WHERE display_id = ?`, id).Scan(&acked); err != nil || acked != revs[id] {
+			t.Fatalf("display %d: stored acked revision %d (%v), want %d", id, acked, err, revs[id])
+		}
+		if err := db.QueryRowContext(ctx, `SELECT last_seen FROM agents WHERE display_id = ?`, id).Scan(&seen); err != nil {
+			t.Fatalf("display %d: no agent stored: %v", id, err)
+		}
+	}
+}
+
+// A thousand plan acks, as after a change reaching a thousand displays,
+// are stored in a few transactions, not a thousand.
+func TestThousandAcksTakeAFewTransactions(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 1000)
+	ids, _ := f.st.DisplayIDs(ctx)
+	revs := map[int64]int64{}
+	for _, id := range ids {
+		p, err := f.st.DisplayPlan(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs[id] = p.Revision
+	}
+	before := commits(t, f.st)
+	for _, id := range ids {
+		f.svc.PlanAcked(ctx, id, revs[id])
+	}
+	if err := f.st.FlushBehind(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits(t, f.st) - before; n > 3 {
+		t.Fatalf("%v transactions for %d acks, want at most 3", n, len(ids))
+	}
+	db, release := lockWriter(t, f.dir) // only to read what is stored, past the store
+	release()
+	for _, id := range ids {
+		var acked int64
+		if err := db.QueryRowContext(ctx, `SELECT acked_revision FROM display_plans WHERE display_id = ?`, id).Scan(&acked); err != nil || acked != revs[id] {
+			t.Fatalf("display %d: stored acked revision %d (%v), want %d", id, acked, err, revs[id])
+		}
+	}
+}
+
+// Agents leaving all at once (a network cut) take no writer each: with
+// another connection holding SQLite's write lock, every departure returns
+// at once, and one transaction then stores every departed display's last
+// report and samples.
+func TestDeparturesTakeNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 50)
+	ids, _ := f.st.DisplayIDs(ctx)
+	for _, id := range ids {
+		if err := f.svc.Health(ctx, id, protocol.Health{AchievedFPS: 7, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, release := lockWriter(t, f.dir)
+	for _, id := range ids {
+		f.svc.AgentLeft(ctx, id) // the old code waited out the busy timeout here, and lost the report
+	}
+	release()
+	before := commits(t, f.st)
+	if err := f.svc.FlushDeparted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits(t, f.st) - before; n != 1 {
+		t.Fatalf("%v transactions stored %d departures, want 1", n, len(ids))
+	}
+	for _, id := range ids {
+		st, err := f.st.Status(ctx, id)
+		var h protocol.Health
+		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 7 {
+			t.Fatalf("display %d stored %s (%v), want its last report", id, st.Health, err)
+		}
+		got, err := f.st.HealthSamples(ctx, id, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("display %d: %d samples (%v), want its one", id, len(got), err)
+		}
+	}
+}
