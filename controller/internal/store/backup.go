@@ -15,6 +15,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("store: backup: %s exists; choose a new file", path)
 	}
+	// What is kept in memory for the next flush (hellos, acks, departures)
+	// belongs in the copy too.
+	if err := s.FlushBehind(ctx); err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
 	if _, err := s.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}

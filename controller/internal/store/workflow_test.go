@@ -202,6 +202,10 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	ctx := context.Background()
 	s, dir := openTest(t)
 	mustUnit(t, s, "Mặt trận Tổ quốc")
+	// Kept in memory for the next flush: the copy has it all the same.
+	if err := s.SeeAgent(ctx, Agent{Name: "cong-vien", Profile: "e131", PanelWidth: 64, PanelHeight: 32}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "copy")
 	if err := os.MkdirAll(out, 0o750); err != nil {
 		t.Fatal(err)
@@ -230,6 +234,9 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	}
 	if _, brk, err := c.VerifyAudit(ctx); brk != nil || err != nil {
 		t.Fatalf("audit in the copy: %v %v", brk, err)
+	}
+	if as, err := c.Agents(ctx); err != nil || len(as) != 1 || as[0].Name != "cong-vien" {
+		t.Fatalf("agents in the copy: %+v, %v; want the one seen before the backup", as, err)
 	}
 }
 
