@@ -31,7 +31,7 @@ type DisplayActivity struct {
 // by display id; of display only, when it is not 0 (one card's refresh
 // need not read every display's).
 func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64]DisplayActivity, error) {
-	pending := s.pendingAgents()
+	pending, shots := s.pendingAgents(), s.pendingShotTimes()
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT d.id, a.name, a.last_seen, s.health_at, s.screenshot_at
 		FROM displays d
@@ -70,6 +70,13 @@ func (s *Store) DisplayActivities(ctx context.Context, display int64) (map[int64
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: display activity: %w", err)
+	}
+	for id, at := range shots { // screenshots not yet stored
+		if display == 0 || id == display {
+			a := out[id]
+			a.ScreenshotAt = &at
+			out[id] = a
+		}
 	}
 	for name, p := range pending.seen { // hellos and departures not yet stored
 		if p.DisplayID != 0 && (display == 0 || p.DisplayID == display) {

@@ -281,13 +281,10 @@ func (s *Store) SaveHealth(ctx context.Context, displayID int64, health []byte, 
 }
 
 // SaveScreenshot keeps a display's latest screenshot.
-func (s *Store) SaveScreenshot(ctx context.Context, displayID int64, png []byte, at time.Time) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO display_status (display_id, screenshot, screenshot_at) VALUES (?, ?, ?)
-		ON CONFLICT (display_id) DO UPDATE SET screenshot = excluded.screenshot, screenshot_at = excluded.screenshot_at`,
-		displayID, png, fmtTime(at))
-	if err != nil {
-		return fmt.Errorf("store: screenshot of display %d: %w", displayID, err)
-	}
+// It is kept in memory at once and stored with the next flush of the
+// facts kept behind (writebehind.go); Status sees it meanwhile.
+func (s *Store) SaveScreenshot(_ context.Context, displayID int64, png []byte, at time.Time) error {
+	s.record(func(f *facts) { f.screenshot(displayID, shot{png: png, at: at}) })
 	return nil
 }
 
@@ -305,9 +302,16 @@ func (s *Store) Status(ctx context.Context, displayID int64) (DisplayStatus, err
 	var st DisplayStatus
 	var health sql.NullString
 	var hAt, sAt sql.NullString
+	sh, pending := s.pendingShot(displayID)
 	err := s.r.QueryRowContext(ctx, `SELECT health, health_at, screenshot, screenshot_at FROM display_status WHERE display_id = ?`,
 		displayID).Scan(&health, &hAt, &st.Screenshot, &sAt)
+	if pending {
+		st.Screenshot, sAt = sh.png, sql.NullString{String: fmtTime(sh.at), Valid: true}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
+		if pending {
+			st.ScreenshotAt = parseNullTime(sAt)
+		}
 		return st, nil
 	}
 	if err != nil {

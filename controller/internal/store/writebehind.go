@@ -11,9 +11,10 @@ import (
 )
 
 // Agents' hellos and departures and their plan acks come at the rate
-// agents connect: 10,000 at a cold start or after a network blip. As a
-// write transaction each they queued on SQLite's one writer, and hellos
-// timed out behind each other. They are kept in memory at once (SeeAgent,
+// agents connect: 10,000 at a cold start or after a network blip; their
+// screenshots, one a minute each, 167 a second. As a write transaction
+// each they queued on SQLite's one writer, and hellos timed out behind
+// each other. They are kept in memory at once (SeeAgent,
 // AgentLeft, SetPlanAcked return without the writer) and written in one
 // transaction per flush: BehindDelay after the first one pending, at once
 // when behindBatch are, and at Close. Every read of them in this package
@@ -38,11 +39,18 @@ type behind struct {
 	closed  bool       // under flushMu and mu
 }
 
-// facts are sightings, departures and acks not yet committed.
+// facts are sightings, departures, acks and screenshots not yet committed.
 type facts struct {
-	seen map[string]Agent     // by name: the agents row as it will be
-	left map[string]time.Time // departures by name
-	acks map[int64][]planAck  // by display, oldest first
+	seen  map[string]Agent     // by name: the agents row as it will be
+	left  map[string]time.Time // departures by name
+	acks  map[int64][]planAck  // by display, oldest first
+	shots map[int64]shot       // each display's latest screenshot
+}
+
+// shot is a display's screenshot (a PNG checked by the caller).
+type shot struct {
+	png []byte
+	at  time.Time
 }
 
 // planAck is a display's acknowledgement of a plan revision.
@@ -51,7 +59,16 @@ type planAck struct {
 	at  time.Time // replaced_at of its older revisions
 }
 
-func (f *facts) empty() bool { return len(f.seen) == 0 && len(f.left) == 0 && len(f.acks) == 0 }
+func (f *facts) empty() bool {
+	return len(f.seen) == 0 && len(f.left) == 0 && len(f.acks) == 0 && len(f.shots) == 0
+}
+
+func (f *facts) screenshot(displayID int64, sh shot) {
+	if f.shots == nil {
+		f.shots = map[int64]shot{}
+	}
+	f.shots[displayID] = sh
+}
 
 func (f *facts) see(a Agent) {
 	if f.seen == nil {
@@ -100,12 +117,15 @@ func (f facts) then(g facts) facts {
 				out.ack(id, k)
 			}
 		}
+		for id, sh := range x.shots {
+			out.screenshot(id, sh)
+		}
 	}
 	return out
 }
 
 func (f *facts) size() int {
-	n := len(f.seen) + len(f.left)
+	n := len(f.seen) + len(f.left) + len(f.shots)
 	for _, list := range f.acks {
 		n += len(list)
 	}
@@ -243,6 +263,9 @@ func (s *Store) writeFacts(ctx context.Context, f facts) error {
 	if err := writeAcks(ctx, tx, f.acks); err != nil {
 		return fmt.Errorf("store: write agents' hellos and acks: %w", err)
 	}
+	if err := writeShots(ctx, tx, f.shots); err != nil {
+		return fmt.Errorf("store: write agents' screenshots: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: write agents' hellos and acks: %w", err)
 	}
@@ -343,12 +366,61 @@ func (s *Store) forgetDisplay(id int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.pending.acks, id)
+	delete(w.pending.shots, id)
 	for name, a := range w.pending.seen {
 		if a.DisplayID == id {
 			a.DisplayID = 0
 			w.pending.seen[name] = a
 		}
 	}
+}
+
+func writeShots(ctx context.Context, tx *sql.Tx, shots map[int64]shot) error {
+	if len(shots) == 0 {
+		return nil
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, screenshot, screenshot_at) VALUES (?, ?, ?)
+		ON CONFLICT (display_id) DO UPDATE SET screenshot = excluded.screenshot, screenshot_at = excluded.screenshot_at`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	for id, sh := range shots {
+		_, err := put.ExecContext(ctx, id, sh.png, fmtTime(sh.at))
+		if isForeignKey(err) {
+			continue // the display was deleted since
+		}
+		if err != nil {
+			return fmt.Errorf("screenshot of display %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// pendingShot returns a display's screenshot not yet committed, if any.
+func (s *Store) pendingShot(displayID int64) (shot, bool) {
+	w := &s.wb
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if sh, ok := w.pending.shots[displayID]; ok {
+		return sh, true
+	}
+	sh, ok := w.inflight.shots[displayID]
+	return sh, ok
+}
+
+// pendingShotTimes returns when the screenshots not yet committed were taken.
+func (s *Store) pendingShotTimes() map[int64]time.Time {
+	w := &s.wb
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[int64]time.Time{}
+	for _, f := range []facts{w.inflight, w.pending} {
+		for id, sh := range f.shots {
+			out[id] = sh.at
+		}
+	}
+	return out
 }
 
 // Reads take the facts not yet committed before they query the database:

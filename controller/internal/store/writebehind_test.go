@@ -120,3 +120,65 @@ func TestFactsAreFlushedByThemselves(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Screenshots (one a minute from every agent) take no write transaction
+// each: taken while another connection holds the write lock, the latest of
+// each display is read at once (Status, DisplayActivities), and one flush
+// stores all of them.
+func TestScreenshotsTakeNoWriteLockAndAreStoredInOneFlush(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openTest(t)
+	var ids []int64
+	for _, name := range []string{"a", "b", "c"} {
+		d, err := s.CreateDisplay(ctx, System, Display{Name: name, Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName)+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil) // the write lock, until rolled back
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for i, id := range ids {
+		for k := 0; k < 2; k++ { // the second of each display is its latest
+			at := t0.Add(time.Duration(10*i+k) * time.Second)
+			if err := s.SaveScreenshot(ctx, id, []byte{byte(id), byte(k)}, at); err != nil {
+				t.Fatalf("screenshot with the write lock held: %v", err)
+			}
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		acts, err := s.DisplayActivities(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			st, err := s.Status(ctx, id)
+			want := t0.Add(time.Duration(10*i+1) * time.Second)
+			if err != nil || string(st.Screenshot) != string([]byte{byte(id), 1}) || st.ScreenshotAt == nil || !st.ScreenshotAt.Equal(want) {
+				t.Fatalf("%s: display %d status %v at %v, %v; want its latest screenshot", when, id, st.Screenshot, st.ScreenshotAt, err)
+			}
+			if a := acts[id]; a.ScreenshotAt == nil || !a.ScreenshotAt.Equal(want) {
+				t.Fatalf("%s: display %d activity screenshot at %v, want %v", when, id, a.ScreenshotAt, want)
+			}
+		}
+	}
+	check("held in memory")
+	tx.Rollback()
+	before := s.commits.Load()
+	if err := s.FlushBehind(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.commits.Load() - before; n != 1 {
+		t.Fatalf("six screenshots of three displays stored in %d transactions, want 1", n)
+	}
+	check("stored")
+}
