@@ -41,7 +41,7 @@ type Pusher interface {
 type Options struct {
 	TimeZone string // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
 	Fallback string // what a screen shows with nothing playable (default black)
-	Debounce time.Duration
+	Debounce time.Duration // wait after a change for the rest of its burst (default 25 ms)
 	Now      func() time.Time
 	// Programs keeps compiled programs (issue 11); without it programs are
 	// left out of plans.
@@ -93,7 +93,11 @@ func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Se
 		opt.Fallback = protocol.FallbackBlack
 	}
 	if opt.Debounce == 0 {
-		opt.Debounce = 200 * time.Millisecond
+		// Long enough for one request's rows (an approval touches
+		// several) to settle, short beside issue 14's 100 ms for a change
+		// to reach every screen; changes made while a refresh runs are
+		// coalesced into the next one anyway.
+		opt.Debounce = 25 * time.Millisecond
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
