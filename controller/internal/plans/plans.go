@@ -39,8 +39,8 @@ type Pusher interface {
 
 // Options configure the service.
 type Options struct {
-	TimeZone string // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
-	Fallback string // what a screen shows with nothing playable (default black)
+	TimeZone string        // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
+	Fallback string        // what a screen shows with nothing playable (default black)
 	Debounce time.Duration // wait after a change for the rest of its burst (default 25 ms)
 	Now      func() time.Time
 	// Programs keeps compiled programs (issue 11); without it programs are
