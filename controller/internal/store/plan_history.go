@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -23,6 +24,7 @@ const (
 type planStmts struct {
 	current, upsert                             *sql.Stmt
 	supersede, renumber, history, assets, prune *sql.Stmt
+	assetList                                   *sql.Stmt
 }
 
 func preparePlanStmts(ctx context.Context, tx *sql.Tx) (*planStmts, error) {
@@ -41,6 +43,10 @@ func preparePlanStmts(ctx context.Context, tx *sql.Tx) (*planStmts, error) {
 		{&p.history, `INSERT INTO display_plan_history (display_id, revision, plan, created_at) VALUES (?, ?, ?, ?)`},
 		{&p.assets, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
 		SELECT ?, ?, json_extract(value, '$.sha256') FROM json_each(?, '$.assets')`},
+		// The assets as a JSON array of their SHA-256: far less to parse
+		// than the whole plan.
+		{&p.assetList, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
+		SELECT ?, ?, value FROM json_each(?)`},
 		{&p.prune, `DELETE FROM display_plan_history WHERE display_id = ? AND revision < ?
 		AND (substr(replaced_at, 1, 19) < ? OR substr(superseded_at, 1, 19) < ?)`},
 	} {
@@ -56,7 +62,7 @@ func preparePlanStmts(ctx context.Context, tx *sql.Tx) (*planStmts, error) {
 
 // Close closes the statements (the transaction's end would too).
 func (p *planStmts) Close() {
-	for _, s := range []*sql.Stmt{p.current, p.upsert, p.supersede, p.renumber, p.history, p.assets, p.prune} {
+	for _, s := range []*sql.Stmt{p.current, p.upsert, p.supersede, p.renumber, p.history, p.assets, p.prune, p.assetList} {
 		if s != nil {
 			s.Close()
 		}
@@ -66,7 +72,7 @@ func (p *planStmts) Close() {
 // keepPlan records a new revision of a display's plan in its history, with
 // the assets it names, marks the older ones superseded and forgets those
 // past keeping. It runs in SavePlans' transaction.
-func (s *Store) keepPlan(ctx context.Context, p *planStmts, displayID, rev int64, plan []byte) error {
+func (s *Store) keepPlan(ctx context.Context, p *planStmts, displayID, rev int64, plan []byte, assets []string) error {
 	now := s.now()
 	stamp := fmtTime(now)
 	if _, err := p.supersede.ExecContext(ctx, stamp, displayID); err != nil {
@@ -75,10 +81,19 @@ func (s *Store) keepPlan(ctx context.Context, p *planStmts, displayID, rev int64
 	if _, err := p.renumber.ExecContext(ctx, displayID, rev); err != nil {
 		return fmt.Errorf("plan history: %w", err)
 	}
-	if _, err := p.history.ExecContext(ctx, displayID, rev, string(plan), stamp); err != nil {
+	_, err := p.history.ExecContext(ctx, displayID, rev, string(plan), stamp)
+	if err != nil {
 		return fmt.Errorf("plan history: %w", err)
 	}
-	if _, err := p.assets.ExecContext(ctx, displayID, rev, string(plan)); err != nil {
+	if assets == nil {
+		_, err = p.assets.ExecContext(ctx, displayID, rev, string(plan))
+	} else {
+		var list []byte
+		if list, err = json.Marshal(assets); err == nil {
+			_, err = p.assetList.ExecContext(ctx, displayID, rev, string(list))
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("plan history assets: %w", err)
 	}
 	if _, err := p.prune.ExecContext(ctx, displayID, rev, toSecond(now.Add(-PlanHistoryKeep)), toSecond(now.Add(-PlanHistoryKeepUnacked))); err != nil {

@@ -191,6 +191,9 @@ type PlanWrite struct {
 	DisplayID int64
 	Digest    string
 	Encode    func(revision int64) ([]byte, error)
+	// Assets is the SHA-256 of every asset the plan names, recorded in
+	// its history; nil: read from the plan's JSON (slower).
+	Assets []string
 }
 
 // SavedPlan is what SavePlans did with a PlanWrite: the revision in force,
@@ -251,7 +254,7 @@ func (s *Store) savePlan(ctx context.Context, stmts *planStmts, p PlanWrite) (Sa
 	if err != nil {
 		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
 	}
-	if err := s.keepPlan(ctx, stmts, displayID, rev, data); err != nil {
+	if err := s.keepPlan(ctx, stmts, displayID, rev, data, p.Assets); err != nil {
 		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
 	}
 	return SavedPlan{Revision: rev, Changed: true, JSON: data}, nil
