@@ -359,10 +359,13 @@ func entryOf(sc store.Schedule) protocol.Entry {
 	return e
 }
 
-// digestOf hashes what the plan says, not when or under which revision.
+// digestOf hashes what the plan says, not for which display, when or under
+// which revision.
 func digestOf(p *protocol.Plan) (string, error) {
 	q := *p
-	q.Revision, q.Generated = 0, time.Time{}
+	// Without the display id: a display's digest is only ever compared
+	// with its own, and displays of one class share it (share.go).
+	q.Revision, q.DisplayID, q.Generated = 0, 0, time.Time{}
 	data, err := json.Marshal(q)
 	if err != nil {
 		return "", fmt.Errorf("plans: digest: %w", err)

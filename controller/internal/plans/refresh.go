@@ -174,6 +174,9 @@ type built struct {
 	changed bool
 	rev     int64
 	json    []byte
+	// class, if set, holds the plan's JSON for every display of its
+	// class: the write transaction writes in the revision and id.
+	class *class
 }
 
 // refresh compiles the displays' plans with bounded workers, stores those
@@ -258,6 +261,11 @@ func (s *Service) buildOne(ctx context.Context, id int64, m *memo) built {
 	d, scheds, err := m.sources(ctx, s.st, id)
 	if err != nil {
 		return built{id: id, err: err}
+	}
+	if k, ok, err := m.classOf(ctx, s.st, d, scheds); err != nil {
+		return built{id: id, err: err}
+	} else if ok {
+		return s.buildShared(ctx, d, k, scheds, m)
 	}
 	plan, err := s.assembleWith(ctx, d, scheds, m.rend, m)
 	if err != nil {
@@ -382,7 +390,11 @@ type savedPlan struct {
 func (s *Service) save(ctx context.Context, bs []built) ([]savedPlan, error) {
 	writes := make([]store.PlanWrite, len(bs))
 	for i, b := range bs {
-		writes[i] = store.PlanWrite{DisplayID: b.id, Digest: b.digest, Encode: s.encoder(b)}
+		shas := make([]string, len(b.plan.Assets))
+		for j, a := range b.plan.Assets {
+			shas[j] = a.SHA256
+		}
+		writes[i] = store.PlanWrite{DisplayID: b.id, Digest: b.digest, Encode: s.encoder(b), Assets: shas}
 	}
 	res, err := s.st.SavePlans(ctx, writes)
 	if errors.Is(err, store.ErrNotFound) && len(bs) > 1 {
@@ -428,6 +440,10 @@ func (s *Service) save(ctx context.Context, bs []built) ([]savedPlan, error) {
 // one it expected, else encoded again.
 func (s *Service) encoder(b built) func(rev int64) ([]byte, error) {
 	return func(rev int64) ([]byte, error) {
+		if c := b.class; c != nil && c.head != nil {
+			b.plan.Revision, b.plan.Generated = rev, c.generated
+			return c.bytesFor(b.id, rev), nil
+		}
 		if rev == b.rev && b.json != nil {
 			return b.json, nil
 		}
