@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,89 +17,6 @@ const (
 	PlanHistoryKeep        = 30 * 24 * time.Hour
 	PlanHistoryKeepUnacked = 90 * 24 * time.Hour
 )
-
-// planStmts are the statements that store a plan revision, prepared once
-// per write transaction (a batch stores hundreds of plans).
-type planStmts struct {
-	current, upsert                             *sql.Stmt
-	supersede, renumber, history, assets, prune *sql.Stmt
-	assetList                                   *sql.Stmt
-}
-
-func preparePlanStmts(ctx context.Context, tx *sql.Tx) (*planStmts, error) {
-	var p planStmts
-	for _, q := range []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&p.current, `SELECT revision, digest FROM display_plans WHERE display_id = ?`},
-		{&p.upsert, `INSERT INTO display_plans (display_id, revision, digest, plan, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (display_id) DO UPDATE SET revision = excluded.revision, digest = excluded.digest, plan = excluded.plan, updated_at = excluded.updated_at`},
-		{&p.supersede, `UPDATE display_plan_history SET superseded_at = ? WHERE display_id = ? AND superseded_at IS NULL`},
-		// A restored backup counts revisions again from where it was: a
-		// revision number met again names the plan made now.
-		{&p.renumber, `DELETE FROM display_plan_history WHERE display_id = ? AND revision >= ?`},
-		{&p.history, `INSERT INTO display_plan_history (display_id, revision, plan, created_at) VALUES (?, ?, ?, ?)`},
-		{&p.assets, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
-		SELECT ?, ?, json_extract(value, '$.sha256') FROM json_each(?, '$.assets')`},
-		// The assets as a JSON array of their SHA-256: far less to parse
-		// than the whole plan.
-		{&p.assetList, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
-		SELECT ?, ?, value FROM json_each(?)`},
-		{&p.prune, `DELETE FROM display_plan_history WHERE display_id = ? AND revision < ?
-		AND (substr(replaced_at, 1, 19) < ? OR substr(superseded_at, 1, 19) < ?)`},
-	} {
-		stmt, err := tx.PrepareContext(ctx, q.sql)
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
-		*q.stmt = stmt
-	}
-	return &p, nil
-}
-
-// Close closes the statements (the transaction's end would too).
-func (p *planStmts) Close() {
-	for _, s := range []*sql.Stmt{p.current, p.upsert, p.supersede, p.renumber, p.history, p.assets, p.prune, p.assetList} {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-// keepPlan records a new revision of a display's plan in its history, with
-// the assets it names, marks the older ones superseded and forgets those
-// past keeping. It runs in SavePlans' transaction.
-func (s *Store) keepPlan(ctx context.Context, p *planStmts, displayID, rev int64, plan []byte, assets []string) error {
-	now := s.now()
-	stamp := fmtTime(now)
-	if _, err := p.supersede.ExecContext(ctx, stamp, displayID); err != nil {
-		return fmt.Errorf("plan history: %w", err)
-	}
-	if _, err := p.renumber.ExecContext(ctx, displayID, rev); err != nil {
-		return fmt.Errorf("plan history: %w", err)
-	}
-	_, err := p.history.ExecContext(ctx, displayID, rev, string(plan), stamp)
-	if err != nil {
-		return fmt.Errorf("plan history: %w", err)
-	}
-	if assets == nil {
-		_, err = p.assets.ExecContext(ctx, displayID, rev, string(plan))
-	} else {
-		var list []byte
-		if list, err = json.Marshal(assets); err == nil {
-			_, err = p.assetList.ExecContext(ctx, displayID, rev, string(list))
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("plan history assets: %w", err)
-	}
-	if _, err := p.prune.ExecContext(ctx, displayID, rev, toSecond(now.Add(-PlanHistoryKeep)), toSecond(now.Add(-PlanHistoryKeepUnacked))); err != nil {
-		return fmt.Errorf("plan history prune: %w", err)
-	}
-	return nil
-}
 
 // toSecond is t as the first 19 characters of fmtTime: stored times
 // compared as text agree with time only to the second (RFC 3339 with

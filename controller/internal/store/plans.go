@@ -215,13 +215,8 @@ func (s *Store) SavePlans(ctx context.Context, plans []PlanWrite) ([]SavedPlan, 
 		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
 	defer tx.Rollback()
-	stmts, err := preparePlanStmts(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("store: save plans: %w", err)
-	}
-	defer stmts.Close()
-	for i, p := range plans {
-		if out[i], err = s.savePlan(ctx, stmts, p); err != nil {
+	for _, idx := range rounds(plans) {
+		if err := s.savePlanSet(ctx, tx, plans, idx, out); err != nil {
 			return nil, err
 		}
 	}
@@ -229,35 +224,6 @@ func (s *Store) SavePlans(ctx context.Context, plans []PlanWrite) ([]SavedPlan, 
 		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
 	return out, nil
-}
-
-func (s *Store) savePlan(ctx context.Context, stmts *planStmts, p PlanWrite) (SavedPlan, error) {
-	displayID := p.DisplayID
-	var rev int64
-	var old string
-	err := stmts.current.QueryRowContext(ctx, displayID).Scan(&rev, &old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	if err == nil && old == p.Digest {
-		return SavedPlan{Revision: rev}, nil
-	}
-	rev++
-	data, err := p.Encode(rev)
-	if err != nil {
-		return SavedPlan{}, err
-	}
-	_, err = stmts.upsert.ExecContext(ctx, displayID, rev, p.Digest, string(data), s.stamp())
-	if isForeignKey(err) {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, ErrNotFound)
-	}
-	if err != nil {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	if err := s.keepPlan(ctx, stmts, displayID, rev, data, p.Assets); err != nil {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	return SavedPlan{Revision: rev, Changed: true, JSON: data}, nil
 }
 
 // SetPlanAcked records the plan revision a display's agent runs.
