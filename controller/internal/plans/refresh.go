@@ -194,29 +194,42 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 			m.displays[d.ID] = d
 		}
 	}
-	bs := s.build(ctx, ids, m)
-	var errs []error
-	var changed []built
-	for _, b := range bs {
-		switch {
-		case errors.Is(b.err, store.ErrNotFound):
-			s.forget(b.id) // deleted meanwhile
-		case b.err != nil:
-			errs = append(errs, b.err)
-		case b.changed:
-			changed = append(changed, b)
-		}
-	}
 	s.mu.Lock()
 	p := s.pusher
 	s.mu.Unlock()
-	// The writer is taken once per batch, not once per display; each
-	// batch is pushed as soon as it is stored.
+	// Plans are built, stored and pushed a batch at a time, the next
+	// batch building while one is stored: the writer is taken once per
+	// batch, not once per display, and the first screens have their plan
+	// before the last are compiled.
 	const batch = 256
-	for len(changed) > 0 {
-		n := min(batch, len(changed))
-		saved, err := s.save(ctx, changed[:n])
-		changed = changed[n:]
+	batches := make(chan []built, 1)
+	go func() {
+		defer close(batches)
+		for from := 0; from < len(ids); from += batch {
+			select {
+			case batches <- s.build(ctx, ids[from:min(from+batch, len(ids))], m):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var errs []error
+	for bs := range batches {
+		var changed []built
+		for _, b := range bs {
+			switch {
+			case errors.Is(b.err, store.ErrNotFound):
+				s.forget(b.id) // deleted meanwhile
+			case b.err != nil:
+				errs = append(errs, b.err)
+			case b.changed:
+				changed = append(changed, b)
+			}
+		}
+		if len(changed) == 0 {
+			continue
+		}
+		saved, err := s.save(ctx, changed)
 		if err != nil {
 			errs = append(errs, err)
 		}
