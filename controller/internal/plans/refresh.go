@@ -183,6 +183,7 @@ type built struct {
 // whose digest differs from the stored one in a few write transactions and
 // pushes each new revision once stored.
 func (s *Service) refresh(ctx context.Context, ids []int64) error {
+	start := time.Now()
 	m := newMemo(s.rend)
 	if len(ids) > 64 {
 		ds, err := s.st.Displays(ctx, store.DisplayFilter{})
@@ -238,11 +239,7 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 		}
 		saved = append(saved, sv...)
 	}
-	if len(saved) > 0 {
-		// One line a refresh: a line a display was 10,000 writes to the
-		// log for one notice (each is at debug level).
-		s.log.Info("plans changed", "displays", len(saved), "first", saved[0].id, "revision", saved[0].plan.Revision)
-	}
+	stored := time.Now()
 	for _, sv := range saved {
 		if p == nil {
 			break
@@ -250,6 +247,12 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 		if err := p.PushPlan(ctx, sv.id, sv.plan); err != nil && !isOffline(err) {
 			errs = append(errs, fmt.Errorf("push plan to display %d: %w", sv.id, err))
 		}
+	}
+	if len(saved) > 0 {
+		// One line a refresh (a line a display was 10,000 writes to the
+		// log for one notice; each is at debug level).
+		s.log.Info("plans changed", "displays", len(saved), "first", saved[0].id, "revision", saved[0].plan.Revision,
+			"stored_ms", stored.Sub(start).Milliseconds(), "queued_ms", time.Since(stored).Milliseconds())
 	}
 	return errors.Join(errs...)
 }
