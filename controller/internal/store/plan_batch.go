@@ -105,7 +105,9 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 		part := ws[from:min(from+rowsPerInsert, len(ws))]
 		args := make([]any, 0, 5*len(part))
 		for _, w := range part {
-			args = append(args, w.id, w.rev, w.digest, w.data, stamp)
+			// The text is kept once, in the history: the current plan is
+			// the history's row of the current revision (planText).
+			args = append(args, w.id, w.rev, w.digest, "", stamp)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO display_plans (display_id, revision, digest, plan, updated_at) VALUES `+tuples(len(part), 5)+`
 			ON CONFLICT (display_id) DO UPDATE SET revision = excluded.revision, digest = excluded.digest, plan = excluded.plan, updated_at = excluded.updated_at`, args...); err != nil {
@@ -180,6 +182,11 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 	}
 	return nil
 }
+
+// planText is the text of a display's current plan, in a query over
+// display_plans p: its history's row of that revision, or what
+// display_plans itself held (written before the text was kept once).
+const planText = `COALESCE((SELECT h.plan FROM display_plan_history h WHERE h.display_id = p.display_id AND h.revision = p.revision), p.plan)`
 
 // tuples is "(?, …), (?, …), …": n rows of k parameters.
 func tuples(n, k int) string {

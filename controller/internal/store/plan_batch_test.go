@@ -16,7 +16,7 @@ import (
 // one superseded, the assets of each revision recorded (given as a list
 // or read from the plan), a display met twice in a batch stored twice in
 // order, revisions past keeping pruned, and a deleted display failing the
-// batch with ErrNotFound.
+// batch with ErrNotFound. The plan text is written once (in the history).
 func TestSavePlansKeepsEachDisplaysHistory(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, t.TempDir())
@@ -99,6 +99,12 @@ func TestSavePlansKeepsEachDisplaysHistory(t *testing.T) {
 	cur, err := s.DisplayPlan(ctx, ids[1])
 	if err != nil || cur.Revision != 3 || cur.Digest != "c" || !strings.Contains(string(cur.Plan), `"revision":3,`) {
 		t.Errorf("display 1's plan in force: %+v %s %v", cur, cur.Plan, err)
+	}
+
+	// The text is written once, in the history.
+	var copies int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM display_plans WHERE plan != ''`).Scan(&copies); err != nil || copies != 0 {
+		t.Errorf("%d current plans hold their text beside the history's (%v)", copies, err)
 	}
 
 	// 91 days on, with no acknowledgment: superseded revisions go.

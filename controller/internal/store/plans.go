@@ -163,7 +163,7 @@ type StoredPlan struct {
 func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, error) {
 	var p StoredPlan
 	var at string
-	err := s.r.QueryRowContext(ctx, `SELECT revision, digest, plan, acked_revision, updated_at FROM display_plans WHERE display_id = ?`,
+	err := s.r.QueryRowContext(ctx, `SELECT p.revision, p.digest, `+planText+`, p.acked_revision, p.updated_at FROM display_plans p WHERE p.display_id = ?`,
 		displayID).Scan(&p.Revision, &p.Digest, &p.Plan, &p.AckedRevision, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("store: plan of display %d: %w", displayID, ErrNotFound)
