@@ -198,12 +198,13 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 	s.mu.Lock()
 	p := s.pusher
 	s.mu.Unlock()
-	// Plans are built and stored a batch at a time, the next batch
-	// building while one is stored (the writer is taken once per batch,
-	// not once per display), and pushed once all are stored: an agent
-	// acknowledges its plan at once, and acknowledgments taking the
-	// writer between the batches made the last screens wait (issue 14:
-	// a notice to 10,000 took 1.4 s, most of it in that queue).
+	// Plans are built, stored and pushed a batch at a time, the next
+	// batch building while one is stored: the writer is taken once per
+	// batch, not once per display, and the first screens have their plan
+	// before the last are compiled. (Pushing only once every batch was
+	// stored, so that the agents' acknowledgments would not queue for the
+	// writer between batches, was slower at 1,000 agents: 130–140 ms
+	// against 120–130 ms max.)
 	const batch = 256
 	batches := make(chan []built, 1)
 	go func() {
@@ -217,7 +218,7 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 		}
 	}()
 	var errs []error
-	var saved []savedPlan
+	saved, first, rev := 0, int64(0), int64(0)
 	for bs := range batches {
 		var changed []built
 		for _, b := range bs {
@@ -237,22 +238,23 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 		if err != nil {
 			errs = append(errs, err)
 		}
-		saved = append(saved, sv...)
-	}
-	stored := time.Now()
-	for _, sv := range saved {
-		if p == nil {
-			break
+		for _, sv := range sv {
+			if p == nil {
+				break
+			}
+			if err := p.PushPlan(ctx, sv.id, sv.plan); err != nil && !isOffline(err) {
+				errs = append(errs, fmt.Errorf("push plan to display %d: %w", sv.id, err))
+			}
 		}
-		if err := p.PushPlan(ctx, sv.id, sv.plan); err != nil && !isOffline(err) {
-			errs = append(errs, fmt.Errorf("push plan to display %d: %w", sv.id, err))
+		if saved == 0 && len(sv) > 0 {
+			first, rev = sv[0].id, sv[0].plan.Revision
 		}
+		saved += len(sv)
 	}
-	if len(saved) > 0 {
+	if saved > 0 {
 		// One line a refresh (a line a display was 10,000 writes to the
 		// log for one notice; each is at debug level).
-		s.log.Info("plans changed", "displays", len(saved), "first", saved[0].id, "revision", saved[0].plan.Revision,
-			"stored_ms", stored.Sub(start).Milliseconds(), "queued_ms", time.Since(stored).Milliseconds())
+		s.log.Info("plans changed", "displays", saved, "first", first, "revision", rev, "ms", time.Since(start).Milliseconds())
 	}
 	return errors.Join(errs...)
 }
