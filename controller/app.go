@@ -160,11 +160,17 @@ type serveConfig struct {
 	maxVideoLength time.Duration
 	renderWorkers  int
 	videoFPS       int
+	pprof          string
 }
 
 func (c serveConfig) validate() error {
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return usageError{fmt.Sprintf("--listen %q is not HOST:PORT (for example 127.0.0.1:8080)", c.listen)}
+	}
+	if c.pprof != "" {
+		if err := checkPprofAddr(c.pprof); err != nil {
+			return err
+		}
 	}
 	if strings.TrimSpace(c.data) == "" {
 		return usageError{"--data must name a directory (for example ./var)"}
@@ -286,6 +292,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
+	fs.StringVar(&cfg.pprof, "pprof", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback HOST:PORT, for example 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -319,6 +326,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if seeded {
 			log.Info("demo data created", "users", "admin approver editor technician viewer", "password", seed.DemoPassword)
+		}
+	}
+
+	if cfg.pprof != "" {
+		if err := servePprof(ctx, cfg.pprof, log); err != nil {
+			return err
 		}
 	}
 

@@ -28,7 +28,7 @@ func TestCAPFeedReachesItsGroupAndEnds(t *testing.T) {
 	e.tech.call("PATCH", fmt.Sprintf("/displays/%d", coast), map[string]any{"group_id": g["id"]}, 200)
 	e.rotation(coast, 50, 60_000, "Giờ mở cửa chợ")
 	ag, state := e.agent("ven-bien", 128, 64, "virtual", nil)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	waitSynced(t, ag, 1, 1)
 
 	ict := time.FixedZone("+07", 7*3600)
 	now := time.Now().In(ict).Truncate(time.Second)
@@ -67,7 +67,7 @@ func TestCAPFeedReachesItsGroupAndEnds(t *testing.T) {
 	if polled["last_result"] != "ok" || polled["last_error"] != "" {
 		t.Fatalf("poll: %v", polled)
 	}
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 2)
+	waitSynced(t, ag, 2, 1)
 
 	urgentAsset := func(id int64) string {
 		for _, pl := range e.plan(id).Playlists {
@@ -98,7 +98,7 @@ func TestCAPFeedReachesItsGroupAndEnds(t *testing.T) {
 	doc = cancel
 	mu.Unlock()
 	admin.call("POST", fmt.Sprintf("/cap-feeds/%v/poll", f["id"]), nil, 200)
-	ag.waitLine(t, regexp.MustCompile(`msg="new plan"`), 3)
+	ag.waitLine(t, regexp.MustCompile(`msg="new plan" revision=\d+ entries=1 `), 2) // the rotation alone again
 	if urgentAsset(coast) != "" {
 		t.Fatal("the cancelled alert is still in the plan")
 	}

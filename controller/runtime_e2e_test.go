@@ -729,19 +729,29 @@ func (e *runtimeEnv) agentEnrolOnly(name string, w, h int) (string, string) {
 // TestUrgentNoticeOverridesAtOnce: an approver sends an approved notice as
 // urgent; the screen shows it at once, above its schedule, and returns to
 // its rotation when the notice is cancelled.
+// waitSynced waits until the agent holds the files of the nth plan it got
+// of that many entries: counting plans does not tell which is which, as
+// its first plan may come before a schedule made just then joins it.
+func waitSynced(t *testing.T, ag *proc, entries, nth int) {
+	t.Helper()
+	l := ag.waitLine(t, regexp.MustCompile(fmt.Sprintf(`msg="new plan" revision=\d+ entries=%d `, entries)), nth)
+	rev := regexp.MustCompile(`revision=(\d+)`).FindStringSubmatch(l)[1]
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=`+rev+` `), 1)
+}
+
 func TestUrgentNoticeOverridesAtOnce(t *testing.T) {
 	e := newRuntimeEnv(t)
 	id := e.display("ben-xe", 128, 64)
 	e.rotation(id, 50, 60_000, "Giờ xe chạy")
 	ag, state := e.agent("ben-xe", 128, 64, "virtual", nil)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	waitSynced(t, ag, 1, 1)
 
 	m := e.author.call("POST", "/media", map[string]any{"title": "KHẨN", "kind": "text", "body": "Mưa lớn: hạn chế ra đường"}, 201)
 	e.author.call("POST", fmt.Sprintf("/media/%v/submit", m["id"]), nil, 200)
 	e.waitMediaReady(m["id"])
 	e.approver.call("POST", fmt.Sprintf("/media/%v/approve", m["id"]), nil, 200)
 	n := e.approver.call("POST", "/urgent-notices", map[string]any{"media_id": m["id"], "minutes": 30}, 201)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 2)
+	waitSynced(t, ag, 2, 1)
 
 	urgentAsset := func() string {
 		for _, pl := range e.plan(id).Playlists {
@@ -766,7 +776,7 @@ func TestUrgentNoticeOverridesAtOnce(t *testing.T) {
 	}
 
 	e.approver.call("POST", fmt.Sprintf("/urgent-notices/%v/cancel", n["id"]), nil, 200)
-	ag.waitLine(t, regexp.MustCompile(`msg="new plan"`), 3)
+	ag.waitLine(t, regexp.MustCompile(`msg="new plan" revision=\d+ entries=1 `), 2) // the rotation alone again
 	if urgentAsset() != "" {
 		t.Fatal("the cancelled notice is still in the plan")
 	}

@@ -39,6 +39,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +62,7 @@ type config struct {
 	peers  string
 	keep   bool
 	wait   time.Duration
+	pprof  string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -74,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.peers, "peers", "gorilla-hub,mosquitto", "peers to run beside pano, comma-separated; empty for none")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
+	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file (serve --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -127,16 +130,17 @@ var sourceIPs = func() []net.IP {
 var panel = protocol.Panel{Width: 128, Height: 64}
 
 type bench struct {
-	cfg      config
-	out, log io.Writer
-	dir      string
-	ctlBin   string
-	ctl      *proc
-	api      string // http://host:port
-	procs    []*proc
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	agents   []*agent
+	cfg       config
+	out, log  io.Writer
+	dir       string
+	ctlBin    string
+	ctl       *proc
+	api       string // http://host:port
+	pprofAddr string // the controller's --pprof, with -pprof
+	procs     []*proc
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	agents    []*agent
 
 	result panoResult
 	// afterNotice, if set, runs once every agent has the urgent notice,
@@ -222,9 +226,15 @@ func (b *bench) startController(n int) error {
 	// Real screens come from addresses of their own; these share eight,
 	// so the per-address cap (128 by default) is raised to let them in.
 	perAddr := max(128, b.cfg.agents/len(sourceIPs)+128)
-	b.ctl, err = startProc(filepath.Join(b.dir, fmt.Sprintf("controller-%d.log", n)), b.ctlBin,
-		"serve", "--demo", "--listen", "127.0.0.1:0", "--data", filepath.Join(b.dir, "data"),
-		"--max-conns-per-address", fmt.Sprint(perAddr))
+	args := []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--data", filepath.Join(b.dir, "data"),
+		"--max-conns-per-address", fmt.Sprint(perAddr)}
+	if b.cfg.pprof != "" {
+		if b.pprofAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+		args = append(args, "--pprof", b.pprofAddr)
+	}
+	b.ctl, err = startProc(filepath.Join(b.dir, fmt.Sprintf("controller-%d.log", n)), b.ctlBin, args...)
 	if err != nil {
 		return err
 	}
@@ -234,6 +244,38 @@ func (b *bench) startController(n int) error {
 	}
 	b.api = listening.FindStringSubmatch(line)[1]
 	return nil
+}
+
+// freeLoopbackAddr is a loopback address with a port free a moment ago.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// profile fetches a CPU profile of the controller (serve --pprof at
+// addr) of secs seconds into file.
+func profile(addr string, secs int, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (b *bench) stop() {
@@ -341,6 +383,13 @@ func (b *bench) runPano() error {
 		return err
 	}
 
+	var prof chan error
+	if b.cfg.pprof != "" {
+		// The profile's 3 s begin just before the notice and cover it.
+		prof = make(chan error, 1)
+		go func() { prof <- profile(b.pprofAddr, 3, b.cfg.pprof) }()
+		time.Sleep(100 * time.Millisecond)
+	}
 	tn := time.Now()
 	for _, a := range b.agents {
 		a.mu.Lock()
@@ -356,6 +405,12 @@ func (b *bench) runPano() error {
 	if _, err := b.waitAll("urgent notice", tn, func(a *agent) bool { return !a.noticeAt.IsZero() },
 		func(a *agent) time.Time { return a.noticeAt }, 30*time.Second); err != nil {
 		return err
+	}
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return fmt.Errorf("CPU profile: %w", err)
+		}
+		b.logf("CPU profile of the notice in %s (go tool pprof -top %s)", b.cfg.pprof, b.cfg.pprof)
 	}
 	var notice, applied []float64
 	for _, a := range b.agents {

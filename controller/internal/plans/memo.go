@@ -25,6 +25,7 @@ type memo struct {
 	ownPB    onceMap[struct{}, map[int64]bool]
 	urgent   onceMap[struct{}, []store.UrgentNotice]
 	scheds   onceMap[struct{}, []store.Schedule]
+	classes  onceMap[classKey, *class]
 }
 
 type renditionKey struct {

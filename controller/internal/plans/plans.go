@@ -39,9 +39,9 @@ type Pusher interface {
 
 // Options configure the service.
 type Options struct {
-	TimeZone string // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
-	Fallback string // what a screen shows with nothing playable (default black)
-	Debounce time.Duration
+	TimeZone string        // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
+	Fallback string        // what a screen shows with nothing playable (default black)
+	Debounce time.Duration // wait after a change for the rest of its burst (default 25 ms)
 	Now      func() time.Time
 	// Programs keeps compiled programs (issue 11); without it programs are
 	// left out of plans.
@@ -94,7 +94,11 @@ func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Se
 		opt.Fallback = protocol.FallbackBlack
 	}
 	if opt.Debounce == 0 {
-		opt.Debounce = 200 * time.Millisecond
+		// Long enough for one request's rows (an approval touches
+		// several) to settle, short beside issue 14's 100 ms for a change
+		// to reach every screen; changes made while a refresh runs are
+		// coalesced into the next one anyway.
+		opt.Debounce = 25 * time.Millisecond
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -356,10 +360,13 @@ func entryOf(sc store.Schedule) protocol.Entry {
 	return e
 }
 
-// digestOf hashes what the plan says, not when or under which revision.
+// digestOf hashes what the plan says, not for which display, when or under
+// which revision.
 func digestOf(p *protocol.Plan) (string, error) {
 	q := *p
-	q.Revision, q.Generated = 0, time.Time{}
+	// Without the display id: a display's digest is only ever compared
+	// with its own, and displays of one class share it (share.go).
+	q.Revision, q.DisplayID, q.Generated = 0, 0, time.Time{}
 	data, err := json.Marshal(q)
 	if err != nil {
 		return "", fmt.Errorf("plans: digest: %w", err)

@@ -147,3 +147,32 @@ func BenchmarkRefreshAllUnchanged(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRefreshUrgentNotice10000: issue 14's case, an urgent notice to
+// every one of 10,000 displays, then its cancellation; each refresh
+// compiles, stores and pushes 10,000 new plans.
+func BenchmarkRefreshUrgentNotice10000(b *testing.B) {
+	ctx := context.Background()
+	f := newFleet(b, 10000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		n, err := f.st.CreateUrgentNotice(ctx, store.System, f.media, nil, 3600e9)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := f.refresh(ctx, "urgent_notice", n.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if _, err := f.st.CancelUrgentNotice(ctx, store.System, n.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := f.refresh(ctx, "urgent_notice", n.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(2*b.N), "ms/refresh")
+}

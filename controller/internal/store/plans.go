@@ -164,7 +164,7 @@ func (s *Store) DisplayPlan(ctx context.Context, displayID int64) (StoredPlan, e
 	var p StoredPlan
 	var at string
 	acks := s.pendingAcks(displayID)
-	err := s.r.QueryRowContext(ctx, `SELECT revision, digest, plan, acked_revision, updated_at FROM display_plans WHERE display_id = ?`,
+	err := s.r.QueryRowContext(ctx, `SELECT p.revision, p.digest, `+planText+`, p.acked_revision, p.updated_at FROM display_plans p WHERE p.display_id = ?`,
 		displayID).Scan(&p.Revision, &p.Digest, &p.Plan, &p.AckedRevision, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("store: plan of display %d: %w", displayID, ErrNotFound)
@@ -193,6 +193,9 @@ type PlanWrite struct {
 	DisplayID int64
 	Digest    string
 	Encode    func(revision int64) ([]byte, error)
+	// Assets is the SHA-256 of every asset the plan names, recorded in
+	// its history; nil: read from the plan's JSON (slower).
+	Assets []string
 }
 
 // SavedPlan is what SavePlans did with a PlanWrite: the revision in force,
@@ -214,13 +217,8 @@ func (s *Store) SavePlans(ctx context.Context, plans []PlanWrite) ([]SavedPlan, 
 		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
 	defer tx.Rollback()
-	stmts, err := preparePlanStmts(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("store: save plans: %w", err)
-	}
-	defer stmts.Close()
-	for i, p := range plans {
-		if out[i], err = s.savePlan(ctx, stmts, p); err != nil {
+	for _, idx := range rounds(plans) {
+		if err := s.savePlanSet(ctx, tx, plans, idx, out); err != nil {
 			return nil, err
 		}
 	}
@@ -228,35 +226,6 @@ func (s *Store) SavePlans(ctx context.Context, plans []PlanWrite) ([]SavedPlan, 
 		return nil, fmt.Errorf("store: save plans: %w", err)
 	}
 	return out, nil
-}
-
-func (s *Store) savePlan(ctx context.Context, stmts *planStmts, p PlanWrite) (SavedPlan, error) {
-	displayID := p.DisplayID
-	var rev int64
-	var old string
-	err := stmts.current.QueryRowContext(ctx, displayID).Scan(&rev, &old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	if err == nil && old == p.Digest {
-		return SavedPlan{Revision: rev}, nil
-	}
-	rev++
-	data, err := p.Encode(rev)
-	if err != nil {
-		return SavedPlan{}, err
-	}
-	_, err = stmts.upsert.ExecContext(ctx, displayID, rev, p.Digest, string(data), s.stamp())
-	if isForeignKey(err) {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, ErrNotFound)
-	}
-	if err != nil {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	if err := s.keepPlan(ctx, stmts, displayID, rev, data); err != nil {
-		return SavedPlan{}, fmt.Errorf("store: save plan of display %d: %w", displayID, err)
-	}
-	return SavedPlan{Revision: rev, Changed: true, JSON: data}, nil
 }
 
 // SetPlanAcked records the plan revision a display's agent runs (and that

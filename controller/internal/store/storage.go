@@ -105,7 +105,7 @@ func (s *Store) ReferencedSHAs(ctx context.Context) (map[string]bool, error) {
 // PlanAssetSHAs returns the hashes of the assets the displays' stored
 // plans name.
 func (s *Store) PlanAssetSHAs(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT display_id, plan FROM display_plans`)
+	rows, err := s.r.QueryContext(ctx, `SELECT p.display_id, `+planText+` FROM display_plans p`)
 	if err != nil {
 		return nil, fmt.Errorf("store: plan assets: %w", err)
 	}
