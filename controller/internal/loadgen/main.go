@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.peers, "peers", "gorilla-hub,mosquitto", "peers to run beside pano, comma-separated; empty for none")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
-	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file (serve --pprof)")
+	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, and one of the idle window to FILE.idle (serve --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -356,6 +356,13 @@ func (b *bench) runPano() error {
 		return err
 	}
 	idleFrom := time.Now()
+	var idleProf chan error
+	if b.cfg.pprof != "" {
+		// What idle agents cost: a profile of the idle window's middle.
+		idleProf = make(chan error, 1)
+		secs := max(1, int(b.cfg.idle/time.Second)/2)
+		go func() { idleProf <- profile(b.pprofAddr, secs, b.cfg.pprof+".idle") }()
+	}
 	// RSS moves with each garbage collection: the median of a sample every
 	// 2 s over the window.
 	var samples []int64
@@ -372,6 +379,12 @@ func (b *bench) runPano() error {
 		return err
 	}
 	idleCPU := float64(cpu1-cpu0) / clockTicks / time.Since(idleFrom).Seconds() * 100
+	if idleProf != nil {
+		if err := <-idleProf; err != nil {
+			return fmt.Errorf("CPU profile of the idle window: %w", err)
+		}
+		b.logf("CPU profile of the idle window in %s.idle", b.cfg.pprof)
+	}
 	slices.Sort(samples)
 	rss1 := samples[len(samples)/2]
 	idleDrops := f.drops.Load() - drops0
