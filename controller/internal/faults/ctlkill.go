@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/apiclient"
 )
 
 // controllerKill9: runs times, the controller takes a burst of API writes
@@ -110,11 +112,11 @@ func (h *harness) controllerKill9(r *result) error {
 					items = append(items, map[string]any{"media_id": id, "duration_ms": 1000})
 				}
 				var p struct{ ID int64 }
-				if w.author.call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("burst-%d-%d", k, j), "items": items}, &p) != nil {
+				if w.author.Call("POST", "/playlists", map[string]any{"name": fmt.Sprintf("burst-%d-%d", k, j), "items": items}, &p) != nil {
 					continue
 				}
 				ack(fmt.Sprintf("/playlists/%d", p.ID))
-				w.author.call("POST", fmt.Sprintf("/playlists/%d/submit", p.ID), nil, nil)
+				w.author.Call("POST", fmt.Sprintf("/playlists/%d/submit", p.ID), nil, nil)
 			}
 		}()
 		go func() { // schedules: created, changed, and every other one deleted
@@ -126,14 +128,14 @@ func (h *harness) controllerKill9(r *result) error {
 				}
 				path := fmt.Sprintf("/schedules/%d", id)
 				ack(path)
-				w.appr.call("PATCH", path, map[string]any{"priority": 10 + (j+1)%80}, nil)
+				w.appr.Call("PATCH", path, map[string]any{"priority": 10 + (j+1)%80}, nil)
 				if j%10 == 0 {
 					continue // one in ten stays: a display's entries grow slowly
 				}
 				mu.Lock()
 				deleting[path] = true // in flight at the kill: either way is right
 				mu.Unlock()
-				if w.appr.call("DELETE", path, nil, nil) == nil {
+				if w.appr.Call("DELETE", path, nil, nil) == nil {
 					mu.Lock()
 					delete(deleting, path)
 					acked = slices.DeleteFunc(acked, func(p string) bool { return p == path })
@@ -169,7 +171,7 @@ func (h *harness) controllerKill9(r *result) error {
 			if deleting[path] {
 				continue
 			}
-			if w.appr.call("GET", path, nil, nil) != nil {
+			if w.appr.Call("GET", path, nil, nil) != nil {
 				ackedLost++
 			}
 			if strings.HasPrefix(path, "/media/") {
@@ -257,7 +259,7 @@ func (w *world) halfRows(k int) int {
 			PlaylistID int64 `json:"playlist_id"`
 		}
 	}
-	w.appr.call("GET", "/schedules", nil, &scheds)
+	w.appr.Call("GET", "/schedules", nil, &scheds)
 	for _, s := range scheds.Items {
 		if !have[s.PlaylistID] {
 			n++
@@ -267,10 +269,10 @@ func (w *world) halfRows(k int) int {
 }
 
 // pageAll reads every page of a list into out (a pointer to a slice).
-func pageAll[T any](c *client, path string, out *[]T) error {
+func pageAll[T any](c *apiclient.Client, path string, out *[]T) error {
 	for off := 0; ; off += 500 {
 		var p struct{ Items []T }
-		if err := c.call("GET", fmt.Sprintf("%s?limit=500&offset=%d", path, off), nil, &p); err != nil {
+		if err := c.Call("GET", fmt.Sprintf("%s?limit=500&offset=%d", path, off), nil, &p); err != nil {
 			return err
 		}
 		*out = append(*out, p.Items...)
@@ -309,7 +311,7 @@ func tornFiles(dir string) int {
 
 // slowUpload uploads a 400×200 picture of noise (about 300 KB), its body
 // sent 16 KiB every 10 ms.
-func slowUpload(c *client, title string, seed uint64) (int64, error) {
+func slowUpload(c *apiclient.Client, title string, seed uint64) (int64, error) {
 	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
 	rnd := rand.New(rand.NewPCG(seed, 7))
 	for i := range img.Pix {
@@ -327,7 +329,7 @@ func slowUpload(c *client, title string, seed uint64) (int64, error) {
 	fw.Write(pngData.Bytes())
 	mw.Close()
 	var m struct{ ID int64 }
-	err := c.do("POST", "/media", mw.FormDataContentType(), &slowReader{r: &body}, &m)
+	err := c.Do("POST", "/media", mw.FormDataContentType(), &slowReader{r: &body}, &m)
 	return m.ID, err
 }
 

@@ -67,7 +67,7 @@ func (h *harness) linkFlaps(r *result) error {
 			return want, err
 		}
 		if prev != 0 {
-			if err := w.appr.call("DELETE", fmt.Sprintf("/schedules/%d", prev), nil, nil); err != nil {
+			if err := w.appr.Call("DELETE", fmt.Sprintf("/schedules/%d", prev), nil, nil); err != nil {
 				return want, err
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -15,8 +14,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +26,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -45,7 +43,7 @@ type world struct {
 	// restarts counts controller starts, to name the logs.
 	restarts int
 
-	author, appr, tech *client
+	author, appr, tech *apiclient.Client
 }
 
 var listening = regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
@@ -74,12 +72,12 @@ func (w *world) startController() error {
 		return fmt.Errorf("controller: %v\n%s", err, w.ctl.tail())
 	}
 	w.addr = listening.FindStringSubmatch(line)[1]
-	w.author, w.appr, w.tech = newClient("http://"+w.addr), newClient("http://"+w.addr), newClient("http://"+w.addr)
+	w.author, w.appr, w.tech = apiclient.New("http://"+w.addr, 30*time.Second), apiclient.New("http://"+w.addr, 30*time.Second), apiclient.New("http://"+w.addr, 30*time.Second)
 	for _, x := range []struct {
-		c    *client
+		c    *apiclient.Client
 		name string
 	}{{w.author, "editor"}, {w.appr, "approver"}, {w.tech, "technician"}} {
-		if err := x.c.login(x.name); err != nil {
+		if err := x.c.Login(x.name); err != nil {
 			return fmt.Errorf("login after start %d: %v", w.restarts, err)
 		}
 	}
@@ -101,7 +99,7 @@ func (w *world) close() {
 // display creates a display.
 func (w *world) display(name string, width, height int, profile string) (int64, error) {
 	var d struct{ ID int64 }
-	err := w.tech.call("POST", "/displays", map[string]any{"name": name, "width": width, "height": height, "profile": profile}, &d)
+	err := w.tech.Call("POST", "/displays", map[string]any{"name": name, "width": width, "height": height, "profile": profile}, &d)
 	return d.ID, err
 }
 
@@ -112,23 +110,23 @@ func (w *world) slide(title string, rgb [3]byte) (int64, error) {
 	var m struct {
 		ID int64
 	}
-	if err := w.author.call("POST", "/media", map[string]any{"title": title, "kind": "text", "body": title,
+	if err := w.author.Call("POST", "/media", map[string]any{"title": title, "kind": "text", "body": title,
 		"style": map[string]any{"color": hex, "title_color": hex, "background": hex, "hide_title": true}}, &m); err != nil {
 		return 0, err
 	}
-	if err := w.author.call("POST", fmt.Sprintf("/media/%d/submit", m.ID), nil, nil); err != nil {
+	if err := w.author.Call("POST", fmt.Sprintf("/media/%d/submit", m.ID), nil, nil); err != nil {
 		return 0, err
 	}
 	if err := w.waitReady(m.ID); err != nil {
 		return 0, err
 	}
-	return m.ID, w.appr.call("POST", fmt.Sprintf("/media/%d/approve", m.ID), nil, nil)
+	return m.ID, w.appr.Call("POST", fmt.Sprintf("/media/%d/approve", m.ID), nil, nil)
 }
 
 func (w *world) waitReady(id int64) error {
 	for i := 0; i < 600; i++ {
 		var m struct{ Processing string }
-		if err := w.appr.call("GET", fmt.Sprintf("/media/%d", id), nil, &m); err != nil {
+		if err := w.appr.Call("GET", fmt.Sprintf("/media/%d", id), nil, &m); err != nil {
 			return err
 		}
 		if m.Processing == "ready" || m.Processing == "" {
@@ -146,13 +144,13 @@ func (w *world) rotation(name string, ms int, media ...int64) (int64, error) {
 		items = append(items, map[string]any{"media_id": id, "duration_ms": ms})
 	}
 	var p struct{ ID int64 }
-	if err := w.author.call("POST", "/playlists", map[string]any{"name": name, "items": items}, &p); err != nil {
+	if err := w.author.Call("POST", "/playlists", map[string]any{"name": name, "items": items}, &p); err != nil {
 		return 0, err
 	}
-	if err := w.author.call("POST", fmt.Sprintf("/playlists/%d/submit", p.ID), nil, nil); err != nil {
+	if err := w.author.Call("POST", fmt.Sprintf("/playlists/%d/submit", p.ID), nil, nil); err != nil {
 		return 0, err
 	}
-	return p.ID, w.appr.call("POST", fmt.Sprintf("/playlists/%d/approve", p.ID), nil, nil)
+	return p.ID, w.appr.Call("POST", fmt.Sprintf("/playlists/%d/approve", p.ID), nil, nil)
 }
 
 // schedule puts a playlist on a display all day, every day, from yesterday
@@ -168,13 +166,13 @@ func (w *world) schedule(playlist, display int64, priority, days int, dayparts .
 		in["start_time"], in["end_time"] = "00:00", "24:00"
 	}
 	var s struct{ ID int64 }
-	err := w.appr.call("POST", "/schedules", in, &s)
+	err := w.appr.Call("POST", "/schedules", in, &s)
 	return s.ID, err
 }
 
 func (w *world) plan(display int64) (protocol.Plan, error) {
 	var out struct{ Plan protocol.Plan }
-	err := w.appr.call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
+	err := w.appr.Call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
 	return out.Plan, err
 }
 
@@ -182,7 +180,7 @@ func (w *world) health(display int64) (*protocol.Health, error) {
 	var d struct {
 		Agent *struct{ Health *protocol.Health }
 	}
-	if err := w.tech.call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
+	if err := w.tech.Call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
 		return nil, err
 	}
 	if d.Agent == nil || d.Agent.Health == nil {
@@ -222,7 +220,7 @@ func (w *world) converged(display int64, within time.Duration) (protocol.Plan, e
 // records is the controller's proof of play for a display.
 func (w *world) records(display int64) ([]protocol.PlayRecord, error) {
 	var out struct{ Items []protocol.PlayRecord }
-	err := w.appr.call("GET", fmt.Sprintf("/play-records?display_id=%d&limit=10000", display), nil, &out)
+	err := w.appr.Call("GET", fmt.Sprintf("/play-records?display_id=%d&limit=10000", display), nil, &out)
 	return out.Items, err
 }
 
@@ -286,68 +284,6 @@ func badCacheFiles(state string) (bad, files int) {
 		return nil
 	})
 	return
-}
-
-// client is an API client with a session cookie and the CSRF token.
-type client struct {
-	base string
-	http *http.Client
-	csrf string
-}
-
-func newClient(base string) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-}
-
-func (c *client) login(name string) error {
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := c.call("POST", "/session", map[string]any{"name": name, "password": "pano-demo-57"}, &out); err != nil {
-		return err
-	}
-	c.csrf = out.CSRF
-	return nil
-}
-
-func (c *client) call(method, path string, in, out any) error {
-	var body io.Reader
-	ctype := ""
-	if in != nil {
-		j, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body, ctype = bytes.NewReader(j), "application/json"
-	}
-	return c.do(method, path, ctype, body, out)
-}
-
-func (c *client) do(method, path, ctype string, body io.Reader, out any) error {
-	req, err := http.NewRequest(method, c.base+"/api/v1"+path, body)
-	if err != nil {
-		return err
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
 }
 
 // proc is a child process whose output goes to a log file and is scanned
@@ -672,17 +608,17 @@ func (w *world) image(title string, seed uint64, width, height int) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	if err := w.author.call("POST", fmt.Sprintf("/media/%d/submit", id), nil, nil); err != nil {
+	if err := w.author.Call("POST", fmt.Sprintf("/media/%d/submit", id), nil, nil); err != nil {
 		return 0, err
 	}
 	if err := w.waitReady(id); err != nil {
 		return 0, err
 	}
-	return id, w.appr.call("POST", fmt.Sprintf("/media/%d/approve", id), nil, nil)
+	return id, w.appr.Call("POST", fmt.Sprintf("/media/%d/approve", id), nil, nil)
 }
 
 // upload posts a noise PNG as a new draft.
-func (w *world) upload(c *client, title string, seed uint64, width, height int) (int64, error) {
+func (w *world) upload(c *apiclient.Client, title string, seed uint64, width, height int) (int64, error) {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	rnd := rand.New(rand.NewPCG(seed, 99))
 	for i := range img.Pix {
@@ -702,6 +638,6 @@ func (w *world) upload(c *client, title string, seed uint64, width, height int) 
 	fw.Write(pngData.Bytes())
 	mw.Close()
 	var m struct{ ID int64 }
-	err := c.do("POST", "/media", mw.FormDataContentType(), &body, &m)
+	err := c.Do("POST", "/media", mw.FormDataContentType(), &body, &m)
 	return m.ID, err
 }

@@ -49,6 +49,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -145,7 +146,7 @@ type bench struct {
 	result panoResult
 	// afterNotice, if set, runs once every agent has the urgent notice,
 	// before the reconnect storm (the test checks the controller's side).
-	afterNotice func(appr *client) error
+	afterNotice func(appr *apiclient.Client) error
 }
 
 // panoResult is what the pano line says; the peers' ratios use it.
@@ -391,8 +392,8 @@ func (b *bench) runPano() error {
 	b.logf("controller RSS: %d KiB with no agent, %d KiB (median; %d–%d) with %d", rss0, rss1, samples[0], samples[len(samples)-1], len(b.agents))
 
 	// An urgent notice to every display, sent by the demo's approver.
-	appr := newClient(b.api)
-	if err := appr.login("approver"); err != nil {
+	appr := apiclient.New(b.api, 60*time.Second)
+	if err := appr.Login("approver"); err != nil {
 		return err
 	}
 
@@ -409,7 +410,7 @@ func (b *bench) runPano() error {
 		a.watchFrom = tn
 		a.mu.Unlock()
 	}
-	if err := appr.call("POST", "/api/v1/urgent-notices", map[string]any{
+	if err := appr.Call("POST", "/urgent-notices", map[string]any{
 		"text": "Thông báo khẩn: load generator", "minutes": 30, "every_display": true,
 	}, nil); err != nil {
 		return fmt.Errorf("urgent notice: %w", err)
@@ -553,8 +554,8 @@ func latest(agents []*agent, at func(*agent) time.Time) time.Time {
 // enrol creates a display per agent through the API, and enrols the agent
 // with a one-time code as `pano-agent enroll` does.
 func (b *bench) enrol() error {
-	tech := newClient(b.api)
-	if err := tech.login("technician"); err != nil {
+	tech := apiclient.New(b.api, 60*time.Second)
+	if err := tech.Login("technician"); err != nil {
 		return err
 	}
 	b.agents = make([]*agent, b.cfg.agents)
@@ -596,20 +597,20 @@ func (b *bench) enrol() error {
 	return nil
 }
 
-func (b *bench) enrolOne(tech *client, i int) (*agent, error) {
+func (b *bench) enrolOne(tech *apiclient.Client, i int) (*agent, error) {
 	name := fmt.Sprintf("lg-%05d", i)
 	var d struct{ ID int64 }
-	if err := tech.call("POST", "/api/v1/displays", map[string]any{"name": name, "width": panel.Width, "height": panel.Height, "profile": "virtual"}, &d); err != nil {
+	if err := tech.Call("POST", "/displays", map[string]any{"name": name, "width": panel.Width, "height": panel.Height, "profile": "virtual"}, &d); err != nil {
 		return nil, err
 	}
 	var code struct{ Code string }
-	if err := tech.call("POST", fmt.Sprintf("/api/v1/displays/%d/enrollment-codes", d.ID), nil, &code); err != nil {
+	if err := tech.Call("POST", fmt.Sprintf("/displays/%d/enrollment-codes", d.ID), nil, &code); err != nil {
 		return nil, err
 	}
 	// The enrolment request as `pano-agent enroll` sends it.
 	var out protocol.EnrollResponse
-	agentClient := &client{base: b.api, http: tech.http}
-	if err := agentClient.call("POST", protocol.EnrollPath, protocol.EnrollRequest{
+	agentClient := &apiclient.Client{Base: b.api, HTTP: tech.HTTP} // no prefix: the agent's endpoint
+	if err := agentClient.Call("POST", protocol.EnrollPath, protocol.EnrollRequest{
 		Code: code.Code, Name: name, Profile: "virtual", Panel: panel, AgentVersion: "loadgen",
 	}, &out); err != nil {
 		return nil, fmt.Errorf("enrol %s: %w", name, err)

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/apiclient"
 )
 
 // Twenty simulated agents enrol on a real controller, connect, take their
@@ -15,7 +17,7 @@ import (
 func TestLoadgenSmall(t *testing.T) {
 	var out, log bytes.Buffer
 	b := &bench{cfg: config{agents: 20, idle: time.Second, dials: 8, peers: "gorilla-hub", wait: time.Minute}, out: &out, log: &log}
-	b.afterNotice = func(appr *client) error {
+	b.afterNotice = func(appr *apiclient.Client) error {
 		for _, a := range b.agents {
 			var p struct {
 				Revision      int64 `json:"revision"`
@@ -24,7 +26,7 @@ func TestLoadgenSmall(t *testing.T) {
 			// The ack is recorded after it is read: wait for it, boundedly.
 			deadline := time.Now().Add(30 * time.Second)
 			for {
-				if err := appr.call("GET", fmt.Sprintf("/api/v1/displays/%d/plan", a.display), nil, &p); err != nil {
+				if err := appr.Call("GET", fmt.Sprintf("/displays/%d/plan", a.display), nil, &p); err != nil {
 					return err
 				}
 				a.mu.Lock()

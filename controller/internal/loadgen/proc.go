@@ -2,17 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -99,62 +94,4 @@ func (p *proc) stop() {
 		p.cmd.Process.Kill()
 		<-p.done
 	}
-}
-
-// client is a logged-in user of the controller's API.
-type client struct {
-	base string
-	http *http.Client
-	csrf string
-}
-
-func newClient(base string) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{base: base, http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-}
-
-func (c *client) login(name string) error {
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := c.call("POST", "/api/v1/session", map[string]any{"name": name, "password": "pano-demo-57"}, &out); err != nil {
-		return err
-	}
-	c.csrf = out.CSRF
-	return nil
-}
-
-// call sends in as JSON to path and decodes the answer into out.
-func (c *client) call(method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		j, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, c.base+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(b)))
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
 }

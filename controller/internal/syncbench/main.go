@@ -27,7 +27,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,8 +36,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"mime/multipart"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +46,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -126,8 +124,8 @@ type bench struct {
 	prx      *proxy
 	agents   []*agent
 	api      string
-	tech     *client
-	appr     *client
+	tech     *apiclient.Client
+	appr     *apiclient.Client
 }
 
 type agent struct {
@@ -243,18 +241,18 @@ func (b *bench) startController() error {
 		return fmt.Errorf("controller: %v\n%s", err, b.ctl.tail())
 	}
 	b.api = listening.FindStringSubmatch(line)[1]
-	b.tech, b.appr = newClient(b.api), newClient(b.api)
-	if err := b.tech.login("technician"); err != nil {
+	b.tech, b.appr = apiclient.New(b.api, 30*time.Second), apiclient.New(b.api, 30*time.Second)
+	if err := b.tech.Login("technician"); err != nil {
 		return err
 	}
-	return b.appr.login("approver")
+	return b.appr.Login("approver")
 }
 
 // setUp creates the group, its displays, the slides, the rotation and its
 // schedule, and returns the media ID of each slide.
 func (b *bench) setUp() ([]int64, error) {
 	var g struct{ ID int64 }
-	if err := b.tech.call("POST", "/groups", map[string]any{"name": "syncbench"}, &g); err != nil {
+	if err := b.tech.Call("POST", "/groups", map[string]any{"name": "syncbench"}, &g); err != nil {
 		return nil, err
 	}
 	rnd := rand.New(rand.NewPCG(b.cfg.seed, 1))
@@ -266,7 +264,7 @@ func (b *bench) setUp() ([]int64, error) {
 		}
 		a.skew = time.Duration(rnd.Int64N(int64(2*b.cfg.skew)+1)) - b.cfg.skew
 		var d struct{ ID int64 }
-		if err := b.tech.call("POST", "/displays", map[string]any{"name": a.name, "width": panelW, "height": panelH, "profile": profile, "group_id": g.ID}, &d); err != nil {
+		if err := b.tech.Call("POST", "/displays", map[string]any{"name": a.name, "width": panelW, "height": panelH, "profile": profile, "group_id": g.ID}, &d); err != nil {
 			return nil, err
 		}
 		a.display = d.ID
@@ -283,16 +281,16 @@ func (b *bench) setUp() ([]int64, error) {
 		items = append(items, map[string]any{"media_id": id, "duration_ms": s.ms})
 	}
 	var pl struct{ ID int64 }
-	if err := b.appr.call("POST", "/playlists", map[string]any{"name": "syncbench", "items": items}, &pl); err != nil {
+	if err := b.appr.Call("POST", "/playlists", map[string]any{"name": "syncbench", "items": items}, &pl); err != nil {
 		return nil, err
 	}
 	for _, step := range []string{"submit", "approve"} {
-		if err := b.appr.call("POST", fmt.Sprintf("/playlists/%d/%s", pl.ID, step), nil, nil); err != nil {
+		if err := b.appr.Call("POST", fmt.Sprintf("/playlists/%d/%s", pl.ID, step), nil, nil); err != nil {
 			return nil, err
 		}
 	}
 	today := time.Now().UTC()
-	err := b.appr.call("POST", "/schedules", map[string]any{
+	err := b.appr.Call("POST", "/schedules", map[string]any{
 		"playlist_id": pl.ID, "group_id": g.ID,
 		"starts_on": today.AddDate(0, 0, -1).Format(time.DateOnly), "ends_on": today.AddDate(0, 0, 2).Format(time.DateOnly),
 		"weekdays": 127, "start_time": "00:00", "end_time": "24:00", "priority": 50,
@@ -321,7 +319,7 @@ func (b *bench) slide(title string, rgb [3]byte) (int64, error) {
 		ID         int64
 		Processing string
 	}
-	if err := b.appr.do("POST", "/media", mw.FormDataContentType(), &body, &m); err != nil {
+	if err := b.appr.Do("POST", "/media", mw.FormDataContentType(), &body, &m); err != nil {
 		return 0, err
 	}
 	for i := 0; m.Processing != "ready" && m.Processing != ""; i++ {
@@ -329,12 +327,12 @@ func (b *bench) slide(title string, rgb [3]byte) (int64, error) {
 			return 0, fmt.Errorf("media %d still %q after 60 s", m.ID, m.Processing)
 		}
 		time.Sleep(100 * time.Millisecond) // the pipeline has no signal over HTTP: bounded poll
-		if err := b.appr.call("GET", fmt.Sprintf("/media/%d", m.ID), nil, &m); err != nil {
+		if err := b.appr.Call("GET", fmt.Sprintf("/media/%d", m.ID), nil, &m); err != nil {
 			return 0, err
 		}
 	}
 	for _, step := range []string{"submit", "approve"} {
-		if err := b.appr.call("POST", fmt.Sprintf("/media/%d/%s", m.ID, step), nil, nil); err != nil {
+		if err := b.appr.Call("POST", fmt.Sprintf("/media/%d/%s", m.ID, step), nil, nil); err != nil {
 			return 0, err
 		}
 	}
@@ -355,7 +353,7 @@ func (b *bench) startAgents() error {
 		}
 		go a.rx.run()
 		var code struct{ Code string }
-		if err := b.tech.call("POST", fmt.Sprintf("/displays/%d/enrollment-codes", a.display), nil, &code); err != nil {
+		if err := b.tech.Call("POST", fmt.Sprintf("/displays/%d/enrollment-codes", a.display), nil, &code); err != nil {
 			return err
 		}
 		state := filepath.Join(b.dir, a.name)
@@ -377,7 +375,7 @@ func (b *bench) startAgents() error {
 
 func (b *bench) plan(display int64) (protocol.Plan, error) {
 	var out struct{ Plan protocol.Plan }
-	err := b.appr.call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
+	err := b.appr.Call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
 	return out.Plan, err
 }
 
@@ -385,7 +383,7 @@ func (b *bench) health(display int64) (*protocol.Health, error) {
 	var d struct {
 		Agent *struct{ Health *protocol.Health }
 	}
-	if err := b.appr.call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
+	if err := b.appr.Call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
 		return nil, err
 	}
 	if d.Agent == nil || d.Agent.Health == nil {
@@ -580,68 +578,6 @@ func pct(xs []float64, p float64) float64 {
 	}
 	i := int(math.Ceil(p/100*float64(len(xs)))) - 1
 	return xs[max(0, min(i, len(xs)-1))]
-}
-
-// client is an API client with a session cookie and the CSRF token.
-type client struct {
-	base string
-	http *http.Client
-	csrf string
-}
-
-func newClient(base string) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-}
-
-func (c *client) login(name string) error {
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := c.call("POST", "/session", map[string]any{"name": name, "password": "pano-demo-57"}, &out); err != nil {
-		return err
-	}
-	c.csrf = out.CSRF
-	return nil
-}
-
-func (c *client) call(method, path string, in, out any) error {
-	var body io.Reader
-	ctype := ""
-	if in != nil {
-		j, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body, ctype = bytes.NewReader(j), "application/json"
-	}
-	return c.do(method, path, ctype, body, out)
-}
-
-func (c *client) do(method, path, ctype string, body io.Reader, out any) error {
-	req, err := http.NewRequest(method, c.base+"/api/v1"+path, body)
-	if err != nil {
-		return err
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
 }
 
 // proc is a child process whose output goes to a log file and is scanned
