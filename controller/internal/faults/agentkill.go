@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/childproc"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -90,16 +90,16 @@ func (h *harness) agentKill9(r *result) error {
 		return err
 	}
 	starts := 0
-	startAgent := func() (*proc, error) {
+	startAgent := func() (*childproc.Proc, error) {
 		starts++
-		return startProc(filepath.Join(w.dir, fmt.Sprintf("agent-%d.log", starts)), nil, h.agentBin, "run", "--state", state)
+		return childproc.Start(filepath.Join(w.dir, fmt.Sprintf("agent-%d.log", starts)), nil, h.agentBin, "run", "--state", state)
 	}
 	ag, err := startAgent()
 	if err != nil {
 		return err
 	}
-	if _, err := ag.waitLine(regexp.MustCompile(`msg="content synced"`), 3*time.Minute); err != nil {
-		return fmt.Errorf("agent: %v\n%s", err, ag.tail())
+	if _, err := ag.WaitLine(regexp.MustCompile(`msg="content synced"`), 3*time.Minute); err != nil {
+		return fmt.Errorf("agent: %v\n%s", err, ag.Tail())
 	}
 
 	acked, journaled, onScreen := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -120,9 +120,8 @@ func (h *harness) agentKill9(r *result) error {
 			}
 		}
 		time.Sleep(h.between(100*time.Millisecond, 2*time.Second)) // a random moment to die
-		ag.cmd.Process.Signal(syscall.SIGKILL)
-		<-ag.done
-		corruptUsed += ag.count("asset cannot play")
+		ag.Kill()
+		corruptUsed += ag.Count("asset cannot play")
 		a, all := readJournal(state)
 		for _, id := range a {
 			acked[id] = true
@@ -145,7 +144,7 @@ func (h *harness) agentKill9(r *result) error {
 	if ag, err = startAgent(); err != nil {
 		return err
 	}
-	defer ag.stop()
+	defer ag.Stop()
 	if _, err := w.converged(display, 3*time.Minute); err != nil {
 		r.fail("the agent did not converge after the last kill: %v", err)
 	}
@@ -191,11 +190,11 @@ func (h *harness) agentKill9(r *result) error {
 		time.Sleep(200 * time.Millisecond) // uploads are not told over HTTP: bounded poll
 	}
 	dup := duplicates(recs)
-	ag.stop()
-	corruptUsed += ag.count("asset cannot play")
+	ag.Stop()
+	corruptUsed += ag.Count("asset cannot play")
 	bad, files := badCacheFiles(state)
 	corruptCached += bad
-	w.ctl.stop()
+	w.ctl.Stop()
 	integ := integrity(w.data)
 
 	r.add("runs", runs)

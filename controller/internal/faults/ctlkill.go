@@ -47,7 +47,7 @@ func (h *harness) controllerKill9(r *result) error {
 	}
 	defer func() {
 		if w.ctl != nil {
-			w.ctl.stop()
+			w.ctl.Stop()
 		}
 	}()
 	display, err := w.display("faults-ctl", 64, 32, "virtual")
@@ -186,7 +186,7 @@ func (h *harness) controllerKill9(r *result) error {
 			k, len(acked), orphans, torn, halfRows, ackedLost, audit)
 		// The next burst goes to this controller, restarted after a kill.
 	}
-	w.ctl.stop()
+	w.ctl.Stop()
 	w.ctl = nil
 	if s := integrity(w.data); s != "ok" {
 		integ = s

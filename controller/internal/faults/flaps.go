@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/childproc"
 )
 
 // palette: solid slide colours far apart, consecutive ones different.
@@ -89,13 +91,13 @@ func (h *harness) linkFlaps(r *result) error {
 		"width=64", "height=32", "gamma=1"); err != nil {
 		return err
 	}
-	ag, err := startProc(filepath.Join(w.dir, "agent.log"), nil, h.agentBin, "run", "--state", state)
+	ag, err := childproc.Start(filepath.Join(w.dir, "agent.log"), nil, h.agentBin, "run", "--state", state)
 	if err != nil {
 		return err
 	}
-	defer ag.stop()
-	if _, err := ag.waitLine(regexp.MustCompile(`msg="content synced"`), 3*time.Minute); err != nil {
-		return fmt.Errorf("agent: %v\n%s", err, ag.tail())
+	defer ag.Stop()
+	if _, err := ag.WaitLine(regexp.MustCompile(`msg="content synced"`), 3*time.Minute); err != nil {
+		return fmt.Errorf("agent: %v\n%s", err, ag.Tail())
 	}
 	if err := waitColour(rx, want, 10*time.Second); err != nil {
 		return err
@@ -145,8 +147,8 @@ func (h *harness) linkFlaps(r *result) error {
 	}
 	frames, _, gap, _ := rx.snapshot()
 	hostStall := stall.stop()
-	ag.stop()
-	w.ctl.stop()
+	ag.Stop()
+	w.ctl.Stop()
 	integ := integrity(w.data)
 	r.add("runs", runs)
 	r.add("converged", converged)

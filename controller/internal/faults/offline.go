@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/childproc"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -32,7 +33,7 @@ func (h *harness) offlineDays(r *result) error {
 	}
 	defer func() {
 		if w.ctl != nil {
-			w.ctl.stop()
+			w.ctl.Stop()
 		}
 	}()
 	const name = "faults-offline"
@@ -95,11 +96,11 @@ func (h *harness) offlineDays(r *result) error {
 		"width=64", "height=32", "gamma=1"); err != nil {
 		return err
 	}
-	ag, err := startProc(filepath.Join(w.dir, "agent.log"), []string{"PANO_CLOCK_FILE=" + clk}, h.agentBin, "run", "--state", state)
+	ag, err := childproc.Start(filepath.Join(w.dir, "agent.log"), []string{"PANO_CLOCK_FILE=" + clk}, h.agentBin, "run", "--state", state)
 	if err != nil {
 		return err
 	}
-	defer ag.stop()
+	defer ag.Stop()
 	plan, err := w.converged(display, 3*time.Minute)
 	if err != nil {
 		return err
@@ -119,9 +120,9 @@ func (h *harness) offlineDays(r *result) error {
 	}
 
 	// Offline.
-	w.ctl.stop()
+	w.ctl.Stop()
 	w.ctl = nil
-	if _, err := ag.waitLine(regexp.MustCompile(`controller link down`), 30*time.Second); err != nil {
+	if _, err := ag.WaitLine(regexp.MustCompile(`controller link down`), 30*time.Second); err != nil {
 		return fmt.Errorf("agent: %v", err)
 	}
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"database/sql"
@@ -21,12 +20,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
+	"github.com/pano-signage/pano/controller/internal/childproc"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -38,7 +37,7 @@ type world struct {
 	name string
 	dir  string // the scenario's directory: logs, agent states
 	data string // the controller's data directory
-	ctl  *proc
+	ctl  *childproc.Proc
 	addr string // host:port
 	// restarts counts controller starts, to name the logs.
 	restarts int
@@ -62,14 +61,14 @@ func (h *harness) newWorld(name string) (*world, error) {
 func (w *world) startController() error {
 	w.restarts++
 	var err error
-	w.ctl, err = startProc(filepath.Join(w.dir, fmt.Sprintf("controller-%d.log", w.restarts)), nil,
+	w.ctl, err = childproc.Start(filepath.Join(w.dir, fmt.Sprintf("controller-%d.log", w.restarts)), nil,
 		w.h.ctlBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", w.data)
 	if err != nil {
 		return err
 	}
-	line, err := w.ctl.waitLine(listening, 60*time.Second)
+	line, err := w.ctl.WaitLine(listening, 60*time.Second)
 	if err != nil {
-		return fmt.Errorf("controller: %v\n%s", err, w.ctl.tail())
+		return fmt.Errorf("controller: %v\n%s", err, w.ctl.Tail())
 	}
 	w.addr = listening.FindStringSubmatch(line)[1]
 	w.author, w.appr, w.tech = apiclient.New("http://"+w.addr, 30*time.Second), apiclient.New("http://"+w.addr, 30*time.Second), apiclient.New("http://"+w.addr, 30*time.Second)
@@ -86,13 +85,12 @@ func (w *world) startController() error {
 
 // kill ends the controller with SIGKILL.
 func (w *world) kill() {
-	w.ctl.cmd.Process.Signal(syscall.SIGKILL)
-	<-w.ctl.done
+	w.ctl.Kill()
 }
 
 func (w *world) close() {
 	if w.ctl != nil {
-		w.ctl.stop()
+		w.ctl.Stop()
 	}
 }
 
@@ -284,113 +282,6 @@ func badCacheFiles(state string) (bad, files int) {
 		return nil
 	})
 	return
-}
-
-// proc is a child process whose output goes to a log file and is scanned
-// for lines waited on.
-type proc struct {
-	cmd  *exec.Cmd
-	logf string
-	done chan struct{}
-
-	mu    sync.Mutex
-	lines []string
-	grew  chan struct{}
-}
-
-func startProc(logf string, env []string, bin string, args ...string) (*proc, error) {
-	f, err := os.Create(logf)
-	if err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: exec.Command(bin, args...), logf: logf, done: make(chan struct{}), grew: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	r, w := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	go func() {
-		p.cmd.Wait()
-		w.Close()
-	}()
-	go func() {
-		defer close(p.done) // after the last line is read
-		defer f.Close()
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			fmt.Fprintln(f, sc.Text())
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			close(p.grew)
-			p.grew = make(chan struct{})
-			p.mu.Unlock()
-		}
-		io.Copy(io.Discard, r)
-	}()
-	return p, nil
-}
-
-// waitLine waits for a line matching re and returns it.
-func (p *proc) waitLine(re *regexp.Regexp, within time.Duration) (string, error) {
-	deadline := time.After(within)
-	seen := 0
-	for {
-		p.mu.Lock()
-		for ; seen < len(p.lines); seen++ {
-			if re.MatchString(p.lines[seen]) {
-				l := p.lines[seen]
-				p.mu.Unlock()
-				return l, nil
-			}
-		}
-		grew := p.grew
-		p.mu.Unlock()
-		select {
-		case <-grew:
-		case <-p.done:
-			return "", errors.New("exited")
-		case <-deadline:
-			return "", fmt.Errorf("no line matching %q within %v", re, within)
-		}
-	}
-}
-
-// count is how many lines so far contain s.
-func (p *proc) count(s string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, l := range p.lines {
-		if strings.Contains(l, s) {
-			n++
-		}
-	}
-	return n
-}
-
-// tail is the last lines of the output, for an error message.
-func (p *proc) tail() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.lines
-	if len(l) > 15 {
-		l = l[len(l)-15:]
-	}
-	return strings.Join(l, "\n")
-}
-
-// stop ends the process with SIGTERM, then SIGKILL after 10 s.
-func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
 }
 
 // link is a TCP proxy between agents and their controller that can cut the

@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
+	"github.com/pano-signage/pano/controller/internal/childproc"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -135,10 +136,10 @@ type bench struct {
 	out, log  io.Writer
 	dir       string
 	ctlBin    string
-	ctl       *proc
+	ctl       *childproc.Proc
 	api       string // http://host:port
 	pprofAddr string // the controller's --pprof, with -pprof
-	procs     []*proc
+	procs     []*childproc.Proc
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	agents    []*agent
@@ -235,11 +236,11 @@ func (b *bench) startController(n int) error {
 		}
 		args = append(args, "--pprof", b.pprofAddr)
 	}
-	b.ctl, err = startProc(filepath.Join(b.dir, fmt.Sprintf("controller-%d.log", n)), b.ctlBin, args...)
+	b.ctl, err = childproc.Start(filepath.Join(b.dir, fmt.Sprintf("controller-%d.log", n)), nil, b.ctlBin, args...)
 	if err != nil {
 		return err
 	}
-	line, err := b.ctl.waitLine(listening, 60*time.Second)
+	line, err := b.ctl.WaitLine(listening, 60*time.Second)
 	if err != nil {
 		return fmt.Errorf("controller: %v (log in %s)", err, b.dir)
 	}
@@ -285,10 +286,10 @@ func (b *bench) stop() {
 		b.wg.Wait()
 	}
 	if b.ctl != nil {
-		b.ctl.stop()
+		b.ctl.Stop()
 	}
 	for _, p := range b.procs {
-		p.stop()
+		p.Stop()
 	}
 	if b.dir != "" {
 		if b.cfg.keep {
@@ -312,12 +313,12 @@ func (b *bench) runPano() error {
 	// garbage collected by the enrolment's traffic. A controller just
 	// started holds start-up garbage (a login's argon2 hash alone is 64
 	// MiB) until traffic triggers a collection, so its RSS is no baseline.
-	rss0, err := settledRSS(b.ctl.pid())
+	rss0, err := settledRSS(b.ctl.PID())
 	if err != nil {
 		return err
 	}
 	// Cold: a controller that has not seen an agent since it started.
-	b.ctl.stop()
+	b.ctl.Stop()
 	if err := b.startController(2); err != nil {
 		return err
 	}
@@ -352,7 +353,7 @@ func (b *bench) runPano() error {
 
 	// Idle: every agent connected and holding its plan, reporting.
 	drops0 := f.drops.Load()
-	cpu0, err := cpuTicks(b.ctl.pid())
+	cpu0, err := cpuTicks(b.ctl.PID())
 	if err != nil {
 		return err
 	}
@@ -368,14 +369,14 @@ func (b *bench) runPano() error {
 	// 2 s over the window.
 	var samples []int64
 	for time.Since(idleFrom) < b.cfg.idle {
-		x, err := rssKiB(b.ctl.pid())
+		x, err := rssKiB(b.ctl.PID())
 		if err != nil {
 			return err
 		}
 		samples = append(samples, x)
 		time.Sleep(min(2*time.Second, b.cfg.idle-time.Since(idleFrom)))
 	}
-	cpu1, err := cpuTicks(b.ctl.pid())
+	cpu1, err := cpuTicks(b.ctl.PID())
 	if err != nil {
 		return err
 	}
@@ -466,7 +467,7 @@ func (b *bench) runPano() error {
 	b.cancel()
 	b.wg.Wait()
 	b.cancel = nil
-	b.ctl.stop()
+	b.ctl.Stop()
 	b.ctl = nil
 
 	line := fmt.Sprintf("hub_agents=%d rss_kib_per_agent=%.1f idle_cpu_pct=%.1f notice_max_ms=%.1f notice_p99_ms=%.1f notice_p50_ms=%.1f applied_p99_ms=%.1f connect_all_s=%.2f storm_s=%.2f drops=%d",

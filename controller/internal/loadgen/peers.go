@@ -16,6 +16,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/gorilla/websocket"
+	"github.com/pano-signage/pano/controller/internal/childproc"
 )
 
 // peerRun is one peer's deliveries of a message to every client: when each
@@ -145,19 +146,19 @@ var hubListening = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
 // runGorilla delivers one message through the chat-example hub.
 func (b *bench) runGorilla() error {
-	p, err := startProc(filepath.Join(b.dir, "gorillahub.log"), filepath.Join(b.dir, "gorillahub"), "-listen", "127.0.0.1:0")
+	p, err := childproc.Start(filepath.Join(b.dir, "gorillahub.log"), nil, filepath.Join(b.dir, "gorillahub"), "-listen", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	b.procs = append(b.procs, p)
-	line, err := p.waitLine(hubListening, 30*time.Second)
+	line, err := p.WaitLine(hubListening, 30*time.Second)
 	if err != nil {
 		return err
 	}
 	url := "ws://" + hubListening.FindStringSubmatch(line)[1] + "/ws"
 	n := b.cfg.agents
 	r := newPeerRun(n, b.peerSize())
-	if r.rss0, err = rssKiB(p.pid()); err != nil {
+	if r.rss0, err = rssKiB(p.PID()); err != nil {
 		return err
 	}
 	conns := make([]*websocket.Conn, n)
@@ -209,7 +210,7 @@ func (b *bench) runGorilla() error {
 	if err := r.wait("warm-up", time.Minute, func() bool { return r.warmed >= n }); err != nil {
 		return err
 	}
-	if r.rss1, err = rssKiB(p.pid()); err != nil {
+	if r.rss1, err = rssKiB(p.PID()); err != nil {
 		return err
 	}
 	d, err := r.deliver(func(msg []byte) error { return pub.WriteMessage(websocket.TextMessage, msg) })
@@ -239,7 +240,7 @@ func (b *bench) runMosquitto() error {
 		"allow_duplicate_messages true\nlistener %d 127.0.0.1\nallow_anonymous true\nmax_connections -1\npersistence false\n", port)), 0o644); err != nil {
 		return err
 	}
-	p, err := startProc(filepath.Join(b.dir, "mosquitto.log"), bin, "-c", conf)
+	p, err := childproc.Start(filepath.Join(b.dir, "mosquitto.log"), nil, bin, "-c", conf)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func (b *bench) runMosquitto() error {
 	}
 	n := b.cfg.agents
 	r := newPeerRun(n, b.peerSize())
-	if r.rss0, err = rssKiB(p.pid()); err != nil {
+	if r.rss0, err = rssKiB(p.PID()); err != nil {
 		return err
 	}
 	const topic = "pano/notice"
@@ -302,7 +303,7 @@ func (b *bench) runMosquitto() error {
 	if err := r.wait("warm-up", time.Minute, func() bool { return r.warmed >= n }); err != nil {
 		return err
 	}
-	if r.rss1, err = rssKiB(p.pid()); err != nil {
+	if r.rss1, err = rssKiB(p.PID()); err != nil {
 		return err
 	}
 	d, err := r.deliver(publish)
@@ -344,7 +345,7 @@ func freePort() (int, error) {
 
 // waitListening waits until addr accepts a connection (Mosquitto says
 // nothing on stdout when it is ready).
-func waitListening(addr string, p *proc, within time.Duration) error {
+func waitListening(addr string, p *childproc.Proc, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -353,7 +354,7 @@ func waitListening(addr string, p *proc, within time.Duration) error {
 			return nil
 		}
 		select {
-		case <-p.done:
+		case <-p.Done:
 			return fmt.Errorf("exited before listening on %s", addr)
 		default:
 		}

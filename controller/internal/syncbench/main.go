@@ -25,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -42,11 +41,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
+	"github.com/pano-signage/pano/controller/internal/childproc"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -120,7 +118,7 @@ type bench struct {
 	dir      string
 	ctlBin   string
 	agentBin string
-	ctl      *proc
+	ctl      *childproc.Proc
 	prx      *proxy
 	agents   []*agent
 	api      string
@@ -134,7 +132,7 @@ type agent struct {
 	skew    time.Duration
 	display int64
 	rx      *port
-	proc    *proc
+	proc    *childproc.Proc
 }
 
 func (b *bench) run() error {
@@ -163,15 +161,15 @@ func (b *bench) run() error {
 	// may show another slide in place of one still downloading.
 	synced := regexp.MustCompile(fmt.Sprintf(`msg="content synced" revision=\d+ assets=%d`, len(slides)))
 	for _, a := range b.agents {
-		if _, err := a.proc.waitLine(synced, 3*time.Minute); err != nil {
-			return fmt.Errorf("agent %s: %v:\n%s", a.name, err, a.proc.tail())
+		if _, err := a.proc.WaitLine(synced, 3*time.Minute); err != nil {
+			return fmt.Errorf("agent %s: %v:\n%s", a.name, err, a.proc.Tail())
 		}
 		select {
 		case <-a.rx.started:
-		case <-a.proc.done:
-			return fmt.Errorf("agent %s exited before playing:\n%s", a.name, a.proc.tail())
+		case <-a.proc.Done:
+			return fmt.Errorf("agent %s exited before playing:\n%s", a.name, a.proc.Tail())
 		case <-time.After(time.Minute):
-			return fmt.Errorf("agent %s synced but sent no slide within a minute:\n%s", a.name, a.proc.tail())
+			return fmt.Errorf("agent %s synced but sent no slide within a minute:\n%s", a.name, a.proc.Tail())
 		}
 	}
 	plan, err := b.plan(b.agents[0].display)
@@ -232,13 +230,13 @@ var listening = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
 func (b *bench) startController() error {
 	data := filepath.Join(b.dir, "controller")
 	var err error
-	b.ctl, err = startProc(filepath.Join(b.dir, "controller.log"), nil, b.ctlBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", data)
+	b.ctl, err = childproc.Start(filepath.Join(b.dir, "controller.log"), nil, b.ctlBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", data)
 	if err != nil {
 		return err
 	}
-	line, err := b.ctl.waitLine(listening, 60*time.Second)
+	line, err := b.ctl.WaitLine(listening, 60*time.Second)
 	if err != nil {
-		return fmt.Errorf("controller: %v\n%s", err, b.ctl.tail())
+		return fmt.Errorf("controller: %v\n%s", err, b.ctl.Tail())
 	}
 	b.api = listening.FindStringSubmatch(line)[1]
 	b.tech, b.appr = apiclient.New(b.api, 30*time.Second), apiclient.New(b.api, 30*time.Second)
@@ -364,7 +362,7 @@ func (b *bench) startAgents() error {
 		if out, err := enrol.CombinedOutput(); err != nil {
 			return fmt.Errorf("enrol %s: %v\n%s", a.name, err, out)
 		}
-		a.proc, err = startProc(filepath.Join(b.dir, a.name+".log"), []string{"PANO_CLOCK_SKEW=" + a.skew.String()},
+		a.proc, err = childproc.Start(filepath.Join(b.dir, a.name+".log"), []string{"PANO_CLOCK_SKEW=" + a.skew.String()},
 			b.agentBin, "run", "--state", state)
 		if err != nil {
 			return err
@@ -395,7 +393,7 @@ func (b *bench) health(display int64) (*protocol.Health, error) {
 func (b *bench) stop() {
 	for _, a := range b.agents {
 		if a.proc != nil {
-			a.proc.stop()
+			a.proc.Stop()
 		}
 		if a.rx != nil {
 			a.rx.conn.Close()
@@ -405,7 +403,7 @@ func (b *bench) stop() {
 		b.prx.close()
 	}
 	if b.ctl != nil {
-		b.ctl.stop()
+		b.ctl.Stop()
 	}
 	if b.dir == "" {
 		return
@@ -578,98 +576,4 @@ func pct(xs []float64, p float64) float64 {
 	}
 	i := int(math.Ceil(p/100*float64(len(xs)))) - 1
 	return xs[max(0, min(i, len(xs)-1))]
-}
-
-// proc is a child process whose output goes to a log file and is scanned
-// for lines waited on.
-type proc struct {
-	cmd  *exec.Cmd
-	logf string
-	done chan struct{}
-
-	mu    sync.Mutex
-	lines []string
-	grew  chan struct{}
-}
-
-func startProc(logf string, env []string, bin string, args ...string) (*proc, error) {
-	f, err := os.Create(logf)
-	if err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: exec.Command(bin, args...), logf: logf, done: make(chan struct{}), grew: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	r, w := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	go func() {
-		p.cmd.Wait()
-		w.Close()
-		close(p.done)
-	}()
-	go func() {
-		defer f.Close()
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			fmt.Fprintln(f, sc.Text())
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			close(p.grew)
-			p.grew = make(chan struct{})
-			p.mu.Unlock()
-		}
-		io.Copy(io.Discard, r)
-	}()
-	return p, nil
-}
-
-// waitLine waits for a line matching re and returns it.
-func (p *proc) waitLine(re *regexp.Regexp, within time.Duration) (string, error) {
-	deadline := time.After(within)
-	seen := 0
-	for {
-		p.mu.Lock()
-		for ; seen < len(p.lines); seen++ {
-			if re.MatchString(p.lines[seen]) {
-				l := p.lines[seen]
-				p.mu.Unlock()
-				return l, nil
-			}
-		}
-		grew := p.grew
-		p.mu.Unlock()
-		select {
-		case <-grew:
-		case <-p.done:
-			return "", errors.New("exited")
-		case <-deadline:
-			return "", fmt.Errorf("no line matching %q within %v", re, within)
-		}
-	}
-}
-
-// tail is the last lines of the output, for an error message.
-func (p *proc) tail() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.lines
-	if len(l) > 15 {
-		l = l[len(l)-15:]
-	}
-	return strings.Join(l, "\n")
-}
-
-// stop ends the process with SIGTERM, then SIGKILL after 10 s.
-func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
 }
