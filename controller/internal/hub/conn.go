@@ -377,9 +377,11 @@ func (c *conn) sendPlan(p Plan, have int64) {
 	}
 	c.plansSent[id] = p.Revision // before sending: the ack may come at once
 	c.h.m.acksOutstanding.Inc()
-	c.mu.Unlock()
 	c.h.m.pushes.Inc()
+	// Queued under the lock that chose it, so that two plans are queued in
+	// the order of their revisions (enqueue never blocks).
 	c.enqueue(outbound{data: data, queued: time.Now(), plan: true})
+	c.mu.Unlock()
 }
 
 // planEnvelope is a plan message around a plan's JSON: the envelope's

@@ -40,6 +40,12 @@ func (s *Service) Kick() {
 // Changed asks for a recompile, soon, of the plans a change to an object
 // (by the audit's type and id; see Affects) can reach; it never blocks.
 func (s *Service) Changed(objectType string, id int64) {
+	if objectType == "display" {
+		// Deleted, or made anew under the id of one deleted (SQLite reuses
+		// the highest): what is known of its stored plan is read again, not
+		// taken from the display that had the id before.
+		s.forget(id)
+	}
 	s.mu.Lock()
 	s.changes = append(s.changes, change{objectType, id})
 	s.mu.Unlock()

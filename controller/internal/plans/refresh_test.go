@@ -272,3 +272,55 @@ func TestSharedReadsMakeTheSamePlans(t *testing.T) {
 		}
 	}
 }
+
+// A display made under the id of one just deleted (SQLite reuses the
+// highest) gets a plan of its own, not the deleted display's, even when
+// both changes reach the service before it refreshes.
+func TestDisplayMadeUnderADeletedOnesIDGetsItsOwnPlan(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := setup(t)
+	old, err := st.CreateDisplay(ctx, store.System, store.Display{Name: "cu", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{96, 128} { // three revisions
+		if _, _, err := svc.Compile(ctx, old.ID); err != nil {
+			t.Fatal(err)
+		}
+		old.Width = w
+		if _, err := st.UpdateDisplay(ctx, store.System, old); err != nil {
+			t.Fatal(err)
+		}
+		svc.Changed("display", old.ID)
+	}
+	if _, _, err := svc.Compile(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := svc.Plan(ctx, old.ID); err != nil || p.Revision != 3 {
+		t.Fatalf("the old display's plan: revision %d, %v; want 3", p.Revision, err)
+	}
+	if err := st.DeleteDisplay(ctx, store.System, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	svc.Changed("display", old.ID)
+	made, err := st.CreateDisplay(ctx, store.System, store.Display{Name: "moi", Width: 192, Height: 96, Fit: "contain", Profile: "virtual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.ID != old.ID {
+		t.Fatalf("the new display got id %d, not the deleted %d: the test shows nothing", made.ID, old.ID)
+	}
+	svc.Changed("display", made.ID)
+	if _, _, err := svc.Compile(ctx, made.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Plan(ctx, made.ID)
+	var plan protocol.Plan
+	if err == nil {
+		err = json.Unmarshal(p.JSON, &plan)
+	}
+	if err != nil || p.Revision != 1 || plan.Revision != 1 || plan.Panel.Width != 192 {
+		t.Fatalf("the new display is served revision %d (a plan of revision %d for a panel %d wide), %v; want its own: revision 1, 192 wide",
+			p.Revision, plan.Revision, plan.Panel.Width, err)
+	}
+}

@@ -223,15 +223,14 @@ func (s *Service) FlushHealth(ctx context.Context) error {
 			hs = append(hs, store.HealthWrite{DisplayID: id, Health: r.data, At: r.at, Samples: r.samples})
 		}
 		if err := s.st.SaveHealths(ctx, hs, HealthSampleEvery); err != nil {
-			// Kept for the next flush, unless a newer report came.
+			// Kept for the next flush: a newer report that came meanwhile
+			// stays the latest, and the samples of both are kept.
 			s.mu.Lock()
 			if s.health == nil {
 				s.health = map[int64]*healthReport{}
 			}
 			for id, r := range pending {
-				if s.health[id] == nil {
-					s.health[id] = r
-				}
+				s.health[id] = s.health[id].after(r)
 			}
 			s.mu.Unlock()
 			return err
