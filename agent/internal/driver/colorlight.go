@@ -203,14 +203,7 @@ func (d *Colorlight) sendLocked() error {
 	}
 	err := d.w.WriteFrames(d.pkts)
 	d.drawn = d.drawn || err == nil
-	switch {
-	case err != nil && d.state.Up:
-		d.state = State{Up: false, Since: d.now(), Err: err}
-	case err != nil:
-		d.state.Err = err
-	case !d.state.Up:
-		d.state = State{Up: true, Since: d.now()}
-	}
+	d.state.sent(err, d.now())
 	if err != nil {
 		return fmt.Errorf("colorlight: %w", err)
 	}

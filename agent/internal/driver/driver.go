@@ -64,6 +64,20 @@ type State struct {
 	Mode string
 }
 
+// sent records how a frame (or an off) went: Up and Since follow it,
+// Err says why it is down, Retries count from the change. What else the
+// state holds (frames dropped since the driver opened, a video mode) stays.
+func (s *State) sent(err error, now time.Time) {
+	switch {
+	case err != nil && s.Up:
+		s.Up, s.Since, s.Err, s.Retries = false, now, err, 0
+	case err != nil:
+		s.Err = err
+	case !s.Up:
+		s.Up, s.Since, s.Err, s.Retries = true, now, nil, 0
+	}
+}
+
 // StateReporter is implemented by drivers that can report State. Callers
 // poll it and report changes, rather than logging every failed frame.
 type StateReporter interface {

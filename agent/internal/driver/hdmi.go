@@ -224,14 +224,7 @@ func (d *HDMI) showLocked(frame *image.RGBA) error {
 		d.blit(buf, frame)
 		err = d.out.present()
 	}
-	switch {
-	case err != nil && d.state.Up:
-		d.state = State{Up: false, Since: time.Now(), Err: err}
-	case err != nil:
-		d.state.Err = err
-	case !d.state.Up:
-		d.state = State{Up: true, Since: time.Now()}
-	}
+	d.state.sent(err, time.Now())
 	if err != nil {
 		return fmt.Errorf("hdmi: %w", err)
 	}

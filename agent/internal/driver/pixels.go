@@ -75,14 +75,7 @@ func (d *Pixels) sendLocked() error {
 		return nil
 	}
 	d.drawn = d.drawn || err == nil
-	switch {
-	case err != nil && d.state.Up:
-		d.state = State{Up: false, Since: d.now(), Err: err}
-	case err != nil:
-		d.state.Err = err
-	case !d.state.Up:
-		d.state = State{Up: true, Since: d.now()}
-	}
+	d.state.sent(err, d.now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.name, err)
 	}
@@ -144,12 +137,7 @@ func (d *Pixels) Off() error {
 	clear(d.f.payload())
 	err := o.off()
 	d.drawn = false
-	switch {
-	case err != nil && d.state.Up:
-		d.state = State{Up: false, Since: d.now(), Err: err}
-	case err == nil && !d.state.Up:
-		d.state = State{Up: true, Since: d.now()}
-	}
+	d.state.sent(err, d.now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.name, err)
 	}
