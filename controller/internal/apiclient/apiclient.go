@@ -7,12 +7,15 @@ package apiclient
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"time"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // DemoPassword is the password of every account `serve --demo` creates.
@@ -87,4 +90,26 @@ func (c *Client) Do(method, path, ctype string, body io.Reader, out any) error {
 		return json.Unmarshal(b, out)
 	}
 	return nil
+}
+
+// Plan is the display's stored plan, as GET /displays/{id}/plan shows it.
+func (c *Client) Plan(display int64) (protocol.Plan, error) {
+	var out struct{ Plan protocol.Plan }
+	err := c.Call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
+	return out.Plan, err
+}
+
+// Health is the latest health report of the display's agent, or an error
+// while there is none.
+func (c *Client) Health(display int64) (*protocol.Health, error) {
+	var d struct {
+		Agent *struct{ Health *protocol.Health }
+	}
+	if err := c.Call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
+		return nil, err
+	}
+	if d.Agent == nil || d.Agent.Health == nil {
+		return nil, errors.New("no health yet")
+	}
+	return d.Agent.Health, nil
 }

@@ -109,7 +109,7 @@ func (h *harness) offlineDays(r *result) error {
 	if err != nil {
 		return fmt.Errorf("the controller's plan does not compile: %v", err)
 	}
-	hl, err := w.health(display)
+	hl, err := w.tech.Health(display)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -168,32 +167,13 @@ func (w *world) schedule(playlist, display int64, priority, days int, dayparts .
 	return s.ID, err
 }
 
-func (w *world) plan(display int64) (protocol.Plan, error) {
-	var out struct{ Plan protocol.Plan }
-	err := w.appr.Call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
-	return out.Plan, err
-}
-
-func (w *world) health(display int64) (*protocol.Health, error) {
-	var d struct {
-		Agent *struct{ Health *protocol.Health }
-	}
-	if err := w.tech.Call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
-		return nil, err
-	}
-	if d.Agent == nil || d.Agent.Health == nil {
-		return nil, errors.New("no health yet")
-	}
-	return d.Agent.Health, nil
-}
-
 // converged waits until the display's agent says it holds the newest plan
 // and all its content, and returns how long that took.
 func (w *world) converged(display int64, within time.Duration) (protocol.Plan, error) {
 	deadline := time.Now().Add(within)
 	var last string
 	for time.Now().Before(deadline) {
-		p, err := w.plan(display)
+		p, err := w.appr.Plan(display)
 		if err != nil { // no plan yet: made when the agent first connects
 			last = err.Error()
 			time.Sleep(100 * time.Millisecond)
@@ -203,7 +183,7 @@ func (w *world) converged(display int64, within time.Duration) (protocol.Plan, e
 		for _, a := range p.Assets {
 			total += a.Bytes
 		}
-		h, err := w.health(display)
+		h, err := w.tech.Health(display)
 		if err == nil {
 			if h.PlanRevision == p.Revision && h.SyncTotal == total && h.SyncDone == total && len(h.Missing) == 0 {
 				return p, nil

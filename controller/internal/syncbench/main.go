@@ -172,7 +172,7 @@ func (b *bench) run() error {
 			return fmt.Errorf("agent %s synced but sent no slide within a minute:\n%s", a.name, a.proc.Tail())
 		}
 	}
-	plan, err := b.plan(b.agents[0].display)
+	plan, err := b.appr.Plan(b.agents[0].display)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (b *bench) run() error {
 
 	health := map[string]*protocol.Health{}
 	for _, a := range b.agents {
-		if h, err := b.health(a.display); err == nil {
+		if h, err := b.appr.Health(a.display); err == nil {
 			health[a.name] = h
 		}
 	}
@@ -369,25 +369,6 @@ func (b *bench) startAgents() error {
 		}
 	}
 	return nil
-}
-
-func (b *bench) plan(display int64) (protocol.Plan, error) {
-	var out struct{ Plan protocol.Plan }
-	err := b.appr.Call("GET", fmt.Sprintf("/displays/%d/plan", display), nil, &out)
-	return out.Plan, err
-}
-
-func (b *bench) health(display int64) (*protocol.Health, error) {
-	var d struct {
-		Agent *struct{ Health *protocol.Health }
-	}
-	if err := b.appr.Call("GET", fmt.Sprintf("/displays/%d", display), nil, &d); err != nil {
-		return nil, err
-	}
-	if d.Agent == nil || d.Agent.Health == nil {
-		return nil, errors.New("no health yet")
-	}
-	return d.Agent.Health, nil
 }
 
 func (b *bench) stop() {
