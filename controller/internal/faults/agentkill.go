@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/childproc"
+	"github.com/pano-signage/pano/controller/internal/cutlink"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -79,14 +80,14 @@ func (h *harness) agentKill9(r *result) error {
 	if err := change(0); err != nil {
 		return err
 	}
-	lnk, err := newLink(w.addr)
+	lnk, err := cutlink.New(w.addr)
 	if err != nil {
 		return err
 	}
-	defer lnk.close()
-	lnk.rate.Store(8 << 10)
+	defer lnk.Close()
+	lnk.SetRate(8 << 10)
 	state := filepath.Join(w.dir, "agent")
-	if err := w.enrol(name, lnk.addr(), state, "virtual", "width=128", "height=64"); err != nil {
+	if err := w.enrol(name, lnk.Addr(), state, "virtual", "width=128", "height=64"); err != nil {
 		return err
 	}
 	starts := 0

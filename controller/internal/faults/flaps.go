@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/childproc"
+	"github.com/pano-signage/pano/controller/internal/cutlink"
 )
 
 // palette: solid slide colours far apart, consecutive ones different.
@@ -80,14 +81,14 @@ func (h *harness) linkFlaps(r *result) error {
 	if err != nil {
 		return err
 	}
-	lnk, err := newLink(w.addr)
+	lnk, err := cutlink.New(w.addr)
 	if err != nil {
 		return err
 	}
-	defer lnk.close()
-	lnk.rate.Store(32 << 10)
+	defer lnk.Close()
+	lnk.SetRate(32 << 10)
 	state := filepath.Join(w.dir, "agent")
-	if err := w.enrol(name, lnk.addr(), state, "ddp-wled", "host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()),
+	if err := w.enrol(name, lnk.Addr(), state, "ddp-wled", "host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()),
 		"width=64", "height=32", "gamma=1"); err != nil {
 		return err
 	}
@@ -119,9 +120,9 @@ func (h *harness) linkFlaps(r *result) error {
 			ch <- done{c, err}
 		}()
 		time.Sleep(h.between(0, 1500*time.Millisecond))
-		lnk.cut()
+		lnk.Cut()
 		time.Sleep(h.between(200*time.Millisecond, 3*time.Second))
-		lnk.restore()
+		lnk.Restore()
 		back := time.Now()
 		d := <-ch
 		if d.err != nil {

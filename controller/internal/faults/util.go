@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"math/rand/v2"
 	"mime/multipart"
 	"net"
@@ -18,7 +17,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -262,124 +260,6 @@ func badCacheFiles(state string) (bad, files int) {
 		return nil
 	})
 	return
-}
-
-// link is a TCP proxy between agents and their controller that can cut the
-// link (close every connection and refuse new ones, as a dropped mobile
-// link does) and throttle asset downloads (rate bytes per second towards
-// the agent on connections whose first request fetches an asset, so a
-// download lasts long enough to be cut or killed in the middle).
-type link struct {
-	upstream string
-	ln       net.Listener
-	rate     atomic.Int64
-
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	down  bool
-}
-
-func newLink(upstream string) (*link, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	l := &link{upstream: upstream, ln: ln, conns: map[net.Conn]bool{}}
-	go l.accept()
-	return l, nil
-}
-
-func (l *link) addr() string { return l.ln.Addr().String() }
-
-func (l *link) close() { l.ln.Close(); l.closeAll() }
-
-func (l *link) accept() {
-	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			return
-		}
-		if !l.track(c) {
-			c.Close()
-			continue
-		}
-		go l.serve(c)
-	}
-}
-
-func (l *link) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.down {
-		return false
-	}
-	l.conns[c] = true
-	return true
-}
-
-func (l *link) serve(c net.Conn) {
-	defer c.Close()
-	u, err := net.Dial("tcp", l.upstream)
-	if err != nil || !l.track(u) {
-		if u != nil {
-			u.Close()
-		}
-		return
-	}
-	defer u.Close()
-	first := make([]byte, 4096)
-	n, err := c.Read(first)
-	if err != nil {
-		return
-	}
-	asset := bytes.Contains(first[:n], []byte(protocol.AssetsPath))
-	if _, err := u.Write(first[:n]); err != nil {
-		return
-	}
-	go io.Copy(u, c)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := u.Read(buf)
-		for out := buf[:n]; len(out) > 0; {
-			piece, rate := out, l.rate.Load()
-			if asset && rate > 0 {
-				piece = out[:min(len(out), int(max(1, rate/20)))] // 20 pieces a second
-			}
-			if _, werr := c.Write(piece); werr != nil {
-				return
-			}
-			out = out[len(piece):]
-			if asset && rate > 0 {
-				time.Sleep(50 * time.Millisecond) // the throttle itself
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (l *link) closeAll() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for c := range l.conns {
-		c.Close()
-	}
-	clear(l.conns)
-}
-
-// cut drops every connection and refuses new ones until restore.
-func (l *link) cut() {
-	l.mu.Lock()
-	l.down = true
-	l.mu.Unlock()
-	l.closeAll()
-}
-
-func (l *link) restore() {
-	l.mu.Lock()
-	l.down = false
-	l.mu.Unlock()
 }
 
 // ddpReceiver takes an agent's DDP frames (written from the DDP spec at
