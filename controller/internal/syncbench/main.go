@@ -124,6 +124,7 @@ type bench struct {
 	api      string
 	tech     *apiclient.Client
 	appr     *apiclient.Client
+	author   *apiclient.Client // drafts and submits: the two-person rule keeps the approver from approving their own work
 }
 
 type agent struct {
@@ -239,8 +240,11 @@ func (b *bench) startController() error {
 		return fmt.Errorf("controller: %v\n%s", err, b.ctl.Tail())
 	}
 	b.api = listening.FindStringSubmatch(line)[1]
-	b.tech, b.appr = apiclient.New(b.api, 30*time.Second), apiclient.New(b.api, 30*time.Second)
+	b.tech, b.appr, b.author = apiclient.New(b.api, 30*time.Second), apiclient.New(b.api, 30*time.Second), apiclient.New(b.api, 30*time.Second)
 	if err := b.tech.Login("technician"); err != nil {
+		return err
+	}
+	if err := b.author.Login("admin"); err != nil {
 		return err
 	}
 	return b.appr.Login("approver")
@@ -279,13 +283,14 @@ func (b *bench) setUp() ([]int64, error) {
 		items = append(items, map[string]any{"media_id": id, "duration_ms": s.ms})
 	}
 	var pl struct{ ID int64 }
-	if err := b.appr.Call("POST", "/playlists", map[string]any{"name": "syncbench", "items": items}, &pl); err != nil {
+	if err := b.author.Call("POST", "/playlists", map[string]any{"name": "syncbench", "items": items}, &pl); err != nil {
 		return nil, err
 	}
-	for _, step := range []string{"submit", "approve"} {
-		if err := b.appr.Call("POST", fmt.Sprintf("/playlists/%d/%s", pl.ID, step), nil, nil); err != nil {
-			return nil, err
-		}
+	if err := b.author.Call("POST", fmt.Sprintf("/playlists/%d/submit", pl.ID), nil, nil); err != nil {
+		return nil, err
+	}
+	if err := b.appr.Call("POST", fmt.Sprintf("/playlists/%d/approve", pl.ID), nil, nil); err != nil {
+		return nil, err
 	}
 	today := time.Now().UTC()
 	err := b.appr.Call("POST", "/schedules", map[string]any{
@@ -296,8 +301,8 @@ func (b *bench) setUp() ([]int64, error) {
 	return media, err
 }
 
-// slide uploads a solid-colour PNG of the panel's size, and submits and
-// approves it once the pipeline has made its renditions.
+// slide uploads and submits a solid-colour PNG of the panel's size, and
+// has the approver approve it once the pipeline has made its renditions.
 func (b *bench) slide(title string, rgb [3]byte) (int64, error) {
 	img := image.NewRGBA(image.Rect(0, 0, panelW, panelH))
 	for i := 0; i < len(img.Pix); i += 4 {
@@ -317,7 +322,7 @@ func (b *bench) slide(title string, rgb [3]byte) (int64, error) {
 		ID         int64
 		Processing string
 	}
-	if err := b.appr.Do("POST", "/media", mw.FormDataContentType(), &body, &m); err != nil {
+	if err := b.author.Do("POST", "/media", mw.FormDataContentType(), &body, &m); err != nil {
 		return 0, err
 	}
 	for i := 0; m.Processing != "ready" && m.Processing != ""; i++ {
@@ -325,14 +330,15 @@ func (b *bench) slide(title string, rgb [3]byte) (int64, error) {
 			return 0, fmt.Errorf("media %d still %q after 60 s", m.ID, m.Processing)
 		}
 		time.Sleep(100 * time.Millisecond) // the pipeline has no signal over HTTP: bounded poll
-		if err := b.appr.Call("GET", fmt.Sprintf("/media/%d", m.ID), nil, &m); err != nil {
+		if err := b.author.Call("GET", fmt.Sprintf("/media/%d", m.ID), nil, &m); err != nil {
 			return 0, err
 		}
 	}
-	for _, step := range []string{"submit", "approve"} {
-		if err := b.appr.Call("POST", fmt.Sprintf("/media/%d/%s", m.ID, step), nil, nil); err != nil {
-			return 0, err
-		}
+	if err := b.author.Call("POST", fmt.Sprintf("/media/%d/submit", m.ID), nil, nil); err != nil {
+		return 0, err
+	}
+	if err := b.appr.Call("POST", fmt.Sprintf("/media/%d/approve", m.ID), nil, nil); err != nil {
+		return 0, err
 	}
 	return m.ID, nil
 }
