@@ -77,6 +77,11 @@ type Service struct {
 	health  map[int64]*healthReport // reports not stored yet
 	left    departed                // reports of agents that left, stored shortly
 
+	// wmu makes one refresh (or Compile) at a time build, push and store
+	// plans: a revision pushed before it is stored is never given to
+	// another plan meanwhile.
+	wmu sync.Mutex
+
 	// pmu guards what the service knows of each display's plan: the
 	// stored revision (digest and JSON) and the objects it was made of.
 	pmu    sync.Mutex

@@ -81,7 +81,7 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 			out[i] = SavedPlan{Revision: c.rev}
 			continue
 		}
-		rev := c.rev + 1
+		rev := max(c.rev+1, p.MinRevision)
 		data, err := p.Encode(rev)
 		if err != nil {
 			return err
