@@ -1,8 +1,7 @@
 // Package plans compiles each display's plan from the approved playlists
 // scheduled to it (directly or through its group), keeps it versioned in the
-// store, pushes a new revision to the display's agent whenever what it should
-// play changes, and takes the agents' reports (health, screenshots, proof of
-// play).
+// store, and pushes a new revision to the display's agent whenever what it
+// should play changes. (The agents' reports go to package reports.)
 //
 // A plan's revision grows only when its content changes: the compiler
 // digests the plan without revision and timestamp and stores a new revision
@@ -46,9 +45,6 @@ type Options struct {
 	// Programs keeps compiled programs (issue 11); without it programs are
 	// left out of plans.
 	Programs ProgramFiles
-	// HealthFlush is how often health reports kept in memory are stored
-	// (default HealthFlushEvery).
-	HealthFlush time.Duration
 	// Render, if set, asks for a rendition a program's window needs and
 	// nobody made yet (the pipeline makes it; when ready, plans refresh).
 	Render func(revisionID int64, width, height int, fit string)
@@ -69,13 +65,6 @@ type Service struct {
 	full    bool     // a refresh of every plan is asked for
 	changes []change // changes since the last refresh
 	pusher  Pusher
-	results map[string]protocol.CommandResult // command id → result, recent only
-	order   []string
-	arrived chan struct{}           // closed and replaced when a result arrives
-	pruned  time.Time               // when the health history was last pruned
-	sampled map[int64]time.Time     // display → its last health sample
-	health  map[int64]*healthReport // reports not stored yet
-	left    departed                // reports of agents that left, stored shortly
 
 	// pmu guards what the service knows of each display's plan: the
 	// stored revision (digest and JSON) and the objects it was made of.
@@ -103,11 +92,7 @@ func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Se
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if opt.HealthFlush == 0 {
-		opt.HealthFlush = HealthFlushEvery
-	}
 	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), m: newMetrics(),
-		results: map[string]protocol.CommandResult{}, arrived: make(chan struct{}),
 		stored: map[int64]storedPlan{}, uses: map[int64][]string{}, usedBy: map[string]map[int64]bool{}}
 }
 
