@@ -36,6 +36,37 @@ type Pusher interface {
 	PushPlan(ctx context.Context, displayID int64, p hub.Plan) error
 }
 
+// planStore is what the service reads and writes of the store, declared
+// here so that another store can stand in for *store.Store.
+type planStore interface {
+	// What plans are made of.
+	Display(ctx context.Context, id int64) (store.Display, error)
+	Displays(ctx context.Context, f store.DisplayFilter) ([]store.Display, error)
+	DisplayIDs(ctx context.Context) ([]int64, error)
+	DisplaysReachedBy(ctx context.Context, objectType string, id int64) (ids []int64, ok bool, err error)
+	PlanSources(ctx context.Context, displayID int64) (store.Display, []store.PlanSchedule, error)
+	GroupPlanSources(ctx context.Context, groupID int64) ([]store.PlanSchedule, error)
+	Schedules(ctx context.Context, f store.ScheduleFilter) ([]store.Schedule, error)
+	ApprovedItems(ctx context.Context, playlistID int64) ([]store.PlanItem, error)
+	DisplayPowerBrightness(ctx context.Context, displayID int64) (*store.PowerBrightness, error)
+	DisplaysWithOwnPowerBrightness(ctx context.Context) (map[int64]bool, error)
+	GroupPowerBrightness(ctx context.Context, groupID int64) (*store.PowerBrightness, error)
+	UrgentNotices(ctx context.Context, live bool, groupID *int64) ([]store.UrgentNotice, error)
+	UrgentNoticesFor(ctx context.Context, displayID int64, groupID *int64) ([]store.UrgentNotice, error)
+	// What programs (issue 11) are made of.
+	Revision(ctx context.Context, id int64) (store.MediaRevision, error)
+	RevisionUnit(ctx context.Context, revisionID int64) (int64, error)
+	NoticeTexts(ctx context.Context, programRevisionID int64, day string) ([]string, error)
+	Media(ctx context.Context, id int64) (store.Media, error)
+	Playlist(ctx context.Context, id int64) (store.Playlist, error)
+	// The plans stored, and the revision each display runs.
+	DisplayPlan(ctx context.Context, displayID int64) (store.StoredPlan, error)
+	SavePlans(ctx context.Context, plans []store.PlanWrite) ([]store.SavedPlan, error)
+	SetPlanAcked(ctx context.Context, displayID, revision int64) error
+}
+
+var _ planStore = (*store.Store)(nil)
+
 // Options configure the service.
 type Options struct {
 	TimeZone string        // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
@@ -52,7 +83,7 @@ type Options struct {
 
 // Service owns plans.
 type Service struct {
-	st   *store.Store
+	st   planStore
 	rend RenditionFunc
 	log  *slog.Logger
 	opt  Options
@@ -75,7 +106,7 @@ type Service struct {
 }
 
 // New returns a service; call Run to keep plans current.
-func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Service {
+func New(st planStore, rend RenditionFunc, log *slog.Logger, opt Options) *Service {
 	if opt.TimeZone == "" {
 		opt.TimeZone = "Asia/Ho_Chi_Minh"
 	}
