@@ -150,3 +150,30 @@ func TestDeparturesTakeNoWriteLock(t *testing.T) {
 		}
 	}
 }
+
+// What the agents reported last is kept across a restart: when Run ends,
+// the reports kept in memory are stored.
+func TestRunStoresTheHealthKeptWhenItEnds(t *testing.T) {
+	f := newFleet(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); f.sink.Run(ctx) }()
+	ids, err := f.st.DisplayIDs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := f.sink.Health(ctx, id, protocol.Health{AchievedFPS: 9, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	<-ran
+	for _, id := range ids {
+		st, err := f.st.Status(context.Background(), id)
+		var h protocol.Health
+		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 9 {
+			t.Fatalf("display %d stored %s (%v) when Run ended, want its last report", id, st.Health, err)
+		}
+	}
+}
