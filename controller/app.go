@@ -29,6 +29,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/plans"
+	"github.com/pano-signage/pano/controller/internal/reports"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
@@ -354,7 +355,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Plans are compiled from the store and pushed through the hub, which
 	// asks the plans service for them: build both, then connect them. A
-	// change in the store or a new rendition recompiles the plans.
+	// change in the store or a new rendition recompiles the plans. The
+	// agents' reports go to the report sink.
 	var pipe *pipeline.Pipeline // made below; a program's window asks it for renditions
 	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback,
 		Programs: programFiles{st, as},
@@ -367,8 +369,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				pipe.Kick(ctx)
 			}
 		}})
+	sink := reports.New(st, log, reports.Options{})
 	agents := agentapi.New(st, log)
-	hubOpt := hub.Options{Version: version, Auth: agents.Authenticator(), Runtime: plansSvc}
+	hubOpt := hub.Options{Version: version, Auth: agents.Authenticator(), Plans: plansSvc, Reports: sink}
 	// PANO_CLOCK_SKEW is for tests only: the time the controller gives its
 	// agents (clock exchanges) is off by this much, so that a test with
 	// the controller and an agent on one host can tell an agent that plays
@@ -392,8 +395,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var bgDone sync.WaitGroup
 	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook})
 	changes := events.New(h, watcher)
-	bgDone.Add(3)
+	bgDone.Add(4)
 	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
+	go func() { defer bgDone.Done(); sink.Run(bg) }()
 	go func() { defer bgDone.Done(); watcher.Run(bg) }()
 	go func() { defer bgDone.Done(); changes.Run(bg) }()
 	defer func() { stopBG(); bgDone.Wait() }()
@@ -418,7 +422,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Plans: plansSvc, Previews: plansSvc, Pushed: plansSvc, Alerts: watcher, Events: changes, Location: loc,
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Results: sink, Previews: plansSvc, Pushed: plansSvc, Alerts: watcher, Events: changes, Location: loc,
 		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
 	// The collector removes renditions and files nothing needs any more.
 	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,

@@ -28,15 +28,25 @@ import (
 // recognisable in logs and secret scanners.
 const CredentialPrefix = "pano_dev_"
 
+// credentialStore is what the agent API reads and writes of the store,
+// declared here so that another store can stand in for *store.Store.
+type credentialStore interface {
+	EnrolmentCodeDisplay(ctx context.Context, codeHash string) (store.Display, error)
+	RedeemEnrolmentCode(ctx context.Context, who store.Actor, codeHash, secretHash string) (int64, error)
+	DisplayByCredential(ctx context.Context, secretHash string) (store.Display, error)
+}
+
+var _ credentialStore = (*store.Store)(nil)
+
 // API serves the agent endpoints.
 type API struct {
-	st       *store.Store
+	st       credentialStore
 	log      *slog.Logger
 	throttle *auth.Throttle // failed enrolments per address
 }
 
 // New returns the agent API.
-func New(st *store.Store, log *slog.Logger) *API {
+func New(st credentialStore, log *slog.Logger) *API {
 	return &API{st: st, log: log, throttle: auth.NewThrottle(20, 15*time.Minute, time.Now)}
 }
 

@@ -56,12 +56,12 @@ type Renderer interface {
 
 // Options configure the API; zero values take the defaults.
 type Options struct {
-	Log    *slog.Logger
-	Store  *store.Store // the API uses most of the store: an interface would only restate it
-	Hub    Agents
-	Plans  Plans                                // command results; nil: commands answer "pending"
-	Alerts interface{ Alerts() []alerts.Alert } // screens gone dark; nil: none
-	Events Events                               // live changes for dashboards; nil: the stream ends at once
+	Log     *slog.Logger
+	Store   *store.Store // the API uses most of the store: an interface would only restate it
+	Hub     Agents
+	Results Results                              // command results; nil: commands answer "pending"
+	Alerts  interface{ Alerts() []alerts.Alert } // screens gone dark; nil: none
+	Events  Events                               // live changes for dashboards; nil: the stream ends at once
 	// KeepAlive is how often an idle event stream gets a comment, so
 	// proxies and browsers keep it open (default 20 s).
 	KeepAlive time.Duration

@@ -15,8 +15,9 @@ import (
 	"github.com/pano-signage/pano/protocol"
 )
 
-// Plans is the plan service as the display handlers see it.
-type Plans interface {
+// Results is the report sink as the display handlers see it: where the
+// agents' answers to remote commands arrive.
+type Results interface {
 	WaitResult(ctx context.Context, id string) (protocol.CommandResult, bool)
 }
 
@@ -69,10 +70,10 @@ func (a *API) sendCommand(c echo.Context, p *principal) error {
 		return err
 	}
 	out := commandOut{ID: ref, Pending: true}
-	if a.o.Plans != nil {
+	if a.o.Results != nil {
 		ctx, cancel := context.WithTimeout(ctxOf(c), commandWait)
 		defer cancel()
-		if r, ok := a.o.Plans.WaitResult(ctx, ref); ok {
+		if r, ok := a.o.Results.WaitResult(ctx, ref); ok {
 			out = commandOut{ID: ref, OK: r.OK, Error: r.Error}
 		}
 	}

@@ -34,6 +34,29 @@ type Sender interface {
 	SendText(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error)
 }
 
+// feedStore is what the poller reads and writes of the store, declared
+// here so that another store can stand in for *store.Store.
+type feedStore interface {
+	DueCAPFeeds(ctx context.Context, now time.Time) ([]int64, error)
+	CAPFeed(ctx context.Context, id int64) (store.CAPFeed, error)
+	RecordCAPPoll(ctx context.Context, id int64, p store.CAPPoll) error
+	CAPAlert(ctx context.Context, id int64) (store.CAPAlert, error)
+	CAPAlertSeen(ctx context.Context, feedID int64, sender, identifier string, sent time.Time) (bool, error)
+	CAPAlertCopies(ctx context.Context, sender, identifier string, sent time.Time) ([]store.CAPAlert, error)
+	CAPAlertReplaced(ctx context.Context, sender, identifier string) (bool, error)
+	CAPAlertsOf(ctx context.Context, sender, identifier string) ([]store.CAPAlert, error)
+	CAPAlertsWaiting(ctx context.Context, feedID int64) ([]store.CAPAlert, error)
+	RecordCAPAlert(ctx context.Context, a store.CAPAlert) (out store.CAPAlert, seen bool, err error)
+	SetCAPAlertState(ctx context.Context, who store.Actor, id int64, action string, from []string, to string, urgentID *int64) (store.CAPAlert, error)
+	SkipCAPAlert(ctx context.Context, id int64, reason string) (ok bool, err error)
+	// The screens an alert's area reaches, and the notices an update or a
+	// cancellation ends.
+	DisplaysWithSite(ctx context.Context) ([]store.GeoDisplay, error)
+	CancelUrgentNotice(ctx context.Context, who store.Actor, id int64) (store.UrgentNotice, error)
+}
+
+var _ feedStore = (*store.Store)(nil)
+
 // Options configure a Poller; zero values take the defaults.
 type Options struct {
 	// Client fetches feeds and alerts; default: one that refuses private,
@@ -60,7 +83,7 @@ type Options struct {
 
 // Poller polls the feeds of the store.
 type Poller struct {
-	st   *store.Store
+	st   feedStore
 	send Sender
 	o    Options
 	kick chan struct{}
@@ -97,7 +120,7 @@ func (p *Poller) setLinks(feed int64, l map[string]time.Time) {
 }
 
 // New returns a poller; Run runs it.
-func New(st *store.Store, send Sender, o Options) *Poller {
+func New(st feedStore, send Sender, o Options) *Poller {
 	if o.Now == nil {
 		o.Now = time.Now
 	}

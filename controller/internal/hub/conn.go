@@ -328,8 +328,8 @@ func (c *conn) onHello(hello protocol.Hello) error {
 		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,
 		SessionID:         c.sessionID,
 	})
-	if rt := c.h.opt.Runtime; rt != nil && c.id.DisplayID != 0 {
-		p, err := rt.Plan(ctx, c.id.DisplayID)
+	if ps := c.h.opt.Plans; ps != nil && c.id.DisplayID != 0 {
+		p, err := ps.Plan(ctx, c.id.DisplayID)
 		if err != nil {
 			c.h.log.Error("plan for agent", "agent", hello.Name, "display", c.id.DisplayID, "err", err)
 		}
@@ -413,19 +413,19 @@ func (c *conn) onAck(ack protocol.Ack) {
 	}
 	c.mu.Unlock()
 	if ok {
-		if rt := c.h.opt.Runtime; rt != nil {
-			rt.PlanAcked(context.Background(), c.id.DisplayID, rev)
+		if ps := c.h.opt.Plans; ps != nil {
+			ps.PlanAcked(context.Background(), c.id.DisplayID, rev)
 		}
 		c.h.notify()
 	}
 }
 
-// onReport passes an agent's report to the runtime; play records are
+// onReport passes an agent's report to the report sink; play records are
 // acknowledged once stored, so the agent can forget them.
 func (c *conn) onReport(env protocol.Envelope) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rt := c.h.opt.Runtime
+	rt := c.h.opt.Reports
 	switch env.Type {
 	case protocol.TypeHealth:
 		var h protocol.Health
@@ -458,7 +458,7 @@ func (c *conn) onReport(env protocol.Envelope) error {
 		if err := protocol.DecodeBody(env, &b); err != nil {
 			return err
 		}
-		// The runtime refuses (and counts) records this display's plans
+		// The sink refuses (and counts) records this display's plans
 		// could not have played; refused or stored, the batch is acked so
 		// the agent forgets it.
 		if rt != nil {

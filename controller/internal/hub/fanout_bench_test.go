@@ -29,7 +29,7 @@ func BenchmarkPushPlanTo1000Agents(b *testing.B) {
 		}
 		return Identity{DisplayID: id, Name: fmt.Sprintf("display-%d", id)}, nil
 	}
-	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "bench", HeartbeatSeconds: 60, Auth: auth, Runtime: &fakeRuntime{}})
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "bench", HeartbeatSeconds: 60, Auth: auth, Plans: &fakeRuntime{}, Reports: &fakeRuntime{}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	defer func() {

@@ -47,19 +47,24 @@ var ErrRefused = errors.New("hub: agent refused")
 // Authenticator checks the credential of an agent's websocket request.
 type Authenticator func(r *http.Request) (Identity, error)
 
-// Runtime is the rest of the controller as the hub sees it: where plans come
-// from and where agents' reports go. Calls run on the agent's read pump.
-type Runtime interface {
+// Plans is where the hub gets each display's plan from (the plan
+// service). Calls run on the agent's read pump.
+type Plans interface {
 	// Plan is the display's current plan, the zero Plan when it has none.
 	// It is called at every hello: serve the stored plan, don't compile.
 	Plan(ctx context.Context, displayID int64) (Plan, error)
+	// PlanAcked records that the display runs a plan revision.
+	PlanAcked(ctx context.Context, displayID int64, revision int64)
+}
+
+// Reports is where the agents' reports go (the report sink). Calls run on
+// the agent's read pump.
+type Reports interface {
 	Health(ctx context.Context, displayID int64, h protocol.Health) error
 	Screenshot(ctx context.Context, displayID int64, s protocol.Screenshot) error
 	// PlayRecords stores a batch; duplicates (by record ID) are ignored.
 	PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error
 	CommandResult(ctx context.Context, displayID int64, r protocol.CommandResult)
-	// PlanAcked records that the display runs a plan revision.
-	PlanAcked(ctx context.Context, displayID int64, revision int64)
 	// AgentLeft says the display's current link closed (not a link
 	// replaced by a newer one).
 	AgentLeft(ctx context.Context, displayID int64)
@@ -81,8 +86,10 @@ type Options struct {
 	Now              func() time.Time
 	// Auth admits agents; nil admits every agent (tests of the link only).
 	Auth Authenticator
-	// Runtime serves plans and takes reports; nil ignores them.
-	Runtime Runtime
+	// Plans serves plans and takes their acks; nil: agents get none.
+	Plans Plans
+	// Reports takes the agents' reports; nil ignores them.
+	Reports Reports
 }
 
 // AgentInfo is a live connection as the dashboard and metrics see it.
@@ -288,8 +295,8 @@ func (h *Hub) remove(c *conn) {
 		if err := h.store.AgentLeft(ctx, info.Name, h.opt.Now()); err != nil {
 			h.log.Error("record agent offline", "agent", info.Name, "err", err)
 		}
-		if rt := h.opt.Runtime; rt != nil && c.id.DisplayID != 0 {
-			rt.AgentLeft(ctx, c.id.DisplayID)
+		if r := h.opt.Reports; r != nil && c.id.DisplayID != 0 {
+			r.AgentLeft(ctx, c.id.DisplayID)
 		}
 		cancel()
 	}
@@ -325,7 +332,7 @@ func (h *Hub) PushPlan(_ context.Context, displayID int64, p Plan) error {
 }
 
 // Command sends a remote command and returns its message id; the result
-// arrives through Runtime.CommandResult.
+// arrives through Reports.CommandResult.
 func (h *Hub) Command(displayID int64, cmd protocol.Command) (string, error) {
 	if err := cmd.Validate(); err != nil {
 		return "", err

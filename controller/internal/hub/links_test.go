@@ -28,7 +28,10 @@ type fleetHub struct {
 	gate    func()
 }
 
-func startFleetHub(t *testing.T, rt Runtime) *fleetHub {
+func startFleetHub(t *testing.T, rt interface {
+	Plans
+	Reports
+}) *fleetHub {
 	t.Helper()
 	f := &fleetHub{revoked: map[int64]bool{}}
 	auth := func(r *http.Request) (Identity, error) {
@@ -50,7 +53,7 @@ func startFleetHub(t *testing.T, rt Runtime) *fleetHub {
 	}
 	// Heartbeats every 10 s: the test agents send none, and must not be
 	// given up (after 3 missed) while a test runs.
-	f.Hub = New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 10, Auth: auth, Runtime: rt})
+	f.Hub = New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 10, Auth: auth, Plans: rt, Reports: rt})
 	srv := httptest.NewServer(f.Hub)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

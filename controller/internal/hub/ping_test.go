@@ -22,7 +22,7 @@ import (
 // one late ping (pings were every 30 s against the agent's 30 s).
 func TestLinksArePingedEveryHeartbeatInterval(t *testing.T) {
 	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1,
-		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 7, Name: "display-7"}, nil }, Runtime: &fakeRuntime{}})
+		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 7, Name: "display-7"}, nil }, Plans: &fakeRuntime{}, Reports: &fakeRuntime{}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	defer func() {
@@ -59,7 +59,7 @@ func TestLinksArePingedEveryHeartbeatInterval(t *testing.T) {
 func TestIdleLinkStaysUpForSeveralIntervals(t *testing.T) {
 	const interval = time.Second // HeartbeatSeconds: 1
 	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1,
-		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 7, Name: "display-7"}, nil }, Runtime: &fakeRuntime{}})
+		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 7, Name: "display-7"}, nil }, Plans: &fakeRuntime{}, Reports: &fakeRuntime{}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	defer func() {

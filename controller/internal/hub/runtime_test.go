@@ -18,6 +18,8 @@ import (
 	"github.com/pano-signage/pano/protocol"
 )
 
+// fakeRuntime stands in for both the plan service (Plans) and the report
+// sink (Reports).
 type fakeRuntime struct {
 	mu      sync.Mutex
 	plan    *protocol.Plan
@@ -81,7 +83,7 @@ func startAuthHub(t *testing.T, rt *fakeRuntime) (*Hub, string) {
 		}
 		return Identity{DisplayID: 3, Name: "truong-hoc"}, nil
 	}
-	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1, Auth: auth, Runtime: rt})
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1, Auth: auth, Plans: rt, Reports: rt})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

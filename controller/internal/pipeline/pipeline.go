@@ -24,10 +24,25 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
+// RenditionStore is what the pipeline reads and writes of the store (the
+// renditions table is its queue), declared here so that another store can
+// stand in for *store.Store.
+type RenditionStore interface {
+	RequeueRenditions(ctx context.Context) (int64, error)
+	EnqueueRenditions(ctx context.Context) (int64, error)
+	ClaimRendition(ctx context.Context) (store.RenditionJob, error)
+	SetRenditionProgress(ctx context.Context, id int64, pct int) error
+	FinishRendition(ctx context.Context, id int64, r store.Rendition) error
+	FailRendition(ctx context.Context, id int64, msg string) error
+	RequeueRendition(ctx context.Context, id int64) error
+}
+
+var _ RenditionStore = (*store.Store)(nil)
+
 // Options configure a Pipeline; zero values take the defaults.
 type Options struct {
 	Log     *slog.Logger
-	Store   *store.Store
+	Store   RenditionStore
 	Assets  *assets.Store
 	Workers int          // concurrent renditions, default 2
 	FPS     int          // video renditions' frame rate, default 25

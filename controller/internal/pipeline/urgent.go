@@ -10,6 +10,19 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store"
 )
 
+// UrgentStore is what Urgent reads and writes of the store, declared here
+// so that another store can stand in for *store.Store.
+type UrgentStore interface {
+	Geometries(ctx context.Context) ([]store.Geometry, error)
+	SendUrgent(ctx context.Context, who store.Actor, n store.UrgentNew) (store.UrgentNotice, error)
+	PutRendition(ctx context.Context, r store.Rendition) error
+	// Touch tells the store's change listeners (the plan service) that
+	// the notice's renditions are ready.
+	Touch(objectType string, id int64)
+}
+
+var _ UrgentStore = (*store.Store)(nil)
+
 // Urgent sends urgent notices composed as text on the spot (by an approver
 // in the dashboard or from a CAP alert): it draws the notice for every
 // panel geometry in use before anything is stored (which also checks it),
@@ -17,7 +30,7 @@ import (
 // renditions and tells the plan service, so the notice reaches the panels
 // without waiting for the rendition queue.
 type Urgent struct {
-	Store  *store.Store
+	Store  UrgentStore
 	Assets *assets.Store
 	// Kick queues what else is missing (a geometry that could not be drawn
 	// here); nil: nothing.

@@ -44,7 +44,7 @@ func newMemo(rend RenditionFunc) *memo {
 	return m
 }
 
-func (m *memo) display(ctx context.Context, st *store.Store, id int64) (store.Display, error) {
+func (m *memo) display(ctx context.Context, st planStore, id int64) (store.Display, error) {
 	if d, ok := m.displays[id]; ok {
 		return d, nil
 	}
@@ -53,7 +53,7 @@ func (m *memo) display(ctx context.Context, st *store.Store, id int64) (store.Di
 
 // sources is store.PlanSources from one list of every schedule, with each
 // playlist's items read once.
-func (m *memo) sources(ctx context.Context, st *store.Store, id int64) (store.Display, []store.PlanSchedule, error) {
+func (m *memo) sources(ctx context.Context, st planStore, id int64) (store.Display, []store.PlanSchedule, error) {
 	d, err := m.display(ctx, st, id)
 	if err != nil {
 		return d, nil, err
@@ -84,7 +84,7 @@ func (m *memo) sources(ctx context.Context, st *store.Store, id int64) (store.Di
 
 // displayPowerBrightness is store.DisplayPowerBrightness, asked only of
 // the displays that have rules of their own.
-func (m *memo) displayPowerBrightness(ctx context.Context, st *store.Store, displayID int64) (*store.PowerBrightness, error) {
+func (m *memo) displayPowerBrightness(ctx context.Context, st planStore, displayID int64) (*store.PowerBrightness, error) {
 	if m == nil {
 		return st.DisplayPowerBrightness(ctx, displayID)
 	}
@@ -95,7 +95,7 @@ func (m *memo) displayPowerBrightness(ctx context.Context, st *store.Store, disp
 	return st.DisplayPowerBrightness(ctx, displayID)
 }
 
-func (m *memo) groupPowerBrightness(ctx context.Context, st *store.Store, groupID int64) (*store.PowerBrightness, error) {
+func (m *memo) groupPowerBrightness(ctx context.Context, st planStore, groupID int64) (*store.PowerBrightness, error) {
 	if m == nil {
 		return st.GroupPowerBrightness(ctx, groupID)
 	}
@@ -106,7 +106,7 @@ func (m *memo) groupPowerBrightness(ctx context.Context, st *store.Store, groupI
 const urgentLimit = 200
 
 // urgentFor is store.UrgentNoticesFor, from one list of every live notice.
-func (m *memo) urgentFor(ctx context.Context, st *store.Store, d store.Display) ([]store.UrgentNotice, error) {
+func (m *memo) urgentFor(ctx context.Context, st planStore, d store.Display) ([]store.UrgentNotice, error) {
 	if m == nil {
 		return st.UrgentNoticesFor(ctx, d.ID, d.GroupID)
 	}

@@ -1,8 +1,7 @@
 // Package plans compiles each display's plan from the approved playlists
 // scheduled to it (directly or through its group), keeps it versioned in the
-// store, pushes a new revision to the display's agent whenever what it should
-// play changes, and takes the agents' reports (health, screenshots, proof of
-// play).
+// store, and pushes a new revision to the display's agent whenever what it
+// should play changes. (The agents' reports go to package reports.)
 //
 // A plan's revision grows only when its content changes: the compiler
 // digests the plan without revision and timestamp and stores a new revision
@@ -37,6 +36,37 @@ type Pusher interface {
 	PushPlan(ctx context.Context, displayID int64, p hub.Plan) error
 }
 
+// planStore is what the service reads and writes of the store, declared
+// here so that another store can stand in for *store.Store.
+type planStore interface {
+	// What plans are made of.
+	Display(ctx context.Context, id int64) (store.Display, error)
+	Displays(ctx context.Context, f store.DisplayFilter) ([]store.Display, error)
+	DisplayIDs(ctx context.Context) ([]int64, error)
+	DisplaysReachedBy(ctx context.Context, objectType string, id int64) (ids []int64, ok bool, err error)
+	PlanSources(ctx context.Context, displayID int64) (store.Display, []store.PlanSchedule, error)
+	GroupPlanSources(ctx context.Context, groupID int64) ([]store.PlanSchedule, error)
+	Schedules(ctx context.Context, f store.ScheduleFilter) ([]store.Schedule, error)
+	ApprovedItems(ctx context.Context, playlistID int64) ([]store.PlanItem, error)
+	DisplayPowerBrightness(ctx context.Context, displayID int64) (*store.PowerBrightness, error)
+	DisplaysWithOwnPowerBrightness(ctx context.Context) (map[int64]bool, error)
+	GroupPowerBrightness(ctx context.Context, groupID int64) (*store.PowerBrightness, error)
+	UrgentNotices(ctx context.Context, live bool, groupID *int64) ([]store.UrgentNotice, error)
+	UrgentNoticesFor(ctx context.Context, displayID int64, groupID *int64) ([]store.UrgentNotice, error)
+	// What programs (issue 11) are made of.
+	Revision(ctx context.Context, id int64) (store.MediaRevision, error)
+	RevisionUnit(ctx context.Context, revisionID int64) (int64, error)
+	NoticeTexts(ctx context.Context, programRevisionID int64, day string) ([]string, error)
+	Media(ctx context.Context, id int64) (store.Media, error)
+	Playlist(ctx context.Context, id int64) (store.Playlist, error)
+	// The plans stored, and the revision each display runs.
+	DisplayPlan(ctx context.Context, displayID int64) (store.StoredPlan, error)
+	SavePlans(ctx context.Context, plans []store.PlanWrite) ([]store.SavedPlan, error)
+	SetPlanAcked(ctx context.Context, displayID, revision int64) error
+}
+
+var _ planStore = (*store.Store)(nil)
+
 // Options configure the service.
 type Options struct {
 	TimeZone string        // IANA zone of dates and dayparts (default Asia/Ho_Chi_Minh)
@@ -46,9 +76,6 @@ type Options struct {
 	// Programs keeps compiled programs (issue 11); without it programs are
 	// left out of plans.
 	Programs ProgramFiles
-	// HealthFlush is how often health reports kept in memory are stored
-	// (default HealthFlushEvery).
-	HealthFlush time.Duration
 	// Render, if set, asks for a rendition a program's window needs and
 	// nobody made yet (the pipeline makes it; when ready, plans refresh).
 	Render func(revisionID int64, width, height int, fit string)
@@ -56,7 +83,7 @@ type Options struct {
 
 // Service owns plans.
 type Service struct {
-	st   *store.Store
+	st   planStore
 	rend RenditionFunc
 	log  *slog.Logger
 	opt  Options
@@ -69,13 +96,6 @@ type Service struct {
 	full    bool     // a refresh of every plan is asked for
 	changes []change // changes since the last refresh
 	pusher  Pusher
-	results map[string]protocol.CommandResult // command id → result, recent only
-	order   []string
-	arrived chan struct{}           // closed and replaced when a result arrives
-	pruned  time.Time               // when the health history was last pruned
-	sampled map[int64]time.Time     // display → its last health sample
-	health  map[int64]*healthReport // reports not stored yet
-	left    departed                // reports of agents that left, stored shortly
 
 	// wmu makes one refresh (or Compile) at a time build, push and store
 	// plans: a revision pushed before it is stored is never given to
@@ -91,7 +111,7 @@ type Service struct {
 }
 
 // New returns a service; call Run to keep plans current.
-func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Service {
+func New(st planStore, rend RenditionFunc, log *slog.Logger, opt Options) *Service {
 	if opt.TimeZone == "" {
 		opt.TimeZone = "Asia/Ho_Chi_Minh"
 	}
@@ -108,11 +128,7 @@ func New(st *store.Store, rend RenditionFunc, log *slog.Logger, opt Options) *Se
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if opt.HealthFlush == 0 {
-		opt.HealthFlush = HealthFlushEvery
-	}
 	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), m: newMetrics(),
-		results: map[string]protocol.CommandResult{}, arrived: make(chan struct{}),
 		stored: map[int64]storedPlan{}, uses: map[int64][]string{}, usedBy: map[string]map[int64]bool{}}
 }
 

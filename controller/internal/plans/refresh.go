@@ -72,25 +72,10 @@ func (s *Service) Run(ctx context.Context) {
 	// ticker fed by the notice list follows the notices' validity dates.
 	hourly := time.NewTicker(time.Hour)
 	defer hourly.Stop()
-	flush := time.NewTicker(s.opt.HealthFlush)
-	defer flush.Stop()
-	defer func() {
-		// What the agents reported last is kept across a restart.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := s.FlushHealth(ctx); err != nil {
-			s.log.Error("store health at shutdown", "err", err)
-		}
-	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-flush.C:
-			if err := s.FlushHealth(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("store health", "err", err)
-			}
-			continue
 		case <-s.kick:
 		case <-hourly.C:
 			s.Kick()

@@ -45,7 +45,7 @@ type class struct {
 }
 
 // classOf says which class d's plan belongs to, if any.
-func (m *memo) classOf(ctx context.Context, st *store.Store, d store.Display, scheds []store.PlanSchedule) (classKey, bool, error) {
+func (m *memo) classOf(ctx context.Context, st planStore, d store.Display, scheds []store.PlanSchedule) (classKey, bool, error) {
 	for _, sc := range scheds {
 		if sc.DisplayID != nil {
 			return classKey{}, false, nil

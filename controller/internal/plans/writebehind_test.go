@@ -3,7 +3,6 @@ package plans
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -112,7 +111,7 @@ func TestHellosAndAcksTakeNoWriteLock(t *testing.T) {
 	f := newFleet(t, 20)
 	ids, _ := f.st.DisplayIDs(ctx)
 	start := time.Now()
-	h := hub.New(slog.New(slog.NewTextHandler(io.Discard, nil)), f.st, hub.Options{Runtime: f.svc,
+	h := hub.New(slog.New(slog.NewTextHandler(io.Discard, nil)), f.st, hub.Options{Plans: f.svc,
 		Auth: func(r *http.Request) (hub.Identity, error) {
 			id, err := strconv.ParseInt(r.URL.Query().Get("display"), 10, 64)
 			return hub.Identity{DisplayID: id, Name: fmt.Sprintf("man-hinh-%d", id)}, err
@@ -192,44 +191,6 @@ func TestThousandAcksTakeAFewTransactions(t *testing.T) {
 		var acked int64
 		if err := db.QueryRowContext(ctx, `SELECT acked_revision FROM display_plans WHERE display_id = ?`, id).Scan(&acked); err != nil || acked != revs[id] {
 			t.Fatalf("display %d: stored acked revision %d (%v), want %d", id, acked, err, revs[id])
-		}
-	}
-}
-
-// Agents leaving all at once (a network cut) take no writer each: with
-// another connection holding SQLite's write lock, every departure returns
-// at once, and one transaction then stores every departed display's last
-// report and samples.
-func TestDeparturesTakeNoWriteLock(t *testing.T) {
-	ctx := context.Background()
-	f := newFleet(t, 50)
-	ids, _ := f.st.DisplayIDs(ctx)
-	for _, id := range ids {
-		if err := f.svc.Health(ctx, id, protocol.Health{AchievedFPS: 7, At: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, release := lockWriter(t, f.dir)
-	for _, id := range ids {
-		f.svc.AgentLeft(ctx, id) // the old code waited out the busy timeout here, and lost the report
-	}
-	release()
-	before := commits(t, f.st)
-	if err := f.svc.FlushDeparted(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := commits(t, f.st) - before; n != 1 {
-		t.Fatalf("%v transactions stored %d departures, want 1", n, len(ids))
-	}
-	for _, id := range ids {
-		st, err := f.st.Status(ctx, id)
-		var h protocol.Health
-		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 7 {
-			t.Fatalf("display %d stored %s (%v), want its last report", id, st.Health, err)
-		}
-		got, err := f.st.HealthSamples(ctx, id, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 10)
-		if err != nil || len(got) != 1 {
-			t.Fatalf("display %d: %d samples (%v), want its one", id, len(got), err)
 		}
 	}
 }

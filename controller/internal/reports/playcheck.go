@@ -1,4 +1,4 @@
-package plans
+package reports
 
 import (
 	"context"
@@ -27,10 +27,52 @@ const (
 	playSlack  = 5 * time.Second
 )
 
+// PlayRecords implements hub.Reports: it stores the records the display's
+// plans could have played (once each: an id is the display's own) and
+// refuses the others, counting them for the display and logging why. A
+// refused record is not an error: the batch is acknowledged so the agent
+// does not send it again forever.
+func (s *Sink) PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error {
+	c, err := s.newChecker(ctx, displayID)
+	if err != nil {
+		return err
+	}
+	ok := make([]protocol.PlayRecord, 0, len(b.Records))
+	refused, last := 0, ""
+	for _, r := range b.Records {
+		err := c.check(ctx, r)
+		var why refusal
+		switch {
+		case err == nil:
+			ok = append(ok, r)
+		case errors.As(err, &why):
+			refused++
+			last = fmt.Sprintf("play record %q: %s", r.ID, why.msg)
+			s.log.Warn("play record refused", "display", displayID, "id", r.ID, "media", r.Media, "reason", why.msg)
+		default:
+			return err
+		}
+	}
+	n, err := s.st.AddPlayRecords(ctx, displayID, ok)
+	if err != nil {
+		return err
+	}
+	if refused > 0 {
+		if err := s.st.AddRefusals(ctx, displayID, refused, 0, last); err != nil {
+			return err
+		}
+	}
+	if b.Dropped > 0 {
+		s.log.Warn("agent dropped proof-of-play records to stay within its disk bound", "display", displayID, "dropped", b.Dropped)
+	}
+	s.log.Debug("play records", "display", displayID, "received", len(b.Records), "new", n, "refused", refused)
+	return nil
+}
+
 // checker checks one display's records against its plans, loading each
 // revision once per batch.
 type checker struct {
-	s         *Service
+	s         *Sink
 	displayID int64
 	now       time.Time
 	enrolled  time.Time
@@ -46,7 +88,7 @@ type sentPlan struct {
 	loc      *time.Location
 }
 
-func (s *Service) newChecker(ctx context.Context, displayID int64) (*checker, error) {
+func (s *Sink) newChecker(ctx context.Context, displayID int64) (*checker, error) {
 	enrolled, err := s.st.DisplayEnrolledAt(ctx, displayID)
 	if err != nil {
 		return nil, err
@@ -78,7 +120,7 @@ func (c *checker) revision(ctx context.Context, rev int64) (*sentPlan, error) {
 	}
 	sp := &sentPlan{created: pr.CreatedAt, replaced: pr.ReplacedAt, entries: map[int64]protocol.Entry{}, items: map[int64]map[int64]protocol.Item{}}
 	if err := json.Unmarshal(pr.Plan, &sp.plan); err != nil {
-		return nil, fmt.Errorf("plans: stored plan %d of display %d: %w", rev, c.displayID, err)
+		return nil, fmt.Errorf("reports: stored plan %d of display %d: %w", rev, c.displayID, err)
 	}
 	for _, e := range sp.plan.Entries {
 		sp.entries[e.ID] = e

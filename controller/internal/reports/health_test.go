@@ -1,4 +1,4 @@
-package plans
+package reports
 
 import (
 	"context"
@@ -83,13 +83,13 @@ func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 	defer cancel()
 	for round := 1; round <= 3; round++ {
 		for _, id := range ids {
-			if err := f.svc.Health(wctx, id, protocol.Health{AchievedFPS: float64(round), At: time.Now()}); err != nil {
+			if err := f.sink.Health(wctx, id, protocol.Health{AchievedFPS: float64(round), At: time.Now()}); err != nil {
 				t.Fatalf("report of display %d with the writer busy: %v", id, err)
 			}
 		}
 	}
 	tx.Rollback()
-	if err := f.svc.FlushHealth(ctx); err != nil {
+	if err := f.sink.FlushHealth(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
@@ -99,16 +99,81 @@ func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 			t.Fatalf("display %d stored %s (%v), want its latest report", id, st.Health, err)
 		}
 	}
-	if err := f.svc.Health(ctx, ids[0], protocol.Health{AchievedFPS: 4, At: time.Now()}); err != nil {
+	if err := f.sink.Health(ctx, ids[0], protocol.Health{AchievedFPS: 4, At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc.AgentLeft(ctx, ids[0])
-	if err := f.svc.FlushDeparted(ctx); err != nil {
+	f.sink.AgentLeft(ctx, ids[0])
+	if err := f.sink.FlushDeparted(ctx); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := f.st.Status(ctx, ids[0])
 	var h protocol.Health
 	if json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 4 {
 		t.Fatalf("after the agent left, stored %s, want its last report", st.Health)
+	}
+}
+
+// Agents leaving all at once (a network cut) take no writer each: with
+// another connection holding SQLite's write lock, every departure returns
+// at once, and one transaction then stores every departed display's last
+// report and samples.
+func TestDeparturesTakeNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t, 50)
+	ids, _ := f.st.DisplayIDs(ctx)
+	for _, id := range ids {
+		if err := f.sink.Health(ctx, id, protocol.Health{AchievedFPS: 7, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := lockWriter(t, f.dir)
+	for _, id := range ids {
+		f.sink.AgentLeft(ctx, id) // the old code waited out the busy timeout here, and lost the report
+	}
+	release()
+	before := commits(t, f.st)
+	if err := f.sink.FlushDeparted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits(t, f.st) - before; n != 1 {
+		t.Fatalf("%v transactions stored %d departures, want 1", n, len(ids))
+	}
+	for _, id := range ids {
+		st, err := f.st.Status(ctx, id)
+		var h protocol.Health
+		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 7 {
+			t.Fatalf("display %d stored %s (%v), want its last report", id, st.Health, err)
+		}
+		got, err := f.st.HealthSamples(ctx, id, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("display %d: %d samples (%v), want its one", id, len(got), err)
+		}
+	}
+}
+
+// What the agents reported last is kept across a restart: when Run ends,
+// the reports kept in memory are stored.
+func TestRunStoresTheHealthKeptWhenItEnds(t *testing.T) {
+	f := newFleet(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); f.sink.Run(ctx) }()
+	ids, err := f.st.DisplayIDs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := f.sink.Health(ctx, id, protocol.Health{AchievedFPS: 9, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	<-ran
+	for _, id := range ids {
+		st, err := f.st.Status(context.Background(), id)
+		var h protocol.Health
+		if err != nil || json.Unmarshal(st.Health, &h) != nil || h.AchievedFPS != 9 {
+			t.Fatalf("display %d stored %s (%v) when Run ended, want its last report", id, st.Health, err)
+		}
 	}
 }

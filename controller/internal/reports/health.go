@@ -1,52 +1,15 @@
-package plans
+package reports
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
-
-var _ hub.Runtime = (*Service)(nil)
-
-// Plan implements hub.Runtime: the display's stored plan, as stored (from
-// memory after the first read), not compiled again: a change since reaches
-// the agent by the refresh it kicked. A display without a stored plan yet
-// (enrolled before the first refresh) has it compiled now.
-func (s *Service) Plan(ctx context.Context, displayID int64) (hub.Plan, error) {
-	cur, err := s.current(ctx, displayID)
-	if err != nil {
-		return hub.Plan{}, err
-	}
-	if cur.json == nil {
-		_, _, err := s.Compile(ctx, displayID)
-		if errors.Is(err, store.ErrNotFound) {
-			return hub.Plan{}, nil // the display was deleted while its agent was connected
-		}
-		if err != nil {
-			return hub.Plan{}, err
-		}
-		if cur, err = s.current(ctx, displayID); err != nil {
-			return hub.Plan{}, err
-		}
-	}
-	return hub.Plan{Revision: cur.revision, JSON: cur.json}, nil
-}
-
-// PlanAcked implements hub.Runtime: the store keeps the ack in memory, to
-// store it with others in one transaction; its reads see it at once.
-func (s *Service) PlanAcked(ctx context.Context, displayID, revision int64) {
-	if err := s.st.SetPlanAcked(ctx, displayID, revision); err != nil {
-		s.log.Error("record plan ack", "display", displayID, "err", err)
-	}
-}
 
 // Health history: a sample every HealthSampleEvery per display, kept for
 // HealthKeep (the dashboard charts the last 24 h), pruned hourly.
@@ -66,13 +29,13 @@ type healthReport struct {
 	samples []store.HealthSample
 }
 
-// Health implements hub.Runtime: the latest report, and a sample of it for
+// Health implements hub.Reports: the latest report, and a sample of it for
 // the history, are kept in memory and stored by the next flush (every
 // HealthFlushEvery, when the agent leaves, at shutdown) in one transaction
 // with every other display's, so that thousands of agents reporting every
 // 10 s do not queue on the single writer. The dashboard shows the live
 // report from the hub at once.
-func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health) error {
+func (s *Sink) Health(ctx context.Context, displayID int64, h protocol.Health) error {
 	data, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -106,17 +69,17 @@ func (s *Service) Health(ctx context.Context, displayID int64, h protocol.Health
 // they are stored: within store.BehindDelay, all of them in one
 // transaction (10,000 links cut at once were 10,000 transactions).
 type departed struct {
-	reports map[int64]*healthReport // under Service.mu
-	timer   *time.Timer             // under Service.mu; nil: no flush due
+	reports map[int64]*healthReport // under Sink.mu
+	timer   *time.Timer             // under Sink.mu; nil: no flush due
 	// write serializes the writes of health (FlushHealth and
 	// FlushDeparted): a departed report is never stored after a newer one.
 	write sync.Mutex
 }
 
-// AgentLeft implements hub.Runtime: the display's last report is stored
+// AgentLeft implements hub.Reports: the display's last report is stored
 // shortly (FlushDeparted), with those of the other agents that left
 // meanwhile, in one transaction.
-func (s *Service) AgentLeft(ctx context.Context, displayID int64) {
+func (s *Sink) AgentLeft(ctx context.Context, displayID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.health[displayID]
@@ -155,7 +118,7 @@ func (r *healthReport) after(older *healthReport) *healthReport {
 // transaction. A display whose agent is back with a newer report has its
 // samples kept for the next FlushHealth; a failed write keeps them all
 // for it.
-func (s *Service) FlushDeparted(ctx context.Context) error {
+func (s *Sink) FlushDeparted(ctx context.Context) error {
 	s.left.write.Lock()
 	defer s.left.write.Unlock()
 	s.mu.Lock()
@@ -189,7 +152,7 @@ func (s *Service) FlushDeparted(ctx context.Context) error {
 
 // FlushHealth stores the reports kept in memory, with those of agents
 // that left, in one transaction, and prunes the history hourly.
-func (s *Service) FlushHealth(ctx context.Context) error {
+func (s *Sink) FlushHealth(ctx context.Context) error {
 	s.left.write.Lock()
 	defer s.left.write.Unlock()
 	now := s.opt.Now()
@@ -244,101 +207,4 @@ func (s *Service) FlushHealth(ctx context.Context) error {
 		s.log.Debug("health history pruned", "samples", n)
 	}
 	return nil
-}
-
-// Screenshot implements hub.Runtime: a screenshot is stored only once it
-// decodes as a whole PNG no larger than the display's panel allows; one
-// that does not is refused (the agent is told why) and counted.
-func (s *Service) Screenshot(ctx context.Context, displayID int64, sh protocol.Screenshot) error {
-	d, err := s.st.Display(ctx, displayID)
-	if err != nil {
-		return err
-	}
-	if err := checkScreenshot(sh.PNG, d.Width, d.Height); err != nil {
-		s.log.Warn("screenshot refused", "display", displayID, "bytes", len(sh.PNG), "reason", err)
-		if err := s.st.AddRefusals(ctx, displayID, 0, 1, "screenshot: "+err.Error()); err != nil {
-			return err
-		}
-		return err
-	}
-	return s.st.SaveScreenshot(ctx, displayID, sh.PNG, sh.At)
-}
-
-// PlayRecords implements hub.Runtime: it stores the records the display's
-// plans could have played (once each: an id is the display's own) and
-// refuses the others, counting them for the display and logging why. A
-// refused record is not an error: the batch is acknowledged so the agent
-// does not send it again forever.
-func (s *Service) PlayRecords(ctx context.Context, displayID int64, b protocol.PlayRecords) error {
-	c, err := s.newChecker(ctx, displayID)
-	if err != nil {
-		return err
-	}
-	ok := make([]protocol.PlayRecord, 0, len(b.Records))
-	refused, last := 0, ""
-	for _, r := range b.Records {
-		err := c.check(ctx, r)
-		var why refusal
-		switch {
-		case err == nil:
-			ok = append(ok, r)
-		case errors.As(err, &why):
-			refused++
-			last = fmt.Sprintf("play record %q: %s", r.ID, why.msg)
-			s.log.Warn("play record refused", "display", displayID, "id", r.ID, "media", r.Media, "reason", why.msg)
-		default:
-			return err
-		}
-	}
-	n, err := s.st.AddPlayRecords(ctx, displayID, ok)
-	if err != nil {
-		return err
-	}
-	if refused > 0 {
-		if err := s.st.AddRefusals(ctx, displayID, refused, 0, last); err != nil {
-			return err
-		}
-	}
-	if b.Dropped > 0 {
-		s.log.Warn("agent dropped proof-of-play records to stay within its disk bound", "display", displayID, "dropped", b.Dropped)
-	}
-	s.log.Debug("play records", "display", displayID, "received", len(b.Records), "new", n, "refused", refused)
-	return nil
-}
-
-// CommandResult implements hub.Runtime: results are kept for the API to show.
-func (s *Service) CommandResult(_ context.Context, displayID int64, r protocol.CommandResult) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.results[r.Ref]; !ok {
-		s.order = append(s.order, r.Ref)
-	}
-	s.results[r.Ref] = r
-	for len(s.order) > 1000 {
-		delete(s.results, s.order[0])
-		s.order = s.order[1:]
-	}
-	close(s.arrived)
-	s.arrived = make(chan struct{})
-	if !r.OK {
-		s.log.Warn("remote command failed", "display", displayID, "ref", r.Ref, "err", r.Error)
-	}
-}
-
-// WaitResult waits for a command's result until ctx ends.
-func (s *Service) WaitResult(ctx context.Context, id string) (protocol.CommandResult, bool) {
-	for {
-		s.mu.Lock()
-		r, ok := s.results[id]
-		ch := s.arrived
-		s.mu.Unlock()
-		if ok {
-			return r, true
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return protocol.CommandResult{}, false
-		}
-	}
 }

@@ -1,7 +1,8 @@
-package plans
+package reports
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 
@@ -46,4 +47,22 @@ func checkScreenshot(data []byte, w, h int) error {
 		return fmt.Errorf("screenshot is a truncated or corrupt PNG: %v", err)
 	}
 	return nil
+}
+
+// Screenshot implements hub.Reports: a screenshot is stored only once it
+// decodes as a whole PNG no larger than the display's panel allows; one
+// that does not is refused (the agent is told why) and counted.
+func (s *Sink) Screenshot(ctx context.Context, displayID int64, sh protocol.Screenshot) error {
+	d, err := s.st.Display(ctx, displayID)
+	if err != nil {
+		return err
+	}
+	if err := checkScreenshot(sh.PNG, d.Width, d.Height); err != nil {
+		s.log.Warn("screenshot refused", "display", displayID, "bytes", len(sh.PNG), "reason", err)
+		if err := s.st.AddRefusals(ctx, displayID, 0, 1, "screenshot: "+err.Error()); err != nil {
+			return err
+		}
+		return err
+	}
+	return s.st.SaveScreenshot(ctx, displayID, sh.PNG, sh.At)
 }

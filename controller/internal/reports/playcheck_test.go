@@ -1,4 +1,4 @@
-package plans
+package reports
 
 import (
 	"context"
@@ -6,19 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
 
 // playSetup compiles the plans of two demo screens in different groups
-// (so with different rotations) and returns a genuine record of each.
-func playSetup(t *testing.T) (*Service, *store.Store, protocol.PlayRecord, protocol.PlayRecord) {
+// (so with different rotations) and returns a genuine record of each, and
+// the plan service that compiled them.
+func playSetup(t *testing.T) (*Sink, *store.Store, *plans.Service, protocol.PlayRecord, protocol.PlayRecord) {
 	t.Helper()
-	s, st, _ := setup(t)
+	s, st, ps := setup(t)
 	ctx := context.Background()
 	genuine := func(name string) protocol.PlayRecord {
 		d := displayNamed(t, st, name)
-		p, _, err := s.Compile(ctx, d.ID)
+		p, _, err := ps.Compile(ctx, d.ID)
 		if err != nil || p == nil || len(p.Entries) == 0 {
 			t.Fatalf("plan of %s: %+v %v", name, p, err)
 		}
@@ -37,7 +39,7 @@ func playSetup(t *testing.T) (*Service, *store.Store, protocol.PlayRecord, proto
 	if a.Media == b.Media {
 		t.Fatalf("the two screens play the same media %d", a.Media)
 	}
-	return s, st, a, b
+	return s, st, ps, a, b
 }
 
 func storedOf(t *testing.T, st *store.Store, displayID int64) []protocol.PlayRecord {
@@ -50,7 +52,7 @@ func storedOf(t *testing.T, st *store.Store, displayID int64) []protocol.PlayRec
 }
 
 func TestPlayRecordsNotInTheDisplaysPlansAreRefusedAndCounted(t *testing.T) {
-	s, st, a, b := playSetup(t)
+	s, st, _, a, b := playSetup(t)
 	ctx := context.Background()
 	cases := []struct {
 		name string
@@ -101,7 +103,7 @@ func TestPlayRecordsNotInTheDisplaysPlansAreRefusedAndCounted(t *testing.T) {
 }
 
 func TestRecordIDOfAnotherDisplayDoesNotSuppressAGenuineRecord(t *testing.T) {
-	s, st, a, b := playSetup(t)
+	s, st, _, a, b := playSetup(t)
 	ctx := context.Background()
 	b.ID = a.ID // display B gets there first with A's (predictable) id
 	if err := s.PlayRecords(ctx, b.Display, protocol.PlayRecords{Records: []protocol.PlayRecord{b}}); err != nil {
@@ -124,7 +126,7 @@ func TestRecordIDOfAnotherDisplayDoesNotSuppressAGenuineRecord(t *testing.T) {
 // A record of a revision the display moved past is refused when it ends
 // after the display took the newer one, and accepted before.
 func TestPlayRecordOfAReplacedPlanBoundByTheAck(t *testing.T) {
-	s, st, a, _ := playSetup(t)
+	s, st, ps, a, _ := playSetup(t)
 	ctx := context.Background()
 	scheds, err := st.Schedules(ctx, store.ScheduleFilter{})
 	if err != nil {
@@ -136,11 +138,11 @@ func TestPlayRecordOfAReplacedPlanBoundByTheAck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, changed, err := s.Compile(ctx, a.Display)
+	p, changed, err := ps.Compile(ctx, a.Display)
 	if err != nil || !changed {
 		t.Fatalf("recompile: %v %v", changed, err)
 	}
-	s.PlanAcked(ctx, a.Display, p.Revision)
+	ps.PlanAcked(ctx, a.Display, p.Revision)
 	before := a // ended a second before the ack: accepted
 	late := a
 	late.ID = "late"
@@ -154,7 +156,7 @@ func TestPlayRecordOfAReplacedPlanBoundByTheAck(t *testing.T) {
 }
 
 func TestPlayRecordFromBeforeEnrolmentIsRefused(t *testing.T) {
-	s, st, a, _ := playSetup(t)
+	s, st, _, a, _ := playSetup(t)
 	ctx := context.Background()
 	if _, err := st.CreateEnrolmentCode(ctx, store.System, a.Display, "code-hash", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
