@@ -8,6 +8,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -126,16 +127,26 @@ func newLog(level string, stderr io.Writer) (*slog.Logger, error) {
 const exitRefused = 3
 
 func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
-	var state, logLevel string
+	var state, logLevel, metricsAddr string
 	fs := newFlagSet("run")
 	fs.StringVar(&state, "state", "./agent-state", "state directory written by 'pano-agent enroll': config, credential, plan, cache, journal")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&metricsAddr, "metrics", "", "serve Prometheus metrics of the agent's health on HOST:PORT/metrics, such as "+daemon.MetricsAddr+"; off when empty")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	log, err := newLog(logLevel, stderr)
 	if err != nil {
 		return err
+	}
+	// The port is taken before the panel is opened, so a busy one fails
+	// the start at once rather than leaving an agent nobody can scrape.
+	var metricsLn net.Listener
+	if metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			return usageError{fmt.Sprintf("--metrics %q: %v; give a free HOST:PORT such as %s, or leave the flag out", metricsAddr, err, daemon.MetricsAddr)}
+		}
+		defer metricsLn.Close()
 	}
 	cfg, credential, err := daemon.LoadConfig(state)
 	if err != nil {
@@ -186,6 +197,18 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if b, err := prof.Int("brightness"); err == nil {
 		d.Player.SetBaseBrightness(b)
+	}
+	if metricsLn != nil {
+		ctx, stop := context.WithCancel(ctx)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := d.ServeMetrics(ctx, metricsLn); err != nil {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+		defer func() { stop(); <-served }()
+		log.Info("metrics served", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
 	size := drv.Bounds().Size()
 	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", cfg.Controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))

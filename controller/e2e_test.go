@@ -160,11 +160,12 @@ func TestAgentReconnectsAfterControllerRestart(t *testing.T) {
 	addr := listeningRe.FindStringSubmatch(ctl.waitLine(t, listeningRe, 1))[1]
 	state := enrol(t, controllerBin, agentBin, data, addr, "truong-hoc", 64, 32)
 
-	ag := start(t, agentBin, "run", "--state", state)
+	ag := start(t, agentBin, "run", "--state", state, "--metrics", "127.0.0.1:0")
 	online := regexp.MustCompile(`msg="agent online" agent=truong-hoc .*panel=64x32`)
 	ctl.waitLine(t, online, 1)
 	ag.waitLine(t, regexp.MustCompile(`connected to controller`), 1)
 	checkMetrics(t, addr)
+	checkAgentMetrics(t, ag)
 
 	took, err := ctl.stop(t)
 	if err != nil {
@@ -207,6 +208,7 @@ func checkMetrics(t *testing.T, addr string) {
 	body := get("/metrics")
 	for _, want := range []string{
 		"\npano_agents_online 1\n",
+		"\npano_displays_by_driver_state{state=\"",
 		"\npano_decode_budget_pixels 1.5e+08\n",
 		"\npano_render_queue{status=\"queued\"} ",
 		"\npano_store_writer_waits_total ",
@@ -214,6 +216,24 @@ func checkMetrics(t *testing.T, addr string) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
+}
+
+// checkAgentMetrics reads the agent's own /metrics (--metrics) as a
+// Prometheus beside the screen would: the link is up, once.
+func checkAgentMetrics(t *testing.T, ag *proc) {
+	t.Helper()
+	url := regexp.MustCompile(`msg="metrics served" url=(http://\S+/metrics)`)
+	res, err := http.Get(url.FindStringSubmatch(ag.waitLine(t, url, 1))[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, want := range []string{"\npano_agent_link_connected 1\n", "\npano_agent_link_connects_total 1\n", "\npano_agent_driver_state{state=\""} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the agent's /metrics lacks %q:\n%s", strings.TrimSpace(want), b)
 		}
 	}
 }

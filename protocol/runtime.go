@@ -64,6 +64,23 @@ func (h *Health) Validate() error {
 	return nil
 }
 
+// Driver states an agent reports in Health.DriverState (its player sets
+// them); a newer agent may send others.
+const (
+	DriverStarting    = "starting"     // no frame drawn yet
+	DriverOK          = "ok"           // the schedule (or its fallback) is on the panel
+	DriverFailing     = "error"        // the last frame failed: Health.DriverError says why
+	DriverBlanked     = "blanked"      // a blank command holds the panel black
+	DriverIdentify    = "identify"     // an identify command flashes the panel
+	DriverTestPattern = "test_pattern" // a test_pattern command drives the panel
+)
+
+// DriverStates are the driver states above, for metrics that count by state.
+var DriverStates = []string{DriverStarting, DriverOK, DriverFailing, DriverBlanked, DriverIdentify, DriverTestPattern}
+
+// Fallbacks are the fallback codes below.
+var Fallbacks = []string{FallbackNoPlan, FallbackNoEntry, FallbackNothingPlayable}
+
 // Why a screen shows its fallback, for a UI to say in its language.
 const (
 	FallbackNoPlan          = "no_plan"          // the agent has no plan yet

@@ -51,7 +51,7 @@ func (d *Daemon) command(c protocol.Command) error {
 		if err != nil {
 			return fmt.Errorf("test pattern: %w", err)
 		}
-		d.Player.ShowPattern("test_pattern", dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
+		d.Player.ShowPattern(protocol.DriverTestPattern, dur, func(dst *image.RGBA, n int, _ time.Time) { pat.Draw(dst, n) })
 		d.healthAfter(dur)
 	case protocol.CmdBlank:
 		d.Player.Blank(true)

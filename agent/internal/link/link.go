@@ -130,6 +130,7 @@ type State struct {
 	SessionID string
 	Attempt   int    // consecutive failed attempts
 	LastError string // why the last attempt or connection ended
+	Connects  int64  // sessions opened (hello answered) since the agent started
 }
 
 // Client is the agent's side of the link.
@@ -287,7 +288,7 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 		return false, err
 	}
 	sess.ID = welcome.SessionID
-	c.setState(func(s *State) { *s = State{Connected: true, SessionID: welcome.SessionID} })
+	c.setState(func(s *State) { *s = State{Connected: true, SessionID: welcome.SessionID, Connects: s.Connects + 1} })
 	c.log.Info("connected to controller", "controller", c.cfg.Controller, "session", welcome.SessionID, "controller_version", welcome.ControllerVersion)
 	if h := c.cfg.Handler; h != nil {
 		h.Connected(sess)

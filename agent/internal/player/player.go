@@ -232,7 +232,7 @@ func New(drv driver.Driver, clk Clock, files Assets, rec Recorder, log *slog.Log
 	}
 	p.status.TargetFPS = float64(opt.FPS)
 	p.status.Brightness, p.status.BrightnessSource = p.base, protocol.LevelProfile
-	p.status.DriverState = "starting"
+	p.status.DriverState = protocol.DriverStarting
 	return p
 }
 
@@ -323,7 +323,7 @@ type pattern struct {
 // Identify flashes the panel white and black for d so a technician can
 // find it.
 func (p *Player) Identify(d time.Duration) {
-	p.ShowPattern("identify", d, func(dst *image.RGBA, _ int, now time.Time) {
+	p.ShowPattern(protocol.DriverIdentify, d, func(dst *image.RGBA, _ int, now time.Time) {
 		fill := image.Black
 		if now.UnixMilli()/250%2 == 0 {
 			fill = image.White
@@ -496,7 +496,7 @@ func (p *Player) step(now time.Time) {
 			return
 		}
 		draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
-		if p.show(now, "blanked") {
+		if p.show(now, protocol.DriverBlanked) {
 			p.sayOff()
 		}
 		return
@@ -547,7 +547,7 @@ func (p *Player) step(now time.Time) {
 			p.end(now)
 			continue
 		}
-		if p.show(now, "ok") {
+		if p.show(now, protocol.DriverOK) {
 			p.shown(p.cur, now)
 		}
 		p.prepareNext(sched, slot, now)
@@ -622,7 +622,7 @@ func (p *Player) powerOff(now time.Time) {
 	}
 	p.mu.Unlock()
 	draw.Draw(p.frame, p.frame.Bounds(), image.Black, image.Point{}, draw.Src)
-	if p.show(now, "ok") {
+	if p.show(now, protocol.DriverOK) {
 		p.sayOff()
 	}
 }
@@ -641,7 +641,7 @@ func (p *Player) sayOff() {
 	case errors.Is(err, driver.ErrNoOff):
 	default:
 		p.mu.Lock()
-		p.status.DriverState, p.status.DriverError = "error", err.Error()
+		p.status.DriverState, p.status.DriverError = protocol.DriverFailing, err.Error()
 		p.mu.Unlock()
 	}
 }
@@ -729,7 +729,7 @@ func (p *Player) fallback(now time.Time, mode, code, why string) {
 	p.mu.Lock()
 	p.status.CurrentItem, p.status.CurrentAsset, p.status.Fallback, p.status.FallbackCode = 0, "", why, code
 	p.mu.Unlock()
-	p.show(now, "ok")
+	p.show(now, protocol.DriverOK)
 }
 
 // show sends p.frame to the driver and reports whether it went out.
@@ -740,7 +740,7 @@ func (p *Player) show(now time.Time, state string) bool {
 	defer p.mu.Unlock()
 	p.status.Blanked = p.blanked
 	if err != nil {
-		p.status.DriverState, p.status.DriverError = "error", err.Error()
+		p.status.DriverState, p.status.DriverError = protocol.DriverFailing, err.Error()
 		return false
 	}
 	p.status.DriverState, p.status.DriverError = state, ""

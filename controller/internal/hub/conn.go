@@ -39,6 +39,7 @@ type conn struct {
 	plansSent map[string]int64 // plan message id → revision, until acked
 	gone      bool             // removed from the hub: nothing more is counted
 	newest    int64            // the newest plan revision queued on this link
+	dropping  bool             // frames_dropped rose between the link's last two health reports
 }
 
 func newConn(h *Hub, ws *websocket.Conn, remote string) *conn {
@@ -433,6 +434,7 @@ func (c *conn) onReport(env protocol.Envelope) error {
 			return err
 		}
 		c.mu.Lock()
+		c.countDropped(c.info.Health, &h)
 		c.info.Health = &h
 		c.mu.Unlock()
 		c.h.notify()
@@ -478,4 +480,20 @@ func (c *conn) onReport(env protocol.Envelope) error {
 		}
 	}
 	return nil
+}
+
+// countDropped counts the frames dropped between two health reports on the
+// link (prev is nil at the first, whose count covers time before the link).
+// A count lower than the last is one restarted (the panel's driver
+// reopened): all of it is new. Called with c.mu held.
+func (c *conn) countDropped(prev, h *protocol.Health) {
+	if prev == nil {
+		return
+	}
+	n := h.FramesDropped - prev.FramesDropped
+	if n < 0 {
+		n = h.FramesDropped
+	}
+	c.dropping = n > 0
+	c.h.health.framesDropped.Add(float64(n))
 }

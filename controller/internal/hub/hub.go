@@ -130,7 +130,8 @@ type Hub struct {
 	closed      bool
 	wg          sync.WaitGroup
 
-	m metrics
+	m      metrics
+	health *healthCollector
 }
 
 // New returns a hub that records agents in st.
@@ -162,6 +163,7 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 		changed:   make(chan struct{}),
 	}
 	h.m = newMetrics(h)
+	h.health = newHealthCollector(h)
 	return h
 }
 

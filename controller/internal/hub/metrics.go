@@ -37,7 +37,8 @@ func newMetrics(h *Hub) metrics {
 	}
 }
 
-// Collectors are the hub's metrics, to register once.
+// Collectors are the hub's metrics, to register once: the links', and the
+// fleet's health from the latest report of each (health_metrics.go).
 func (h *Hub) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{h.m.connected, h.m.pushes, h.m.pushLatency, h.m.drops, h.m.acksOutstanding}
+	return []prometheus.Collector{h.m.connected, h.m.pushes, h.m.pushLatency, h.m.drops, h.m.acksOutstanding, h.health}
 }

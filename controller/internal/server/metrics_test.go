@@ -70,7 +70,7 @@ func TestMetricsCarryTheHubsAndThePassedCollectors(t *testing.T) {
 		t.Fatalf("GET /metrics: %d", rec.Code)
 	}
 	for _, name := range []string{"pano_hub_agents_connected", "pano_hub_plan_pushes_total", "pano_hub_plan_push_seconds_bucket",
-		"pano_hub_send_queue_drops_total", "pano_hub_plan_acks_outstanding", "pano_test_passed_total"} {
+		"pano_hub_send_queue_drops_total", "pano_hub_plan_acks_outstanding", "pano_displays_by_driver_state", "pano_test_passed_total"} {
 		if !strings.Contains(rec.Body.String(), name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
