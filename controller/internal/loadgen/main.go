@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.peers, "peers", "gorilla-hub,mosquitto", "peers to run beside pano, comma-separated; empty for none")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
-	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, and one of the idle window to FILE.idle (serve --pprof)")
+	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -261,7 +261,12 @@ func freeLoopbackAddr() (string, error) {
 // profile fetches a CPU profile of the controller (serve --pprof at
 // addr) of secs seconds into file.
 func profile(addr string, secs int, file string) error {
-	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+	return fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), file)
+}
+
+// fetchProfile writes what a pprof URL answers into file.
+func fetchProfile(url, file string) error {
+	resp, err := http.Get(url)
 	if err != nil {
 		return err
 	}
@@ -386,6 +391,16 @@ func (b *bench) runPano() error {
 			return fmt.Errorf("CPU profile of the idle window: %w", err)
 		}
 		b.logf("CPU profile of the idle window in %s.idle", b.cfg.pprof)
+		// Where the memory per agent goes: the heap (after a collection)
+		// and the goroutines, with every agent connected.
+		for _, p := range []struct{ url, file string }{
+			{"heap?gc=1", ".heap"}, {"goroutine", ".goroutine"},
+		} {
+			if err := fetchProfile("http://"+b.pprofAddr+"/debug/pprof/"+p.url, b.cfg.pprof+p.file); err != nil {
+				return fmt.Errorf("%s profile: %w", p.file, err)
+			}
+		}
+		b.logf("heap and goroutine profiles with every agent connected in %s.heap and %s.goroutine", b.cfg.pprof, b.cfg.pprof)
 	}
 	slices.Sort(samples)
 	rss1 := samples[len(samples)/2]
