@@ -151,8 +151,12 @@ func New(log *slog.Logger, st Store, opt Options) *Hub {
 		opt:   opt,
 		up: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
-			ReadBufferSize:   4096,
-			WriteBufferSize:  4096,
+			// Each link holds its read buffer for its life: what agents
+			// send is a few hundred bytes (a larger message is read past
+			// the buffer, straight into the message), and 4 KiB each was
+			// 40 MB of 10,000 links' memory.
+			ReadBufferSize:  512,
+			WriteBufferSize: 4096,
 			// Agents are mostly idle: a write buffer is borrowed for a
 			// write, not held for the life of each link (gorilla's pool).
 			WriteBufferPool: &sync.Pool{},
@@ -220,9 +224,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.byDisplay[id.DisplayID] = c
 	}
 	h.conns[c] = struct{}{}
-	h.wg.Add(2)
+	h.wg.Add(1)
 	h.mu.Unlock()
-	go c.writePump()
+	c.qmu.Lock()
+	c.pinger = time.AfterFunc(c.pingEvery(), c.ping)
+	c.qmu.Unlock()
 	go c.readPump()
 	if older != nil {
 		h.log.Warn("display connected again; closing its older link", "display", id.DisplayID,

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,5 +148,49 @@ func TestIdleLinkStaysUpForSeveralIntervals(t *testing.T) {
 		if env.Type != protocol.TypePlan {
 			t.Fatalf("got %s, want the pushed plan", env.Type)
 		}
+	}
+}
+
+// An idle link holds one goroutine (its reader): a writer runs only while
+// messages wait, so 10,000 idle links do not hold 10,000 writers' stacks.
+func TestIdleLinksHoldOneGoroutineEach(t *testing.T) {
+	const links = 40
+	var next atomic.Int64
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 60, // no ping, no liveness drop during the test
+		Auth: func(*http.Request) (Identity, error) {
+			id := next.Add(1)
+			return Identity{DisplayID: id, Name: "display-" + strconv.FormatInt(id, 10)}, nil
+		}, Plans: &fakeRuntime{}, Reports: &fakeRuntime{}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+	}()
+	before := runtime.NumGoroutine()
+	for i := 0; i < links; i++ {
+		ws, _, err := dialAuth(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		send(t, ws, protocol.TypeHello, hello("display"))
+		if m := read(t, ws); m.Type != protocol.TypeWelcome {
+			t.Fatalf("got %s, want welcome", m.Type)
+		}
+	}
+	// The writers end once their welcomes are out; there is no signal for
+	// a goroutine's end, so look for a while.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine() - before
+		if n <= links+links/4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle links hold %d goroutines, want about one each", links, n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
