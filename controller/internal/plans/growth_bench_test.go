@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
@@ -277,4 +279,49 @@ func (f *fleet) benchRefresh(b *testing.B, reached int, change func() (objectTyp
 	b.ReportMetric(ms, "ms/refresh")
 	b.ReportMetric(ms*1000/float64(reached), "us/display")
 	b.ReportMetric(float64(reached), "reached")
+}
+
+// BenchmarkRefreshHistoryGrowth: one group's change on 10,000 displays
+// (change=group of BenchmarkRefreshGrowth) as the plan history grows: with
+// 1, 5, 11 and 21 revisions of every display stored (an urgent notice to
+// all, sent and cancelled, adds two). The store keeps a revision 30 days
+// after it is replaced (store.PlanHistoryKeep), so a fleet whose plans
+// change daily holds 30 and more.
+func BenchmarkRefreshHistoryGrowth(b *testing.B) {
+	ctx := context.Background()
+	f := newFleet(b, 10000)
+	sc, toggle := f.scheds[0], 0
+	revisions := 1
+	for _, want := range []int{1, 5, 11, 21} {
+		for ; revisions < want; revisions += 2 {
+			n, err := f.st.CreateUrgentNotice(ctx, store.System, f.media, nil, 3600e9)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := f.refresh(ctx, "urgent_notice", n.ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.st.CancelUrgentNotice(ctx, store.System, n.ID); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.refresh(ctx, "urgent_notice", n.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("revisions=%d", want), func(b *testing.B) {
+			f.benchRefresh(b, 10000/len(f.groups), func() (string, int64) {
+				toggle++
+				sc.Priority = 10 + toggle%2
+				if _, err := f.st.UpdateSchedule(ctx, store.System, sc); err != nil {
+					b.Fatal(err)
+				}
+				return "schedule", sc.ID
+			})
+			fi, err := os.Stat(filepath.Join(f.dir, store.FileName))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(fi.Size())/(1<<20), "db_MiB")
+		})
+	}
 }
