@@ -16,9 +16,10 @@ import (
 )
 
 // How the plan service's costs grow (issue 14, docs/PERFORMANCE.md "How
-// the costs grow"): with the rules one display's plan reads, and with the
-// displays a change reaches. scripts/bench.sh runs both with -benchtime 3x
-// and prints their lines; the sub-benchmarks' names say the size.
+// the costs grow"): with the rules one display's plan reads, with the
+// displays a change reaches and with the plan history kept. scripts/bench.sh
+// runs them with -benchtime 3x and prints their lines; the sub-benchmarks'
+// names say the size.
 
 // wardRules is the demo's store with one more display, in a group of its
 // own, whose plan reads n schedules.
@@ -211,7 +212,8 @@ func BenchmarkRefreshGrowth(b *testing.B) {
 		b.Run(fmt.Sprintf("displays=%d", n), func(b *testing.B) {
 			// A fleet each: a group's change measured right after four
 			// changes to all 10,000 displays took twice as long as on a
-			// fleet of its own.
+			// fleet of its own (the plan history's weight, which
+			// BenchmarkRefreshHistoryGrowth measures).
 			f, fg := newFleet(b, n), newFleet(b, n)
 			all, err := f.st.DisplayIDs(ctx) // n and the demo's three
 			if err != nil {
