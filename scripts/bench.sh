@@ -102,7 +102,7 @@ CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkTimelineWeek$' -count=1 ./cont
 # fleet and the demo's three) and one reaching a group (a tenth), as the
 # displays grow from 10 to 10,000 in ten groups; and the group's change at
 # 10,000 as the plan history grows from 1 to 21 revisions a display.
-# About 40 s.
+# About 30–40 s.
 echo
 CGO_ENABLED=1 go test -run '^$' -bench '^Benchmark(PlanGrowth|RefreshGrowth|RefreshHistoryGrowth)$' -benchtime 3x -benchmem -count=1 ./controller/internal/plans |
 	awk '
