@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(go version | cut -d' ' -f3)"
-# The LED drivers have their own figures below; every other package here.
-CGO_ENABLED=1 go test -run '^$' -bench . -benchmem -count=1 $(go list ./... | grep -v '/agent/internal/driver$')
+# The LED drivers and the plan service's growth have their own figures
+# below; every other package here.
+CGO_ENABLED=1 go test -run '^$' -bench . -skip '^Benchmark(PlanGrowth|RefreshGrowth|RefreshHistoryGrowth)$' -benchmem -count=1 $(go list ./... | grep -v '/agent/internal/driver$')
 
 # LED drivers (issue 5): one frame = mapping + gamma + packetizing + sending
 # over loopback UDP (serial drivers: into io.Discard), on one core. limit is
@@ -92,6 +93,36 @@ CGO_ENABLED=1 go test -run '^$' -bench '^BenchmarkPacing$' -benchtime 20x -count
 CGO_ENABLED=0 go test -run '^$' -bench '^BenchmarkTimelineWeek$' -count=1 ./controller/internal/plans |
 	awk '/^BenchmarkTimelineWeek/ { for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
 		printf "timeline_days=7 displays=%d ms=%.2f\n", m["displays"], m["ms/week"] }
+	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
+
+# How the plan service's costs grow (issue 14): one display's plan
+# compiled (plan_compile) and compiled and stored under a new revision
+# (plan_compile_store) as the rules it reads grow from 10 to 1,000; a
+# refresh after a change reaching every display (an urgent notice: the
+# fleet and the demo's three) and one reaching a group (a tenth), as the
+# displays grow from 10 to 10,000 in ten groups; and the group's change at
+# 10,000 as the plan history grows from 1 to 21 revisions a display.
+# About 30–40 s.
+echo
+CGO_ENABLED=1 go test -run '^$' -bench '^Benchmark(PlanGrowth|RefreshGrowth|RefreshHistoryGrowth)$' -benchtime 3x -benchmem -count=1 ./controller/internal/plans |
+	awk '
+	/^Benchmark(PlanGrowth|RefreshGrowth|RefreshHistoryGrowth)\// {
+		split($1, n, "/"); k = (n[3] == "") ? 2 : 3; sub(/-[0-9]+$/, "", n[k])
+		delete m
+		for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
+		if ($1 ~ /^BenchmarkPlanGrowth/) {
+			if (n[3] == "op=build")
+				printf "plan_compile %s ms=%.2f allocs=%d plan_kib=%.1f\n", n[2], m["ms/compile"], m["allocs/op"], m["plan_kib"]
+			else
+				printf "plan_compile_store %s ms=%.2f allocs=%d\n", n[2], m["ms/compile"], m["allocs/op"]
+		} else if ($1 ~ /^BenchmarkRefreshGrowth/)
+			printf "refresh %s %s reached=%d ms=%.1f us_per_display=%.1f allocs_per_display=%.0f\n",
+				n[2], n[3], m["reached"], m["ms/refresh"], m["us/display"], m["allocs/op"] / m["reached"]
+		else
+			printf "refresh displays=10000 change=group %s reached=%d ms=%.1f us_per_display=%.1f db_mib=%.0f\n",
+				n[2], m["reached"], m["ms/refresh"], m["us/display"], m["db_MiB"]
+		next
+	}
 	/^(FAIL|panic)/ { print; failed = 1 } END { exit failed }'
 
 # LED typography (issue 11): the smallest line height at which every
