@@ -206,25 +206,25 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 	s.mu.Lock()
 	p := s.pusher
 	s.mu.Unlock()
-	// Every plan is built and pushed first, a batch at a time, then the
-	// batches are stored, taking the writer once per batch, not once per
-	// display. Storing is most of a refresh's CPU at 10,000 displays:
-	// done alongside, it would take the cores from the pushes, and no
-	// screen waits for it.
+	// Plans are built and pushed a batch at a time on one goroutine and
+	// stored a batch at a time on this one: the writer is taken once per
+	// batch, not once per display, and never makes a screen wait.
 	const batch = 256
 	type pushed struct {
 		bs   []built
 		errs []error
 	}
-	var all []pushed
-	for from := 0; from < len(ids) && ctx.Err() == nil; from += batch {
-		bs := s.build(ctx, ids[from:min(from+batch, len(ids))], m)
-		all = append(all, pushed{bs, s.push(ctx, p, bs)})
-	}
-	pushedIn := time.Since(start)
+	batches := make(chan pushed, (len(ids)+batch-1)/batch) // room for all: building never waits for storing
+	go func() {
+		defer close(batches)
+		for from := 0; from < len(ids) && ctx.Err() == nil; from += batch {
+			bs := s.build(ctx, ids[from:min(from+batch, len(ids))], m)
+			batches <- pushed{bs, s.push(ctx, p, bs)}
+		}
+	}()
 	var errs []error
 	saved, first, rev := 0, int64(0), int64(0)
-	for _, pb := range all {
+	for pb := range batches {
 		errs = append(errs, pb.errs...)
 		var changed []built
 		for _, b := range pb.bs {
@@ -262,8 +262,7 @@ func (s *Service) refresh(ctx context.Context, ids []int64) error {
 	if saved > 0 {
 		// One line a refresh (a line a display was 10,000 writes to the
 		// log for one notice; each is at debug level).
-		s.log.Info("plans changed", "displays", saved, "first", first, "revision", rev,
-			"pushed_ms", pushedIn.Milliseconds(), "ms", time.Since(start).Milliseconds())
+		s.log.Info("plans changed", "displays", saved, "first", first, "revision", rev, "ms", time.Since(start).Milliseconds())
 	}
 	return errors.Join(errs...)
 }
@@ -394,9 +393,6 @@ func (s *Service) remember(d store.Display, scheds []store.PlanSchedule, urgent 
 	}
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
-	if slices.Equal(s.uses[d.ID], uses) {
-		return // as last time: most displays, most refreshes
-	}
 	s.unuseLocked(d.ID)
 	s.uses[d.ID] = uses
 	for _, u := range uses {
