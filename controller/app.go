@@ -422,7 +422,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Results: sink, Previews: plansSvc, Pushed: plansSvc, Alerts: watcher, Events: changes, Location: loc,
+	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Results: sink, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
 		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
 	// The collector removes renditions and files nothing needs any more.
 	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,

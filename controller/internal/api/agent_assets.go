@@ -46,10 +46,6 @@ func (a *API) agentAsset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !mine && a.o.Pushed != nil {
-		// A plan reaches the agent before it is stored.
-		mine = a.o.Pushed.Names(d.ID, sha)
-	}
 	known, mime := false, ""
 	if mine {
 		if known, mime, err = a.o.Store.AssetBySHA(ctx, sha); err != nil {

@@ -65,15 +65,4 @@ func TestDeviceFetchesOnlyAssetsOfItsOwnPlans(t *testing.T) {
 	v.advance(AgentAssetGrace + time.Minute)
 	fetch(mine, 404)
 	fetch(drafted, 200)
-
-	// A plan reaches the agent before it is stored: what it names may be
-	// fetched at once (the plan service says so), nothing else more.
-	v.api.o.Pushed = pushedPlan{a.ID: theirs}
-	fetch(theirs, 200)
-	fetch(mine, 404)
 }
-
-// pushedPlan names, per display, the asset of a plan pushed and not stored.
-type pushedPlan map[int64]string
-
-func (p pushedPlan) Names(displayID int64, sha string) bool { return p[displayID] == sha }

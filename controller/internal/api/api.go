@@ -68,9 +68,6 @@ type Options struct {
 	Now       func() time.Time
 	// Location is where reports count days (default Asia/Ho_Chi_Minh).
 	Location *time.Location
-	// Pushed knows the plans pushed to agents and not stored yet (the
-	// plan service): an agent may fetch what they name. Nil: none.
-	Pushed interface{ Names(displayID int64, sha string) bool }
 	// Previews makes the plans the timelines evaluate (the plan service);
 	// nil: the timeline routes answer 503.
 	Previews Previews

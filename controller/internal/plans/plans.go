@@ -97,11 +97,6 @@ type Service struct {
 	changes []change // changes since the last refresh
 	pusher  Pusher
 
-	// wmu makes one refresh (or Compile) at a time build, push and store
-	// plans: a revision pushed before it is stored is never given to
-	// another plan meanwhile.
-	wmu sync.Mutex
-
 	// pmu guards what the service knows of each display's plan: the
 	// stored revision (digest and JSON) and the objects it was made of.
 	pmu    sync.Mutex

@@ -137,7 +137,7 @@ func (s *Service) buildShared(ctx context.Context, d store.Display, k classKey, 
 	if err != nil {
 		return built{id: d.ID, err: err}
 	}
-	if cur.digest != c.digest || cur.unsaved {
+	if cur.digest != c.digest {
 		b.changed, b.rev = true, cur.revision+1
 	}
 	return b

@@ -81,7 +81,7 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 			out[i] = SavedPlan{Revision: c.rev}
 			continue
 		}
-		rev := max(c.rev+1, p.MinRevision)
+		rev := c.rev + 1
 		data, err := p.Encode(rev)
 		if err != nil {
 			return err

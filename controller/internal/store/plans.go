@@ -196,9 +196,6 @@ type PlanWrite struct {
 	// Assets is the SHA-256 of every asset the plan names, recorded in
 	// its history; nil: read from the plan's JSON (slower).
 	Assets []string
-	// MinRevision is the least revision the plan may be stored under (one
-	// already sent to the display's agent); 0: the next one.
-	MinRevision int64
 }
 
 // SavedPlan is what SavePlans did with a PlanWrite: the revision in force,
