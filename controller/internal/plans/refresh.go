@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -337,6 +338,9 @@ func (s *Service) remember(d store.Display, scheds []store.PlanSchedule, urgent 
 	}
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
+	if slices.Equal(s.uses[d.ID], uses) {
+		return // as last time: most displays, most refreshes
+	}
 	s.unuseLocked(d.ID)
 	s.uses[d.ID] = uses
 	for _, u := range uses {
