@@ -237,7 +237,11 @@ func (c *conn) ping() {
 	}
 	c.enqueue(outbound{ping: true})
 	c.qmu.Lock()
-	c.pinger.Reset(c.pingEvery())
+	select {
+	case <-c.done: // closed meanwhile: the timer stays stopped
+	default:
+		c.pinger.Reset(c.pingEvery())
+	}
 	c.qmu.Unlock()
 }
 

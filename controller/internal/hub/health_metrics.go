@@ -119,6 +119,7 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	var slow, dropping, frozen, powerOff, missing, stored, refused int
 	var temps []float64
 	tempMax, offsetMax, diskMin := math.Inf(-1), 0.0, math.Inf(1)
+	diskKnown := false
 	links := c.h.healths()
 	for _, l := range links {
 		h := l.health
@@ -152,7 +153,9 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 			tempMax = max(tempMax, *h.CPUTempC)
 		}
 		offsetMax = max(offsetMax, math.Abs(h.ClockOffsetMS)/1000)
-		diskMin = min(diskMin, float64(h.DiskFreeBytes))
+		if h.DiskFreeBytes > 0 { // 0: the agent could not read its disk
+			diskMin, diskKnown = min(diskMin, float64(h.DiskFreeBytes)), true
+		}
 	}
 	for s, n := range byState {
 		ch <- prometheus.MustNewConstMetric(c.byState, prometheus.GaugeValue, float64(n), s)
@@ -169,6 +172,8 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 		// Absent, not 0, when nobody reports: 0 s would read as perfect
 		// sync and 0 bytes as full disks.
 		ch <- prometheus.MustNewConstMetric(c.offsetMax, prometheus.GaugeValue, offsetMax)
+	}
+	if diskKnown {
 		ch <- prometheus.MustNewConstMetric(c.diskMin, prometheus.GaugeValue, diskMin)
 	}
 	if len(temps) > 0 {

@@ -44,8 +44,9 @@ func TestFleetHealthMetrics(t *testing.T) {
 			FallbackCode: protocol.FallbackNoPlan, StorageError: "no space left on device", PlanRefused: "schema 9", TargetFPS: 25, DiskFreeBytes: 1 << 20}}},
 		// Off by its power windows: its frozen picture and its 0 fps are meant.
 		{"4", []report{{DriverState: protocol.DriverOK, PowerOff: true, Frozen: true, TargetFPS: 25, DiskFreeBytes: 1 << 30}}},
-		// A newer agent's state and fallback code.
-		{"5", []report{{DriverState: "dimming", FallbackCode: "no_signal", Fallback: "no signal", TargetFPS: 25, AchievedFPS: 25, DiskFreeBytes: 1 << 30}}},
+		// A newer agent's state and fallback code; its disk unreadable
+		// (0), which is no full disk.
+		{"5", []report{{DriverState: "dimming", FallbackCode: "no_signal", Fallback: "no signal", TargetFPS: 25, AchievedFPS: 25}}},
 		{"6", nil}, // said hello, no report yet
 		// Its driver reopened between two reports: the count restarted at 40.
 		{"7", []report{ok(25, 100), ok(25, 40)}},

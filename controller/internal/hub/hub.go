@@ -1,10 +1,11 @@
 // Package hub keeps one websocket connection per display: it accepts agents,
 // answers their messages, and knows who is online.
 //
-// Each connection has a read pump and a write pump, read and write deadlines,
-// a ping ticker, a bounded outbound queue and a close that runs once. The hub
-// never blocks on a slow agent: when its queue is full it is dropped (the
-// close runs on a goroutine of its own) and will reconnect.
+// Each connection has a read pump, a writer started only while messages
+// wait, read and write deadlines, a ping timer, a bounded outbound queue and
+// a close that runs once. The hub never blocks on a slow agent: when its
+// queue is full it is dropped (the close runs on a goroutine of its own) and
+// will reconnect.
 //
 // A display has at most one live connection: the newest wins and the older
 // is closed with protocol.CloseReplaced. Revoke closes the display's links,
