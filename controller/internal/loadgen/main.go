@@ -395,12 +395,13 @@ func (b *bench) runPano() error {
 		// and the goroutines, with every agent connected.
 		for _, p := range []struct{ url, file string }{
 			{"heap?gc=1", ".heap"}, {"goroutine", ".goroutine"},
+			{"heap?debug=1", ".memstats"}, // ends with runtime.MemStats: stacks, heap in use, idle
 		} {
 			if err := fetchProfile("http://"+b.pprofAddr+"/debug/pprof/"+p.url, b.cfg.pprof+p.file); err != nil {
 				return fmt.Errorf("%s profile: %w", p.file, err)
 			}
 		}
-		b.logf("heap and goroutine profiles with every agent connected in %s.heap and %s.goroutine", b.cfg.pprof, b.cfg.pprof)
+		b.logf("heap and goroutine profiles with every agent connected in %s.heap and %s.goroutine (runtime.MemStats at the end of %s.memstats)", b.cfg.pprof, b.cfg.pprof, b.cfg.pprof)
 	}
 	slices.Sort(samples)
 	rss1 := samples[len(samples)/2]
