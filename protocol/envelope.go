@@ -14,11 +14,12 @@ package protocol
 
 import (
 	"bytes"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -80,10 +81,15 @@ func NewEnvelope(typ string, body any, now time.Time) (Envelope, error) {
 	return Envelope{V: Version, Type: typ, ID: NewID(), TS: now.UTC().Truncate(time.Millisecond), Body: raw}, nil
 }
 
-// NewID returns a random 128-bit message id in hex.
+// NewID returns a random 128-bit message id in hex. Ids name messages;
+// they are no secrets (credentials and codes come from crypto/rand), so
+// they come from the runtime's ChaCha8 generator, which costs no system
+// call: a getrandom call for each was 7 % of the controller's CPU while
+// 10,000 agents connected, each syncing its clock.
 func NewID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 

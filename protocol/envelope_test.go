@@ -186,3 +186,19 @@ func TestDecodeBody(t *testing.T) {
 		t.Fatalf("no body: err = %v", err)
 	}
 }
+
+// Message ids are 32 hex digits and never repeat, nor do their first 12
+// (a link's session id in the logs).
+func TestNewIDsAreDistinctHex(t *testing.T) {
+	seen, heads := map[string]bool{}, map[string]bool{}
+	for range 100_000 {
+		id := NewID()
+		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+			t.Fatalf("id %q is not 32 lower-case hex digits", id)
+		}
+		if seen[id] || heads[id[:12]] {
+			t.Fatalf("id %q (or its first 12 digits) came twice", id)
+		}
+		seen[id], heads[id[:12]] = true, true
+	}
+}
