@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.peers, "peers", "gorilla-hub,mosquitto", "peers to run beside pano, comma-separated; empty for none")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
-	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
+	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the connect's first 5 s to FILE.connect, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -334,10 +334,23 @@ func (b *bench) runPano() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
+	var connectProf chan error
+	if b.cfg.pprof != "" {
+		// What a cold connect costs the controller: its first 5 s.
+		connectProf = make(chan error, 1)
+		go func() { connectProf <- profile(b.pprofAddr, 5, b.cfg.pprof+".connect") }()
+	}
 	t0 := time.Now()
 	for _, a := range b.agents {
 		b.wg.Add(1)
 		go func() { defer b.wg.Done(); a.run(ctx) }()
+	}
+	if connectProf != nil {
+		defer func() {
+			if err := <-connectProf; err != nil {
+				b.logf("CPU profile of the connect: %v", err)
+			}
+		}()
 	}
 	welcomed := func(a *agent) time.Time { return a.welcomeAt }
 	missing := map[string]int{}
