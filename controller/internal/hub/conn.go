@@ -557,16 +557,16 @@ func (c *conn) onReport(env protocol.Envelope) error {
 
 // countDropped counts the frames dropped between two health reports on the
 // link (prev is nil at the first, whose count covers time before the link).
-// A count lower than the last is one restarted (the panel's driver
-// reopened): all of it is new. Called with c.mu held.
+// The agent's count is its player's plus its driver's, and the driver's
+// starts again when the panel's driver reopens: a count lower than the
+// last counts nothing (adding it all would count the player's whole past
+// again; the driver's few since it reopened go uncounted). Called with
+// c.mu held.
 func (c *conn) countDropped(prev, h *protocol.Health) {
 	if prev == nil {
 		return
 	}
-	n := h.FramesDropped - prev.FramesDropped
-	if n < 0 {
-		n = h.FramesDropped
-	}
+	n := max(0, h.FramesDropped-prev.FramesDropped)
 	c.dropping = n > 0
 	c.h.health.framesDropped.Add(float64(n))
 }

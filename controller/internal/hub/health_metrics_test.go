@@ -48,8 +48,10 @@ func TestFleetHealthMetrics(t *testing.T) {
 		// (0), which is no full disk.
 		{"5", []report{{DriverState: "dimming", FallbackCode: "no_signal", Fallback: "no signal", TargetFPS: 25, AchievedFPS: 25}}},
 		{"6", nil}, // said hello, no report yet
-		// Its driver reopened between two reports: the count restarted at 40.
-		{"7", []report{ok(25, 100), ok(25, 40)}},
+		// Its driver reopened between two reports (the agent's count, the
+		// player's and the driver's, fell to 40): nothing is counted; then
+		// 15 more.
+		{"7", []report{ok(25, 100), ok(25, 40), ok(25, 55)}},
 	}
 	links := map[string]func(){}
 	for _, d := range fleet {
@@ -107,7 +109,7 @@ pano_displays_below_target_fps ` + strconv.Itoa(slow) + `
 pano_displays_dropping_frames ` + strconv.Itoa(dropping) + `
 # HELP pano_displays_frames_dropped_total x
 # TYPE pano_displays_frames_dropped_total counter
-pano_displays_frames_dropped_total 55
+pano_displays_frames_dropped_total 30
 # HELP pano_displays_frozen x
 # TYPE pano_displays_frozen gauge
 pano_displays_frozen 0
