@@ -15,30 +15,11 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
-
-// commits is the store's count of committed write transactions.
-func commits(t *testing.T, st *store.Store) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(st.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "pano_store_writer_commits_total" {
-			return f.Metric[0].Counter.GetValue()
-		}
-	}
-	t.Fatal("no pano_store_writer_commits_total")
-	return 0
-}
 
 // lockWriter holds SQLite's write lock from a connection of its own until
 // the returned func releases it; db reads the file as it is stored.
@@ -142,11 +123,11 @@ func TestHellosAndAcksTakeNoWriteLock(t *testing.T) {
 		}
 	}
 	release()
-	before := commits(t, f.st)
+	before := f.st.Commits()
 	if err := f.st.FlushBehind(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := commits(t, f.st) - before; n != 1 {
+	if n := f.st.Commits() - before; n != 1 {
 		t.Fatalf("%v transactions stored %d hellos and acks, want 1", n, len(ids))
 	}
 	for _, id := range ids { // as stored, read past the store
@@ -175,14 +156,14 @@ func TestThousandAcksTakeAFewTransactions(t *testing.T) {
 		}
 		revs[id] = p.Revision
 	}
-	before := commits(t, f.st)
+	before := f.st.Commits()
 	for _, id := range ids {
 		f.svc.PlanAcked(ctx, id, revs[id])
 	}
 	if err := f.st.FlushBehind(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := commits(t, f.st) - before; n > 3 {
+	if n := f.st.Commits() - before; n > 3 {
 		t.Fatalf("%v transactions for %d acks, want at most 3", n, len(ids))
 	}
 	db, release := lockWriter(t, f.dir) // only to read what is stored, past the store

@@ -131,11 +131,11 @@ func TestDeparturesTakeNoWriteLock(t *testing.T) {
 		f.sink.AgentLeft(ctx, id) // the old code waited out the busy timeout here, and lost the report
 	}
 	release()
-	before := commits(t, f.st)
+	before := f.st.Commits()
 	if err := f.sink.FlushDeparted(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := commits(t, f.st) - before; n != 1 {
+	if n := f.st.Commits() - before; n != 1 {
 		t.Fatalf("%v transactions stored %d departures, want 1", n, len(ids))
 	}
 	for _, id := range ids {

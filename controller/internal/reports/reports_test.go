@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/seed"
@@ -80,24 +78,6 @@ func displayNamed(t *testing.T, st *store.Store, name string) store.Display {
 		t.Fatalf("display %s: %v %v", name, ds, err)
 	}
 	return ds[0]
-}
-
-// commits is the store's count of committed write transactions.
-func commits(t *testing.T, st *store.Store) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(st.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "pano_store_writer_commits_total" {
-			return f.Metric[0].Counter.GetValue()
-		}
-	}
-	t.Fatal("no pano_store_writer_commits_total")
-	return 0
 }
 
 // lockWriter holds SQLite's write lock from a connection of its own until

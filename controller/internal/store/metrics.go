@@ -24,7 +24,7 @@ func (s *Store) Collectors() []prometheus.Collector {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "pano_store_writer_commits_total",
 			Help: "Transactions the database's one writer connection committed.",
-		}, func() float64 { return float64(s.commits.Load()) }),
+		}, func() float64 { return float64(s.Commits()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pano_store_writer_busy",
 			Help: "1 while a write holds the database's writer connection.",
@@ -36,6 +36,10 @@ func (s *Store) Collectors() []prometheus.Collector {
 		renditionQueue{s},
 	}
 }
+
+// Commits is how many transactions the writer connection has committed
+// (a statement outside a transaction is one): pano_store_writer_commits_total.
+func (s *Store) Commits() int64 { return s.commits.Load() }
 
 // renditionQueue reports the renditions queued and being made, with one
 // query a scrape.
