@@ -155,30 +155,10 @@ func TestIdleLinkStaysUpForSeveralIntervals(t *testing.T) {
 // messages wait, so 10,000 idle links do not hold 10,000 writers' stacks.
 func TestIdleLinksHoldOneGoroutineEach(t *testing.T) {
 	const links = 40
-	var next atomic.Int64
-	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 60, // no ping, no liveness drop during the test
-		Auth: func(*http.Request) (Identity, error) {
-			id := next.Add(1)
-			return Identity{DisplayID: id, Name: "display-" + strconv.FormatInt(id, 10)}, nil
-		}, Plans: &fakeRuntime{}, Reports: &fakeRuntime{}})
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		h.Close(ctx)
-	}()
+	f := startFleetHub(t, &fakeRuntime{}) // pings every 10 s: none during the test
 	before := runtime.NumGoroutine()
-	for i := 0; i < links; i++ {
-		ws, _, err := dialAuth(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "x")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.Close()
-		send(t, ws, protocol.TypeHello, hello("display"))
-		if m := read(t, ws); m.Type != protocol.TypeWelcome {
-			t.Fatalf("got %s, want welcome", m.Type)
-		}
+	for i := 1; i <= links; i++ {
+		defer f.online(t, strconv.Itoa(i)).Close()
 	}
 	// The writers end once their welcomes are out; there is no signal for
 	// a goroutine's end, so look for a while.
