@@ -148,12 +148,7 @@ func newHealthCollector(src healthSource) *healthCollector {
 	gauge("pano_agent_resident_memory_bytes", "The agent's resident memory (health: memory_bytes).",
 		func(s *snapshot) float64 { return float64(s.h.MemoryBytes) })
 	add("pano_agent_cpu_temperature_celsius", "The board's first thermal zone; absent where it has none (health: cpu_temp_c).", prometheus.GaugeValue,
-		func(s *snapshot) (float64, bool) {
-			if s.h.CPUTempC == nil {
-				return 0, false
-			}
-			return *s.h.CPUTempC, true
-		})
+		func(s *snapshot) (float64, bool) { return present(s.h.CPUTempC) })
 	counter("pano_agent_play_records_dropped_total", "Proof-of-play records lost to the journal's bound (health: play_records_dropped).",
 		func(s *snapshot) float64 { return float64(s.h.PlayDropped) })
 	gauge("pano_agent_play_journal_pending_bytes", "Proof-of-play records in the journal not yet acknowledged by the controller.",
@@ -161,19 +156,9 @@ func newHealthCollector(src healthSource) *healthCollector {
 	gauge("pano_agent_storage_error", "1 while a write to the disk fails (a full disk) (health: storage_error).",
 		func(s *snapshot) float64 { return bool01(s.h.StorageError != "") })
 	add("pano_agent_brightness_percent", "Level the panel is driven at now (health: brightness).", prometheus.GaugeValue,
-		func(s *snapshot) (float64, bool) {
-			if s.h.Brightness == nil {
-				return 0, false
-			}
-			return float64(*s.h.Brightness), true
-		})
+		func(s *snapshot) (float64, bool) { return present(s.h.Brightness) })
 	add("pano_agent_brightness_override_percent", "Level a brightness command set, while it holds (health: brightness_override).", prometheus.GaugeValue,
-		func(s *snapshot) (float64, bool) {
-			if s.h.BrightnessOverride == nil {
-				return 0, false
-			}
-			return float64(*s.h.BrightnessOverride), true
-		})
+		func(s *snapshot) (float64, bool) { return present(s.h.BrightnessOverride) })
 	add("pano_agent_brightness_override_until_timestamp_seconds", "When the brightness command's level ends, Unix time (health: brightness_until).", prometheus.GaugeValue,
 		func(s *snapshot) (float64, bool) {
 			if s.h.BrightnessUntil == nil {
@@ -201,6 +186,15 @@ func newHealthCollector(src healthSource) *healthCollector {
 		[]string{protocol.LevelOverride, protocol.LevelWindow, protocol.LevelDay, protocol.LevelNight, protocol.LevelProfile},
 		func(s *snapshot) string { return s.h.BrightnessSource })
 	return c
+}
+
+// present is a health field that may be absent: its value, and whether
+// it is there.
+func present[T ~int | ~float64](v *T) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	return float64(*v), true
 }
 
 func bool01(b bool) float64 {
