@@ -29,19 +29,7 @@ func BenchmarkDrivers(b *testing.B) {
 					b.Skip(err) // e.g. TPM2 cannot carry 256×128 in one packet
 				}
 				defer d.Close()
-				frame := testFrame(w, h)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if err := d.Draw(frame); err != nil {
-						b.Fatal(err)
-					}
-				}
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(1/sec, "fps")
-				b.ReportMetric(sec*1e6, "us/frame")
-				b.ReportMetric(limit, "limit_fps")
-				b.ReportMetric(100*sec*limit, "cpu_at_limit_%")
+				benchFrames(b, d, w, h, limit)
 			})
 		}
 	}
