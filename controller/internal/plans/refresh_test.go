@@ -2,12 +2,13 @@ package plans
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/store/storetest"
 
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -181,16 +182,7 @@ func TestTargetedRefreshReachesEveryAffectedDisplay(t *testing.T) {
 func TestUnchangedPlansTakeNoWriteLock(t *testing.T) {
 	ctx := context.Background()
 	f := newFleet(t, 10)
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(f.dir, store.FileName)+"?_txlock=immediate&_busy_timeout=100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil) // holds the write lock until rolled back
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	storetest.LockWriter(t, filepath.Join(f.dir, store.FileName)) // until the test ends
 	// Bounds the wait on a writer, should one be taken (not a speed test).
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

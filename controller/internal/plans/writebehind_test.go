@@ -2,7 +2,6 @@ package plans
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,28 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/store/storetest"
+
 	"github.com/gorilla/websocket"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
 )
-
-// lockWriter holds SQLite's write lock from a connection of its own until
-// the returned func releases it; db reads the file as it is stored.
-func lockWriter(t *testing.T, dir string) (db *sql.DB, release func()) {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tx, err := db.BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, func() { tx.Rollback() }
-}
 
 // agentLink is a websocket agent of display id that says hello, acks the
 // plan it is sent and returns its revision once the hub has taken the ack:
@@ -102,7 +87,7 @@ func TestHellosAndAcksTakeNoWriteLock(t *testing.T) {
 	defer h.Close(ctx)
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 
-	db, release := lockWriter(t, f.dir)
+	db, release := storetest.LockWriter(t, filepath.Join(f.dir, store.FileName))
 	revs := map[int64]int64{}
 	for _, id := range ids {
 		ws, rev := agentLink(t, url, id)
@@ -166,7 +151,7 @@ func TestThousandAcksTakeAFewTransactions(t *testing.T) {
 	if n := f.st.Commits() - before; n > 3 {
 		t.Fatalf("%v transactions for %d acks, want at most 3", n, len(ids))
 	}
-	db, release := lockWriter(t, f.dir) // only to read what is stored, past the store
+	db, release := storetest.LockWriter(t, filepath.Join(f.dir, store.FileName)) // only to read what is stored, past the store
 	release()
 	for _, id := range ids {
 		var acked int64

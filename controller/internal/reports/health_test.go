@@ -2,11 +2,12 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/store/storetest"
 
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/protocol"
@@ -70,15 +71,7 @@ func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 	ctx := context.Background()
 	f := newFleet(t, 20)
 	ids, _ := f.st.DisplayIDs(ctx)
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(f.dir, store.FileName)+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil) // the write lock, until rolled back
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, release := storetest.LockWriter(t, filepath.Join(f.dir, store.FileName))
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Second) // bounds a wait on the writer; not a speed test
 	defer cancel()
 	for round := 1; round <= 3; round++ {
@@ -88,7 +81,7 @@ func TestHealthReportsAreKeptInMemoryAndStoredInOneFlush(t *testing.T) {
 			}
 		}
 	}
-	tx.Rollback()
+	release()
 	if err := f.sink.FlushHealth(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +119,7 @@ func TestDeparturesTakeNoWriteLock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	release := lockWriter(t, f.dir)
+	_, release := storetest.LockWriter(t, filepath.Join(f.dir, store.FileName))
 	for _, id := range ids {
 		f.sink.AgentLeft(ctx, id) // the old code waited out the busy timeout here, and lost the report
 	}

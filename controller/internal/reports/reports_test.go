@@ -3,12 +3,10 @@ package reports
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/pano-signage/pano/controller/internal/auth"
@@ -78,20 +76,4 @@ func displayNamed(t *testing.T, st *store.Store, name string) store.Display {
 		t.Fatalf("display %s: %v %v", name, ds, err)
 	}
 	return ds[0]
-}
-
-// lockWriter holds SQLite's write lock from a connection of its own until
-// the returned func releases it.
-func lockWriter(t *testing.T, dir string) (release func()) {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tx, err := db.BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func() { tx.Rollback() }
 }

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/store/storetest"
 )
 
 // Hellos, departures and acks taken while another connection holds
@@ -28,16 +29,7 @@ func TestFactsKeptInMemorySurviveAFailedFlush(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName)+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil) // the write lock, until rolled back
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	_, release := storetest.LockWriter(t, filepath.Join(dir, FileName))
 
 	t1, t2 := t0.Add(time.Minute), t0.Add(2*time.Minute)
 	if err := s.SeeAgent(ctx, Agent{Name: "x", DisplayID: d.ID, Profile: "virtual"}, t0); err != nil {
@@ -81,7 +73,7 @@ func TestFactsKeptInMemorySurviveAFailedFlush(t *testing.T) {
 		}
 	}
 	check("with the writer busy")
-	tx.Rollback()
+	release()
 	if err := s.FlushBehind(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -136,15 +128,7 @@ func TestScreenshotsTakeNoWriteLockAndAreStoredInOneFlush(t *testing.T) {
 		}
 		ids = append(ids, d.ID)
 	}
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName)+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil) // the write lock, until rolled back
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, release := storetest.LockWriter(t, filepath.Join(dir, FileName))
 	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	for i, id := range ids {
 		for k := 0; k < 2; k++ { // the second of each display is its latest
@@ -172,7 +156,7 @@ func TestScreenshotsTakeNoWriteLockAndAreStoredInOneFlush(t *testing.T) {
 		}
 	}
 	check("held in memory")
-	tx.Rollback()
+	release()
 	before := s.commits.Load()
 	if err := s.FlushBehind(ctx); err != nil {
 		t.Fatal(err)
