@@ -137,14 +137,7 @@ func b01(b bool) float64 {
 // as a counter where health counts and a gauge where it measures, in base
 // units; nothing scraped is left unchecked.
 func TestMetricsAreTheHealthReport(t *testing.T) {
-	v, _ := driver.NewVirtual(8, 4)
-	drv := videoOut{Virtual: v, st: driver.State{Up: true, Dropped: 3, Mode: "drm /dev/dri/card0 HDMI-A-1 1920x1080@60Hz XRGB8888"}}
-	cfg := Config{Controller: "ws://127.0.0.1:1", DisplayID: 1, Name: "t", Profile: "hdmi"}
-	d, err := New(t.TempDir(), cfg, "pano_dev_x", "test", drv, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Journal.Close()
+	d, _ := videoDaemon(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- d.Player.Run(ctx) }()
