@@ -40,8 +40,14 @@ test: deps test-go test-fuzz test-vuln
 
 # The last line keeps assets' cgo-free fallback (image/jpeg at full scale,
 # jpeg_nocgo.go) compiling.
+# The packages whose tests run again on PostgreSQL (the store and those
+# that use it most), each against a cluster of its own the tests start
+# from Debian's postgresql package (controller/internal/store/pgtest).
+PG_PACKAGES := ./controller/internal/store/... ./controller/internal/api ./controller/internal/plans \
+	./controller/internal/reports ./controller/internal/capfeed ./controller/internal/agentapi
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
+	PANO_TEST_DB=postgres CGO_ENABLED=1 $(GO) test -count=1 -timeout 15m $(PG_PACKAGES)
 	@# Whether the video output ran on a real /dev/fb0 or /dev/dri/card* (issue 13).
 	@CGO_ENABLED=0 $(GO) test -count=1 -v -run '^TestHDMIRealDevice$$' ./agent/internal/driver | grep -o 'hdmi real device:.*' || true
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./agent

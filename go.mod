@@ -6,6 +6,7 @@ require (
 	github.com/disintegration/imaging v1.6.2 // assets: resize/fit/sharpen renditions (pure Go)
 	github.com/eclipse/paho.mqtt.golang v1.5.1 // loadgen (make bench): the Mosquitto peer's subscribers
 	github.com/gorilla/websocket v1.5.3
+	github.com/jackc/pgx/v5 v5.12.0 // store: PostgreSQL for controller replicas (serve --db postgres://…)
 	github.com/labstack/echo/v4 v4.16.4
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/prometheus/client_golang v1.25.0 // /metrics of the controller and (--metrics) the agent
@@ -23,6 +24,9 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect

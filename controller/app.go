@@ -33,6 +33,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/pgsql"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -139,6 +140,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 type serveConfig struct {
 	listen   string
 	data     string
+	db       string // PostgreSQL's URL; empty: SQLite in data
 	logLevel string
 	tlsCert  string
 	tlsKey   string
@@ -167,6 +169,9 @@ type serveConfig struct {
 func (c serveConfig) validate() error {
 	if _, _, err := net.SplitHostPort(c.listen); err != nil {
 		return usageError{fmt.Sprintf("--listen %q is not HOST:PORT (for example 127.0.0.1:8080)", c.listen)}
+	}
+	if c.db != "" && !strings.HasPrefix(c.db, "postgres://") && !strings.HasPrefix(c.db, "postgresql://") {
+		return usageError{fmt.Sprintf("--db %q is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:PORT/DB, or leave it empty for SQLite in --data", pgsql.RedactURL(c.db))}
 	}
 	if c.pprof != "" {
 		if err := checkPprofAddr(c.pprof); err != nil {
@@ -273,6 +278,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve")
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to serve HTTP and the agent websocket on")
 	fs.StringVar(&cfg.data, "data", "./var", "data directory: holds pano.db and the asset files")
+	fs.StringVar(&cfg.db, "db", os.Getenv("PANO_DB"), "PostgreSQL database for controller replicas, postgres://USER:PASSWORD@HOST:PORT/DB (or $PANO_DB); empty: SQLite in --data (docs/SCALE-OUT.md)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key); session cookies are then Secure")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
@@ -305,8 +311,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	st, err := store.Open(ctx, cfg.data)
-	if err != nil {
+	var st *store.Store
+	if cfg.db != "" {
+		st, err = store.OpenPostgres(ctx, cfg.data, cfg.db)
+		if err != nil {
+			return fmt.Errorf("cannot open the database: %w (check --db, and that PostgreSQL runs and takes this user)", err)
+		}
+	} else if st, err = store.Open(ctx, cfg.data); err != nil {
 		return fmt.Errorf("cannot open the data directory %s: %w (choose a writable --data)", cfg.data, err)
 	}
 	defer st.Close()

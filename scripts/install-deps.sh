@@ -17,6 +17,7 @@ need=(
 	nodejs:node # driver tests: independent E1.31/Art-Net receivers (npm sacn, dmxnet)
 	npm:npm     # driver tests: npm ci in agent/internal/driver/testdata/receivers; dashboard test: npm ci in web/e2e
 	chromium:/usr/bin/chromium # dashboard test: headless Chromium driven by playwright-core (controller/dashboard_e2e_test.go)
+	postgresql:/usr/lib/postgresql # store tests on PostgreSQL (PANO_TEST_DB=postgres): a cluster of their own from its initdb and postgres
 )
 
 if ! command -v go >/dev/null 2>&1; then

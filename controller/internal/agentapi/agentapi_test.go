@@ -15,17 +15,14 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/testdb"
 	"github.com/pano-signage/pano/protocol"
 )
 
 func setup(t *testing.T) (*API, *echo.Echo, *store.Store, string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t, t.TempDir())
 	d, err := st.CreateDisplay(ctx, store.System, store.Display{Name: "truong-hoc", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -504,7 +505,14 @@ func (a *API) decode(c echo.Context, v any) error {
 		return errf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.o.MaxBody)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return jsonErr(err, a.o.MaxBody)
+	}
+	if hasNUL(raw) {
+		return errNUL
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonErr(err, a.o.MaxBody)
@@ -517,6 +525,30 @@ func (a *API) decode(c echo.Context, v any) error {
 		return badRequest("the body must hold one JSON object and nothing after it")
 	}
 	return nil
+}
+
+// errNUL refuses text holding the NUL character: no name, title or
+// notice needs it, and PostgreSQL's text cannot store it.
+var errNUL = errf(http.StatusBadRequest, "nul_character", "text must not contain the NUL character (\\u0000); remove it and send again")
+
+// hasNUL reports a \u0000 escape in a JSON text (not an escaped
+// backslash followed by "u0000").
+func hasNUL(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`\u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		slashes := 0
+		for k := j - 1; k >= 0 && raw[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 func jsonErr(err error, limit int64) error {
@@ -572,7 +604,12 @@ func pathID(c echo.Context) (int64, error) {
 // checkQuery refuses query parameters the route does not declare, so that
 // a typo does not silently list everything.
 func checkQuery(c echo.Context, rt Route) error {
-	for name := range c.QueryParams() {
+	for name, values := range c.QueryParams() {
+		for _, v := range values {
+			if strings.ContainsRune(v, 0) {
+				return errNUL
+			}
+		}
 		known := false
 		for _, p := range rt.Query {
 			known = known || p.Name == name

@@ -25,6 +25,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/server"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/testdb"
 )
 
 // fastHash keeps argon2id cheap in tests; production uses DefaultParams.
@@ -87,11 +88,7 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t, dir)
 	v := &env{t: t, st: st, dir: dir, now: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
 	for _, o := range opts {
 		o(v)

@@ -19,6 +19,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/cap"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/testdb"
 )
 
 var ict = time.FixedZone("+07", 7*3600)
@@ -138,11 +139,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t, dir)
 	w := &world{t: t, st: st, now: time.Date(2026, 11, 30, 9, 0, 0, 0, ict)}
 	st.SetNow(w.clock)
 	as, err := assets.OpenStore(filepath.Join(dir, "assets"))

@@ -15,6 +15,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/testdb"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -55,11 +56,7 @@ func (p *pushes) PushPlan(_ context.Context, id int64, plan hub.Plan) error {
 func setup(t *testing.T) (*Service, *store.Store, *renditions) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t, t.TempDir())
 	fast := auth.Params{Memory: 1024, Time: 1, Threads: 1}
 	if _, err := seed.Demo(ctx, st, fast); err != nil {
 		t.Fatal(err)

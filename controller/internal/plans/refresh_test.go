@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 	"github.com/pano-signage/pano/controller/internal/store/storetest"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -298,6 +299,10 @@ func TestDisplayMadeUnderADeletedOnesIDGetsItsOwnPlan(t *testing.T) {
 	made, err := st.CreateDisplay(ctx, store.System, store.Display{Name: "moi", Width: 192, Height: 96, Fit: "contain", Profile: "virtual"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if made.ID != old.ID && pgtest.Wanted() {
+		t.Logf("PostgreSQL never gives a deleted row's id again (a sequence): the case cannot happen")
+		return
 	}
 	if made.ID != old.ID {
 		t.Fatalf("the new display got id %d, not the deleted %d: the test shows nothing", made.ID, old.ID)

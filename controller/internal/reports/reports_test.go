@@ -13,6 +13,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/seed"
 	"github.com/pano-signage/pano/controller/internal/store"
+	"github.com/pano-signage/pano/controller/internal/store/testdb"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -23,11 +24,7 @@ func demoStore(t *testing.T) (st *store.Store, dir string) {
 	t.Helper()
 	ctx := context.Background()
 	dir = t.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st = testdb.Open(t, dir)
 	if _, err := seed.Demo(ctx, st, auth.Params{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 		t.Fatal(err)
 	}

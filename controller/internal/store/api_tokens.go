@@ -61,12 +61,11 @@ func (s *Store) CreateAPIToken(ctx context.Context, who Actor, t APIToken, hash 
 	}
 	id, err := s.change(ctx, who, "token.create", "api_token", func(tx *sql.Tx) (int64, map[string]any, error) {
 		exp := fmtTime(t.ExpiresAt)
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, prefix, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO api_tokens (user_id, name, token_hash, prefix, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			t.UserID, t.Name, hash, t.Prefix, strings.Join(t.Scopes, " "), s.stamp(), exp)
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
 		return id, map[string]any{"name": t.Name, "user_id": t.UserID, "scopes": t.Scopes, "expires_at": exp}, err
 	})
 	if err != nil {

@@ -12,6 +12,9 @@ import (
 // `audit verify --anchor`. path must not exist. The audit key is not in
 // the copy: it is backed up apart (docs/SECURITY.md).
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.pg {
+		return fmt.Errorf("store: backup: the database is PostgreSQL: back it up with pg_dump (docs/SCALE-OUT.md, Backups)")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("store: backup: %s exists; choose a new file", path)
 	}

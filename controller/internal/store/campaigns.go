@@ -29,15 +29,11 @@ type Campaign struct {
 // CreateCampaign adds a campaign with its themes in order.
 func (s *Store) CreateCampaign(ctx context.Context, who Actor, c Campaign) (Campaign, error) {
 	id, err := s.change(ctx, who, "campaign.create", "campaign", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (unit_id, name, starts_on, ends_on, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO campaigns (unit_id, name, starts_on, ends_on, created_at) VALUES (?, ?, ?, ?, ?)`,
 			c.UnitID, c.Name, c.StartsOn, c.EndsOn, s.stamp())
 		if isForeignKey(err) {
 			return 0, nil, fmt.Errorf("unit %d: %w", c.UnitID, ErrNotFound)
 		}
-		if err != nil {
-			return 0, nil, err
-		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return 0, nil, err
 		}

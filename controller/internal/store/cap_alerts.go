@@ -88,23 +88,16 @@ func nullTime(t *time.Time) any {
 // written) when the feed has an alert with the same sender, identifier
 // and sent already. Not audited: what it leads to (a notice, a decision) is.
 func (s *Store) RecordCAPAlert(ctx context.Context, a CAPAlert) (out CAPAlert, seen bool, err error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO cap_alerts (feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body,
+	var id int64
+	err = s.w.QueryRowContext(ctx, `INSERT INTO cap_alerts (feed_id, identifier, sender, sent, msg_type, state, reason, event, headline, body,
 		language, severity, urgency, certainty, expires_at, group_ids, display_ids, refs, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (feed_id, sender, identifier, sent) DO NOTHING`,
+		ON CONFLICT (feed_id, sender, identifier, sent) DO NOTHING RETURNING id`,
 		nullInt(a.FeedID), a.Identifier, a.Sender, fmtTime(a.Sent), a.MsgType, a.State, a.Reason, a.Event, a.Title, a.Body,
 		a.Language, a.Severity, a.Urgency, a.Certainty, nullTime(a.ExpiresAt), joinIDs(uniqIDs(a.GroupIDs)), joinIDs(uniqIDs(a.DisplayIDs)),
-		strings.Join(a.References, " "), s.stamp())
-	if err != nil {
-		return a, false, fmt.Errorf("store: record cap alert %s: %w", a.Identifier, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return a, false, fmt.Errorf("store: record cap alert %s: %w", a.Identifier, err)
-	}
-	if n == 0 {
+		strings.Join(a.References, " "), s.stamp()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) { // the conflict: nothing inserted
 		return a, true, nil
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return a, false, fmt.Errorf("store: record cap alert %s: %w", a.Identifier, err)
 	}
@@ -230,9 +223,13 @@ func (s *Store) SetCAPAlertState(ctx context.Context, who Actor, id int64, actio
 		if !ok {
 			return 0, nil, &StateError{Code: "wrong_state", Msg: fmt.Sprintf("the alert is %s", state), Params: map[string]any{"status": state, "to": to}}
 		}
+		var decidedAt any // a person's decision is stamped; the system's keeps the last one's
+		if who.UserID != 0 {
+			decidedAt = s.stamp()
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE cap_alerts SET state = ?, urgent_id = COALESCE(?, urgent_id), decided_by = COALESCE(?, decided_by),
-			decided_at = CASE WHEN ? IS NULL THEN decided_at ELSE ? END WHERE id = ?`,
-			to, nullInt(urgentID), nullInt(&who.UserID), nullInt(&who.UserID), s.stamp(), id)
+			decided_at = COALESCE(?, decided_at) WHERE id = ?`,
+			to, nullInt(urgentID), nullInt(&who.UserID), decidedAt, id)
 		d := map[string]any{"identifier": ident, "from": state, "to": to}
 		if urgentID != nil {
 			d["urgent_id"] = *urgentID

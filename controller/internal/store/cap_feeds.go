@@ -183,17 +183,13 @@ func capFeedDetail(f CAPFeed) map[string]any {
 func (s *Store) CreateCAPFeed(ctx context.Context, who Actor, f CAPFeed) (CAPFeed, error) {
 	id, err := s.change(ctx, who, "cap_feed.create", "cap_feed", func(tx *sql.Tx) (int64, map[string]any, error) {
 		now := s.stamp()
-		res, err := tx.ExecContext(ctx, `INSERT INTO cap_feeds (name, url, interval_s, min_severity, min_urgency, min_certainty, auto_publish, languages,
+		id, err := insertID(ctx, tx, `INSERT INTO cap_feeds (name, url, interval_s, min_severity, min_urgency, min_certainty, auto_publish, languages,
 			match_points, default_minutes, unit_id, next_poll_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.Name, f.URL, f.Interval, f.MinSeverity, f.MinUrgency, f.MinCertainty, f.AutoPublish, strings.Join(f.Languages, ","),
 			f.MatchPoints, f.DefaultMinutes, f.UnitID, now, nullInt(f.CreatedBy), now)
 		if isUnique(err) {
 			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a feed named %q exists", f.Name), Params: map[string]any{"name": f.Name}}
 		}
-		if err != nil {
-			return 0, nil, err
-		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return 0, nil, err
 		}

@@ -66,12 +66,11 @@ func displayErr(err error, d Display) error {
 // CreateDisplay adds a display, not yet enrolled.
 func (s *Store) CreateDisplay(ctx context.Context, who Actor, d Display) (Display, error) {
 	id, err := s.change(ctx, who, "display.create", "display", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO displays (name, location, width, height, fit, profile, group_id, created_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO displays (name, location, width, height, fit, profile, group_id, created_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Name, d.Location, d.Width, d.Height, d.Fit, d.Profile, nullInt(d.GroupID), s.stamp(), d.Latitude, d.Longitude)
 		if err != nil {
 			return 0, nil, displayErr(err, d)
 		}
-		id, err := res.LastInsertId()
 		return id, map[string]any{"name": d.Name, "width": d.Width, "height": d.Height, "profile": d.Profile}, err
 	})
 	if err != nil {

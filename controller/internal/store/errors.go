@@ -2,7 +2,15 @@ package store
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+)
+
+// PostgreSQL's error codes (SQLSTATE) the store tells apart.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
 )
 
 // Errors the API maps to statuses. Store functions wrap them with %w, so
@@ -42,14 +50,25 @@ type ConflictError struct {
 func (e *ConflictError) Error() string { return e.Msg }
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 
-// isUnique reports a UNIQUE or PRIMARY KEY violation. The driver's message
-// is stable ("UNIQUE constraint failed: …"); matching it keeps the error
-// types of go-sqlite3 out of this package's API.
+// isUnique reports a UNIQUE or PRIMARY KEY violation, by the engine's
+// code for it.
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	if e, ok := errors.AsType[sqlite3.Error](err); ok {
+		return e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return e.Code == pgUniqueViolation
+	}
+	return false
 }
 
 // isForeignKey reports a FOREIGN KEY violation.
 func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	if e, ok := errors.AsType[sqlite3.Error](err); ok {
+		return e.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	}
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return e.Code == pgForeignKeyViolation
+	}
+	return false
 }

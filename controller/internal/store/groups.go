@@ -29,14 +29,13 @@ func scanGroup(sc interface{ Scan(...any) error }) (Group, error) {
 // CreateGroup adds a display group; a duplicate name is ErrConflict.
 func (s *Store) CreateGroup(ctx context.Context, who Actor, name string) (Group, error) {
 	id, err := s.change(ctx, who, "group.create", "group", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO display_groups (name, created_at) VALUES (?, ?)`, name, s.stamp())
+		id, err := insertID(ctx, tx, `INSERT INTO display_groups (name, created_at) VALUES (?, ?)`, name, s.stamp())
 		if isUnique(err) {
 			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a group named %q exists", name), Params: map[string]any{"name": name}}
 		}
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
 		return id, map[string]any{"name": name}, err
 	})
 	if err != nil {

@@ -189,7 +189,7 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 			return 0, nil, err
 		}
 		now := s.stamp()
-		res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, campaign_id, theme_id, created_by, created_at, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO media (unit_id, campaign_id, theme_id, created_by, created_at, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			m.UnitID, nullInt(m.CampaignID), nullInt(m.ThemeID), nullInt(&m.CreatedBy), now, m.ValidFrom, m.ValidUntil)
 		if isForeignKey(err) {
 			return 0, nil, fmt.Errorf("unit %d: %w", m.UnitID, ErrNotFound)
@@ -197,19 +197,11 @@ func (s *Store) CreateMedia(ctx context.Context, who Actor, m NewMedia) (Media, 
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return 0, nil, err
-		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
+		rev, err := insertID(ctx, tx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
 			width, height, duration_ms, original_name, processing, processing_progress, notice, program, created_by, created_at)
 			VALUES (?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.Title, m.Kind, m.Body, m.SHA256, m.MIME, m.Bytes, m.Width, m.Height, m.DurationMS, m.OriginalName,
 			m.Processing, m.ProcessingProgress, noticeJSON(m.Notice), programJSON(m.Program), nullInt(&m.CreatedBy), now)
-		if err != nil {
-			return 0, nil, err
-		}
-		rev, err := res.LastInsertId()
 		if err != nil {
 			return 0, nil, err
 		}
@@ -515,17 +507,14 @@ func (s *Store) EditMedia(ctx context.Context, who Actor, id int64, e MediaEdit)
 			}
 			detail["revision"] = r.Number
 		} else {
-			var res sql.Result
-			res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
+			var rev int64
+			rev, err = insertID(ctx, tx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, sha256, mime, bytes,
 				width, height, duration_ms, original_name, processing, processing_progress, notice, program, created_by, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				id, r.Number+1, status, r.Title, r.Kind, r.Body, r.SHA256, r.MIME, r.Bytes, r.Width, r.Height, r.DurationMS,
 				r.OriginalName, r.Processing, r.ProcessingProgress, noticeJSON(r.Notice), programJSON(r.Program), nullInt(&who.UserID), s.stamp())
 			if err == nil {
-				var rev int64
-				if rev, err = res.LastInsertId(); err == nil {
-					_, err = tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id)
-				}
+				_, err = tx.ExecContext(ctx, `UPDATE media SET current_revision_id = ? WHERE id = ?`, rev, id)
 				if err == nil {
 					err = addAuthors(ctx, tx, "media", rev, who.UserID)
 				}

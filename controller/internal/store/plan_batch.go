@@ -49,7 +49,7 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 		digest string
 	}
 	current := make(map[int64]cur, len(ids))
-	rows, err := tx.QueryContext(ctx, `SELECT display_id, revision, digest FROM display_plans WHERE display_id IN (SELECT value FROM json_each(?))`, string(idsJSON))
+	rows, err := tx.QueryContext(ctx, `SELECT display_id, revision, digest FROM display_plans WHERE display_id IN (`+s.idsIn()+`)`, string(idsJSON))
 	if err != nil {
 		return fmt.Errorf("store: save plans: %w", err)
 	}
@@ -130,11 +130,16 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 	}
 	changedJSON, _ := json.Marshal(changedIDs)
 	if _, err := tx.ExecContext(ctx, `UPDATE display_plan_history SET superseded_at = ?
-		WHERE display_id IN (SELECT value FROM json_each(?)) AND superseded_at IS NULL`, stamp, string(changedJSON)); err != nil {
+		WHERE display_id IN (`+s.idsIn()+`) AND superseded_at IS NULL`, stamp, string(changedJSON)); err != nil {
 		return failed("plan history", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM display_plan_history WHERE rowid IN (SELECT h.rowid FROM json_each(?) j
-		JOIN display_plan_history h ON h.display_id = j.value ->> 0 AND h.revision >= j.value ->> 1)`, string(pairsJSON)); err != nil {
+	deleteHistory := `DELETE FROM display_plan_history WHERE rowid IN (SELECT h.rowid FROM json_each(?) j
+		JOIN display_plan_history h ON h.display_id = j.value ->> 0 AND h.revision %s j.value ->> 1 %s)`
+	if s.pg {
+		deleteHistory = `DELETE FROM display_plan_history h USING jsonb_array_elements(?::jsonb) j
+		WHERE h.display_id = (j.value ->> 0)::bigint AND h.revision %s (j.value ->> 1)::bigint %s`
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(deleteHistory, ">=", ""), string(pairsJSON)); err != nil {
 		return failed("plan history", err)
 	}
 	for from := 0; from < len(ws); from += rowsPerInsert {
@@ -156,8 +161,15 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 	for _, w := range ws {
 		if w.assets == nil {
 			// Not given: read from the plan itself.
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
-				SELECT ?, ?, json_extract(value, '$.sha256') FROM json_each(?, '$.assets')`, w.id, w.rev, w.data); err != nil {
+			q := `INSERT INTO display_plan_assets (display_id, revision, sha256)
+				SELECT ?, ?, json_extract(value, '$.sha256') FROM json_each(?, '$.assets')
+				WHERE json_extract(value, '$.sha256') IS NOT NULL ON CONFLICT DO NOTHING`
+			if s.pg {
+				q = `INSERT INTO display_plan_assets (display_id, revision, sha256)
+				SELECT ?::bigint, ?::bigint, a ->> 'sha256' FROM jsonb_path_query(?::jsonb, '$.assets[*]') a
+				WHERE a ->> 'sha256' IS NOT NULL ON CONFLICT DO NOTHING`
+			}
+			if _, err := tx.ExecContext(ctx, q, w.id, w.rev, w.data); err != nil {
 				return failed("plan history assets", err)
 			}
 			continue
@@ -169,14 +181,18 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO display_plan_assets (display_id, revision, sha256)
-			SELECT j.value ->> 'i', j.value ->> 'r', a.value FROM json_each(?) j, json_each(j.value, '$.a') a`, string(data)); err != nil {
+		q := `INSERT INTO display_plan_assets (display_id, revision, sha256)
+			SELECT j.value ->> 'i', j.value ->> 'r', a.value FROM json_each(?) j, json_each(j.value, '$.a') a WHERE true ON CONFLICT DO NOTHING`
+		if s.pg {
+			q = `INSERT INTO display_plan_assets (display_id, revision, sha256)
+			SELECT (j.value ->> 'i')::bigint, (j.value ->> 'r')::bigint, a #>> '{}' FROM jsonb_array_elements(?::jsonb) j, jsonb_path_query(j.value, '$.a[*]') a
+			ON CONFLICT DO NOTHING`
+		}
+		if _, err := tx.ExecContext(ctx, q, string(data)); err != nil {
 			return failed("plan history assets", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM display_plan_history WHERE rowid IN (SELECT h.rowid FROM json_each(?) j
-		JOIN display_plan_history h ON h.display_id = j.value ->> 0 AND h.revision < j.value ->> 1
-		WHERE substr(h.replaced_at, 1, 19) < ? OR substr(h.superseded_at, 1, 19) < ?)`,
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(deleteHistory, "<", "AND (substr(h.replaced_at, 1, 19) < ? OR substr(h.superseded_at, 1, 19) < ?)"),
 		string(pairsJSON), toSecond(now.Add(-PlanHistoryKeep)), toSecond(now.Add(-PlanHistoryKeepUnacked))); err != nil {
 		return failed("plan history prune", err)
 	}
@@ -187,6 +203,15 @@ func (s *Store) savePlanSet(ctx context.Context, tx *sql.Tx, plans []PlanWrite, 
 // display_plans p: its history's row of that revision, or what
 // display_plans itself held (written before the text was kept once).
 const planText = `COALESCE((SELECT h.plan FROM display_plan_history h WHERE h.display_id = p.display_id AND h.revision = p.revision), p.plan)`
+
+// idsIn is a query of the ids in a JSON array given as its one
+// parameter, for "x IN (…)".
+func (s *Store) idsIn() string {
+	if s.pg {
+		return `SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)`
+	}
+	return `SELECT value FROM json_each(?)`
+}
 
 // tuples is "(?, …), (?, …), …": n rows of k parameters.
 func tuples(n, k int) string {

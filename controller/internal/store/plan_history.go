@@ -118,8 +118,8 @@ type Refusals struct {
 // with the reason of the latest.
 func (s *Store) AddRefusals(ctx context.Context, displayID int64, playRecords, screenshots int, reason string) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO display_refusals (display_id, play_records, screenshots, last_reason, last_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (display_id) DO UPDATE SET play_records = play_records + excluded.play_records,
-			screenshots = screenshots + excluded.screenshots, last_reason = excluded.last_reason, last_at = excluded.last_at`,
+		ON CONFLICT (display_id) DO UPDATE SET play_records = display_refusals.play_records + excluded.play_records,
+			screenshots = display_refusals.screenshots + excluded.screenshots, last_reason = excluded.last_reason, last_at = excluded.last_at`,
 		displayID, playRecords, screenshots, reason, s.stamp())
 	if isForeignKey(err) {
 		return fmt.Errorf("store: refusals of display %d: %w", displayID, ErrNotFound)

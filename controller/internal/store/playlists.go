@@ -74,7 +74,7 @@ func (s *Store) CreatePlaylist(ctx context.Context, who Actor, p NewPlaylist) (P
 			return 0, nil, err
 		}
 		now := s.stamp()
-		res, err := tx.ExecContext(ctx, `INSERT INTO playlists (unit_id, campaign_id, created_by, created_at) VALUES (?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO playlists (unit_id, campaign_id, created_by, created_at) VALUES (?, ?, ?, ?)`,
 			p.UnitID, nullInt(p.CampaignID), nullInt(&p.CreatedBy), now)
 		if isForeignKey(err) {
 			return 0, nil, fmt.Errorf("unit %d: %w", p.UnitID, ErrNotFound)
@@ -82,16 +82,8 @@ func (s *Store) CreatePlaylist(ctx context.Context, who Actor, p NewPlaylist) (P
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return 0, nil, err
-		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO playlist_revisions (playlist_id, number, status, name, created_by, created_at) VALUES (?, 1, 'draft', ?, ?, ?)`,
+		rev, err := insertID(ctx, tx, `INSERT INTO playlist_revisions (playlist_id, number, status, name, created_by, created_at) VALUES (?, 1, 'draft', ?, ?, ?)`,
 			id, p.Name, nullInt(&p.CreatedBy), now)
-		if err != nil {
-			return 0, nil, err
-		}
-		rev, err := res.LastInsertId()
 		if err != nil {
 			return 0, nil, err
 		}
@@ -282,12 +274,8 @@ func (s *Store) EditPlaylist(ctx context.Context, who Actor, id int64, e Playlis
 			}
 		} else {
 			number++
-			res, err := tx.ExecContext(ctx, `INSERT INTO playlist_revisions (playlist_id, number, status, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				id, number, status, r.Name, nullInt(&who.UserID), s.stamp())
-			if err != nil {
-				return 0, nil, err
-			}
-			if rev, err = res.LastInsertId(); err != nil {
+			if rev, err = insertID(ctx, tx, `INSERT INTO playlist_revisions (playlist_id, number, status, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				id, number, status, r.Name, nullInt(&who.UserID), s.stamp()); err != nil {
 				return 0, nil, err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE playlists SET current_revision_id = ? WHERE id = ?`, rev, id); err != nil {

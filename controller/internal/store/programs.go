@@ -83,7 +83,7 @@ func programJSON(p *ProgramLayouts) string {
 // AddProgramFile records a compiled program's file (already in the asset
 // store) so agents may fetch it.
 func (s *Store) AddProgramFile(ctx context.Context, sha string, bytes int64) error {
-	_, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO program_files (sha256, bytes, created_at) VALUES (?, ?, ?)`, sha, bytes, s.stamp())
+	_, err := s.w.ExecContext(ctx, `INSERT INTO program_files (sha256, bytes, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, sha, bytes, s.stamp())
 	if err != nil {
 		return fmt.Errorf("store: program file %s: %w", sha, err)
 	}
@@ -119,8 +119,8 @@ func (s *Store) RevisionUnit(ctx context.Context, revisionID int64) (int64, erro
 // program, unless one exists (made, queued or failed).
 func (s *Store) EnqueueRendition(ctx context.Context, revisionID int64, w, h int, fit string) error {
 	now := s.stamp()
-	_, err := s.w.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, revisionID, w, h, fit, now, now)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, revisionID, w, h, fit, now, now)
 	if err != nil {
 		return fmt.Errorf("store: enqueue rendition %d %dx%d: %w", revisionID, w, h, err)
 	}

@@ -200,8 +200,9 @@ func (s *Store) EnqueueRenditions(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("store: enqueue renditions: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
-		SELECT rev, width, height, fit, ?, ? FROM (`+neededRenditions+`)`, now, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO renditions (media_revision_id, width, height, fit, created_at, updated_at)
+		SELECT rev, width, height, fit, ?, ? FROM (`+neededRenditions+`) AS needed
+		WHERE true ON CONFLICT DO NOTHING`, now, now)
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue renditions: %w", err)
 	}
@@ -352,7 +353,7 @@ func (s *Store) SettleRevision(ctx context.Context, revisionID int64) error {
 
 func settleRevision(ctx context.Context, tx *sql.Tx, revisionID int64) error {
 	var total, ready, failed, progress int
-	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(status = 'ready'), 0), coalesce(sum(status = 'failed'), 0),
+	err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'ready'), count(*) FILTER (WHERE status = 'failed'),
 		coalesce(CAST(avg(progress) AS INTEGER), 0) FROM renditions WHERE media_revision_id = ?`, revisionID).Scan(&total, &ready, &failed, &progress)
 	if err != nil {
 		return err

@@ -129,13 +129,12 @@ func (s *Store) CreateSchedule(ctx context.Context, who Actor, x Schedule) (Sche
 			return 0, nil, err
 		}
 		parts := x.normalize()
-		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at, dayparts, weight)
+		id, err := insertID(ctx, tx, `INSERT INTO schedules (playlist_id, group_id, display_id, starts_on, ends_on, weekdays, start_time, end_time, priority, created_by, created_at, dayparts, weight)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			x.PlaylistID, nullInt(x.GroupID), nullInt(x.DisplayID), x.StartsOn, x.EndsOn, x.Weekdays, x.StartTime, x.EndTime, x.Priority, nullInt(&who.UserID), s.stamp(), parts, x.Weight)
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
 		return id, scheduleDetail(x), err
 	})
 	if err != nil {

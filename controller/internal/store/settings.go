@@ -83,7 +83,7 @@ func addAuthors(ctx context.Context, tx *sql.Tx, table string, rev int64, users 
 		if u == 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO `+authorsTable(table)+` (revision_id, user_id) VALUES (?, ?)`, rev, u); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+authorsTable(table)+` (revision_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, rev, u); err != nil {
 			return fmt.Errorf("record author %d of revision %d: %w", u, rev, err)
 		}
 	}

@@ -18,7 +18,7 @@ func (s *Store) UnitStorageBytes(ctx context.Context, unitID int64) (int64, erro
 			WHERE m.unit_id = ? AND r.sha256 != '' GROUP BY r.sha256
 		UNION
 			SELECT x.sha256, max(x.bytes) FROM renditions x JOIN media_revisions r ON r.id = x.media_revision_id JOIN media m ON m.id = r.media_id
-			WHERE m.unit_id = ? AND x.status = 'ready' AND x.sha256 != '' GROUP BY x.sha256)`, unitID, unitID).Scan(&n)
+			WHERE m.unit_id = ? AND x.status = 'ready' AND x.sha256 != '' GROUP BY x.sha256) AS files`, unitID, unitID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: storage of unit %d: %w", unitID, err)
 	}

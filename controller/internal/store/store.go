@@ -1,9 +1,13 @@
-// Package store holds the controller's state in SQLite. All SQL lives in this
-// package, one file per table, with parameters always bound.
+// Package store holds the controller's state in SQLite (the default) or
+// PostgreSQL (replicas, see docs/SCALE-OUT.md). All SQL lives in this
+// package, one file per table, with parameters always bound, written once
+// for both engines (postgres.go says how).
 //
-// The database runs in WAL mode with one writer connection and a pool of
+// SQLite runs in WAL mode with one writer connection and a pool of
 // readers, so reads never wait for a write and writes never race each other
-// for SQLite's lock.
+// for SQLite's lock. PostgreSQL keeps the same model: one writer
+// connection per controller, whose transactions take one advisory lock
+// first, so writes are one at a time across every replica.
 package store
 
 import (
@@ -23,6 +27,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/pano-signage/pano/controller/internal/store/pgsql"
 )
 
 // FileName is the database file inside the data directory.
@@ -30,8 +35,11 @@ const FileName = "pano.db"
 
 // Store is the controller's database.
 type Store struct {
-	w *sql.DB // exactly one connection: the only writer
-	r *sql.DB // read-only pool
+	w  *sql.DB // exactly one connection: the only writer
+	r  *sql.DB // read-only pool
+	pg bool    // PostgreSQL, not SQLite
+	// dbURL is PostgreSQL's address (tests reopen it).
+	dbURL string
 
 	now func() time.Time
 
@@ -62,6 +70,31 @@ func (s *Store) notify(objectType string, id int64) {
 // pending migrations and loads (or creates) the audit key dir/audit.key.
 func Open(ctx context.Context, dir string) (*Store, error) {
 	return OpenKeyed(ctx, dir, "")
+}
+
+// OpenPostgres opens (and migrates) the PostgreSQL database at dbURL
+// (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…); dir holds the audit
+// key, which every replica of one database must share (a copy of the
+// first replica's dir/audit.key).
+func OpenPostgres(ctx context.Context, dir, dbURL string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	commits := new(atomic.Int64)
+	w, r, err := openPostgres(dbURL, commits, max(4, runtime.NumCPU()))
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{w: w, r: r, pg: true, dbURL: dbURL, now: time.Now, commits: commits}
+	if err := migratePostgres(ctx, w); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %s: %w", pgsql.RedactURL(dbURL), err)
+	}
+	if err := s.loadAuditKey(ctx, filepath.Join(dir, KeyFileName)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return s, nil
 }
 
 // OpenKeyed is Open with the audit key file at keyFile (empty: dir's own),
@@ -179,6 +212,9 @@ func (s *Store) Close() error {
 
 // SchemaVersion reports how many migrations the database has applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	if s.pg {
+		return postgresVersion(ctx, s.r)
+	}
 	return schemaVersion(ctx, s.r)
 }
 
@@ -193,7 +229,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // TableCounts counts the rows of every table, for diagnostics and tests.
 func (s *Store) TableCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if s.pg {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != 'schema_version'`
+	}
+	rows, err := s.r.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: table counts: %w", err)
 	}
@@ -214,7 +254,7 @@ func (s *Store) TableCounts(ctx context.Context) (map[string]int, error) {
 	for _, t := range tables {
 		var n int
 		// A table name cannot be a bound parameter; these come from
-		// sqlite_schema, not from a request, and are quoted.
+		// the schema, not from a request, and are quoted.
 		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM "`+strings.ReplaceAll(t, `"`, `""`)+`"`).Scan(&n); err != nil {
 			return nil, fmt.Errorf("store: count %s: %w", t, err)
 		}

@@ -2,22 +2,90 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// openTest opens a new store for a test: on SQLite in a temporary
+// directory, or with PANO_TEST_DB=postgres on a new PostgreSQL database
+// (make test runs the package both ways).
 func openTest(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := Open(context.Background(), dir)
+	var s *Store
+	var err error
+	if pgtest.Wanted() {
+		s, err = OpenPostgres(context.Background(), dir, pgtest.URL(t))
+	} else {
+		s, err = Open(context.Background(), dir)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, dir
+}
+
+// reopen opens the database of s (closed) again, with dir's audit key.
+func reopen(ctx context.Context, s *Store, dir string) (*Store, error) {
+	if s.pg {
+		return OpenPostgres(ctx, dir, s.dbURL)
+	}
+	return Open(ctx, dir)
+}
+
+// where is the database of s for storetest.LockWriter: its file in dir,
+// or its PostgreSQL address.
+func where(s *Store, dir string) string {
+	if s.pg {
+		return s.dbURL
+	}
+	return filepath.Join(dir, FileName)
+}
+
+// migrateAgain runs the engine's migrations again on an open store.
+func migrateAgain(ctx context.Context, s *Store) error {
+	if s.pg {
+		return migratePostgres(ctx, s.w)
+	}
+	return migrate(ctx, s.w)
+}
+
+// setSchemaVersion writes the schema version as a newer build would.
+func setSchemaVersion(t *testing.T, s *Store, v int) {
+	t.Helper()
+	q := fmt.Sprintf(`PRAGMA user_version = %d`, v)
+	if s.pg {
+		q = fmt.Sprintf(`UPDATE schema_version SET version = %d`, v)
+	}
+	if _, err := s.w.Exec(q); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropTrigger drops one of the audit log's append-only triggers, as
+// someone holding the database could.
+func dropTrigger(t *testing.T, s *Store, name string) {
+	t.Helper()
+	q := `DROP TRIGGER ` + name
+	if s.pg {
+		q += ` ON audit_events`
+	}
+	if _, err := s.w.Exec(q); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestMigrationsApplyToEmptyDatabaseAndAreIdempotent(t *testing.T) {
@@ -34,11 +102,11 @@ func TestMigrationsApplyToEmptyDatabaseAndAreIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Migrating again changes nothing and keeps the data.
-	if err := migrate(ctx, s.w); err != nil {
+	if err := migrateAgain(ctx, s); err != nil {
 		t.Fatalf("second migrate: %v", err)
 	}
 	s.Close()
-	s2, err := Open(ctx, dir)
+	s2, err := reopen(ctx, s, dir)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -50,6 +118,9 @@ func TestMigrationsApplyToEmptyDatabaseAndAreIdempotent(t *testing.T) {
 	if err != nil || len(agents) != 1 {
 		t.Fatalf("after reopen: agents = %v, %v", agents, err)
 	}
+	if s.pg {
+		return
+	}
 	var mode string
 	if err := s2.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
@@ -59,11 +130,9 @@ func TestMigrationsApplyToEmptyDatabaseAndAreIdempotent(t *testing.T) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	s, dir := openTest(t)
-	if _, err := s.w.Exec(`PRAGMA user_version = 9999`); err != nil {
-		t.Fatal(err)
-	}
+	setSchemaVersion(t, s, 9999)
 	s.Close()
-	_, err := Open(ctx, dir)
+	_, err := reopen(ctx, s, dir)
 	if err == nil || !strings.Contains(err.Error(), "newer than this controller") {
 		t.Fatalf("Open = %v, want a 'newer schema' error", err)
 	}

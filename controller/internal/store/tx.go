@@ -85,3 +85,11 @@ func (s *Store) transact(ctx context.Context, who Actor, action, objectType stri
 	}
 	return id, nil
 }
+
+// insertID runs an INSERT in tx and returns the id of the row it added
+// (RETURNING, which both engines have; PostgreSQL has no last insert id).
+func insertID(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, insert+` RETURNING id`, args...).Scan(&id)
+	return id, err
+}

@@ -26,14 +26,13 @@ type Unit struct {
 // CreateUnit adds a unit; a duplicate name is ErrConflict.
 func (s *Store) CreateUnit(ctx context.Context, who Actor, u Unit) (Unit, error) {
 	id, err := s.change(ctx, who, "unit.create", "unit", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO units (name, kind, lead, created_at) VALUES (?, ?, ?, ?)`, u.Name, u.Kind, u.Lead, s.stamp())
+		id, err := insertID(ctx, tx, `INSERT INTO units (name, kind, lead, created_at) VALUES (?, ?, ?, ?)`, u.Name, u.Kind, u.Lead, s.stamp())
 		if isUnique(err) {
 			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a unit named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
 		}
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
 		return id, map[string]any{"name": u.Name, "lead": u.Lead}, err
 	})
 	if err != nil {

@@ -164,12 +164,8 @@ func (s *Store) SendUrgent(ctx context.Context, who Actor, n UrgentNew) (UrgentN
 				return 0, nil, err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_notices (media_id, every_display, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO urgent_notices (media_id, every_display, starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			mediaID, to.EveryDisplay, fmtTime(now), fmtTime(n.EndsAt), nullInt(&who.UserID), fmtTime(now))
-		if err != nil {
-			return 0, nil, err
-		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return 0, nil, err
 		}
@@ -212,7 +208,7 @@ func (s *Store) SendUrgent(ctx context.Context, who Actor, n UrgentNew) (UrgentN
 // notice is an approver's decision already.
 func (s *Store) createUrgentMedia(ctx context.Context, tx *sql.Tx, who Actor, m NewMedia) (int64, error) {
 	now := s.stamp()
-	res, err := tx.ExecContext(ctx, `INSERT INTO media (unit_id, created_by, created_at, made_for) VALUES (?, ?, ?, 'urgent')`,
+	id, err := insertID(ctx, tx, `INSERT INTO media (unit_id, created_by, created_at, made_for) VALUES (?, ?, ?, 'urgent')`,
 		m.UnitID, nullInt(&m.CreatedBy), now)
 	if isForeignKey(err) {
 		return 0, fmt.Errorf("unit %d: %w", m.UnitID, ErrNotFound)
@@ -220,17 +216,9 @@ func (s *Store) createUrgentMedia(ctx context.Context, tx *sql.Tx, who Actor, m 
 	if err != nil {
 		return 0, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, processing, processing_progress, notice,
+	rev, err := insertID(ctx, tx, `INSERT INTO media_revisions (media_id, number, status, title, kind, body, processing, processing_progress, notice,
 		created_by, created_at, decided_by, decided_at) VALUES (?, 1, 'approved', ?, 'text', ?, 'ready', 100, ?, ?, ?, ?, ?)`,
 		id, m.Title, m.Body, noticeJSON(m.Notice), nullInt(&m.CreatedBy), now, nullInt(&who.UserID), now)
-	if err != nil {
-		return 0, err
-	}
-	rev, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
 	}

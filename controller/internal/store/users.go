@@ -57,7 +57,7 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 // CreateUser adds a user whose password is already hashed.
 func (s *Store) CreateUser(ctx context.Context, who Actor, u User) (User, error) {
 	id, err := s.change(ctx, who, "user.create", "user", func(tx *sql.Tx) (int64, map[string]any, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (unit_id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, err := insertID(ctx, tx, `INSERT INTO users (unit_id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 			u.UnitID, u.Name, u.Role, u.PasswordHash, s.stamp())
 		if isUnique(err) {
 			return 0, nil, &ConflictError{Code: "name_taken", Msg: fmt.Sprintf("a user named %q exists", u.Name), Params: map[string]any{"name": u.Name}}
@@ -68,7 +68,6 @@ func (s *Store) CreateUser(ctx context.Context, who Actor, u User) (User, error)
 		if err != nil {
 			return 0, nil, err
 		}
-		id, err := res.LastInsertId()
 		return id, map[string]any{"name": u.Name, "role": u.Role, "unit_id": u.UnitID}, err
 	})
 	if err != nil {

@@ -280,7 +280,7 @@ func writeSightings(ctx context.Context, tx *sql.Tx, f facts) error {
 		INSERT INTO agents (name, display_id, agent_version, profile, panel_width, panel_height, remote_addr, first_seen, last_seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
-			first_seen    = CASE WHEN agents.display_id IS excluded.display_id THEN agents.first_seen ELSE excluded.first_seen END,
+			first_seen    = CASE WHEN agents.display_id IS NOT DISTINCT FROM excluded.display_id THEN agents.first_seen ELSE excluded.first_seen END,
 			display_id    = excluded.display_id,
 			agent_version = excluded.agent_version,
 			profile       = excluded.profile,
@@ -329,7 +329,7 @@ func writeAcks(ctx context.Context, tx *sql.Tx, acks map[int64][]planAck) error 
 	if len(acks) == 0 {
 		return nil
 	}
-	acked, err := tx.PrepareContext(ctx, `UPDATE display_plans SET acked_revision = MAX(acked_revision, ?) WHERE display_id = ?`)
+	acked, err := tx.PrepareContext(ctx, `UPDATE display_plans SET acked_revision = ? WHERE display_id = ? AND acked_revision < ?`)
 	if err != nil {
 		return err
 	}
@@ -342,7 +342,7 @@ func writeAcks(ctx context.Context, tx *sql.Tx, acks map[int64][]planAck) error 
 	defer replaced.Close()
 	for id, list := range acks {
 		for _, k := range list {
-			if _, err := acked.ExecContext(ctx, k.rev, id); err != nil {
+			if _, err := acked.ExecContext(ctx, k.rev, id, k.rev); err != nil {
 				return fmt.Errorf("plan ack of display %d: %w", id, err)
 			}
 			if _, err := replaced.ExecContext(ctx, fmtTime(k.at), id, k.rev); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,7 +28,7 @@ func TestFactsKeptInMemorySurviveAFailedFlush(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, release := storetest.LockWriter(t, filepath.Join(dir, FileName))
+	_, release := storetest.LockWriter(t, where(s, dir))
 
 	t1, t2 := t0.Add(time.Minute), t0.Add(2*time.Minute)
 	if err := s.SeeAgent(ctx, Agent{Name: "x", DisplayID: d.ID, Profile: "virtual"}, t0); err != nil {
@@ -128,7 +127,7 @@ func TestScreenshotsTakeNoWriteLockAndAreStoredInOneFlush(t *testing.T) {
 		}
 		ids = append(ids, d.ID)
 	}
-	_, release := storetest.LockWriter(t, filepath.Join(dir, FileName))
+	_, release := storetest.LockWriter(t, where(s, dir))
 	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	for i, id := range ids {
 		for k := 0; k < 2; k++ { // the second of each display is its latest
