@@ -103,6 +103,22 @@ func (c *cluster) stop() {
 	os.RemoveAll(c.dir)
 }
 
+// removeStale removes the clusters of test processes that are gone
+// without calling Stop (packages without a TestMain): their servers died
+// with them (SIGQUIT on their parent's death), their files stay.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pano-pg-*-*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(strings.Split(filepath.Base(d), "-")[2])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
+}
+
 // binDir finds the server's programs: Debian keeps them in
 // /usr/lib/postgresql/VERSION/bin, off PATH; the newest version wins.
 func binDir() (string, error) {
@@ -126,7 +142,8 @@ func start() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pano-pg-")
+	removeStale()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("pano-pg-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
