@@ -11,6 +11,7 @@ import (
 
 	"github.com/pano-signage/pano/agent/internal/daemon"
 	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/agent/internal/link"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -83,9 +84,24 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.DisplayID, cfg.Name = resp.DisplayID, resp.DisplayName
+	// The controller's replicas, if it lists them; the address just used
+	// stays in the list and is dialled first.
+	cfg.Controller, _ = protocol.ControllerURL(cfg.Controller) // checked by Validate
+	cfg.LastController = cfg.Controller
+	if len(resp.Controllers) > 0 {
+		list, err := protocol.ControllerList(resp.Controllers)
+		if err != nil {
+			fmt.Fprintf(stderr, "pano-agent: the controller's list of replicas is unusable (%v); this agent keeps %s alone until a welcome brings a good one\n", err, cfg.Controller)
+		} else {
+			cfg.Controllers = link.WithAddress(list, cfg.Controller)
+		}
+	}
 	if err := daemon.SaveConfig(state, cfg, resp.Credential); err != nil {
 		return fmt.Errorf("enrolled, but cannot write %s: %w (fix the directory and enrol again with a new code)", state, err)
 	}
 	fmt.Fprintf(stdout, "enrolled as display %d (%s); start it with: pano-agent run --state %s\n", resp.DisplayID, resp.DisplayName, state)
+	if len(cfg.Controllers) > 1 {
+		fmt.Fprintf(stdout, "controllers: %s\n", strings.Join(cfg.Controllers, ", "))
+	}
 	return nil
 }
