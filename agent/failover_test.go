@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +161,41 @@ func TestStateWithABadControllerIsRefused(t *testing.T) {
 				t.Fatalf("run: %d %q; want 2 and %q", code, errs.String(), tc.want)
 			}
 		})
+	}
+}
+
+// Enrolment with several addresses: the first cannot be reached, the second
+// enrols the agent; the controller's list (from --advertise) is kept with
+// the address that answered, which is dialled first.
+func TestEnrolWithSeveralControllersKeepsTheAnswersList(t *testing.T) {
+	advertised := []string{"wss://pano-1.example.vn", "wss://pano-2.example.vn"}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != protocol.EnrollPath {
+			http.NotFound(rw, req)
+			return
+		}
+		json.NewEncoder(rw).Encode(protocol.EnrollResponse{DisplayID: 7, DisplayName: "cho-han", Credential: "pano_dev_x", Controllers: advertised})
+	}))
+	defer srv.Close()
+	live, dead := "ws://"+srv.Listener.Addr().String(), "ws://127.0.0.1:1"
+	state := t.TempDir()
+	var out, errs bytes.Buffer
+	args := []string{"enroll", "--controller", dead + "," + live, "--code", "ABCD-EFGH-JKMN", "--state", state, "--set", "width=64", "--set", "height=32"}
+	if code := run(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("enroll: %d %s", code, errs.String())
+	}
+	cfg, _, err := daemon.LoadConfig(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(advertised), live)
+	if !slices.Equal(cfg.Controllers, want) || cfg.LastController != live || cfg.DisplayID != 7 {
+		t.Fatalf("enrolled with controllers %q, last %q, display %d; want %q, last %s, display 7", cfg.Controllers, cfg.LastController, cfg.DisplayID, want, live)
+	}
+
+	bad := append(args[:2:2], "ws://a:8080,https://b:8443")
+	bad = append(bad, args[3:]...)
+	if code := run(context.Background(), bad, &out, &errs); code != 2 || !strings.Contains(errs.String(), `--controller: controller address "https://b:8443" must look like ws://HOST:PORT or wss://HOST`) {
+		t.Fatalf("enroll with an https address: %d %q", code, errs.String())
 	}
 }
