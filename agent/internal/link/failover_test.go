@@ -29,7 +29,7 @@ type replica struct {
 
 func newReplica(t *testing.T, name string) *replica {
 	t.Helper()
-	r := &replica{conns: make(chan string, 16)}
+	r := &replica{conns: make(chan string, 1024)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		ws, err := (&websocket.Upgrader{}).Upgrade(rw, req, nil)
 		if err != nil {
@@ -239,5 +239,58 @@ func TestConfigRefusesBadAddresses(t *testing.T) {
 		if _, err := New(tc, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "must look like ws://HOST:PORT or wss://HOST") {
 			t.Errorf("%q %q: %v", tc.Controller, tc.Controllers, err)
 		}
+	}
+}
+
+// The agents of a replica that dies spread over the others, and over the
+// backoff's jitter in time, rather than all dial one in the same instant.
+func TestAgentsOfADeadControllerSpreadOverTheOthers(t *testing.T) {
+	const n = 300
+	a, b, c := newReplica(t, "a"), newReplica(t, "b"), newReplica(t, "c")
+	a.list = []string{a.url, b.url, c.url}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	for range n {
+		cl, err := New(Config{Controller: a.url, Name: "a", Panel: protocol.Panel{Width: 8, Height: 4}, MinBackoff: 500 * time.Millisecond},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); cl.Run(ctx) }()
+	}
+	for i := range n {
+		select {
+		case <-a.conns:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d of %d agents on A after 20 s", i, n)
+		}
+	}
+	a.kill()
+	got := map[string]int{}
+	var first, last time.Time
+	for i := range n {
+		select {
+		case name := <-b.conns:
+			got[name]++
+		case name := <-c.conns:
+			got[name]++
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d of %d agents back after 20 s: %v", i, n, got)
+		}
+		if i == 0 {
+			first = time.Now()
+		}
+		last = time.Now()
+	}
+	t.Logf("B %d, C %d; reconnections spread over %v", got["b"], got["c"], last.Sub(first).Round(time.Millisecond))
+	// Even: 150 each, σ ≈ 8.7; 105 is five σ off.
+	if got["b"] < 105 || got["c"] < 105 {
+		t.Fatalf("B took %d and C %d of %d agents: not spread", got["b"], got["c"], n)
+	}
+	// The first retry waits 250–500 ms (MinBackoff with equal jitter).
+	if spread := last.Sub(first); spread < 100*time.Millisecond {
+		t.Fatalf("all %d agents came back within %v: not spread in time", n, spread)
 	}
 }
