@@ -137,7 +137,7 @@ func TestWelcomeListIsSavedAndUsedAfterARestart(t *testing.T) {
 	if code := run(context.Background(), []string{"status", "--state", state}, &out, &errs); code != 0 {
 		t.Fatalf("status: %d %s", code, errs.String())
 	}
-	for _, want := range []string{"controllers   " + a.url + "\n", "              " + urlB + " (last connected; dialled first)\n"} {
+	for _, want := range []string{"controllers  " + a.url + "\n", "             " + urlB + " (last connected; dialled first)\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}

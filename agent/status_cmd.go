@@ -29,9 +29,9 @@ func status(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "display      %d (%s)\n", cfg.DisplayID, cfg.Name)
 	first, list := cfg.Dial()
 	for i, c := range list {
-		label := "controllers "
+		label := "controllers"
 		if i > 0 {
-			label = "            "
+			label = ""
 		}
 		note := ""
 		if c == first {
@@ -40,7 +40,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 				note = " (dialled first)"
 			}
 		}
-		fmt.Fprintf(stdout, "%s  %s%s\n", label, c, note)
+		fmt.Fprintf(stdout, "%-13s%s%s\n", label, c, note)
 	}
 	fmt.Fprintf(stdout, "profile      %s %v\n", cfg.Profile, cfg.Settings)
 
