@@ -2,13 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pano-signage/pano/protocol"
 )
 
 // agentControllers reads the controllers an agent's state holds (its
@@ -110,6 +114,32 @@ func TestAgentFailsOverToAnotherControllerAndKeepsPlaying(t *testing.T) {
 	}
 	if n < 10 || gap > time.Second {
 		t.Fatalf("%d frames over the failover, largest gap %v: the agent did not keep driving the panel", n, gap)
+	}
+
+	// Proof of play of the items shown while the agent moved reaches B,
+	// once each (uploads run every 5 s; bounded poll of the API).
+	var recs []protocol.PlayRecord
+	for i := 0; ; i++ {
+		out := e.approver.call("GET", fmt.Sprintf("/play-records?display_id=%d", id), nil, 200)
+		b, _ := json.Marshal(out["items"])
+		recs = nil
+		if err := json.Unmarshal(b, &recs); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(recs, func(r protocol.PlayRecord) bool { return r.Start.After(killedAt.Add(took)) }) {
+			break
+		}
+		if i == 300 {
+			t.Fatalf("no record of an item started after the agent reached B within 30 s: %d records", len(recs))
+		}
+		<-time.After(100 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.ID] {
+			t.Fatalf("record %s stored twice", r.ID)
+		}
+		seen[r.ID] = true
 	}
 
 	// New content reaches the agent through B, and its files come from B.
