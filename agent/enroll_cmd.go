@@ -100,8 +100,9 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg.DisplayID, cfg.Name = resp.DisplayID, resp.DisplayName
 	// The controller's replicas, if it lists them, else those given; the
-	// address that answered stays in the list and is dialled first.
-	cfg.LastController = cfg.Controller
+	// address that answered stays in the list. The first start dials one
+	// of them at random (Config.Dial), so that screens enrolled through
+	// one replica spread over all.
 	if len(given) > 1 {
 		cfg.Controllers = given
 	}

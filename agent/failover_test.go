@@ -189,8 +189,18 @@ func TestEnrolWithSeveralControllersKeepsTheAnswersList(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(slices.Clone(advertised), live)
-	if !slices.Equal(cfg.Controllers, want) || cfg.LastController != live || cfg.DisplayID != 7 {
-		t.Fatalf("enrolled with controllers %q, last %q, display %d; want %q, last %s, display 7", cfg.Controllers, cfg.LastController, cfg.DisplayID, want, live)
+	if !slices.Equal(cfg.Controllers, want) || cfg.LastController != "" || cfg.DisplayID != 7 {
+		t.Fatalf("enrolled with controllers %q, last %q, display %d; want %q, none connected yet, display 7", cfg.Controllers, cfg.LastController, cfg.DisplayID, want)
+	}
+	// The first start dials any of them: screens enrolled through one
+	// replica spread over all.
+	firsts := map[string]bool{}
+	for range 200 {
+		first, _ := cfg.Dial()
+		firsts[first] = true
+	}
+	if len(firsts) != len(want) {
+		t.Fatalf("200 first starts dialled only %v of %q", firsts, want)
 	}
 
 	bad := append(args[:2:2], "ws://a:8080,https://b:8443")

@@ -27,18 +27,15 @@ func status(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	fmt.Fprintf(stdout, "display      %d (%s)\n", cfg.DisplayID, cfg.Name)
-	first, list := cfg.Dial()
+	_, list := cfg.Dial()
 	for i, c := range list {
 		label := "controllers"
 		if i > 0 {
 			label = ""
 		}
 		note := ""
-		if c == first {
+		if c == cfg.LastController {
 			note = " (last connected; dialled first)"
-			if cfg.LastController == "" {
-				note = " (dialled first)"
-			}
 		}
 		fmt.Fprintf(stdout, "%-13s%s%s\n", label, c, note)
 	}

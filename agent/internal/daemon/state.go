@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,8 @@ type Config struct {
 	// controller run without --advertise).
 	Controllers []string `json:"controllers,omitempty"`
 	// LastController is the address that last welcomed the agent: it
-	// dials it first at its next start. Empty: Controller.
+	// dials it first at its next start. Empty: one of Controllers at
+	// random (see Dial).
 	LastController string   `json:"last_controller,omitempty"`
 	CAFile         string   `json:"ca_file,omitempty"`
 	DisplayID      int64    `json:"display_id"`
@@ -107,7 +109,9 @@ func HTTPBase(controller string) string {
 }
 
 // Dial is the list of controllers the agent knows and the one to dial
-// first: the last that welcomed it, else the first of the list.
+// first: the last that welcomed it; before any did (just enrolled), one at
+// random, so that the screens of a district enrolled through one replica
+// spread over all from their first start.
 func (c *Config) Dial() (first string, list []string) {
 	list = c.Controllers
 	if len(list) == 0 {
@@ -116,7 +120,7 @@ func (c *Config) Dial() (first string, list []string) {
 	if c.LastController != "" {
 		return c.LastController, list
 	}
-	return list[0], list
+	return list[mathrand.IntN(len(list))], list
 }
 
 // TLSConfig uses the system roots, plus CAFile when set.
