@@ -211,7 +211,8 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("metrics served", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
 	size := drv.Bounds().Size()
-	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", cfg.Controller, "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
+	first, controllers := cfg.Dial()
+	log.Info("agent started", "display", cfg.DisplayID, "name", cfg.Name, "controller", first, "controllers", strings.Join(controllers, ","), "profile", prof.Name, "panel", fmt.Sprintf("%dx%d", size.X, size.Y))
 	if err := d.Run(ctx); err != nil {
 		if errors.Is(err, link.ErrRefused) {
 			return exitError{code: exitRefused, err: err}

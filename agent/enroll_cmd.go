@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/pano-signage/pano/agent/internal/daemon"
 	"github.com/pano-signage/pano/agent/internal/driver"
+	"github.com/pano-signage/pano/agent/internal/link"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -28,7 +30,7 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	)
 	hostname, _ = os.Hostname()
 	fs := newFlagSet("enroll")
-	fs.StringVar(&cfg.Controller, "controller", "", "controller URL, ws://HOST:PORT or wss://HOST (required)")
+	fs.StringVar(&cfg.Controller, "controller", "", "controller URL, ws://HOST:PORT or wss://HOST (required); several replicas comma-separated, tried in turn")
 	fs.StringVar(&code, "code", "", "one-time enrolment code from a technician, e.g. K7QM-4XTR-P9WA (required)")
 	fs.StringVar(&state, "state", "./agent-state", "state directory to write: config, credential, later plan, cache, journal")
 	fs.StringVar(&cfg.Profile, "profile", "virtual", "firmware profile of the panel's controller card ('pano-agent profiles' lists them)")
@@ -44,6 +46,11 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if cfg.Controller == "" || code == "" {
 		return usageError{"enroll needs --controller and --code (ask a technician to create a code for this display)"}
 	}
+	given, err := protocol.SplitControllers(cfg.Controller)
+	if err != nil || len(given) == 0 {
+		return usageError{fmt.Sprintf("--controller: %v", err)}
+	}
+	cfg.Controller = given[0]
 	if cfg.FPS < 1 || cfg.FPS > 120 {
 		return usageError{fmt.Sprintf("--fps %d: use 1–120", cfg.FPS)}
 	}
@@ -75,17 +82,44 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{err.Error()}
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg}}
-	resp, err := daemon.Enroll(ctx, cfg, protocol.EnrollRequest{
-		Code: strings.TrimSpace(code), Name: cfg.Name, Profile: prof.Name,
-		Panel: protocol.Panel{Width: w, Height: h}, AgentVersion: version,
-	}, client)
+	// Each address in turn while none can be reached: the code is only
+	// spent by a controller that answers.
+	var resp protocol.EnrollResponse
+	for _, addr := range given {
+		cfg.Controller = addr
+		resp, err = daemon.Enroll(ctx, cfg, protocol.EnrollRequest{
+			Code: strings.TrimSpace(code), Name: cfg.Name, Profile: prof.Name,
+			Panel: protocol.Panel{Width: w, Height: h}, AgentVersion: version,
+		}, client)
+		if !errors.Is(err, daemon.ErrUnreachable) {
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
 	cfg.DisplayID, cfg.Name = resp.DisplayID, resp.DisplayName
+	// The controller's replicas, if it lists them, else those given; the
+	// address that answered stays in the list. The first start dials one
+	// of them at random (Config.Dial), so that screens enrolled through
+	// one replica spread over all.
+	if len(given) > 1 {
+		cfg.Controllers = given
+	}
+	if len(resp.Controllers) > 0 {
+		list, err := protocol.ControllerList(resp.Controllers)
+		if err != nil {
+			fmt.Fprintf(stderr, "pano-agent: the controller's list of replicas is unusable (%v); this agent keeps %s alone until a welcome brings a good one\n", err, cfg.Controller)
+		} else {
+			cfg.Controllers = link.WithAddress(list, cfg.Controller)
+		}
+	}
 	if err := daemon.SaveConfig(state, cfg, resp.Credential); err != nil {
 		return fmt.Errorf("enrolled, but cannot write %s: %w (fix the directory and enrol again with a new code)", state, err)
 	}
 	fmt.Fprintf(stdout, "enrolled as display %d (%s); start it with: pano-agent run --state %s\n", resp.DisplayID, resp.DisplayName, state)
+	if len(cfg.Controllers) > 1 {
+		fmt.Fprintf(stdout, "controllers: %s\n", strings.Join(cfg.Controllers, ", "))
+	}
 	return nil
 }

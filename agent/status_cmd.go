@@ -27,7 +27,18 @@ func status(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	fmt.Fprintf(stdout, "display      %d (%s)\n", cfg.DisplayID, cfg.Name)
-	fmt.Fprintf(stdout, "controller   %s\n", cfg.Controller)
+	_, list := cfg.Dial()
+	for i, c := range list {
+		label := "controllers"
+		if i > 0 {
+			label = ""
+		}
+		note := ""
+		if c == cfg.LastController {
+			note = " (last connected; dialled first)"
+		}
+		fmt.Fprintf(stdout, "%-13s%s%s\n", label, c, note)
+	}
 	fmt.Fprintf(stdout, "profile      %s %v\n", cfg.Profile, cfg.Settings)
 
 	sched, err := daemon.LoadPlan(state)

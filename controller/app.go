@@ -164,6 +164,8 @@ type serveConfig struct {
 	renderWorkers  int
 	videoFPS       int
 	pprof          string
+	advertiseList  string   // --advertise as given
+	advertise      []string // checked by validate
 }
 
 func (c serveConfig) validate() error {
@@ -232,6 +234,9 @@ func (c serveConfig) validate() error {
 	if c.videoFPS < 1 || c.videoFPS > 60 {
 		return usageError{"--video-fps must be from 1 to 60"}
 	}
+	if _, err := protocol.SplitControllers(c.advertiseList); err != nil {
+		return usageError{fmt.Sprintf("--advertise: %v; list every replica's address as agents reach it, comma-separated", err)}
+	}
 	return nil
 }
 
@@ -299,6 +304,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
+	fs.StringVar(&cfg.advertiseList, "advertise", "", "the agents' websocket address of every controller replica, comma-separated, for example wss://pano-1.example.vn,wss://pano-2.example.vn: given to agents at enrolment and in each welcome, so that they move to another when theirs is gone; empty: agents keep the address they enrolled with")
 	fs.StringVar(&cfg.pprof, "pprof", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback HOST:PORT, for example 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -306,6 +312,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	cfg.advertise, _ = protocol.SplitControllers(cfg.advertiseList) // checked by validate
 	log, err := newLogger(stderr, cfg.logLevel)
 	if err != nil {
 		return err
@@ -381,8 +388,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}})
 	sink := reports.New(st, log, reports.Options{})
-	agents := agentapi.New(st, log)
-	hubOpt := hub.Options{Version: version, Auth: agents.Authenticator(), Plans: plansSvc, Reports: sink}
+	agents := agentapi.New(st, log, cfg.advertise)
+	hubOpt := hub.Options{Version: version, Auth: agents.Authenticator(), Plans: plansSvc, Reports: sink, Controllers: cfg.advertise}
 	// PANO_CLOCK_SKEW is for tests only: the time the controller gives its
 	// agents (clock exchanges) is off by this much, so that a test with
 	// the controller and an agent on one host can tell an agent that plays

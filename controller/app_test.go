@@ -51,6 +51,8 @@ func TestUserAddBackupAndAuditVerify(t *testing.T) {
 		{"no render workers", "", []string{"serve", "--render-workers", "0"}, 2, "--render-workers must be from 1 to 64"},
 		{"video fps", "", []string{"serve", "--video-fps", "120"}, 2, "--video-fps must be from 1 to 60"},
 		{"image limit", "", []string{"serve", "--max-image-mib", "0"}, 2, "--max-image-mib and --max-video-mib"},
+		{"advertise http", "", []string{"serve", "--advertise", "ws://a:8080,http://b:8080"}, 2, `--advertise: controller address "http://b:8080" must look like ws://HOST:PORT or wss://HOST`},
+		{"advertise path", "", []string{"serve", "--advertise", "ws://a:8080/agent/v1/ws"}, 2, "--advertise: controller address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := runCLI(t, tc.stdin, tc.args...)

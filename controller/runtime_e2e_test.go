@@ -46,6 +46,7 @@ type runtimeEnv struct {
 	data, addr     string
 	ctl            *proc
 	ctlEnv         []string // added to the controller's environment
+	ctlArgs        []string // added to its serve flags
 	approver, tech *client
 	author         *client // the demo's editor: proposes content
 }
@@ -60,7 +61,7 @@ func newRuntimeEnv(t *testing.T, controllerEnv ...string) *runtimeEnv {
 
 func (e *runtimeEnv) startController(listen string) {
 	e.t.Helper()
-	e.ctl = startEnv(e.t, e.ctlEnv, e.controllerBin, "serve", "--demo", "--listen", listen, "--data", e.data)
+	e.ctl = startEnv(e.t, e.ctlEnv, e.controllerBin, append([]string{"serve", "--demo", "--listen", listen, "--data", e.data}, e.ctlArgs...)...)
 	e.addr = listeningRe.FindStringSubmatch(e.ctl.waitLine(e.t, listeningRe, 1))[1]
 	e.approver = newClient(e.t, "http://"+e.addr, nil)
 	e.approver.login("approver", "pano-demo-57")

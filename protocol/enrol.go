@@ -25,4 +25,7 @@ type EnrollResponse struct {
 	DisplayID   int64  `json:"display_id"`
 	DisplayName string `json:"display_name"`
 	Credential  string `json:"credential"`
+	// Controllers is Welcome.Controllers, for the agent's first start
+	// (protocol 1.1); absent: the address it enrolled with.
+	Controllers []string `json:"controllers,omitempty"`
 }

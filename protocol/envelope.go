@@ -28,8 +28,8 @@ import (
 // Version is the protocol version this build speaks.
 const (
 	Major   = 1
-	Minor   = 0
-	Version = "1.0"
+	Minor   = 1
+	Version = "1.1" // 1.1: Welcome.Controllers, EnrollResponse.Controllers
 )
 
 // SupportedMajors lists the major versions this build accepts.

@@ -21,7 +21,7 @@ var goldenTime = time.Date(2026, 11, 25, 3, 4, 5, 678_000_000, time.UTC)
 // added here; TestGoldenCoversAllTypes checks that.
 var goldenMessages = map[string]any{
 	TypeHello:        &Hello{Name: "trung-tam-phuong", AgentVersion: "0.1.0", Profile: "virtual", Panel: Panel{Width: 128, Height: 64}, PlanRevision: 7},
-	TypeWelcome:      &Welcome{ControllerVersion: "0.1.0", HeartbeatSeconds: 10, SessionID: "s-1"},
+	TypeWelcome:      &Welcome{ControllerVersion: "0.1.0", HeartbeatSeconds: 10, SessionID: "s-1", Controllers: []string{"wss://pano-1.example.vn", "wss://pano-2.example.vn"}},
 	TypeHeartbeat:    &Heartbeat{Seq: 42, UptimeMS: 420000},
 	TypeAck:          &Ack{Ref: "00112233445566778899aabbccddeeff"},
 	TypeError:        &Error{Ref: "00112233445566778899aabbccddeeff", Code: ErrCodeBadMessage, Message: `"name" is required`},

@@ -46,6 +46,12 @@ type Welcome struct {
 	ControllerVersion string `json:"controller_version"`
 	HeartbeatSeconds  int    `json:"heartbeat_seconds"` // how often the agent sends a heartbeat
 	SessionID         string `json:"session_id"`        // this connection, for logs on both sides
+	// Controllers lists the public websocket address of every controller
+	// replica (protocol 1.1): the agent keeps it and dials another when
+	// its controller is gone. Absent or empty: the agent keeps the list it
+	// holds. Not checked here: an agent ignores a list it cannot use
+	// rather than refuse the welcome (ControllerList).
+	Controllers []string `json:"controllers,omitempty"`
 }
 
 func (w *Welcome) Validate() error {

@@ -51,7 +51,7 @@ type Cache struct {
 	IdleTimeout time.Duration
 
 	dir    string
-	base   string // controller base URL, http(s)://host:port
+	base   atomic.Pointer[string] // controller base URL, http(s)://host:port
 	token  func() string
 	client *http.Client
 
@@ -75,7 +75,16 @@ func New(dir, base string, token func() string, client *http.Client) (*Cache, er
 	if client == nil {
 		client = &http.Client{Timeout: 0} // bounded per request by ctx and IdleTimeout (download)
 	}
-	return &Cache{dir: dir, base: strings.TrimRight(base, "/"), token: token, client: client, inflight: map[string]*call{}}, nil
+	c := &Cache{dir: dir, token: token, client: client, inflight: map[string]*call{}}
+	c.SetBase(base)
+	return c, nil
+}
+
+// SetBase points later fetches at another controller: the agent fetches
+// from the replica its link is on, which serves every asset as any other.
+func (c *Cache) SetBase(base string) {
+	base = strings.TrimRight(base, "/")
+	c.base.Store(&base)
 }
 
 // Path is where a complete asset lives.
@@ -176,7 +185,7 @@ func (c *Cache) fetchInto(ctx context.Context, sha string, progress func(int64))
 		return fmt.Errorf("cache: read partial %s: %w", sha[:12], err)
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+protocol.AssetsPath+sha, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *c.base.Load()+protocol.AssetsPath+sha, nil)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}

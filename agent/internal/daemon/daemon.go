@@ -117,8 +117,9 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 		Clock: clk, started: time.Now(), kick: make(chan struct{}, 1), linkUp: make(chan struct{}, 1),
 		pending: map[string]journal.Batch{},
 	}
+	first, controllers := cfg.Dial()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ResponseHeaderTimeout: 30 * time.Second}}
-	if d.Cache, err = cache.New(filepath.Join(dir, "cache"), cfg.HTTPBase(), func() string { return credential }, client); err != nil {
+	if d.Cache, err = cache.New(filepath.Join(dir, "cache"), HTTPBase(first), func() string { return credential }, client); err != nil {
 		return nil, err
 	}
 	if d.Journal, err = journal.Open(filepath.Join(dir, "journal"), 0); err != nil {
@@ -130,8 +131,11 @@ func New(dir string, cfg Config, credential, version string, drv driver.Driver, 
 	}
 	d.Player = player.New(drv, d.Clock, d.Cache, d.Journal, log, player.Options{FPS: cfg.FPS, Display: cfg.DisplayID, PowerChanged: d.sendHealth})
 	size := drv.Bounds().Size()
+	// The TLS config holds roots only (the system's and --ca-file), no pin
+	// to one controller's certificate: every replica's passes if it is
+	// signed by them.
 	d.Link, err = link.New(link.Config{
-		Controller: cfg.Controller, Name: cfg.Name, AgentVersion: version, Profile: cfg.Profile,
+		Controller: first, Controllers: controllers, Remember: d.rememberControllers, Name: cfg.Name, AgentVersion: version, Profile: cfg.Profile,
 		Panel: protocol.Panel{Width: size.X, Height: size.Y}, Credential: credential, TLS: tlsCfg,
 		PlanRevision: d.planRevision, Handler: d,
 	}, log)
@@ -177,8 +181,24 @@ func (d *Daemon) planRevision() int64 {
 	return 0
 }
 
+// rememberControllers keeps the link's list of controllers and the one it is
+// on in the config, so that the agent starts from them after a restart,
+// even if the controller it enrolled with is gone by then.
+func (d *Daemon) rememberControllers(list []string, current string) {
+	d.mu.Lock()
+	d.cfg.Controllers, d.cfg.LastController = list, current
+	c := d.cfg
+	d.mu.Unlock()
+	if err := writeConfig(d.dir, c); err != nil {
+		d.log.Error("cannot save the controllers' addresses; the agent uses them until it stops", "err", err)
+	}
+}
+
 // Connected implements link.Handler.
 func (d *Daemon) Connected(s *link.Session) {
+	// Assets come from the controller the link is on: the one enrolled
+	// with may be the replica that is gone.
+	d.Cache.SetBase(HTTPBase(s.Controller))
 	d.mu.Lock()
 	d.sess = s
 	d.pending = map[string]journal.Batch{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/pano-signage/pano/protocol"
 )
+
+// ErrUnreachable is Enroll's error when no answer came: the code is unspent
+// unless the request reached a controller whose answer was lost.
+var ErrUnreachable = errors.New("cannot reach the controller")
 
 // Enroll asks the controller for a credential and saves the agent's state.
 func Enroll(ctx context.Context, cfg Config, req protocol.EnrollRequest, client *http.Client) (protocol.EnrollResponse, error) {
@@ -25,7 +30,7 @@ func Enroll(ctx context.Context, cfg Config, req protocol.EnrollRequest, client 
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return out, fmt.Errorf("cannot reach the controller: %w", err)
+		return out, fmt.Errorf("%w %s: %w", ErrUnreachable, cfg.Controller, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

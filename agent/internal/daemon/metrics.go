@@ -92,6 +92,7 @@ type stateSet struct {
 type healthCollector struct {
 	src     healthSource
 	info    *prometheus.Desc
+	on      *prometheus.Desc // the controller the link is on, among those it knows
 	metrics []agentMetric
 	sets    []stateSet
 }
@@ -100,6 +101,8 @@ func newHealthCollector(src healthSource) *healthCollector {
 	c := &healthCollector{
 		src:  src,
 		info: prometheus.NewDesc("pano_agent_info", "The agent's build and, for a video output, the mode it drives (health: agent_version, driver_mode).", []string{"version", "driver_mode"}, nil),
+		on: prometheus.NewDesc("pano_agent_link_controller", "1 for the controller the link is up with, 0 for the other controllers the agent knows (its list of replicas).",
+			[]string{"controller"}, nil),
 	}
 	add := func(name, help string, typ prometheus.ValueType, val func(s *snapshot) (float64, bool)) {
 		c.metrics = append(c.metrics, agentMetric{prometheus.NewDesc(name, help, nil, nil), typ, val})
@@ -206,6 +209,7 @@ func bool01(b bool) float64 {
 
 func (c *healthCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.info
+	ch <- c.on
 	for _, m := range c.metrics {
 		ch <- m.desc
 	}
@@ -217,6 +221,9 @@ func (c *healthCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	s := &snapshot{h: c.src.Health(), link: c.src.LinkState(), pending: c.src.JournalPending()}
 	ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, s.h.AgentVersion, s.h.DriverMode)
+	for _, addr := range s.link.Controllers {
+		ch <- prometheus.MustNewConstMetric(c.on, prometheus.GaugeValue, bool01(s.link.Connected && addr == s.link.Controller), addr)
+	}
 	for _, m := range c.metrics {
 		if v, ok := m.val(s); ok {
 			ch <- prometheus.MustNewConstMetric(m.desc, m.typ, v)

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,21 +55,37 @@ func SourceID(dir string) (string, error) {
 
 // Config is what `pano-agent enroll` writes and `pano-agent run` reads.
 type Config struct {
-	Controller string   `json:"controller"` // ws:// or wss:// base URL
-	CAFile     string   `json:"ca_file,omitempty"`
-	DisplayID  int64    `json:"display_id"`
-	Name       string   `json:"name"`
-	Profile    string   `json:"profile"`
-	Settings   []string `json:"settings,omitempty"` // KEY=VALUE profile overrides
-	FPS        int      `json:"fps,omitempty"`
-	CacheMB    int64    `json:"cache_mb,omitempty"` // disk quota for the cache (default 2048)
+	Controller string `json:"controller"` // ws:// or wss:// base URL the agent enrolled with
+	// Controllers is every controller replica's address, from the
+	// enrolment answer and then from each welcome that carries a list;
+	// empty: Controller alone (an agent enrolled before 1.1, or with a
+	// controller run without --advertise).
+	Controllers []string `json:"controllers,omitempty"`
+	// LastController is the address that last welcomed the agent: it
+	// dials it first at its next start. Empty: one of Controllers at
+	// random (see Dial).
+	LastController string   `json:"last_controller,omitempty"`
+	CAFile         string   `json:"ca_file,omitempty"`
+	DisplayID      int64    `json:"display_id"`
+	Name           string   `json:"name"`
+	Profile        string   `json:"profile"`
+	Settings       []string `json:"settings,omitempty"` // KEY=VALUE profile overrides
+	FPS            int      `json:"fps,omitempty"`
+	CacheMB        int64    `json:"cache_mb,omitempty"` // disk quota for the cache (default 2048)
 }
 
 // Validate checks a config read from disk.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.Controller)
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return fmt.Errorf("controller %q must look like ws://HOST:PORT or wss://HOST", c.Controller)
+	if _, err := protocol.ControllerURL(c.Controller); err != nil {
+		return err
+	}
+	if _, err := protocol.ControllerList(c.Controllers); err != nil {
+		return fmt.Errorf("controllers: %w", err)
+	}
+	if c.LastController != "" {
+		if _, err := protocol.ControllerURL(c.LastController); err != nil {
+			return fmt.Errorf("last_controller: %w", err)
+		}
 	}
 	if c.DisplayID < 1 {
 		return errors.New("display_id is missing: enrol the agent with `pano-agent enroll`")
@@ -80,13 +96,31 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// HTTPBase is the controller's http(s) URL matching the ws(s) one.
-func (c *Config) HTTPBase() string {
-	s := strings.TrimRight(c.Controller, "/")
+// HTTPBase is the http(s) URL of the controller the agent enrolled with.
+func (c *Config) HTTPBase() string { return HTTPBase(c.Controller) }
+
+// HTTPBase is the http(s) URL matching a controller's ws(s) one.
+func HTTPBase(controller string) string {
+	s := strings.TrimRight(controller, "/")
 	if rest, ok := strings.CutPrefix(s, "wss://"); ok {
 		return "https://" + rest
 	}
 	return "http://" + strings.TrimPrefix(s, "ws://")
+}
+
+// Dial is the list of controllers the agent knows and the one to dial
+// first: the last that welcomed it; before any did (just enrolled), one at
+// random, so that the screens of a district enrolled through one replica
+// spread over all from their first start.
+func (c *Config) Dial() (first string, list []string) {
+	list = c.Controllers
+	if len(list) == 0 {
+		list = []string{c.Controller}
+	}
+	if c.LastController != "" {
+		return c.LastController, list
+	}
+	return list[mathrand.IntN(len(list))], list
 }
 
 // TLSConfig uses the system roots, plus CAFile when set.
@@ -137,11 +171,17 @@ func SaveConfig(dir string, c Config, credential string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, CredentialFile), []byte(credential+"\n"), 0o600); err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, CredentialFile), []byte(credential+"\n"), 0o600); err != nil {
+	return writeConfig(dir, c)
+}
+
+// writeConfig replaces the config file atomically: a power cut leaves the
+// old controllers' list or the new, never a config the agent cannot read.
+func writeConfig(dir string, c Config) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(data, '\n'), 0o644)

@@ -1,6 +1,12 @@
 // Package link keeps the agent's websocket to the controller up: it dials,
 // says hello, sends heartbeats, and when the link drops it dials again after
 // an exponential backoff with jitter, forever, until its context ends.
+//
+// The agent may know several controllers (replicas sharing one database,
+// any of which accepts its credential). It stays on the one that welcomed
+// it; when that link drops it dials another, picked at random so that the
+// agents of a dead replica spread over the others, and when a dial fails
+// it tries the next address in turn, so every address is tried.
 package link
 
 import (
@@ -12,7 +18,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +30,16 @@ import (
 
 // Config says where and who the agent is.
 type Config struct {
-	Controller   string // ws:// or wss:// base URL of the controller
+	Controller string // ws:// or wss:// base URL of the controller dialled first
+	// Controllers is every controller's address, Controller among them
+	// (it is added if missing); empty: Controller alone. A welcome with
+	// another list replaces it (see WithAddress).
+	Controllers []string
+	// Remember, when set, is called after a welcome that changed the list
+	// or the controller the agent is on, so the agent can dial the same at
+	// its next start. It runs on the link's goroutine, before
+	// Handler.Connected.
+	Remember     func(list []string, current string)
 	Name         string
 	AgentVersion string
 	Profile      string
@@ -63,10 +78,11 @@ var ErrReplaced = errors.New("another agent connected with this display's creden
 
 // Session is one live connection.
 type Session struct {
-	ID   string
-	mu   sync.Mutex
-	ws   *websocket.Conn
-	done chan struct{}
+	ID         string
+	Controller string // the address this session reached
+	mu         sync.Mutex
+	ws         *websocket.Conn
+	done       chan struct{}
 }
 
 // Send writes a message now and returns its id.
@@ -103,10 +119,15 @@ func (s *Session) SendAs(id, typ string, body any) error {
 
 // Validate checks the config once at start-up.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.Controller)
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return fmt.Errorf("controller URL %q must look like ws://HOST:PORT or wss://HOST", c.Controller)
+	first, err := protocol.ControllerURL(c.Controller)
+	if err != nil {
+		return err
 	}
+	list, err := protocol.ControllerList(c.Controllers)
+	if err != nil {
+		return err
+	}
+	c.Controller, c.Controllers = first, WithAddress(list, first)
 	if c.Name == "" {
 		return errors.New("the agent needs a name (--name)")
 	}
@@ -119,18 +140,31 @@ func (c *Config) Validate() error {
 	return c.Panel.Validate()
 }
 
-// URL is the websocket endpoint.
-func (c *Config) URL() string {
-	return strings.TrimRight(c.Controller, "/") + protocol.Path
+// WithAddress is list with addr appended if it is not in it. An agent keeps
+// the address that last worked for it beside the list a controller gives
+// (which may name the replicas by other names than the agent reaches them
+// by, through a proxy or NAT): a wrong list then cannot cut it off.
+func WithAddress(list []string, addr string) []string {
+	if slices.Contains(list, addr) {
+		return list
+	}
+	return append(slices.Clip(list), addr)
+}
+
+// wsURL is the websocket endpoint of the controller at base.
+func wsURL(base string) string {
+	return strings.TrimRight(base, "/") + protocol.Path
 }
 
 // State is the link's state as reported to the rest of the agent.
 type State struct {
-	Connected bool
-	SessionID string
-	Attempt   int    // consecutive failed attempts
-	LastError string // why the last attempt or connection ended
-	Connects  int64  // sessions opened (hello answered) since the agent started
+	Connected   bool
+	SessionID   string
+	Controller  string   // the address in use, or being tried
+	Controllers []string // every address the link knows, in order
+	Attempt     int      // consecutive failed attempts
+	LastError   string   // why the last attempt or connection ended
+	Connects    int64    // sessions opened (hello answered) since the agent started
 }
 
 // Client is the agent's side of the link.
@@ -141,6 +175,14 @@ type Client struct {
 	mu      sync.Mutex
 	state   State
 	changed chan struct{}
+	// list and cur are the controllers' addresses and the one to dial
+	// next; only Run's goroutine changes them, under mu.
+	list []string
+	cur  int
+	// savedList and savedAddr are what Remember was last told (at first,
+	// the config); only Run's goroutine uses them.
+	savedList []string
+	savedAddr string
 }
 
 // New returns a client; call Run to connect.
@@ -148,7 +190,71 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, log: log, changed: make(chan struct{})}, nil
+	c := &Client{cfg: cfg, log: log, changed: make(chan struct{}),
+		list: cfg.Controllers, savedList: cfg.Controllers, savedAddr: cfg.Controller}
+	c.cur = slices.Index(c.list, cfg.Controller)
+	c.state.Controller, c.state.Controllers = cfg.Controller, c.list
+	return c, nil
+}
+
+// address is the controller to dial now.
+func (c *Client) address() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.list[c.cur]
+}
+
+// move picks the controller to dial next. After a link that was up drops,
+// any other, at random: the thousands of agents of a replica that died
+// spread over the others rather than all land on the next one (the
+// backoff's jitter spreads them in time). After a failed dial, the next in
+// turn, so that every address is tried.
+func (c *Client) move(dropped bool, rnd func() float64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.list)
+	switch {
+	case n == 1:
+	case dropped:
+		j := min(int(rnd()*float64(n-1)), n-2) // an index among the n−1 others
+		if j >= c.cur {
+			j++
+		}
+		c.cur = j
+	default:
+		c.cur = (c.cur + 1) % n
+	}
+	return c.list[c.cur]
+}
+
+// welcomed takes the list a welcome brought, if it is one, as the
+// controller at addr welcomed the agent, and tells Remember when the list
+// or the controller in use differs from what it last told (or the config
+// said at start).
+func (c *Client) welcomed(addr string, advertised []string) {
+	c.mu.Lock()
+	list := c.list
+	if len(advertised) > 0 {
+		if l, err := protocol.ControllerList(advertised); err != nil {
+			// The controller checks its list at start-up: this is a
+			// newer or broken one. The agent keeps what it holds.
+			c.log.Warn("controller sent a list of controllers this agent cannot use; keeping its own", "controller", addr, "err", err)
+		} else {
+			list = WithAddress(l, addr)
+		}
+	}
+	c.list, c.cur = list, slices.Index(list, addr)
+	c.mu.Unlock()
+	if slices.Equal(list, c.savedList) && addr == c.savedAddr {
+		return
+	}
+	if !slices.Equal(list, c.savedList) {
+		c.log.Info("controller addresses", "controllers", strings.Join(list, ","))
+	}
+	c.savedList, c.savedAddr = list, addr
+	if c.cfg.Remember != nil {
+		c.cfg.Remember(slices.Clone(list), addr)
+	}
 }
 
 // State returns the current link state.
@@ -179,7 +285,8 @@ func (c *Client) Run(ctx context.Context) error {
 	start := time.Now()
 	attempt := 0
 	for ctx.Err() == nil {
-		connected, err := c.session(ctx, start)
+		addr := c.address()
+		connected, err := c.session(ctx, start, addr)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -192,7 +299,7 @@ func (c *Client) Run(ctx context.Context) error {
 			// would take the link from each other in a loop): stay off it.
 			c.setState(func(s *State) { s.Connected, s.SessionID, s.LastError = false, "", err.Error() })
 			c.log.Error("controller link given to another agent with this display's credential; this agent stays offline and plays from its cache until restarted: stop one of the two, or revoke and enrol again",
-				"controller", c.cfg.Controller, "err", err)
+				"controller", addr, "err", err)
 			<-ctx.Done()
 			return nil
 		}
@@ -200,8 +307,9 @@ func (c *Client) Run(ctx context.Context) error {
 			attempt = 0
 		}
 		attempt++
+		next := c.move(connected, rand.Float64)
 		c.setState(func(s *State) {
-			s.Connected, s.SessionID, s.Attempt = false, "", attempt
+			s.Connected, s.SessionID, s.Attempt, s.Controller = false, "", attempt, next
 			if err != nil {
 				s.LastError = err.Error()
 			}
@@ -210,7 +318,7 @@ func (c *Client) Run(ctx context.Context) error {
 		// Log the first failures and then only when the delay is capped, so
 		// a controller that is down for a day does not flood the log.
 		if attempt <= 3 || attempt%20 == 0 {
-			c.log.Warn("controller link down; retrying", "controller", c.cfg.Controller, "attempt", attempt, "retry_in", delay.Round(time.Millisecond), "err", err)
+			c.log.Warn("controller link down; retrying", "controller", addr, "next", next, "attempt", attempt, "retry_in", delay.Round(time.Millisecond), "err", err)
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -239,13 +347,13 @@ func Backoff(attempt int, min, max time.Duration, rnd func() float64) time.Durat
 }
 
 // session runs one connection; it reports whether hello was answered.
-func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
+func (c *Client) session(ctx context.Context, start time.Time, addr string) (bool, error) {
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: c.cfg.TLS}
 	header := http.Header{}
 	if c.cfg.Credential != "" {
 		header.Set("Authorization", "Bearer "+c.cfg.Credential)
 	}
-	ws, resp, err := dialer.DialContext(ctx, c.cfg.URL(), header)
+	ws, resp, err := dialer.DialContext(ctx, wsURL(addr), header)
 	if err != nil {
 		if resp != nil {
 			if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
@@ -266,7 +374,7 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 	})
 	defer stop()
 
-	sess := &Session{ws: ws, done: make(chan struct{})}
+	sess := &Session{Controller: addr, ws: ws, done: make(chan struct{})}
 	defer func() {
 		sess.mu.Lock()
 		close(sess.done)
@@ -288,8 +396,14 @@ func (c *Client) session(ctx context.Context, start time.Time) (bool, error) {
 		return false, err
 	}
 	sess.ID = welcome.SessionID
-	c.setState(func(s *State) { *s = State{Connected: true, SessionID: welcome.SessionID, Connects: s.Connects + 1} })
-	c.log.Info("connected to controller", "controller", c.cfg.Controller, "session", welcome.SessionID, "controller_version", welcome.ControllerVersion)
+	c.welcomed(addr, welcome.Controllers)
+	c.mu.Lock()
+	list := c.list
+	c.mu.Unlock()
+	c.setState(func(s *State) {
+		*s = State{Connected: true, SessionID: welcome.SessionID, Controller: addr, Controllers: list, Connects: s.Connects + 1}
+	})
+	c.log.Info("connected to controller", "controller", addr, "session", welcome.SessionID, "controller_version", welcome.ControllerVersion)
 	if h := c.cfg.Handler; h != nil {
 		h.Connected(sess)
 		defer h.Disconnected()

@@ -43,11 +43,15 @@ type API struct {
 	st       credentialStore
 	log      *slog.Logger
 	throttle *auth.Throttle // failed enrolments per address
+	// controllers is every replica's public websocket address (serve
+	// --advertise), given to each agent with its credential.
+	controllers []string
 }
 
-// New returns the agent API.
-func New(st credentialStore, log *slog.Logger) *API {
-	return &API{st: st, log: log, throttle: auth.NewThrottle(20, 15*time.Minute, time.Now)}
+// New returns the agent API; controllers (may be empty) goes in each
+// enrolment answer.
+func New(st credentialStore, log *slog.Logger, controllers []string) *API {
+	return &API{st: st, log: log, throttle: auth.NewThrottle(20, 15*time.Minute, time.Now), controllers: controllers}
 }
 
 // Register mounts the endpoints.
@@ -110,7 +114,7 @@ func (a *API) enroll(c echo.Context) error {
 		return err
 	}
 	a.log.Info("agent enrolled", "display", id, "name", d.Name, "remote", addr, "agent_version", req.AgentVersion)
-	return c.JSON(http.StatusOK, protocol.EnrollResponse{DisplayID: id, DisplayName: d.Name, Credential: credential})
+	return c.JSON(http.StatusOK, protocol.EnrollResponse{DisplayID: id, DisplayName: d.Name, Credential: credential, Controllers: a.controllers})
 }
 
 // Authenticator checks an agent's bearer credential for the hub.

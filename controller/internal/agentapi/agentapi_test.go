@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,10 @@ import (
 	"github.com/pano-signage/pano/controller/internal/store/testdb"
 	"github.com/pano-signage/pano/protocol"
 )
+
+// advertised is the controllers' list the tests' API hands out (serve
+// --advertise).
+var advertised = []string{"ws://127.0.0.1:8080", "wss://pano-2.example.vn"}
 
 func setup(t *testing.T) (*API, *echo.Echo, *store.Store, string) {
 	t.Helper()
@@ -31,7 +36,7 @@ func setup(t *testing.T) (*API, *echo.Echo, *store.Store, string) {
 	if _, err := st.CreateEnrolmentCode(ctx, store.System, d.ID, auth.HashToken(code), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	a := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), advertised)
 	e := echo.New()
 	a.Register(e)
 	return a, e, st, code
@@ -69,7 +74,8 @@ func TestEnrolment(t *testing.T) {
 	// The right code, in lower case with spaces, works once.
 	rec := post(e, `{"code":" `+strings.ToLower(code)+` ","panel":{"width":64,"height":32}}`)
 	var out protocol.EnrollResponse
-	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || !strings.HasPrefix(out.Credential, CredentialPrefix) || out.DisplayName != "truong-hoc" {
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || !strings.HasPrefix(out.Credential, CredentialPrefix) || out.DisplayName != "truong-hoc" ||
+		!slices.Equal(out.Controllers, advertised) {
 		t.Fatalf("enrol: %d %s", rec.Code, rec.Body)
 	}
 	if rec := post(e, `{"code":"`+code+`","panel":{"width":64,"height":32}}`); rec.Code != 401 {

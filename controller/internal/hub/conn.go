@@ -401,6 +401,7 @@ func (c *conn) onHello(hello protocol.Hello) error {
 		ControllerVersion: c.h.opt.Version,
 		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,
 		SessionID:         c.sessionID,
+		Controllers:       c.h.opt.Controllers,
 	})
 	if ps := c.h.opt.Plans; ps != nil && c.id.DisplayID != 0 {
 		p, err := ps.Plan(ctx, c.id.DisplayID)

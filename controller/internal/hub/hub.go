@@ -91,6 +91,10 @@ type Options struct {
 	Plans Plans
 	// Reports takes the agents' reports; nil ignores them.
 	Reports Reports
+	// Controllers is every replica's public websocket address (serve
+	// --advertise), sent in each welcome so agents can fail over; empty:
+	// none is sent and agents keep the addresses they hold.
+	Controllers []string
 }
 
 // AgentInfo is a live connection as the dashboard and metrics see it.
