@@ -102,8 +102,8 @@ type Hub interface {
 // background, and until it is reached a command for an agent on another
 // replica finds it offline.
 func Join(rawURL string, opt Options) (*Bus, error) {
-	if err := checkURL(rawURL); err != nil {
-		return nil, err
+	if err := CheckURL(rawURL); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -174,13 +174,13 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 	return b, nil
 }
 
-// checkURL refuses what is not a list of nats:// (or tls://) URLs, with
+// CheckURL refuses what is not a list of nats:// (or tls://) URLs, with
 // a message that says what to give.
-func checkURL(raw string) error {
+func CheckURL(raw string) error {
 	for _, one := range splitURLs(raw) {
 		u, err := url.Parse(one)
 		if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
-			return fmt.Errorf("cluster: %q is not a NATS URL (for example nats://127.0.0.1:4222)", redact(one))
+			return fmt.Errorf("%q is not a NATS URL (nats://HOST:PORT, for example nats://127.0.0.1:4222)", redact(one))
 		}
 	}
 	return nil
