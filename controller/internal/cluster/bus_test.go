@@ -286,6 +286,9 @@ func TestDisplayHeldNowhereIsOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	flush(t, b.bus)
+	if got := counter(t, b.bus.m.held); got != 0 {
+		t.Fatalf("B still listens for %v displays after its agent left", got)
+	}
 	offline(8)
 }
 
@@ -365,6 +368,9 @@ func TestBusReconnectsAfterNATSRestart(t *testing.T) {
 	}
 	if env := ag.next(t); env.ID != ref {
 		t.Fatalf("agent got %s %q, want the command %q", env.Type, env.ID, ref)
+	}
+	if a.bus.nc.Opts.MaxReconnect >= 0 {
+		t.Fatalf("the bus gives up after %d tries to reach NATS again; it must try forever", a.bus.nc.Opts.MaxReconnect)
 	}
 	if got := counter(t, a.bus.m.reconnects); got != 1 {
 		t.Fatalf("pano_cluster_reconnects_total on A = %v, want 1", got)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,10 +24,15 @@ func TestOnLinkFollowsTheDisplaysLink(t *testing.T) {
 		online bool
 	}
 	calls := make(chan call, 8)
+	release := make(chan struct{}) // the first call waits for it
+	var first sync.Once
 	var h *Hub
 	h = New(slog.New(slog.NewTextHandler(io.Discard, nil)), &memStore{}, Options{Version: "test", HeartbeatSeconds: 1,
-		Auth:   func(*http.Request) (Identity, error) { return Identity{DisplayID: 3, Name: "truong-hoc"}, nil },
-		OnLink: func(id int64) { calls <- call{id, h.Online(id)} }})
+		Auth: func(*http.Request) (Identity, error) { return Identity{DisplayID: 3, Name: "truong-hoc"}, nil },
+		OnLink: func(id int64) {
+			calls <- call{id, h.Online(id)}
+			first.Do(func() { <-release })
+		}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -35,6 +41,8 @@ func TestOnLinkFollowsTheDisplaysLink(t *testing.T) {
 		srv.Close()
 	})
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	let := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(let) // before the hub closes: a failed test leaves no pump waiting
 	expect := func(want call) {
 		t.Helper()
 		select {
@@ -47,18 +55,24 @@ func TestOnLinkFollowsTheDisplaysLink(t *testing.T) {
 		}
 	}
 
-	first := dial(t, url)
-	send(t, first, protocol.TypeHello, hello("truong-hoc"))
-	if env := read(t, first); env.Type != protocol.TypeWelcome {
-		t.Fatalf("got %s, want welcome", env.Type)
+	one := dial(t, url)
+	send(t, one, protocol.TypeHello, hello("truong-hoc"))
+	welcome := make(chan []byte, 1)
+	go func() {
+		_, data, _ := one.ReadMessage()
+		welcome <- data
+	}()
+	expect(call{3, true})
+	// OnLink holds: no welcome may be on its way. (A welcome sent before
+	// OnLink would arrive well within this wait; none can come after it.)
+	select {
+	case data := <-welcome:
+		t.Fatalf("the agent had %s while OnLink still ran", data)
+	case <-time.After(200 * time.Millisecond):
 	}
-	select { // made before the welcome was sent
-	case got := <-calls:
-		if got != (call{3, true}) {
-			t.Fatalf("OnLink call %+v, want display 3 online", got)
-		}
-	default:
-		t.Fatal("the agent had its welcome before OnLink was called")
+	let()
+	if env, err := protocol.Decode(<-welcome); err != nil || env.Type != protocol.TypeWelcome {
+		t.Fatalf("got %s (%v), want welcome", env.Type, err)
 	}
 
 	second := dial(t, url)
@@ -68,7 +82,7 @@ func TestOnLinkFollowsTheDisplaysLink(t *testing.T) {
 	}
 	expect(call{3, true})
 	for { // the first link is closed as replaced
-		if _, _, err := first.ReadMessage(); err != nil {
+		if _, _, err := one.ReadMessage(); err != nil {
 			break
 		}
 	}
