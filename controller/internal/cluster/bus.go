@@ -117,7 +117,7 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 	b := &Bus{
 		id:        protocol.NewID()[:12],
 		opt:       opt,
-		in:        make(chan *nats.Msg, 8192),
+		in:        make(chan *nats.Msg, 1<<16), // a full refresh elsewhere sends one plan a display held here
 		done:      make(chan struct{}),
 		held:      make(map[int64]*nats.Subscription),
 		forwarded: make(map[string]forwardedCmd),
@@ -213,7 +213,7 @@ func (b *Bus) ID() string { return b.id }
 func (b *Bus) Connected() bool { return b.nc.IsConnected() }
 
 // Flush returns once the NATS server has everything this bus sent so far
-// (its subscriptions included), or ctx ends.
+// (its subscriptions included), or ctx ends; ctx must have a deadline.
 func (b *Bus) Flush(ctx context.Context) error { return b.nc.FlushWithContext(ctx) }
 
 // Close sends what is still buffered (for at most a second), leaves NATS

@@ -45,7 +45,7 @@ func (agentStore) AgentLeft(context.Context, string, time.Time) error     { retu
 // credential.
 const testDisplayHeader = "X-Test-Display"
 
-func startReplica(t *testing.T, natsURL string, opt Options) *replica {
+func startReplica(t testing.TB, natsURL string, opt Options) *replica {
 	t.Helper()
 	if opt.Log == nil {
 		opt.Log = quiet
@@ -91,7 +91,7 @@ type agent struct {
 
 // connect links display id's agent to r and returns once r's bus has told
 // NATS it holds the display.
-func connect(t *testing.T, r *replica, id int64) *agent {
+func connect(t testing.TB, r *replica, id int64) *agent {
 	t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial(r.ws, http.Header{testDisplayHeader: {strconv.FormatInt(id, 10)}})
 	if err != nil {
@@ -108,7 +108,7 @@ func connect(t *testing.T, r *replica, id int64) *agent {
 	return a
 }
 
-func (a *agent) send(t *testing.T, typ string, body any) {
+func (a *agent) send(t testing.TB, typ string, body any) {
 	t.Helper()
 	env, err := protocol.NewEnvelope(typ, body, time.Now())
 	if err != nil {
@@ -145,7 +145,7 @@ func (a *agent) read() {
 }
 
 // next is the agent's next message, or the test fails after 5 s.
-func (a *agent) next(t *testing.T) protocol.Envelope {
+func (a *agent) next(t testing.TB) protocol.Envelope {
 	t.Helper()
 	select {
 	case env := <-a.msgs:
@@ -158,7 +158,7 @@ func (a *agent) next(t *testing.T) protocol.Envelope {
 	return protocol.Envelope{}
 }
 
-func flush(t *testing.T, b *Bus) {
+func flush(t testing.TB, b *Bus) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
