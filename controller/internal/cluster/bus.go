@@ -74,18 +74,15 @@ type Bus struct {
 	// maxForwarded). Lock order: fmu, then the hub's (Command is called
 	// under fmu); never together with mu.
 	fmu       sync.Mutex
-	forwarded map[string]forwardedCmd
+	forwarded map[string]string // command message id → the asking replica
 	order     []string
-}
-
-type forwardedCmd struct {
-	replica string
-	display int64
 }
 
 // maxForwarded bounds the commands whose results are still awaited for
 // other replicas (as the report sink keeps the newest 1,000 results).
 const maxForwarded = 1000
+
+var _ Hub = (*hub.Hub)(nil)
 
 // Hub is the local hub as the bus uses it.
 type Hub interface {
@@ -120,15 +117,15 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 		in:        make(chan *nats.Msg, 1<<16), // a full refresh elsewhere sends one plan a display held here
 		done:      make(chan struct{}),
 		held:      make(map[int64]*nats.Subscription),
-		forwarded: make(map[string]forwardedCmd),
+		forwarded: make(map[string]string),
 	}
-	if opt.Name == "" {
-		opt.Name = b.id
+	if b.opt.Name == "" {
+		b.opt.Name = b.id
 	}
 	b.log = opt.Log.With("replica", b.id)
 	b.m = newMetrics(b)
 	nc, err := nats.Connect(rawURL,
-		nats.Name("pano-controller "+opt.Name),
+		nats.Name("pano-controller "+b.opt.Name),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1), // forever: NATS coming back must not need a restart of the replica
 		nats.ReconnectWait(opt.ReconnectWait),

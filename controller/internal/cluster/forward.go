@@ -186,7 +186,7 @@ func (b *Bus) serveCommand(h Hub, displayID int64, msg *nats.Msg) {
 		default:
 			a.ID = ref
 			if from := msg.Header.Get(headerReplica); from != "" {
-				b.rememberLocked(ref, forwardedCmd{replica: from, display: displayID})
+				b.rememberLocked(ref, from)
 			}
 		}
 		b.fmu.Unlock()
@@ -201,8 +201,8 @@ func (b *Bus) serveCommand(h Hub, displayID int64, msg *nats.Msg) {
 
 // rememberLocked records where a forwarded command's result goes; the
 // oldest are forgotten past maxForwarded. b.fmu is held.
-func (b *Bus) rememberLocked(ref string, f forwardedCmd) {
-	b.forwarded[ref] = f
+func (b *Bus) rememberLocked(ref, replica string) {
+	b.forwarded[ref] = replica
 	b.order = append(b.order, ref)
 	for len(b.order) > maxForwarded {
 		delete(b.forwarded, b.order[0])
@@ -229,11 +229,11 @@ type relay struct {
 func (r relay) CommandResult(ctx context.Context, displayID int64, res protocol.CommandResult) {
 	r.Reports.CommandResult(ctx, displayID, res)
 	r.b.fmu.Lock()
-	f, ok := r.b.forwarded[res.Ref]
+	replica, ok := r.b.forwarded[res.Ref]
 	delete(r.b.forwarded, res.Ref) // its place in order goes with the oldest
 	r.b.fmu.Unlock()
 	if ok {
-		r.b.publish(resultSubject(f.replica), result{Display: displayID, Result: res}, nil)
+		r.b.publish(resultSubject(replica), result{Display: displayID, Result: res}, nil)
 	}
 }
 
