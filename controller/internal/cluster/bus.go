@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -55,6 +56,11 @@ type Bus struct {
 	log *slog.Logger
 	opt Options
 	m   metrics
+
+	// lost says a publication failed since NATS was last reached: the
+	// next failures are counted, not logged (a refresh publishes a plan
+	// for each display held elsewhere).
+	lost atomic.Bool
 
 	in   chan *nats.Msg // every subscription delivers here; one worker reads
 	done chan struct{}  // closed by Close: the worker ends
@@ -136,6 +142,7 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			b.m.reconnects.Inc()
+			b.lost.Store(false)
 			b.log.Info("cluster: reconnected to NATS", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
@@ -300,8 +307,10 @@ func (b *Bus) publishRaw(subject string, data []byte, header nats.Header) {
 	}
 	header.Set(headerReplica, b.id)
 	if err := b.nc.PublishMsg(&nats.Msg{Subject: subject, Data: data, Header: header}); err != nil {
-		if !errors.Is(err, nats.ErrConnectionClosed) {
-			b.log.Warn("cluster: publish", "subject", subject, "err", err)
+		b.m.dropped.Inc()
+		if !errors.Is(err, nats.ErrConnectionClosed) && !b.lost.Swap(true) {
+			b.log.Warn("cluster: cannot publish; further failures are only counted (pano_cluster_publish_failures_total) until NATS is back",
+				"subject", subject, "err", err)
 		}
 		return
 	}

@@ -406,3 +406,27 @@ func counter(t *testing.T, c prometheus.Collector) float64 {
 	t.Helper()
 	return testutil.ToFloat64(c)
 }
+
+// A replica started while NATS is down starts all the same and joins
+// once NATS is there, without a restart.
+func TestJoinWaitsForNATSInTheBackground(t *testing.T) {
+	url, stop := natstest.Start(t)
+	port := portOf(t, url)
+	stop() // a port where nothing listens now
+	a := startReplica(t, url, Options{})
+	if a.bus.Connected() {
+		t.Fatal("connected with no NATS server")
+	}
+	up := a.bus.nc.StatusChanged(nats.CONNECTED)
+	defer a.bus.nc.RemoveStatusListener(up)
+
+	natstest.StartPort(t, port)
+	b := startReplica(t, url, Options{})
+	onB := recordChanges(b.bus)
+	waitStatus(t, up, nats.CONNECTED)
+	flush(t, a.bus)
+	a.bus.PublishChange("notice", 2)
+	if got := nextChange(t, onB); got != (changeSeen{"notice", 2}) {
+		t.Fatalf("B saw %+v, want notice 2", got)
+	}
+}

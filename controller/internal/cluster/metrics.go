@@ -11,6 +11,7 @@ type metrics struct {
 	received   prometheus.Counter
 	forwarded  prometheus.Counter
 	reconnects prometheus.Counter
+	dropped    prometheus.Counter
 }
 
 func newMetrics(b *Bus) metrics {
@@ -42,6 +43,9 @@ func newMetrics(b *Bus) metrics {
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pano_cluster_reconnects_total", Help: "Times this replica reached NATS again after losing it.",
 		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pano_cluster_publish_failures_total", Help: "Messages this replica could not publish (NATS away longer than its 8 MiB buffer lasts, or closing).",
+		}),
 	}
 }
 
@@ -51,5 +55,5 @@ func (b *Bus) Collectors() []prometheus.Collector {
 	if b == nil {
 		return nil
 	}
-	return []prometheus.Collector{b.m.connected, b.m.held, b.m.published, b.m.received, b.m.forwarded, b.m.reconnects}
+	return []prometheus.Collector{b.m.connected, b.m.held, b.m.published, b.m.received, b.m.forwarded, b.m.reconnects, b.m.dropped}
 }
