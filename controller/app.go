@@ -24,6 +24,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/api"
 	"github.com/pano-signage/pano/controller/internal/auth"
 	"github.com/pano-signage/pano/controller/internal/capfeed"
+	"github.com/pano-signage/pano/controller/internal/cluster"
 	"github.com/pano-signage/pano/controller/internal/collect"
 	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
@@ -166,6 +167,7 @@ type serveConfig struct {
 	pprof          string
 	advertiseList  string   // --advertise as given
 	advertise      []string // checked by validate
+	nats           string
 }
 
 func (c serveConfig) validate() error {
@@ -178,6 +180,11 @@ func (c serveConfig) validate() error {
 	if c.pprof != "" {
 		if err := checkPprofAddr(c.pprof); err != nil {
 			return err
+		}
+	}
+	if c.nats != "" {
+		if err := cluster.CheckURL(c.nats); err != nil {
+			return usageError{fmt.Sprintf("--nats: %v", err)}
 		}
 	}
 	if strings.TrimSpace(c.data) == "" {
@@ -305,6 +312,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
 	fs.StringVar(&cfg.advertiseList, "advertise", "", "the agents' websocket address of every controller replica, comma-separated, for example wss://pano-1.example.vn,wss://pano-2.example.vn: given to agents at enrolment and in each welcome, so that they move to another when theirs is gone; empty: agents keep the address they enrolled with")
+	fs.StringVar(&cfg.nats, "nats", "", "NATS server joining this controller to its replicas, for example nats://10.0.0.5:4222 (several: separated by commas); see docs/SCALE-OUT.md; empty: a single controller")
 	fs.StringVar(&cfg.pprof, "pprof", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback HOST:PORT, for example 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -402,12 +410,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		hubOpt.Now = func() time.Time { return time.Now().Add(skew) }
 		log.Warn("controller clock given to agents skewed on purpose, for tests only", "skew", skew)
 	}
+	// With --nats, replicas tell each other what they saved, and
+	// commands, plans and revocations reach a display whichever replica
+	// holds its link (controller/internal/cluster). bus is nil for a
+	// single controller, and its methods then do nothing.
+	var bus *cluster.Bus
+	if cfg.nats != "" {
+		host, _ := os.Hostname()
+		if bus, err = cluster.Join(cfg.nats, cluster.Options{Log: log, Name: host}); err != nil {
+			return err
+		}
+		defer bus.Close()
+		hubOpt.OnLink, hubOpt.Reports = bus.LinkChanged, bus.Relay(sink)
+	}
 	h := hub.New(log, st, hubOpt)
-	plansSvc.SetPusher(h)
-	st.OnChange(func(objectType string, id int64) {
+	var reach interface { // the agents, here or on another replica
+		api.Agents
+		plans.Pusher
+	} = h
+	if bus != nil {
+		bus.Attach(h)
+		reach = bus
+	}
+	plansSvc.SetPusher(reach)
+	changed := func(objectType string, id int64) {
 		if plans.Affects(objectType) {
 			plansSvc.Changed(objectType, id) // recompiles the plans it reaches
 		}
+	}
+	bus.OnChange(changed) // saved on another replica
+	st.OnChange(func(objectType string, id int64) {
+		changed(objectType, id)
+		bus.PublishChange(objectType, id)
 	})
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
@@ -440,7 +474,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
-	rest := api.New(api.Options{Log: log, Store: st, Hub: h, Results: sink, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
+	rest := api.New(api.Options{Log: log, Store: st, Hub: reach, Results: sink, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
 		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
 	// The collector removes renditions and files nothing needs any more.
 	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,
@@ -457,7 +491,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Slow clients: header, idle and body deadlines, and caps on the
 	// connections open at once (see server.ClientLimits).
 	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents,
-		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), plansSvc.Collectors())}),
+		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), plansSvc.Collectors(), bus.Collectors())}),
 		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)

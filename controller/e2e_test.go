@@ -254,6 +254,7 @@ func TestServeBadInput(t *testing.T) {
 		{"port in use", []string{"serve", "--listen", addr, "--data", t.TempDir()}, 1, "the address is in use (stop the other program or choose another --listen)"},
 		{"bad listen", []string{"serve", "--listen", "8080"}, 2, "is not HOST:PORT"},
 		{"bad cap-private", []string{"serve", "--cap-private", "maybe"}, 2, `--cap-private "maybe": choose allow, refuse or auto`},
+		{"bad nats", []string{"serve", "--nats", "localhost:4222"}, 2, `--nats: "localhost:4222" is not a NATS URL (nats://HOST:PORT`},
 		{"unwritable data", []string{"serve", "--data", "/proc/pano"}, 1, "choose a writable --data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ set -euo pipefail
 need=(
 	curl:curl # make run waits for the controller with it
 	ffmpeg:ffmpeg # assets: ffprobe/ffmpeg probe and transcode videos (tests fail without it under CI=true)
+	nats-server:/usr/sbin/nats-server # cluster tests: the bus against Debian's NATS server as a process (controller/internal/cluster)
 	mosquitto:/usr/sbin/mosquitto # make bench: the Mosquitto peer of the load generator (controller/internal/loadgen)
 	imagemagick:/usr/bin/convert # make bench: the ImageMagick side of ingest_24mp_ms vs imagemagick_ms
 	libjpeg62-turbo-dev:/usr/include/jpeglib.h # controller (cgo): assets decodes JPEGs at a reduced DCT scale with libjpeg-turbo

@@ -397,6 +397,9 @@ func (c *conn) onHello(hello protocol.Hello) error {
 	}
 	c.mu.Unlock()
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.liveness()))
+	// Before the welcome: an agent that has it can be reached by other
+	// replicas (the cluster bus listens for it once OnLink returns).
+	c.h.linked(c.id.DisplayID)
 	c.queue(protocol.TypeWelcome, protocol.Welcome{
 		ControllerVersion: c.h.opt.Version,
 		HeartbeatSeconds:  c.h.opt.HeartbeatSeconds,

@@ -95,6 +95,13 @@ type Options struct {
 	// --advertise), sent in each welcome so agents can fail over; empty:
 	// none is sent and agents keep the addresses they hold.
 	Controllers []string
+	// OnLink is called when a display's link came up (its agent said
+	// hello) or closed, on the goroutine that saw it and with no lock of
+	// the hub held. Calls for one display may arrive out of order (a
+	// newer link's hello beside the older link's close): ask Online for
+	// the state now rather than trust the call's order (the cluster bus
+	// does). nil: none.
+	OnLink func(displayID int64)
 }
 
 // AgentInfo is a live connection as the dashboard and metrics see it.
@@ -313,6 +320,9 @@ func (h *Hub) remove(c *conn) {
 		}
 		cancel()
 	}
+	if current {
+		h.linked(c.id.DisplayID)
+	}
 	h.notify()
 }
 
@@ -328,6 +338,17 @@ func (h *Hub) conn(displayID int64) *conn {
 		return nil
 	}
 	return c
+}
+
+// Online reports whether a display's agent is connected here and has said
+// hello: whether Command and PushPlan can reach it.
+func (h *Hub) Online(displayID int64) bool { return h.conn(displayID) != nil }
+
+// linked calls OnLink, if set.
+func (h *Hub) linked(displayID int64) {
+	if h.opt.OnLink != nil && displayID != 0 {
+		h.opt.OnLink(displayID)
+	}
 }
 
 // ErrOffline means the display's agent is not connected.
