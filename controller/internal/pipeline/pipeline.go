@@ -230,7 +230,7 @@ func (p *Pipeline) make(ctx context.Context, job store.RenditionJob) (store.Rend
 		}
 		return Row(rev.ID, g, out)
 	}
-	path, err := p.o.Assets.Find(rev.SHA256)
+	path, err := p.o.Assets.Find(ctx, rev.SHA256)
 	if err != nil {
 		return store.Rendition{}, fmt.Errorf("pipeline: original of revision %d: %w", rev.ID, err)
 	}

@@ -1,0 +1,156 @@
+// Package objstore keeps the asset files that every controller replica
+// must reach in NATS JetStream's object store: one bucket (DefaultBucket),
+// one object per file, named by the file's SHA-256 in lower-case hex, its
+// extension kept in the object's metadata. It implements assets.Remote:
+// the assets.Store of each replica commits every file here before naming
+// it, and fetches here what its own directory lacks (see assets/remote.go).
+//
+// Objects are named by the hash alone, not hash+extension, because a
+// Store looks files up by hash (assets.Store.Find): one look-up, never a
+// listing of the bucket. The object store chunks an object into messages
+// of 128 KiB, and both Put and Get stream: a 2 GiB video is never in
+// memory. JetStream's own digest is the SHA-256 of the content, so a
+// damaged object shows in its metadata before a byte is read, and the
+// client checks it again at the end of a Get (the Store checks it a third
+// time, against the name, as it writes its copy).
+package objstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pano-signage/pano/assets"
+)
+
+// DefaultBucket is the bucket pano's replicas share.
+const DefaultBucket = "pano-assets"
+
+// extKey is the metadata key of an object's file extension (".png").
+const extKey = "pano-ext"
+
+// Options configure Open; zero values take the defaults.
+type Options struct {
+	Bucket string // default DefaultBucket
+	// Replicas is how many NATS servers keep each object (JetStream
+	// replication, 1 to 5); default 1. With a cluster of three NATS
+	// servers, 3 survives the loss of one.
+	Replicas int
+}
+
+// Bucket is the object store bucket of pano's asset files.
+type Bucket struct {
+	obs jetstream.ObjectStore
+}
+
+var _ assets.Remote = (*Bucket)(nil)
+
+// Open creates the bucket if it does not exist yet (file storage) and
+// returns it. nc stays the caller's to close.
+func Open(ctx context.Context, nc *nats.Conn, o Options) (*Bucket, error) {
+	if o.Bucket == "" {
+		o.Bucket = DefaultBucket
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("objstore: %w", err)
+	}
+	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      o.Bucket,
+		Description: "pano asset files by SHA-256 (originals and renditions)",
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("objstore: open bucket %s (is JetStream enabled on the NATS server, nats-server -js?): %w", o.Bucket, err)
+	}
+	return &Bucket{obs: obs}, nil
+}
+
+// Store returns the JetStream object store under b, for tests and tools.
+func (b *Bucket) Store() jetstream.ObjectStore { return b.obs }
+
+// Put stores r's bytes under sha unless the bucket already holds an intact
+// object of that name (its digest is sha). The object store publishes the
+// chunks first and the object's metadata last, and removes the chunks of a
+// failed Put, so the name never points at part of r.
+func (b *Bucket) Put(ctx context.Context, sha, ext string, r io.Reader) error {
+	info, err := b.obs.GetInfo(ctx, sha)
+	switch {
+	case err == nil && digestIs(info.Digest, sha):
+		return nil
+	case err != nil && !errors.Is(err, jetstream.ErrObjectNotFound):
+		return fmt.Errorf("objstore: put %s: %w", sha, err)
+	}
+	// A missing object, or a damaged one: (re)write it.
+	_, err = b.obs.Put(ctx, jetstream.ObjectMeta{Name: sha, Metadata: map[string]string{extKey: ext}}, r)
+	if err != nil {
+		return fmt.Errorf("objstore: put %s: %w", sha, err)
+	}
+	return nil
+}
+
+// Get streams the object sha into w and returns its extension. A missing
+// object is fs.ErrNotExist; one whose digest is not its name, or whose
+// chunks do not match its digest, is assets.ErrRemoteCorrupt.
+func (b *Bucket) Get(ctx context.Context, sha string, w io.Writer) (string, error) {
+	res, err := b.obs.Get(ctx, sha)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return "", fmt.Errorf("objstore: get %s: %w", sha, fs.ErrNotExist)
+	}
+	if err != nil {
+		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
+	}
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
+	}
+	if !digestIs(info.Digest, sha) {
+		return "", fmt.Errorf("objstore: get %s: %w: its digest is %q", sha, assets.ErrRemoteCorrupt, info.Digest)
+	}
+	if _, err := io.Copy(w, res); err != nil {
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			err = fmt.Errorf("%w: %w", assets.ErrRemoteCorrupt, err)
+		}
+		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
+	}
+	return info.Metadata[extKey], nil
+}
+
+// Delete removes the object sha; a missing one is not an error.
+func (b *Bucket) Delete(ctx context.Context, sha string) error {
+	err := b.obs.Delete(ctx, sha)
+	if err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return fmt.Errorf("objstore: delete %s: %w", sha, err)
+	}
+	return nil
+}
+
+// digestIs reports whether the object store's digest ("SHA-256=" and the
+// URL-safe base64 of the sum) is the sum whose hex is sha.
+func digestIs(digest, sha string) bool {
+	sum, err := jetstream.DecodeObjectDigest(digest)
+	if err != nil || len(sum) != sha256.Size {
+		return false
+	}
+	return hex.EncodeToString(sum) == sha
+}
+
+// Digest is the object store's digest of the bytes whose SHA-256 is sha
+// (hex), for tests that build objects by hand.
+func Digest(sha string) string {
+	sum, _ := hex.DecodeString(sha)
+	return "SHA-256=" + base64.URLEncoding.EncodeToString(sum)
+}
