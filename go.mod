@@ -8,6 +8,8 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/labstack/echo/v4 v4.16.4
 	github.com/mattn/go-sqlite3 v1.14.53
+	github.com/nats-io/nats-server/v2 v2.15.2 // tests: an embedded NATS server with JetStream
+	github.com/nats-io/nats.go v1.55.0 // serve --nats: the asset files every replica reaches (JetStream object store)
 	github.com/prometheus/client_golang v1.25.0 // /metrics of the controller and (--metrics) the agent
 	github.com/prometheus/client_model v0.6.3 // tests: scraped metrics
 	github.com/prometheus/common v0.72.0 // tests: parse the /metrics text (expfmt)
@@ -33,8 +35,6 @@ require (
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
-	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
-	github.com/nats-io/nats.go v1.55.0 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
