@@ -162,6 +162,7 @@ type serveConfig struct {
 	renderWorkers  int
 	videoFPS       int
 	pprof          string
+	nats           string // NATS server URLs of a set of replicas; "" alone
 }
 
 func (c serveConfig) validate() error {
@@ -293,6 +294,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.maxVideoLength, "max-video-length", 30*time.Minute, "longest video upload")
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
+	fs.StringVar(&cfg.nats, "nats", "", "NATS server URL, or several comma-separated (nats://10.0.0.5:4222): run as one of several controller replicas; asset files are then kept in NATS JetStream's object store (nats-server -js) and cached in --data; empty: alone")
 	fs.StringVar(&cfg.pprof, "pprof", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback HOST:PORT, for example 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -352,6 +354,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	as, err := assets.OpenStore(filepath.Join(cfg.data, "assets"))
 	if err != nil {
 		return fmt.Errorf("cannot open the asset store in %s: %w (choose a writable --data)", cfg.data, err)
+	}
+	if cfg.nats != "" {
+		stopShare, err := shareAssets(ctx, cfg.nats, as, log)
+		if err != nil {
+			return err
+		}
+		defer stopShare()
 	}
 	// Plans are compiled from the store and pushed through the hub, which
 	// asks the plans service for them: build both, then connect them. A

@@ -18,7 +18,6 @@ package objstore
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -146,11 +145,4 @@ func digestIs(digest, sha string) bool {
 		return false
 	}
 	return hex.EncodeToString(sum) == sha
-}
-
-// Digest is the object store's digest of the bytes whose SHA-256 is sha
-// (hex), for tests that build objects by hand.
-func Digest(sha string) string {
-	sum, _ := hex.DecodeString(sha)
-	return "SHA-256=" + base64.URLEncoding.EncodeToString(sum)
 }
