@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Remote is a store of files shared by every controller replica (NATS
@@ -32,7 +33,14 @@ type Remote interface {
 	Get(ctx context.Context, sha string, w io.Writer) (ext string, err error)
 	// Delete removes the object; none there is not an error.
 	Delete(ctx context.Context, sha string) error
+	// List returns every object (SHA256 and Size; no Path), for the
+	// collector, which must see the files other replicas stored too.
+	List(ctx context.Context) ([]StoredFile, error)
 }
+
+// listTimeout bounds Files' listing of the remote, which would otherwise
+// wait as long as NATS is away.
+const listTimeout = time.Minute
 
 // ErrRemoteCorrupt is the error of a fetch whose bytes do not hash to the
 // name they were fetched under (the remote object is damaged or
@@ -195,7 +203,7 @@ func (s *Store) UploadMissing(ctx context.Context) (checked int, err error) {
 	if s.remote == nil {
 		return 0, nil
 	}
-	files, err := s.Files()
+	files, err := s.localFiles()
 	if err != nil {
 		return 0, err
 	}

@@ -81,6 +81,16 @@ func (m *memRemote) Delete(ctx context.Context, sha string) error {
 	return nil
 }
 
+func (m *memRemote) List(ctx context.Context) ([]StoredFile, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []StoredFile
+	for sha, o := range m.obj {
+		out = append(out, StoredFile{SHA256: sha, Size: int64(len(o.data))})
+	}
+	return out, nil
+}
+
 func (m *memRemote) has(sha string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()

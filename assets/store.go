@@ -256,13 +256,40 @@ func (s *Store) commitPath(tmp, sha, ext string) (path string, existed bool, err
 // StoredFile is one file of the store.
 type StoredFile struct {
 	SHA256 string
-	Path   string
+	Path   string // "" for a file only the remote holds
 	Size   int64
 }
 
 // Files lists the stored files (not the temporary ones being written), for
-// a collector to find those nothing names any more.
+// a collector to find those nothing names any more. With a remote, those
+// that only the remote holds (stored by another replica) are listed too,
+// with no Path: a collector on any one replica sees every file.
 func (s *Store) Files() ([]StoredFile, error) {
+	out, err := s.localFiles()
+	if err != nil || s.remote == nil {
+		return out, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
+	defer cancel()
+	remote, err := s.remote.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("assets: list the shared store: %w", err)
+	}
+	here := make(map[string]bool, len(out))
+	for _, f := range out {
+		here[f.SHA256] = true
+	}
+	for _, f := range remote {
+		if ValidSHA256(f.SHA256) && !here[f.SHA256] {
+			here[f.SHA256] = true
+			out = append(out, StoredFile{SHA256: f.SHA256, Size: f.Size})
+		}
+	}
+	return out, nil
+}
+
+// localFiles lists the files of the directory.
+func (s *Store) localFiles() ([]StoredFile, error) {
 	dirs, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("assets: list: %w", err)

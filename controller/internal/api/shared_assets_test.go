@@ -95,8 +95,8 @@ func TestReplicaServesUploadFromAnother(t *testing.T) {
 	v.sendPlan(d.ID, r.SHA256)
 	secret := v.enrolAgent(d.ID)
 
-	if files, _ := b.as.Files(); len(files) != 0 {
-		t.Fatalf("replica B holds %d files before any request", len(files))
+	if files := b.assetFiles(); len(files) != 0 {
+		t.Fatalf("replica B holds %v before any request", files)
 	}
 	got := b.agentGet(secret, r.SHA256, nil)
 	if got.Status != 200 || !bytes.Equal(got.Body, want) {

@@ -137,6 +137,22 @@ func (b *Bucket) Delete(ctx context.Context, sha string) error {
 	return nil
 }
 
+// List returns the objects of the bucket (their hash and size).
+func (b *Bucket) List(ctx context.Context) ([]assets.StoredFile, error) {
+	infos, err := b.obs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("objstore: list: %w", err)
+	}
+	out := make([]assets.StoredFile, 0, len(infos))
+	for _, info := range infos {
+		out = append(out, assets.StoredFile{SHA256: info.Name, Size: int64(info.Size)})
+	}
+	return out, nil
+}
+
 // digestIs reports whether the object store's digest ("SHA-256=" and the
 // URL-safe base64 of the sum) is the sum whose hex is sha.
 func digestIs(digest, sha string) bool {

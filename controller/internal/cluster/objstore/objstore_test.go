@@ -30,6 +30,8 @@ import (
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/cluster/objstore"
+	"github.com/pano-signage/pano/controller/internal/collect"
+	"github.com/pano-signage/pano/controller/internal/store"
 )
 
 // childEnv names the directory of a NATS server that this test binary,
@@ -165,16 +167,19 @@ func readFile(t *testing.T, p string) []byte {
 	return b
 }
 
-// noFiles fails unless s's directory holds no file, stored or temporary.
+// noFiles fails unless s's directory holds no file, stored or temporary
+// (Files would list the remote's too).
 func noFiles(t *testing.T, s *assets.Store) {
 	t.Helper()
-	files, err := s.Files()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp"))
-	if len(files) > 0 || len(tmp) > 0 {
-		t.Errorf("%d stored and %d temporary files left, want none", len(files), len(tmp))
+	var left []string
+	filepath.WalkDir(s.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("files left in the replica's directory: %v", left)
 	}
 }
 
@@ -539,4 +544,50 @@ func peakHeap(fn func()) uint64 {
 	close(done)
 	<-stopped
 	return peak
+}
+
+// names is the database as the collector sees it: the hashes in names are
+// named, nothing is in a plan and no rendition is unneeded.
+type names map[string]bool
+
+func (n names) UnneededRenditions(context.Context, store.Geometry) ([]store.Rendition, error) {
+	return nil, nil
+}
+func (n names) DeleteRendition(context.Context, int64) (bool, error)    { return false, nil }
+func (n names) ReferencedSHAs(context.Context) (map[string]bool, error) { return n, nil }
+func (n names) PlanAssetSHAs(context.Context) (map[string]bool, error)  { return nil, nil }
+func (n names) SHAInUse(_ context.Context, sha string) (bool, error)    { return n[sha], nil }
+
+// The collector of one replica removes the files nothing names that other
+// replicas stored, although it never held them: retention may run on one
+// replica only.
+func TestCollectorOnOneReplicaSeesAllFiles(t *testing.T) {
+	ctx := context.Background()
+	srv := startNATS(t)
+	a := replica(t, bucket(t, srv.ClientURL()))
+	b := replica(t, bucket(t, srv.ClientURL()))
+	kept, _, err := a.Put([]byte("named"), ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, _, err := a.Put([]byte("named by nothing"), ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	c := collect.New(names{kept: true}, b, collect.Options{Grace: time.Hour, Now: func() time.Time { return now }})
+	if rep, err := c.Collect(ctx); err != nil || rep.Waiting != 1 {
+		t.Fatalf("first pass: %+v, %v; want the unnamed file waiting", rep, err)
+	}
+	now = now.Add(time.Hour)
+	rep, err := c.Collect(ctx)
+	if err != nil || rep.Files != 1 || rep.Bytes != int64(len("named by nothing")) {
+		t.Fatalf("second pass: %+v, %v; want the unnamed file removed", rep, err)
+	}
+	if _, err := b.Find(ctx, gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the removed file is still fetched: %v", err)
+	}
+	if _, err := b.Find(ctx, kept); err != nil {
+		t.Errorf("the named file: %v", err)
+	}
 }
