@@ -9,10 +9,11 @@
 // Store looks files up by hash (assets.Store.Find): one look-up, never a
 // listing of the bucket. The object store chunks an object into messages
 // of 128 KiB, and both Put and Get stream: a 2 GiB video is never in
-// memory. JetStream's own digest is the SHA-256 of the content, so a
-// damaged object shows in its metadata before a byte is read, and the
-// client checks it again at the end of a Get (the Store checks it a third
-// time, against the name, as it writes its copy).
+// memory (Get reads the chunks itself, a few at a time: see Get).
+// JetStream's own digest is the SHA-256 of the content, so a damaged
+// object shows in its metadata before a byte is read, and Get checks the
+// chunks against it (and the Store checks them again, against the name,
+// as it writes its copy).
 package objstore
 
 import (
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,7 +49,9 @@ type Options struct {
 
 // Bucket is the object store bucket of pano's asset files.
 type Bucket struct {
-	obs jetstream.ObjectStore
+	obs    jetstream.ObjectStore
+	js     jetstream.JetStream
+	stream string // the stream under the bucket, for Get's consumer
 }
 
 var _ assets.Remote = (*Bucket)(nil)
@@ -74,7 +78,15 @@ func Open(ctx context.Context, nc *nats.Conn, o Options) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("objstore: open bucket %s (is JetStream enabled on the NATS server, nats-server -js?): %w", o.Bucket, err)
 	}
-	return &Bucket{obs: obs}, nil
+	st, err := obs.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("objstore: open bucket %s: %w", o.Bucket, err)
+	}
+	bs, ok := st.(*jetstream.ObjectBucketStatus)
+	if !ok {
+		return nil, fmt.Errorf("objstore: open bucket %s: its status is a %T, not a JetStream stream's", o.Bucket, st)
+	}
+	return &Bucket{obs: obs, js: js, stream: bs.StreamInfo().Config.Name}, nil
 }
 
 // Store returns the JetStream object store under b, for tests and tools.
@@ -102,31 +114,65 @@ func (b *Bucket) Put(ctx context.Context, sha, ext string, r io.Reader) error {
 
 // Get streams the object sha into w and returns its extension. A missing
 // object is fs.ErrNotExist; one whose digest is not its name, or whose
-// chunks do not match its digest, is assets.ErrRemoteCorrupt.
+// chunks do not add up to its digest and size, is assets.ErrRemoteCorrupt.
+//
+// It reads the chunks through an ordered pull consumer that asks for
+// pullChunks at a time, rather than with the object store's own Get,
+// whose push consumer lets the server send up to 32 MB ahead of a slow
+// disk: a fetch holds about 1 MB, however large the file, and each chunk
+// must come within stall.
 func (b *Bucket) Get(ctx context.Context, sha string, w io.Writer) (string, error) {
-	res, err := b.obs.Get(ctx, sha)
+	info, err := b.obs.GetInfo(ctx, sha)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return "", fmt.Errorf("objstore: get %s: %w", sha, fs.ErrNotExist)
 	}
 	if err != nil {
 		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
 	}
-	defer res.Close()
-	info, err := res.Info()
-	if err != nil {
-		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
-	}
 	if !digestIs(info.Digest, sha) {
 		return "", fmt.Errorf("objstore: get %s: %w: its digest is %q", sha, assets.ErrRemoteCorrupt, info.Digest)
 	}
-	if _, err := io.Copy(w, res); err != nil {
-		if errors.Is(err, jetstream.ErrDigestMismatch) {
-			err = fmt.Errorf("%w: %w", assets.ErrRemoteCorrupt, err)
-		}
+	ext := info.Metadata[extKey]
+	if info.Chunks == 0 {
+		return ext, nil // empty: the Store checks the hash of nothing
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{fmt.Sprintf("$O.%s.C.%s", info.Bucket, info.NUID)}})
+	if err != nil {
 		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
 	}
-	return info.Metadata[extKey], nil
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(pullChunks))
+	if err != nil {
+		return "", fmt.Errorf("objstore: get %s: %w", sha, err)
+	}
+	defer msgs.Stop()
+	h := sha256.New()
+	var size uint64
+	for i := uint32(0); i < info.Chunks; i++ {
+		cctx, cancel := context.WithTimeout(ctx, stall)
+		m, err := msgs.Next(jetstream.NextContext(cctx))
+		cancel()
+		if err != nil {
+			return "", fmt.Errorf("objstore: get %s: chunk %d of %d: %w", sha, i+1, info.Chunks, err)
+		}
+		h.Write(m.Data())
+		size += uint64(len(m.Data()))
+		if _, err := w.Write(m.Data()); err != nil {
+			return "", fmt.Errorf("objstore: get %s: %w", sha, err)
+		}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); size != info.Size || got != sha {
+		return "", fmt.Errorf("objstore: get %s: %w: its %d chunks hold %d bytes with the SHA-256 %s; its metadata says %d bytes with the SHA-256 of its name",
+			sha, assets.ErrRemoteCorrupt, info.Chunks, size, got, info.Size)
+	}
+	return ext, nil
 }
+
+// pullChunks is how many chunks (of 128 KiB) a Get asks for at a time.
+const pullChunks = 8
+
+// stall is how long a Get waits for one chunk before it gives up.
+const stall = 30 * time.Second
 
 // Delete removes the object sha; a missing one is not an error.
 func (b *Bucket) Delete(ctx context.Context, sha string) error {

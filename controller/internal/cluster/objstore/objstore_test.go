@@ -270,9 +270,9 @@ func TestCorruptRemoteObjectRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"a chunk too many", func(t *testing.T, obs jetstream.ObjectStore, js jetstream.JetStream) {
-			// The right object, then one more chunk on its subject: the
-			// metadata's digest is right, the bytes are not.
+		{"a chunk replaced", func(t *testing.T, obs jetstream.ObjectStore, js jetstream.JetStream) {
+			// The right object, then its first chunk deleted and one of
+			// junk added: the metadata is right, the bytes are not.
 			if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: sha, Metadata: map[string]string{"pano-ext": ".png"}}, bytes.NewReader(data)); err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +280,19 @@ func TestCorruptRemoteObjectRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := js.Publish(ctx, fmt.Sprintf("$O.%s.C.%s", info.Bucket, info.NUID), []byte("junk")); err != nil {
+			subj := fmt.Sprintf("$O.%s.C.%s", info.Bucket, info.NUID)
+			stream, err := js.Stream(ctx, "OBJ_"+info.Bucket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err := stream.GetMsg(ctx, 0, jetstream.WithGetMsgSubject(subj))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := stream.DeleteMsg(ctx, first.Sequence); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := js.Publish(ctx, subj, bytes.Repeat([]byte("junk"), 32<<10)); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -319,7 +331,7 @@ func TestCorruptRemoteObjectRefused(t *testing.T) {
 			switch tc.name {
 			case "a path for an extension":
 				return // the bytes are right: Put keeps them
-			case "a chunk too many":
+			case "a chunk replaced":
 				// The metadata is right, so Put keeps the object: damage
 				// below it takes a Remove before the bytes are put again.
 				if err := rb.Delete(ctx, sha); err != nil {
