@@ -47,6 +47,11 @@ const listTimeout = time.Minute
 // truncated). Nothing is cached then.
 var ErrRemoteCorrupt = errors.New("the shared store's copy is corrupt")
 
+// ErrRemote wraps the errors of a remote that failed (away, timed out,
+// full): the operation may succeed later, as against a corrupt or a
+// missing object, or a refused upload.
+var ErrRemote = errors.New("the shared store failed")
+
 // RemoteStats count what a Store fetched from its remote.
 type RemoteStats struct {
 	Fetches int64 // remote reads started
@@ -145,8 +150,11 @@ func (s *Store) fetchNow(ctx context.Context, sha string) (path string, n int64,
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", 0, fmt.Errorf("assets: find %s: not here nor in the shared store: %w", sha, err)
 	}
-	if err != nil {
+	if errors.Is(err, ErrRemoteCorrupt) {
 		return "", 0, fmt.Errorf("assets: fetch %s from the shared store: %w", sha, err)
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("assets: fetch %s: %w: %w", sha, ErrRemote, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
 		return "", 0, fmt.Errorf("assets: fetch %s from the shared store: %w: its %d bytes have the SHA-256 %s; not cached (upload the file again)",

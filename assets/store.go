@@ -141,7 +141,7 @@ func (s *Store) Put(data []byte, ext string) (sha, path string, err error) {
 func (s *Store) Remove(sha string) error {
 	if s.remote != nil && ValidSHA256(sha) {
 		if err := s.remote.Delete(context.Background(), sha); err != nil {
-			return fmt.Errorf("assets: remove %s: %w", sha, err)
+			return fmt.Errorf("assets: remove %s: %w: %w", sha, ErrRemote, err)
 		}
 	}
 	p, err := s.findLocal(sha)
@@ -206,7 +206,7 @@ func (s *Store) publish(ctx context.Context, sha, ext string, r io.Reader) error
 		return nil
 	}
 	if err := s.remote.Put(ctx, sha, ext, r); err != nil {
-		return fmt.Errorf("assets: commit %s to the shared store: %w", sha, err)
+		return fmt.Errorf("assets: commit %s: %w: %w", sha, ErrRemote, err)
 	}
 	return nil
 }
@@ -273,7 +273,7 @@ func (s *Store) Files() ([]StoredFile, error) {
 	defer cancel()
 	remote, err := s.remote.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("assets: list the shared store: %w", err)
+		return nil, fmt.Errorf("assets: list: %w: %w", ErrRemote, err)
 	}
 	here := make(map[string]bool, len(out))
 	for _, f := range out {

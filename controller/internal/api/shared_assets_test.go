@@ -3,10 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,5 +120,98 @@ func TestReplicaServesUploadFromAnother(t *testing.T) {
 	}
 	if st := b.as.Stats(); st.Fetches != 1 {
 		t.Errorf("B fetched %d times, want once (then from its disk)", st.Fetches)
+	}
+}
+
+// memShared is a shared asset store in memory that can be away.
+type memShared struct {
+	mu   sync.Mutex
+	away bool
+	obj  map[string][]byte
+	ext  map[string]string
+}
+
+var errAway = errors.New("nats: connection closed")
+
+func (m *memShared) Put(_ context.Context, sha, ext string, r io.Reader) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.away {
+		return errAway
+	}
+	b, err := io.ReadAll(r)
+	m.obj[sha], m.ext[sha] = b, ext
+	return err
+}
+
+func (m *memShared) Get(_ context.Context, sha string, w io.Writer) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.away {
+		return "", errAway
+	}
+	b, ok := m.obj[sha]
+	if !ok {
+		return "", fs.ErrNotExist
+	}
+	_, err := w.Write(b)
+	return m.ext[sha], err
+}
+
+func (m *memShared) Delete(context.Context, string) error { return nil }
+
+func (m *memShared) List(context.Context) ([]assets.StoredFile, error) { return nil, nil }
+
+func (m *memShared) setAway(away bool) {
+	m.mu.Lock()
+	m.away = away
+	m.mu.Unlock()
+}
+
+// With NATS away, an upload is refused with 503 and leaves nothing (it is
+// not stored until every replica can reach it), and an agent's download
+// of a file its replica lacks is 503 too: both may be tried again.
+func TestSharedStoreAway(t *testing.T) {
+	shared := &memShared{obj: map[string][]byte{}, ext: map[string]string{}}
+	v := newEnv(t, func(v *env) { v.remote = shared })
+	b := v.replica(shared)
+	ed := v.bearer(v.user(store.RoleEditor, v.unitA.ID))
+	tech := v.bearer(v.user(store.RoleTechnician, v.unitA.ID))
+	var d store.Display
+	must(t, v.do(tech, "POST", "/displays", map[string]any{"name": "cong-phuong", "width": 64, "height": 32, "profile": "virtual"}), 201).json(t, &d)
+
+	shared.setAway(true)
+	r := v.upload(ed, "a.png", testPNG(t, 400, 300), map[string]string{"title": "Lịch tiêm chủng"})
+	if r.Status != 503 || r.code() != "unavailable" || !strings.Contains(string(r.Body), "NATS") || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("upload: %d %s (Retry-After %q), want 503 unavailable", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if files := v.assetFiles(); len(files) != 0 {
+		t.Errorf("files left: %v", files)
+	}
+	if _, n, err := v.st.ListMedia(context.Background(), store.MediaFilter{}); err != nil || n != 0 {
+		t.Errorf("%d media rows after a refused upload (%v)", n, err)
+	}
+
+	shared.setAway(false)
+	var m store.Media
+	must(t, v.upload(ed, "a.png", testPNG(t, 400, 300), map[string]string{"title": "Lịch tiêm chủng"}), 201).json(t, &m)
+	if _, n, err := v.st.ListMedia(context.Background(), store.MediaFilter{}); err != nil || n != 1 {
+		t.Errorf("%d media rows after an upload (%v)", n, err)
+	}
+	sha := ""
+	for _, x := range m.Current.Renditions {
+		if x.Width == 64 && x.Status == "ready" {
+			sha = x.SHA256
+		}
+	}
+	v.sendPlan(d.ID, sha)
+	secret := v.enrolAgent(d.ID)
+	shared.setAway(true)
+	if r := b.agentGet(secret, sha, nil); r.Status != 503 || r.code() != "unavailable" {
+		t.Fatalf("agent on B with NATS away: %d %s, want 503 unavailable", r.Status, r.Body)
+	}
+	shared.setAway(false)
+	if r := b.agentGet(secret, sha, nil); r.Status != 200 {
+		t.Fatalf("agent on B with NATS back: %d %s", r.Status, r.Body)
 	}
 }
