@@ -56,8 +56,10 @@ type Bucket struct {
 
 var _ assets.Remote = (*Bucket)(nil)
 
-// Open creates the bucket if it does not exist yet (file storage) and
-// returns it. nc stays the caller's to close.
+// Open returns the bucket, created (file storage, o.Replicas) if it does
+// not exist yet; an existing bucket is used as it is, so that one an
+// operator made or changed (more replicas) is never reconfigured. nc stays
+// the caller's to close.
 func Open(ctx context.Context, nc *nats.Conn, o Options) (*Bucket, error) {
 	if o.Bucket == "" {
 		o.Bucket = DefaultBucket
@@ -69,12 +71,18 @@ func Open(ctx context.Context, nc *nats.Conn, o Options) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("objstore: %w", err)
 	}
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      o.Bucket,
-		Description: "pano asset files by SHA-256 (originals and renditions)",
-		Storage:     jetstream.FileStorage,
-		Replicas:    o.Replicas,
-	})
+	obs, err := js.ObjectStore(ctx, o.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obs, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      o.Bucket,
+			Description: "pano asset files by SHA-256 (originals and renditions)",
+			Storage:     jetstream.FileStorage,
+			Replicas:    o.Replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) { // another replica made it meanwhile
+			obs, err = js.ObjectStore(ctx, o.Bucket)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("objstore: open bucket %s (is JetStream enabled on the NATS server, nats-server -js?): %w", o.Bucket, err)
 	}

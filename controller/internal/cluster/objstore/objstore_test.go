@@ -603,3 +603,27 @@ func TestCollectorOnOneReplicaSeesAllFiles(t *testing.T) {
 		t.Errorf("the named file: %v", err)
 	}
 }
+
+// A bucket the operator made (here with a size limit; in production with
+// three replicas) is used as it is, not reconfigured at each start.
+func TestOpenKeepsOperatorsBucket(t *testing.T) {
+	ctx := context.Background()
+	srv := startNATS(t)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: objstore.DefaultBucket, MaxBytes: 1 << 30}); err != nil {
+		t.Fatal(err)
+	}
+	b := bucket(t, srv.ClientURL())
+	st, err := b.Store().Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.(*jetstream.ObjectBucketStatus).StreamInfo().Config.MaxBytes; got != 1<<30 {
+		t.Errorf("the bucket's limit is %d after Open, want the operator's %d", got, 1<<30)
+	}
+}
