@@ -448,7 +448,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Slow clients: header, idle and body deadlines, and caps on the
 	// connections open at once (see server.ClientLimits).
 	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents,
-		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), plansSvc.Collectors())}),
+		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), assetCollectors(as), plansSvc.Collectors())}),
 		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,10 +53,22 @@ func TestServeSharesAssetsThroughNATS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
+	outr, outw := io.Pipe()
 	exited := make(chan int, 1)
 	go func() {
-		exited <- runIO(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--nats", ns.ClientURL()}, strings.NewReader(""), io.Discard, pw)
+		exited <- runIO(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--nats", ns.ClientURL()}, strings.NewReader(""), outw, pw)
 		pw.Close()
+		outw.Close()
+	}()
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(outr)
+		for sc.Scan() {
+			if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
+				listening <- strings.Fields(url)[0]
+			}
+		}
+		io.Copy(io.Discard, outr)
 	}()
 	shared := make(chan struct{})
 	go func() {
@@ -87,6 +100,16 @@ func TestServeSharesAssetsThroughNATS(t *testing.T) {
 	var got bytes.Buffer
 	if ext, err := b.Get(context.Background(), sha, &got); err != nil || ext != ".json" || !bytes.Equal(got.Bytes(), program) {
 		t.Fatalf("the object store has %q (%q), %v; want the program", got.Bytes(), ext, err)
+	}
+	// Its fetches are counted on /metrics (none yet: it holds its files).
+	res, err := http.Get(<-listening + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), "\npano_asset_fetches_total 0\n") {
+		t.Errorf("/metrics lacks pano_asset_fetches_total 0")
 	}
 	cancel()
 	if code := <-exited; code != 0 {
