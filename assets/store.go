@@ -135,9 +135,10 @@ func (s *Store) Put(data []byte, ext string) (sha, path string, err error) {
 }
 
 // Remove deletes the stored file with this hash, if any: from the remote
-// first, then from this replica's directory, so that a failure or a crash
-// in between leaves a local file that the next pass removes, never a
-// remote object that no replica lists any more (Files is local).
+// first, then from this replica's directory, so that when the remote
+// fails nothing is removed and the error says so (a collector tries again
+// at its next pass). Other replicas' copies stay on their disks until
+// their own Remove.
 func (s *Store) Remove(sha string) error {
 	if s.remote != nil && ValidSHA256(sha) {
 		if err := s.remote.Delete(context.Background(), sha); err != nil {
