@@ -9,8 +9,8 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0 // store: PostgreSQL for controller replicas (serve --db postgres://…)
 	github.com/labstack/echo/v4 v4.16.4
 	github.com/mattn/go-sqlite3 v1.14.53
-	github.com/nats-io/nats-server/v2 v2.15.2 // tests: an embedded NATS server for the cluster bus (controller/internal/cluster/natstest)
-	github.com/nats-io/nats.go v1.55.0 // serve --nats: the bus between controller replicas
+	github.com/nats-io/nats-server/v2 v2.15.2 // tests: an embedded NATS server with JetStream (controller/internal/cluster/natstest)
+	github.com/nats-io/nats.go v1.55.0 // serve --nats: the bus between controller replicas, and asset files in JetStream's object store
 	github.com/prometheus/client_golang v1.25.0 // /metrics of the controller and (--metrics) the agent
 	github.com/prometheus/client_model v0.6.3 // tests: scraped metrics
 	github.com/prometheus/common v0.72.0 // tests: parse the /metrics text (expfmt)

@@ -202,7 +202,7 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, req IngestRequest) (*Or
 	}
 
 	committed = true // commit removes tmp itself on error
-	o.Path, o.Existed, err = s.commit(tmp, o.SHA256, f.ext)
+	o.Path, o.Existed, err = s.commit(ctx, tmp, o.SHA256, f.ext)
 	if err != nil {
 		return nil, err
 	}

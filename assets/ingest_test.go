@@ -316,7 +316,7 @@ func TestOpenStoreRemovesStaleTemp(t *testing.T) {
 	if files := storeFiles(t, s); len(files) != 0 {
 		t.Errorf("stale temp kept: %v", files)
 	}
-	if _, err := s.Find("../../etc/passwd"); err == nil {
+	if _, err := s.Find(context.Background(), "../../etc/passwd"); err == nil {
 		t.Error("Find accepted a path")
 	}
 }

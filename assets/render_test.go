@@ -196,7 +196,7 @@ func TestIngestWithRenditions(t *testing.T) {
 		t.Fatalf("%d renditions", len(o.Renditions))
 	}
 	for _, r := range o.Renditions {
-		p, err := s.Find(r.SHA256)
+		p, err := s.Find(context.Background(), r.SHA256)
 		if err != nil || p != r.Path {
 			t.Errorf("rendition %s not stored: %v", r.Geometry.Key(), err)
 		}

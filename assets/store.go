@@ -1,14 +1,18 @@
 package assets
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Store is a content-addressed file store: a file whose SHA-256 is
@@ -18,8 +22,17 @@ import (
 // OpenStore removes. The same bytes are stored once.
 //
 // A Store directory belongs to one process: OpenStore empties its tmp/.
+//
+// With a Remote (SetRemote), the directory is this replica's cache of a
+// store that every replica shares: see remote.go.
 type Store struct {
 	dir string
+
+	// remote, if set, holds every file the store commits; see SetRemote.
+	remote Remote
+	mu     sync.Mutex         // guards flights and stats
+	flight map[string]*flight // sha → the fetch from remote under way
+	stats  RemoteStats
 }
 
 // OpenStore creates dir if needed and removes temporary files left by a crash.
@@ -65,8 +78,19 @@ func (s *Store) Path(sha, ext string) string {
 }
 
 // Find returns the path of the stored file with this hash, whatever its
-// extension, or an error wrapping fs.ErrNotExist.
-func (s *Store) Find(sha string) (string, error) {
+// extension, or an error wrapping fs.ErrNotExist. With a remote, a file
+// this replica does not hold yet is fetched from it first (see fetch);
+// ctx bounds this caller's wait, not the fetch, which others may share.
+func (s *Store) Find(ctx context.Context, sha string) (string, error) {
+	p, err := s.findLocal(sha)
+	if err == nil || s.remote == nil || !errors.Is(err, fs.ErrNotExist) || !ValidSHA256(sha) {
+		return p, err
+	}
+	return s.fetch(ctx, sha)
+}
+
+// findLocal is Find in the local directory only.
+func (s *Store) findLocal(sha string) (string, error) {
 	if !ValidSHA256(sha) {
 		return "", fmt.Errorf("assets: find %q: %w", sha, fs.ErrNotExist)
 	}
@@ -83,12 +107,16 @@ func (s *Store) Find(sha string) (string, error) {
 }
 
 // Put stores data under its SHA-256 with the extension ext and returns the
-// hash and the path. Storing bytes that are already there is a no-op.
+// hash and the path. Storing bytes that are already there is a no-op
+// (but for making sure the remote, if any, has them too).
 func (s *Store) Put(data []byte, ext string) (sha, path string, err error) {
 	sum := sha256.Sum256(data)
 	sha = hex.EncodeToString(sum[:])
 	path = s.Path(sha, ext)
 	if _, err := os.Stat(path); err == nil {
+		if err := s.publish(context.Background(), sha, ext, bytes.NewReader(data)); err != nil {
+			return "", "", err
+		}
 		return sha, path, nil
 	}
 	f, err := s.createTemp()
@@ -100,15 +128,24 @@ func (s *Store) Put(data []byte, ext string) (sha, path string, err error) {
 		os.Remove(f.Name())
 		return "", "", fmt.Errorf("assets: put %s: %w", sha, err)
 	}
-	if _, _, err := s.commit(f, sha, ext); err != nil {
+	if _, _, err := s.commit(context.Background(), f, sha, ext); err != nil {
 		return "", "", err
 	}
 	return sha, path, nil
 }
 
-// Remove deletes the stored file with this hash, if any.
+// Remove deletes the stored file with this hash, if any: from the remote
+// first, then from this replica's directory, so that when the remote
+// fails nothing is removed and the error says so (a collector tries again
+// at its next pass). Other replicas' copies stay on their disks until
+// their own Remove.
 func (s *Store) Remove(sha string) error {
-	p, err := s.Find(sha)
+	if s.remote != nil && ValidSHA256(sha) {
+		if err := s.remote.Delete(context.Background(), sha); err != nil {
+			return fmt.Errorf("assets: remove %s: %w: %w", sha, ErrRemote, err)
+		}
+	}
+	p, err := s.findLocal(sha)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -129,10 +166,17 @@ func (s *Store) createTemp() (*os.File, error) {
 	return f, nil
 }
 
-// commit fsyncs and closes f and renames it to the path for sha+ext. If that
-// file exists already, f is removed and existed is true. On any error f is
-// removed too: commit never leaves f behind.
-func (s *Store) commit(f *os.File, sha, ext string) (path string, existed bool, err error) {
+// commit fsyncs and closes f, hands it to the remote if there is one, and
+// renames it to the path for sha+ext. If that file exists already, f is
+// removed and existed is true. On any error f is removed too: commit never
+// leaves f behind.
+//
+// The remote comes before the rename, so that a file in the directory is
+// always on the remote too: a crash before the rename leaves a temporary
+// file (removed by OpenStore) and perhaps a complete remote object that
+// nothing names yet, never a name for bytes the other replicas cannot
+// fetch, and nothing is named in the database before commit returns.
+func (s *Store) commit(ctx context.Context, f *os.File, sha, ext string) (path string, existed bool, err error) {
 	tmp := f.Name()
 	defer func() {
 		if err != nil || existed {
@@ -146,10 +190,43 @@ func (s *Store) commit(f *os.File, sha, ext string) (path string, existed bool, 
 	if err := f.Close(); err != nil {
 		return "", false, fmt.Errorf("assets: commit %s: %w", sha, err)
 	}
+	path = s.Path(sha, ext)
+	src := tmp
+	if _, err := os.Stat(path); err == nil {
+		src = path // the same bytes, already here: the remote may still lack them
+	}
+	if err := s.publishFile(ctx, sha, ext, src); err != nil {
+		return "", false, err
+	}
 	return s.commitPath(tmp, sha, ext)
 }
 
-// commitPath renames the closed, synced file tmp into place (see commit).
+// publish makes sure the remote, if any, holds r's bytes under sha.
+func (s *Store) publish(ctx context.Context, sha, ext string, r io.Reader) error {
+	if s.remote == nil {
+		return nil
+	}
+	if err := s.remote.Put(ctx, sha, ext, r); err != nil {
+		return fmt.Errorf("assets: commit %s: %w: %w", sha, ErrRemote, err)
+	}
+	return nil
+}
+
+// publishFile is publish for the file at path.
+func (s *Store) publishFile(ctx context.Context, sha, ext, path string) error {
+	if s.remote == nil {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("assets: commit %s: %w", sha, err)
+	}
+	defer f.Close()
+	return s.publish(ctx, sha, ext, f)
+}
+
+// commitPath renames the closed, synced file tmp into place (see commit);
+// it does not touch the remote.
 func (s *Store) commitPath(tmp, sha, ext string) (path string, existed bool, err error) {
 	path = s.Path(sha, ext)
 	if _, err := os.Stat(path); err == nil {
@@ -180,13 +257,40 @@ func (s *Store) commitPath(tmp, sha, ext string) (path string, existed bool, err
 // StoredFile is one file of the store.
 type StoredFile struct {
 	SHA256 string
-	Path   string
+	Path   string // "" for a file only the remote holds
 	Size   int64
 }
 
 // Files lists the stored files (not the temporary ones being written), for
-// a collector to find those nothing names any more.
+// a collector to find those nothing names any more. With a remote, those
+// that only the remote holds (stored by another replica) are listed too,
+// with no Path: a collector on any one replica sees every file.
 func (s *Store) Files() ([]StoredFile, error) {
+	out, err := s.localFiles()
+	if err != nil || s.remote == nil {
+		return out, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
+	defer cancel()
+	remote, err := s.remote.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("assets: list: %w: %w", ErrRemote, err)
+	}
+	here := make(map[string]bool, len(out))
+	for _, f := range out {
+		here[f.SHA256] = true
+	}
+	for _, f := range remote {
+		if ValidSHA256(f.SHA256) && !here[f.SHA256] {
+			here[f.SHA256] = true
+			out = append(out, StoredFile{SHA256: f.SHA256, Size: f.Size})
+		}
+	}
+	return out, nil
+}
+
+// localFiles lists the files of the directory.
+func (s *Store) localFiles() ([]StoredFile, error) {
 	dirs, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("assets: list: %w", err)

@@ -334,7 +334,7 @@ func (s *Store) TranscodeVideo(ctx context.Context, in string, vi *VideoInfo, g 
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	done = true // commit removes tmp on error
-	path, _, err := s.commit(tmp, sum, ".zip")
+	path, _, err := s.commit(ctx, tmp, sum, ".zip")
 	if err != nil {
 		return nil, err
 	}

@@ -312,7 +312,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.renderWorkers, "render-workers", 2, "renditions made at once (each video one ffmpeg)")
 	fs.IntVar(&cfg.videoFPS, "video-fps", 25, "frame rate of video renditions")
 	fs.StringVar(&cfg.advertiseList, "advertise", "", "the agents' websocket address of every controller replica, comma-separated, for example wss://pano-1.example.vn,wss://pano-2.example.vn: given to agents at enrolment and in each welcome, so that they move to another when theirs is gone; empty: agents keep the address they enrolled with")
-	fs.StringVar(&cfg.nats, "nats", "", "NATS server joining this controller to its replicas, for example nats://10.0.0.5:4222 (several: separated by commas); see docs/SCALE-OUT.md; empty: a single controller")
+	fs.StringVar(&cfg.nats, "nats", "", "NATS server joining this controller to its replicas, for example nats://10.0.0.5:4222 (several: separated by commas); shares asset files through JetStream's object store (nats-server -js), cached in --data; see docs/SCALE-OUT.md; empty: a single controller")
 	fs.StringVar(&cfg.pprof, "pprof", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback HOST:PORT, for example 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -378,6 +378,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	as, err := assets.OpenStore(filepath.Join(cfg.data, "assets"))
 	if err != nil {
 		return fmt.Errorf("cannot open the asset store in %s: %w (choose a writable --data)", cfg.data, err)
+	}
+	if cfg.nats != "" {
+		stopShare, err := shareAssets(ctx, cfg.nats, as, log)
+		if err != nil {
+			return err
+		}
+		defer stopShare()
 	}
 	// Plans are compiled from the store and pushed through the hub, which
 	// asks the plans service for them: build both, then connect them. A
@@ -491,7 +498,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Slow clients: header, idle and body deadlines, and caps on the
 	// connections open at once (see server.ClientLimits).
 	srv := server.NewHTTPServer(server.New(server.Deps{Log: log, Store: st, Hub: h, Version: version, TimeZone: cfg.timezone, SiteName: cfg.siteName, API: rest, Agents: agents,
-		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), plansSvc.Collectors(), bus.Collectors())}),
+		Collectors: slices.Concat(st.Collectors(), decodeCollectors(decode), assetCollectors(as), plansSvc.Collectors(), bus.Collectors())}),
 		log, server.ClientLimits{})
 	srv.RegisterOnShutdown(changes.Close) // event streams end, or Shutdown would wait for them
 	serveErr := make(chan error, 1)

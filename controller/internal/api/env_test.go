@@ -46,6 +46,9 @@ type env struct {
 	unitA, unitB store.Unit
 	seq          int
 
+	// remote, if set, is the asset store shared with other replicas.
+	remote assets.Remote
+
 	// The content pipeline: the asset store and the pipeline, which runs
 	// only once startPipeline is called (Kick just queues until then).
 	dir    string
@@ -98,6 +101,9 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	as, err := assets.OpenStore(filepath.Join(dir, "assets"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if v.remote != nil {
+		as.SetRemote(v.remote)
 	}
 	v.as = as
 	v.pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: 2, Budget: v.decode,

@@ -74,7 +74,7 @@ func (a *API) previewMedia(c echo.Context, p *principal) error {
 	rev := m.Current
 	ctx := ctxOf(c)
 	if r, err := a.o.Store.RenditionFor(ctx, rev.ID, w, h, fit); err == nil {
-		data, err := a.renditionPNG(r)
+		data, err := a.renditionPNG(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (a *API) thumbnailMedia(c echo.Context, p *principal) error {
 		return c.Blob(http.StatusOK, "image/png", data)
 	}
 	if r, err := a.o.Store.RenditionFor(ctx, rev.ID, ThumbWidth, ThumbHeight, "contain"); err == nil {
-		data, err := a.renditionPNG(r)
+		data, err := a.renditionPNG(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func (a *API) posterAt(ctx context.Context, mediaID, revID int64, g assets.Geome
 	if err != nil {
 		return nil, err
 	}
-	poster, err := a.renditionPNG(r)
+	poster, err := a.renditionPNG(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +228,8 @@ func processed(m store.Media) error {
 
 // renditionPNG reads a ready rendition as PNG: the file itself, or a
 // video's first frame.
-func (a *API) renditionPNG(r store.Rendition) ([]byte, error) {
-	path, err := a.o.Assets.Find(r.SHA256)
+func (a *API) renditionPNG(ctx context.Context, r store.Rendition) ([]byte, error) {
+	path, err := a.o.Assets.Find(ctx, r.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("rendition %d: %w", r.ID, err)
 	}
@@ -293,7 +293,7 @@ func geometryQuery(c echo.Context) (w, h int, fit string, err error) {
 // serveAsset sends the asset store's file of that hash, with Range
 // requests and the hash as its strong ETag.
 func (a *API) serveAsset(c echo.Context, sha, mime, cacheControl string) error {
-	path, err := a.o.Assets.Find(sha)
+	path, err := a.o.Assets.Find(ctxOf(c), sha)
 	if err != nil {
 		return err
 	}

@@ -331,7 +331,7 @@ func TestUploadImagePreviewAndAgentFetch(t *testing.T) {
 	if prev.Header.Get("Content-Type") != "image/png" {
 		t.Errorf("preview content type %q", prev.Header.Get("Content-Type"))
 	}
-	file, _ := v.as.Find(small.SHA256)
+	file, _ := v.as.Find(context.Background(), small.SHA256)
 	onDisk, _ := os.ReadFile(file)
 	if !bytes.Equal(prev.Body, onDisk) {
 		t.Error("the preview is not the rendition's bytes")
@@ -433,7 +433,7 @@ func TestUploadVideoEndToEnd(t *testing.T) {
 	if r.Kind != "video" || r.Frames != 50 || r.FPS != 25 || r.FileWidth != 64 || r.FileHeight != 32 || r.MIME != frames.MIME {
 		t.Fatalf("rendition %+v", r)
 	}
-	path, err := v.as.Find(r.SHA256)
+	path, err := v.as.Find(context.Background(), r.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func (a *API) programPicture(ctx context.Context, revisionID int64, w, h int, at
 		return nil, err
 	}
 	env := play.Env{Assets: map[string]protocol.Asset{}, Loc: a.o.Location, Path: func(sha string) string {
-		p, _ := a.o.Assets.Find(sha)
+		p, _ := a.o.Assets.Find(ctx, sha)
 		return p
 	}}
 	for _, n := range needs {

@@ -91,7 +91,7 @@ func TestCollectorRemovesWhatNothingNeedsAfterGrace(t *testing.T) {
 		return m
 	}
 	kept, gone, planned := upload("giu.png", 40, 20), upload("xoa.png", 50, 20), upload("ke-hoach.png", 60, 20)
-	file := func(sha string) bool { _, err := v.as.Find(sha); return err == nil }
+	file := func(sha string) bool { _, err := v.as.Find(context.Background(), sha); return err == nil }
 	shas := func(m store.Media) (out []string) {
 		out = append(out, m.Current.SHA256)
 		for _, r := range m.Current.Renditions {

@@ -53,6 +53,10 @@ type Options struct {
 	Budget *assets.Budget
 	// ProbeTimeout bounds ffprobe on an accepted video (default 30 s).
 	ProbeTimeout time.Duration
+	// Retry is how long a worker waits after the database could not give
+	// it a job, or the shared asset store (assets.ErrRemote) failed a
+	// rendition, which then goes back to the queue (default 5 s).
+	Retry time.Duration
 	// OnReady, if set, is called (from a worker, one call at a time per
 	// worker) when a rendition of the revision becomes ready. It must not
 	// block for long.
@@ -83,6 +87,9 @@ func New(o Options) *Pipeline {
 	}
 	if o.ProbeTimeout <= 0 {
 		o.ProbeTimeout = 30 * time.Second
+	}
+	if o.Retry <= 0 {
+		o.Retry = retryAfter
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -150,15 +157,23 @@ func (p *Pipeline) Close(ctx context.Context) error {
 	}
 }
 
-// retryAfter is how long a worker waits after the store failed to give it
-// a job (a locked or broken database), unless woken before.
+// retryAfter is the default Options.Retry: how long a worker waits after
+// the store failed to give it a job (a locked or broken database), unless
+// woken before, or after the shared asset store failed.
 const retryAfter = 5 * time.Second
 
 func (p *Pipeline) work(ctx context.Context) {
 	for ctx.Err() == nil {
 		job, err := p.o.Store.ClaimRendition(ctx)
 		if err == nil {
-			p.run(ctx, job)
+			if !p.run(ctx, job) {
+				// The shared asset store failed: wait before the next
+				// job, which would most likely fail too.
+				select {
+				case <-ctx.Done():
+				case <-time.After(p.o.Retry):
+				}
+			}
 			continue
 		}
 		var retry <-chan time.Time
@@ -167,7 +182,7 @@ func (p *Pipeline) work(ctx context.Context) {
 				return
 			}
 			p.o.Log.Error("pipeline: cannot take a job", "err", err)
-			retry = time.After(retryAfter)
+			retry = time.After(p.o.Retry)
 		}
 		select {
 		case <-ctx.Done():
@@ -178,8 +193,10 @@ func (p *Pipeline) work(ctx context.Context) {
 	}
 }
 
-// run makes one claimed rendition and records the outcome.
-func (p *Pipeline) run(ctx context.Context, job store.RenditionJob) {
+// run makes one claimed rendition and records the outcome. It returns
+// false if the shared asset store failed (NATS away): the rendition is
+// then back in the queue, not failed, since it will succeed later.
+func (p *Pipeline) run(ctx context.Context, job store.RenditionJob) bool {
 	r, rev := job.Rendition, job.Revision
 	log := p.o.Log.With("rendition", r.ID, "revision", rev.ID, "kind", rev.Kind, "geometry", fmt.Sprintf("%dx%d-%s", r.Width, r.Height, r.Fit))
 	start := time.Now()
@@ -191,7 +208,14 @@ func (p *Pipeline) run(ctx context.Context, job store.RenditionJob) {
 		if err := p.o.Store.RequeueRendition(bg, r.ID); err != nil {
 			log.Error("pipeline: requeue", "err", err)
 		}
-		return
+		return true
+	}
+	if errors.Is(err, assets.ErrRemote) {
+		log.Warn("pipeline: the shared asset store failed; the rendition goes back to the queue", "retry", p.o.Retry, "err", err)
+		if err := p.o.Store.RequeueRendition(bg, r.ID); err != nil {
+			log.Error("pipeline: requeue", "err", err)
+		}
+		return false
 	}
 	if err != nil {
 		msg := "internal error; see the controller log"
@@ -205,16 +229,17 @@ func (p *Pipeline) run(ctx context.Context, job store.RenditionJob) {
 		if p.o.OnFailed != nil {
 			p.o.OnFailed(rev.ID, err)
 		}
-		return
+		return true
 	}
 	if err := p.o.Store.FinishRendition(bg, r.ID, row); err != nil {
 		log.Error("pipeline: record rendition", "err", err)
-		return
+		return true
 	}
 	log.Info("pipeline: rendition ready", "sha256", row.SHA256, "bytes", row.Bytes, "ms", time.Since(start).Milliseconds())
 	if p.o.OnReady != nil {
 		p.o.OnReady(rev.ID)
 	}
+	return true
 }
 
 func (p *Pipeline) make(ctx context.Context, job store.RenditionJob) (store.Rendition, error) {
@@ -230,7 +255,7 @@ func (p *Pipeline) make(ctx context.Context, job store.RenditionJob) (store.Rend
 		}
 		return Row(rev.ID, g, out)
 	}
-	path, err := p.o.Assets.Find(rev.SHA256)
+	path, err := p.o.Assets.Find(ctx, rev.SHA256)
 	if err != nil {
 		return store.Rendition{}, fmt.Errorf("pipeline: original of revision %d: %w", rev.ID, err)
 	}

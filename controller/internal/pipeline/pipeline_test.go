@@ -113,7 +113,7 @@ func TestTextNoticeEveryGeometry(t *testing.T) {
 		big.DurationMS != int64(big.Frames)*1000 || big.DurationMS < 2*assets.MinPageSeconds*1000 {
 		t.Errorf("128×64 = %+v, want pages: frames of 128×64 at 1 fps", big)
 	}
-	if _, err := f.as.Find(big.SHA256); err != nil {
+	if _, err := f.as.Find(context.Background(), big.SHA256); err != nil {
 		t.Errorf("file of the rendition: %v", err)
 	}
 	f.display("c", 192, 96, "cover")
@@ -205,7 +205,7 @@ func TestRestartResumesQueuedJob(t *testing.T) {
 
 func checkFrames(t *testing.T, as *assets.Store, r store.Rendition, w, h, n int) {
 	t.Helper()
-	path, err := as.Find(r.SHA256)
+	path, err := as.Find(context.Background(), r.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func Render(ctx context.Context, as *assets.Store, b *assets.Budget, rev store.M
 	case store.KindText:
 		return RenderNotice(rev, g)
 	case store.KindImage:
-		path, err := as.Find(rev.SHA256)
+		path, err := as.Find(ctx, rev.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: original of revision %d: %w", rev.ID, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/hub"
 	"github.com/pano-signage/pano/protocol"
 	"github.com/pano-signage/pano/web"
@@ -202,6 +203,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					body[k] = v
 				}
 			}
+		case errors.Is(err, assets.ErrRemote):
+			// NATS away: the client may try again, and the operator
+			// must see it.
+			log.Warn("request failed: the shared asset store", "method", c.Request().Method, "path", c.Path(), "err", err)
+			status, code = http.StatusServiceUnavailable, "unavailable"
+			msg = "the file store the controllers share (NATS) cannot be reached; nothing was saved; try again in a minute"
+			c.Response().Header().Set("Retry-After", "30")
 		case errors.As(err, &he):
 			status = he.Code
 			code = errorCodes[status]
