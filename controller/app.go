@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/pano-signage/pano/controller/internal/collect"
 	"github.com/pano-signage/pano/controller/internal/events"
 	"github.com/pano-signage/pano/controller/internal/hub"
+	"github.com/pano-signage/pano/controller/internal/leader"
 	"github.com/pano-signage/pano/controller/internal/pipeline"
 	"github.com/pano-signage/pano/controller/internal/plans"
 	"github.com/pano-signage/pano/controller/internal/reports"
@@ -390,7 +392,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// asks the plans service for them: build both, then connect them. A
 	// change in the store or a new rendition recompiles the plans. The
 	// agents' reports go to the report sink.
-	var pipe *pipeline.Pipeline // made below; a program's window asks it for renditions
+	// The rendition pipeline runs on the leading replica (below); a
+	// program's window, an upload or an urgent notice asks for renditions
+	// through renderer, here or there.
+	renderer := &leadRenderer{st: st}
 	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback,
 		Programs: programFiles{st, as},
 		Render: func(revisionID int64, w, h int, fit string) {
@@ -398,9 +403,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				log.Warn("cannot queue a program window's rendition", "revision", revisionID, "err", err)
 				return
 			}
-			if pipe != nil {
-				pipe.Kick(ctx)
-			}
+			renderer.Kick(ctx)
 		}})
 	sink := reports.New(st, log, reports.Options{})
 	agents := agentapi.New(st, log, cfg.advertise)
@@ -445,17 +448,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			plansSvc.Changed(objectType, id) // recompiles the plans it reaches
 		}
 	}
-	bus.OnChange(changed) // saved on another replica
+	var leading atomic.Bool // this replica runs the work that must run once (below)
+	bus.OnChange(func(objectType string, id int64) { // saved on another replica
+		changed(objectType, id)
+		if leading.Load() {
+			// An upload, a new display or an urgent notice there needs
+			// renditions here: the pipeline's workers wait for a kick.
+			if err := renderer.Kick(context.Background()); err != nil {
+				log.Warn("cannot queue the renditions a change on another replica needs", "err", err)
+			}
+		}
+	})
 	st.OnChange(func(objectType string, id int64) {
 		changed(objectType, id)
 		bus.PublishChange(objectType, id)
 	})
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
-	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook})
+	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook, Posts: leading.Load})
 	changes := events.New(h, watcher)
-	bgDone.Add(4)
-	go func() { defer bgDone.Done(); plansSvc.Run(bg) }()
+	bgDone.Add(3)
 	go func() { defer bgDone.Done(); sink.Run(bg) }()
 	go func() { defer bgDone.Done(); watcher.Run(bg) }()
 	go func() { defer bgDone.Done(); changes.Run(bg) }()
@@ -464,30 +476,61 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// One decode budget for everything that decodes images: a 290 KB PNG
 	// may be 400 MB of pixels.
 	decode := assets.NewBudget(cfg.decodeMegapix * 1_000_000)
-	pipe = pipeline.New(pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS, Budget: decode,
-		OnReady: func(int64) { plansSvc.Kick() }})
-	// Renditions left unfinished by the last run resume, and what the
-	// displays need (the demo's notice included) is queued.
-	if err := pipe.Start(ctx); err != nil {
-		return fmt.Errorf("cannot start the content pipeline: %w", err)
-	}
-	defer pipe.Close(context.Background())
+	pipeOpt := pipeline.Options{Log: log, Store: st, Assets: as, Workers: cfg.renderWorkers, FPS: cfg.videoFPS, Budget: decode,
+		OnReady: func(int64) { plansSvc.Kick() }}
 	// CAP emergency feeds: one poller, beside the plan service.
-	urgentText := &pipeline.Urgent{Store: st, Assets: as, Kick: pipe.Kick, Log: log}
+	urgentText := &pipeline.Urgent{Store: st, Assets: as, Kick: renderer.Kick, Log: log}
 	capPoller := capfeed.New(st, urgentText, capfeed.Options{Log: log,
 		AllowPrivate: cfg.capPrivate == "allow" || cfg.capPrivate == "auto" && cfg.demo})
-	bgDone.Add(1)
-	go func() { defer bgDone.Done(); capPoller.Run(bg) }()
 	limits := assets.Limits{MaxImageBytes: cfg.maxImageMiB << 20, MaxVideoBytes: cfg.maxVideoMiB << 20,
 		MaxPixels: cfg.maxMegapixels * 1_000_000, MaxVideoDuration: cfg.maxVideoLength}
 	loc, _ := time.LoadLocation(cfg.timezone) // checked by validate
 	rest := api.New(api.Options{Log: log, Store: st, Hub: reach, Results: sink, Previews: plansSvc, Alerts: watcher, Events: changes, Location: loc,
-		SecureCookies: tlsConf != nil, Assets: as, Pipeline: pipe, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
+		SecureCookies: tlsConf != nil, Assets: as, Pipeline: renderer, Limits: limits, CAP: capPoller, Decode: decode, UnitQuota: cfg.unitQuotaMiB << 20})
 	// The collector removes renditions and files nothing needs any more.
 	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,
 		Keep: store.Geometry{Width: api.ThumbWidth, Height: api.ThumbHeight, Fit: "contain"}})
-	bgDone.Add(1)
-	go func() { defer bgDone.Done(); collector.Run(bg) }()
+
+	// The work that must run once — compiling plans, rendering, polling
+	// CAP feeds, collecting, posting alerts — runs on the replica that
+	// leads (always this one on SQLite; on PostgreSQL the one holding the
+	// database's lead, taken over within seconds when it dies). The
+	// others serve the plans it stores and hear of changes to pass on.
+	plansSvc.SetLeader(false)
+	leadWork := func(ctx context.Context) {
+		// Renditions left unfinished by the last leader resume, and what
+		// the displays need (the demo's notice included) is queued.
+		pipe := pipeline.New(pipeOpt)
+		if err := pipe.Start(ctx); err != nil {
+			log.Error("cannot start the content pipeline; renditions wait for the next leader", "err", err)
+		} else {
+			renderer.set(pipe)
+		}
+		plansSvc.SetLeader(true)
+		leading.Store(true)
+		var wg sync.WaitGroup
+		wg.Go(func() { plansSvc.Run(ctx) })
+		wg.Go(func() { capPoller.Run(ctx) })
+		wg.Go(func() { collector.Run(ctx) })
+		<-ctx.Done()
+		leading.Store(false)
+		plansSvc.SetLeader(false)
+		renderer.set(nil)
+		wg.Wait()
+		// Kills any ffmpeg; its rendition resumes with the next leader.
+		closing, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := pipe.Close(closing); err != nil {
+			log.Error("content pipeline", "err", err)
+		}
+	}
+	leadCtx, stopLead := context.WithCancel(context.Background())
+	leadDone := make(chan struct{})
+	go func() {
+		defer close(leadDone)
+		leader.Run(leadCtx, st.Lead, store.ErrLeadTaken, time.Second, log, leadWork)
+	}()
+	defer func() { stopLead(); <-leadDone }()
 
 	ln = server.LimitListener(ln, log, server.ClientLimits{PerAddress: cfg.connsPerAddr})
 	scheme := "http"
@@ -517,10 +560,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	errSrv := srv.Shutdown(sctx)
 	errHub := h.Close(sctx)
-	errPipe := pipe.Close(sctx) // kills any ffmpeg; its rendition resumes at the next start
+	stopLead() // the pipeline kills any ffmpeg; its rendition resumes at the next start
+	<-leadDone
 	stopBG()
 	bgDone.Wait()
-	if err := errors.Join(errSrv, errHub, errPipe); err != nil {
+	if err := errors.Join(errSrv, errHub); err != nil {
 		log.Warn("shutdown did not finish in time", "err", err)
 	}
 	if err := st.Close(); err != nil {
@@ -528,4 +572,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// leadRenderer asks for renditions: it queues what is missing and wakes
+// the pipeline, when this replica leads; on another replica the leader's
+// pipeline hears of the change through the cluster bus (its change
+// handler kicks it).
+type leadRenderer struct {
+	st   *store.Store
+	mu   sync.Mutex
+	pipe *pipeline.Pipeline // nil: another replica leads
+}
+
+func (r *leadRenderer) set(p *pipeline.Pipeline) {
+	r.mu.Lock()
+	r.pipe = p
+	r.mu.Unlock()
+}
+
+func (r *leadRenderer) Kick(ctx context.Context) error {
+	r.mu.Lock()
+	p := r.pipe
+	r.mu.Unlock()
+	if p != nil {
+		return p.Kick(ctx)
+	}
+	_, err := r.st.EnqueueRenditions(ctx)
+	return err
 }

@@ -60,4 +60,24 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	}
 	// Names are unique across replicas, told by the database's code.
 	onA.call("POST", "/groups", map[string]any{"name": "KHỐI PHỐ 9 – CỔNG"}, 409)
+
+	// A started first and leads (plans, renditions…); B waits. A killed,
+	// B takes the lead, and renders what is made through it.
+	leads := regexp.MustCompile(`this replica leads`)
+	a.waitLine(t, leads, 1)
+	for _, l := range b.output() {
+		if leads.MatchString(l) {
+			t.Fatalf("both replicas lead: %s", l)
+		}
+	}
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	b.waitLine(t, leads, 1)
+	// A display of a new size needs renditions of every live media: B's
+	// pipeline makes them.
+	ds := onB.call("GET", "/displays", nil, 200)["items"].([]any)
+	profile := ds[0].(map[string]any)["profile"]
+	onB.call("POST", "/displays", map[string]any{"name": "cong-khoi-pho-9", "width": 96, "height": 48, "fit": "contain", "profile": profile}, 201)
+	b.waitLine(t, regexp.MustCompile(`rendition ready" .*geometry=96x48-contain`), 1)
 }

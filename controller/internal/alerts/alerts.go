@@ -62,6 +62,10 @@ type Options struct {
 	Keep    int           // resolved alerts kept for the API (default 500)
 	Now     func() time.Time
 	Client  *http.Client
+	// Posts, if set, says whether this replica posts to the webhook now:
+	// every replica keeps alerts for its dashboard, the leading one alone
+	// posts them, so a receiver hears each once. nil: always.
+	Posts func() bool
 }
 
 // Watcher raises and resolves alerts.
@@ -226,7 +230,7 @@ func (w *Watcher) resolve(k key, a *Alert, now time.Time) {
 }
 
 func (w *Watcher) post(e event) {
-	if w.opt.Webhook == "" {
+	if w.opt.Webhook == "" || w.opt.Posts != nil && !w.opt.Posts() {
 		return
 	}
 	select {

@@ -15,6 +15,9 @@ var _ hub.Plans = (*Service)(nil)
 // the agent by the refresh it kicked. A display without a stored plan yet
 // (enrolled before the first refresh) has it compiled now.
 func (s *Service) Plan(ctx context.Context, displayID int64) (hub.Plan, error) {
+	if s.follower.Load() {
+		s.forget(displayID) // read from the store: the leader stores plans
+	}
 	cur, err := s.current(ctx, displayID)
 	if err != nil {
 		return hub.Plan{}, err

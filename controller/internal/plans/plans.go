@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/hub"
@@ -91,6 +92,10 @@ type Service struct {
 	kick chan struct{}
 	m    metrics
 
+	// follower: another replica leads (compiles and stores plans); see
+	// SetLeader.
+	follower atomic.Bool
+
 	// Lock order: mu and pmu are never held together.
 	mu      sync.Mutex
 	full    bool     // a refresh of every plan is asked for
@@ -125,6 +130,23 @@ func New(st planStore, rend RenditionFunc, log *slog.Logger, opt Options) *Servi
 	}
 	return &Service{st: st, rend: rend, log: log, opt: opt, kick: make(chan struct{}, 1), m: newMetrics(),
 		stored: map[int64]storedPlan{}, uses: map[int64][]string{}, usedBy: map[string]map[int64]bool{}}
+}
+
+// SetLeader says whether this replica compiles plans (it leads, as a
+// single controller always does) or only serves the plans the leading
+// replica stored. A follower ignores changes and kicks (the leader hears
+// of them through the cluster bus), and reads a display's plan from the
+// store each time an agent asks (the leader's may be newer than anything
+// it has seen). Taking the lead forgets what was remembered and asks for
+// a refresh of every plan.
+func (s *Service) SetLeader(lead bool) {
+	s.follower.Store(!lead)
+	if lead {
+		s.pmu.Lock()
+		s.stored, s.uses, s.usedBy = map[int64]storedPlan{}, map[int64][]string{}, map[string]map[int64]bool{}
+		s.pmu.Unlock()
+		s.Kick()
+	}
 }
 
 // SetPusher sets where new plans are pushed (the hub, built after the

@@ -337,3 +337,48 @@ func TestUrgentNoticeWakesScreensThatAreOff(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowerServesTheLeadersLatestPlan: a replica that does not lead
+// compiles nothing on changes and gives an agent the plan the leading
+// replica stored last, not one it saw earlier; taking the lead, it
+// compiles again.
+func TestFollowerServesTheLeadersLatestPlan(t *testing.T) {
+	ctx := context.Background()
+	lead, st, r := setup(t)
+	follower := New(st, r.find, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	follower.SetLeader(false)
+	d := displayNamed(t, st, "truong-hoc")
+	if err := lead.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, err := follower.Plan(ctx, d.ID)
+	if err != nil || first.Revision == 0 {
+		t.Fatalf("follower's plan: %+v %v", first, err)
+	}
+	d.Width = 96
+	if _, err := st.UpdateDisplay(ctx, store.System, d); err != nil {
+		t.Fatal(err)
+	}
+	follower.Changed("display", d.ID)
+	follower.Kick()
+	follower.mu.Lock()
+	queued := len(follower.changes) > 0 || follower.full
+	follower.mu.Unlock()
+	if queued {
+		t.Fatal("a follower queued a recompile")
+	}
+	if err := lead.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now, err := follower.Plan(ctx, d.ID)
+	if err != nil || now.Revision != first.Revision+1 {
+		t.Fatalf("follower gives revision %d (%v), want the leader's %d", now.Revision, err, first.Revision+1)
+	}
+	follower.SetLeader(true)
+	follower.mu.Lock()
+	full := follower.full
+	follower.mu.Unlock()
+	if !full {
+		t.Fatal("taking the lead asked for no refresh")
+	}
+}

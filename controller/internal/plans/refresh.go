@@ -32,6 +32,9 @@ type change struct {
 
 // Kick asks for a recompile of every plan soon; it never blocks.
 func (s *Service) Kick() {
+	if s.follower.Load() {
+		return
+	}
 	s.mu.Lock()
 	s.full = true
 	s.mu.Unlock()
@@ -41,6 +44,9 @@ func (s *Service) Kick() {
 // Changed asks for a recompile, soon, of the plans a change to an object
 // (by the audit's type and id; see Affects) can reach; it never blocks.
 func (s *Service) Changed(objectType string, id int64) {
+	if s.follower.Load() {
+		return
+	}
 	if objectType == "display" {
 		// Deleted, or made anew under the id of one deleted (SQLite reuses
 		// the highest): what is known of its stored plan is read again, not
