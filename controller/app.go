@@ -448,7 +448,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			plansSvc.Changed(objectType, id) // recompiles the plans it reaches
 		}
 	}
-	var leading atomic.Bool // this replica runs the work that must run once (below)
+	// leading: this replica runs the work that must run once (below).
+	var leading atomic.Bool
 	bus.OnChange(func(objectType string, id int64) { // saved on another replica
 		changed(objectType, id)
 		if leading.Load() {
