@@ -41,7 +41,9 @@ func BenchmarkCommandThroughOtherReplica(b *testing.B) {
 // subscriptions alone.
 type onlineHub struct{ Hub }
 
-func (onlineHub) Online(int64) bool { return true }
+func (onlineHub) Online(int64) bool        { return true }
+func (onlineHub) Agents() []hub.AgentInfo  { return nil }
+func (onlineHub) Changed() <-chan struct{} { return nil }
 
 // BenchmarkHoldDisplay: a display's link comes up, and the bus listens for
 // it (one subscription each; a replica of 5,000 agents makes 5,000 at
