@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"time"
@@ -149,18 +150,21 @@ func (b *Bus) publishPresence(h Hub, all bool) {
 	if !all && len(up) == 0 && len(gone) == 0 {
 		return
 	}
-	var part []json.RawMessage
-	size := 0
+	// Each part is {"agents":[…],"gone":[…]} written by hand: marshalling
+	// the encoded agents again would copy and check every byte twice.
+	var part bytes.Buffer
+	n := 0
 	send := func(gone []int64) {
-		if len(part) == 0 && len(gone) == 0 {
+		if n == 0 && len(gone) == 0 {
 			return
 		}
-		body, _ := json.Marshal(struct {
-			Agents []json.RawMessage `json:"agents,omitempty"`
-			Gone   []int64           `json:"gone,omitempty"`
-		}{part, gone})
-		b.publishRaw(subjectPresence, body, nil)
-		part, size = nil, 0
+		part.WriteString(`],"gone":`)
+		g, _ := json.Marshal(gone) // null when none
+		part.Write(g)
+		part.WriteByte('}')
+		b.publishRaw(subjectPresence, part.Bytes(), nil)
+		part.Reset()
+		n = 0
 	}
 	for _, a := range h.Agents() {
 		if !all && !up[a.DisplayID] {
@@ -171,14 +175,23 @@ func (b *Bus) publishPresence(h Hub, all bool) {
 			b.log.Error("cluster: encode an agent's presence", "display", a.DisplayID, "err", err)
 			continue
 		}
-		if size+len(j) > presencePart {
+		if n > 0 && part.Len()+len(j) > presencePart {
 			send(nil)
 		}
-		part, size = append(part, j), size+len(j)
+		if n == 0 {
+			part.WriteString(`{"agents":[`)
+		} else {
+			part.WriteByte(',')
+		}
+		part.Write(j)
+		n++
 	}
 	ids := make([]int64, 0, len(gone))
 	for id := range gone {
 		ids = append(ids, id)
+	}
+	if n == 0 && len(ids) > 0 {
+		part.WriteString(`{"agents":[`)
 	}
 	send(ids)
 }
