@@ -438,9 +438,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		api.Agents
 		plans.Pusher
 	} = h
+	// fleet is who is online for the alerts, the event stream and (through
+	// reach) the dashboard: with --nats, every replica's agents.
+	var fleet events.Agents = h
 	if bus != nil {
 		bus.Attach(h)
-		reach = bus
+		reach, fleet = bus, bus
 	}
 	plansSvc.SetPusher(reach)
 	changed := func(objectType string, id int64) {
@@ -466,8 +469,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgDone sync.WaitGroup
-	watcher := alerts.New(h, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook, Posts: leading.Load})
-	changes := events.New(h, watcher)
+	watcher := alerts.New(fleet, st, log, alerts.Options{Grace: cfg.alertGrace, Webhook: cfg.alertWebhook, Posts: leading.Load})
+	changes := events.New(fleet, watcher)
 	bgDone.Add(3)
 	go func() { defer bgDone.Done(); sink.Run(bg) }()
 	go func() { defer bgDone.Done(); watcher.Run(bg) }()

@@ -34,6 +34,7 @@ type credentialStore interface {
 	EnrolmentCodeDisplay(ctx context.Context, codeHash string) (store.Display, error)
 	RedeemEnrolmentCode(ctx context.Context, who store.Actor, codeHash, secretHash string) (int64, error)
 	DisplayByCredential(ctx context.Context, secretHash string) (store.Display, error)
+	auth.Failures // failed enrolments, counted across replicas
 }
 
 var _ credentialStore = (*store.Store)(nil)
@@ -51,7 +52,7 @@ type API struct {
 // New returns the agent API; controllers (may be empty) goes in each
 // enrolment answer.
 func New(st credentialStore, log *slog.Logger, controllers []string) *API {
-	return &API{st: st, log: log, throttle: auth.NewThrottle(20, 15*time.Minute, time.Now), controllers: controllers}
+	return &API{st: st, log: log, throttle: auth.NewThrottle(st, "enrolment address", 20, 15*time.Minute, time.Now), controllers: controllers}
 }
 
 // Register mounts the endpoints.
@@ -68,7 +69,11 @@ func (a *API) enroll(c echo.Context) error {
 	if host, _, err := net.SplitHostPort(c.Request().RemoteAddr); err == nil {
 		addr = host // the direct peer: a forged X-Forwarded-For must not reset the throttle
 	}
-	if blocked, wait := a.throttle.Blocked(addr); blocked {
+	blocked, wait, err := a.throttle.Blocked(c.Request().Context(), addr)
+	if err != nil {
+		return err
+	}
+	if blocked {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return fail(c, http.StatusTooManyRequests, "throttled", "too many failed enrolments from this address; wait and try again")
 	}
@@ -92,7 +97,9 @@ func (a *API) enroll(c echo.Context) error {
 	codeHash := auth.HashToken(req.Code)
 	d, err := a.st.EnrolmentCodeDisplay(ctx, codeHash)
 	if errors.Is(err, store.ErrNotFound) {
-		a.throttle.Fail(addr)
+		if err := a.throttle.Fail(ctx, addr); err != nil {
+			return err
+		}
 		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")
 	}
 	if err != nil {
@@ -107,7 +114,9 @@ func (a *API) enroll(c echo.Context) error {
 	who := store.Actor{Name: "agent:" + d.Name, Addr: addr}
 	id, err := a.st.RedeemEnrolmentCode(ctx, who, codeHash, auth.HashToken(credential))
 	if errors.Is(err, store.ErrNotFound) {
-		a.throttle.Fail(addr)
+		if err := a.throttle.Fail(ctx, addr); err != nil {
+			return err
+		}
 		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")
 	}
 	if err != nil {

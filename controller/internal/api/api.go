@@ -111,8 +111,8 @@ type Options struct {
 // API serves /api/v1.
 type API struct {
 	o             Options
-	byAccountAddr *auth.Throttle // key: account + "\x00" + address
-	byAddress     *auth.Throttle
+	byAccountAddr throttle // key: account + "\x00" + address
+	byAddress     throttle
 	dummyHash     string // checked when the account does not exist, for equal timing
 	// hashing bounds concurrent argon2id checks: each takes 64 MiB, and a
 	// burst of logins must not exhaust a small machine's memory.
@@ -127,6 +127,17 @@ type API struct {
 	decoding *assets.Budget
 	previews *previewCache
 }
+
+// throttle counts failed logins per key. auth.Throttle keeps them in the
+// database, so that every replica counts the same failures: one code path
+// for a single controller and for replicas.
+type throttle interface {
+	Blocked(ctx context.Context, key string) (bool, time.Duration, error)
+	Fail(ctx context.Context, key string) error
+	Reset(ctx context.Context, key string) error
+}
+
+var _ throttle = (*auth.Throttle)(nil)
 
 // New returns the API with defaults filled in.
 func New(o Options) *API {
@@ -185,8 +196,8 @@ func New(o Options) *API {
 	dummy, _ := auth.HashPassword("not a password", o.Passwords)
 	return &API{
 		o:             o,
-		byAccountAddr: auth.NewThrottle(o.AccountLimit, o.ThrottleFor, o.Now),
-		byAddress:     auth.NewThrottle(o.AddressLimit, o.ThrottleFor, o.Now),
+		byAccountAddr: auth.NewThrottle(o.Store, "login account+address", o.AccountLimit, o.ThrottleFor, o.Now),
+		byAddress:     auth.NewThrottle(o.Store, "login address", o.AddressLimit, o.ThrottleFor, o.Now),
 		dummyHash:     dummy,
 		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
 		previewing:    make(chan struct{}, 2),

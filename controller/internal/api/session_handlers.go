@@ -54,10 +54,14 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	// counts per account alone, which would let anyone lock anyone out.
 	pair := account + "\x00" + addr
 	for _, k := range []struct {
-		th  *auth.Throttle
+		th  throttle
 		key string
 	}{{a.byAccountAddr, pair}, {a.byAddress, addr}} {
-		if blocked, left := k.th.Blocked(k.key); blocked {
+		blocked, left, err := k.th.Blocked(ctx, k.key)
+		if err != nil {
+			return err
+		}
+		if blocked {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
 			return errf(http.StatusTooManyRequests, "throttled", "too many failed logins; try again in %d minutes", int(math.Ceil(left.Minutes())))
 		}
@@ -78,8 +82,12 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	perr := auth.CheckPassword(hash, in.Password)
 	<-a.hashing
 	if perr != nil || err != nil || u.Disabled {
-		a.byAccountAddr.Fail(pair)
-		a.byAddress.Fail(addr)
+		if err := a.byAccountAddr.Fail(ctx, pair); err != nil {
+			return err
+		}
+		if err := a.byAddress.Fail(ctx, addr); err != nil {
+			return err
+		}
 		who := store.Actor{Name: account, Addr: addr}
 		if aerr := a.o.Store.Audit(ctx, who, "session.fail", "user", u.ID, map[string]any{"name": account}); aerr != nil {
 			return aerr
@@ -88,7 +96,9 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	}
 	// Only this pair is forgiven: a success on one account must not wipe
 	// the address's failures on others.
-	a.byAccountAddr.Reset(pair)
+	if err := a.byAccountAddr.Reset(ctx, pair); err != nil {
+		return err
+	}
 
 	// Rotation: a new session id at every login, and the one the browser
 	// had (if any) is gone.

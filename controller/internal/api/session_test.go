@@ -239,3 +239,35 @@ func TestMeSaysWhatTheRoleMay(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedLoginsOnOneReplicaLockTheOther: two APIs on one database (two
+// replicas behind a load balancer). Failures spread over both count
+// together: the guesser is refused on either, and a success on one forgives
+// the pair on the other.
+func TestFailedLoginsOnOneReplicaLockTheOther(t *testing.T) {
+	v := newEnv(t)
+	b := v.replica(nil)
+	u := v.user(store.RoleEditor, v.unitA.ID)
+	const attacker = "203.0.113.8"
+	// 2 on A, 2 on B: 4, one short of the limit of 5.
+	for i, r := range []*env{v, b, v, b} {
+		if got := r.loginFrom(attacker, u.Name, "sai"); got.Status != 401 {
+			t.Fatalf("guess %d: %d %s", i+1, got.Status, got.Body)
+		}
+	}
+	// The right password on B forgives the pair everywhere.
+	must(t, b.loginFrom(attacker, u.Name, testPassword), 200)
+	for i := 0; i < 5; i++ {
+		r := []*env{v, b}[i%2]
+		if got := r.loginFrom(attacker, u.Name, "sai"); got.Status != 401 {
+			t.Fatalf("guess %d after the success: %d %s", i+1, got.Status, got.Body)
+		}
+	}
+	for name, r := range map[string]*env{"A": v, "B": b} {
+		if got := r.loginFrom(attacker, strings.ToUpper(u.Name), testPassword); got.Status != 429 || got.code() != "throttled" {
+			t.Fatalf("replica %s after 5 failures spread over A and B: %d %s", name, got.Status, got.Body)
+		}
+	}
+	v.advance(15 * time.Minute)
+	must(t, b.loginFrom(attacker, u.Name, testPassword), 200)
+}

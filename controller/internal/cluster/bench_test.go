@@ -41,7 +41,9 @@ func BenchmarkCommandThroughOtherReplica(b *testing.B) {
 // subscriptions alone.
 type onlineHub struct{ Hub }
 
-func (onlineHub) Online(int64) bool { return true }
+func (onlineHub) Online(int64) bool        { return true }
+func (onlineHub) Agents() []hub.AgentInfo  { return nil }
+func (onlineHub) Changed() <-chan struct{} { return nil }
 
 // BenchmarkHoldDisplay: a display's link comes up, and the bus listens for
 // it (one subscription each; a replica of 5,000 agents makes 5,000 at
@@ -131,4 +133,72 @@ func planReader(b *testing.B, r *replica, id int64, got chan<- struct{}) {
 	}()
 	b.Cleanup(func() { ws.Close(); <-done })
 	flush(b, r.bus)
+}
+
+// manyAgentsHub is a hub with n agents online, each with a health report,
+// to time presence announcements alone.
+type manyAgentsHub struct {
+	Hub
+	agents []hub.AgentInfo
+}
+
+func (h manyAgentsHub) Agents() []hub.AgentInfo { return h.agents }
+func (manyAgentsHub) Changed() <-chan struct{}  { return nil }
+func (manyAgentsHub) Online(int64) bool         { return true }
+
+// BenchmarkPresenceAnnounce: replica B announces all its agents (5,000,
+// each with a health report), until replica A has taken every part: what
+// each replica pays every PresenceEvery (5 s) for each other replica.
+func BenchmarkPresenceAnnounce(b *testing.B) {
+	const n = 5000
+	url, _ := natstest.Start(b)
+	opt := Options{Log: quiet, PresenceEvery: time.Hour}
+	a, err := Join(url, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	a.Attach(manyAgentsHub{})
+	r, err := Join(url, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	temp := 61.5
+	h := manyAgentsHub{}
+	for i := range n {
+		id := int64(i + 1)
+		h.agents = append(h.agents, hub.AgentInfo{DisplayID: id, Name: "display-" + strconv.FormatInt(id, 10), SessionID: "0123456789ab",
+			AgentVersion: "1.4.0", Profile: "p10-outdoor", Panel: protocol.Panel{Width: 192, Height: 96}, RemoteAddr: "10.20.30.40:51234",
+			ConnectedAt: time.Now(), LastHeartbeat: time.Now(), PlanRevision: 41,
+			Health: &protocol.Health{UptimeMS: 123456789, AgentVersion: "1.4.0", PlanRevision: 41, CurrentItem: 17,
+				CurrentAsset: strings.Repeat("a", 64), TargetFPS: 30, AchievedFPS: 29.9, DriverState: "ok", ClockOffsetMS: 1.2, ClockRTTMS: 3.4,
+				CacheBytes: 1 << 30, SyncDone: 5 << 20, SyncTotal: 5 << 20, DiskFreeBytes: 3 << 30, MemoryBytes: 80 << 20, CPUTempC: &temp, At: time.Now()}})
+	}
+	r.Attach(h)
+	parts := make(chan struct{}, 1024)
+	a.pmu.Lock()
+	a.presenceHook = func(string) { parts <- struct{}{} }
+	a.pmu.Unlock()
+	b.ResetTimer()
+	for b.Loop() {
+		r.publishPresence(h, true)
+		for {
+			<-parts
+			a.pmu.Lock()
+			got := len(a.remote)
+			a.pmu.Unlock()
+			if got == n {
+				break
+			}
+		}
+		b.StopTimer()
+		a.pmu.Lock()
+		clear(a.remote)
+		a.pmu.Unlock()
+		for len(parts) > 0 {
+			<-parts
+		}
+		b.StartTimer()
+	}
 }

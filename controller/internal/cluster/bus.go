@@ -45,6 +45,12 @@ type Options struct {
 	// ReconnectWait is the pause between two tries to reach NATS again
 	// (default 1 s, with up to 1 s of jitter); the bus tries forever.
 	ReconnectWait time.Duration
+	// PresenceEvery is how often this replica announces all the agents
+	// linked to it (default 5 s); PresenceTimeout is how long the others
+	// keep an agent that was not announced again (default 15 s: three
+	// announcements missed, a replica killed or cut off from NATS).
+	PresenceEvery   time.Duration
+	PresenceTimeout time.Duration
 }
 
 // Bus is this replica's link to the others. Join makes it; Attach gives it
@@ -82,6 +88,16 @@ type Bus struct {
 	fmu       sync.Mutex
 	forwarded map[string]string // command message id → the asking replica
 	order     []string
+
+	// pmu guards the fleet's presence (presence.go). It is taken under
+	// mu (LinkChanged), never the other way round.
+	pmu          sync.Mutex
+	remote       map[int64]remoteAgent // agents linked to other replicas
+	heard        map[string]time.Time  // when each other replica last announced
+	up, gone     map[int64]bool        // links that came up, closed here since the last announcement
+	changed      chan struct{}         // closed at the next change of Agents
+	presenceHook func(from string)     // tests: called after each announcement taken
+	kick         chan struct{}         // a link came up or closed here
 }
 
 // maxForwarded bounds the commands whose results are still awaited for
@@ -97,6 +113,7 @@ type Hub interface {
 	PushPlan(ctx context.Context, displayID int64, p hub.Plan) error
 	Revoke(displayID int64)
 	Online(displayID int64) bool
+	Changed() <-chan struct{}
 }
 
 // Join connects to the NATS server at rawURL (nats://host:port, or several
@@ -117,6 +134,12 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 	if opt.ReconnectWait == 0 {
 		opt.ReconnectWait = time.Second
 	}
+	if opt.PresenceEvery == 0 {
+		opt.PresenceEvery = 5 * time.Second
+	}
+	if opt.PresenceTimeout == 0 {
+		opt.PresenceTimeout = 3 * opt.PresenceEvery
+	}
 	b := &Bus{
 		id:        protocol.NewID()[:12],
 		opt:       opt,
@@ -124,6 +147,12 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 		done:      make(chan struct{}),
 		held:      make(map[int64]*nats.Subscription),
 		forwarded: make(map[string]string),
+		remote:    make(map[int64]remoteAgent),
+		heard:     make(map[string]time.Time),
+		up:        make(map[int64]bool),
+		gone:      make(map[int64]bool),
+		changed:   make(chan struct{}),
+		kick:      make(chan struct{}, 1),
 	}
 	if b.opt.Name == "" {
 		b.opt.Name = b.id
@@ -160,7 +189,7 @@ func Join(rawURL string, opt Options) (*Bus, error) {
 	if !nc.IsConnected() {
 		b.log.Warn("cluster: NATS is not reachable yet; trying again in the background", "url", redact(rawURL))
 	}
-	for _, s := range []string{subjectChange, subjectRevoke, resultSubject(b.id)} {
+	for _, s := range []string{subjectChange, subjectRevoke, subjectPresence, resultSubject(b.id)} {
 		if _, err := nc.ChanSubscribe(s, b.in); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("cluster: subscribe to %s: %w", s, err)
@@ -230,6 +259,7 @@ func (b *Bus) Close() {
 	}
 	b.closed = true
 	b.mu.Unlock()
+	b.bye()
 	if b.nc.IsConnected() {
 		_ = b.nc.FlushTimeout(time.Second)
 	}
@@ -283,6 +313,8 @@ func (b *Bus) handle(msg *nats.Msg) {
 		if h := b.localHub(); h != nil {
 			h.Revoke(r.Display)
 		}
+	case msg.Subject == subjectPresence:
+		b.onPresence(msg)
 	case msg.Subject == resultSubject(b.id):
 		b.onResult(msg)
 	default:

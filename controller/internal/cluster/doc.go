@@ -13,6 +13,13 @@
 //     holding the link. No answer: an agent also gets its plan at hello.
 //   - pano.revoke: a display's credential was revoked (body {"display":…});
 //     whichever replica holds its link closes it.
+//   - pano.presence: the agents linked to the sender (body {"agents":[…]}
+//     with hub.AgentInfo entries, {"gone":[ids]} for links that closed, or
+//     {"bye":true} when it closes): links that came up or closed as they
+//     do, all of them every Options.PresenceEvery (5 s) in parts of at
+//     most 256 KiB. The others drop a replica's entries when it has not
+//     announced them for Options.PresenceTimeout (15 s): Bus.Agents and
+//     Bus.Changed are the fleet's online agents (presence.go).
 //   - pano.replica.<replica>.result: the result of a command that replica
 //     forwarded, from the replica that holds the agent (body
 //     {"display":…,"result":protocol.CommandResult}).

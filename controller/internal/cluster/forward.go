@@ -35,10 +35,17 @@ type result struct {
 
 // Attach gives the bus the local hub. Call it once, before the hub takes
 // agents (LinkChanged needs it) and before the bus is used as the hub.
+// From then on the bus announces the hub's agents to the other replicas.
 func (b *Bus) Attach(h Hub) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.hub = h
-	b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.wg.Add(2)
+	go b.watchHub(h)
+	go b.announce(h)
 }
 
 // LinkChanged is the hub's OnLink: a display's link came up or closed
@@ -62,16 +69,15 @@ func (b *Bus) LinkChanged(displayID int64) {
 			return
 		}
 		b.held[displayID] = s
+		b.linkNoted(displayID, true)
 	case !here && held:
 		if err := sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			b.log.Warn("cluster: unsubscribe", "display", displayID, "err", err)
 		}
 		delete(b.held, displayID)
+		b.linkNoted(displayID, false)
 	}
 }
-
-// Agents lists the agents connected to this replica (not the others').
-func (b *Bus) Agents() []hub.AgentInfo { return b.localHub().Agents() }
 
 // Command sends a remote command to a display's agent, whichever replica
 // holds it: this one's hub first, else by a NATS request to the replica

@@ -7,6 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	connected  prometheus.GaugeFunc
 	held       prometheus.GaugeFunc
+	remote     prometheus.GaugeFunc
 	published  prometheus.Counter
 	received   prometheus.Counter
 	forwarded  prometheus.Counter
@@ -30,6 +31,13 @@ func newMetrics(b *Bus) metrics {
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			return float64(len(b.held))
+		}),
+		remote: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pano_cluster_displays_remote", Help: "Displays online on other replicas, as they last announced them.",
+		}, func() float64 {
+			b.pmu.Lock()
+			defer b.pmu.Unlock()
+			return float64(len(b.remote))
 		}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pano_cluster_messages_published_total", Help: "Messages this replica sent on the bus (changes, plans, revocations, commands and their answers, results).",
@@ -55,5 +63,5 @@ func (b *Bus) Collectors() []prometheus.Collector {
 	if b == nil {
 		return nil
 	}
-	return []prometheus.Collector{b.m.connected, b.m.held, b.m.published, b.m.received, b.m.forwarded, b.m.reconnects, b.m.dropped}
+	return []prometheus.Collector{b.m.connected, b.m.held, b.m.remote, b.m.published, b.m.received, b.m.forwarded, b.m.reconnects, b.m.dropped}
 }

@@ -641,6 +641,19 @@ var migrations = []string{
 	// plan's text in a row; this index holds them beside the key, so those
 	// scans read no plan (issue 14: 10,000 new plans at once).
 	`CREATE INDEX display_plan_history_times ON display_plan_history (display_id, revision, superseded_at, replaced_at);`,
+	// 19: failed logins and enrolments, shared by every replica on one
+	// database (issue 15): a guesser cannot spread attempts over replicas,
+	// and any replica serves any browser. key_hash is the SHA-256 (hex) of the
+	// throttle's key, which holds account names and addresses; at is Unix
+	// nanoseconds (compared as numbers: RFC 3339 text with trimmed
+	// fractions does not sort).
+	`CREATE TABLE login_failures (
+		id  INTEGER PRIMARY KEY,
+		key_hash TEXT NOT NULL,
+		at  INTEGER NOT NULL
+	);
+	CREATE INDEX login_failures_key ON login_failures (key_hash, at);
+	CREATE INDEX login_failures_at ON login_failures (at);`,
 }
 
 // foreignKeysOff starts a migration that rebuilds a table others refer
