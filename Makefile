@@ -43,7 +43,7 @@ test: deps test-go test-fuzz test-vuln
 # The packages whose tests run again on PostgreSQL (the store and those
 # that use it most), each against a cluster of its own the tests start
 # from Debian's postgresql package (controller/internal/store/pgtest).
-PG_PACKAGES := ./controller/internal/store/... ./controller/internal/api ./controller/internal/plans \
+PG_PACKAGES := ./controller/internal/store/... ./controller/internal/api ./controller/internal/plans ./controller/internal/auth \
 	./controller/internal/reports ./controller/internal/capfeed ./controller/internal/agentapi
 test-go:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
