@@ -85,3 +85,37 @@ func TestSQLiteAlwaysLeads(t *testing.T) {
 	default:
 	}
 }
+
+// TestStoreGoesOnAfterTheDatabaseRestarts: PostgreSQL restarted under a
+// running controller (a crash, an upgrade): reads and writes work again
+// without reopening the store, and the lead can be taken again.
+func TestStoreGoesOnAfterTheDatabaseRestarts(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s, err := OpenPostgres(ctx, t.TempDir(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustUnit(t, s, "Trước khi khởi động lại")
+	lost, release, err := s.Lead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Cluster(t).Restart(t)
+	select {
+	case <-lost:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lead's session did not fail with the database")
+	}
+	release()
+	mustUnit(t, s, "Sau khi khởi động lại") // a write, on the writer's one connection
+	if units, err := s.Units(ctx, ""); err != nil || len(units) != 2 {
+		t.Fatalf("units after the restart: %v %v", units, err)
+	}
+	_, release, err = s.Lead(ctx)
+	if err != nil {
+		t.Fatalf("lead after the restart: %v", err)
+	}
+	release()
+}

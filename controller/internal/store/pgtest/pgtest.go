@@ -188,8 +188,10 @@ func start() (*cluster, error) {
 func (c *cluster) run(bin string, cred *syscall.Credential) error {
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(c.dir, "data"),
 		"-k", c.dir, "-c", "listen_addresses=", "-c", "port=5432",
-		// A test's database is thrown away: durability buys nothing.
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		// A test's database is thrown away: what only a machine's crash
+		// would lose is not kept (fsync); a commit is written out before it
+		// returns, so that a server killed (Restart) loses nothing.
+		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
 	logs, err := cmd.StderrPipe()
@@ -247,6 +249,13 @@ func (c *cluster) Restart(tb testing.TB) {
 	if err := c.run(bin, cred); err != nil {
 		tb.Fatal(err)
 	}
+	// The admin pool's connections died with the server.
+	c.admin.Close()
+	admin, err := sql.Open("pgx", c.URL("postgres"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.admin = admin
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.admin.PingContext(ctx); err != nil {
