@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/pano-signage/pano/controller/internal/cluster/natstest"
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/cluster/objstore"
@@ -30,15 +30,7 @@ func TestServeNATSUnreachable(t *testing.T) {
 // serve --nats puts the asset files it stored while alone on the object
 // store, where the other replicas find them.
 func TestServeSharesAssetsThroughNATS(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the embedded NATS server did not start")
-	}
+	natsURL, _ := natstest.Start(t)
 	data := t.TempDir()
 	alone, err := assets.OpenStore(filepath.Join(data, "assets"))
 	if err != nil {
@@ -56,7 +48,7 @@ func TestServeSharesAssetsThroughNATS(t *testing.T) {
 	outr, outw := io.Pipe()
 	exited := make(chan int, 1)
 	go func() {
-		exited <- runIO(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--nats", ns.ClientURL()}, strings.NewReader(""), outw, pw)
+		exited <- runIO(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--nats", natsURL}, strings.NewReader(""), outw, pw)
 		pw.Close()
 		outw.Close()
 	}()
@@ -88,7 +80,7 @@ func TestServeSharesAssetsThroughNATS(t *testing.T) {
 		t.Fatal("no 'asset files shared through NATS' line in a minute")
 	}
 
-	nc, err := nats.Connect(ns.ClientURL())
+	nc, err := nats.Connect(natsURL)
 	if err != nil {
 		t.Fatal(err)
 	}

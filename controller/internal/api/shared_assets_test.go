@@ -12,10 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/pano-signage/pano/controller/internal/cluster/natstest"
 
 	"github.com/pano-signage/pano/assets"
 	"github.com/pano-signage/pano/controller/internal/cluster/objstore"
@@ -29,17 +28,9 @@ import (
 // connection per replica.
 func sharedBucket(t *testing.T) func() *objstore.Bucket {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the embedded NATS server did not start")
-	}
+	natsURL, _ := natstest.Start(t)
 	return func() *objstore.Bucket {
-		nc, err := nats.Connect(ns.ClientURL())
+		nc, err := nats.Connect(natsURL)
 		if err != nil {
 			t.Fatal(err)
 		}
