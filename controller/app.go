@@ -388,14 +388,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer stopShare()
 	}
-	// Plans are compiled from the store and pushed through the hub, which
-	// asks the plans service for them: build both, then connect them. A
-	// change in the store or a new rendition recompiles the plans. The
-	// agents' reports go to the report sink.
 	// The rendition pipeline runs on the leading replica (below); a
 	// program's window, an upload or an urgent notice asks for renditions
 	// through renderer, here or there.
 	renderer := &leadRenderer{st: st}
+	// Plans are compiled from the store and pushed through the hub, which
+	// asks the plans service for them: build both, then connect them. A
+	// change in the store or a new rendition recompiles the plans. The
+	// agents' reports go to the report sink.
 	plansSvc := plans.New(st, renditionOf(st), log, plans.Options{TimeZone: cfg.timezone, Fallback: cfg.fallback,
 		Programs: programFiles{st, as},
 		Render: func(revisionID int64, w, h int, fit string) {
