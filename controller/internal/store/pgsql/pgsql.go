@@ -56,7 +56,7 @@ func Open(dbURL string, o Options) (*sql.DB, error) {
 	if o.LockTimeout > 0 {
 		cfg.RuntimeParams["lock_timeout"] = strconv.Itoa(o.LockTimeout)
 	}
-	db := sql.OpenDB(connector{base: stdlib.GetConnector(*cfg), writer: o.Writer, commits: o.Commits})
+	db := sql.OpenDB(connector{base: stdlib.GetConnector(*cfg), writer: o.Writer, readOnly: o.ReadOnly, commits: o.Commits})
 	if o.Conns > 0 {
 		db.SetMaxOpenConns(o.Conns)
 		db.SetMaxIdleConns(o.Conns)
@@ -78,8 +78,9 @@ func RedactURL(s string) string {
 }
 
 type connector struct {
-	base    driver.Connector
-	writer  bool
+	base     driver.Connector
+	writer   bool
+	readOnly bool
 	commits *atomic.Int64 // the writer's commits; nil for readers
 }
 
@@ -128,7 +129,20 @@ func (p *pgConn) ExecContext(ctx context.Context, q string, args []driver.NamedV
 }
 
 func (p *pgConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	return p.pgBase.QueryContext(ctx, Rebind(q), args)
+	rows, err := p.pgBase.QueryContext(ctx, Rebind(q), args)
+	if err != nil && p.c.readOnly && p.closed() {
+		// A read on a connection the server closed (it restarted): a
+		// read-only session changed nothing, so database/sql may try it
+		// again on another connection.
+		return nil, driver.ErrBadConn
+	}
+	return rows, err
+}
+
+// closed reports whether the server closed the connection.
+func (p *pgConn) closed() bool {
+	c, ok := p.pgBase.(interface{ Conn() *pgx.Conn })
+	return ok && c.Conn().IsClosed()
 }
 
 func (p *pgConn) Begin() (driver.Tx, error) {
@@ -143,6 +157,9 @@ func (p *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 	if p.c.writer {
 		if _, err := p.pgBase.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: int64(WriteLockKey)}}); err != nil {
 			tx.Rollback()
+			if p.closed() { // nothing written yet: begin again on a new connection
+				return nil, driver.ErrBadConn
+			}
 			return nil, fmt.Errorf("take the write lock: %w", err)
 		}
 	}
