@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,19 +36,24 @@ const (
 // fleet is what the simulated agents share: where the controller is, what
 // they send, and the counters the bench reads.
 type fleet struct {
-	url   string // ws://host:port/agent/v1/ws
+	urls  []string // ws://host:port/agent/v1/ws of each controller replica
 	panel protocol.Panel
 	png   []byte        // the screenshot every agent sends
 	gate  chan struct{} // bounds dials in flight (the listen backlog is 4,096)
 	start time.Time
+
+	// playEvery > 0: each agent holding an urgent notice makes a
+	// proof-of-play record of it this often, until playStop.
+	playEvery time.Duration
+	playStop  atomic.Bool
 
 	drops  atomic.Int64 // links that ended without being cut on purpose
 	errMu  sync.Mutex
 	errors map[string]int // why links dropped or dials failed, counted
 }
 
-func newFleet(url string, panel protocol.Panel, png []byte, dials int) *fleet {
-	return &fleet{url: url, panel: panel, png: png, gate: make(chan struct{}, dials), start: time.Now(), errors: map[string]int{}}
+func newFleet(urls []string, panel protocol.Panel, png []byte, dials int) *fleet {
+	return &fleet{urls: urls, panel: panel, png: png, gate: make(chan struct{}, dials), start: time.Now(), errors: map[string]int{}}
 }
 
 func (f *fleet) noteError(err error) {
@@ -81,6 +87,23 @@ type agent struct {
 	noticeBytes         int
 	refused             error // why the controller will not take the credential
 	sessions, planCount int   // welcomes and plans received
+	plan                *protocol.Plan
+
+	// Replicas: cur is the index in f.urls to dial next, on that of the
+	// live link (-1: none). After a link that was up ends (dropAt, from
+	// dropFrom), movedAt is the first welcome from another replica and
+	// settledAt the moment the agent held the plan that replica serves:
+	// the welcome (the hello said the revision held) or the ack of the
+	// plan that followed it.
+	cur, on                     int
+	dropFrom                    int
+	dropAt, movedAt, settledAt  time.Time
+
+	// Proof of play: records made, and the batches sent and not yet acked
+	// by message id (resent on the next link, as the agent's journal is).
+	playSeq int
+	played  []string
+	pending map[string][]protocol.PlayRecord
 }
 
 // run keeps the agent's link up until ctx ends, as agent/internal/link does.
@@ -104,13 +127,22 @@ func (a *agent) run(ctx context.Context) {
 			a.mu.Lock()
 			cut := a.cut
 			a.cut = false
+			a.dropAt, a.dropFrom = time.Now(), a.on
+			a.on = -1
+			a.cur = a.move(a.cur)
 			a.mu.Unlock()
 			if !cut {
 				a.f.drops.Add(1)
 				a.f.noteError(err)
 			}
-		} else if err != nil {
-			a.f.noteError(err)
+		} else {
+			if err != nil {
+				a.f.noteError(err)
+			}
+			// A failed dial: the next in turn, so that every one is tried.
+			a.mu.Lock()
+			a.cur = (a.cur + 1) % len(a.f.urls)
+			a.mu.Unlock()
 		}
 		attempt++
 		t := time.NewTimer(backoff(attempt))
@@ -121,6 +153,21 @@ func (a *agent) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// move picks the controller to dial after a link that was up dropped, as
+// agent/internal/link does: any other, at random, so that the agents of a
+// replica that died spread over the others.
+func (a *agent) move(cur int) int {
+	n := len(a.f.urls)
+	if n == 1 {
+		return cur
+	}
+	j := rand.IntN(n - 1)
+	if j >= cur {
+		j++
+	}
+	return j
 }
 
 // backoff is link.Backoff: exponential from minBackoff, capped, half of it
@@ -156,6 +203,10 @@ func (a *agent) session(ctx context.Context) (bool, error) {
 
 	a.mu.Lock()
 	a.ws, a.welcomeAt, a.sessions = ws, time.Now(), a.sessions+1
+	a.on = a.cur
+	if !a.dropAt.IsZero() && a.on != a.dropFrom && !a.movedAt.After(a.dropAt) {
+		a.movedAt, a.settledAt = a.welcomeAt, a.welcomeAt
+	}
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
@@ -192,7 +243,10 @@ func (a *agent) dial(ctx context.Context) (*websocket.Conn, protocol.Welcome, er
 	nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.local}, Timeout: 10 * time.Second}
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, NetDialContext: nd.DialContext}
 	header := http.Header{"Authorization": {"Bearer " + a.credential}}
-	ws, resp, err := d.DialContext(ctx, a.f.url, header)
+	a.mu.Lock()
+	url := a.f.urls[a.cur]
+	a.mu.Unlock()
+	ws, resp, err := d.DialContext(ctx, url, header)
 	if err != nil {
 		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
 			return nil, w, errRefused{resp.Status}
@@ -295,7 +349,15 @@ func (a *agent) handle(ws *websocket.Conn, data []byte) error {
 			return a.send(ws, protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
 		}
 		return nil
-	case protocol.TypeAck, protocol.TypeError:
+	case protocol.TypeAck:
+		var ack protocol.Ack
+		if protocol.DecodeBody(env, &ack) == nil {
+			a.mu.Lock()
+			delete(a.pending, ack.Ref)
+			a.mu.Unlock()
+		}
+		return nil
+	case protocol.TypeError:
 		return nil
 	case protocol.TypeCommand:
 		var c protocol.Command
@@ -338,8 +400,11 @@ func (a *agent) onPlan(ws *websocket.Conn, env protocol.Envelope, at time.Time, 
 	if fresh && !a.watchFrom.IsZero() && a.noticeAt.IsZero() && !at.Before(a.watchFrom) {
 		a.noticeAt, a.noticeAck, a.noticeBytes = at, acked, size
 	}
-	a.entries, a.rev, a.planAt = entries, m.Plan.Revision, at
+	a.entries, a.rev, a.planAt, a.plan = entries, m.Plan.Revision, at, &m.Plan
 	a.planCount++
+	if a.movedAt.After(a.dropAt) && !a.welcomeAt.Before(a.movedAt) {
+		a.settledAt = acked
+	}
 	return nil
 }
 
@@ -358,6 +423,13 @@ func (a *agent) reports(ctx context.Context, ws *websocket.Conn, interval time.D
 	defer shot.Stop()
 	defer sync.Stop()
 	go a.syncClock(ctx, ws, firstBurst)
+	a.resend(ws)
+	var play <-chan time.Time
+	if a.f.playEvery > 0 {
+		t := time.NewTicker(a.f.playEvery)
+		defer t.Stop()
+		play = t.C
+	}
 	var seq int64
 	for {
 		select {
@@ -372,6 +444,8 @@ func (a *agent) reports(ctx context.Context, ws *websocket.Conn, interval time.D
 			a.send(ws, protocol.TypeScreenshot, protocol.Screenshot{At: time.Now().UTC(), PNG: a.f.png})
 		case <-sync.C:
 			go a.syncClock(ctx, ws, burst)
+		case <-play:
+			a.play(ws)
 		}
 	}
 }
@@ -418,4 +492,74 @@ func (a *agent) cutLink() {
 		a.cut = true
 		a.ws.UnderlyingConn().Close()
 	}
+}
+
+// play makes a proof-of-play record of the urgent notice the agent's plan
+// holds, for the second before now, and sends it.
+func (a *agent) play(ws *websocket.Conn) {
+	if a.f.playStop.Load() {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.plan == nil || a.ws != ws {
+		return
+	}
+	now := time.Now()
+	for _, e := range a.plan.Entries {
+		if e.NotBefore == nil {
+			continue
+		}
+		i := slices.IndexFunc(a.plan.Playlists, func(p protocol.Playlist) bool { return p.ID == e.Playlist })
+		if i < 0 || len(a.plan.Playlists[i].Items) == 0 {
+			continue
+		}
+		it := a.plan.Playlists[i].Items[0]
+		start := now.Add(-time.Second)
+		start = latestOf(start, *e.NotBefore, a.plan.Generated, a.planAt)
+		if !start.Before(now) {
+			return
+		}
+		a.playSeq++
+		r := protocol.PlayRecord{ID: fmt.Sprintf("%s-%d", a.name, a.playSeq), Display: a.display, PlanRevision: a.plan.Revision,
+			Entry: e.ID, Item: it.ID, Media: it.Media, Campaign: it.Campaign, Start: start.UTC(), End: now.UTC()}
+		a.played = append(a.played, r.ID)
+		a.sendRecords(ws, []protocol.PlayRecord{r})
+		return
+	}
+}
+
+// resend sends the batches a link that ended left unacked again, as the
+// agent's journal does on the next link.
+func (a *agent) resend(ws *websocket.Conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ws != ws {
+		return
+	}
+	old := a.pending
+	a.pending = nil
+	for _, recs := range old {
+		a.sendRecords(ws, recs)
+	}
+}
+
+// sendRecords sends a batch and keeps it until acked. Called with a.mu held.
+func (a *agent) sendRecords(ws *websocket.Conn, recs []protocol.PlayRecord) {
+	if a.pending == nil {
+		a.pending = map[string][]protocol.PlayRecord{}
+	}
+	id := protocol.NewID()
+	a.pending[id] = recs
+	_ = send(ws, id, protocol.TypePlayRecords, protocol.PlayRecords{Records: recs})
+}
+
+func latestOf(ts ...time.Time) time.Time {
+	var t time.Time
+	for _, x := range ts {
+		if x.After(t) {
+			t = x
+		}
+	}
+	return t
 }

@@ -65,6 +65,9 @@ type config struct {
 	keep   bool
 	wait   time.Duration
 	pprof  string
+
+	replicas  int           // > 1: that many controllers on PostgreSQL and NATS (runReplicas)
+	playEvery time.Duration // replicas: a proof-of-play record per agent this often
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -79,11 +82,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
 	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the connect's first 5 s to FILE.connect, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
+	fs.IntVar(&c.replicas, "replicas", 1, "controller replicas: more than 1 runs them on one PostgreSQL database and one NATS server, the agents spread over them, and measures a change through the first and the failover when the last is killed (no peers)")
+	fs.DurationVar(&c.playEvery, "play-every", 5*time.Second, "with -replicas: how often each agent makes a proof-of-play record")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.agents < 1 || c.idle <= 0 || c.dials < 1 {
-		fmt.Fprintln(stderr, "loadgen: -agents, -idle and -dials must be positive")
+	if c.agents < 1 || c.idle <= 0 || c.dials < 1 || c.replicas < 1 || c.playEvery <= 0 {
+		fmt.Fprintln(stderr, "loadgen: -agents, -idle, -dials, -replicas and -play-every must be positive")
 		return 2
 	}
 	if err := c.check(); err != nil {
@@ -145,6 +150,9 @@ type bench struct {
 	agents    []*agent
 
 	result panoResult
+	cleanups      []func() // run by stop, last first, after the processes end
+	replicaResult replicaResult
+
 	// afterNotice, if set, runs once every agent has the urgent notice,
 	// before the reconnect storm (the test checks the controller's side).
 	afterNotice func(appr *apiclient.Client) error
@@ -173,6 +181,9 @@ func (b *bench) run() error {
 	}
 	if err := b.binaries(); err != nil {
 		return err
+	}
+	if b.cfg.replicas > 1 {
+		return b.runReplicas()
 	}
 	if err := b.runPano(); err != nil {
 		return err
@@ -203,7 +214,7 @@ func (b *bench) binaries() error {
 		b.ctlBin = filepath.Join(b.dir, "pano-controller")
 		ts = append(ts, target{b.ctlBin, "./controller", "1"})
 	}
-	if slices.Contains(b.cfg.peerList(), "gorilla-hub") {
+	if slices.Contains(b.cfg.peerList(), "gorilla-hub") && b.cfg.replicas == 1 {
 		ts = append(ts, target{filepath.Join(b.dir, "gorillahub"), "./controller/internal/loadgen/gorillahub", "0"})
 	}
 	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
@@ -294,7 +305,14 @@ func (b *bench) stop() {
 		b.ctl.Stop()
 	}
 	for _, p := range b.procs {
-		p.Stop()
+		select {
+		case <-p.Done: // killed
+		default:
+			p.Stop()
+		}
+	}
+	for i := len(b.cleanups) - 1; i >= 0; i-- {
+		b.cleanups[i]()
 	}
 	if b.dir != "" {
 		if b.cfg.keep {
@@ -328,7 +346,7 @@ func (b *bench) runPano() error {
 		return err
 	}
 
-	f := newFleet("ws"+strings.TrimPrefix(b.api, "http")+protocol.Path, panel, screenshotPNG(), b.cfg.dials)
+	f := newFleet([]string{"ws" + strings.TrimPrefix(b.api, "http") + protocol.Path}, panel, screenshotPNG(), b.cfg.dials)
 	for _, a := range b.agents {
 		a.f = f
 	}

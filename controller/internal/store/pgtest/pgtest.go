@@ -76,6 +76,32 @@ func Stop() {
 	}
 }
 
+// Server is a cluster started outside a test, by a program of its own (the
+// load generator's replicas): the same server, files and settings as a
+// test's. Stop it when done; a program that dies leaves none running (the
+// server gets SIGQUIT when its parent goes).
+type Server struct{ c *cluster }
+
+// StartServer starts a cluster in a new temporary directory.
+func StartServer() (*Server, error) {
+	c, err := start()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{c}, nil
+}
+
+// CreateDatabase makes an empty database and returns its address.
+func (s *Server) CreateDatabase(name string) (string, error) {
+	if _, err := s.c.admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	return s.c.URL(name), nil
+}
+
+// Stop stops the server and removes its files.
+func (s *Server) Stop() { s.c.stop() }
+
 type cluster struct {
 	dir   string // data in dir/data, the socket in dir
 	proc  *exec.Cmd
