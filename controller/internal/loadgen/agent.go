@@ -95,9 +95,9 @@ type agent struct {
 	// settledAt the moment the agent held the plan that replica serves:
 	// the welcome (the hello said the revision held) or the ack of the
 	// plan that followed it.
-	cur, on                     int
-	dropFrom                    int
-	dropAt, movedAt, settledAt  time.Time
+	cur, on                    int
+	dropFrom                   int
+	dropAt, movedAt, settledAt time.Time
 
 	// Proof of play: records made, and the batches sent and not yet acked
 	// by message id (resent on the next link, as the agent's journal is).

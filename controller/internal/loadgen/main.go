@@ -149,7 +149,7 @@ type bench struct {
 	wg        sync.WaitGroup
 	agents    []*agent
 
-	result panoResult
+	result        panoResult
 	cleanups      []func() // run by stop, last first, after the processes end
 	replicaResult replicaResult
 
