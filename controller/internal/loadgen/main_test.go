@@ -26,17 +26,15 @@ func TestLoadgenSmall(t *testing.T) {
 			// The ack is recorded after it is read: wait for it, boundedly.
 			deadline := time.Now().Add(30 * time.Second)
 			for {
-				if err := appr.Call("GET", fmt.Sprintf("/displays/%d/plan", a.display), nil, &p); err != nil {
+				if err := appr.Call("GET", fmt.Sprintf("/displays/%d/plan", a.Display), nil, &p); err != nil {
 					return err
 				}
-				a.mu.Lock()
-				rev := a.rev
-				a.mu.Unlock()
+				rev := a.Snapshot().Rev
 				if p.AckedRevision == rev && p.Revision == rev {
 					break
 				}
 				if time.Now().After(deadline) {
-					return fmt.Errorf("display %s: plan %d, acked %d, the agent holds %d", a.name, p.Revision, p.AckedRevision, rev)
+					return fmt.Errorf("display %s: plan %d, acked %d, the agent holds %d", a.Name, p.Revision, p.AckedRevision, rev)
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -58,8 +56,8 @@ func TestLoadgenSmall(t *testing.T) {
 		}
 	}
 	for _, a := range b.agents {
-		if a.sessions < 2 || a.noticeAt.IsZero() {
-			t.Errorf("agent %s: %d sessions (want 2: before and after the storm), notice at %v", a.name, a.sessions, a.noticeAt)
+		if s := a.Snapshot(); s.Sessions < 2 || s.NoticeAt.IsZero() {
+			t.Errorf("agent %s: %d sessions (want 2: before and after the storm), notice at %v", a.Name, s.Sessions, s.NoticeAt)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/controller/internal/childproc"
+	"github.com/pano-signage/pano/controller/internal/simagent"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 	"github.com/pano-signage/pano/protocol"
@@ -121,25 +122,22 @@ func (b *bench) runReplicas() error {
 	for i := range urls {
 		wsURLs[i] = urls[i] + protocol.Path
 	}
-	f := newFleet(wsURLs, panel, screenshotPNG(), b.cfg.dials)
-	f.playEvery = b.cfg.playEvery
-	for i, a := range b.agents {
-		a.f, a.cur, a.on = f, i%n, -1
-	}
+	f := simagent.NewFleet(wsURLs, panel, screenshotPNG(), b.cfg.dials)
+	f.PlayEvery = b.cfg.playEvery
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	t0 := time.Now()
-	for _, a := range b.agents {
+	for i, a := range b.agents {
 		b.wg.Add(1)
-		go func() { defer b.wg.Done(); a.run(ctx) }()
+		go func() { defer b.wg.Done(); a.Run(ctx, f, i%n) }()
 	}
-	if left, err := b.waitAll("connect", t0, func(a *agent) bool { return a.welcomeAt.After(t0) }, func(a *agent) time.Time { return a.welcomeAt }, 0); err != nil || left > 0 {
+	if left, err := b.waitAll("connect", t0, func(s simagent.State) bool { return s.WelcomeAt.After(t0) }, func(s simagent.State) time.Time { return s.WelcomeAt }, 0); err != nil || left > 0 {
 		return errors.Join(err, fmt.Errorf("%d agents did not connect", left))
 	}
-	if _, err := b.waitAll("first plan", t0, func(a *agent) bool { return a.planCount > 0 }, func(a *agent) time.Time { return a.planAt }, 15*time.Second); err != nil {
+	if _, err := b.waitAll("first plan", t0, func(s simagent.State) bool { return s.PlanCount > 0 }, func(s simagent.State) time.Time { return s.PlanAt }, 15*time.Second); err != nil {
 		return err
 	}
-	b.logf("%d agents connected over %d replicas in %.2f s", len(b.agents), n, latest(b.agents, func(a *agent) time.Time { return a.welcomeAt }).Sub(t0).Seconds())
+	b.logf("%d agents connected over %d replicas in %.2f s", len(b.agents), n, latest(b.agents, func(s simagent.State) time.Time { return s.WelcomeAt }).Sub(t0).Seconds())
 
 	// The change, through A.
 	appr := apiclient.New(b.api, 60*time.Second)
@@ -147,28 +145,24 @@ func (b *bench) runReplicas() error {
 		return err
 	}
 	tn := time.Now()
-	revs0 := map[*agent]int{}
+	revs0 := map[*simagent.Agent]int{}
 	for _, a := range b.agents {
-		a.mu.Lock()
-		a.watchFrom = tn
-		revs0[a] = a.planCount
-		a.mu.Unlock()
+		a.Watch(tn)
+		revs0[a] = a.Snapshot().PlanCount
 	}
 	if err := appr.Call("POST", "/urgent-notices", map[string]any{
 		"text": "Thông báo khẩn: ba bản sao", "minutes": 30, "every_display": true,
 	}, nil); err != nil {
 		return fmt.Errorf("urgent notice: %w", err)
 	}
-	if left, err := b.waitAll("urgent notice", tn, func(a *agent) bool { return !a.noticeAt.IsZero() },
-		func(a *agent) time.Time { return a.noticeAt }, 30*time.Second); err != nil || left > 0 {
+	if left, err := b.waitAll("urgent notice", tn, func(s simagent.State) bool { return !s.NoticeAt.IsZero() },
+		func(s simagent.State) time.Time { return s.NoticeAt }, 30*time.Second); err != nil || left > 0 {
 		return errors.Join(err, fmt.Errorf("%d agents did not get the urgent notice", left))
 	}
 	var r replicaResult
 	var change []float64
 	for _, a := range b.agents {
-		a.mu.Lock()
-		change = append(change, ms(a.noticeAt.Sub(tn)))
-		a.mu.Unlock()
+		change = append(change, ms(a.Snapshot().NoticeAt.Sub(tn)))
 	}
 	slices.Sort(change)
 	r.changeMax, r.changeP50 = change[len(change)-1], pct(change, 50)
@@ -176,19 +170,17 @@ func (b *bench) runReplicas() error {
 	// Proof of play for two rounds, then the kill.
 	time.Sleep(2*b.cfg.playEvery + time.Second)
 	r.killed = n - 1
-	var victims []*agent
+	var victims []*simagent.Agent
 	for _, a := range b.agents {
-		a.mu.Lock()
-		if a.on == r.killed {
+		if a.Snapshot().On == r.killed {
 			victims = append(victims, a)
 		}
-		a.mu.Unlock()
 	}
 	r.failoverAgents = len(victims)
 	tk := time.Now()
 	ctls[r.killed].Kill()
 	b.logf("replica %c killed (SIGKILL) holding %d agents", 'A'+r.killed, len(victims))
-	moved := func(a *agent) bool { return a.movedAt.After(tk) }
+	moved := func(s simagent.State) bool { return s.MovedAt.After(tk) }
 	if left, err := b.waitSome(victims, "failover", tk, moved); err != nil || left > 0 {
 		return errors.Join(err, fmt.Errorf("%d agents of the killed replica not back on another", left))
 	}
@@ -200,12 +192,11 @@ func (b *bench) runReplicas() error {
 	var own []float64
 	last := tk
 	for _, a := range victims {
-		a.mu.Lock()
-		own = append(own, a.settledAt.Sub(a.dropAt).Seconds())
-		if a.settledAt.After(last) {
-			last = a.settledAt
+		s := a.Snapshot()
+		own = append(own, s.SettledAt.Sub(s.DropAt).Seconds())
+		if s.SettledAt.After(last) {
+			last = s.SettledAt
 		}
-		a.mu.Unlock()
 	}
 	slices.Sort(own)
 	r.failover, r.failoverP50 = last.Sub(tk).Seconds(), pct(own, 50)
@@ -213,12 +204,10 @@ func (b *bench) runReplicas() error {
 	// Records: a round more on the survivors, then stop making them and
 	// wait for every batch to be acked.
 	time.Sleep(b.cfg.playEvery + time.Second)
-	f.playStop.Store(true)
+	f.PlayStop.Store(true)
 	r.unacked = b.waitAcked()
 	for _, a := range b.agents {
-		a.mu.Lock()
-		r.revisions = max(r.revisions, a.planCount-revs0[a])
-		a.mu.Unlock()
+		r.revisions = max(r.revisions, a.Snapshot().PlanCount-revs0[a])
 	}
 	if err := b.countRecords(appr, &r); err != nil {
 		return err
@@ -233,40 +222,38 @@ func (b *bench) runReplicas() error {
 		line += fmt.Sprintf(" unacked_records=%d", r.unacked)
 	}
 	fmt.Fprintln(b.out, line)
-	b.logf("plans per display from the notice on: at most %d; why links ended or dials failed: %s", r.revisions, f.errorSummary())
+	b.logf("plans per display from the notice on: at most %d; why links ended or dials failed: %s", r.revisions, f.ErrorSummary())
 	b.replicaResult = r
 	return nil
 }
 
 // waitSome is waitAll over some agents, with no quiet window.
-func (b *bench) waitSome(some []*agent, what string, from time.Time, done func(*agent) bool) (int, error) {
+func (b *bench) waitSome(some []*simagent.Agent, what string, from time.Time, done func(simagent.State) bool) (int, error) {
 	all := b.agents
 	b.agents = some
 	defer func() { b.agents = all }()
-	return b.waitAll(what, from, done, func(*agent) time.Time { return from }, 0)
+	return b.waitAll(what, from, done, func(simagent.State) time.Time { return from }, 0)
 }
 
 // checkPlans waits until, for every agent given, the API (on A) says the
 // display's plan is the revision the agent holds and its agent acked it.
-func (b *bench) checkPlans(c *apiclient.Client, some []*agent) error {
+func (b *bench) checkPlans(c *apiclient.Client, some []*simagent.Agent) error {
 	deadline := time.Now().Add(b.cfg.wait)
-	return b.each(some, func(a *agent) error {
+	return b.each(some, func(a *simagent.Agent) error {
 		for {
 			var p struct {
 				Revision      int64 `json:"revision"`
 				AckedRevision int64 `json:"acked_revision"`
 			}
-			if err := c.Call("GET", fmt.Sprintf("/displays/%d/plan", a.display), nil, &p); err != nil {
+			if err := c.Call("GET", fmt.Sprintf("/displays/%d/plan", a.Display), nil, &p); err != nil {
 				return err
 			}
-			a.mu.Lock()
-			rev := a.rev
-			a.mu.Unlock()
+			rev := a.Snapshot().Rev
 			if p.Revision == rev && p.AckedRevision == rev {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("display %s: plan %d, acked %d, the agent holds %d", a.name, p.Revision, p.AckedRevision, rev)
+				return fmt.Errorf("display %s: plan %d, acked %d, the agent holds %d", a.Name, p.Revision, p.AckedRevision, rev)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -280,11 +267,7 @@ func (b *bench) waitAcked() int {
 	for {
 		left := 0
 		for _, a := range b.agents {
-			a.mu.Lock()
-			for _, recs := range a.pending {
-				left += len(recs)
-			}
-			a.mu.Unlock()
+			left += a.Snapshot().Pending
 		}
 		if left == 0 || time.Now().After(deadline) {
 			return left
@@ -297,20 +280,19 @@ func (b *bench) waitAcked() int {
 // compares them with what its agent made.
 func (b *bench) countRecords(c *apiclient.Client, r *replicaResult) error {
 	var mu sync.Mutex
-	return b.each(b.agents, func(a *agent) error {
+	return b.each(b.agents, func(a *simagent.Agent) error {
 		var out struct {
 			Items []protocol.PlayRecord `json:"items"`
 		}
-		if err := c.Call("GET", fmt.Sprintf("/play-records?display_id=%d&limit=10000", a.display), nil, &out); err != nil {
+		if err := c.Call("GET", fmt.Sprintf("/play-records?display_id=%d&limit=10000", a.Display), nil, &out); err != nil {
 			return err
 		}
-		a.mu.Lock()
+		played := a.Played()
 		made := map[string]bool{}
-		for _, id := range a.played {
+		for _, id := range played {
 			made[id] = true
 		}
-		n := len(a.played)
-		a.mu.Unlock()
+		n := len(played)
 		lost, extra := len(made), 0
 		for _, rec := range out.Items {
 			if made[rec.ID] {
@@ -331,8 +313,8 @@ func (b *bench) countRecords(c *apiclient.Client, r *replicaResult) error {
 }
 
 // each runs f for every agent given, 8 at a time; the first error wins.
-func (b *bench) each(some []*agent, f func(*agent) error) error {
-	next := make(chan *agent)
+func (b *bench) each(some []*simagent.Agent, f func(*simagent.Agent) error) error {
+	next := make(chan *simagent.Agent)
 	errs := make(chan error, 8)
 	var wg sync.WaitGroup
 	for range 8 {
