@@ -90,9 +90,10 @@ type Agent struct {
 
 	// Proof of play: records made, and the batches sent and not yet acked
 	// by message id (resent on the next link, as the agent's journal is).
-	playSeq int
-	played  []string
-	pending map[string][]protocol.PlayRecord
+	playSeq        int
+	played         []string
+	pending        map[string][]protocol.PlayRecord
+	refusedBatches [][]protocol.PlayRecord // answered with an error: sent again at the next round
 }
 
 // State is what an agent has seen, as Snapshot copies it.
@@ -127,14 +128,18 @@ func (a *Agent) Snapshot() State {
 	for _, recs := range a.pending {
 		s.Pending += len(recs)
 	}
+	for _, recs := range a.refusedBatches {
+		s.Pending += len(recs)
+	}
 	return s
 }
 
 // Watch makes the first plan with a new urgent entry after from the
-// notice (State.NoticeAt).
+// notice (State.NoticeAt), forgetting the one seen before.
 func (a *Agent) Watch(from time.Time) {
 	a.mu.Lock()
 	a.watchFrom = from
+	a.st.NoticeAt, a.st.NoticeAck, a.st.NoticeBytes = time.Time{}, time.Time{}, 0
 	a.mu.Unlock()
 }
 
@@ -406,6 +411,17 @@ func (a *Agent) handle(ws *websocket.Conn, data []byte) error {
 		}
 		return nil
 	case protocol.TypeError:
+		// A batch of records the controller could not store is sent
+		// again at the next round, as the agent's next upload does.
+		var e protocol.Error
+		if protocol.DecodeBody(env, &e) == nil {
+			a.mu.Lock()
+			if recs, ok := a.pending[e.Ref]; ok {
+				delete(a.pending, e.Ref)
+				a.refusedBatches = append(a.refusedBatches, recs)
+			}
+			a.mu.Unlock()
+		}
 		return nil
 	case protocol.TypeCommand:
 		var c protocol.Command
@@ -545,12 +561,17 @@ func (a *Agent) CutLink() {
 // play makes a proof-of-play record of the urgent notice the agent's plan
 // holds, for the second before now, and sends it.
 func (a *Agent) play(ws *websocket.Conn) {
-	if a.f.PlayStop.Load() {
-		return
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.plan == nil || a.ws != ws {
+	if a.ws != ws {
+		return
+	}
+	again := a.refusedBatches
+	a.refusedBatches = nil
+	for _, recs := range again {
+		a.sendRecords(ws, recs)
+	}
+	if a.plan == nil || a.f.PlayStop.Load() {
 		return
 	}
 	now := time.Now()
@@ -588,6 +609,11 @@ func (a *Agent) resend(ws *websocket.Conn) {
 	old := a.pending
 	a.pending = nil
 	for _, recs := range old {
+		a.sendRecords(ws, recs)
+	}
+	again := a.refusedBatches
+	a.refusedBatches = nil
+	for _, recs := range again {
 		a.sendRecords(ws, recs)
 	}
 }

@@ -214,8 +214,13 @@ func start() (*cluster, error) {
 func (c *cluster) run(bin string, cred *syscall.Credential) error {
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(c.dir, "data"),
 		"-k", c.dir, "-c", "listen_addresses=", "-c", "port=5432",
-		// A test's database is thrown away: durability buys nothing.
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		// A test's database is thrown away: no flush to disk. Commits
+		// still write their WAL to the kernel before they return
+		// (synchronous_commit on): a test that kills the server (Kill,
+		// Restart) as a crash would must find every committed row
+		// again, as on a real server; with it off the last commits'
+		// rows vanished (proof of play acked and then lost).
+		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
 	logs, err := cmd.StderrPipe()
