@@ -439,7 +439,7 @@ func callEventually(t *testing.T, c *client, method, path string, body any, want
 	t.Helper()
 	b, _ := json.Marshal(body)
 	deadline := time.Now().Add(changeBound)
-	for {
+	for attempt := 1; ; attempt++ {
 		req, _ := http.NewRequest(method, c.base+"/api/v1"+path, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-CSRF-Token", c.csrf)
@@ -450,8 +450,12 @@ func callEventually(t *testing.T, c *client, method, path string, body any, want
 			resp.Body.Close()
 		}
 		if status == want {
+			if attempt > 1 {
+				t.Logf("%s %s answered %d at attempt %d", method, path, want, attempt)
+			}
 			return
 		}
+		t.Logf("%s %s: %d %v", method, path, status, err)
 		if time.Now().After(deadline) {
 			t.Fatalf("%s %s: %d %v, want %d, for %v", method, path, status, err, want, changeBound)
 		}
