@@ -83,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
 	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the connect's first 5 s to FILE.connect, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
 	fs.IntVar(&c.replicas, "replicas", 1, "controller replicas: more than 1 runs them on one PostgreSQL database and one NATS server, the agents spread over them, and measures a change through the first and the failover when the last is killed (no peers)")
-	fs.DurationVar(&c.playEvery, "play-every", 5*time.Second, "with -replicas: how often each agent makes a proof-of-play record")
+	fs.DurationVar(&c.playEvery, "play-every", 20*time.Second, "with -replicas: how often each agent makes a proof-of-play record and sends it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

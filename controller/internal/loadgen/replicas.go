@@ -43,7 +43,8 @@ type replicaResult struct {
 //
 // change_all: an urgent notice for every display saved through replica A,
 // until every agent on every replica has the plan that carries it. Then
-// the agents make a proof-of-play record every -play-every; the last
+// the agents make a proof-of-play record every -play-every (a real agent
+// uploads every 5 s what it played; an item lasts 10 s or more); the last
 // replica is killed (SIGKILL): failover is until every agent it held is
 // welcomed by another and holds the plan that one serves (acked, or named
 // in its hello). Then the records made are looked up through the API:
@@ -124,6 +125,9 @@ func (b *bench) runReplicas() error {
 	}
 	f := simagent.NewFleet(wsURLs, panel, screenshotPNG(), b.cfg.dials)
 	f.PlayEvery = b.cfg.playEvery
+	// No records until the change is measured: their writes would
+	// compete with the plans'.
+	f.PlayStop.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	t0 := time.Now()
@@ -167,8 +171,9 @@ func (b *bench) runReplicas() error {
 	slices.Sort(change)
 	r.changeMax, r.changeP50 = change[len(change)-1], pct(change, 50)
 
-	// Proof of play for two rounds, then the kill.
-	time.Sleep(2*b.cfg.playEvery + time.Second)
+	// Proof of play for a round, then the kill.
+	f.PlayStop.Store(false)
+	time.Sleep(b.cfg.playEvery + 2*time.Second)
 	r.killed = n - 1
 	var victims []*simagent.Agent
 	for _, a := range b.agents {
@@ -203,7 +208,7 @@ func (b *bench) runReplicas() error {
 
 	// Records: a round more on the survivors, then stop making them and
 	// wait for every batch to be acked.
-	time.Sleep(b.cfg.playEvery + time.Second)
+	time.Sleep(b.cfg.playEvery + 2*time.Second)
 	f.PlayStop.Store(true)
 	r.unacked = b.waitAcked()
 	for _, a := range b.agents {
