@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
+	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 )
 
 // Twenty simulated agents enrol on a real controller, connect, take their
@@ -59,5 +60,24 @@ func TestLoadgenSmall(t *testing.T) {
 		if s := a.Snapshot(); s.Sessions < 2 || s.NoticeAt.IsZero() {
 			t.Errorf("agent %s: %d sessions (want 2: before and after the storm), notice at %v", a.Name, s.Sessions, s.NoticeAt)
 		}
+	}
+}
+
+// Thirty simulated agents over three replicas on PostgreSQL and NATS: the
+// replicas' line is printed, every agent of the killed replica came back,
+// and no record was lost or doubled.
+func TestLoadgenReplicasSmall(t *testing.T) {
+	pgtest.Cluster(t) // skips without PostgreSQL (fails under CI=true)
+	var out, log bytes.Buffer
+	b := &bench{cfg: config{agents: 30, idle: time.Second, dials: 8, wait: time.Minute, replicas: 3, playEvery: time.Second}, out: &out, log: &log}
+	err := b.run()
+	b.stop()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	t.Logf("\n%s%s", out.String(), log.String())
+	re := `(?m)^replicas=3 agents=30 change_all_max_ms=[0-9.]+ change_all_p50_ms=[0-9.]+ failover_s=[0-9.]+ failover_agents=10 failover_p50_s=[0-9.]+ records=[1-9][0-9]* lost_records=0 doubled_records=0$`
+	if !regexp.MustCompile(re).Match(out.Bytes()) {
+		t.Errorf("no line matching %s in:\n%s", re, out.String())
 	}
 }
