@@ -232,7 +232,13 @@ func TestThreeReplicasOnPostgreSQLAndNATS(t *testing.T) {
 	restartedAt := time.Now()
 
 	// A change after the restarts, through a replica that was not
-	// restarted, reaches every agent on the two left.
+	// restarted, reaches every agent on the two left, and the real ones'
+	// panels show it (not the notice before).
+	var before [2][]byte
+	for i, r := range reals {
+		frames := r.rx.waitPast(t, time.Now(), 5*time.Second)
+		before[i] = frames[len(frames)-1].slots
+	}
 	at = notice(live, "Hết mưa")
 	waitSims(t, sims, "holding the notice saved after PostgreSQL and NATS restarted", changeBound, func(s simagent.State) bool { return !s.NoticeAt.IsZero() })
 	t.Logf("a change %v after the restarts reached the 30 agents in %v", at.Sub(restartedAt).Round(time.Millisecond), latestSim(sims, func(s simagent.State) time.Time { return s.NoticeAt }).Sub(at).Round(time.Millisecond))
@@ -241,7 +247,18 @@ func TestThreeReplicasOnPostgreSQLAndNATS(t *testing.T) {
 			return slices.ContainsFunc(p.Entries, func(e protocol.Entry) bool { return e.NotBefore != nil && !e.NotBefore.Before(at.Add(-time.Second)) })
 		})
 	}
-	checkNoGap(t, reals[0].rx, killedAt)
+	for i, r := range reals {
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			frames := r.rx.waitPast(t, time.Now(), 5*time.Second)
+			if !bytes.Equal(frames[len(frames)-1].slots, before[i]) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s acknowledged the notice saved after the restarts, and its panel still shows the one before 5 s later", r.name)
+			}
+		}
+		checkNoGap(t, r.rx, killedAt)
+	}
 
 	// Proof of play: every record a simulated agent made, stored once.
 	fleet.PlayStop.Store(true)
