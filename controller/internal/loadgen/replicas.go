@@ -196,13 +196,16 @@ func (b *bench) runReplicas() error {
 	}
 	var own []float64
 	last := tk
+	var slowest simagent.State
 	for _, a := range victims {
 		s := a.Snapshot()
 		own = append(own, s.SettledAt.Sub(s.DropAt).Seconds())
 		if s.SettledAt.After(last) {
-			last = s.SettledAt
+			last, slowest = s.SettledAt, s
 		}
 	}
+	b.logf("failover: the last agent's link dropped %.2f s after the kill, it was welcomed by %c %.2f s after, and held the plan served there %.2f s after",
+		slowest.DropAt.Sub(tk).Seconds(), 'A'+max(0, slowest.On), slowest.MovedAt.Sub(tk).Seconds(), slowest.SettledAt.Sub(tk).Seconds())
 	slices.Sort(own)
 	r.failover, r.failoverP50 = last.Sub(tk).Seconds(), pct(own, 50)
 
