@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
 	"time"
@@ -10,6 +11,14 @@ import (
 	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 )
+
+// TestMain stops the PostgreSQL cluster TestLoadgenReplicasSmall's check
+// started, and removes its files.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 // Twenty simulated agents enrol on a real controller, connect, take their
 // plans, get an urgent notice and ack it (the controller records each
