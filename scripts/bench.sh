@@ -164,6 +164,16 @@ echo
 make -s build >/dev/null
 go run ./controller/internal/loadgen -bin bin -agents "${LOADGEN_AGENTS:-10000}" -wait 3m
 
+# Scale-out (issue 15): three controller replicas on one PostgreSQL (a
+# temporary cluster, as the tests start it) joined by NATS (embedded, with
+# JetStream), 15,000 simulated agents spread over them: an urgent notice
+# through A until every agent has it, then replica C killed (SIGKILL) until
+# its agents are on A and B holding the plan they serve, and the
+# proof-of-play records made against those stored (docs/SCALE-OUT.md).
+# About 2 minutes; REPLICAS_AGENTS=1500 for a quick look.
+echo
+go run ./controller/internal/loadgen -bin bin -replicas 3 -agents "${REPLICAS_AGENTS:-15000}" -peers "" -wait 3m
+
 # The dashboard (issue 9): the Màn hình page with 1,000 screens in headless
 # Chromium, against a controller of its own on a temporary database.
 echo

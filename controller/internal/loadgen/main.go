@@ -37,7 +37,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -51,6 +50,7 @@ import (
 
 	"github.com/pano-signage/pano/controller/internal/apiclient"
 	"github.com/pano-signage/pano/controller/internal/childproc"
+	"github.com/pano-signage/pano/controller/internal/simagent"
 	"github.com/pano-signage/pano/protocol"
 )
 
@@ -65,6 +65,9 @@ type config struct {
 	keep   bool
 	wait   time.Duration
 	pprof  string
+
+	replicas  int           // > 1: that many controllers on PostgreSQL and NATS (runReplicas)
+	playEvery time.Duration // replicas: a proof-of-play record per agent this often
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -79,11 +82,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, database)")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "longest wait for all agents to connect, or to get the notice")
 	fs.StringVar(&c.pprof, "pprof", "", "write a 3 s CPU profile of the controller around the urgent notice to this file, one of the connect's first 5 s to FILE.connect, one of the idle window to FILE.idle, and its heap and goroutines with every agent connected to FILE.heap and FILE.goroutine (serve --pprof)")
+	fs.IntVar(&c.replicas, "replicas", 1, "controller replicas: more than 1 runs them on one PostgreSQL database and one NATS server, the agents spread over them, and measures a change through the first and the failover when the last is killed (no peers)")
+	fs.DurationVar(&c.playEvery, "play-every", 20*time.Second, "with -replicas: how often each agent makes a proof-of-play record and sends it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.agents < 1 || c.idle <= 0 || c.dials < 1 {
-		fmt.Fprintln(stderr, "loadgen: -agents, -idle and -dials must be positive")
+	if c.agents < 1 || c.idle <= 0 || c.dials < 1 || c.replicas < 1 || c.playEvery <= 0 {
+		fmt.Fprintln(stderr, "loadgen: -agents, -idle, -dials, -replicas and -play-every must be positive")
 		return 2
 	}
 	if err := c.check(); err != nil {
@@ -142,9 +147,12 @@ type bench struct {
 	procs     []*childproc.Proc
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
-	agents    []*agent
+	agents    []*simagent.Agent
 
-	result panoResult
+	result        panoResult
+	cleanups      []func() // run by stop, last first, after the processes end
+	replicaResult replicaResult
+
 	// afterNotice, if set, runs once every agent has the urgent notice,
 	// before the reconnect storm (the test checks the controller's side).
 	afterNotice func(appr *apiclient.Client) error
@@ -173,6 +181,9 @@ func (b *bench) run() error {
 	}
 	if err := b.binaries(); err != nil {
 		return err
+	}
+	if b.cfg.replicas > 1 {
+		return b.runReplicas()
 	}
 	if err := b.runPano(); err != nil {
 		return err
@@ -203,7 +214,7 @@ func (b *bench) binaries() error {
 		b.ctlBin = filepath.Join(b.dir, "pano-controller")
 		ts = append(ts, target{b.ctlBin, "./controller", "1"})
 	}
-	if slices.Contains(b.cfg.peerList(), "gorilla-hub") {
+	if slices.Contains(b.cfg.peerList(), "gorilla-hub") && b.cfg.replicas <= 1 {
 		ts = append(ts, target{filepath.Join(b.dir, "gorillahub"), "./controller/internal/loadgen/gorillahub", "0"})
 	}
 	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
@@ -294,7 +305,14 @@ func (b *bench) stop() {
 		b.ctl.Stop()
 	}
 	for _, p := range b.procs {
-		p.Stop()
+		select {
+		case <-p.Done: // killed
+		default:
+			p.Stop()
+		}
+	}
+	for i := len(b.cleanups) - 1; i >= 0; i-- {
+		b.cleanups[i]()
 	}
 	if b.dir != "" {
 		if b.cfg.keep {
@@ -328,10 +346,7 @@ func (b *bench) runPano() error {
 		return err
 	}
 
-	f := newFleet("ws"+strings.TrimPrefix(b.api, "http")+protocol.Path, panel, screenshotPNG(), b.cfg.dials)
-	for _, a := range b.agents {
-		a.f = f
-	}
+	f := simagent.NewFleet([]string{"ws" + strings.TrimPrefix(b.api, "http") + protocol.Path}, panel, screenshotPNG(), b.cfg.dials)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	var connectProf chan error
@@ -343,7 +358,7 @@ func (b *bench) runPano() error {
 	t0 := time.Now()
 	for _, a := range b.agents {
 		b.wg.Add(1)
-		go func() { defer b.wg.Done(); a.run(ctx) }()
+		go func() { defer b.wg.Done(); a.Run(ctx, f, 0) }()
 	}
 	if connectProf != nil {
 		defer func() {
@@ -352,9 +367,9 @@ func (b *bench) runPano() error {
 			}
 		}()
 	}
-	welcomed := func(a *agent) time.Time { return a.welcomeAt }
+	welcomed := func(s simagent.State) time.Time { return s.WelcomeAt }
 	missing := map[string]int{}
-	left, err := b.waitAll("connect", t0, func(a *agent) bool { return a.welcomeAt.After(t0) }, welcomed, 0)
+	left, err := b.waitAll("connect", t0, func(s simagent.State) bool { return s.WelcomeAt.After(t0) }, welcomed, 0)
 	if err != nil {
 		return err
 	}
@@ -362,15 +377,15 @@ func (b *bench) runPano() error {
 	connectAll := latest(b.agents, welcomed).Sub(t0)
 	// A plan follows the welcome, or never (the controller logs why): wait
 	// until 15 s pass without one.
-	planned := func(a *agent) time.Time { return a.planAt }
-	if missing["plan"], err = b.waitAll("first plan", t0, func(a *agent) bool { return a.planCount > 0 }, planned, 15*time.Second); err != nil {
+	planned := func(s simagent.State) time.Time { return s.PlanAt }
+	if missing["plan"], err = b.waitAll("first plan", t0, func(s simagent.State) bool { return s.PlanCount > 0 }, planned, 15*time.Second); err != nil {
 		return err
 	}
 	b.logf("%d connected in %.2f s; %d hold a plan after %.2f s", len(b.agents)-missing["connect"], connectAll.Seconds(),
 		len(b.agents)-missing["plan"], latest(b.agents, planned).Sub(t0).Seconds())
 
 	// Idle: every agent connected and holding its plan, reporting.
-	drops0 := f.drops.Load()
+	drops0 := f.Drops.Load()
 	cpu0, err := cpuTicks(b.ctl.PID())
 	if err != nil {
 		return err
@@ -418,7 +433,7 @@ func (b *bench) runPano() error {
 	}
 	slices.Sort(samples)
 	rss1 := samples[len(samples)/2]
-	idleDrops := f.drops.Load() - drops0
+	idleDrops := f.Drops.Load() - drops0
 	b.logf("controller RSS: %d KiB with no agent, %d KiB (median; %d–%d) with %d", rss0, rss1, samples[0], samples[len(samples)-1], len(b.agents))
 
 	// An urgent notice to every display, sent by the demo's approver.
@@ -436,9 +451,7 @@ func (b *bench) runPano() error {
 	}
 	tn := time.Now()
 	for _, a := range b.agents {
-		a.mu.Lock()
-		a.watchFrom = tn
-		a.mu.Unlock()
+		a.Watch(tn)
 	}
 	if err := appr.Call("POST", "/urgent-notices", map[string]any{
 		"text": "Thông báo khẩn: load generator", "minutes": 30, "every_display": true,
@@ -446,8 +459,8 @@ func (b *bench) runPano() error {
 		return fmt.Errorf("urgent notice: %w", err)
 	}
 	apiMS := ms(time.Since(tn))
-	if _, err := b.waitAll("urgent notice", tn, func(a *agent) bool { return !a.noticeAt.IsZero() },
-		func(a *agent) time.Time { return a.noticeAt }, 30*time.Second); err != nil {
+	if _, err := b.waitAll("urgent notice", tn, func(s simagent.State) bool { return !s.NoticeAt.IsZero() },
+		func(s simagent.State) time.Time { return s.NoticeAt }, 30*time.Second); err != nil {
 		return err
 	}
 	if prof != nil {
@@ -458,15 +471,14 @@ func (b *bench) runPano() error {
 	}
 	var notice, applied []float64
 	for _, a := range b.agents {
-		a.mu.Lock()
-		if a.noticeAt.IsZero() {
+		s := a.Snapshot()
+		if s.NoticeAt.IsZero() {
 			missing["notice"]++
 		} else {
-			notice = append(notice, ms(a.noticeAt.Sub(tn)))
-			applied = append(applied, ms(a.noticeAck.Sub(tn)))
-			b.result.msgBytes = max(b.result.msgBytes, a.noticeBytes)
+			notice = append(notice, ms(s.NoticeAt.Sub(tn)))
+			applied = append(applied, ms(s.NoticeAck.Sub(tn)))
+			b.result.msgBytes = max(b.result.msgBytes, s.NoticeBytes)
 		}
-		a.mu.Unlock()
 	}
 	if len(notice) == 0 {
 		return errors.New("no agent got the urgent notice")
@@ -485,13 +497,13 @@ func (b *bench) runPano() error {
 	// The reconnect storm: every socket cut at once.
 	ts := time.Now()
 	for _, a := range b.agents {
-		a.cutLink()
+		a.CutLink()
 	}
-	if missing["storm"], err = b.waitAll("reconnect", ts, func(a *agent) bool { return a.welcomeAt.After(ts) }, welcomed, 0); err != nil {
+	if missing["storm"], err = b.waitAll("reconnect", ts, func(s simagent.State) bool { return s.WelcomeAt.After(ts) }, welcomed, 0); err != nil {
 		return err
 	}
 	storm := latest(b.agents, welcomed).Sub(ts)
-	drops := f.drops.Load()
+	drops := f.Drops.Load()
 
 	b.cancel()
 	b.wg.Wait()
@@ -511,24 +523,8 @@ func (b *bench) runPano() error {
 		}
 	}
 	fmt.Fprintln(b.out, line)
-	b.logf("drops: %d while idle %.0f s, %d in all; why links ended or dials failed: %s", idleDrops, b.cfg.idle.Seconds(), drops, f.errorSummary())
+	b.logf("drops: %d while idle %.0f s, %d in all; why links ended or dials failed: %s", idleDrops, b.cfg.idle.Seconds(), drops, f.ErrorSummary())
 	return nil
-}
-
-// errorSummary is the five commonest reasons links ended or dials failed.
-func (f *fleet) errorSummary() string {
-	f.errMu.Lock()
-	defer f.errMu.Unlock()
-	keys := slices.Collect(maps.Keys(f.errors))
-	slices.SortFunc(keys, func(x, y string) int { return f.errors[y] - f.errors[x] })
-	var out []string
-	for _, k := range keys[:min(5, len(keys))] {
-		out = append(out, fmt.Sprintf("%d× %s", f.errors[k], k))
-	}
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, "; ")
 }
 
 // waitAll waits until done holds for every agent (read under its lock),
@@ -536,23 +532,22 @@ func (f *fleet) errorSummary() string {
 // it (at says when one did) for that long. It returns how many are left.
 // It polls: the figures come from the agents' own timestamps, not from when
 // the wait ends.
-func (b *bench) waitAll(what string, from time.Time, done func(*agent) bool, at func(*agent) time.Time, quiet time.Duration) (int, error) {
+func (b *bench) waitAll(what string, from time.Time, done func(simagent.State) bool, at func(simagent.State) time.Time, quiet time.Duration) (int, error) {
 	deadline := from.Add(b.cfg.wait)
 	for {
 		left := 0
 		last := from
 		var refused error
 		for _, a := range b.agents {
-			a.mu.Lock()
-			if !done(a) {
+			s := a.Snapshot()
+			if !done(s) {
 				left++
-			} else if t := at(a); t.After(last) {
+			} else if t := at(s); t.After(last) {
 				last = t
 			}
-			if a.refused != nil {
-				refused = a.refused
+			if s.Refused != nil {
+				refused = s.Refused
 			}
-			a.mu.Unlock()
 		}
 		if left == 0 {
 			return 0, nil
@@ -569,14 +564,12 @@ func (b *bench) waitAll(what string, from time.Time, done func(*agent) bool, at 
 	}
 }
 
-func latest(agents []*agent, at func(*agent) time.Time) time.Time {
+func latest(agents []*simagent.Agent, at func(simagent.State) time.Time) time.Time {
 	var t time.Time
 	for _, a := range agents {
-		a.mu.Lock()
-		if x := at(a); x.After(t) {
+		if x := at(a.Snapshot()); x.After(t) {
 			t = x
 		}
-		a.mu.Unlock()
 	}
 	return t
 }
@@ -588,7 +581,7 @@ func (b *bench) enrol() error {
 	if err := tech.Login("technician"); err != nil {
 		return err
 	}
-	b.agents = make([]*agent, b.cfg.agents)
+	b.agents = make([]*simagent.Agent, b.cfg.agents)
 	errs := make(chan error, 8)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -627,7 +620,7 @@ func (b *bench) enrol() error {
 	return nil
 }
 
-func (b *bench) enrolOne(tech *apiclient.Client, i int) (*agent, error) {
+func (b *bench) enrolOne(tech *apiclient.Client, i int) (*simagent.Agent, error) {
 	name := fmt.Sprintf("lg-%05d", i)
 	var d struct{ ID int64 }
 	if err := tech.Call("POST", "/displays", map[string]any{"name": name, "width": panel.Width, "height": panel.Height, "profile": "virtual"}, &d); err != nil {
@@ -648,7 +641,7 @@ func (b *bench) enrolOne(tech *apiclient.Client, i int) (*agent, error) {
 	if out.Credential == "" || out.DisplayID != d.ID {
 		return nil, errors.New("enrol " + name + ": the answer holds no credential for the display")
 	}
-	return &agent{name: name, display: d.ID, credential: out.Credential, local: sourceIPs[i%len(sourceIPs)]}, nil
+	return &simagent.Agent{Name: name, Display: d.ID, Credential: out.Credential, Local: sourceIPs[i%len(sourceIPs)]}, nil
 }
 
 // screenshotPNG is a small valid PNG of the panel: a gradient, so that it

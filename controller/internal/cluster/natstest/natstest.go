@@ -22,11 +22,20 @@ func Start(tb testing.TB) (url string, stop func()) {
 // port of the server it stopped, so that clients find it again.
 func StartPort(tb testing.TB, port int) (url string, stop func()) {
 	tb.Helper()
+	return StartDir(tb, port, tb.TempDir())
+}
+
+// StartDir is StartPort keeping JetStream's files in dir: a test restarting
+// NATS gives the directory of the server it stopped too, so that its
+// streams and object stores (the replicas' asset files) are there again,
+// as a restarted nats-server -js finds them.
+func StartDir(tb testing.TB, port int, dir string) (url string, stop func()) {
+	tb.Helper()
 	s, err := server.NewServer(&server.Options{
 		Host:      "127.0.0.1",
 		Port:      port,
 		JetStream: true,
-		StoreDir:  tb.TempDir(),
+		StoreDir:  dir,
 		NoLog:     true,
 		NoSigs:    true,
 	})

@@ -76,6 +76,32 @@ func Stop() {
 	}
 }
 
+// Server is a cluster started outside a test, by a program of its own (the
+// load generator's replicas): the same server, files and settings as a
+// test's. Stop it when done; a program that dies leaves none running (the
+// server gets SIGQUIT when its parent goes).
+type Server struct{ c *cluster }
+
+// StartServer starts a cluster in a new temporary directory.
+func StartServer() (*Server, error) {
+	c, err := start()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{c}, nil
+}
+
+// CreateDatabase makes an empty database and returns its address.
+func (s *Server) CreateDatabase(name string) (string, error) {
+	if _, err := s.c.admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	return s.c.URL(name), nil
+}
+
+// Stop stops the server and removes its files.
+func (s *Server) Stop() { s.c.stop() }
+
 type cluster struct {
 	dir   string // data in dir/data, the socket in dir
 	proc  *exec.Cmd
@@ -188,9 +214,12 @@ func start() (*cluster, error) {
 func (c *cluster) run(bin string, cred *syscall.Credential) error {
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(c.dir, "data"),
 		"-k", c.dir, "-c", "listen_addresses=", "-c", "port=5432",
-		// A test's database is thrown away: what only a machine's crash
-		// would lose is not kept (fsync); a commit is written out before it
-		// returns, so that a server killed (Restart) loses nothing.
+		// A test's database is thrown away: no flush to disk. Commits
+		// still write their WAL to the kernel before they return
+		// (synchronous_commit on): a test that kills the server (Kill,
+		// Restart) as a crash would must find every committed row
+		// again, as on a real server; with it off the last commits'
+		// rows vanished (proof of play acked and then lost).
 		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}

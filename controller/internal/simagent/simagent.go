@@ -1,13 +1,21 @@
-package main
+// Package simagent holds simulated pano agents: each speaks protocol v1 as
+// pano-agent does (agent/internal/link, agent/internal/daemon) over its own
+// websocket, from its own loopback source address, without playing
+// anything. The load generator holds thousands of them on controllers
+// (make bench); the end-to-end tests a few dozen on replicas.
+package simagent
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,25 +40,30 @@ const (
 	maxBackoff         = 30 * time.Second
 )
 
-// fleet is what the simulated agents share: where the controller is, what
-// they send, and the counters the bench reads.
-type fleet struct {
-	url   string // ws://host:port/agent/v1/ws
+// Fleet is what the simulated agents share: where the controller is, what
+// they send, and the counters their caller reads.
+type Fleet struct {
+	urls  []string // ws://host:port/agent/v1/ws of each controller replica
 	panel protocol.Panel
 	png   []byte        // the screenshot every agent sends
 	gate  chan struct{} // bounds dials in flight (the listen backlog is 4,096)
 	start time.Time
 
-	drops  atomic.Int64 // links that ended without being cut on purpose
+	// PlayEvery > 0: each agent holding an urgent notice makes a
+	// proof-of-play record of it this often, until PlayStop.
+	PlayEvery time.Duration
+	PlayStop  atomic.Bool
+
+	Drops  atomic.Int64 // links that ended without being cut on purpose
 	errMu  sync.Mutex
 	errors map[string]int // why links dropped or dials failed, counted
 }
 
-func newFleet(url string, panel protocol.Panel, png []byte, dials int) *fleet {
-	return &fleet{url: url, panel: panel, png: png, gate: make(chan struct{}, dials), start: time.Now(), errors: map[string]int{}}
+func NewFleet(urls []string, panel protocol.Panel, png []byte, dials int) *Fleet {
+	return &Fleet{urls: urls, panel: panel, png: png, gate: make(chan struct{}, dials), start: time.Now(), errors: map[string]int{}}
 }
 
-func (f *fleet) noteError(err error) {
+func (f *Fleet) noteError(err error) {
 	f.errMu.Lock()
 	f.errors[err.Error()]++
 	f.errMu.Unlock()
@@ -59,32 +72,95 @@ func (f *fleet) noteError(err error) {
 // agent is one simulated pano-agent: enrolled with a code, holding a device
 // credential, speaking protocol v1 over its own websocket from its own
 // loopback source address.
-type agent struct {
-	f          *fleet
-	name       string
-	display    int64
-	credential string
-	local      net.IP
+type Agent struct {
+	Name       string
+	Display    int64
+	Credential string
+	Local      net.IP // the loopback address it dials from
 
+	f         *Fleet
 	mu        sync.Mutex // guards the fields below and writes to ws
 	ws        *websocket.Conn
-	cut       bool      // the bench closed the link on purpose (reconnect storm)
-	welcomeAt time.Time // the last welcome
-	rev       int64     // the plan held
-	planAt    time.Time // when the newest plan arrived
+	cut       bool // CutLink closed the link on purpose (reconnect storm)
+	st        State
 	entries   map[int64]bool
+	watchFrom time.Time
+	plan      *protocol.Plan
+	cur       int // the index in f.urls to dial next
+
+	// Proof of play: records made, and the batches sent and not yet acked
+	// by message id (resent on the next link, as the agent's journal is).
+	playSeq        int
+	played         []string
+	pending        map[string][]protocol.PlayRecord
+	refusedBatches [][]protocol.PlayRecord // answered with an error: sent again at the next round
+}
+
+// State is what an agent has seen, as Snapshot copies it.
+type State struct {
+	WelcomeAt time.Time // the last welcome
+	Rev       int64     // the plan held
+	PlanAt    time.Time // when the newest plan arrived
 	// The first plan carrying an urgent entry the previous plan did not
-	// have, after watchFrom: when it arrived, when its ack went out, its
-	// size on the wire.
-	watchFrom           time.Time
-	noticeAt, noticeAck time.Time
-	noticeBytes         int
-	refused             error // why the controller will not take the credential
-	sessions, planCount int   // welcomes and plans received
+	// have, after Watch: when it arrived, when its ack went out, its size
+	// on the wire.
+	NoticeAt, NoticeAck time.Time
+	NoticeBytes         int
+	Refused             error // why the controller will not take the credential
+	Sessions, PlanCount int   // welcomes and plans received
+
+	// Replicas: On is the index in the fleet's addresses of the live link
+	// (-1: none). After a link that was up ends (DropAt, from DropFrom),
+	// MovedAt is the first welcome from another replica and SettledAt the
+	// moment the agent held the plan that replica serves: the welcome (the
+	// hello said the revision held) or the ack of the plan that followed.
+	On, DropFrom               int
+	DropAt, MovedAt, SettledAt time.Time
+
+	Pending int // proof-of-play records sent and not acked
+}
+
+// Snapshot copies the agent's state.
+func (a *Agent) Snapshot() State {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.st
+	for _, recs := range a.pending {
+		s.Pending += len(recs)
+	}
+	for _, recs := range a.refusedBatches {
+		s.Pending += len(recs)
+	}
+	return s
+}
+
+// Watch makes the first plan with a new urgent entry after from the
+// notice (State.NoticeAt), forgetting the one seen before.
+func (a *Agent) Watch(from time.Time) {
+	a.mu.Lock()
+	a.watchFrom = from
+	a.st.NoticeAt, a.st.NoticeAck, a.st.NoticeBytes = time.Time{}, time.Time{}, 0
+	a.mu.Unlock()
+}
+
+// Played lists the ids of the proof-of-play records the agent made.
+func (a *Agent) Played() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.played)
+}
+
+// Run keeps the agent's link up until ctx ends, as agent/internal/link
+// does, dialling first the fleet's controller number first.
+func (a *Agent) Run(ctx context.Context, f *Fleet, first int) {
+	a.mu.Lock()
+	a.f, a.cur, a.st.On = f, first%len(f.urls), -1
+	a.mu.Unlock()
+	a.run(ctx)
 }
 
 // run keeps the agent's link up until ctx ends, as agent/internal/link does.
-func (a *agent) run(ctx context.Context) {
+func (a *Agent) run(ctx context.Context) {
 	attempt := 0
 	for ctx.Err() == nil {
 		connected, err := a.session(ctx)
@@ -94,7 +170,7 @@ func (a *agent) run(ctx context.Context) {
 		var refused errRefused
 		if errors.As(err, &refused) {
 			a.mu.Lock()
-			a.refused = err
+			a.st.Refused = err
 			a.mu.Unlock()
 			a.f.noteError(err)
 			return
@@ -104,13 +180,22 @@ func (a *agent) run(ctx context.Context) {
 			a.mu.Lock()
 			cut := a.cut
 			a.cut = false
+			a.st.DropAt, a.st.DropFrom = time.Now(), a.st.On
+			a.st.On = -1
+			a.cur = a.move(a.cur)
 			a.mu.Unlock()
 			if !cut {
-				a.f.drops.Add(1)
+				a.f.Drops.Add(1)
 				a.f.noteError(err)
 			}
-		} else if err != nil {
-			a.f.noteError(err)
+		} else {
+			if err != nil {
+				a.f.noteError(err)
+			}
+			// A failed dial: the next in turn, so that every one is tried.
+			a.mu.Lock()
+			a.cur = (a.cur + 1) % len(a.f.urls)
+			a.mu.Unlock()
 		}
 		attempt++
 		t := time.NewTimer(backoff(attempt))
@@ -121,6 +206,21 @@ func (a *agent) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// move picks the controller to dial after a link that was up dropped, as
+// agent/internal/link does: any other, at random, so that the agents of a
+// replica that died spread over the others.
+func (a *Agent) move(cur int) int {
+	n := len(a.f.urls)
+	if n == 1 {
+		return cur
+	}
+	j := rand.IntN(n - 1)
+	if j >= cur {
+		j++
+	}
+	return j
 }
 
 // backoff is link.Backoff: exponential from minBackoff, capped, half of it
@@ -139,7 +239,7 @@ type errRefused struct{ status string }
 func (e errRefused) Error() string { return "controller refused the credential: " + e.status }
 
 // session runs one connection; it reports whether hello was answered.
-func (a *agent) session(ctx context.Context) (bool, error) {
+func (a *Agent) session(ctx context.Context) (bool, error) {
 	select {
 	case a.f.gate <- struct{}{}:
 	case <-ctx.Done():
@@ -155,7 +255,11 @@ func (a *agent) session(ctx context.Context) (bool, error) {
 	defer stop()
 
 	a.mu.Lock()
-	a.ws, a.welcomeAt, a.sessions = ws, time.Now(), a.sessions+1
+	a.ws, a.st.WelcomeAt, a.st.Sessions = ws, time.Now(), a.st.Sessions+1
+	a.st.On = a.cur
+	if !a.st.DropAt.IsZero() && a.st.On != a.st.DropFrom && !a.st.MovedAt.After(a.st.DropAt) {
+		a.st.MovedAt, a.st.SettledAt = a.st.WelcomeAt, a.st.WelcomeAt
+	}
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
@@ -187,12 +291,15 @@ func (a *agent) session(ctx context.Context) (bool, error) {
 
 // dial opens the websocket from the agent's source address, says hello and
 // waits for the welcome.
-func (a *agent) dial(ctx context.Context) (*websocket.Conn, protocol.Welcome, error) {
+func (a *Agent) dial(ctx context.Context) (*websocket.Conn, protocol.Welcome, error) {
 	var w protocol.Welcome
-	nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.local}, Timeout: 10 * time.Second}
+	nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.Local}, Timeout: 10 * time.Second}
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, NetDialContext: nd.DialContext}
-	header := http.Header{"Authorization": {"Bearer " + a.credential}}
-	ws, resp, err := d.DialContext(ctx, a.f.url, header)
+	header := http.Header{"Authorization": {"Bearer " + a.Credential}}
+	a.mu.Lock()
+	url := a.f.urls[a.cur]
+	a.mu.Unlock()
+	ws, resp, err := d.DialContext(ctx, url, header)
 	if err != nil {
 		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
 			return nil, w, errRefused{resp.Status}
@@ -204,10 +311,10 @@ func (a *agent) dial(ctx context.Context) (*websocket.Conn, protocol.Welcome, er
 	}
 	ws.SetReadLimit(protocol.MaxMessageBytes)
 	a.mu.Lock()
-	rev := a.rev
+	rev := a.st.Rev
 	a.mu.Unlock()
 	if err := send(ws, protocol.NewID(), protocol.TypeHello, protocol.Hello{
-		Name: a.name, AgentVersion: "loadgen", Profile: "virtual", Panel: a.f.panel, PlanRevision: rev,
+		Name: a.Name, AgentVersion: "loadgen", Profile: "virtual", Panel: a.f.panel, PlanRevision: rev,
 	}); err != nil {
 		ws.Close()
 		return nil, w, err
@@ -269,7 +376,7 @@ func send(ws *websocket.Conn, id, typ string, body any) error {
 }
 
 // send writes one message on the live link, if any.
-func (a *agent) send(ws *websocket.Conn, typ string, body any) error {
+func (a *Agent) send(ws *websocket.Conn, typ string, body any) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ws != ws {
@@ -279,7 +386,7 @@ func (a *agent) send(ws *websocket.Conn, typ string, body any) error {
 }
 
 // handle answers one message from the controller as the agent does.
-func (a *agent) handle(ws *websocket.Conn, data []byte) error {
+func (a *Agent) handle(ws *websocket.Conn, data []byte) error {
 	at := time.Now()
 	env, err := protocol.Decode(data)
 	if err != nil {
@@ -295,7 +402,26 @@ func (a *agent) handle(ws *websocket.Conn, data []byte) error {
 			return a.send(ws, protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
 		}
 		return nil
-	case protocol.TypeAck, protocol.TypeError:
+	case protocol.TypeAck:
+		var ack protocol.Ack
+		if protocol.DecodeBody(env, &ack) == nil {
+			a.mu.Lock()
+			delete(a.pending, ack.Ref)
+			a.mu.Unlock()
+		}
+		return nil
+	case protocol.TypeError:
+		// A batch of records the controller could not store is sent
+		// again at the next round, as the agent's next upload does.
+		var e protocol.Error
+		if protocol.DecodeBody(env, &e) == nil {
+			a.mu.Lock()
+			if recs, ok := a.pending[e.Ref]; ok {
+				delete(a.pending, e.Ref)
+				a.refusedBatches = append(a.refusedBatches, recs)
+			}
+			a.mu.Unlock()
+		}
 		return nil
 	case protocol.TypeCommand:
 		var c protocol.Command
@@ -310,7 +436,7 @@ func (a *agent) handle(ws *websocket.Conn, data []byte) error {
 
 // onPlan decodes, validates and compiles the plan as the agent does before
 // it acks; it notes the first plan that brings a new urgent entry.
-func (a *agent) onPlan(ws *websocket.Conn, env protocol.Envelope, at time.Time, size int) error {
+func (a *Agent) onPlan(ws *websocket.Conn, env protocol.Envelope, at time.Time, size int) error {
 	var m protocol.PlanMessage
 	if err := protocol.DecodeBody(env, &m); err != nil {
 		return a.send(ws, protocol.TypeError, protocol.Error{Ref: env.ID, Code: protocol.ErrCodeBadMessage, Message: err.Error()})
@@ -335,17 +461,20 @@ func (a *agent) onPlan(ws *websocket.Conn, env protocol.Envelope, at time.Time, 
 			fresh = true
 		}
 	}
-	if fresh && !a.watchFrom.IsZero() && a.noticeAt.IsZero() && !at.Before(a.watchFrom) {
-		a.noticeAt, a.noticeAck, a.noticeBytes = at, acked, size
+	if fresh && !a.watchFrom.IsZero() && a.st.NoticeAt.IsZero() && !at.Before(a.watchFrom) {
+		a.st.NoticeAt, a.st.NoticeAck, a.st.NoticeBytes = at, acked, size
 	}
-	a.entries, a.rev, a.planAt = entries, m.Plan.Revision, at
-	a.planCount++
+	a.entries, a.st.Rev, a.st.PlanAt, a.plan = entries, m.Plan.Revision, at, &m.Plan
+	a.st.PlanCount++
+	if a.st.MovedAt.After(a.st.DropAt) && !a.st.WelcomeAt.Before(a.st.MovedAt) {
+		a.st.SettledAt = acked
+	}
 	return nil
 }
 
 // reports sends heartbeats, health, screenshots and clock exchanges for one
 // session, as agent/internal/link and agent/internal/daemon do.
-func (a *agent) reports(ctx context.Context, ws *websocket.Conn, interval time.Duration) {
+func (a *Agent) reports(ctx context.Context, ws *websocket.Conn, interval time.Duration) {
 	started := time.Now()
 	a.send(ws, protocol.TypeHealth, a.health(started))
 	a.send(ws, protocol.TypeScreenshot, protocol.Screenshot{At: time.Now().UTC(), PNG: a.f.png})
@@ -358,6 +487,13 @@ func (a *agent) reports(ctx context.Context, ws *websocket.Conn, interval time.D
 	defer shot.Stop()
 	defer sync.Stop()
 	go a.syncClock(ctx, ws, firstBurst)
+	a.resend(ws)
+	var play <-chan time.Time
+	if a.f.PlayEvery > 0 {
+		t := time.NewTicker(a.f.PlayEvery)
+		defer t.Stop()
+		play = t.C
+	}
 	var seq int64
 	for {
 		select {
@@ -372,12 +508,14 @@ func (a *agent) reports(ctx context.Context, ws *websocket.Conn, interval time.D
 			a.send(ws, protocol.TypeScreenshot, protocol.Screenshot{At: time.Now().UTC(), PNG: a.f.png})
 		case <-sync.C:
 			go a.syncClock(ctx, ws, burst)
+		case <-play:
+			a.play(ws)
 		}
 	}
 }
 
 // syncClock makes a burst of n clock exchanges, burstSpacing apart.
-func (a *agent) syncClock(ctx context.Context, ws *websocket.Conn, n int) {
+func (a *Agent) syncClock(ctx context.Context, ws *websocket.Conn, n int) {
 	t := time.NewTicker(burstSpacing)
 	defer t.Stop()
 	for i := 0; i < n; i++ {
@@ -396,9 +534,9 @@ func (a *agent) syncClock(ctx context.Context, ws *websocket.Conn, n int) {
 
 // health is a report of the size and shape the agent sends when all is
 // well.
-func (a *agent) health(started time.Time) protocol.Health {
+func (a *Agent) health(started time.Time) protocol.Health {
 	a.mu.Lock()
-	rev := a.rev
+	rev := a.st.Rev
 	a.mu.Unlock()
 	bright := 80
 	return protocol.Health{
@@ -411,11 +549,107 @@ func (a *agent) health(started time.Time) protocol.Health {
 
 // cutLink closes the agent's socket at once, without a close frame, as a
 // dead network would; the agent reconnects after its backoff.
-func (a *agent) cutLink() {
+func (a *Agent) CutLink() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ws != nil {
 		a.cut = true
 		a.ws.UnderlyingConn().Close()
 	}
+}
+
+// play makes a proof-of-play record of the urgent notice the agent's plan
+// holds, for the second before now, and sends it.
+func (a *Agent) play(ws *websocket.Conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ws != ws {
+		return
+	}
+	again := a.refusedBatches
+	a.refusedBatches = nil
+	for _, recs := range again {
+		a.sendRecords(ws, recs)
+	}
+	if a.plan == nil || a.f.PlayStop.Load() {
+		return
+	}
+	now := time.Now()
+	for _, e := range a.plan.Entries {
+		if e.NotBefore == nil {
+			continue
+		}
+		i := slices.IndexFunc(a.plan.Playlists, func(p protocol.Playlist) bool { return p.ID == e.Playlist })
+		if i < 0 || len(a.plan.Playlists[i].Items) == 0 {
+			continue
+		}
+		it := a.plan.Playlists[i].Items[0]
+		start := now.Add(-time.Second)
+		start = latestOf(start, *e.NotBefore, a.plan.Generated, a.st.PlanAt)
+		if !start.Before(now) {
+			return
+		}
+		a.playSeq++
+		r := protocol.PlayRecord{ID: fmt.Sprintf("%s-%d", a.Name, a.playSeq), Display: a.Display, PlanRevision: a.plan.Revision,
+			Entry: e.ID, Item: it.ID, Media: it.Media, Campaign: it.Campaign, Start: start.UTC(), End: now.UTC()}
+		a.played = append(a.played, r.ID)
+		a.sendRecords(ws, []protocol.PlayRecord{r})
+		return
+	}
+}
+
+// resend sends the batches a link that ended left unacked again, as the
+// agent's journal does on the next link.
+func (a *Agent) resend(ws *websocket.Conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ws != ws {
+		return
+	}
+	old := a.pending
+	a.pending = nil
+	for _, recs := range old {
+		a.sendRecords(ws, recs)
+	}
+	again := a.refusedBatches
+	a.refusedBatches = nil
+	for _, recs := range again {
+		a.sendRecords(ws, recs)
+	}
+}
+
+// sendRecords sends a batch and keeps it until acked. Called with a.mu held.
+func (a *Agent) sendRecords(ws *websocket.Conn, recs []protocol.PlayRecord) {
+	if a.pending == nil {
+		a.pending = map[string][]protocol.PlayRecord{}
+	}
+	id := protocol.NewID()
+	a.pending[id] = recs
+	_ = send(ws, id, protocol.TypePlayRecords, protocol.PlayRecords{Records: recs})
+}
+
+func latestOf(ts ...time.Time) time.Time {
+	var t time.Time
+	for _, x := range ts {
+		if x.After(t) {
+			t = x
+		}
+	}
+	return t
+}
+
+// ErrorSummary is the five commonest reasons links ended or dials failed.
+func (f *Fleet) ErrorSummary() string {
+	f.errMu.Lock()
+	defer f.errMu.Unlock()
+	keys := slices.Collect(maps.Keys(f.errors))
+	slices.SortFunc(keys, func(x, y string) int { return f.errors[y] - f.errors[x] })
+	var out []string
+	for _, k := range keys[:min(5, len(keys))] {
+		out = append(out, fmt.Sprintf("%d× %s", f.errors[k], k))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "; ")
 }
