@@ -88,3 +88,45 @@ func TestProbeSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
 		t.Fatalf("the other display's health: %s %v", st.Health, err)
 	}
 }
+
+// TestProbeRevisionProgressSameOnBothEngines: a video's processing
+// progress is the mean of its renditions'. CAST(avg(…) AS INTEGER)
+// truncates on SQLite and rounds on PostgreSQL: renditions at 99% and 100%
+// made the revision "processing, 100%" on PostgreSQL (99% on SQLite).
+func TestProbeRevisionProgressSameOnBothEngines(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	u := mustUnit(t, s, "Phường")
+	for i, g := range []Geometry{{64, 32, "contain"}, {128, 64, "cover"}} {
+		if _, err := s.CreateDisplay(ctx, System, Display{Name: string(rune('a' + i)), Width: g.Width, Height: g.Height, Fit: g.Fit, Profile: "virtual"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
+		Processing: ProcessingProcessing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 2 {
+		t.Fatalf("enqueued %d, %v", n, err)
+	}
+	for _, pct := range []int{99, 100} {
+		j, err := s.ClaimRendition(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRenditionProgress(ctx, j.Rendition.ID, pct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err = s.Media(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Current.Processing != ProcessingProcessing || m.Current.ProcessingProgress != 99 {
+		t.Fatalf("revision %s %d%%, want processing 99%% (the mean 99.5, truncated as on SQLite)", m.Current.Processing, m.Current.ProcessingProgress)
+	}
+}
