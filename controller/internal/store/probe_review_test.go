@@ -130,3 +130,49 @@ func TestProbeRevisionProgressSameOnBothEngines(t *testing.T) {
 		t.Fatalf("revision %s %d%%, want processing 99%% (the mean 99.5, truncated as on SQLite)", m.Current.Processing, m.Current.ProcessingProgress)
 	}
 }
+
+// TestProbeOldLeaderCannotRequeueNewLeadersClaim: the lead moves while
+// the old leader renders R. The new leader's pipeline.Start requeues every
+// processing rendition (R among them) and claims R. The old leader then
+// notices it lost the lead, stops, and puts "its" R back in the queue —
+// RequeueRendition only checks status = 'processing', which is now the new
+// leader's claim — so the new leader's second worker claims R again and two
+// ffmpegs make the same rendition (and the first to end settles the other's
+// row). A claim needs an owner (a claim token checked by requeue, finish,
+// fail and progress).
+func TestProbeOldLeaderCannotRequeueNewLeadersClaim(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	u := mustUnit(t, s, "Phường")
+	if _, err := s.CreateDisplay(ctx, System, Display{Name: "a", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
+		Processing: ProcessingProcessing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 1 {
+		t.Fatalf("enqueued %d, %v", n, err)
+	}
+	old, err := s.ClaimRendition(ctx) // the old leader renders R
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequeueRenditions(ctx); err != nil { // the new leader's pipeline.Start
+		t.Fatal(err)
+	}
+	mine, err := s.ClaimRendition(ctx) // and its worker claims R
+	if err != nil || mine.Rendition.ID != old.Rendition.ID {
+		t.Fatalf("new leader claimed %+v, %v", mine.Rendition, err)
+	}
+	if err := s.RequeueRendition(ctx, old.Rendition.ID); err != nil { // the old leader stops
+		t.Fatal(err)
+	}
+	if again, err := s.ClaimRendition(ctx); err == nil {
+		t.Fatalf("rendition %d, which the new leader is making, was claimed a second time", again.Rendition.ID)
+	}
+}
