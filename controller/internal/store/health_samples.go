@@ -139,7 +139,11 @@ func (s *Store) SaveHealths(ctx context.Context, hs []HealthWrite, every time.Du
 		return fmt.Errorf("store: save health: %w", err)
 	}
 	defer tx.Rollback()
-	latest, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, health, health_at) VALUES (?, ?, ?)
+	// A display deleted meanwhile is looked up, not left to the foreign
+	// key, whose refusal would abort PostgreSQL's transaction (and with it
+	// every other display's health).
+	latest, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, health, health_at)
+		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM displays WHERE id = ?)
 		ON CONFLICT (display_id) DO UPDATE SET health = excluded.health, health_at = excluded.health_at`)
 	if err != nil {
 		return fmt.Errorf("store: save health: %w", err)
@@ -155,12 +159,14 @@ func (s *Store) SaveHealths(ctx context.Context, hs []HealthWrite, every time.Du
 	}
 	defer sample.Close()
 	for _, h := range hs {
-		_, err := latest.ExecContext(ctx, h.DisplayID, string(h.Health), fmtTime(h.At))
-		if isForeignKey(err) {
-			continue // the display was deleted meanwhile
-		}
+		res, err := latest.ExecContext(ctx, h.DisplayID, string(h.Health), fmtTime(h.At), h.DisplayID)
 		if err != nil {
 			return fmt.Errorf("store: health of display %d: %w", h.DisplayID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: health of display %d: %w", h.DisplayID, err)
+		} else if n == 0 {
+			continue // the display was deleted meanwhile
 		}
 		for _, x := range h.Samples {
 			var temp sql.NullFloat64
@@ -168,7 +174,7 @@ func (s *Store) SaveHealths(ctx context.Context, hs []HealthWrite, every time.Du
 				temp = sql.NullFloat64{Float64: *x.CPUTempC, Valid: true}
 			}
 			if _, err := sample.ExecContext(ctx, h.DisplayID, fmtTime(x.At), x.FPS, x.TargetFPS, x.ClockOffsetMS, temp, x.SyncDone, x.SyncTotal,
-				x.Frozen, x.StorageError, x.DriverError, h.DisplayID, fmtTime(x.At.Add(-every))); err != nil && !isForeignKey(err) {
+				x.Frozen, x.StorageError, x.DriverError, h.DisplayID, fmtTime(x.At.Add(-every))); err != nil {
 				return fmt.Errorf("store: health sample of display %d: %w", h.DisplayID, err)
 			}
 		}

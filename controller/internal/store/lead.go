@@ -16,6 +16,13 @@ var ErrLeadTaken = errors.New("another replica leads")
 // leadKey is the advisory lock the leading replica holds; see Lead.
 const leadKey = pgsql.WriteLockKey + 1
 
+// leadIdle is how long PostgreSQL keeps the lead session of a replica that
+// has stopped asking (its check runs every second): a leader whose machine
+// lost its power or network closes nothing, and without this the database
+// would hold its lock until TCP keepalive gives up (hours), and no
+// replica would lead meanwhile.
+const leadIdle = 10 * time.Second
+
 // Lead makes this controller the replica that runs the work that must
 // run once (compiling plans, rendering, CAP polling, collecting): on
 // PostgreSQL it takes an advisory lock on a session of its own, held
@@ -29,7 +36,7 @@ func (s *Store) Lead(ctx context.Context) (lost <-chan struct{}, release func(),
 	if !s.pg {
 		return make(chan struct{}), func() {}, nil
 	}
-	db, err := pgsql.Open(s.dbURL, pgsql.Options{Conns: 1})
+	db, err := pgsql.Open(s.dbURL, pgsql.Options{Conns: 1, IdleSessionTimeout: int(leadIdle / time.Millisecond)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -212,7 +212,7 @@ func (s *Store) EnqueueRenditions(ctx context.Context) (int64, error) {
 	}
 	if n > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE media_revisions SET processing = 'processing', processing_progress =
-				(SELECT coalesce(CAST(avg(progress) AS INTEGER), 0) FROM renditions WHERE media_revision_id = media_revisions.id)
+				(SELECT coalesce(CAST(sum(progress) AS INTEGER) / count(*), 0) FROM renditions WHERE media_revision_id = media_revisions.id)
 			WHERE kind = 'video' AND processing = 'ready'
 				AND id IN (SELECT media_revision_id FROM renditions WHERE status = 'queued')`); err != nil {
 			return 0, fmt.Errorf("store: enqueue renditions: %w", err)
@@ -353,8 +353,10 @@ func (s *Store) SettleRevision(ctx context.Context, revisionID int64) error {
 
 func settleRevision(ctx context.Context, tx *sql.Tx, revisionID int64) error {
 	var total, ready, failed, progress int
+	// The mean progress as integer division: CAST(avg(…) AS INTEGER)
+	// truncates on SQLite but rounds on PostgreSQL (99.5 → 100).
 	err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'ready'), count(*) FILTER (WHERE status = 'failed'),
-		coalesce(CAST(avg(progress) AS INTEGER), 0) FROM renditions WHERE media_revision_id = ?`, revisionID).Scan(&total, &ready, &failed, &progress)
+		coalesce(CAST(sum(progress) AS INTEGER) / count(*), 0) FROM renditions WHERE media_revision_id = ?`, revisionID).Scan(&total, &ready, &failed, &progress)
 	if err != nil {
 		return err
 	}

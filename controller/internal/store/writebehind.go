@@ -276,9 +276,14 @@ func writeSightings(ctx context.Context, tx *sql.Tx, f facts) error {
 	if len(f.seen) > 0 {
 		// A row of that name left by another display (deleted, or renamed
 		// since) is taken over: it is first seen now, for its new display.
+		// A display deleted since the hello (here or through another
+		// replica) is no display: the row is kept without one, as the
+		// deletion would have left it. It is looked up rather than left to
+		// the foreign key, whose refusal would abort PostgreSQL's
+		// transaction.
 		see, err := tx.PrepareContext(ctx, `
 		INSERT INTO agents (name, display_id, agent_version, profile, panel_width, panel_height, remote_addr, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, (SELECT id FROM displays WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			first_seen    = CASE WHEN agents.display_id IS NOT DISTINCT FROM excluded.display_id THEN agents.first_seen ELSE excluded.first_seen END,
 			display_id    = excluded.display_id,
@@ -293,19 +298,8 @@ func writeSightings(ctx context.Context, tx *sql.Tx, f facts) error {
 		}
 		defer see.Close()
 		for _, a := range f.seen {
-			exec := func() error {
-				_, err := see.ExecContext(ctx, a.Name, nullInt(&a.DisplayID), a.AgentVersion, a.Profile, a.PanelWidth, a.PanelHeight, a.RemoteAddr,
-					fmtTime(a.FirstSeen), fmtTime(a.LastSeen))
-				return err
-			}
-			err := exec()
-			if isForeignKey(err) {
-				// Its display was deleted since the hello: the row is kept
-				// without one, as the deletion would have left it.
-				a.DisplayID = 0
-				err = exec()
-			}
-			if err != nil {
+			if _, err := see.ExecContext(ctx, a.Name, nullInt(&a.DisplayID), a.AgentVersion, a.Profile, a.PanelWidth, a.PanelHeight, a.RemoteAddr,
+				fmtTime(a.FirstSeen), fmtTime(a.LastSeen)); err != nil {
 				return fmt.Errorf("agent %q: %w", a.Name, err)
 			}
 		}
@@ -379,18 +373,18 @@ func writeShots(ctx context.Context, tx *sql.Tx, shots map[int64]shot) error {
 	if len(shots) == 0 {
 		return nil
 	}
-	put, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, screenshot, screenshot_at) VALUES (?, ?, ?)
+	// A display deleted since (here or through another replica) is
+	// skipped: looked up, not left to the foreign key, whose refusal would
+	// abort PostgreSQL's transaction.
+	put, err := tx.PrepareContext(ctx, `INSERT INTO display_status (display_id, screenshot, screenshot_at)
+		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM displays WHERE id = ?)
 		ON CONFLICT (display_id) DO UPDATE SET screenshot = excluded.screenshot, screenshot_at = excluded.screenshot_at`)
 	if err != nil {
 		return err
 	}
 	defer put.Close()
 	for id, sh := range shots {
-		_, err := put.ExecContext(ctx, id, sh.png, fmtTime(sh.at))
-		if isForeignKey(err) {
-			continue // the display was deleted since
-		}
-		if err != nil {
+		if _, err := put.ExecContext(ctx, id, sh.png, fmtTime(sh.at), id); err != nil {
 			return fmt.Errorf("screenshot of display %d: %w", id, err)
 		}
 	}

@@ -39,6 +39,11 @@ type Options struct {
 	// (the write lock among them) before it fails, as SQLite's busy
 	// timeout.
 	LockTimeout int // milliseconds
+	// IdleSessionTimeout, if not zero, is how long the server keeps a
+	// session that sends nothing: it then ends it, and releases its
+	// session locks, even when the client's machine vanished without
+	// closing the connection.
+	IdleSessionTimeout int // milliseconds
 }
 
 // Open opens a pool on the database at dbURL.
@@ -55,6 +60,9 @@ func Open(dbURL string, o Options) (*sql.DB, error) {
 	}
 	if o.LockTimeout > 0 {
 		cfg.RuntimeParams["lock_timeout"] = strconv.Itoa(o.LockTimeout)
+	}
+	if o.IdleSessionTimeout > 0 {
+		cfg.RuntimeParams["idle_session_timeout"] = strconv.Itoa(o.IdleSessionTimeout)
 	}
 	db := sql.OpenDB(connector{base: stdlib.GetConnector(*cfg), writer: o.Writer, readOnly: o.ReadOnly, commits: o.Commits})
 	if o.Conns > 0 {

@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Probes from the review of issue 15 (both engines:
+// go test -run TestProbe ./controller/internal/store/ and again with
+// PANO_TEST_DB=postgres).
+
+// probeDisplay makes a display named name in s.
+func probeDisplay(t *testing.T, s *Store, name string) Display {
+	t.Helper()
+	d, err := s.CreateDisplay(context.Background(), System, Display{Name: name, Width: 64, Height: 32, Fit: "contain", Profile: "virtual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestProbeFlushSurvivesDisplayDeletedElsewhere: a display deleted through
+// another replica (so this store's forgetDisplay never ran) while this
+// replica holds a hello and a screenshot of it in memory. writeSightings
+// retries the hello without the display after the foreign key's refusal,
+// and writeShots skips the screenshot: on SQLite the flush succeeds. On
+// PostgreSQL the refused statement aborts the whole transaction, so the
+// retry (and every later statement, and the commit) fails: the flush
+// fails, the facts are kept and retried every second, and fail forever —
+// no hello, ack or screenshot of any agent on this replica is stored
+// again until it restarts (and they are lost at Close).
+func TestProbeFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openTest(t)
+	other, err := reopen(ctx, s, dir) // another replica on the same database
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	gone := probeDisplay(t, s, "xoa-o-noi-khac")
+	kept := probeDisplay(t, s, "con-lai")
+	if err := s.FlushBehind(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.DeleteDisplay(ctx, System, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	s.SeeAgent(ctx, Agent{Name: "agent-gone", DisplayID: gone.ID, AgentVersion: "1", Profile: "virtual", PanelWidth: 64, PanelHeight: 32, RemoteAddr: "10.0.0.1"}, now)
+	s.SeeAgent(ctx, Agent{Name: "agent-kept", DisplayID: kept.ID, AgentVersion: "1", Profile: "virtual", PanelWidth: 64, PanelHeight: 32, RemoteAddr: "10.0.0.2"}, now)
+	if err := s.FlushBehind(ctx); err != nil {
+		t.Fatalf("flush with a hello of a display deleted on another replica: %v", err)
+	}
+	s.SaveScreenshot(ctx, gone.ID, []byte("png"), now)
+	s.SaveScreenshot(ctx, kept.ID, []byte("png"), now)
+	if err := s.FlushBehind(ctx); err != nil {
+		t.Fatalf("flush with a screenshot of a display deleted on another replica: %v", err)
+	}
+	st, err := s.Status(ctx, kept.ID)
+	if err != nil || st.Screenshot == nil {
+		t.Fatalf("the other display's screenshot: %v %v", st.Screenshot, err)
+	}
+}
+
+// TestProbeSaveHealthsSurvivesDisplayDeleted: SaveHealths skips a display
+// deleted meanwhile ("continue" after the foreign key's refusal). On
+// PostgreSQL the refusal aborts the transaction and the whole batch (every
+// other display's health) is lost.
+func TestProbeSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	gone := probeDisplay(t, s, "xoa")
+	kept := probeDisplay(t, s, "giu")
+	if err := s.DeleteDisplay(ctx, System, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	err := s.SaveHealths(ctx, []HealthWrite{
+		{DisplayID: gone.ID, Health: []byte(`{}`), At: now},
+		{DisplayID: kept.ID, Health: []byte(`{}`), At: now},
+	}, 10*time.Second)
+	if err != nil {
+		t.Fatalf("health of a batch with a deleted display: %v", err)
+	}
+	st, err := s.Status(ctx, kept.ID)
+	if err != nil || st.Health == nil {
+		t.Fatalf("the other display's health: %s %v", st.Health, err)
+	}
+}
+
+// TestProbeRevisionProgressSameOnBothEngines: a video's processing
+// progress is the mean of its renditions'. CAST(avg(…) AS INTEGER)
+// truncates on SQLite and rounds on PostgreSQL: renditions at 99% and 100%
+// made the revision "processing, 100%" on PostgreSQL (99% on SQLite).
+func TestProbeRevisionProgressSameOnBothEngines(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	u := mustUnit(t, s, "Phường")
+	for i, g := range []Geometry{{64, 32, "contain"}, {128, 64, "cover"}} {
+		if _, err := s.CreateDisplay(ctx, System, Display{Name: string(rune('a' + i)), Width: g.Width, Height: g.Height, Fit: g.Fit, Profile: "virtual"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
+		Processing: ProcessingProcessing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 2 {
+		t.Fatalf("enqueued %d, %v", n, err)
+	}
+	for _, pct := range []int{99, 100} {
+		j, err := s.ClaimRendition(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRenditionProgress(ctx, j.Rendition.ID, pct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err = s.Media(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Current.Processing != ProcessingProcessing || m.Current.ProcessingProgress != 99 {
+		t.Fatalf("revision %s %d%%, want processing 99%% (the mean 99.5, truncated as on SQLite)", m.Current.Processing, m.Current.ProcessingProgress)
+	}
+}
+
+// TestProbeOldLeaderCannotRequeueNewLeadersClaim: the lead moves while
+// the old leader renders R. The new leader's pipeline.Start requeues every
+// processing rendition (R among them) and claims R. The old leader then
+// notices it lost the lead, stops, and puts "its" R back in the queue —
+// RequeueRendition only checks status = 'processing', which is now the new
+// leader's claim — so the new leader's second worker claims R again and two
+// ffmpegs make the same rendition (and the first to end settles the other's
+// row). A claim needs an owner (a claim token checked by requeue, finish,
+// fail and progress).
+func TestProbeOldLeaderCannotRequeueNewLeadersClaim(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	u := mustUnit(t, s, "Phường")
+	if _, err := s.CreateDisplay(ctx, System, Display{Name: "a", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
+		Processing: ProcessingProcessing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 1 {
+		t.Fatalf("enqueued %d, %v", n, err)
+	}
+	old, err := s.ClaimRendition(ctx) // the old leader renders R
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequeueRenditions(ctx); err != nil { // the new leader's pipeline.Start
+		t.Fatal(err)
+	}
+	mine, err := s.ClaimRendition(ctx) // and its worker claims R
+	if err != nil || mine.Rendition.ID != old.Rendition.ID {
+		t.Fatalf("new leader claimed %+v, %v", mine.Rendition, err)
+	}
+	if err := s.RequeueRendition(ctx, old.Rendition.ID); err != nil { // the old leader stops
+		t.Fatal(err)
+	}
+	if again, err := s.ClaimRendition(ctx); err == nil {
+		t.Fatalf("rendition %d, which the new leader is making, was claimed a second time", again.Rendition.ID)
+	}
+}
