@@ -654,6 +654,11 @@ var migrations = []string{
 	);
 	CREATE INDEX login_failures_key ON login_failures (key_hash, at);
 	CREATE INDEX login_failures_at ON login_failures (at);`,
+
+	// 20: who claimed a processing rendition (issue 15): a replica that
+	// stops after the lead moved puts back, settles or updates only the
+	// renditions it claimed, not one the new leader claimed since.
+	`ALTER TABLE renditions ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';`,
 }
 
 // foreignKeysOff starts a migration that rebuilds a table others refer

@@ -499,6 +499,8 @@ var postgresMigrations = []string{
 	);
 	CREATE INDEX login_failures_key ON login_failures (key_hash, at);
 	CREATE INDEX login_failures_at ON login_failures (at);`,
+	// 20
+	`ALTER TABLE renditions ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';`,
 }
 
 // postgresBaselineVersion is the schema version postgresBaseline stands for.

@@ -264,7 +264,7 @@ func (s *Store) ClaimRendition(ctx context.Context) (RenditionJob, error) {
 	if err != nil {
 		return RenditionJob{}, fmt.Errorf("store: claim rendition %d: %w", j.Rendition.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE renditions SET status = 'processing', progress = 0, updated_at = ? WHERE id = ?`, s.stamp(), j.Rendition.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE renditions SET status = 'processing', progress = 0, claimed_by = ?, updated_at = ? WHERE id = ?`, s.claimer, s.stamp(), j.Rendition.ID); err != nil {
 		return RenditionJob{}, fmt.Errorf("store: claim rendition %d: %w", j.Rendition.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -278,8 +278,8 @@ func (s *Store) ClaimRendition(ctx context.Context) (RenditionJob, error) {
 // the progress of its revision if that is still processing.
 func (s *Store) SetRenditionProgress(ctx context.Context, id int64, pct int) error {
 	return s.settle(ctx, id, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE renditions SET progress = ?, updated_at = ? WHERE id = ? AND status = 'processing'`,
-			min(max(pct, 0), 100), s.stamp(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE renditions SET progress = ?, updated_at = ? WHERE id = ? AND status = 'processing' AND claimed_by = ?`,
+			min(max(pct, 0), 100), s.stamp(), id, s.claimer)
 		return err
 	})
 }
@@ -289,8 +289,8 @@ func (s *Store) SetRenditionProgress(ctx context.Context, id int64, pct int) err
 func (s *Store) FinishRendition(ctx context.Context, id int64, r Rendition) error {
 	return s.settle(ctx, id, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE renditions SET status = 'ready', progress = 100, error = '', sha256 = ?, kind = ?, mime = ?, bytes = ?,
-			file_width = ?, file_height = ?, fps = ?, frames = ?, duration_ms = ?, ticker_pps = ?, updated_at = ? WHERE id = ?`,
-			r.SHA256, r.Kind, r.MIME, r.Bytes, r.FileWidth, r.FileHeight, r.FPS, r.Frames, r.DurationMS, r.TickerPPS, s.stamp(), id)
+			file_width = ?, file_height = ?, fps = ?, frames = ?, duration_ms = ?, ticker_pps = ?, updated_at = ? WHERE id = ? AND claimed_by = ?`,
+			r.SHA256, r.Kind, r.MIME, r.Bytes, r.FileWidth, r.FileHeight, r.FPS, r.Frames, r.DurationMS, r.TickerPPS, s.stamp(), id, s.claimer)
 		return err
 	})
 }
@@ -298,15 +298,19 @@ func (s *Store) FinishRendition(ctx context.Context, id int64, r Rendition) erro
 // FailRendition records why a rendition could not be made.
 func (s *Store) FailRendition(ctx context.Context, id int64, msg string) error {
 	return s.settle(ctx, id, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE renditions SET status = 'failed', error = ?, updated_at = ? WHERE id = ?`, msg, s.stamp(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE renditions SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND claimed_by = ?`, msg, s.stamp(), id, s.claimer)
 		return err
 	})
 }
 
 // RequeueRendition puts one processing rendition back in the queue (its
-// work was cancelled by a shutdown).
+// work was cancelled by a shutdown). SetRenditionProgress, FinishRendition,
+// FailRendition and RequeueRendition change a rendition only while this
+// store's claim on it holds: after the lead moved, the new leader's
+// Start and claim take it over.
 func (s *Store) RequeueRendition(ctx context.Context, id int64) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE renditions SET status = 'queued', progress = 0, updated_at = ? WHERE id = ? AND status = 'processing'`, s.stamp(), id)
+	_, err := s.w.ExecContext(ctx, `UPDATE renditions SET status = 'queued', progress = 0, updated_at = ? WHERE id = ? AND status = 'processing' AND claimed_by = ?`,
+		s.stamp(), id, s.claimer)
 	if err != nil {
 		return fmt.Errorf("store: requeue rendition %d: %w", id, err)
 	}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 	"github.com/pano-signage/pano/controller/internal/store/pgsql"
+	"github.com/pano-signage/pano/protocol"
 )
 
 // FileName is the database file inside the data directory.
@@ -40,6 +41,8 @@ type Store struct {
 	pg bool    // PostgreSQL, not SQLite
 	// dbURL is PostgreSQL's address (tests reopen it).
 	dbURL string
+	// claimer names this store in the renditions it claims (ClaimRendition).
+	claimer string
 
 	now func() time.Time
 
@@ -85,7 +88,7 @@ func OpenPostgres(ctx context.Context, dir, dbURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{w: w, r: r, pg: true, dbURL: dbURL, now: time.Now, commits: commits}
+	s := &Store{w: w, r: r, pg: true, dbURL: dbURL, now: time.Now, commits: commits, claimer: protocol.NewID()}
 	if err := migratePostgres(ctx, w); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: %s: %w", pgsql.RedactURL(dbURL), err)
@@ -130,7 +133,7 @@ func OpenKeyed(ctx context.Context, dir, keyFile string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	s := &Store{w: w, r: r, now: time.Now, commits: commits}
+	s := &Store{w: w, r: r, now: time.Now, commits: commits, claimer: protocol.NewID()}
 	if keyFile == "" {
 		keyFile = filepath.Join(dir, KeyFileName)
 	}

@@ -85,14 +85,14 @@ func startFreezingProxy(t *testing.T, pgDir string) *freezingProxy {
 	return p
 }
 
-// TestProbeLeadMovesWhenLeaderMachineVanishes: the leader's machine loses
+// TestLeadMovesWhenTheLeadersMachineVanishes: the leader's machine loses
 // power (or its network): its lead session is never closed, so PostgreSQL
 // keeps the advisory lock until TCP keepalive gives up on the connection
 // (hours by default; never on a Unix socket). No other replica takes the
 // lead meanwhile: no plans are compiled, nothing renders, no CAP feed is
 // polled. SCALE-OUT.md promises the lead moves "within a second when it
 // dies"; that holds only for a process killed on a live machine.
-func TestProbeLeadMovesWhenLeaderMachineVanishes(t *testing.T) {
+func TestLeadMovesWhenTheLeadersMachineVanishes(t *testing.T) {
 	if !pgtest.Wanted() {
 		t.Skip("PostgreSQL only (PANO_TEST_DB=postgres)")
 	}

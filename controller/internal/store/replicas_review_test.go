@@ -20,7 +20,7 @@ func probeDisplay(t *testing.T, s *Store, name string) Display {
 	return d
 }
 
-// TestProbeFlushSurvivesDisplayDeletedElsewhere: a display deleted through
+// TestFlushSurvivesDisplayDeletedElsewhere: a display deleted through
 // another replica (so this store's forgetDisplay never ran) while this
 // replica holds a hello and a screenshot of it in memory. writeSightings
 // retries the hello without the display after the foreign key's refusal,
@@ -30,7 +30,7 @@ func probeDisplay(t *testing.T, s *Store, name string) Display {
 // fails, the facts are kept and retried every second, and fail forever —
 // no hello, ack or screenshot of any agent on this replica is stored
 // again until it restarts (and they are lost at Close).
-func TestProbeFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
+func TestFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	s, dir := openTest(t)
 	other, err := reopen(ctx, s, dir) // another replica on the same database
@@ -63,11 +63,11 @@ func TestProbeFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
 	}
 }
 
-// TestProbeSaveHealthsSurvivesDisplayDeleted: SaveHealths skips a display
+// TestSaveHealthsSurvivesDisplayDeleted: SaveHealths skips a display
 // deleted meanwhile ("continue" after the foreign key's refusal). On
 // PostgreSQL the refusal aborts the transaction and the whole batch (every
 // other display's health) is lost.
-func TestProbeSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
+func TestSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTest(t)
 	gone := probeDisplay(t, s, "xoa")
@@ -89,11 +89,11 @@ func TestProbeSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
 	}
 }
 
-// TestProbeRevisionProgressSameOnBothEngines: a video's processing
+// TestRevisionProgressSameOnBothEngines: a video's processing
 // progress is the mean of its renditions'. CAST(avg(…) AS INTEGER)
 // truncates on SQLite and rounds on PostgreSQL: renditions at 99% and 100%
 // made the revision "processing, 100%" on PostgreSQL (99% on SQLite).
-func TestProbeRevisionProgressSameOnBothEngines(t *testing.T) {
+func TestRevisionProgressSameOnBothEngines(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTest(t)
 	u := mustUnit(t, s, "Phường")
@@ -131,48 +131,67 @@ func TestProbeRevisionProgressSameOnBothEngines(t *testing.T) {
 	}
 }
 
-// TestProbeOldLeaderCannotRequeueNewLeadersClaim: the lead moves while
-// the old leader renders R. The new leader's pipeline.Start requeues every
+// TestOldLeaderCannotRequeueTheNewLeadersClaim: the lead moves while the
+// old leader renders R. The new leader's pipeline.Start requeues every
 // processing rendition (R among them) and claims R. The old leader then
-// notices it lost the lead, stops, and puts "its" R back in the queue —
-// RequeueRendition only checks status = 'processing', which is now the new
-// leader's claim — so the new leader's second worker claims R again and two
-// ffmpegs make the same rendition (and the first to end settles the other's
-// row). A claim needs an owner (a claim token checked by requeue, finish,
-// fail and progress).
-func TestProbeOldLeaderCannotRequeueNewLeadersClaim(t *testing.T) {
+// notices it lost the lead and stops: putting "its" R back in the queue,
+// or settling or failing it, must not touch the new leader's claim, or
+// two ffmpegs would make the same rendition (found in review).
+func TestOldLeaderCannotRequeueTheNewLeadersClaim(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t)
-	u := mustUnit(t, s, "Phường")
-	if _, err := s.CreateDisplay(ctx, System, Display{Name: "a", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"}); err != nil {
+	newLeader, dir := openTest(t)
+	oldLeader, err := reopen(ctx, newLeader, dir) // another replica on the same database
+	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
+	defer oldLeader.Close()
+	u := mustUnit(t, newLeader, "Phường")
+	if _, err := newLeader.CreateDisplay(ctx, System, Display{Name: "a", Width: 64, Height: 32, Fit: "contain", Profile: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := newLeader.CreateMedia(ctx, System, NewMedia{UnitID: u.ID, Title: "Phim", Kind: KindVideo, SHA256: "ab", MIME: "video/mp4",
 		Processing: ProcessingProcessing})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SubmitMedia(ctx, System, m.ID); err != nil {
+	if _, err := newLeader.SubmitMedia(ctx, System, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.EnqueueRenditions(ctx); err != nil || n != 1 {
+	if n, err := newLeader.EnqueueRenditions(ctx); err != nil || n != 1 {
 		t.Fatalf("enqueued %d, %v", n, err)
 	}
-	old, err := s.ClaimRendition(ctx) // the old leader renders R
+	old, err := oldLeader.ClaimRendition(ctx) // the old leader renders R
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RequeueRenditions(ctx); err != nil { // the new leader's pipeline.Start
+	if _, err := newLeader.RequeueRenditions(ctx); err != nil { // the new leader's pipeline.Start
 		t.Fatal(err)
 	}
-	mine, err := s.ClaimRendition(ctx) // and its worker claims R
+	mine, err := newLeader.ClaimRendition(ctx) // and its worker claims R
 	if err != nil || mine.Rendition.ID != old.Rendition.ID {
 		t.Fatalf("new leader claimed %+v, %v", mine.Rendition, err)
 	}
-	if err := s.RequeueRendition(ctx, old.Rendition.ID); err != nil { // the old leader stops
+	id := old.Rendition.ID
+	if err := oldLeader.SetRenditionProgress(ctx, id, 90); err != nil {
 		t.Fatal(err)
 	}
-	if again, err := s.ClaimRendition(ctx); err == nil {
+	if err := oldLeader.FailRendition(ctx, id, "killed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oldLeader.RequeueRendition(ctx, id); err != nil { // the old leader stops
+		t.Fatal(err)
+	}
+	if again, err := newLeader.ClaimRendition(ctx); err == nil {
 		t.Fatalf("rendition %d, which the new leader is making, was claimed a second time", again.Rendition.ID)
+	}
+	r, err := newLeader.Rendition(ctx, id)
+	if err != nil || r.Status != "processing" || r.Progress != 0 || r.Error != "" {
+		t.Fatalf("the new leader's rendition after the old leader stopped: %+v %v", r, err)
+	}
+	if err := newLeader.FinishRendition(ctx, id, Rendition{SHA256: "cd", Kind: "video"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := newLeader.Rendition(ctx, id); err != nil || r.Status != "ready" {
+		t.Fatalf("the new leader finished it: %+v %v", r, err)
 	}
 }
