@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,9 +23,17 @@ const defaultAdminUnit = "Quản trị hệ thống"
 
 // openData opens the database of dir; existing says it must be there
 // already (backup and verify must not create an empty one).
-func openData(ctx context.Context, dir string, existing bool) (*store.Store, error) {
+func openData(ctx context.Context, dir, db string, existing bool) (*store.Store, error) {
 	if strings.TrimSpace(dir) == "" {
 		return nil, usageError{"--data must name the data directory (for example ./var)"}
+	}
+	if db != "" {
+		// Replicas' PostgreSQL: dir holds the audit key the replicas share.
+		st, err := store.OpenPostgres(ctx, dir, db)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open the database: %w (check --db or $PANO_DB)", err)
+		}
+		return st, nil
 	}
 	if existing {
 		if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
@@ -38,11 +47,19 @@ func openData(ctx context.Context, dir string, existing bool) (*store.Store, err
 	return st, nil
 }
 
+// dbFlag is --db: the replicas' PostgreSQL database, as serve takes it.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", os.Getenv("PANO_DB"), "PostgreSQL database of controller replicas, postgres://… (or $PANO_DB); empty: SQLite in --data")
+}
+
 // openKeyed opens an existing database with the audit key at keyFile
 // (empty: the data directory's own).
-func openKeyed(ctx context.Context, dir, keyFile string) (*store.Store, error) {
+func openKeyed(ctx context.Context, dir, db, keyFile string) (*store.Store, error) {
 	if keyFile == "" {
-		return openData(ctx, dir, true)
+		return openData(ctx, dir, db, true)
+	}
+	if db != "" {
+		return nil, usageError{"--key is for a SQLite copy restored elsewhere; on PostgreSQL put the key in --data"}
 	}
 	if strings.TrimSpace(dir) == "" {
 		return nil, usageError{"--data must name the data directory (for example ./var)"}
@@ -62,6 +79,7 @@ func openKeyed(ctx context.Context, dir, keyFile string) (*store.Store, error) {
 func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user add")
 	data := fs.String("data", "./var", "data directory")
+	db := dbFlag(fs)
 	name := fs.String("name", "", "login name")
 	role := fs.String("role", "", "role: "+strings.Join(store.Roles, ", "))
 	unit := fs.String("unit", defaultAdminUnit, "unit name (created when missing)")
@@ -85,7 +103,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if len([]rune(pw)) < api.MinPassword {
 		return usageError{fmt.Sprintf("user add: the password on stdin must have at least %d characters", api.MinPassword)}
 	}
-	st, err := openData(ctx, *data, false)
+	st, err := openData(ctx, *data, *db, false)
 	if err != nil {
 		return err
 	}
@@ -126,6 +144,7 @@ func currentUser() string {
 func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("backup")
 	data := fs.String("data", "./var", "data directory")
+	db := dbFlag(fs)
 	out := fs.String("out", "", "file to write the copy to (must not exist)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -133,7 +152,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if strings.TrimSpace(*out) == "" {
 		return usageError{"backup: --out FILE is required"}
 	}
-	st, err := openData(ctx, *data, true)
+	st, err := openData(ctx, *data, *db, true)
 	if err != nil {
 		return err
 	}
@@ -159,6 +178,7 @@ func (e errAuditBroken) Error() string { return e.msg }
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("audit verify")
 	data := fs.String("data", "./var", "data directory")
+	db := dbFlag(fs)
 	anchorFile := fs.String("anchor", "", "a backup's .anchor file: also check that the log still holds the head it saw (so events cut after it are found)")
 	keyFile := fs.String("key", "", "the audit key file (default: audit.key in --data), to verify a restored copy")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -172,7 +192,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		anchor = &a
 	}
-	st, err := openKeyed(ctx, *data, *keyFile)
+	st, err := openKeyed(ctx, *data, *db, *keyFile)
 	if err != nil {
 		return err
 	}
@@ -205,6 +225,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func enrollmentCode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("enrollment-code")
 	data := fs.String("data", "./var", "data directory")
+	db := dbFlag(fs)
 	name := fs.String("display", "", "display name (required)")
 	valid := fs.Duration("valid", 24*time.Hour, "how long the code can be used")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -216,7 +237,7 @@ func enrollmentCode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *valid <= 0 || *valid > 30*24*time.Hour {
 		return usageError{"enrollment-code: --valid must be between 1s and 720h"}
 	}
-	st, err := openData(ctx, *data, true)
+	st, err := openData(ctx, *data, *db, true)
 	if err != nil {
 		return err
 	}
