@@ -453,13 +453,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// leading: this replica runs the work that must run once (below).
 	var leading atomic.Bool
+	// An upload, a new display or an urgent notice saved on another
+	// replica needs renditions here: the pipeline's workers wait for a
+	// kick, given off the bus's goroutine (it writes to the database).
+	kickRenditions := make(chan struct{}, 1)
 	bus.OnChange(func(objectType string, id int64) { // saved on another replica
 		changed(objectType, id)
-		if leading.Load() {
-			// An upload, a new display or an urgent notice there needs
-			// renditions here: the pipeline's workers wait for a kick.
-			if err := renderer.Kick(context.Background()); err != nil {
-				log.Warn("cannot queue the renditions a change on another replica needs", "err", err)
+		switch objectType {
+		case "media", "display", "urgent_notice":
+			select {
+			case kickRenditions <- struct{}{}:
+			default: // one kick pending covers this change too
 			}
 		}
 	})
@@ -506,16 +510,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// the displays need (the demo's notice included) is queued.
 		pipe := pipeline.New(pipeOpt)
 		if err := pipe.Start(ctx); err != nil {
-			log.Error("cannot start the content pipeline; renditions wait for the next leader", "err", err)
-		} else {
-			renderer.set(pipe)
+			// The lead is let go and asked for again (another replica may
+			// take it): a leader that cannot render leads no one.
+			log.Error("cannot start the content pipeline; letting the lead go", "err", err)
+			pipe.Close(context.Background())
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
 		}
+		renderer.set(pipe)
 		plansSvc.SetLeader(true)
 		leading.Store(true)
 		var wg sync.WaitGroup
 		wg.Go(func() { plansSvc.Run(ctx) })
 		wg.Go(func() { capPoller.Run(ctx) })
 		wg.Go(func() { collector.Run(ctx) })
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-kickRenditions:
+					if err := renderer.Kick(ctx); err != nil && ctx.Err() == nil {
+						log.Warn("cannot queue the renditions a change on another replica needs", "err", err)
+					}
+				}
+			}
+		})
 		<-ctx.Done()
 		leading.Store(false)
 		plansSvc.SetLeader(false)

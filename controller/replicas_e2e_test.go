@@ -8,21 +8,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pano-signage/pano/controller/internal/cluster/natstest"
 	"github.com/pano-signage/pano/controller/internal/store"
 	"github.com/pano-signage/pano/controller/internal/store/pgtest"
 )
 
 // TestReplicasShareOnePostgreSQL runs two real controllers on one
-// PostgreSQL database: what is saved through one is read through the
+// PostgreSQL database and one NATS server: what is saved through one is read through the
 // other, and a browser's session made on one is taken by the other. A
 // replica without the first one's audit key refuses to start, saying so.
 func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	controllerBin, _ := buildBinaries(t)
 	db := pgtest.URL(t)
+	natsURL, _ := natstest.Start(t)
 	listening := regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
 
 	dataA := t.TempDir()
-	a := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", dataA, "--db", db)
+	a := start(t, controllerBin, "serve", "--demo", "--listen", "127.0.0.1:0", "--data", dataA, "--db", db, "--nats", natsURL)
 	addrA := listening.FindStringSubmatch(a.waitLine(t, listening, 1))[1]
 
 	// Without the audit key the database's log was keyed with: refused.
@@ -39,7 +41,7 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dataB, store.KeyFileName), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b := start(t, controllerBin, "serve", "--listen", "127.0.0.1:0", "--data", dataB, "--db", db)
+	b := start(t, controllerBin, "serve", "--listen", "127.0.0.1:0", "--data", dataB, "--db", db, "--nats", natsURL)
 	addrB := listening.FindStringSubmatch(b.waitLine(t, listening, 1))[1]
 
 	onA := newClient(t, "http://"+addrA, nil)
@@ -70,14 +72,18 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 			t.Fatalf("both replicas lead: %s", l)
 		}
 	}
+	// A display of a new size made through B (which follows) is rendered
+	// for by A, which leads: B's change reaches A through the bus.
+	profile := onB.call("GET", "/displays", nil, 200)["items"].([]any)[0].(map[string]any)["profile"]
+	onB.call("POST", "/displays", map[string]any{"name": "cong-khoi-pho-9", "width": 80, "height": 40, "fit": "contain", "profile": profile}, 201)
+	a.waitLine(t, regexp.MustCompile(`rendition ready" .*geometry=80x40-contain`), 1)
+
 	if err := a.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	b.waitLine(t, leads, 1)
 	// A display of a new size needs renditions of every live media: B's
 	// pipeline makes them.
-	ds := onB.call("GET", "/displays", nil, 200)["items"].([]any)
-	profile := ds[0].(map[string]any)["profile"]
-	onB.call("POST", "/displays", map[string]any{"name": "cong-khoi-pho-9", "width": 96, "height": 48, "fit": "contain", "profile": profile}, 201)
+	onB.call("POST", "/displays", map[string]any{"name": "cong-khoi-pho-9b", "width": 96, "height": 48, "fit": "contain", "profile": profile}, 201)
 	b.waitLine(t, regexp.MustCompile(`rendition ready" .*geometry=96x48-contain`), 1)
 }

@@ -97,7 +97,7 @@ func (a *API) enroll(c echo.Context) error {
 	codeHash := auth.HashToken(req.Code)
 	d, err := a.st.EnrolmentCodeDisplay(ctx, codeHash)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := a.throttle.Fail(ctx, addr); err != nil {
+		if err := a.throttle.Fail(context.WithoutCancel(ctx), addr); err != nil {
 			return err
 		}
 		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")
@@ -114,7 +114,7 @@ func (a *API) enroll(c echo.Context) error {
 	who := store.Actor{Name: "agent:" + d.Name, Addr: addr}
 	id, err := a.st.RedeemEnrolmentCode(ctx, who, codeHash, auth.HashToken(credential))
 	if errors.Is(err, store.ErrNotFound) {
-		if err := a.throttle.Fail(ctx, addr); err != nil {
+		if err := a.throttle.Fail(context.WithoutCancel(ctx), addr); err != nil {
 			return err
 		}
 		return fail(c, http.StatusUnauthorized, "bad_code", "the enrolment code is wrong, used or expired: ask a technician for a new one")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -82,6 +83,8 @@ func (a *API) login(c echo.Context, _ *principal) error {
 	perr := auth.CheckPassword(hash, in.Password)
 	<-a.hashing
 	if perr != nil || err != nil || u.Disabled {
+		// Counted even if the guesser hangs up before the answer.
+		ctx := context.WithoutCancel(ctx)
 		if err := a.byAccountAddr.Fail(ctx, pair); err != nil {
 			return err
 		}

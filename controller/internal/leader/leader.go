@@ -16,7 +16,8 @@ type LeadFunc func(ctx context.Context) (lost <-chan struct{}, release func(), e
 
 // Run calls work with a context that ends when the lead is lost, each
 // time this replica takes the lead, until ctx ends; while another replica
-// leads it asks again every retry (1 s if zero). Errors other than "taken"
+// leads it asks again every retry (1 s if zero). Work that returns on its
+// own (it could not start) lets the lead go, to be asked for again. Errors other than "taken"
 // (the database away) are logged once until the lead is taken again.
 func Run(ctx context.Context, lead LeadFunc, taken error, retry time.Duration, log *slog.Logger, work func(ctx context.Context)) {
 	if retry <= 0 {
@@ -41,13 +42,22 @@ func Run(ctx context.Context, lead LeadFunc, taken error, retry time.Duration, l
 		term, end := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); work(term) }()
+		gaveUp := false
 		select {
 		case <-lost:
 			log.Warn("this replica lost the lead; another takes it over")
+		case <-done:
+			gaveUp = true
 		case <-ctx.Done():
 		}
 		end()
 		<-done
 		release()
+		if gaveUp {
+			select {
+			case <-ctx.Done():
+			case <-time.After(retry):
+			}
+		}
 	}
 }

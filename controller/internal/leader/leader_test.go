@@ -67,3 +67,36 @@ func TestWorkRunsOnlyWhileLeading(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestWorkThatGivesUpLetsTheLeadGo: work that returns on its own (its
+// pipeline could not start) releases the lead, which is asked for again.
+func TestWorkThatGivesUpLetsTheLeadGo(t *testing.T) {
+	released := make(chan struct{}, 4)
+	lead := func(context.Context) (<-chan struct{}, func(), error) {
+		return make(chan struct{}), func() { released <- struct{}{} }, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tries := make(chan struct{}, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Run(ctx, lead, errTaken, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)), func(context.Context) {
+			tries <- struct{}{}
+		})
+	}()
+	for i := 0; i < 2; i++ {
+		select {
+		case <-tries:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("try %d: the lead was not asked for again after the work gave up", i)
+		}
+		select {
+		case <-released:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("try %d: the lead was kept after the work gave up", i)
+		}
+	}
+	cancel()
+	<-done
+}
