@@ -23,7 +23,7 @@ func TestDownloadCutByALinkDropResumesOnReconnect(t *testing.T) {
 	}
 	t.Cleanup(link.Close)
 	ag, _ := e.agentVia(link.Addr(), "cau-moi", 128, 64, "virtual", nil)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=[1-9]`), 1)
 
 	// New content, downloaded slowly: 1 KiB/s makes a rendition of a few
 	// kilobytes last seconds.

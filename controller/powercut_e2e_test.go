@@ -20,7 +20,7 @@ func TestItemOnScreenWhenKilledIsRecordedOnce(t *testing.T) {
 	id := e.display("ben-xe", 64, 32)
 	e.rotation(id, 50, 6000, "Xe buýt số 9 đổi lộ trình", "Bến xe mở cửa 5 giờ")
 	ag, state := e.agent("ben-xe", 64, 32, "virtual", nil)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=[1-9]`), 1)
 	plan := e.plan(id)
 	sched, err := protocol.Compile(&plan)
 	if err != nil {

@@ -382,7 +382,7 @@ func TestSkewedAgentPlaysOnControllerTime(t *testing.T) {
 	rx := newDDPReceiver(t)
 	ag, _ := e.agent("nga-tu", 128, 64, "ddp-wled", []string{"host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()), "gamma=1"},
 		"PANO_CLOCK_SKEW=3.25s")
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=[1-9]`), 1)
 	for _, a := range e.plan(id).Assets {
 		if a.TickerPPS != 0 {
 			t.Fatalf("asset %s is a ticker: frames would change all the time", a.SHA256[:12])
@@ -417,7 +417,9 @@ func TestAgentPlaysThroughControllerDowntime(t *testing.T) {
 	e.rotation(id, 50, 1000, "Một", "Hai")
 	rx := newDDPReceiver(t)
 	ag, _ := e.agent("truong-tieu-hoc", 128, 64, "ddp-wled", []string{"host=127.0.0.1", fmt.Sprintf("port=%d", rx.port()), "gamma=1"})
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	// The rotation's content, not a first plan compiled before its
+	// schedule was (the agent may connect between the two).
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=[1-9]`), 1)
 
 	if _, err := e.ctl.stop(t); err != nil {
 		t.Fatal(err)
@@ -487,7 +489,7 @@ func TestKilledAgentNeverUsesCorruptFilesNorLosesRecords(t *testing.T) {
 	// the kills below land in the middle of some.
 	slow := slowProxy(t, e.addr, 8<<10)
 	ag, state := e.agentVia(slow, "khoi-pho-3", 128, 64, "virtual", nil)
-	ag.waitLine(t, regexp.MustCompile(`msg="content synced"`), 1)
+	ag.waitLine(t, regexp.MustCompile(`msg="content synced" revision=\d+ assets=[1-9]`), 1)
 
 	journaled := map[string]bool{}
 	midDownload := 0
