@@ -6,9 +6,8 @@ import (
 	"time"
 )
 
-// Probes from the review of issue 15 (both engines:
-// go test -run TestProbe ./controller/internal/store/ and again with
-// PANO_TEST_DB=postgres).
+// Cases of replicas sharing one database found in the review of issue 15
+// (run on both engines, as every store test).
 
 // probeDisplay makes a display named name in s.
 func probeDisplay(t *testing.T, s *Store, name string) Display {
@@ -22,14 +21,10 @@ func probeDisplay(t *testing.T, s *Store, name string) Display {
 
 // TestFlushSurvivesDisplayDeletedElsewhere: a display deleted through
 // another replica (so this store's forgetDisplay never ran) while this
-// replica holds a hello and a screenshot of it in memory. writeSightings
-// retries the hello without the display after the foreign key's refusal,
-// and writeShots skips the screenshot: on SQLite the flush succeeds. On
-// PostgreSQL the refused statement aborts the whole transaction, so the
-// retry (and every later statement, and the commit) fails: the flush
-// fails, the facts are kept and retried every second, and fail forever —
-// no hello, ack or screenshot of any agent on this replica is stored
-// again until it restarts (and they are lost at Close).
+// replica holds a hello and a screenshot of it in memory: the flush stores
+// the rest. (It used to let the foreign key refuse the row and go on in
+// the same transaction, which PostgreSQL had aborted: every later flush
+// failed until a restart.)
 func TestFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	s, dir := openTest(t)
@@ -64,9 +59,9 @@ func TestFlushSurvivesDisplayDeletedElsewhere(t *testing.T) {
 }
 
 // TestSaveHealthsSurvivesDisplayDeleted: SaveHealths skips a display
-// deleted meanwhile ("continue" after the foreign key's refusal). On
-// PostgreSQL the refusal aborts the transaction and the whole batch (every
-// other display's health) is lost.
+// deleted meanwhile and stores every other display's health. (It used to
+// go on after the foreign key's refusal, which on PostgreSQL aborted the
+// transaction and lost the whole batch.)
 func TestSaveHealthsSurvivesDisplayDeleted(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTest(t)
