@@ -248,3 +248,33 @@ func TestFindGivesUpAlone(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCacheRemovesOnlyTheCopyHere: a replica trimming its cache lists and
+// removes its own copies; the shared object stays, and the file is
+// fetched from it again when asked for.
+func TestCacheRemovesOnlyTheCopyHere(t *testing.T) {
+	s := newStore(t)
+	r := newMemRemote()
+	s.SetRemote(r)
+	sha, path, err := s.Put([]byte("bản sao"), ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.obj["ff"+sha[2:]] = memObject{} // only the remote holds it: not the cache's
+	files, err := s.Cache().Files()
+	if err != nil || len(files) != 1 || files[0].SHA256 != sha || files[0].Path != path {
+		t.Fatalf("cache files %+v, %v; want only %s here", files, err, sha)
+	}
+	if err := s.Cache().Remove(sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the copy here is still there: %v", err)
+	}
+	if !r.has(sha) {
+		t.Fatal("the shared object went with the copy")
+	}
+	if _, err := s.Find(context.Background(), sha); err != nil {
+		t.Fatalf("fetched again: %v", err)
+	}
+}

@@ -289,6 +289,33 @@ func (s *Store) Files() ([]StoredFile, error) {
 	return out, nil
 }
 
+// Cache is this replica's directory of a store with a remote, as a
+// collector of its own copies sees it: Files lists only the files here,
+// Remove deletes only the copy here (the remote's object, and the rows
+// naming it, are the leading replica's collector's).
+func (s *Store) Cache() CacheFiles { return CacheFiles{s} }
+
+// CacheFiles is a store's own directory; see Store.Cache.
+type CacheFiles struct{ s *Store }
+
+// Files lists the files in the directory.
+func (c CacheFiles) Files() ([]StoredFile, error) { return c.s.localFiles() }
+
+// Remove deletes the directory's copy of the file, if any.
+func (c CacheFiles) Remove(sha string) error {
+	p, err := c.s.findLocal(sha)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil {
+		return fmt.Errorf("assets: remove the copy of %s: %w", sha, err)
+	}
+	return nil
+}
+
 // localFiles lists the files of the directory.
 func (s *Store) localFiles() ([]StoredFile, error) {
 	dirs, err := os.ReadDir(s.dir)

@@ -498,6 +498,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// The collector removes renditions and files nothing needs any more.
 	collector := collect.New(st, as, collect.Options{Log: log, Grace: cfg.collectGrace,
 		Keep: store.Geometry{Width: api.ThumbWidth, Height: api.ThumbHeight, Fit: "contain"}})
+	if cfg.nats != "" {
+		// The leader's collector removes the shared objects and the rows;
+		// every replica trims its own copies of files nothing names since.
+		trim := collect.New(st, as.Cache(), collect.Options{Log: log, Grace: cfg.collectGrace, FilesOnly: true})
+		bgDone.Add(1)
+		go func() { defer bgDone.Done(); trim.Run(bg) }()
+	}
 
 	// The work that must run once — compiling plans, rendering, polling
 	// CAP feeds, collecting, posting alerts — runs on the replica that

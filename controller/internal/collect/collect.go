@@ -48,6 +48,10 @@ type Options struct {
 	// Keep is a geometry kept for every live revision although no display
 	// has it (the dashboard's thumbnails).
 	Keep store.Geometry
+	// FilesOnly removes files nothing names and leaves renditions' rows
+	// alone: a replica trimming its own cache of the shared asset store
+	// (assets.Store.Cache), while the leading replica collects the rest.
+	FilesOnly bool
 }
 
 // Collector removes unneeded renditions and files; see the package doc.
@@ -91,11 +95,11 @@ func (c *Collector) Collect(ctx context.Context) (Report, error) {
 	defer c.mu.Unlock()
 	var rep Report
 	now := c.o.Now()
+	var unneeded []store.Rendition
 	inPlans, err := c.st.PlanAssetSHAs(ctx)
-	if err != nil {
-		return rep, err
+	if err == nil && !c.o.FilesOnly {
+		unneeded, err = c.st.UnneededRenditions(ctx, c.o.Keep)
 	}
-	unneeded, err := c.st.UnneededRenditions(ctx, c.o.Keep)
 	if err != nil {
 		return rep, err
 	}

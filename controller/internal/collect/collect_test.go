@@ -125,3 +125,34 @@ func TestCollectorKeepsEverythingForItsGrace(t *testing.T) {
 		t.Fatalf("deleted %v; want row 2 an hour after it was last needed", st.deleted)
 	}
 }
+
+// TestFilesOnlyLeavesRenditionsAlone: a replica trimming its cache of the
+// shared asset store removes the copies nothing names after the grace and
+// deletes no rendition row (the leading replica's collector does).
+func TestFilesOnlyLeavesRenditionsAlone(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)}
+	st := &fakeStore{
+		unneeded: []store.Rendition{{ID: 1, SHA256: "r1"}},
+		named:    map[string]bool{"r1": true},
+		plans:    map[string]bool{},
+		late:     map[string]bool{},
+	}
+	files := fakeFiles{"r1": 10, "old": 50}
+	c := New(st, files, Options{Now: clk.now, Grace: time.Hour, FilesOnly: true})
+	for range 2 {
+		if _, err := c.Collect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.t = clk.t.Add(time.Hour)
+	}
+	if len(st.deleted) != 0 {
+		t.Fatalf("deleted rendition rows %v", st.deleted)
+	}
+	if _, ok := files["old"]; ok {
+		t.Fatal("the unnamed copy is still there after the grace")
+	}
+	if _, ok := files["r1"]; !ok {
+		t.Fatal("a named copy was removed")
+	}
+}
