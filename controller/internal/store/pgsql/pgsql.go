@@ -89,7 +89,7 @@ type connector struct {
 	base     driver.Connector
 	writer   bool
 	readOnly bool
-	commits *atomic.Int64 // the writer's commits; nil for readers
+	commits  *atomic.Int64 // the writer's commits; nil for readers
 }
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
