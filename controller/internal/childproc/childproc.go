@@ -77,6 +77,7 @@ func (p *Proc) PID() int { return p.Cmd.Process.Pid }
 func (p *Proc) WaitLine(re *regexp.Regexp, within time.Duration) (string, error) {
 	deadline := time.After(within)
 	seen := 0
+	exited := false
 	for {
 		p.mu.Lock()
 		for ; seen < len(p.lines); seen++ {
@@ -88,10 +89,15 @@ func (p *Proc) WaitLine(re *regexp.Regexp, within time.Duration) (string, error)
 		}
 		grew := p.grew
 		p.mu.Unlock()
+		if exited {
+			return "", errors.New("exited")
+		}
 		select {
 		case <-grew:
 		case <-p.Done:
-			return "", errors.New("exited")
+			// Its last lines may have come with the exit: look at them
+			// once more (select picks either when both are ready).
+			exited = true
 		case <-deadline:
 			return "", fmt.Errorf("no line matching %q within %v", re, within)
 		}
