@@ -36,19 +36,21 @@ func (s *Store) Lead(ctx context.Context) (lost <-chan struct{}, release func(),
 	if !s.pg {
 		return make(chan struct{}), func() {}, nil
 	}
-	db, err := pgsql.Open(s.dbURL, pgsql.Options{Conns: 1, IdleSessionTimeout: int(leadIdle / time.Millisecond)})
-	if err != nil {
-		return nil, nil, err
+	// One session of its own, kept between asks (a follower asks every
+	// second).
+	s.leadOnce.Do(func() {
+		s.leadDB, s.leadErr = pgsql.Open(s.dbURL, pgsql.Options{Conns: 1, IdleSessionTimeout: int(leadIdle / time.Millisecond)})
+	})
+	if s.leadErr != nil {
+		return nil, nil, s.leadErr
 	}
-	conn, err := db.Conn(ctx)
+	conn, err := s.leadDB.Conn(ctx)
 	if err != nil {
-		db.Close()
 		return nil, nil, fmt.Errorf("store: lead: %w", err)
 	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, int64(leadKey)).Scan(&got); err != nil || !got {
 		conn.Close()
-		db.Close()
 		if err != nil {
 			return nil, nil, fmt.Errorf("store: lead: %w", err)
 		}
@@ -88,7 +90,6 @@ func (s *Store) Lead(ctx context.Context) (lost <-chan struct{}, release func(),
 		c, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		conn.ExecContext(c, `SELECT pg_advisory_unlock(?)`, int64(leadKey))
-		conn.Close()
-		db.Close()
+		conn.Close() // back to the lead's pool; a cut session is dropped at its next use
 	}, nil
 }

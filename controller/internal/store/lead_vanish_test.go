@@ -93,9 +93,6 @@ func startFreezingProxy(t *testing.T, pgDir string) *freezingProxy {
 // polled. SCALE-OUT.md promises the lead moves "within a second when it
 // dies"; that holds only for a process killed on a live machine.
 func TestLeadMovesWhenTheLeadersMachineVanishes(t *testing.T) {
-	if !pgtest.Wanted() {
-		t.Skip("PostgreSQL only (PANO_TEST_DB=postgres)")
-	}
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	u, err := neturl.Parse(url)

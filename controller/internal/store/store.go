@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,12 @@ type Store struct {
 	dbURL string
 	// claimer names this store in the renditions it claims (ClaimRendition).
 	claimer string
+
+	// The session Lead asks for the lead on (PostgreSQL), opened at the
+	// first ask.
+	leadOnce sync.Once
+	leadDB   *sql.DB
+	leadErr  error
 
 	now func() time.Time
 
@@ -199,6 +206,9 @@ func dsn(path string, readOnly bool) string {
 // pools.
 func (s *Store) Close() error {
 	errB := s.closeBehind()
+	if s.leadDB != nil {
+		s.leadDB.Close()
+	}
 	errR := s.r.Close()
 	errW := s.w.Close()
 	if errB != nil {
