@@ -332,7 +332,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.db != "" {
 		st, err = store.OpenPostgres(ctx, cfg.data, cfg.db)
 		if err != nil {
-			return fmt.Errorf("cannot open the database: %w (check --db, and that PostgreSQL runs and takes this user)", err)
+			// pgx says each address it tried on a line of its own: one line.
+			return fmt.Errorf("cannot open the database: %s (check --db, and that PostgreSQL runs and takes this user)", strings.Join(strings.Fields(err.Error()), " "))
 		}
 	} else if st, err = store.Open(ctx, cfg.data); err != nil {
 		return fmt.Errorf("cannot open the data directory %s: %w (choose a writable --data)", cfg.data, err)

@@ -31,7 +31,7 @@ func openData(ctx context.Context, dir, db string, existing bool) (*store.Store,
 		// Replicas' PostgreSQL: dir holds the audit key the replicas share.
 		st, err := store.OpenPostgres(ctx, dir, db)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open the database: %w (check --db or $PANO_DB)", err)
+			return nil, fmt.Errorf("cannot open the database: %s (check --db or $PANO_DB)", strings.Join(strings.Fields(err.Error()), " "))
 		}
 		return st, nil
 	}

@@ -256,6 +256,9 @@ func TestServeBadInput(t *testing.T) {
 		{"bad cap-private", []string{"serve", "--cap-private", "maybe"}, 2, `--cap-private "maybe": choose allow, refuse or auto`},
 		{"bad nats", []string{"serve", "--nats", "localhost:4222"}, 2, `--nats: "localhost:4222" is not a NATS URL (nats://HOST:PORT`},
 		{"unwritable data", []string{"serve", "--data", "/proc/pano"}, 1, "choose a writable --data"},
+		{"bad db", []string{"serve", "--db", "mysql://pano:s3cret@db/pano"}, 2, `--db "mysql://pano:xxxxx@db/pano" is not a PostgreSQL URL`},
+		{"db away", []string{"serve", "--data", t.TempDir(), "--db", "postgres://pano:s3cret@127.0.0.1:1/pano"}, 1,
+			"cannot open the database: store: postgres://pano:xxxxx@127.0.0.1:1/pano:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -264,6 +267,9 @@ func TestServeBadInput(t *testing.T) {
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
 				t.Fatalf("exit = %v, want code %d; output:\n%s", err, tc.code, out)
+			}
+			if strings.Contains(string(out), "s3cret") {
+				t.Fatalf("output shows the database password: %s", out)
 			}
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
